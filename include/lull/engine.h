@@ -1,0 +1,83 @@
+/* The synthesis engine: events in, 48 kHz stereo float32 out.
+ * Everything is allocated by lull_engine_create; lull_engine_render never
+ * allocates, locks, logs or makes a syscall. One engine is driven by one
+ * thread at a time (the caller of schedule and render). */
+#ifndef LULL_ENGINE_H
+#define LULL_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lull/err.h"
+#include "lull/event.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LULL_SAMPLE_RATE_HZ 48000u
+#define LULL_CHANNELS 2u
+
+typedef struct lull_engine lull_engine;
+
+/* A config of all zeroes means the defaults named beside each field. */
+typedef struct lull_engine_config {
+  uint32_t sample_rate_hz;  /* 0 = 48000; 22050..192000 */
+  uint32_t event_capacity;  /* pending events; 0 = 4096 */
+  float bpm;                /* tempo for the synced delay; 0 = 70; 30..180 */
+  uint64_t seed;            /* noise seed; 0 is a valid seed */
+  int dry;                  /* nonzero: reverb and delay off */
+  float reverb_decay_s;     /* RT60; 0 = 6; 2..10 */
+  float master_gain_db;     /* before soft clip; 0 = 0 dB; -24..24 */
+} lull_engine_config;
+
+/* What the engine has counted since create. */
+typedef struct lull_engine_stats {
+  uint64_t frames_rendered;
+  uint64_t events_applied;
+  uint64_t events_late;    /* applied after their frame (scheduled too late) */
+  uint64_t voices_stolen;
+  uint32_t voices_active;  /* sounding right now, all parts */
+  float limiter_gain_min;  /* lowest limiter gain seen (1 = never limited) */
+} lull_engine_stats;
+
+/* Create an engine. Returns LULL_OK, LULL_EINVAL/LULL_ERANGE for a bad
+ * config (diag, if not NULL, names the field), or LULL_ENOMEM. Not render-safe. */
+__attribute__((warn_unused_result))
+int lull_engine_create(const lull_engine_config *config, lull_engine **out, struct lull_diag *diag);
+
+/* Free the engine; NULL is fine. Not render-safe. */
+void lull_engine_destroy(lull_engine *engine);
+
+/* Queue an event for its frame. Events at a frame already rendered are
+ * applied at the start of the next render (and counted late). Returns
+ * LULL_OK, LULL_EINVAL for a malformed event, or LULL_EFULL. Render thread. */
+__attribute__((warn_unused_result))
+int lull_engine_schedule(lull_engine *engine, const lull_event *event);
+
+/* Render frames of interleaved stereo float32 into out; advances the clock.
+ * Render-safe: no allocation, lock, I/O or syscall. */
+void lull_engine_render(lull_engine *engine, float *out, size_t frames);
+
+/* Absolute frame of the next sample render will produce. Render thread. */
+uint64_t lull_engine_position(const lull_engine *engine);
+
+/* Tempo for tempo-synced effects (the delay time glides over 250 ms).
+ * 30..180; LULL_ERANGE otherwise. Render thread. */
+__attribute__((warn_unused_result))
+int lull_engine_set_bpm(lull_engine *engine, float bpm);
+
+/* Release every sounding note (their releases still ring). Render thread. */
+void lull_engine_release_all(lull_engine *engine);
+
+/* Frames between an event's frame and its sound at the output (the
+ * limiter's lookahead). Constant for the engine's life. Thread-safe. */
+uint32_t lull_engine_latency_frames(const lull_engine *engine);
+
+/* Copy the counters. Render thread. */
+void lull_engine_get_stats(const lull_engine *engine, lull_engine_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,43 @@
+/* lull_event: the one struct that crosses from the composer (or a phrase file)
+ * into the engine. Times are absolute sample frames at the engine's rate. */
+#ifndef LULL_EVENT_H
+#define LULL_EVENT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum lull_part {
+  LULL_PART_PAD = 0,
+  LULL_PART_LEAD,
+  LULL_PART_KICK,
+  LULL_PART_SWELL,
+  LULL_PART_HAT,
+  LULL_PART_COUNT
+} lull_part;
+
+typedef enum lull_event_kind {
+  LULL_EVENT_ON = 0, /* note on; released after duration_frames if that is > 0 */
+  LULL_EVENT_OFF,    /* release the part's sounding note of this pitch */
+  LULL_EVENT_HIT     /* one-shot (percussion); duration_frames shapes a swell */
+} lull_event_kind;
+
+typedef struct lull_event {
+  uint64_t frame;           /* absolute frame of onset */
+  uint64_t duration_frames; /* 0 = until an OFF event (ON) or the part's default (HIT) */
+  uint8_t part;             /* lull_part */
+  uint8_t kind;             /* lull_event_kind */
+  uint8_t pitch;            /* MIDI note 0..127 (ignored by kick and hat) */
+  uint8_t reserved;
+  float velocity;           /* 0..1 */
+} lull_event;
+
+/* Name of a part ("pad"), or NULL when out of range. Thread-safe. */
+const char *lull_part_name(int part);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,11 @@
+/* lull: endless ambient music. The umbrella header of the public API. */
+#ifndef LULL_H
+#define LULL_H
+
+#include "lull/err.h"
+#include "lull/event.h"
+#include "lull/engine.h"
+
+#define LULL_VERSION "0.1.0"
+
+#endif

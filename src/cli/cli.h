@@ -1,0 +1,33 @@
+/* cli: the `lull` command's subcommands. Exit codes: 0 done, 1 failed,
+ * 2 usage error (a bad flag or value). */
+#ifndef LULL_CLI_H
+#define LULL_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define LULL_EXIT_OK 0
+#define LULL_EXIT_FAIL 1
+#define LULL_EXIT_USAGE 2
+
+int lull__cmd_render(int argc, char **argv);
+int lull__cmd_bench(int argc, char **argv);
+
+/* Parse helpers: print "lull CMD: FLAG: ..." to stderr and return -1 on error. */
+int lull__arg_u64(const char *cmd, const char *flag, const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+int lull__arg_double(const char *cmd, const char *flag, const char *s, double lo, double hi, double *out);
+
+/* A progress bar on stderr, drawn only when stderr is a terminal. */
+typedef struct lull_progress {
+  int enabled;
+  double total, start_s;
+  int last_permille;
+  const char *label;
+} lull_progress;
+
+void lull__progress_start(lull_progress *p, const char *label, double total, int quiet);
+void lull__progress_update(lull_progress *p, double done);
+void lull__progress_finish(lull_progress *p);
+double lull__now_s(void);
+
+#endif

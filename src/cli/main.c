@@ -1,0 +1,37 @@
+/* lull: the command line. Dispatches to subcommands; each has --help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lull/lull.h"
+
+static void usage(FILE *f) {
+  fputs("usage: lull <command> [options]\n"
+        "\n"
+        "commands:\n"
+        "  render   render a phrase file to WAV or FLAC\n"
+        "  bench    measure render speed (realtime factor)\n"
+        "\n"
+        "lull <command> --help shows a command's options. lull --version prints the version.\n",
+        f);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return LULL_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    usage(stdout);
+    return LULL_EXIT_OK;
+  }
+  if (strcmp(cmd, "--version") == 0) {
+    printf("lull %s\n", LULL_VERSION);
+    return LULL_EXIT_OK;
+  }
+  if (strcmp(cmd, "render") == 0) return lull__cmd_render(argc - 1, argv + 1);
+  if (strcmp(cmd, "bench") == 0) return lull__cmd_bench(argc - 1, argv + 1);
+  fprintf(stderr, "lull: unknown command \"%s\"; commands: render, bench (lull --help)\n", cmd);
+  return LULL_EXIT_USAGE;
+}

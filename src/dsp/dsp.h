@@ -1,0 +1,450 @@
+/* dsp: the primitives voices and effects are built from. Module interface
+ * for synth/ (not public API). Every primitive is a value type: x_init()
+ * allocates nothing (memory is handed in), x_reset() clears state, x_set_*()
+ * moves targets without clearing state. All of it is render-safe.
+ *
+ * Banks of eight voices of one kind run in SIMD lanes (GCC vector types):
+ * on AVX2 one v8f is one register, elsewhere two. */
+#ifndef LULL_DSP_H
+#define LULL_DSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LULL_LANES 8
+
+/* Hot loops get an AVX2/FMA clone picked once at load time (ifunc), so a
+ * portable build still runs eight lanes per instruction where it can. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__)
+#define LULL_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define LULL_HOT
+#endif
+
+/* Every function that takes or returns a vector is forced inline: then no
+ * vector ever crosses a call, and the AVX2 clones (LULL_HOT) and default
+ * code can never disagree on how vectors are passed. */
+#define LULL_VEC static inline __attribute__((always_inline))
+
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef uint32_t v8u __attribute__((vector_size(32)));
+
+LULL_VEC v8f v8f_set1(float x) { return (v8f){x, x, x, x, x, x, x, x}; }
+LULL_VEC v8u v8u_set1(uint32_t x) { return (v8u){x, x, x, x, x, x, x, x}; }
+
+/* Bitwise select: lanes where mask is all-ones take a, the rest b. */
+LULL_VEC v8f v8f_select(v8i mask, v8f a, v8f b) {
+  return (v8f)(((v8i)a & mask) | ((v8i)b & ~mask));
+}
+
+/* Sums of the lanes of a, b, c and d at once (a bank's four outputs). */
+LULL_VEC void v8f_hsum4(v8f a, v8f b, v8f c, v8f d, float *sa, float *sb, float *sc, float *sd) {
+  /* ab = [a0+a4 .. a3+a7 | b0+b4 .. b3+b7], cd likewise; then two folds. */
+  v8f ab = __builtin_shuffle(a, b, (v8i){0, 1, 2, 3, 8, 9, 10, 11}) + __builtin_shuffle(a, b, (v8i){4, 5, 6, 7, 12, 13, 14, 15});
+  v8f cd = __builtin_shuffle(c, d, (v8i){0, 1, 2, 3, 8, 9, 10, 11}) + __builtin_shuffle(c, d, (v8i){4, 5, 6, 7, 12, 13, 14, 15});
+  v8f s = __builtin_shuffle(ab, cd, (v8i){0, 1, 8, 9, 4, 5, 12, 13}) + __builtin_shuffle(ab, cd, (v8i){2, 3, 10, 11, 6, 7, 14, 15});
+  v8f u = s + __builtin_shuffle(s, (v8i){1, 0, 3, 2, 5, 4, 7, 6});
+  *sa = u[0];
+  *sc = u[2];
+  *sb = u[4];
+  *sd = u[6];
+}
+
+/* Transpose an 8x8 tile in place: r[i][j] becomes r[j][i]. Three stages of
+ * eight two-source shuffles (unpack pairs, then quads, then halves). */
+LULL_VEC void v8f_transpose8(v8f r[8]) {
+  const v8i lo2 = {0, 8, 1, 9, 4, 12, 5, 13}, hi2 = {2, 10, 3, 11, 6, 14, 7, 15};
+  const v8i lo4 = {0, 1, 8, 9, 4, 5, 12, 13}, hi4 = {2, 3, 10, 11, 6, 7, 14, 15};
+  const v8i lo8 = {0, 1, 2, 3, 8, 9, 10, 11}, hi8 = {4, 5, 6, 7, 12, 13, 14, 15};
+  v8f t[8], s[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shuffle(r[i], r[i + 1], lo2);
+    t[i + 1] = __builtin_shuffle(r[i], r[i + 1], hi2);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    s[i] = __builtin_shuffle(t[i], t[i + 2], lo4);
+    s[i + 1] = __builtin_shuffle(t[i], t[i + 2], hi4);
+    s[i + 2] = __builtin_shuffle(t[i + 1], t[i + 3], lo4);
+    s[i + 3] = __builtin_shuffle(t[i + 1], t[i + 3], hi4);
+  }
+  for (int i = 0; i < 4; i++) {
+    r[i] = __builtin_shuffle(s[i], s[i + 4], lo8);
+    r[i + 4] = __builtin_shuffle(s[i], s[i + 4], hi8);
+  }
+}
+
+/* Sums of the lanes of a and of b. */
+LULL_VEC void v8f_hsum2(v8f a, v8f b, float *sa, float *sb) {
+  v8f s = __builtin_shuffle(a, b, (v8i){0, 1, 2, 3, 8, 9, 10, 11}) + __builtin_shuffle(a, b, (v8i){4, 5, 6, 7, 12, 13, 14, 15});
+  v8f t = s + __builtin_shuffle(s, (v8i){2, 3, 0, 1, 6, 7, 4, 5});
+  v8f u = t + __builtin_shuffle(t, (v8i){1, 0, 3, 2, 5, 4, 7, 6});
+  *sa = u[0];
+  *sb = u[4];
+}
+
+/* ---- approximations (no libm per sample) ------------------------------ */
+
+/* sin(2*pi*x) for x in turns, |x| <= 0.5. Folded to a quarter wave, then an
+ * odd Taylor polynomial of degree 11: |error| < 1e-6 (tested). */
+static inline float lull__sin_turns(float x) {
+  union { float f; uint32_t u; } ux = {x}, ax;
+  uint32_t sign = ux.u & 0x80000000u;
+  ax.u = ux.u & 0x7fffffffu;
+  float u = 0.25f - __builtin_fabsf(ax.f - 0.25f); /* |x| folded into [0, 0.25] */
+  float u2 = u * u;
+  float p = -15.0946425768f;                       /* -(2pi)^11/11! */
+  p = p * u2 + 42.0586939448f;                     /* (2pi)^9/9! */
+  p = p * u2 - 76.7058597531f;                     /* -(2pi)^7/7! */
+  p = p * u2 + 81.6052492761f;                     /* (2pi)^5/5! */
+  p = p * u2 - 41.3417022404f;                     /* -(2pi)^3/3! */
+  p = p * u2 + 6.28318530718f;                     /* 2pi */
+  union { float f; uint32_t u; } r = {p * u};
+  r.u ^= sign;
+  return r.f;
+}
+
+LULL_VEC v8f lull__sin_turns8(v8f x) {
+  const v8i sign_bit = (v8i){INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN,
+                             INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN};
+  v8i sign = (v8i)x & sign_bit;
+  v8f ax = (v8f)((v8i)x & ~sign_bit);
+  v8f q = 0.25f - (v8f)((v8i)(ax - 0.25f) & ~sign_bit);
+  v8f q2 = q * q;
+  v8f p = v8f_set1(-15.0946425768f);
+  p = p * q2 + 42.0586939448f;
+  p = p * q2 - 76.7058597531f;
+  p = p * q2 + 81.6052492761f;
+  p = p * q2 - 41.3417022404f;
+  p = p * q2 + 6.28318530718f;
+  return (v8f)((v8i)(p * q) ^ sign);
+}
+
+/* Phase (full turn = 2^32) to turns in [-0.5, 0.5). */
+static inline float lull__phase_turns(uint32_t phase) {
+  return (float)(int32_t)phase * 0x1p-32f;
+}
+LULL_VEC v8f lull__phase_turns8(v8u phase) {
+  return __builtin_convertvector((v8i)phase, v8f) * 0x1p-32f;
+}
+
+/* Soft clip: a rational tanh (x(27+x^2)/(27+9x^2), exact at 0 and +-3, where
+ * it meets +-1 with zero slope); within 2.5 % of tanh, monotonic, |y| <= 1. */
+static inline float lull__soft_clip(float x) {
+  if (x > 3.0f) return 1.0f;
+  if (x < -3.0f) return -1.0f;
+  float x2 = x * x;
+  float y = x * (27.0f + x2) / (27.0f + 9.0f * x2);
+  return y > 1.0f ? 1.0f : y < -1.0f ? -1.0f : y; /* rounding near +-3 */
+}
+
+/* Frequency of a MIDI note (A4 = 69 = 440 Hz). Not per sample. */
+float lull__midi_hz(float note);
+/* Phase increment (2^32 per turn) for a frequency. */
+uint32_t lull__hz_to_inc(double hz, double sample_rate_hz);
+
+/* Control rate: slow parameters (LFOs, smoothed gains and times) move on a
+ * fixed grid of absolute frames. A block never crosses a grid line, so the
+ * output does not depend on how the caller chunks its render calls. */
+#define LULL_CONTROL_FRAMES 64
+
+/* Added in feedback loops so state decays to zero-ish instead of into
+ * denormals even when FTZ/DAZ is off (Opus's VERY_SMALL). */
+#define LULL_TINY 1e-20f
+
+/* ---- band-limited wavetables (wavetable.c) ---------------------------- */
+
+#define LULL_WT_BITS 11
+#define LULL_WT_SIZE (1u << LULL_WT_BITS)
+#define LULL_WT_BANDS 22 /* half-octave bands from 16 Hz up */
+
+typedef enum lull_wave { LULL_WAVE_SAW = 0, LULL_WAVE_SQUARE, LULL_WAVE_COUNT } lull_wave;
+
+typedef struct lull_wavetable {
+  float *data; /* [wave][band][LULL_WT_SIZE + 1], one guard sample per table */
+  float band_top_hz[LULL_WT_BANDS];
+  float sample_rate_hz;
+} lull_wavetable;
+
+/* Floats of memory the tables need. */
+size_t lull__wavetable_floats(void);
+/* Fill the tables in mem (lull__wavetable_floats() floats). Harmonics stay
+ * below 0.4583 * fs (22 kHz at 48 kHz) for every frequency of a band. */
+void lull__wavetable_init(lull_wavetable *wt, float sample_rate_hz, float *mem);
+/* Offset into wt->data of the table to play hz with. */
+uint32_t lull__wavetable_offset(const lull_wavetable *wt, lull_wave wave, float hz);
+
+/* ---- oscillators (osc.c) ---------------------------------------------- */
+
+/* One band-limited table oscillator; phase is a u32 (exact frequency). */
+typedef struct lull_osc {
+  const float *data;
+  uint32_t phase, inc, table; /* table: offset from lull__wavetable_offset */
+} lull_osc;
+
+void lull__osc_init(lull_osc *o, const lull_wavetable *wt);
+void lull__osc_set_hz(lull_osc *o, const lull_wavetable *wt, lull_wave wave, float hz);
+/* Add frames samples of the wave into out (in-place accumulate). */
+void lull__osc_process(lull_osc *o, float *out, size_t frames);
+
+static inline float lull__wt_read(const float *data, uint32_t table, uint32_t phase) {
+  uint32_t i = phase >> (32 - LULL_WT_BITS);
+  float frac = (float)(phase & ((1u << (32 - LULL_WT_BITS)) - 1)) * 0x1p-21f;
+  const float *t = data + table + i;
+  return t[0] + frac * (t[1] - t[0]);
+}
+
+LULL_VEC v8f lull__wt_read8(const float *data, v8u table, v8u phase) {
+  v8u i = table + (phase >> (32 - LULL_WT_BITS));
+  v8f frac = __builtin_convertvector(phase & ((1u << (32 - LULL_WT_BITS)) - 1), v8f) * 0x1p-21f;
+  v8f a, b;
+#if defined(__AVX2__)
+  a = (v8f)__builtin_ia32_gathersiv8sf((v8f){0}, data, (v8i)i, (v8f)(v8i){-1, -1, -1, -1, -1, -1, -1, -1}, 4);
+  b = (v8f)__builtin_ia32_gathersiv8sf((v8f){0}, data + 1, (v8i)i, (v8f)(v8i){-1, -1, -1, -1, -1, -1, -1, -1}, 4);
+#else
+  for (int j = 0; j < LULL_LANES; j++) {
+    a[j] = data[i[j]];
+    b[j] = data[i[j] + 1];
+  }
+#endif
+  return a + frac * (b - a);
+}
+
+/* ---- ADSR envelope, eight lanes (env.c) ------------------------------- */
+
+/* Linear segments as in the seed; times are exact to the frame. The engine
+ * splits blocks where any lane changes segment (lull__adsr8_frames_left), so
+ * inside a block each lane's level is one add per sample. */
+typedef struct lull_adsr_config {
+  float attack_ms, decay_ms, sustain, release_ms;
+} lull_adsr_config;
+
+typedef enum lull_adsr_stage {
+  LULL_ADSR_IDLE = 0,
+  LULL_ADSR_ATTACK,
+  LULL_ADSR_DECAY,
+  LULL_ADSR_SUSTAIN,
+  LULL_ADSR_RELEASE
+} lull_adsr_stage;
+
+typedef struct lull_adsr8 {
+  v8f level, step;
+  uint32_t left[LULL_LANES]; /* frames left in the segment; UINT32_MAX = open-ended */
+  uint8_t stage[LULL_LANES];
+  /* Per lane, so one bank can hold voices of two parts. */
+  uint32_t attack_frames[LULL_LANES], decay_frames[LULL_LANES], release_frames[LULL_LANES];
+  float sustain[LULL_LANES];
+} lull_adsr8;
+
+/* Every lane gets cfg. */
+void lull__adsr8_init(lull_adsr8 *e, const lull_adsr_config *cfg, float sample_rate_hz);
+/* One lane gets cfg (takes effect at its next segment). */
+void lull__adsr8_configure_lane(lull_adsr8 *e, int lane, const lull_adsr_config *cfg, float sample_rate_hz);
+void lull__adsr8_reset(lull_adsr8 *e);
+/* (Re)start lane from its current level: attack at the same slope. */
+void lull__adsr8_gate_on(lull_adsr8 *e, int lane);
+/* Release lane from its current level to zero over the release time. */
+void lull__adsr8_gate_off(lull_adsr8 *e, int lane);
+/* Frames until some lane changes segment (UINT32_MAX: none will). */
+uint32_t lull__adsr8_frames_left(const lull_adsr8 *e);
+/* After processing frames (no more than frames_left): move lanes on. */
+void lull__adsr8_advance(lull_adsr8 *e, uint32_t frames);
+static inline int lull__adsr8_active(const lull_adsr8 *e, int lane) {
+  return e->stage[lane] != LULL_ADSR_IDLE;
+}
+
+/* ---- state-variable filter (svf.c) ------------------------------------ */
+
+/* Zavalishin's topology-preserving SVF in Simper's trapezoidal form: stable
+ * for any cutoff below Nyquist, modulation-friendly. Bandpass is normalised
+ * to unity gain at its centre. */
+typedef enum lull_svf_mode { LULL_SVF_LOWPASS = 0, LULL_SVF_BANDPASS, LULL_SVF_HIGHPASS } lull_svf_mode;
+
+typedef struct lull_svf {
+  float ic1, ic2;
+  float a1, a2, a3, k;
+  float sample_rate_hz;
+} lull_svf;
+
+void lull__svf_init(lull_svf *f, float sample_rate_hz);
+void lull__svf_reset(lull_svf *f);
+/* Cutoff is limited to [10 Hz, 0.49 fs]; q > 0.05. Not per sample. */
+void lull__svf_set(lull_svf *f, float cutoff_hz, float q);
+void lull__svf_process(lull_svf *f, lull_svf_mode mode, float *out, const float *in, size_t frames);
+
+typedef struct lull_svf8 {
+  v8f ic1, ic2;
+  v8f a1, a2, a3, k;
+  float sample_rate_hz;
+} lull_svf8;
+
+void lull__svf8_init(lull_svf8 *f, float sample_rate_hz);
+void lull__svf8_reset_lane(lull_svf8 *f, int lane);
+void lull__svf8_set_lane(lull_svf8 *f, int lane, float cutoff_hz, float q);
+/* One sample through all lanes; returns the chosen response. */
+LULL_VEC v8f lull__svf8_tick(lull_svf8 *f, lull_svf_mode mode, v8f v0) {
+  v8f v3 = v0 - f->ic2;
+  v8f v1 = f->a1 * f->ic1 + f->a2 * v3;
+  v8f v2 = f->ic2 + f->a2 * f->ic1 + f->a3 * v3;
+  f->ic1 = v1 + v1 - f->ic1;
+  f->ic2 = v2 + v2 - f->ic2;
+  switch (mode) {
+    case LULL_SVF_BANDPASS: return f->k * v1;
+    case LULL_SVF_HIGHPASS: return v0 - f->k * v1 - v2;
+    default: return v2;
+  }
+}
+
+/* ---- noise (noise.c) ------------------------------------------------- */
+
+/* xorshift32: uniform white noise in [-1, 1), fully determined by the seed. */
+typedef struct lull_noise { uint32_t state; } lull_noise;
+void lull__noise_init(lull_noise *n, uint64_t seed);
+static inline float lull__noise_next(lull_noise *n) {
+  uint32_t x = n->state;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  n->state = x;
+  return (float)(int32_t)x * 0x1p-31f;
+}
+
+typedef struct lull_noise8 { v8u state; } lull_noise8;
+void lull__noise8_init(lull_noise8 *n, uint64_t seed);
+LULL_VEC v8f lull__noise8_next(lull_noise8 *n) {
+  v8u x = n->state;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  n->state = x;
+  return __builtin_convertvector((v8i)x, v8f) * 0x1p-31f;
+}
+
+/* ---- LFO (lfo.c) ------------------------------------------------------ */
+
+/* A sine LFO read once per block (its rate is far below the block rate). */
+typedef struct lull_lfo {
+  uint32_t phase;
+  double inc_per_frame; /* turns * 2^32 per frame, kept fractional */
+  double frac;
+  float sample_rate_hz;
+} lull_lfo;
+
+void lull__lfo_init(lull_lfo *l, float rate_hz, float sample_rate_hz, float start_turns);
+/* Value in [-1, 1] at the current frame, then advance by frames. */
+float lull__lfo_next(lull_lfo *l, size_t frames);
+
+/* ---- one-pole smoother (smooth.c) ------------------------------------- */
+
+/* y += (target - y) * coef; reaches 63 % in time_ms, 99 % in 4.6 time_ms. */
+typedef struct lull_smooth {
+  float value, target, coef;
+} lull_smooth;
+
+void lull__smooth_init(lull_smooth *s, float value, float time_ms, float sample_rate_hz);
+static inline void lull__smooth_set(lull_smooth *s, float target) { s->target = target; }
+/* Advance by frames; returns the value after them (per-block use). */
+float lull__smooth_next(lull_smooth *s, size_t frames);
+static inline float lull__smooth_tick(lull_smooth *s) {
+  s->value += (s->target - s->value) * s->coef;
+  return s->value;
+}
+
+/* ---- DC blocker (dcblock.c) ------------------------------------------- */
+
+typedef struct lull_dcblock { float x1, y1, r; } lull_dcblock;
+void lull__dcblock_init(lull_dcblock *d, float cutoff_hz, float sample_rate_hz);
+void lull__dcblock_process(lull_dcblock *d, float *out, const float *in, size_t frames);
+
+/* ---- reverb (reverb.c) ------------------------------------------------ */
+
+#define LULL_REVERB_LINES 8
+#define LULL_REVERB_DIFFUSERS 4
+
+/* An 8-line feedback delay network with a Hadamard matrix, per-line damping,
+ * input diffusion and slowly modulated line lengths (so long tails do not
+ * ring metallic), after a pre-delay. Mono in, stereo out. */
+typedef struct lull_reverb_config {
+  float decay_s;      /* RT60 at low frequencies (all, without damping), 2..10 */
+  float predelay_ms;  /* 0..200 */
+  float damping_hz;   /* high-frequency damping corner; >= 0.45 fs: none */
+  float mod_depth_ms; /* line-length modulation depth, 0..2 */
+} lull_reverb_config;
+
+typedef struct lull_reverb {
+  float *line[LULL_REVERB_LINES];
+  uint32_t len[LULL_REVERB_LINES], mask[LULL_REVERB_LINES];
+  uint32_t pos;
+  float gain[LULL_REVERB_LINES], damp_state[LULL_REVERB_LINES], damp_coef;
+  float *diff[LULL_REVERB_DIFFUSERS];
+  uint32_t diff_len[LULL_REVERB_DIFFUSERS], diff_mask[LULL_REVERB_DIFFUSERS];
+  float *pre;
+  uint32_t pre_mask, pre_frames;
+  lull_lfo mod[2];
+  float mod_depth_frames;
+  v8f mod_off, mod_step; /* line-length offsets, ramped across the control period */
+  float sample_rate_hz;
+  lull_reverb_config cfg;
+} lull_reverb;
+
+size_t lull__reverb_floats(float sample_rate_hz);
+void lull__reverb_init(lull_reverb *r, const lull_reverb_config *cfg, float sample_rate_hz, float *mem);
+void lull__reverb_reset(lull_reverb *r);
+/* At a control grid line: plan the modulation for the next period. */
+void lull__reverb_control(lull_reverb *r);
+/* Accumulate the wet stereo signal of in into out_l/out_r. */
+void lull__reverb_process(lull_reverb *r, float *out_l, float *out_r, const float *in, size_t frames);
+
+/* ---- tempo-synced ping-pong delay (delay.c) -------------------------- */
+
+typedef struct lull_delay {
+  float *buf[2];
+  uint32_t mask, pos;
+  lull_smooth time_frames; /* glides when the tempo changes */
+  float time_now, time_step; /* ramped across the control period */
+  float feedback, damp_coef, damp_state[2];
+  float beats, sample_rate_hz;
+  float max_frames;
+} lull_delay;
+
+size_t lull__delay_floats(float sample_rate_hz, float max_seconds);
+void lull__delay_init(lull_delay *d, float sample_rate_hz, float max_seconds, float beats, float feedback,
+                      float bpm, float *mem);
+void lull__delay_reset(lull_delay *d);
+/* New tempo: the delay time glides to beats * 60 / bpm. */
+void lull__delay_set_bpm(lull_delay *d, float bpm);
+/* At a control grid line: plan the delay time for the next period. */
+void lull__delay_control(lull_delay *d);
+/* Accumulate the echoes of in_l/in_r into out_l/out_r (ping-pong). */
+void lull__delay_process(lull_delay *d, float *out_l, float *out_r, const float *in_l, const float *in_r,
+                         size_t frames);
+
+/* ---- soft clip + lookahead peak limiter (limiter.c) ------------------- */
+
+#define LULL_LIMITER_MAX_LOOKAHEAD 256
+
+/* Stereo-linked. The gain reaches what a peak needs before the peak leaves
+ * the lookahead delay, so |out| <= ceiling always; a final clamp guards the
+ * float rounding only. Latency: lookahead_frames - 1. */
+typedef struct lull_limiter {
+  float ceiling;
+  uint32_t look;                               /* lookahead frames, power of two */
+  float dl[LULL_LIMITER_MAX_LOOKAHEAD], dr[LULL_LIMITER_MAX_LOOKAHEAD];
+  float hold[LULL_LIMITER_MAX_LOOKAHEAD];      /* released gain history for the box average */
+  float qv[LULL_LIMITER_MAX_LOOKAHEAD];        /* monotonic queue of (frame, gain) for the window min */
+  uint64_t qt[LULL_LIMITER_MAX_LOOKAHEAD];
+  uint32_t qhead, qlen;
+  uint64_t t;
+  double box_sum;
+  uint32_t calm; /* frames in a row with gain exactly 1: fast path after look */
+  float env, release_coef, min_gain;
+} lull_limiter;
+
+void lull__limiter_init(lull_limiter *l, float ceiling_db, float lookahead_ms, float release_ms,
+                        float sample_rate_hz);
+void lull__limiter_reset(lull_limiter *l);
+uint32_t lull__limiter_latency(const lull_limiter *l);
+/* In place on two channels. */
+void lull__limiter_process(lull_limiter *l, float *left, float *right, size_t frames);
+
+#endif

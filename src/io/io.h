@@ -1,0 +1,52 @@
+/* io: files. Phrase JSON in, WAV/FLAC out. Never called from the render path. */
+#ifndef LULL_IO_H
+#define LULL_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lull/err.h"
+#include "lull/event.h"
+
+/* ---- phrase files (phrase.c) -------------------------------------------- */
+
+/* An explicit phrase, in the seed's shape, turned into events. */
+typedef struct lull_phrase {
+  double bpm;
+  uint64_t length_frames; /* one pass; the next loop starts here */
+  lull_event *events;     /* sorted by frame */
+  size_t count;
+} lull_phrase;
+
+/* Read and validate a phrase file. On error diag names the file position or
+ * the field ("melody[3].pitch") and what is allowed. Returns LULL_OK,
+ * LULL_EIO, LULL_EPARSE, LULL_ERANGE, LULL_EUNKNOWN or LULL_ENOMEM. */
+int lull__phrase_load(const char *path, uint32_t sample_rate_hz, lull_phrase *out, lull_diag *diag);
+/* The same from a string (path is only used in messages). */
+int lull__phrase_parse(const char *text, const char *path, uint32_t sample_rate_hz, lull_phrase *out,
+                       lull_diag *diag);
+void lull__phrase_free(lull_phrase *p);
+
+/* ---- audio files (audio_file.c) ----------------------------------------- */
+
+typedef enum lull_sample_format {
+  LULL_SAMPLE_PCM16 = 0, /* TPDF-dithered */
+  LULL_SAMPLE_PCM24,
+  LULL_SAMPLE_FLOAT
+} lull_sample_format;
+
+typedef struct lull_audio_writer lull_audio_writer;
+
+/* Open path for writing stereo audio; the container comes from the
+ * extension (.wav, .flac); "-" writes WAV to stdout. The file appears under
+ * its name only at lull__audio_commit (temporary file, then rename). */
+int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t sample_rate_hz, lull_audio_writer **out,
+                     lull_diag *diag);
+/* Write interleaved stereo float frames. */
+int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, lull_diag *diag);
+/* Finish and rename into place; frees w. */
+int lull__audio_commit(lull_audio_writer *w, lull_diag *diag);
+/* Drop the temporary file; frees w. NULL is fine. */
+void lull__audio_abort(lull_audio_writer *w);
+
+#endif

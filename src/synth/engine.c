@@ -1,0 +1,215 @@
+/* The engine: event heap -> voice pool -> dry and send buses -> delay and
+ * reverb -> DC blocker -> soft clip -> lookahead limiter. One allocation at
+ * create holds the engine and all its buffers; render only moves through
+ * them. Render splits each call into sub-blocks that end at every control
+ * grid line (LULL_CONTROL_FRAMES), event and voice state change, so the
+ * output is the same whatever block sizes the caller renders in. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+#include "lull/engine.h"
+#include "lull/err.h"
+#include "synth/synth_int.h"
+
+#define DEFAULT_EVENTS 4096u
+#define MAX_EVENTS (1u << 20)
+#define DELAY_MAX_S 2.5f /* a dotted eighth at 30 bpm is 1.5 s */
+#define DELAY_BEATS 0.75f
+#define DELAY_FEEDBACK 0.35f
+#define CEILING_DB (-1.0f)
+#define LOOKAHEAD_MS 1.5f
+#define LIMITER_RELEASE_MS 120.0f
+#define MASTER_SMOOTH_MS 50.0f
+#define SOFT_CLIP_DRIVE 0.95f /* the seed's tanh(0.95 x) */
+
+struct lull_engine {
+  lull_pool pool; /* first: holds the 32-byte aligned vectors */
+  lull_wavetable wt;
+  lull_seq seq;
+  lull_reverb reverb;
+  lull_delay delay;
+  lull_limiter limiter;
+  lull_dcblock dc[2];
+  lull_smooth master;
+  float master_now, master_step; /* ramped across the control period */
+  float mix[2][LULL_MAX_BLOCK], rev_in[LULL_MAX_BLOCK], dly_in[LULL_MAX_BLOCK];
+  float silence[LULL_MAX_BLOCK];
+  lull_engine_config cfg;
+  lull_engine_stats stats;
+  uint64_t pos;
+};
+
+static size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+static int validate(lull_engine_config *c, lull_diag *diag) {
+  if (c->sample_rate_hz == 0) c->sample_rate_hz = LULL_SAMPLE_RATE_HZ;
+  if (c->sample_rate_hz < 22050 || c->sample_rate_hz > 192000)
+    return lull_diag_set(diag, LULL_ERANGE, "sample_rate_hz", "must be 22050..192000, got %u", c->sample_rate_hz);
+  if (c->event_capacity == 0) c->event_capacity = DEFAULT_EVENTS;
+  if (c->event_capacity > MAX_EVENTS)
+    return lull_diag_set(diag, LULL_ERANGE, "event_capacity", "must be 1..%u, got %u", MAX_EVENTS, c->event_capacity);
+  if (c->bpm == 0) c->bpm = 70.0f;
+  if (!(c->bpm >= 30.0f && c->bpm <= 180.0f))
+    return lull_diag_set(diag, LULL_ERANGE, "bpm", "must be 30..180, got %g", (double)c->bpm);
+  if (c->reverb_decay_s == 0) c->reverb_decay_s = 6.0f;
+  if (!(c->reverb_decay_s >= 2.0f && c->reverb_decay_s <= 10.0f))
+    return lull_diag_set(diag, LULL_ERANGE, "reverb_decay_s", "must be 2..10, got %g", (double)c->reverb_decay_s);
+  if (!(c->master_gain_db >= -24.0f && c->master_gain_db <= 24.0f))
+    return lull_diag_set(diag, LULL_ERANGE, "master_gain_db", "must be -24..24, got %g", (double)c->master_gain_db);
+  return LULL_OK;
+}
+
+int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull_diag *diag) {
+  if (!out) return lull_diag_set(diag, LULL_EINVAL, "out", "must not be NULL");
+  *out = NULL;
+  lull_engine_config c = {0};
+  if (config) c = *config;
+  int err = validate(&c, diag);
+  if (err) return err;
+  float fs = (float)c.sample_rate_hz;
+
+  /* One allocation, carved up: engine | wavetables | reverb | delay | events. */
+  size_t off_wt = round_up(sizeof(lull_engine), 64);
+  size_t off_rev = round_up(off_wt + lull__wavetable_floats() * sizeof(float), 64);
+  size_t off_dly = round_up(off_rev + lull__reverb_floats(fs) * sizeof(float), 64);
+  size_t off_ev = round_up(off_dly + lull__delay_floats(fs, DELAY_MAX_S) * sizeof(float), 64);
+  size_t total = round_up(off_ev + (size_t)c.event_capacity * sizeof(lull_seq_item), 64);
+  unsigned char *mem = aligned_alloc(64, total);
+  if (!mem) return lull_diag_set(diag, LULL_ENOMEM, "", "engine: cannot allocate %zu bytes", total);
+  memset(mem, 0, off_wt);
+  lull_engine *e = (lull_engine *)mem;
+  e->cfg = c;
+  lull__wavetable_init(&e->wt, fs, (float *)(mem + off_wt));
+  lull__pool_init(&e->pool, &e->wt, fs, c.seed);
+  lull__seq_init(&e->seq, (lull_seq_item *)(mem + off_ev), c.event_capacity);
+  lull_reverb_config rc = {c.reverb_decay_s, 25.0f, 6000.0f, 0.6f};
+  lull__reverb_init(&e->reverb, &rc, fs, (float *)(mem + off_rev));
+  lull__delay_init(&e->delay, fs, DELAY_MAX_S, DELAY_BEATS, DELAY_FEEDBACK, c.bpm, (float *)(mem + off_dly));
+  lull__limiter_init(&e->limiter, CEILING_DB, LOOKAHEAD_MS, LIMITER_RELEASE_MS, fs);
+  lull__dcblock_init(&e->dc[0], 10.0f, fs);
+  lull__dcblock_init(&e->dc[1], 10.0f, fs);
+  lull__smooth_init(&e->master, powf(10.0f, c.master_gain_db / 20.0f) * SOFT_CLIP_DRIVE, MASTER_SMOOTH_MS, fs);
+  e->stats.limiter_gain_min = 1.0f;
+  e->master_now = e->master.value;
+  *out = e;
+  return LULL_OK;
+}
+
+void lull_engine_destroy(lull_engine *engine) { free(engine); }
+
+int lull_engine_schedule(lull_engine *e, const lull_event *ev) {
+  if (!e || !ev) return LULL_EINVAL;
+  if (ev->part >= LULL_PART_COUNT || ev->kind > LULL_EVENT_HIT || ev->pitch > 127 ||
+      !(ev->velocity >= 0.0f && ev->velocity <= 1.0f))
+    return LULL_EINVAL;
+  return lull__seq_push(&e->seq, ev);
+}
+
+uint64_t lull_engine_position(const lull_engine *e) { return e->pos; }
+
+int lull_engine_set_bpm(lull_engine *e, float bpm) {
+  if (!(bpm >= 30.0f && bpm <= 180.0f)) return LULL_ERANGE;
+  e->cfg.bpm = bpm;
+  lull__delay_set_bpm(&e->delay, bpm);
+  return LULL_OK;
+}
+
+void lull_engine_release_all(lull_engine *e) { lull__pool_release_all(&e->pool); }
+
+uint32_t lull_engine_latency_frames(const lull_engine *e) { return lull__limiter_latency(&e->limiter); }
+
+void lull_engine_get_stats(const lull_engine *e, lull_engine_stats *s) {
+  *s = e->stats;
+  s->voices_stolen = e->pool.stolen;
+  s->voices_active = lull__pool_active_voices(&e->pool);
+  s->limiter_gain_min = e->limiter.min_gain;
+}
+
+static void apply(lull_engine *e, const lull_event *ev) {
+  switch (ev->kind) {
+    case LULL_EVENT_OFF: lull__pool_note_off(&e->pool, ev->part, ev->pitch); break;
+    default: lull__pool_note_on(&e->pool, ev->part, ev->pitch, ev->velocity, ev->duration_frames, e->pos); break;
+  }
+  e->stats.events_applied++;
+}
+
+/* One sub-block: voices into the buses, effects, master chain. */
+static void render_block(lull_engine *e, float *out, uint32_t n) {
+  float *ml = e->mix[0], *mr = e->mix[1];
+  memset(ml, 0, sizeof(float) * n);
+  memset(mr, 0, sizeof(float) * n);
+  memset(e->rev_in, 0, sizeof(float) * n);
+  memset(e->dly_in, 0, sizeof(float) * n);
+  lull_mix_bus bus = {ml, mr, e->rev_in, e->dly_in};
+  lull__pool_render(&e->pool, &bus, n, e->pos);
+  if (!e->cfg.dry) {
+    /* Mono delay send into the left line: the ping-pong carries it across. */
+    lull__delay_process(&e->delay, ml, mr, e->dly_in, e->silence, n);
+    lull__reverb_process(&e->reverb, ml, mr, e->rev_in, n);
+  }
+  lull__dcblock_process(&e->dc[0], ml, ml, n);
+  lull__dcblock_process(&e->dc[1], mr, mr, n);
+  float g = e->master_now;
+  const float dg = e->master_step;
+  for (uint32_t i = 0; i < n; i++, g += dg) {
+    ml[i] = lull__soft_clip(ml[i] * g);
+    mr[i] = lull__soft_clip(mr[i] * g);
+  }
+  e->master_now = g;
+  lull__limiter_process(&e->limiter, ml, mr, n);
+  for (uint32_t i = 0; i < n; i++) {
+    out[2 * i] = ml[i];
+    out[2 * i + 1] = mr[i];
+  }
+}
+
+/* At each control grid line: LFOs and smoothed values plan their next period. */
+static void control_tick(lull_engine *e) {
+  lull__pool_control(&e->pool);
+  lull__reverb_control(&e->reverb);
+  lull__delay_control(&e->delay);
+  e->master_now = e->master.value;
+  e->master_step = (lull__smooth_next(&e->master, LULL_CONTROL_FRAMES) - e->master_now) / LULL_CONTROL_FRAMES;
+}
+
+void lull_engine_render(lull_engine *e, float *out, size_t frames) {
+#if defined(__SSE__)
+  /* Denormals off for the render (FTZ | DAZ), restored for the caller. */
+  unsigned csr = _mm_getcsr();
+  _mm_setcsr(csr | 0x8040u);
+#endif
+  size_t done = 0;
+  while (done < frames) {
+    uint32_t phase = (uint32_t)(e->pos % LULL_CONTROL_FRAMES);
+    if (phase == 0) control_tick(e);
+    const lull_event *ev;
+    while ((ev = lull__seq_peek(&e->seq)) && ev->frame <= e->pos) {
+      if (ev->frame < e->pos) e->stats.events_late++;
+      lull_event copy = *ev;
+      lull__seq_pop(&e->seq);
+      apply(e, &copy);
+    }
+    size_t left = frames - done;
+    uint32_t n = LULL_CONTROL_FRAMES - phase;
+    if (left < n) n = (uint32_t)left;
+    if (ev && ev->frame - e->pos < n) n = (uint32_t)(ev->frame - e->pos);
+    uint32_t change = lull__pool_frames_to_change(&e->pool, e->pos);
+    if (change < n) n = change;
+    render_block(e, out + 2 * done, n);
+    e->pos += n;
+    done += n;
+  }
+  e->stats.frames_rendered += frames;
+#if defined(__SSE__)
+  _mm_setcsr(csr);
+#endif
+}
+
+const char *lull_part_name(int part) {
+  static const char *const names[LULL_PART_COUNT] = {"pad", "lead", "kick", "swell", "hat"};
+  return part >= 0 && part < LULL_PART_COUNT ? names[part] : NULL;
+}

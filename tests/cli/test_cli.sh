@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The lull command end to end: help, render, errors and exit codes, and that
+# a failed render leaves no file behind. Usage: test_cli.sh LULL EXAMPLES WAVINFO
+set -u
+lull=$1 examples=$2 wavinfo=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+check() { # check NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name" >&2; fi
+}
+code() { "$@" >"$tmp/out" 2>"$tmp/err"; echo $?; }
+info() { "$wavinfo" "$1" | sed -n "s/^$2=//p"; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+no_files() { [ -z "$(ls -A "$tmp/out-dir")" ]; }
+mkdir "$tmp/out-dir"
+
+# Help everywhere, exit 0, on stdout.
+for args in "--help" "render --help" "bench --help" "render -h"; do
+  check "help: $args" [ "$(code $lull $args)" = 0 ]
+  check "help text: $args" grep -q usage "$tmp/out"
+done
+check "version" [ "$(code $lull --version)" = 0 ]
+check "no command: usage" [ "$(code $lull)" = 2 ]
+check "unknown command" [ "$(code $lull dance)" = 2 ]
+check "unknown command named" grep -q '"dance"' "$tmp/err"
+
+# A render: a finished file with sane audio.
+out="$tmp/out-dir/night.wav"
+check "render ok" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$out")" = 0 ]
+check "render: nothing on stdout" [ ! -s "$tmp/out" ]
+check "render: no progress bar when stderr is a file" [ ! -s "$tmp/err" ]
+check "mode follows umask" [ "$(stat -c %a "$out")" = "$(printf '%o' $(( 0666 & ~$(umask) )))" ]
+check "rate 48000" [ "$(info "$out" rate)" = 48000 ]
+check "stereo" [ "$(info "$out" channels)" = 2 ]
+# 32 beats at 64 bpm = 30 s, plus the 7.5 s tail and the limiter's lookahead.
+check "length" [ "$(info "$out" frames)" = $((30 * 48000 + 360000 + 71)) ]
+check "peak <= -1 dBFS" le "$(info "$out" peak_dbfs)" -1.0
+check "not silent" ge "$(info "$out" rms_dbfs)" -40
+check "dc < 1e-3" le "$(info "$out" dc)" 0.001
+check "no NaN/Inf" [ "$(info "$out" nonfinite)" = 0 ]
+check "render twice: identical" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$tmp/again.wav")" = 0 ]
+check "identical bytes" cmp -s "$out" "$tmp/again.wav"
+rm -f "$out" "$tmp/again.wav"
+
+# FLAC, 24 bit, float, loops, dry, stdout.
+check "flac 24" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$tmp/n.flac" --bits 24 --dry)" = 0 ]
+check "flac frames (dry tail)" [ "$(info "$tmp/n.flac" frames)" = $((30 * 48000 + 72000 + 71)) ]
+check "loops" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$tmp/l.wav" --loops 2 --dry --bits=float)" = 0 ]
+check "loops frames" [ "$(info "$tmp/l.wav" frames)" = $((60 * 48000 + 72000 + 71)) ]
+$lull render --phrase "$examples/night-in-a.json" -o - --dry > "$tmp/stdout.wav" 2>/dev/null
+check "stdout is WAV" [ "$(head -c 4 "$tmp/stdout.wav")" = RIFF ]
+check "stdout readable" [ "$(info "$tmp/stdout.wav" frames)" = $((30 * 48000 + 72000 + 71)) ]
+check "seconds example" [ "$(code $lull render --phrase "$examples/drone-seconds.json" -o "$tmp/d.wav")" = 0 ]
+
+# Usage errors: exit 2, a message naming the problem, no file.
+o="$tmp/out-dir/x.wav"
+check "missing --phrase" [ "$(code $lull render -o "$o")" = 2 ]
+check "missing --phrase named" grep -q -- '--phrase' "$tmp/err"
+check "missing -o" [ "$(code $lull render --phrase "$examples/night-in-a.json")" = 2 ]
+check "unknown flag" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$o" --wet)" = 2 ]
+check "unknown flag named" grep -q -- '--wet' "$tmp/err"
+check "bad --bits" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$o" --bits 12)" = 2 ]
+check "bad --bits says allowed" grep -q '16, 24 or float' "$tmp/err"
+check "bad --loops" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$o" --loops 0)" = 2 ]
+check "bad --loops range" grep -q '1..100000' "$tmp/err"
+check "flag without value" [ "$(code $lull render --phrase)" = 2 ]
+check "bad extension" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$tmp/out-dir/x.mp4")" = 2 ]
+check "bad extension says allowed" grep -q '.wav or .flac' "$tmp/err"
+check "bench bad flag" [ "$(code $lull bench --runs 0)" = 2 ]
+check "usage errors: no files" no_files
+
+# Failures: exit 1, a message naming the field or position, no file.
+printf '{"bpm": 60,\n  "melody": [{"at": 0, "pitch": 300, "duration": 1}]}' > "$tmp/bad1.json"
+check "bad pitch" [ "$(code $lull render --phrase "$tmp/bad1.json" -o "$o")" = 1 ]
+check "bad pitch named" grep -q 'melody\[0\].pitch: must be MIDI 0..127, got 300' "$tmp/err"
+printf '{"bpm": 60,\n  "melody": [ }' > "$tmp/bad2.json"
+check "syntax error" [ "$(code $lull render --phrase "$tmp/bad2.json" -o "$o")" = 1 ]
+check "syntax error position" grep -q 'bad2.json:2:' "$tmp/err"
+check "missing file" [ "$(code $lull render --phrase "$tmp/none.json" -o "$o")" = 1 ]
+check "missing file named" grep -q 'none.json' "$tmp/err"
+check "unwritable path" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o /nonexistent-dir/x.wav)" = 1 ]
+check "unwritable named" grep -q '/nonexistent-dir/x.wav' "$tmp/err"
+check "failures: no files" no_files
+
+# Interrupted: SIGTERM mid-render leaves nothing (not even a temporary file).
+$lull render --phrase "$examples/night-in-a.json" -o "$tmp/out-dir/long.wav" --loops 5000 2>/dev/null &
+pid=$!
+sleep 0.3
+kill -TERM $pid
+wait $pid
+check "interrupted: exit 1" [ $? = 1 ]
+check "interrupted: no files" no_files
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

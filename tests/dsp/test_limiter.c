@@ -1,0 +1,72 @@
+/* limiter.c: never above the ceiling, bit-transparent below it (delayed by
+ * its latency), recovers after a peak. */
+#include <stdlib.h>
+
+#include "dsp/dsp.h"
+#include "support/harness.h"
+#include "support/signal.h"
+
+#define FS 48000.0f
+
+static void run(lull_limiter *l, float *x, float *y, size_t n) {
+  for (size_t i = 0; i < n; i += 64) lull__limiter_process(l, x + i, y + i, n - i < 64 ? n - i : 64);
+}
+
+static void test_never_above_ceiling(void **state) {
+  (void)state;
+  lull_limiter lim;
+  lull__limiter_init(&lim, -1.0f, 1.5f, 120.0f, FS);
+  lull_noise nz;
+  lull__noise_init(&nz, lull_test_seed(5));
+  enum { N = 480000 };
+  float *l = malloc(sizeof(float) * N), *r = malloc(sizeof(float) * N);
+  for (int i = 0; i < N; i++) {
+    /* Noise with bursts up to +12 dBFS and single-sample spikes. */
+    float g = (i / 24000) % 2 ? 4.0f : 0.5f;
+    l[i] = g * lull__noise_next(&nz);
+    r[i] = (i % 9973 == 0) ? 8.0f : g * lull__noise_next(&nz);
+  }
+  run(&lim, l, r, N);
+  double ceiling = pow(10.0, -1.0 / 20.0);
+  ASSERT_LE(sig_peak(l, N, 1), ceiling + 1e-7);
+  ASSERT_LE(sig_peak(r, N, 1), ceiling + 1e-7);
+  ASSERT_LE(lim.min_gain, 0.2);
+  free(l);
+  free(r);
+}
+
+static void test_transparent_below_ceiling(void **state) {
+  (void)state;
+  lull_limiter lim;
+  lull__limiter_init(&lim, -1.0f, 1.5f, 120.0f, FS);
+  uint32_t lat = lull__limiter_latency(&lim);
+  ASSERT_EQ_INT(lat, 71); /* 1.5 ms = 72 frames of lookahead */
+  enum { N = 48000 };
+  float *l = malloc(sizeof(float) * N), *r = malloc(sizeof(float) * N), *ref = malloc(sizeof(float) * N);
+  for (int i = 0; i < N; i++) ref[i] = l[i] = r[i] = 0.5f * (float)sin(2 * M_PI * 333.0 * i / FS);
+  run(&lim, l, r, N);
+  for (int i = (int)lat; i < N; i++) ASSERT_NEAR(l[i], ref[i - (int)lat], 0.0);
+  free(l), free(r), free(ref);
+}
+
+static void test_recovers_after_peak(void **state) {
+  (void)state;
+  lull_limiter lim;
+  lull__limiter_init(&lim, -1.0f, 1.5f, 120.0f, FS);
+  enum { N = 96000 };
+  float *l = calloc(N, sizeof(float)), *r = calloc(N, sizeof(float));
+  for (int i = 0; i < N; i++) l[i] = r[i] = 0.5f * (float)sin(2 * M_PI * 100.0 * i / FS);
+  l[1000] = 4.0f; /* one spike 18 dB over */
+  run(&lim, l, r, N);
+  /* One second later the gain is back to unity: the sine is whole again. */
+  ASSERT_NEAR(sig_peak(r + N / 2, N / 2, 1), 0.5, 0.5 * 0.001);
+  ASSERT_LE(sig_peak(l, N, 1), pow(10.0, -1.0 / 20.0) + 1e-7);
+  free(l), free(r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_never_above_ceiling),
+                                     cmocka_unit_test(test_transparent_below_ceiling),
+                                     cmocka_unit_test(test_recovers_after_peak)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,127 @@
+/* audio_file.c: WAV and FLAC read back with the written content; failures
+ * and aborts leave no file, not even a temporary one. */
+#include <dirent.h>
+#include <sndfile.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/io.h"
+#include "support/harness.h"
+
+static char dir[] = "/tmp/lull-test-audio-XXXXXX";
+
+static int setup(void **state) {
+  (void)state;
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static int files_in_dir(void) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) n += e->d_name[0] != '.';
+  closedir(d);
+  return n;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char path[512];
+  while ((e = readdir(d)))
+    if (e->d_name[0] != '.') snprintf(path, sizeof path, "%s/%s", dir, e->d_name), unlink(path);
+  closedir(d);
+  rmdir(dir);
+  return 0;
+}
+
+static void roundtrip(const char *name, lull_sample_format fmt, int sf_format, double tol) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  enum { N = 4800 };
+  float *x = malloc(sizeof(float) * 2 * N), *y = malloc(sizeof(float) * 2 * N);
+  for (int i = 0; i < N; i++) x[2 * i] = 0.5f * (float)sin(i * 0.05), x[2 * i + 1] = -0.25f;
+  lull_audio_writer *w;
+  lull_diag d;
+  ASSERT_EQ_INT(lull__audio_open(path, fmt, 48000, &w, &d), LULL_OK);
+  ASSERT_TRUE(access(path, F_OK) != 0); /* not there until commit */
+  ASSERT_EQ_INT(lull__audio_write(w, x, N, &d), LULL_OK);
+  ASSERT_EQ_INT(lull__audio_commit(w, &d), LULL_OK);
+  SF_INFO info = {0};
+  SNDFILE *f = sf_open(path, SFM_READ, &info);
+  ASSERT_TRUE(f != NULL);
+  ASSERT_EQ_INT(info.samplerate, 48000);
+  ASSERT_EQ_INT(info.channels, 2);
+  ASSERT_EQ_INT(info.frames, N);
+  ASSERT_EQ_INT(info.format, sf_format);
+  ASSERT_EQ_INT(sf_readf_float(f, y, N), N);
+  sf_close(f);
+  for (int i = 0; i < 2 * N; i++) ASSERT_NEAR(y[i], x[i], tol);
+  free(x), free(y);
+}
+
+static void test_formats(void **state) {
+  (void)state;
+  roundtrip("a.wav", LULL_SAMPLE_PCM16, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 2.5 / 32768); /* +-1 LSB TPDF */
+  roundtrip("b.wav", LULL_SAMPLE_PCM24, SF_FORMAT_WAV | SF_FORMAT_PCM_24, 1.0 / 8388608);
+  roundtrip("c.wav", LULL_SAMPLE_FLOAT, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 0);
+  roundtrip("d.flac", LULL_SAMPLE_PCM16, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 2.5 / 32768);
+  roundtrip("e.FLAC", LULL_SAMPLE_PCM24, SF_FORMAT_FLAC | SF_FORMAT_PCM_24, 1.0 / 8388608);
+  ASSERT_EQ_INT(files_in_dir(), 5);
+}
+
+static void test_dither_is_not_truncation(void **state) {
+  (void)state;
+  /* A -100 dBFS sine would vanish if truncated to 16 bits; dither keeps it
+   * (on average) and keeps the noise near 1 LSB. */
+  char path[512];
+  snprintf(path, sizeof path, "%s/dither.wav", dir);
+  enum { N = 48000 };
+  float *x = malloc(sizeof(float) * 2 * N);
+  for (int i = 0; i < 2 * N; i++) x[i] = 0.3f / 32768.0f;
+  lull_audio_writer *w;
+  lull_diag d;
+  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_PCM16, 48000, &w, &d), LULL_OK);
+  ASSERT_EQ_INT(lull__audio_write(w, x, N, &d), LULL_OK);
+  ASSERT_EQ_INT(lull__audio_commit(w, &d), LULL_OK);
+  SF_INFO info = {0};
+  SNDFILE *f = sf_open(path, SFM_READ, &info);
+  short *s = malloc(sizeof(short) * 2 * N);
+  ASSERT_EQ_INT(sf_readf_short(f, s, N), N);
+  sf_close(f);
+  double mean = 0;
+  for (int i = 0; i < 2 * N; i++) mean += s[i];
+  ASSERT_NEAR(mean / (2 * N), 0.3, 0.05);
+  free(x), free(s);
+  unlink(path);
+}
+
+static void test_failures_leave_nothing(void **state) {
+  (void)state;
+  int before = files_in_dir();
+  lull_audio_writer *w;
+  lull_diag d;
+  char path[512];
+  snprintf(path, sizeof path, "%s/x.mp4", dir);
+  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_PCM16, 48000, &w, &d), LULL_EFORMAT);
+  ASSERT_STR_CONTAINS(d.message, "use .wav or .flac");
+  snprintf(path, sizeof path, "%s/x.flac", dir);
+  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_FLOAT, 48000, &w, &d), LULL_EFORMAT);
+  ASSERT_EQ_INT(lull__audio_open("/nonexistent-dir/x.wav", LULL_SAMPLE_PCM16, 48000, &w, &d), LULL_EIO);
+  ASSERT_STR_CONTAINS(d.message, "/nonexistent-dir/x.wav");
+  snprintf(path, sizeof path, "%s/aborted.wav", dir);
+  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_PCM16, 48000, &w, &d), LULL_OK);
+  float x[64] = {0};
+  ASSERT_EQ_INT(lull__audio_write(w, x, 32, &d), LULL_OK);
+  lull__audio_abort(w);
+  lull__audio_abort(NULL);
+  ASSERT_EQ_INT(files_in_dir(), before);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_formats), cmocka_unit_test(test_dither_is_not_truncation),
+                                     cmocka_unit_test(test_failures_leave_nothing)};
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

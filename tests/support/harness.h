@@ -1,0 +1,57 @@
+/* Test harness: cmocka as the runner, typed asserts that print both values
+ * and file:line, the test seed (LULL_TEST_SEED overrides), and artefacts
+ * (WAV dumps) written under LULL_TEST_ARTIFACTS when a test fails. */
+#ifndef LULL_TEST_HARNESS_H
+#define LULL_TEST_HARNESS_H
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#define ASSERT_TRUE(cond)                                                      \
+  do {                                                                         \
+    if (!(cond)) fail_msg("%s:%d: expected %s", __FILE__, __LINE__, #cond);    \
+  } while (0)
+
+#define ASSERT_EQ_INT(a, b)                                                                         \
+  do {                                                                                              \
+    long long a_ = (long long)(a), b_ = (long long)(b);                                             \
+    if (a_ != b_) fail_msg("%s:%d: %s = %lld, expected %s = %lld", __FILE__, __LINE__, #a, a_, #b, b_); \
+  } while (0)
+
+#define ASSERT_NEAR(a, b, tol)                                                                          \
+  do {                                                                                                  \
+    double a_ = (double)(a), b_ = (double)(b), t_ = (double)(tol);                                      \
+    if (!(fabs(a_ - b_) <= t_))                                                                         \
+      fail_msg("%s:%d: %s = %.9g, expected %.9g +- %.3g", __FILE__, __LINE__, #a, a_, b_, t_);          \
+  } while (0)
+
+#define ASSERT_LE(a, b)                                                                               \
+  do {                                                                                                \
+    double a_ = (double)(a), b_ = (double)(b);                                                        \
+    if (!(a_ <= b_)) fail_msg("%s:%d: %s = %.9g, expected <= %s = %.9g", __FILE__, __LINE__, #a, a_, #b, b_); \
+  } while (0)
+
+#define ASSERT_GE(a, b)                                                                               \
+  do {                                                                                                \
+    double a_ = (double)(a), b_ = (double)(b);                                                        \
+    if (!(a_ >= b_)) fail_msg("%s:%d: %s = %.9g, expected >= %s = %.9g", __FILE__, __LINE__, #a, a_, #b, b_); \
+  } while (0)
+
+#define ASSERT_STR_CONTAINS(hay, needle)                                                           \
+  do {                                                                                             \
+    const char *h_ = (hay), *n_ = (needle);                                                        \
+    if (!h_ || !strstr(h_, n_)) fail_msg("%s:%d: \"%s\" does not contain \"%s\"", __FILE__, __LINE__, h_ ? h_ : "(null)", n_); \
+  } while (0)
+
+/* The seed for randomised inputs: LULL_TEST_SEED if set, else dflt. Printed. */
+uint64_t lull_test_seed(uint64_t dflt);
+/* Write a float WAV to $LULL_TEST_ARTIFACTS/name.wav (for failures). */
+void lull_test_dump_wav(const char *name, const float *interleaved, size_t frames, int channels);
+
+#endif

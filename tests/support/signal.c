@@ -1,0 +1,103 @@
+/* Test-side signal analysis (double precision, allocation allowed). */
+#include <complex.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "support/signal.h"
+
+static void fft(double complex *a, size_t n) {
+  for (size_t i = 1, j = 0; i < n; i++) {
+    size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      double complex t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+  for (size_t len = 2; len <= n; len <<= 1) {
+    double ang = -2.0 * M_PI / (double)len;
+    double complex wl = CMPLX(cos(ang), sin(ang));
+    for (size_t i = 0; i < n; i += len) {
+      double complex w = 1;
+      for (size_t k = 0; k < len / 2; k++) {
+        double complex u = a[i + k], v = a[i + k + len / 2] * w;
+        a[i + k] = u + v;
+        a[i + k + len / 2] = u - v;
+        w *= wl;
+      }
+    }
+  }
+}
+
+double *sig_spectrum(const float *x, size_t n, size_t stride) {
+  double complex *a = malloc(sizeof *a * n);
+  double *mag = malloc(sizeof *mag * (n / 2 + 1));
+  double wsum = 0;
+  for (size_t i = 0; i < n; i++) {
+    double t = 2.0 * M_PI * (double)i / (double)(n - 1);
+    double w = 0.35875 - 0.48829 * cos(t) + 0.14128 * cos(2 * t) - 0.01168 * cos(3 * t);
+    wsum += w;
+    a[i] = (double)x[i * stride] * w;
+  }
+  fft(a, n);
+  /* Scaled so a full-scale sine reads 1 at its peak bin. */
+  for (size_t i = 0; i <= n / 2; i++) mag[i] = 2.0 * cabs(a[i]) / wsum;
+  free(a);
+  return mag;
+}
+
+double sig_peak_hz(const double *spec, size_t n, double rate, double lo_hz, double hi_hz, double *mag) {
+  size_t lo = (size_t)(lo_hz * (double)n / rate), hi = (size_t)(hi_hz * (double)n / rate + 1);
+  if (lo < 1) lo = 1;
+  if (hi > n / 2 - 1) hi = n / 2 - 1;
+  size_t best = lo;
+  for (size_t i = lo; i <= hi; i++)
+    if (spec[i] > spec[best]) best = i;
+  double a = log(spec[best - 1] + 1e-30), b = log(spec[best] + 1e-30), c = log(spec[best + 1] + 1e-30);
+  double d = (a - 2 * b + c) != 0 ? 0.5 * (a - c) / (a - 2 * b + c) : 0;
+  if (mag) *mag = spec[best];
+  return ((double)best + d) * rate / (double)n;
+}
+
+double sig_zero_cross_hz(const float *x, size_t n, size_t stride, double rate) {
+  double first = -1, last = -1;
+  size_t count = 0;
+  for (size_t i = 1; i < n; i++) {
+    double a = x[(i - 1) * stride], b = x[i * stride];
+    if (a < 0 && b >= 0) {
+      double t = (double)(i - 1) + a / (a - b);
+      if (first < 0) first = t;
+      last = t;
+      count++;
+    }
+  }
+  return count > 1 ? (double)(count - 1) * rate / (last - first) : 0;
+}
+
+double sig_rms(const float *x, size_t n, size_t stride) {
+  double s = 0;
+  for (size_t i = 0; i < n; i++) s += (double)x[i * stride] * (double)x[i * stride];
+  return n ? sqrt(s / (double)n) : 0;
+}
+
+double sig_peak(const float *x, size_t n, size_t stride) {
+  double p = 0;
+  for (size_t i = 0; i < n; i++) p = fmax(p, fabs((double)x[i * stride]));
+  return p;
+}
+
+double sig_mean(const float *x, size_t n, size_t stride) {
+  double s = 0;
+  for (size_t i = 0; i < n; i++) s += (double)x[i * stride];
+  return n ? s / (double)n : 0;
+}
+
+size_t sig_nonfinite(const float *x, size_t n) {
+  size_t c = 0;
+  for (size_t i = 0; i < n; i++) c += !isfinite(x[i]);
+  return c;
+}
+
+double sig_db(double ratio) { return 20.0 * log10(ratio + 1e-30); }

@@ -1,0 +1,23 @@
+/* Signal analysis for tests, in double precision: FFT spectra, frequency by
+ * zero crossings, levels. */
+#ifndef LULL_TEST_SIGNAL_H
+#define LULL_TEST_SIGNAL_H
+
+#include <stddef.h>
+
+/* Magnitude spectrum (linear, n/2+1 bins) of x[0..n) times a 4-term
+ * Blackman-Harris window (sidelobes -92 dB); n a power of two. Caller frees. */
+double *sig_spectrum(const float *x, size_t n, size_t stride);
+/* Largest bin of spec within [lo_hz, hi_hz], refined by parabolic
+ * interpolation; returns the frequency, *mag its magnitude. */
+double sig_peak_hz(const double *spec, size_t n, double rate, double lo_hz, double hi_hz, double *mag);
+/* Frequency from upward zero crossings (linearly interpolated). */
+double sig_zero_cross_hz(const float *x, size_t n, size_t stride, double rate);
+double sig_rms(const float *x, size_t n, size_t stride);
+double sig_peak(const float *x, size_t n, size_t stride);
+double sig_mean(const float *x, size_t n, size_t stride);
+/* Count of NaN and infinite samples. */
+size_t sig_nonfinite(const float *x, size_t n);
+double sig_db(double ratio);
+
+#endif

@@ -1,0 +1,68 @@
+/* Zero heap allocations in render (and schedule): every malloc-family call
+ * made by liblull or this test is counted through the linker's --wrap. */
+#include <stdlib.h>
+
+#include "support/engine_util.h"
+#include "support/harness.h"
+
+static volatile long allocations;
+static volatile int counting;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+void __real_free(void *p);
+void *__real_aligned_alloc(size_t a, size_t n);
+int __real_posix_memalign(void **p, size_t a, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+void __wrap_free(void *p);
+void *__wrap_aligned_alloc(size_t a, size_t n);
+int __wrap_posix_memalign(void **p, size_t a, size_t n);
+
+void *__wrap_malloc(size_t n) { allocations += counting; return __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t m) { allocations += counting; return __real_calloc(n, m); }
+void *__wrap_realloc(void *p, size_t n) { allocations += counting; return __real_realloc(p, n); }
+void __wrap_free(void *p) { allocations += counting && p; __real_free(p); }
+void *__wrap_aligned_alloc(size_t a, size_t n) { allocations += counting; return __real_aligned_alloc(a, n); }
+int __wrap_posix_memalign(void **p, size_t a, size_t n) { allocations += counting; return __real_posix_memalign(p, a, n); }
+
+static void test_the_counter_counts(void **state) {
+  (void)state;
+  counting = 1;
+  void *p = malloc(16);
+  free(p);
+  counting = 0;
+  ASSERT_EQ_INT(allocations, 2); /* so a zero below means something */
+  allocations = 0;
+}
+
+static void test_no_allocation_in_render(void **state) {
+  (void)state;
+  lull_engine *e = test_engine(0);
+  float *buf = malloc(sizeof(float) * 2 * 960);
+  allocations = 0;
+  counting = 1;
+  for (int k = 0; k < 500; k++) { /* 10 s: every voice, every effect, steals */
+    uint64_t t = (uint64_t)k * 960;
+    for (int i = 0; i < 5; i++) test_note(e, t + (uint64_t)i * 100, LULL_PART_PAD, LULL_EVENT_ON, 40 + (k + i) % 40, 0.6f, 30000);
+    test_note(e, t, LULL_PART_LEAD, LULL_EVENT_ON, 60 + k % 24, 0.7f, 3000);
+    test_note(e, t + 480, LULL_PART_KICK + k % 3, LULL_EVENT_HIT, 60, 0.8f, 0);
+    if (k == 250 && lull_engine_set_bpm(e, 100.0f) != LULL_OK) abort();
+    lull_engine_render(e, buf, 960);
+  }
+  lull_engine_stats st;
+  lull_engine_get_stats(e, &st);
+  counting = 0;
+  ASSERT_EQ_INT(allocations, 0);
+  ASSERT_GE(st.voices_stolen, 1);
+  free(buf);
+  lull_engine_destroy(e);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_the_counter_counts),
+                                     cmocka_unit_test(test_no_allocation_in_render)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
