@@ -13,14 +13,6 @@
 
 #define LULL_LANES 8
 
-/* Hot loops get an AVX2/FMA clone picked once at load time (ifunc), so a
- * portable build still runs eight lanes per instruction where it can. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__)
-#define LULL_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define LULL_HOT
-#endif
-
 /* Every function that takes or returns a vector is forced inline: then no
  * vector ever crosses a call, and the AVX2 clones (LULL_HOT) and default
  * code can never disagree on how vectors are passed. */
@@ -131,8 +123,7 @@ LULL_VEC v8f lull__phase_turns8(v8u phase) {
 /* Soft clip: a rational tanh (x(27+x^2)/(27+9x^2), exact at 0 and +-3, where
  * it meets +-1 with zero slope); within 2.5 % of tanh, monotonic, |y| <= 1. */
 static inline float lull__soft_clip(float x) {
-  if (x > 3.0f) return 1.0f;
-  if (x < -3.0f) return -1.0f;
+  x = x > 3.0f ? 3.0f : x < -3.0f ? -3.0f : x; /* f(+-3) = +-1, flat there */
   float x2 = x * x;
   float y = x * (27.0f + x2) / (27.0f + 9.0f * x2);
   return y > 1.0f ? 1.0f : y < -1.0f ? -1.0f : y; /* rounding near +-3 */
@@ -272,22 +263,43 @@ void lull__svf_reset(lull_svf *f);
 void lull__svf_set(lull_svf *f, float cutoff_hz, float q);
 void lull__svf_process(lull_svf *f, lull_svf_mode mode, float *out, const float *in, size_t frames);
 
+/* The lanes run the same filter as a 2x2 state-space update, which leaves
+ * two multiply-adds on the loop-carried path instead of four:
+ *   ic1' = (2 a1 - 1) ic1 - 2 a2 ic2 + 2 a2 v0
+ *   ic2' = 2 a2 ic1 + (1 - 2 a3) ic2 + 2 a3 v0
+ * and v1 = (ic1 + ic1') / 2, v2 = (ic2 + ic2') / 2 (bandpass k v1, lowpass v2). */
 typedef struct lull_svf8 {
   v8f ic1, ic2;
-  v8f a1, a2, a3, k;
+  v8f c11, c12, c21, c22, b1, b2, k;
+  v8f a1, a2, a3;
   float sample_rate_hz;
 } lull_svf8;
 
 void lull__svf8_init(lull_svf8 *f, float sample_rate_hz);
 void lull__svf8_reset_lane(lull_svf8 *f, int lane);
 void lull__svf8_set_lane(lull_svf8 *f, int lane, float cutoff_hz, float q);
+/* The coefficients for cutoff and q, to copy into many lanes. */
+typedef struct lull_svf_coefs { float a1, a2, a3, k; } lull_svf_coefs;
+lull_svf_coefs lull__svf_coefs(float cutoff_hz, float q, float sample_rate_hz);
+static inline void lull__svf8_put_lane(lull_svf8 *f, int lane, lull_svf_coefs c) {
+  f->a1[lane] = c.a1;
+  f->a2[lane] = c.a2;
+  f->a3[lane] = c.a3;
+  f->k[lane] = c.k;
+  f->c11[lane] = 2.0f * c.a1 - 1.0f;
+  f->c12[lane] = -2.0f * c.a2;
+  f->c21[lane] = 2.0f * c.a2;
+  f->c22[lane] = 1.0f - 2.0f * c.a3;
+  f->b1[lane] = 2.0f * c.a2;
+  f->b2[lane] = 2.0f * c.a3;
+}
 /* One sample through all lanes; returns the chosen response. */
 LULL_VEC v8f lull__svf8_tick(lull_svf8 *f, lull_svf_mode mode, v8f v0) {
-  v8f v3 = v0 - f->ic2;
-  v8f v1 = f->a1 * f->ic1 + f->a2 * v3;
-  v8f v2 = f->ic2 + f->a2 * f->ic1 + f->a3 * v3;
-  f->ic1 = v1 + v1 - f->ic1;
-  f->ic2 = v2 + v2 - f->ic2;
+  v8f n1 = f->c11 * f->ic1 + (f->c12 * f->ic2 + f->b1 * v0);
+  v8f n2 = f->c22 * f->ic2 + (f->c21 * f->ic1 + f->b2 * v0);
+  v8f v1 = 0.5f * (f->ic1 + n1), v2 = 0.5f * (f->ic2 + n2);
+  f->ic1 = n1;
+  f->ic2 = n2;
   switch (mode) {
     case LULL_SVF_BANDPASS: return f->k * v1;
     case LULL_SVF_HIGHPASS: return v0 - f->k * v1 - v2;
@@ -355,45 +367,58 @@ static inline float lull__smooth_tick(lull_smooth *s) {
 typedef struct lull_dcblock { float x1, y1, r; } lull_dcblock;
 void lull__dcblock_init(lull_dcblock *d, float cutoff_hz, float sample_rate_hz);
 void lull__dcblock_process(lull_dcblock *d, float *out, const float *in, size_t frames);
+/* Two channels in place at once (two independent recurrences in one loop). */
+void lull__dcblock_process2(lull_dcblock *l, lull_dcblock *r, float *left, float *right, size_t frames);
 
 /* ---- reverb (reverb.c) ------------------------------------------------ */
 
 #define LULL_REVERB_LINES 8
 #define LULL_REVERB_DIFFUSERS 4
 
-/* An 8-line feedback delay network with a Hadamard matrix, per-line damping,
- * input diffusion and slowly modulated line lengths (so long tails do not
- * ring metallic), after a pre-delay. Mono in, stereo out. */
+/* An 8-line feedback delay network with a Hadamard matrix, per-line damping
+ * (a one-zero lowpass on each pass: no recurrence, so whole blocks run as
+ * vector operations over time), input diffusion and slowly modulated line
+ * lengths (so long tails do not ring metallic), after a pre-delay. Mono in,
+ * stereo out. */
 typedef struct lull_reverb_config {
   float decay_s;      /* RT60 at low frequencies (all, without damping), 2..10 */
   float predelay_ms;  /* 0..200 */
-  float damping_hz;   /* high-frequency damping corner; >= 0.45 fs: none */
+  float damping;      /* per pass: (1 - d) x[k] + d x[k-1]; 0 none .. 0.5 (a zero at Nyquist) */
   float mod_depth_ms; /* line-length modulation depth, 0..2 */
 } lull_reverb_config;
 
-typedef struct lull_reverb {
+typedef struct lull_reverb lull_reverb;
+typedef void lull_reverb_process_fn(lull_reverb *r, float *out_l, float *out_r, const float *in, size_t frames);
+
+struct lull_reverb {
+  lull_reverb_process_fn *process; /* the kernel for this CPU, chosen at init */
   float *line[LULL_REVERB_LINES];
   uint32_t len[LULL_REVERB_LINES], mask[LULL_REVERB_LINES];
   uint32_t pos;
-  float gain[LULL_REVERB_LINES], damp_state[LULL_REVERB_LINES], damp_coef;
+  float gain[LULL_REVERB_LINES], damp_coef;
   float *diff[LULL_REVERB_DIFFUSERS];
   uint32_t diff_len[LULL_REVERB_DIFFUSERS], diff_mask[LULL_REVERB_DIFFUSERS];
   float *pre;
   uint32_t pre_mask, pre_frames;
   lull_lfo mod[2];
   float mod_depth_frames;
-  v8f mod_off, mod_step; /* line-length offsets, ramped across the control period */
+  v8f mod_off, mod_step; /* line-length offsets at the period's start, and per frame */
+  uint32_t mod_phase;     /* frames into the control period */
   float sample_rate_hz;
   lull_reverb_config cfg;
-} lull_reverb;
+};
 
 size_t lull__reverb_floats(float sample_rate_hz);
 void lull__reverb_init(lull_reverb *r, const lull_reverb_config *cfg, float sample_rate_hz, float *mem);
 void lull__reverb_reset(lull_reverb *r);
 /* At a control grid line: plan the modulation for the next period. */
 void lull__reverb_control(lull_reverb *r);
-/* Accumulate the wet stereo signal of in into out_l/out_r. */
-void lull__reverb_process(lull_reverb *r, float *out_l, float *out_r, const float *in, size_t frames);
+/* Accumulate the wet stereo signal of in into out_l/out_r (r->process). */
+static inline void lull__reverb_process(lull_reverb *r, float *out_l, float *out_r, const float *in, size_t frames) {
+  r->process(r, out_l, out_r, in, frames);
+}
+lull_reverb_process_fn lull__reverb_process_generic;
+lull_reverb_process_fn lull__reverb_process_v3;
 
 /* ---- tempo-synced ping-pong delay (delay.c) -------------------------- */
 

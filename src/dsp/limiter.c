@@ -42,21 +42,39 @@ static inline float maxf(float a, float b) { return a > b ? a : b; }
 static inline float minf(float a, float b) { return a < b ? a : b; }
 static inline float absf(float a) { return a < 0 ? -a : a; }
 
+static void ring_put(float *ring, uint64_t t, const float *src, size_t n) {
+  size_t at = (size_t)(t & RING_MASK), first = n < RING - at ? n : RING - at;
+  memcpy(ring + at, src, first * sizeof *src);
+  memcpy(ring, src + first, (n - first) * sizeof *src);
+}
+
+static void ring_get(const float *ring, uint64_t t, float *dst, size_t n) {
+  size_t at = (size_t)(t & RING_MASK), first = n < RING - at ? n : RING - at;
+  memcpy(dst, ring + at, first * sizeof *dst);
+  memcpy(dst + first, ring, (n - first) * sizeof *dst);
+}
+
 /* When the gain has been exactly 1 for a whole window and no sample of the
  * block needs less, every held value is 1 and the queue holds only 1s: the
  * output is the input, delayed. This is the usual case. */
 static int pass_through(lull_limiter *l, float *left, float *right, size_t frames) {
   if (l->calm < l->look) return 0;
   const float c = l->ceiling;
-  for (size_t n = 0; n < frames; n++)
-    if (absf(left[n]) > c || absf(right[n]) > c) return 0;
+  float peak = 0; /* one pass without branches: it vectorises */
+  for (size_t n = 0; n < frames; n++) peak = maxf(peak, maxf(absf(left[n]), absf(right[n])));
+  if (peak > c) return 0;
+  /* Through the delay line in blocks of at most RING - look frames, each
+   * in at most two contiguous runs (the ring's wrap). */
   const uint32_t delay = l->look - 1;
-  for (size_t n = 0; n < frames; n++) {
-    uint64_t t = l->t++;
-    l->dl[t & RING_MASK] = left[n];
-    l->dr[t & RING_MASK] = right[n];
-    left[n] = l->dl[(t - delay) & RING_MASK];
-    right[n] = l->dr[(t - delay) & RING_MASK];
+  const size_t most = RING - l->look;
+  for (size_t done = 0; done < frames;) {
+    size_t n = frames - done < most ? frames - done : most;
+    ring_put(l->dl, l->t, left + done, n);
+    ring_put(l->dr, l->t, right + done, n);
+    ring_get(l->dl, l->t - delay, left + done, n);
+    ring_get(l->dr, l->t - delay, right + done, n);
+    l->t += n;
+    done += n;
   }
   l->qhead = 0;
   l->qlen = 1;

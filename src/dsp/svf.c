@@ -63,11 +63,12 @@ void lull__svf8_reset_lane(lull_svf8 *f, int lane) {
   f->ic2[lane] = 0;
 }
 
+lull_svf_coefs lull__svf_coefs(float cutoff_hz, float q, float sample_rate_hz) {
+  lull_svf_coefs c;
+  coefs(cutoff_hz, q, sample_rate_hz, &c.a1, &c.a2, &c.a3, &c.k);
+  return c;
+}
+
 void lull__svf8_set_lane(lull_svf8 *f, int lane, float cutoff_hz, float q) {
-  float a1, a2, a3, k;
-  coefs(cutoff_hz, q, f->sample_rate_hz, &a1, &a2, &a3, &k);
-  f->a1[lane] = a1;
-  f->a2[lane] = a2;
-  f->a3[lane] = a3;
-  f->k[lane] = k;
+  lull__svf8_put_lane(f, lane, lull__svf_coefs(cutoff_hz, q, f->sample_rate_hz));
 }

@@ -35,7 +35,7 @@ struct lull_engine {
   lull_limiter limiter;
   lull_dcblock dc[2];
   lull_smooth master;
-  float master_now, master_step; /* ramped across the control period */
+  float master_now, master_step; /* at the control period's start, and per frame */
   float mix[2][LULL_MAX_BLOCK], rev_in[LULL_MAX_BLOCK], dly_in[LULL_MAX_BLOCK];
   float silence[LULL_MAX_BLOCK];
   lull_engine_config cfg;
@@ -86,7 +86,7 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
   lull__wavetable_init(&e->wt, fs, (float *)(mem + off_wt));
   lull__pool_init(&e->pool, &e->wt, fs, c.seed);
   lull__seq_init(&e->seq, (lull_seq_item *)(mem + off_ev), c.event_capacity);
-  lull_reverb_config rc = {c.reverb_decay_s, 25.0f, 6000.0f, 0.6f};
+  lull_reverb_config rc = {c.reverb_decay_s, 25.0f, 0.35f, 0.6f};
   lull__reverb_init(&e->reverb, &rc, fs, (float *)(mem + off_rev));
   lull__delay_init(&e->delay, fs, DELAY_MAX_S, DELAY_BEATS, DELAY_FEEDBACK, c.bpm, (float *)(mem + off_dly));
   lull__limiter_init(&e->limiter, CEILING_DB, LOOKAHEAD_MS, LIMITER_RELEASE_MS, fs);
@@ -151,15 +151,8 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
     lull__delay_process(&e->delay, ml, mr, e->dly_in, e->silence, n);
     lull__reverb_process(&e->reverb, ml, mr, e->rev_in, n);
   }
-  lull__dcblock_process(&e->dc[0], ml, ml, n);
-  lull__dcblock_process(&e->dc[1], mr, mr, n);
-  float g = e->master_now;
-  const float dg = e->master_step;
-  for (uint32_t i = 0; i < n; i++, g += dg) {
-    ml[i] = lull__soft_clip(ml[i] * g);
-    mr[i] = lull__soft_clip(mr[i] * g);
-  }
-  e->master_now = g;
+  lull__dcblock_process2(&e->dc[0], &e->dc[1], ml, mr, n);
+  e->pool.soft_clip(ml, mr, n, e->master_now, e->master_step, (uint32_t)(e->pos % LULL_CONTROL_FRAMES));
   lull__limiter_process(&e->limiter, ml, mr, n);
   for (uint32_t i = 0; i < n; i++) {
     out[2 * i] = ml[i];

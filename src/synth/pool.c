@@ -17,6 +17,14 @@ static const float pad_pans[4] = {-0.6f, 0.2f, -0.2f, 0.6f};
 
 void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_hz, uint64_t seed) {
   memset(p, 0, sizeof *p);
+  p->render = lull__bank_render_generic;
+  p->soft_clip = lull__soft_clip_block_generic;
+#if LULL_HAVE_V3
+  if (lull__isa_v3()) {
+    p->render = lull__bank_render_v3;
+    p->soft_clip = lull__soft_clip_block_v3;
+  }
+#endif
   p->wt = wt;
   p->sample_rate_hz = sample_rate_hz;
   for (int k = 0; k < LULL_BANK_COUNT; k++) {
@@ -45,9 +53,10 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
 void lull__pool_control(lull_pool *p) {
   float lfo = lull__lfo_next(&p->pad_lfo, LULL_CONTROL_FRAMES);
   p->pad_cutoff_hz = PAD_CUTOFF_LOW_HZ + (PAD_CUTOFF_HIGH_HZ - PAD_CUTOFF_LOW_HZ) * 0.5f * (lfo + 1.0f);
+  p->pad_coefs = lull__svf_coefs(p->pad_cutoff_hz, PAD_Q, p->sample_rate_hz);
   for (int k = LULL_BANK_PAD0; k <= LULL_BANK_PAD1; k++)
     for (int j = 0; j < LULL_LANES; j++)
-      if (p->bank[k].active & (1u << j)) lull__svf8_set_lane(&p->bank[k].svf, j, p->pad_cutoff_hz, PAD_Q);
+      if (p->bank[k].active & (1u << j)) lull__svf8_put_lane(&p->bank[k].svf, j, p->pad_coefs);
 }
 
 /* Choose the lane for a new note of part: idle first, then the quietest
@@ -102,7 +111,7 @@ void lull__pool_note_on(lull_pool *p, int part, int pitch, float velocity, uint6
   if (part == LULL_PART_PAD) pan = pad_pans[p->pan_cycle++ & 3];
   if (part == LULL_PART_HAT) pan = (p->pan_cycle & 1) ? 0.3f : -0.3f;
   lull__bank_start(b, p->wt, lane, part, pitch, velocity, pan, glide_from, p->sample_rate_hz);
-  if (part == LULL_PART_PAD) lull__svf8_set_lane(&b->svf, lane, p->pad_cutoff_hz, PAD_Q);
+  if (part == LULL_PART_PAD) lull__svf8_put_lane(&b->svf, lane, p->pad_coefs);
   if (part == LULL_PART_LEAD) p->last_lead_hz = b->hz[lane];
   b->serial[lane] = ++p->serial;
   b->held[lane] = 1;
@@ -155,7 +164,7 @@ int lull__pool_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, ui
     lull_bank *b = &p->bank[k];
     if (!b->active) continue;
     sounded = 1;
-    lull__bank_render(b, bus, frames);
+    p->render(b, bus, frames);
     lull__adsr8_advance(&b->env, frames);
     for (int j = 0; j < LULL_LANES; j++) {
       if (b->ramp_left[j]) {
@@ -173,6 +182,9 @@ int lull__pool_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, ui
       if (!lull__adsr8_active(&b->env, j)) {
         b->active &= (uint8_t)~(1u << j);
         b->held[j] = 0;
+        /* An idle kick lane would keep decaying into denormals. */
+        b->amp[j] = 1.0f;
+        b->decay[j] = 1.0f;
       }
     }
   }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "dsp/dsp.h"
+#include "dsp/isa.h"
 #include "lull/event.h"
 
 #define LULL_MAX_BLOCK LULL_CONTROL_FRAMES /* sub-blocks never cross a control grid line */
@@ -38,11 +39,12 @@ typedef struct lull_part_slots {
 extern const lull_part_slots lull__part_slots[LULL_PART_COUNT];
 
 /* What a sub-block of voices adds to (engine buses, LULL_MAX_BLOCK each). */
-typedef struct lull_mix_bus {
+typedef struct lull_mix_bus lull_mix_bus;
+struct lull_mix_bus {
   float *left, *right; /* dry, after the part levels */
   float *reverb;       /* mono reverb send */
   float *delay;        /* mono delay send */
-} lull_mix_bus;
+};
 
 typedef struct lull_bank {
   lull_adsr8 env;
@@ -68,11 +70,20 @@ typedef struct lull_bank {
   uint8_t active;                  /* lanes not idle, as a bit mask */
 } lull_bank;
 
+typedef void lull_bank_render_fn(lull_bank *b, const struct lull_mix_bus *bus, uint32_t frames);
+
+/* Gain and soft clip, in place: frame i gets gain + step (phase + i), phase
+ * being the frames since the control period began (split-invariant). */
+typedef void lull_soft_clip_fn(float *left, float *right, uint32_t frames, float gain, float step, uint32_t phase);
+
 typedef struct lull_pool {
   lull_bank bank[LULL_BANK_COUNT];
+  lull_bank_render_fn *render; /* the kernels for this CPU, chosen at init */
+  lull_soft_clip_fn *soft_clip;
   const lull_wavetable *wt;
   lull_lfo pad_lfo;
   float pad_cutoff_hz;   /* set at each control tick */
+  lull_svf_coefs pad_coefs;
   float sample_rate_hz;
   float last_lead_hz;    /* where the next lead note glides from */
   uint32_t pan_cycle;    /* spreads successive pad notes across the field */
@@ -95,8 +106,13 @@ uint32_t lull__pool_frames_to_change(const lull_pool *p, uint64_t now);
 int lull__pool_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now);
 uint32_t lull__pool_active_voices(const lull_pool *p);
 
-/* Kernels (voices.c): one sub-block of one bank, added into the buses. */
-void lull__bank_render(lull_bank *b, const lull_mix_bus *bus, uint32_t frames);
+/* Kernels (bank_render.c): one sub-block of one bank, added into the buses. */
+lull_bank_render_fn lull__bank_render_generic;
+lull_soft_clip_fn lull__soft_clip_block_generic;
+#if LULL_HAVE_V3
+lull_bank_render_fn lull__bank_render_v3;
+lull_soft_clip_fn lull__soft_clip_block_v3;
+#endif
 /* Part-specific setup of a lane for a new note. */
 void lull__bank_start(lull_bank *b, const lull_wavetable *wt, int lane, int part, int pitch, float velocity,
                       float pan, float glide_from_hz, float sample_rate_hz);

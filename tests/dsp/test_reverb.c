@@ -40,18 +40,17 @@ static ir impulse_response(const lull_reverb_config *cfg, float seconds, lull_re
   return out;
 }
 
-/* T30 extrapolated to 60 dB from the energy decay curve, below 1 kHz (the
- * configured decay is the low-frequency one; the modulated taps'
- * interpolation takes a little more from the highs on every pass). */
-static double t30(const ir *h) {
+/* T30 extrapolated to 60 dB from the energy decay curve of the IR through
+ * a filter (mode, cutoff). */
+static double t30_band(const ir *h, lull_svf_mode mode, float cutoff) {
   float *l = malloc(sizeof(float) * h->n), *r = malloc(sizeof(float) * h->n);
   lull_svf fl, fr;
   lull__svf_init(&fl, FS);
   lull__svf_init(&fr, FS);
-  lull__svf_set(&fl, 1000.0f, 0.7071f);
-  lull__svf_set(&fr, 1000.0f, 0.7071f);
-  lull__svf_process(&fl, LULL_SVF_LOWPASS, l, h->l, h->n);
-  lull__svf_process(&fr, LULL_SVF_LOWPASS, r, h->r, h->n);
+  lull__svf_set(&fl, cutoff, 0.7071f);
+  lull__svf_set(&fr, cutoff, 0.7071f);
+  lull__svf_process(&fl, mode, l, h->l, h->n);
+  lull__svf_process(&fr, mode, r, h->r, h->n);
   double *edc = malloc(sizeof(double) * h->n), acc = 0;
   for (size_t i = h->n; i-- > 0;) {
     acc += (double)l[i] * l[i] + (double)r[i] * r[i];
@@ -69,11 +68,31 @@ static double t30(const ir *h) {
   return 2.0 * (t35 - t5);
 }
 
+/* Below 1 kHz: the configured decay is the low-frequency one (the taps'
+ * interpolation and the damping take more from the highs on every pass). */
+static double t30(const ir *h) { return t30_band(h, LULL_SVF_LOWPASS, 1000.0f); }
+
+static void test_damping_shortens_the_highs(void **state) {
+  (void)state;
+  lull_reverb_config damped = {6.0f, 0.0f, 0.35f, 0.6f}, open = {6.0f, 0.0f, 0.0f, 0.6f};
+  ir a = impulse_response(&damped, 7.0f, NULL, NULL), b = impulse_response(&open, 7.0f, NULL, NULL);
+  double lo_a = t30(&a), hi_a = t30_band(&a, LULL_SVF_HIGHPASS, 8000.0f);
+  double lo_b = t30(&b), hi_b = t30_band(&b, LULL_SVF_HIGHPASS, 8000.0f);
+  printf("# T30 damped: %.2f s low, %.2f s above 8 kHz; undamped: %.2f s, %.2f s\n", lo_a, hi_a, lo_b, hi_b);
+  ASSERT_NEAR(lo_a, 6.0, 0.6);       /* the lows keep the configured decay */
+  ASSERT_LE(hi_a, 0.5 * lo_a);       /* the highs die at least twice as fast */
+  ASSERT_LE(hi_a, 0.85 * hi_b);      /* and damping is what shortened them further
+                                      * (the modulated taps' interpolation already
+                                      * takes some highs on every pass) */
+  ASSERT_NEAR(lo_b, 6.0, 0.6);
+  free(a.l), free(a.r), free(b.l), free(b.r);
+}
+
 static void test_decay_time(void **state) {
   (void)state;
   const float decays[] = {2.0f, 6.0f, 10.0f};
   for (int k = 0; k < 3; k++) {
-    lull_reverb_config cfg = {decays[k], 0.0f, 24000.0f, 0.6f};
+    lull_reverb_config cfg = {decays[k], 0.0f, 0.0f, 0.6f};
     ir h = impulse_response(&cfg, decays[k] * 1.2f, NULL, NULL);
     double t = t30(&h);
     printf("# RT60 %.0f s: measured T30 %.2f s\n", (double)decays[k], t);
@@ -86,7 +105,7 @@ static void test_decay_time(void **state) {
 
 static void test_predelay_and_stereo(void **state) {
   (void)state;
-  lull_reverb_config cfg = {4.0f, 40.0f, 6000.0f, 0.6f};
+  lull_reverb_config cfg = {4.0f, 40.0f, 0.35f, 0.6f};
   ir h = impulse_response(&cfg, 3.0f, NULL, NULL);
   size_t first = 0;
   while (first < h.n && h.l[first] == 0.0f && h.r[first] == 0.0f) first++;
@@ -103,7 +122,7 @@ static void test_predelay_and_stereo(void **state) {
 
 static void test_modulation_moves_the_tail(void **state) {
   (void)state;
-  lull_reverb_config still = {4.0f, 0.0f, 6000.0f, 0.0f}, moving = {4.0f, 0.0f, 6000.0f, 0.6f};
+  lull_reverb_config still = {4.0f, 0.0f, 0.35f, 0.0f}, moving = {4.0f, 0.0f, 0.35f, 0.6f};
   ir a = impulse_response(&still, 2.0f, NULL, NULL), b = impulse_response(&moving, 2.0f, NULL, NULL);
   /* Early reflections nearly agree; by one second in, the tails differ. */
   double diff = 0, energy = 0;
@@ -114,7 +133,7 @@ static void test_modulation_moves_the_tail(void **state) {
 
 static void test_no_denormals_after_silence(void **state) {
   (void)state;
-  lull_reverb_config cfg = {10.0f, 20.0f, 6000.0f, 0.6f};
+  lull_reverb_config cfg = {10.0f, 20.0f, 0.35f, 0.6f};
   lull_reverb r;
   float *mem;
   ir h = impulse_response(&cfg, 60.0f, &r, &mem); /* 60 s: far past -60 dB */
@@ -129,6 +148,7 @@ static void test_no_denormals_after_silence(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decay_time),
+      cmocka_unit_test(test_damping_shortens_the_highs),
       cmocka_unit_test(test_predelay_and_stereo),
       cmocka_unit_test(test_modulation_moves_the_tail),
       cmocka_unit_test(test_no_denormals_after_silence),
