@@ -3,6 +3,7 @@
  * load keeps twelve voices sounding: two four-voice pad chords, a lead note,
  * a swell, a kick re-struck every 240 ms (it lasts 250 ms) and a hat every
  * 96 ms (it lasts 101 ms). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,13 +14,14 @@
 #define CHUNK 960 /* 20 ms, as a station renders */
 
 static void help(FILE *f) {
-  fputs("usage: lull bench [--seconds S] [--runs N]\n"
+  fputs("usage: lull bench [--seconds S] [--runs N] [--only dry|fx]\n"
         "\n"
         "Render the full mix (12 voices) as fast as one core goes and print the\n"
         "realtime factor and ns per frame, dry and with reverb and delay.\n"
         "\n"
         "  --seconds S   seconds of audio per run (1..3600, default 60)\n"
         "  --runs N      runs per configuration; the best and median are shown (1..100, default 5)\n"
+        "  --only WHICH  just one configuration: dry or fx\n"
         "  -h, --help    this text\n",
         f);
 }
@@ -35,8 +37,9 @@ static int schedule(lull_engine *e, uint64_t frame, int part, int kind, int pitc
   return lull_engine_schedule(e, &ev);
 }
 
-/* One run: returns CPU seconds spent in render; *voices gets the mean count. */
-static double run(int dry, uint64_t frames, double *voices) {
+/* One run: returns CPU seconds spent in render; *voices gets the mean count,
+ * *limit the limiter's lowest gain. */
+static double run(int dry, uint64_t frames, double *voices, float *limit) {
   lull_engine_config cfg = {.dry = dry, .bpm = 120};
   lull_engine *e;
   if (lull_engine_create(&cfg, &e, NULL) != LULL_OK) return -1;
@@ -61,6 +64,9 @@ static double run(int dry, uint64_t frames, double *voices) {
     vsum += st.voices_active;
   }
   *voices = chunks ? vsum / (double)chunks : 0;
+  lull_engine_stats st;
+  lull_engine_get_stats(e, &st);
+  *limit = st.limiter_gain_min;
   free(buf);
   lull_engine_destroy(e);
   return err || !buf ? -1 : cpu;
@@ -73,6 +79,7 @@ static int cmp_double(const void *a, const void *b) {
 
 int lull__cmd_bench(int argc, char **argv) {
   uint64_t seconds = 60, runs = 5;
+  int first = 1, last = 0; /* dry = 1, then with effects = 0 */
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       help(stdout);
@@ -81,6 +88,14 @@ int lull__cmd_bench(int argc, char **argv) {
       if (lull__arg_u64("bench", "--seconds", argv[++i], 1, 3600, &seconds)) return LULL_EXIT_USAGE;
     } else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
       if (lull__arg_u64("bench", "--runs", argv[++i], 1, 100, &runs)) return LULL_EXIT_USAGE;
+    } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+      const char *w = argv[++i];
+      if (strcmp(w, "dry") == 0) first = last = 1;
+      else if (strcmp(w, "fx") == 0) first = last = 0;
+      else {
+        fprintf(stderr, "lull bench: --only: expected dry or fx, got \"%s\"\n", w);
+        return LULL_EXIT_USAGE;
+      }
     } else {
       fprintf(stderr, "lull bench: unknown option or missing value \"%s\" (lull bench --help)\n", argv[i]);
       return LULL_EXIT_USAGE;
@@ -89,11 +104,12 @@ int lull__cmd_bench(int argc, char **argv) {
   uint64_t frames = seconds * LULL_SAMPLE_RATE_HZ;
   printf("lull bench: %llu s of audio per run, %llu runs per configuration, one thread, CPU time\n",
          (unsigned long long)seconds, (unsigned long long)runs);
-  for (int dry = 1; dry >= 0; dry--) {
+  for (int dry = first; dry >= last; dry--) {
     double *cpu = calloc(runs, sizeof *cpu), voices = 0;
+    float limit = 1;
     if (!cpu) return LULL_EXIT_FAIL;
     for (uint64_t r = 0; r < runs; r++) {
-      cpu[r] = run(dry, frames, &voices);
+      cpu[r] = run(dry, frames, &voices, &limit);
       if (cpu[r] < 0) {
         fprintf(stderr, "lull bench: a run failed\n");
         free(cpu);
@@ -102,9 +118,10 @@ int lull__cmd_bench(int argc, char **argv) {
     }
     qsort(cpu, runs, sizeof *cpu, cmp_double);
     double best = cpu[0], median = cpu[runs / 2];
-    printf("%-12s %7.0fx real time (median %.0fx), %6.1f ns/frame, %.1f voices sounding on average\n",
+    printf("%-12s %7.0fx real time (median %.0fx), %6.1f ns/frame, %.1f voices sounding on average, "
+           "limiter down to %.1f dB\n",
            dry ? "dry" : "with effects", (double)seconds / best, (double)seconds / median, best * 1e9 / (double)frames,
-           voices);
+           voices, 20.0 * log10((double)limit));
     free(cpu);
   }
   return LULL_EXIT_OK;

@@ -21,21 +21,3 @@ void lull__dcblock_process(lull_dcblock *d, float *out, const float *in, size_t 
   d->x1 = x1;
   d->y1 = fabsf(y1) < 1e-15f ? 0.0f : y1;
 }
-
-void lull__dcblock_process2(lull_dcblock *l, lull_dcblock *r, float *left, float *right, size_t frames) {
-  float lx1 = l->x1, ly1 = l->y1, rx1 = r->x1, ry1 = r->y1;
-  const float lr = l->r, rr = r->r;
-  for (size_t i = 0; i < frames; i++) {
-    float a = left[i], b = right[i];
-    ly1 = a - lx1 + lr * ly1;
-    ry1 = b - rx1 + rr * ry1;
-    lx1 = a;
-    rx1 = b;
-    left[i] = ly1;
-    right[i] = ry1;
-  }
-  l->x1 = lx1;
-  r->x1 = rx1;
-  l->y1 = fabsf(ly1) < 1e-15f ? 0.0f : ly1;
-  r->y1 = fabsf(ry1) < 1e-15f ? 0.0f : ry1;
-}

@@ -1,7 +1,9 @@
 /* Tempo-synced ping-pong delay: left input feeds the left line, each line's
  * output feeds the other line, so echoes alternate sides. The delay time is
  * beats * 60 / bpm, glided (one-pole, 250 ms) when the tempo changes and read
- * with linear interpolation so the glide is smooth. Feedback is damped. */
+ * with linear interpolation so the glide is smooth. Feedback is damped by a
+ * one-zero lowpass (no state). A block is read with vector loads when the
+ * delay is longer than the block, which it is at any musical setting. */
 #include <math.h>
 #include <string.h>
 
@@ -29,15 +31,16 @@ void lull__delay_init(lull_delay *d, float sample_rate_hz, float max_seconds, fl
   d->buf[1] = mem + cap;
   d->mask = cap - 1;
   d->sample_rate_hz = sample_rate_hz;
-  d->max_frames = (float)(cap - 2);
+  d->max_frames = (float)(cap - 4); /* reads reach two frames past the tap */
   d->beats = beats;
   d->feedback = feedback;
-  d->damp_coef = expf(-2.0f * (float)M_PI * 4000.0f / sample_rate_hz);
+  d->damp_coef = 0.5f; /* a zero at Nyquist: each repeat a little darker */
   lull__smooth_init(&d->time_frames, 0, 250.0f, sample_rate_hz);
   float t = beats_frames(d, bpm);
   d->time_frames.value = d->time_frames.target = t;
-  d->time_now = t;
+  d->time_base = t;
   d->time_step = 0;
+  d->time_phase = 0;
   lull__delay_reset(d);
 }
 
@@ -45,40 +48,50 @@ void lull__delay_reset(lull_delay *d) {
   memset(d->buf[0], 0, sizeof(float) * (d->mask + 1));
   memset(d->buf[1], 0, sizeof(float) * (d->mask + 1));
   d->pos = 0;
-  d->damp_state[0] = d->damp_state[1] = 0;
 }
 
 void lull__delay_set_bpm(lull_delay *d, float bpm) { lull__smooth_set(&d->time_frames, beats_frames(d, bpm)); }
 
 void lull__delay_control(lull_delay *d) {
-  d->time_now = d->time_frames.value;
-  d->time_step = (lull__smooth_next(&d->time_frames, LULL_CONTROL_FRAMES) - d->time_now) / LULL_CONTROL_FRAMES;
+  d->time_base = d->time_frames.value;
+  d->time_step = (lull__smooth_next(&d->time_frames, LULL_CONTROL_FRAMES) - d->time_base) / LULL_CONTROL_FRAMES;
+  d->time_phase = 0;
+}
+
+static void put(float *ring, uint32_t mask, uint32_t at, const float *src, size_t n) {
+  size_t i = at & mask, first = n < mask + 1 - i ? n : mask + 1 - i;
+  lull__copy_floats(ring + i, src, first);
+  lull__copy_floats(ring, src + first, n - first);
 }
 
 void lull__delay_process(lull_delay *d, float *out_l, float *out_r, const float *in_l, const float *in_r,
                          size_t frames) {
-  const float step = d->time_step;
-  float *bl = d->buf[0], *br = d->buf[1];
-  const uint32_t mask = d->mask;
-  const float fb = d->feedback, c = d->damp_coef;
-  float sl = d->damp_state[0], sr = d->damp_state[1];
-  uint32_t pos = d->pos;
-  float t = d->time_now;
-  for (size_t n = 0; n < frames; n++, pos++, t += step) {
-    uint32_t whole = (uint32_t)t;
-    float frac = t - (float)whole;
-    float l = bl[(pos - whole) & mask], l2 = bl[(pos - whole - 1) & mask];
-    float r = br[(pos - whole) & mask], r2 = br[(pos - whole - 1) & mask];
-    float ol = l + frac * (l2 - l), or_ = r + frac * (r2 - r);
-    out_l[n] += ol;
-    out_r[n] += or_;
-    sl = ol + c * (sl - ol);
-    sr = or_ + c * (sr - or_);
-    bl[pos & mask] = in_l[n] + fb * sr + LULL_TINY;
-    br[pos & mask] = in_r[n] + fb * sl + LULL_TINY;
+  while (frames) {
+    /* The taps of this block, from the control period's start (split-
+     * invariant); a block may not be longer than the shortest tap. */
+    float tap[LULL_CONTROL_FRAMES];
+    size_t n = frames < LULL_CONTROL_FRAMES ? frames : LULL_CONTROL_FRAMES;
+    const int32_t phase = (int32_t)d->time_phase;
+    for (size_t k = 0; k < n; k++) tap[k] = d->time_base + d->time_step * (float)(phase + (int32_t)k);
+    float shortest = tap[0];
+    for (size_t k = 1; k < n; k++) shortest = tap[k] < shortest ? tap[k] : shortest;
+    if ((float)n > shortest) n = (size_t)shortest; /* >= 1: taps are clamped to >= 1 frame */
+    float dl[LULL_CONTROL_FRAMES], dr[LULL_CONTROL_FRAMES], pl[LULL_CONTROL_FRAMES], pr[LULL_CONTROL_FRAMES];
+    lull__tap_read(d->buf[0], d->mask, d->pos, tap, n, d->damp_coef, d->feedback, dl, pl);
+    lull__tap_read(d->buf[1], d->mask, d->pos, tap, n, d->damp_coef, d->feedback, dr, pr);
+    for (size_t k = 0; k < n; k++) {
+      out_l[k] += pl[k];
+      out_r[k] += pr[k];
+      /* Ping-pong: each side's damped echo feeds the other line. */
+      float wl = in_l[k] + dr[k] + LULL_TINY, wr = in_r[k] + dl[k] + LULL_TINY;
+      dl[k] = wl;
+      dr[k] = wr;
+    }
+    put(d->buf[0], d->mask, d->pos, dl, n);
+    put(d->buf[1], d->mask, d->pos, dr, n);
+    d->pos += (uint32_t)n;
+    d->time_phase += (uint32_t)n;
+    out_l += n, out_r += n, in_l += n, in_r += n;
+    frames -= n;
   }
-  d->pos = pos;
-  d->time_now = t;
-  d->damp_state[0] = fabsf(sl) < 1e-15f ? 0.0f : sl;
-  d->damp_state[1] = fabsf(sr) < 1e-15f ? 0.0f : sr;
 }

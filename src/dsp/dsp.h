@@ -75,6 +75,51 @@ LULL_VEC void v8f_hsum2(v8f a, v8f b, float *sa, float *sb) {
   *sb = u[4];
 }
 
+/* Short copies in 32-byte pieces: a memcpy of variable size becomes a rep
+ * movs whose start-up costs more than a whole block of these. */
+static inline void lull__copy_floats(float *dst, const float *src, size_t n) {
+  for (; n >= 8; n -= 8, dst += 8, src += 8) __builtin_memcpy(dst, src, 32);
+  for (; n; n--) *dst++ = *src++;
+}
+
+/* Read a power-of-two ring buffer for a block: frame k at tap[k] frames
+ * before pos + k (fractional: linear interpolation). plain gets the reads;
+ * damped gets g ((1 - d) r[k] + d r'[k]), r' read one frame earlier at the
+ * same tap: a one-zero lowpass with no state. Every tap must be at least n
+ * (the block reads only what was written before it). Eight frames whose
+ * whole tap agrees (and that do not wrap) take three unaligned loads; the
+ * rest go one by one through the same formula. */
+static inline void lull__tap_read(const float *buf, uint32_t mask, uint32_t pos, const float *tap, size_t n, float d,
+                                  float g, float *damped, float *plain) {
+  for (size_t k = 0; k < n; k += 8) {
+    size_t m = n - k < 8 ? n - k : 8;
+    uint32_t w0 = (uint32_t)tap[k], w1 = (uint32_t)tap[k + m - 1];
+    uint32_t start = (pos + (uint32_t)k - w0) & mask;
+    if (m == 8 && w0 == w1 && start >= 2 && start + 8 <= mask + 1) {
+      v8f a, b, c, t;
+      __builtin_memcpy(&a, buf + start, sizeof a);
+      __builtin_memcpy(&b, buf + start - 1, sizeof b);
+      __builtin_memcpy(&c, buf + start - 2, sizeof c);
+      __builtin_memcpy(&t, tap + k, sizeof t);
+      v8f frac = t - (float)w0;
+      v8f u = a + frac * (b - a), v = b + frac * (c - b);
+      v8f y = g * (u + d * (v - u));
+      __builtin_memcpy(plain + k, &u, sizeof u);
+      __builtin_memcpy(damped + k, &y, sizeof y);
+      continue;
+    }
+    for (size_t j = k; j < k + m; j++) {
+      uint32_t whole = (uint32_t)tap[j];
+      float frac = tap[j] - (float)whole;
+      uint32_t at = pos + (uint32_t)j - whole;
+      float a = buf[at & mask], b = buf[(at - 1) & mask], c = buf[(at - 2) & mask];
+      float u = a + frac * (b - a), v = b + frac * (c - b);
+      plain[j] = u;
+      damped[j] = g * (u + d * (v - u));
+    }
+  }
+}
+
 /* ---- approximations (no libm per sample) ------------------------------ */
 
 /* sin(2*pi*x) for x in turns, |x| <= 0.5. Folded to a quarter wave, then an
@@ -367,8 +412,25 @@ static inline float lull__smooth_tick(lull_smooth *s) {
 typedef struct lull_dcblock { float x1, y1, r; } lull_dcblock;
 void lull__dcblock_init(lull_dcblock *d, float cutoff_hz, float sample_rate_hz);
 void lull__dcblock_process(lull_dcblock *d, float *out, const float *in, size_t frames);
-/* Two channels in place at once (two independent recurrences in one loop). */
-void lull__dcblock_process2(lull_dcblock *l, lull_dcblock *r, float *left, float *right, size_t frames);
+/* Two channels in place at once (two independent recurrences in one loop);
+ * inline so the FMA build of the synth kernels fuses it. */
+static inline void lull__dcblock_process2(lull_dcblock *l, lull_dcblock *r, float *left, float *right, size_t frames) {
+  float lx1 = l->x1, ly1 = l->y1, rx1 = r->x1, ry1 = r->y1;
+  const float lr = l->r, rr = r->r;
+  for (size_t i = 0; i < frames; i++) {
+    float a = left[i], b = right[i];
+    ly1 = lr * ly1 + (a - lx1);
+    ry1 = rr * ry1 + (b - rx1);
+    lx1 = a;
+    rx1 = b;
+    left[i] = ly1;
+    right[i] = ry1;
+  }
+  l->x1 = lx1;
+  r->x1 = rx1;
+  l->y1 = __builtin_fabsf(ly1) < 1e-15f ? 0.0f : ly1;
+  r->y1 = __builtin_fabsf(ry1) < 1e-15f ? 0.0f : ry1;
+}
 
 /* ---- reverb (reverb.c) ------------------------------------------------ */
 
@@ -425,9 +487,10 @@ lull_reverb_process_fn lull__reverb_process_v3;
 typedef struct lull_delay {
   float *buf[2];
   uint32_t mask, pos;
-  lull_smooth time_frames; /* glides when the tempo changes */
-  float time_now, time_step; /* ramped across the control period */
-  float feedback, damp_coef, damp_state[2];
+  lull_smooth time_frames;   /* glides when the tempo changes */
+  float time_base, time_step; /* at the control period's start, and per frame */
+  uint32_t time_phase;        /* frames into the control period */
+  float feedback, damp_coef;  /* damping: one-zero, as in the reverb */
   float beats, sample_rate_hz;
   float max_frames;
 } lull_delay;

@@ -16,6 +16,6 @@ float lull__lfo_next(lull_lfo *l, size_t frames) {
   double adv = l->inc_per_frame * (double)frames + l->frac;
   double whole = floor(adv);
   l->frac = adv - whole;
-  l->phase += (uint32_t)fmod(whole, 4294967296.0);
+  l->phase += (uint32_t)(uint64_t)whole; /* whole < 2^53: the cast wraps mod 2^32 */
   return v;
 }

@@ -44,14 +44,14 @@ static inline float absf(float a) { return a < 0 ? -a : a; }
 
 static void ring_put(float *ring, uint64_t t, const float *src, size_t n) {
   size_t at = (size_t)(t & RING_MASK), first = n < RING - at ? n : RING - at;
-  memcpy(ring + at, src, first * sizeof *src);
-  memcpy(ring, src + first, (n - first) * sizeof *src);
+  lull__copy_floats(ring + at, src, first);
+  lull__copy_floats(ring, src + first, n - first);
 }
 
 static void ring_get(const float *ring, uint64_t t, float *dst, size_t n) {
   size_t at = (size_t)(t & RING_MASK), first = n < RING - at ? n : RING - at;
-  memcpy(dst, ring + at, first * sizeof *dst);
-  memcpy(dst + first, ring, (n - first) * sizeof *dst);
+  lull__copy_floats(dst, ring + at, first);
+  lull__copy_floats(dst + first, ring, n - first);
 }
 
 /* When the gain has been exactly 1 for a whole window and no sample of the
@@ -60,21 +60,36 @@ static void ring_get(const float *ring, uint64_t t, float *dst, size_t n) {
 static int pass_through(lull_limiter *l, float *left, float *right, size_t frames) {
   if (l->calm < l->look) return 0;
   const float c = l->ceiling;
-  float peak = 0; /* one pass without branches: it vectorises */
-  for (size_t n = 0; n < frames; n++) peak = maxf(peak, maxf(absf(left[n]), absf(right[n])));
-  if (peak > c) return 0;
+  /* The block's peak, eight frames at a time (vector compares: float
+   * ternaries are not if-converted under -ftrapping-math). */
+  const v8i abs_mask = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX};
+  v8f peak8 = v8f_set1(0);
+  size_t n = 0;
+  for (; n + 8 <= frames; n += 8) {
+    v8f a, b;
+    memcpy(&a, left + n, sizeof a);
+    memcpy(&b, right + n, sizeof b);
+    a = (v8f)((v8i)a & abs_mask);
+    b = (v8f)((v8i)b & abs_mask);
+    peak8 = v8f_select(a > peak8, a, peak8);
+    peak8 = v8f_select(b > peak8, b, peak8);
+  }
+  float peak = 0;
+  for (int j = 0; j < 8; j++) peak = maxf(peak, peak8[j]);
+  for (; n < frames; n++) peak = maxf(peak, maxf(absf(left[n]), absf(right[n])));
+  if (!(peak <= c)) return 0; /* also a NaN goes the careful way */
   /* Through the delay line in blocks of at most RING - look frames, each
    * in at most two contiguous runs (the ring's wrap). */
   const uint32_t delay = l->look - 1;
   const size_t most = RING - l->look;
   for (size_t done = 0; done < frames;) {
-    size_t n = frames - done < most ? frames - done : most;
-    ring_put(l->dl, l->t, left + done, n);
-    ring_put(l->dr, l->t, right + done, n);
-    ring_get(l->dl, l->t - delay, left + done, n);
-    ring_get(l->dr, l->t - delay, right + done, n);
-    l->t += n;
-    done += n;
+    size_t run = frames - done < most ? frames - done : most;
+    ring_put(l->dl, l->t, left + done, run);
+    ring_put(l->dr, l->t, right + done, run);
+    ring_get(l->dl, l->t - delay, left + done, run);
+    ring_get(l->dr, l->t - delay, right + done, run);
+    l->t += run;
+    done += run;
   }
   l->qhead = 0;
   l->qlen = 1;

@@ -11,38 +11,40 @@
 
 #define DIFFUSE_GAIN 0.6f
 
-/* Short copies in 32-byte pieces: a memcpy of variable size becomes a
- * rep movs whose start-up costs more than these blocks. */
-static inline void copy_floats(float *dst, const float *src, size_t n) {
-  for (; n >= 8; n -= 8, dst += 8, src += 8) memcpy(dst, src, 32);
-  for (; n; n--) *dst++ = *src++;
-}
-
 /* Copy n frames into / out of a power-of-two ring at position at (two runs
  * at most, for the wrap). */
 static void ring_put(float *ring, uint32_t mask, uint32_t at, const float *src, size_t n) {
   size_t i = at & mask, first = n < mask + 1 - i ? n : mask + 1 - i;
-  copy_floats(ring + i, src, first);
-  copy_floats(ring, src + first, n - first);
+  lull__copy_floats(ring + i, src, first);
+  lull__copy_floats(ring, src + first, n - first);
 }
 static void ring_get(const float *ring, uint32_t mask, uint32_t at, float *dst, size_t n) {
   size_t i = at & mask, first = n < mask + 1 - i ? n : mask + 1 - i;
-  copy_floats(dst, ring + i, first);
-  copy_floats(dst + first, ring, n - first);
+  lull__copy_floats(dst, ring + i, first);
+  lull__copy_floats(dst + first, ring, n - first);
 }
 
 /* Schroeder allpass over a block: y = d - g x, buf = x + g y, d = buf[-len].
  * When len >= n every d of the block was written before it (vectorises). */
+/* The n frames of a ring at position at, if they lie in one run. */
+static inline float *span(float *ring, uint32_t mask, uint32_t at, size_t n) {
+  return (at & mask) + n <= (size_t)mask + 1 ? ring + (at & mask) : NULL;
+}
+
 static void diffuse(float *buf, uint32_t mask, uint32_t len, uint32_t pos, float *x, size_t n) {
   if (len >= n) {
-    float d[LULL_CONTROL_FRAMES], w[LULL_CONTROL_FRAMES];
-    ring_get(buf, mask, pos - len, d, n);
+    /* In the ring itself when neither run wraps (nearly always). */
+    float dt[LULL_CONTROL_FRAMES], wt[LULL_CONTROL_FRAMES];
+    const float *d = span(buf, mask, pos - len, n);
+    float *w = span(buf, mask, pos, n);
+    if (!d) ring_get(buf, mask, pos - len, dt, n), d = dt;
+    float *wp = w ? w : wt;
     for (size_t k = 0; k < n; k++) {
       float y = d[k] - DIFFUSE_GAIN * x[k];
-      w[k] = x[k] + DIFFUSE_GAIN * y;
+      wp[k] = x[k] + DIFFUSE_GAIN * y;
       x[k] = y;
     }
-    ring_put(buf, mask, pos, w, n);
+    if (!w) ring_put(buf, mask, pos, wt, n);
     return;
   }
   for (size_t k = 0; k < n; k++) { /* short lines at low sample rates */
@@ -52,56 +54,22 @@ static void diffuse(float *buf, uint32_t mask, uint32_t len, uint32_t pos, float
   }
 }
 
-/* Read line i for the block: its taps ramp (modulation) and are read with
- * linear interpolation, then damped by a one-zero lowpass over successive
- * reads, (1 - d) o[k] + d o[k-1], and scaled by the line's decay gain (and
- * the matrix's 1/sqrt(8)). undamped gets the plain reads (for the outputs).
- * Every tap is longer than a block, so all reads see data written before
- * it. The taps come from the control period's start, in one loop, so a
- * frame's tap does not depend on how the period was split. Eight frames
- * whose whole-sample tap agrees (and that do not wrap) take three
- * unaligned vector loads. */
+/* Read line i for the block (lull__tap_read): its taps ramp with the
+ * modulation, computed from the control period's start in one loop, so a
+ * frame's tap does not depend on how the period was split into blocks. The
+ * damped reads carry the line's decay gain and the matrix's 1/sqrt(8). */
 static void read_line(const lull_reverb *r, int i, float *damped, float *undamped, size_t n) {
-  const float *buf = r->line[i];
-  const uint32_t mask = r->mask[i];
   const float len = (float)r->len[i], off = r->mod_off[i], step = r->mod_step[i];
-  const float d = r->damp_coef, g = r->gain[i] * 0.35355339059f;
   float tap[LULL_CONTROL_FRAMES];
   const int32_t phase = (int32_t)r->mod_phase; /* < 2^16: a signed conversion vectorises */
   for (size_t k = 0; k < n; k++) tap[k] = len - (off + step * (float)(phase + (int32_t)k));
-  for (size_t k = 0; k < n; k += 8) {
-    size_t m = n - k < 8 ? n - k : 8;
-    uint32_t w0 = (uint32_t)tap[k], w1 = (uint32_t)tap[k + m - 1];
-    uint32_t start = (r->pos + (uint32_t)k - w0) & mask;
-    if (m == 8 && w0 == w1 && start >= 2 && start + 8 <= mask + 1) {
-      v8f a, b, c, t;
-      memcpy(&a, buf + start, sizeof a);
-      memcpy(&b, buf + start - 1, sizeof b);
-      memcpy(&c, buf + start - 2, sizeof c);
-      memcpy(&t, tap + k, sizeof t);
-      v8f frac = t - (float)w0;
-      v8f u = a + frac * (b - a), v = b + frac * (c - b);
-      v8f y = g * (u + d * (v - u));
-      memcpy(undamped + k, &u, sizeof u);
-      memcpy(damped + k, &y, sizeof y);
-      continue;
-    }
-    for (size_t j = k; j < k + m; j++) {
-      uint32_t whole = (uint32_t)tap[j];
-      float frac = tap[j] - (float)whole;
-      uint32_t at = r->pos + (uint32_t)j - whole;
-      float a = buf[at & mask], b = buf[(at - 1) & mask], c = buf[(at - 2) & mask];
-      float u = a + frac * (b - a), v = b + frac * (c - b);
-      undamped[j] = u;
-      damped[j] = g * (u + d * (v - u));
-    }
-  }
+  lull__tap_read(r->line[i], r->mask[i], r->pos, tap, n, r->damp_coef, r->gain[i] * 0.35355339059f, damped, undamped);
 }
 
 /* In place across the eight lines, eight frames at a time: the fast
  * Walsh-Hadamard transform (three butterfly stages; the 1/sqrt(8) is in the
  * line gains), then the input, with signs that spread it over the lines. */
-static void mix_lines(float (*f)[LULL_CONTROL_FRAMES], const float *x, size_t n8) {
+static void mix_lines(float (*f)[LULL_CONTROL_FRAMES], const float *x, float *const out[LULL_REVERB_LINES], size_t n8) {
   for (size_t k = 0; k < n8; k += 8) {
     v8f v0, v1, v2, v3, v4, v5, v6, v7, in;
     memcpy(&v0, &f[0][k], 32), memcpy(&v1, &f[1][k], 32), memcpy(&v2, &f[2][k], 32), memcpy(&v3, &f[3][k], 32);
@@ -111,8 +79,8 @@ static void mix_lines(float (*f)[LULL_CONTROL_FRAMES], const float *x, size_t n8
     v8f b0 = a0 + a2, b1 = a1 + a3, b2 = a0 - a2, b3 = a1 - a3, b4 = a4 + a6, b5 = a5 + a7, b6 = a4 - a6, b7 = a5 - a7;
     v0 = (b0 + b4) + in, v1 = (b1 + b5) - in, v2 = (b2 + b6) + in, v3 = (b3 + b7) - in;
     v4 = (b0 - b4) - in, v5 = (b1 - b5) + in, v6 = (b2 - b6) - in, v7 = (b3 - b7) + in;
-    memcpy(&f[0][k], &v0, 32), memcpy(&f[1][k], &v1, 32), memcpy(&f[2][k], &v2, 32), memcpy(&f[3][k], &v3, 32);
-    memcpy(&f[4][k], &v4, 32), memcpy(&f[5][k], &v5, 32), memcpy(&f[6][k], &v6, 32), memcpy(&f[7][k], &v7, 32);
+    memcpy(out[0] + k, &v0, 32), memcpy(out[1] + k, &v1, 32), memcpy(out[2] + k, &v2, 32), memcpy(out[3] + k, &v3, 32);
+    memcpy(out[4] + k, &v4, 32), memcpy(out[5] + k, &v5, 32), memcpy(out[6] + k, &v6, 32), memcpy(out[7] + k, &v7, 32);
   }
 }
 
@@ -128,8 +96,9 @@ void LULL_ISA_NAME(lull__reverb_process)(lull_reverb *r, float *out_l, float *ou
   /* Pre-delay (written first, so a zero pre-delay reads this block), then
    * diffusion. LULL_TINY keeps the allpasses and lines out of denormals. */
   ring_put(r->pre, r->pre_mask, r->pos, in, n);
-  ring_get(r->pre, r->pre_mask, r->pos - r->pre_frames, x, n);
-  for (size_t k = 0; k < n; k++) x[k] += LULL_TINY;
+  const float *pre = span(r->pre, r->pre_mask, r->pos - r->pre_frames, n);
+  if (!pre) ring_get(r->pre, r->pre_mask, r->pos - r->pre_frames, x, n), pre = x;
+  for (size_t k = 0; k < n; k++) x[k] = pre[k] + LULL_TINY;
   for (int d = 0; d < LULL_REVERB_DIFFUSERS; d++) diffuse(r->diff[d], r->diff_mask[d], r->diff_len[d], r->pos, x, n);
 
   /* Everything line-major over time: f[i][k] (damped, to be mixed and
@@ -147,9 +116,18 @@ void LULL_ISA_NAME(lull__reverb_process)(lull_reverb *r, float *out_l, float *ou
     out_l[k] += 0.25f * l;
     out_r[k] += 0.25f * rr;
   }
+  /* Mix straight into each line's ring where the block (padded to eight
+   * frames: the pad is written over by the next block before anything
+   * reads it) lies in one run; elsewhere through f. */
   for (size_t k = n; k < n8; k++) x[k] = 0;
-  mix_lines(f, x, n8);
-  for (int i = 0; i < LULL_REVERB_LINES; i++) ring_put(r->line[i], r->mask[i], r->pos, f[i], n);
+  float *dst[LULL_REVERB_LINES];
+  for (int i = 0; i < LULL_REVERB_LINES; i++) {
+    dst[i] = span(r->line[i], r->mask[i], r->pos, n8);
+    if (!dst[i]) dst[i] = f[i];
+  }
+  mix_lines(f, x, dst, n8);
+  for (int i = 0; i < LULL_REVERB_LINES; i++)
+    if (dst[i] == f[i]) ring_put(r->line[i], r->mask[i], r->pos, f[i], n);
   r->mod_phase += (uint32_t)n;
   r->pos += (uint32_t)n;
 }

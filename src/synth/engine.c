@@ -142,16 +142,20 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
   float *ml = e->mix[0], *mr = e->mix[1];
   memset(ml, 0, sizeof(float) * n);
   memset(mr, 0, sizeof(float) * n);
-  memset(e->rev_in, 0, sizeof(float) * n);
-  memset(e->dly_in, 0, sizeof(float) * n);
-  lull_mix_bus bus = {ml, mr, e->rev_in, e->dly_in};
+  lull_mix_bus bus = {ml, mr, NULL, NULL};
+  if (!e->cfg.dry) {
+    memset(e->rev_in, 0, sizeof(float) * n);
+    memset(e->dly_in, 0, sizeof(float) * n);
+    bus.reverb = e->rev_in;
+    bus.delay = e->dly_in;
+  }
   lull__pool_render(&e->pool, &bus, n, e->pos);
   if (!e->cfg.dry) {
     /* Mono delay send into the left line: the ping-pong carries it across. */
     lull__delay_process(&e->delay, ml, mr, e->dly_in, e->silence, n);
     lull__reverb_process(&e->reverb, ml, mr, e->rev_in, n);
   }
-  lull__dcblock_process2(&e->dc[0], &e->dc[1], ml, mr, n);
+  e->pool.dcblock(&e->dc[0], &e->dc[1], ml, mr, n);
   e->pool.soft_clip(ml, mr, n, e->master_now, e->master_step, (uint32_t)(e->pos % LULL_CONTROL_FRAMES));
   lull__limiter_process(&e->limiter, ml, mr, n);
   for (uint32_t i = 0; i < n; i++) {
@@ -163,8 +167,10 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
 /* At each control grid line: LFOs and smoothed values plan their next period. */
 static void control_tick(lull_engine *e) {
   lull__pool_control(&e->pool);
-  lull__reverb_control(&e->reverb);
-  lull__delay_control(&e->delay);
+  if (!e->cfg.dry) {
+    lull__reverb_control(&e->reverb);
+    lull__delay_control(&e->delay);
+  }
   e->master_now = e->master.value;
   e->master_step = (lull__smooth_next(&e->master, LULL_CONTROL_FRAMES) - e->master_now) / LULL_CONTROL_FRAMES;
 }

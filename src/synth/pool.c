@@ -19,10 +19,12 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
   memset(p, 0, sizeof *p);
   p->render = lull__bank_render_generic;
   p->soft_clip = lull__soft_clip_block_generic;
+  p->dcblock = lull__dcblock_stereo_generic;
 #if LULL_HAVE_V3
   if (lull__isa_v3()) {
     p->render = lull__bank_render_v3;
     p->soft_clip = lull__soft_clip_block_v3;
+    p->dcblock = lull__dcblock_stereo_v3;
   }
 #endif
   p->wt = wt;
@@ -54,7 +56,7 @@ void lull__pool_control(lull_pool *p) {
   float lfo = lull__lfo_next(&p->pad_lfo, LULL_CONTROL_FRAMES);
   p->pad_cutoff_hz = PAD_CUTOFF_LOW_HZ + (PAD_CUTOFF_HIGH_HZ - PAD_CUTOFF_LOW_HZ) * 0.5f * (lfo + 1.0f);
   p->pad_coefs = lull__svf_coefs(p->pad_cutoff_hz, PAD_Q, p->sample_rate_hz);
-  for (int k = LULL_BANK_PAD0; k <= LULL_BANK_PAD1; k++)
+  for (int k = LULL_BANK_PAD0; k < LULL_BANK_PAD0 + LULL_PAD_BANKS; k++)
     for (int j = 0; j < LULL_LANES; j++)
       if (p->bank[k].active & (1u << j)) lull__svf8_put_lane(&p->bank[k].svf, j, p->pad_coefs);
 }

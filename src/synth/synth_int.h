@@ -14,9 +14,12 @@
 
 #define LULL_MAX_BLOCK LULL_CONTROL_FRAMES /* sub-blocks never cross a control grid line */
 
-/* Banks: two of pad voices; one of sines, lead in lanes 0-3 and kick in
- * 4-7; one of filtered noise, swell in 0-3 and hat in 4-7. */
-enum { LULL_BANK_PAD0 = 0, LULL_BANK_PAD1, LULL_BANK_TONE, LULL_BANK_NOISE, LULL_BANK_COUNT };
+/* Banks: three of pad voices (24); one shared by the parts that rarely
+ * sound more than one note at a time: lead in lanes 0-1, kick 2-3, swell
+ * 4-5, hat 6-7. Its kernel runs the sine and the noise path on every lane
+ * and masks per lane, which costs less than two half-empty banks. */
+enum { LULL_BANK_PAD0 = 0, LULL_BANK_PAD1, LULL_BANK_PAD2, LULL_BANK_MISC, LULL_BANK_COUNT };
+#define LULL_PAD_BANKS 3
 #define LULL_VOICE_COUNT (LULL_BANK_COUNT * LULL_LANES)
 _Static_assert(LULL_VOICE_COUNT >= 32, "the pool holds at least 32 voices");
 
@@ -42,7 +45,7 @@ extern const lull_part_slots lull__part_slots[LULL_PART_COUNT];
 typedef struct lull_mix_bus lull_mix_bus;
 struct lull_mix_bus {
   float *left, *right; /* dry, after the part levels */
-  float *reverb;       /* mono reverb send */
+  float *reverb;       /* mono reverb send; NULL: no sends (dry) */
   float *delay;        /* mono delay send */
 };
 
@@ -57,7 +60,8 @@ typedef struct lull_bank {
   v8f gain_l, gain_r;          /* velocity x voice gain x part level x pan */
   v8f gain_rev, gain_dly;      /* the same, times the sends */
   v8f decay, amp;              /* kick: exponential decay per sample (1 elsewhere) */
-  v8f mix_in, mix_band, mix_low; /* noise: which filter response (bandpass, highpass) */
+  v8f mix_sine;                  /* misc bank: 1 on sine lanes (lead, kick), else 0 */
+  v8f mix_in, mix_band, mix_low; /* misc bank: the noise lanes' filter response */
   uint64_t release_at[LULL_LANES]; /* absolute frame of a scheduled release */
   uint64_t serial[LULL_LANES];     /* allocation order, for oldest-first stealing */
   uint32_t ramp_left[LULL_LANES];  /* frames left of a glide or sweep */
@@ -76,10 +80,13 @@ typedef void lull_bank_render_fn(lull_bank *b, const struct lull_mix_bus *bus, u
  * being the frames since the control period began (split-invariant). */
 typedef void lull_soft_clip_fn(float *left, float *right, uint32_t frames, float gain, float step, uint32_t phase);
 
+typedef void lull_dcblock_fn(lull_dcblock *l, lull_dcblock *r, float *left, float *right, uint32_t frames);
+
 typedef struct lull_pool {
   lull_bank bank[LULL_BANK_COUNT];
   lull_bank_render_fn *render; /* the kernels for this CPU, chosen at init */
   lull_soft_clip_fn *soft_clip;
+  lull_dcblock_fn *dcblock;
   const lull_wavetable *wt;
   lull_lfo pad_lfo;
   float pad_cutoff_hz;   /* set at each control tick */
@@ -106,12 +113,14 @@ uint32_t lull__pool_frames_to_change(const lull_pool *p, uint64_t now);
 int lull__pool_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now);
 uint32_t lull__pool_active_voices(const lull_pool *p);
 
-/* Kernels (bank_render.c): one sub-block of one bank, added into the buses. */
+/* Kernels (kernels.c): one sub-block of one bank, added into the buses. */
 lull_bank_render_fn lull__bank_render_generic;
 lull_soft_clip_fn lull__soft_clip_block_generic;
+lull_dcblock_fn lull__dcblock_stereo_generic;
 #if LULL_HAVE_V3
 lull_bank_render_fn lull__bank_render_v3;
 lull_soft_clip_fn lull__soft_clip_block_v3;
+lull_dcblock_fn lull__dcblock_stereo_v3;
 #endif
 /* Part-specific setup of a lane for a new note. */
 void lull__bank_start(lull_bank *b, const lull_wavetable *wt, int lane, int part, int pitch, float velocity,

@@ -22,11 +22,11 @@ const lull_part_spec lull__part_specs[LULL_PART_COUNT] = {
 };
 
 const lull_part_slots lull__part_slots[LULL_PART_COUNT] = {
-    [LULL_PART_PAD] = {LULL_BANK_PAD0, 2, 0, 8},
-    [LULL_PART_LEAD] = {LULL_BANK_TONE, 1, 0, 4},
-    [LULL_PART_KICK] = {LULL_BANK_TONE, 1, 4, 4},
-    [LULL_PART_SWELL] = {LULL_BANK_NOISE, 1, 0, 4},
-    [LULL_PART_HAT] = {LULL_BANK_NOISE, 1, 4, 4},
+    [LULL_PART_PAD] = {LULL_BANK_PAD0, LULL_PAD_BANKS, 0, 8},
+    [LULL_PART_LEAD] = {LULL_BANK_MISC, 1, 0, 2},
+    [LULL_PART_KICK] = {LULL_BANK_MISC, 1, 2, 2},
+    [LULL_PART_SWELL] = {LULL_BANK_MISC, 1, 4, 2},
+    [LULL_PART_HAT] = {LULL_BANK_MISC, 1, 6, 2},
 };
 
 #define PAD_DETUNE_CENTS 6.0f
@@ -88,12 +88,16 @@ void lull__bank_start(lull_bank *b, const lull_wavetable *wt, int lane, int part
       break;
     }
     case LULL_PART_LEAD:
+      b->mix_sine[lane] = 1.0f;
+      b->mix_in[lane] = b->mix_band[lane] = b->mix_low[lane] = 0.0f;
       if (fresh) b->phase_a[lane] = 0;
       b->amp[lane] = 1.0f;
       b->decay[lane] = 1.0f;
       start_ramp(b, lane, glide_from_hz > 0 ? glide_from_hz : hz, hz, LEAD_GLIDE_MS, sample_rate_hz);
       break;
     case LULL_PART_KICK:
+      b->mix_sine[lane] = 1.0f;
+      b->mix_in[lane] = b->mix_band[lane] = b->mix_low[lane] = 0.0f;
       if (fresh) {
         b->phase_a[lane] = 0; /* sin(0) = 0: the hit starts without a step */
       } else {
@@ -112,6 +116,7 @@ void lull__bank_start(lull_bank *b, const lull_wavetable *wt, int lane, int part
       lull__svf8_set_lane(&b->svf, lane, swell ? SWELL_HZ : HAT_HZ, swell ? SWELL_Q : 0.7071f);
       /* bandpass = k v1; highpass = v0 - k v1 - v2 (k is the lane's 1/Q). */
       float k = b->svf.k[lane];
+      b->mix_sine[lane] = 0.0f;
       b->mix_in[lane] = swell ? 0.0f : 1.0f;
       b->mix_band[lane] = swell ? k : -k;
       b->mix_low[lane] = swell ? 0.0f : -1.0f;
