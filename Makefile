@@ -1,10 +1,14 @@
 # lull — the two commands: `make run` and `make test`. Everything else is a detail of those.
+SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-release test-asan bench clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 20
+
+.PHONY: all deps build run test test-release test-asan fuzz bench clean
 
 all: build
 
@@ -21,7 +25,7 @@ run: build
 	$(BUILD)/lull render --phrase examples/night-in-a.json -o out/night-in-a.flac
 	@echo "wrote out/night-in-a.flac"
 
-test: test-release test-asan
+test: test-release test-asan fuzz
 
 test-release: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -31,8 +35,19 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The phrase parser under libFuzzer (clang; the parser has no vector code),
+# with ASan and UBSan, for FUZZ_SECONDS from the corpus in fuzz/corpus.
+fuzz: deps
+	@mkdir -p $(FUZZ_BUILD)/corpus
+	@clang -std=c11 -D_XOPEN_SOURCE=700 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -Iinclude -Isrc fuzz/fuzz_phrase.c src/io/phrase.c src/theory/chord.c src/theory/pitch.c src/err.c \
+	  $$(pkg-config --cflags --libs jansson) -o $(FUZZ_BUILD)/fuzz_phrase
+	@$(FUZZ_BUILD)/fuzz_phrase -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ \
+	  $(FUZZ_BUILD)/corpus fuzz/corpus/phrase 2>&1 | grep -E '^(stat::number_of_executed_units|INFO: seed corpus|==|SUMMARY)' ; \
+	  test $${PIPESTATUS[0]} -eq 0 && echo "fuzz: phrase parser, $(FUZZ_SECONDS) s, no crash"
+
 bench: build
 	$(BUILD)/lull bench
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) out
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) out

@@ -12,6 +12,8 @@ packages=(
   libebur128-dev    # loudness and true peak
   # tests
   libcmocka-dev
+  bsdutils          # script(1): a terminal for the progress-bar test
+  clang libclang-rt-14-dev   # libFuzzer for the phrase parser (make fuzz)
 )
 
 missing=()

@@ -110,7 +110,8 @@ static int get_pitch(ctx *c, json_t *obj, const char *where, const char *key, in
     char *end;
     long octave = strtol(s + i, &end, 10);
     int pc = lull__pitch_class_parse(name);
-    if (pc >= 0 && end != s + i && !*end) {
+    /* Octaves -1..9 only: the range check comes before the arithmetic. */
+    if (pc >= 0 && end != s + i && !*end && octave >= -1 && octave <= 9) {
       long midi = (octave + 1) * 12 + pc;
       if (midi >= 0 && midi <= 127) {
         *out = (int)midi;
@@ -238,7 +239,9 @@ static int by_frame(const void *a, const void *b) {
   return 0;
 }
 
-/* The last moment anything in the phrase starts or ends, in units. */
+/* The last moment anything in the phrase starts or ends, in units. It runs
+ * before the entries are validated, so out-of-range values are skipped here
+ * (their own checks reject them). */
 static double content_end(json_t *root) {
   double end = 0;
   const char *keys[] = {"chords", "melody", "percussion"};
@@ -248,8 +251,10 @@ static double content_end(json_t *root) {
       json_t *item = json_array_get(arr, i);
       json_t *at = json_object_get(item, "at"), *dur = json_object_get(item, "duration");
       double t = json_is_number(at) ? json_number_value(at) : 0;
-      if (json_is_number(dur)) t += json_number_value(dur);
-      if (t > end) end = t;
+      double d = json_is_number(dur) ? json_number_value(dur) : 0;
+      if (!(t >= 0 && t <= MAX_TIME)) t = 0;
+      if (!(d >= 0 && d <= MAX_TIME)) d = 0;
+      if (t + d > end) end = t + d;
     }
   }
   return end;
@@ -282,13 +287,18 @@ static int parse_root(json_t *root, const char *path, uint32_t rate, lull_phrase
   double last_chord_at = 0;
   if (chords && json_array_size(chords)) {
     json_t *at = json_object_get(json_array_get(chords, json_array_size(chords) - 1), "at");
-    if (json_is_number(at)) last_chord_at = json_number_value(at);
+    if (json_is_number(at) && json_number_value(at) >= 0 && json_number_value(at) <= MAX_TIME)
+      last_chord_at = json_number_value(at);
   }
   double chord_end = has_length == LULL_OK ? length : fmax(end, last_chord_at + (seconds ? 4 * 60.0 / bpm : 4));
   if ((chords && read_chords(&c, chords, &chord_end)) || (melody && read_melody(&c, melody)) ||
       (perc && read_percussion(&c, perc))) {
     free(c.events);
     return c.err;
+  }
+  if (c.count == 0) {
+    free(c.events);
+    return fail(&c, LULL_EPARSE, "", "%s", "nothing to play: chords, melody and percussion are all empty");
   }
   qsort(c.events, c.count, sizeof *c.events, by_frame);
   out->bpm = bpm;

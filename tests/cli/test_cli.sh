@@ -46,6 +46,13 @@ check "render twice: identical" [ "$(code $lull render --phrase "$examples/night
 check "identical bytes" cmp -s "$out" "$tmp/again.wav"
 rm -f "$out" "$tmp/again.wav"
 
+# On a terminal the progress bar is drawn on stderr; --quiet turns it off.
+script -qec "$lull render --phrase $examples/night-in-a.json -o $tmp/tty.wav --dry" /dev/null > "$tmp/tty.out" 2>&1
+check "progress bar on a terminal" grep -q 'render \[#' "$tmp/tty.out"
+check "progress bar reaches 100%" grep -q '100.0%' "$tmp/tty.out"
+script -qec "$lull render --phrase $examples/night-in-a.json -o $tmp/tty.wav --dry --quiet" /dev/null > "$tmp/tty.out" 2>&1
+check "--quiet: no progress bar" [ ! -s "$tmp/tty.out" ]
+
 # FLAC, 24 bit, float, loops, dry, stdout.
 check "flac 24" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$tmp/n.flac" --bits 24 --dry)" = 0 ]
 check "flac frames (dry tail)" [ "$(info "$tmp/n.flac" frames)" = $((30 * 48000 + 72000 + 71)) ]

@@ -82,6 +82,10 @@ static void test_bad_input(void **state) {
   expect_error("{\"bpm\": 60,\n \"melody\": [}", LULL_EPARSE, "", "bad.json:2:");
   expect_error("[1, 2]", LULL_EPARSE, "", "must be a JSON object");
   expect_error("{}", LULL_EPARSE, "", "nothing to play");
+  expect_error("{\"bpm\": 60, \"melody\": []}", LULL_EPARSE, "", "all empty"); /* fuzzer: qsort(NULL) */
+  /* An out-of-range onset later in the file must not size the last chord. */
+  expect_error("{\"chords\": [{\"at\": 0, \"root\": 50, \"type\": \"maj\"}], \"melody\": [{\"at\": 1e300, \"pitch\": 60, \"duration\": 1}]}",
+               LULL_ERANGE, "melody[0].at", "got 1e+300");
   expect_error("{\"bpm\": 60, \"bpm\": 70, \"melody\": []}", LULL_EPARSE, "", "duplicate");
   expect_error("{\"tempo\": 60}", LULL_EUNKNOWN, "tempo", "allowed: bpm time length");
   expect_error("{\"bpm\": 300, \"melody\": []}", LULL_ERANGE, "bpm", "30..180, got 300");
@@ -92,6 +96,11 @@ static void test_bad_input(void **state) {
   expect_error("{\"melody\": [{\"at\": 0, \"pitch\": 200, \"duration\": 1}]}", LULL_ERANGE, "melody[0].pitch", "0..127, got 200");
   expect_error("{\"melody\": [{\"at\": 0, \"pitch\": \"H4\", \"duration\": 1}]}", LULL_ERANGE, "melody[0].pitch", "not a note");
   expect_error("{\"melody\": [{\"at\": 0, \"pitch\": 60}]}", LULL_EPARSE, "melody[0].duration", "missing");
+  /* Found by the fuzzer: a huge octave overflowed the MIDI arithmetic. */
+  expect_error("{\"melody\": [{\"at\": 0, \"pitch\": \"C99999999999999999999\", \"duration\": 1}]}", LULL_ERANGE,
+               "melody[0].pitch", "not a note");
+  expect_error("{\"melody\": [{\"at\": 0, \"pitch\": \"G#9\", \"duration\": 1}]}", LULL_ERANGE, "melody[0].pitch",
+               "not a note"); /* MIDI 128 */
   expect_error("{\"melody\": [{\"at\": -1, \"pitch\": 60, \"duration\": 1}]}", LULL_ERANGE, "melody[0].at", "got -1");
   expect_error("{\"melody\": [{\"at\": 0, \"pitch\": 60, \"duration\": 1, \"velocity\": 2}]}", LULL_ERANGE,
                "melody[0].velocity", "0..1");
