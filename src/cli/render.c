@@ -112,7 +112,10 @@ int lull__cmd_render(int argc, char **argv) {
     fprintf(stderr, "lull render: engine: %s: %s\n", diag.field, diag.message);
     goto done;
   }
-  if ((err = lull__audio_open(out_path, fmt, LULL_SAMPLE_RATE_HZ, &w, &diag))) {
+  double tail_s = RELEASE_TAIL_S + (dry ? 0.0 : 6.0); /* the reverb's RT60 */
+  uint64_t total = phrase.length_frames * loops + (uint64_t)(tail_s * LULL_SAMPLE_RATE_HZ) +
+                   lull_engine_latency_frames(engine);
+  if ((err = lull__audio_open(out_path, fmt, LULL_SAMPLE_RATE_HZ, total, &w, &diag))) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     status = err == LULL_EFORMAT ? LULL_EXIT_USAGE : LULL_EXIT_FAIL;
     goto done;
@@ -121,10 +124,7 @@ int lull__cmd_render(int argc, char **argv) {
   if (!buf) goto done;
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
-
-  double tail_s = RELEASE_TAIL_S + (dry ? 0.0 : 6.0); /* the reverb's RT60 */
-  uint64_t total = phrase.length_frames * loops + (uint64_t)(tail_s * LULL_SAMPLE_RATE_HZ) +
-                   lull_engine_latency_frames(engine);
+  signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error, reported */
   lull_progress prog;
   lull__progress_start(&prog, "render", (double)total / LULL_SAMPLE_RATE_HZ, quiet);
   uint64_t loop = 0;

@@ -1,7 +1,9 @@
 /* Audio files through libsndfile. Written to a temporary file beside the
  * target and renamed on commit, so a failed render never leaves a partial
- * file under the real name. 16-bit output gets TPDF dither (two uniform
- * variates, +-1 LSB), seeded so a render is reproducible. */
+ * file under the real name. WAV on stdout is written here instead (the
+ * header first, with the sizes known in advance), since libsndfile cannot
+ * write WAV to a pipe. 16-bit output gets TPDF dither (two uniform variates,
+ * +-1 LSB), seeded so a render is reproducible. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -18,12 +20,59 @@
 #define CHUNK_FRAMES 4096
 
 struct lull_audio_writer {
-  SNDFILE *sf;
-  char *path, *tmp; /* tmp NULL when writing to stdout */
+  SNDFILE *sf;      /* NULL when streaming WAV to stdout */
+  char *path, *tmp;
   lull_sample_format fmt;
   uint32_t dither;
   short pcm[CHUNK_FRAMES * 2];
+  unsigned char bytes[CHUNK_FRAMES * 2 * 4];
 };
+
+static int write_all(int fd, const void *p, size_t n) {
+  const unsigned char *b = p;
+  while (n) {
+    ssize_t w = write(fd, b, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    b += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static unsigned char *le16(unsigned char *p, uint32_t v) {
+  p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8);
+  return p + 2;
+}
+static unsigned char *le32(unsigned char *p, uint32_t v) {
+  p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8), p[2] = (unsigned char)(v >> 16), p[3] = (unsigned char)(v >> 24);
+  return p + 4;
+}
+
+static unsigned bytes_per_sample(lull_sample_format fmt) {
+  return fmt == LULL_SAMPLE_PCM16 ? 2 : fmt == LULL_SAMPLE_PCM24 ? 3 : 4;
+}
+
+/* RIFF/WAVE header for a stream: PCM (tag 1) or IEEE float (tag 3, with its
+ * fact chunk). Sizes that do not fit, or are unknown, read 0xFFFFFFFF. */
+static int write_wav_header(int fd, lull_sample_format fmt, uint32_t rate, uint64_t frames) {
+  unsigned char h[64], *p = h;
+  const unsigned bps = bytes_per_sample(fmt), align = 2 * bps;
+  const int is_float = fmt == LULL_SAMPLE_FLOAT;
+  uint64_t data = frames * align, riff = data + (is_float ? 50 : 36);
+  uint32_t data32 = frames && data <= 0xFFFFFFF0u ? (uint32_t)data : 0xFFFFFFFFu;
+  uint32_t riff32 = frames && riff <= 0xFFFFFFF0u ? (uint32_t)riff : 0xFFFFFFFFu;
+  memcpy(p, "RIFF", 4), p = le32(p + 4, riff32), memcpy(p, "WAVE", 4), p += 4;
+  memcpy(p, "fmt ", 4), p = le32(p + 4, is_float ? 18 : 16);
+  p = le16(p, is_float ? 3 : 1), p = le16(p, 2), p = le32(p, rate), p = le32(p, rate * align);
+  p = le16(p, align), p = le16(p, bps * 8);
+  if (is_float) {
+    p = le16(p, 0); /* cbSize */
+    memcpy(p, "fact", 4), p = le32(p + 4, 4), p = le32(p, frames <= 0xFFFFFFF0u && frames ? (uint32_t)frames : 0xFFFFFFFFu);
+  }
+  memcpy(p, "data", 4), p = le32(p + 4, data32);
+  return write_all(fd, h, (size_t)(p - h));
+}
 
 static const char *extension(const char *path) {
   const char *slash = strrchr(path, '/');
@@ -48,8 +97,8 @@ static int container(const char *path, lull_sample_format fmt, int *format, lull
                        path, ext);
 }
 
-int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, lull_audio_writer **out,
-                     lull_diag *diag) {
+int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, uint64_t expected_frames,
+                     lull_audio_writer **out, lull_diag *diag) {
   *out = NULL;
   int format = 0;
   int err = container(path, fmt, &format, diag);
@@ -61,7 +110,13 @@ int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, lu
   w->dither = 0x12345678u;
   int fd;
   if (strcmp(path, "-") == 0) {
-    fd = STDOUT_FILENO;
+    if (write_wav_header(STDOUT_FILENO, fmt, rate, expected_frames)) {
+      int e = errno;
+      lull__audio_abort(w);
+      return lull_diag_set(diag, LULL_EIO, "-o", "stdout: %s", strerror(e));
+    }
+    *out = w;
+    return LULL_OK;
   } else {
     size_t n = strlen(path);
     w->path = strdup(path);
@@ -84,9 +139,9 @@ int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, lu
     umask(mask);
     (void)fchmod(fd, 0666 & ~mask);
   }
-  w->sf = sf_open_fd(fd, SFM_WRITE, &info, fd != STDOUT_FILENO);
+  w->sf = sf_open_fd(fd, SFM_WRITE, &info, SF_TRUE);
   if (!w->sf) {
-    if (fd != STDOUT_FILENO) close(fd);
+    close(fd);
     lull_diag_set(diag, LULL_EIO, "-o", "%s: %s", path, sf_strerror(NULL));
     lull__audio_abort(w);
     return LULL_EIO;
@@ -105,20 +160,40 @@ static float uniform(uint32_t *s) {
   return (float)x * 0x1p-32f;
 }
 
+/* The stream's samples, little-endian. */
+static int write_stream(lull_audio_writer *w, const float *x, size_t n) {
+  unsigned char *p = w->bytes;
+  for (size_t i = 0; i < 2 * n; i++) {
+    if (w->fmt == LULL_SAMPLE_PCM16) {
+      p = le16(p, (uint16_t)w->pcm[i]);
+    } else if (w->fmt == LULL_SAMPLE_PCM24) {
+      int32_t v = (int32_t)lrintf(fminf(fmaxf(x[i], -1.0f), 1.0f) * 8388607.0f);
+      p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8), p[2] = (unsigned char)(v >> 16), p += 3;
+    } else {
+      uint32_t bits;
+      memcpy(&bits, &x[i], 4);
+      p = le32(p, bits);
+    }
+  }
+  return write_all(STDOUT_FILENO, w->bytes, (size_t)(p - w->bytes));
+}
+
 int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, lull_diag *diag) {
   while (count) {
     size_t n = count < CHUNK_FRAMES ? count : CHUNK_FRAMES;
-    sf_count_t wrote;
     if (w->fmt == LULL_SAMPLE_PCM16) {
       for (size_t i = 0; i < 2 * n; i++) {
         float d = uniform(&w->dither) - uniform(&w->dither);
         float x = roundf(frames[i] * 32767.0f + d);
         w->pcm[i] = (short)fminf(fmaxf(x, -32768.0f), 32767.0f);
       }
-      wrote = sf_writef_short(w->sf, w->pcm, (sf_count_t)n);
-    } else {
-      wrote = sf_writef_float(w->sf, frames, (sf_count_t)n);
     }
+    sf_count_t wrote;
+    if (!w->sf) wrote = write_stream(w, frames, n) == 0 ? (sf_count_t)n : -1;
+    else if (w->fmt == LULL_SAMPLE_PCM16) wrote = sf_writef_short(w->sf, w->pcm, (sf_count_t)n);
+    else wrote = sf_writef_float(w->sf, frames, (sf_count_t)n);
+    if (!w->sf && wrote != (sf_count_t)n)
+      return lull_diag_set(diag, LULL_EIO, "-o", "stdout: write failed: %s", strerror(errno));
     if (wrote != (sf_count_t)n)
       return lull_diag_set(diag, LULL_EIO, "-o", "%s: write failed: %s", w->path ? w->path : "stdout",
                            sf_strerror(w->sf));
@@ -130,8 +205,7 @@ int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, l
 
 int lull__audio_commit(lull_audio_writer *w, lull_diag *diag) {
   int err = LULL_OK;
-  if (sf_close(w->sf) != 0)
-    err = lull_diag_set(diag, LULL_EIO, "-o", "%s: closing failed", w->path ? w->path : "stdout");
+  if (w->sf && sf_close(w->sf) != 0) err = lull_diag_set(diag, LULL_EIO, "-o", "%s: closing failed", w->path);
   w->sf = NULL;
   if (!err && w->tmp) {
     if (rename(w->tmp, w->path) != 0) {

@@ -38,10 +38,12 @@ typedef enum lull_sample_format {
 typedef struct lull_audio_writer lull_audio_writer;
 
 /* Open path for writing stereo audio; the container comes from the
- * extension (.wav, .flac); "-" writes WAV to stdout. The file appears under
- * its name only at lull__audio_commit (temporary file, then rename). */
-int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t sample_rate_hz, lull_audio_writer **out,
-                     lull_diag *diag);
+ * extension (.wav, .flac). The file appears under its name only at
+ * lull__audio_commit (temporary file, then rename). "-" streams WAV to
+ * stdout, which may be a pipe: its header says expected_frames (0: unknown,
+ * the sizes then read 0xFFFFFFFF, "until the end of the stream"). */
+int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t sample_rate_hz, uint64_t expected_frames,
+                     lull_audio_writer **out, lull_diag *diag);
 /* Write interleaved stereo float frames. */
 int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, lull_diag *diag);
 /* Finish and rename into place; frees w. */

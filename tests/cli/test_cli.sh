@@ -58,9 +58,24 @@ check "flac 24" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "
 check "flac frames (dry tail)" [ "$(info "$tmp/n.flac" frames)" = $((30 * 48000 + 72000 + 71)) ]
 check "loops" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$tmp/l.wav" --loops 2 --dry --bits=float)" = 0 ]
 check "loops frames" [ "$(info "$tmp/l.wav" frames)" = $((60 * 48000 + 72000 + 71)) ]
-$lull render --phrase "$examples/night-in-a.json" -o - --dry > "$tmp/stdout.wav" 2>/dev/null
-check "stdout is WAV" [ "$(head -c 4 "$tmp/stdout.wav")" = RIFF ]
-check "stdout readable" [ "$(info "$tmp/stdout.wav" frames)" = $((30 * 48000 + 72000 + 71)) ]
+# WAV on stdout through a real pipe (not seekable), in every sample format;
+# the header carries the exact length.
+for bits in 16 24 float; do
+  $lull render --phrase "$examples/night-in-a.json" -o - --dry --bits $bits 2>"$tmp/pipe.err" | cat > "$tmp/stdout.wav"
+  check "pipe $bits: exit 0" [ "${PIPESTATUS[0]}" = 0 ]
+  check "pipe $bits: is WAV" [ "$(head -c 4 "$tmp/stdout.wav")" = RIFF ]
+  check "pipe $bits: frames" [ "$(info "$tmp/stdout.wav" frames)" = $((30 * 48000 + 72000 + 71)) ]
+  check "pipe $bits: peak" le "$(info "$tmp/stdout.wav" peak_dbfs)" -1.0
+  check "pipe $bits: not silent" ge "$(info "$tmp/stdout.wav" rms_dbfs)" -40
+done
+# The same audio as a file (24-bit: no dither, so identical samples).
+$lull render --phrase "$examples/night-in-a.json" -o "$tmp/file24.wav" --dry --bits 24 2>/dev/null
+$lull render --phrase "$examples/night-in-a.json" -o - --dry --bits 24 2>/dev/null | cat > "$tmp/pipe24.wav"
+check "pipe = file (24 bit)" [ "$(info "$tmp/file24.wav" rms_dbfs)" = "$(info "$tmp/pipe24.wav" rms_dbfs)" ]
+# A reader that goes away: a clear write error, exit 1, no crash.
+$lull render --phrase "$examples/night-in-a.json" -o - --loops 50 2>"$tmp/pipe.err" | head -c 1000 >/dev/null
+check "closed pipe: exit 1" [ "${PIPESTATUS[0]}" = 1 ]
+check "closed pipe: says so" grep -q 'stdout: write failed' "$tmp/pipe.err"
 check "seconds example" [ "$(code $lull render --phrase "$examples/drone-seconds.json" -o "$tmp/d.wav")" = 0 ]
 
 # Usage errors: exit 2, a message naming the problem, no file.

@@ -45,7 +45,7 @@ static void roundtrip(const char *name, lull_sample_format fmt, int sf_format, d
   for (int i = 0; i < N; i++) x[2 * i] = 0.5f * (float)sin(i * 0.05), x[2 * i + 1] = -0.25f;
   lull_audio_writer *w;
   lull_diag d;
-  ASSERT_EQ_INT(lull__audio_open(path, fmt, 48000, &w, &d), LULL_OK);
+  ASSERT_EQ_INT(lull__audio_open(path, fmt, 48000, 0, &w, &d), LULL_OK);
   ASSERT_TRUE(access(path, F_OK) != 0); /* not there until commit */
   ASSERT_EQ_INT(lull__audio_write(w, x, N, &d), LULL_OK);
   ASSERT_EQ_INT(lull__audio_commit(w, &d), LULL_OK);
@@ -83,7 +83,7 @@ static void test_dither_is_not_truncation(void **state) {
   for (int i = 0; i < 2 * N; i++) x[i] = 0.3f / 32768.0f;
   lull_audio_writer *w;
   lull_diag d;
-  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_PCM16, 48000, &w, &d), LULL_OK);
+  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_PCM16, 48000, 0, &w, &d), LULL_OK);
   ASSERT_EQ_INT(lull__audio_write(w, x, N, &d), LULL_OK);
   ASSERT_EQ_INT(lull__audio_commit(w, &d), LULL_OK);
   SF_INFO info = {0};
@@ -105,14 +105,14 @@ static void test_failures_leave_nothing(void **state) {
   lull_diag d;
   char path[512];
   snprintf(path, sizeof path, "%s/x.mp4", dir);
-  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_PCM16, 48000, &w, &d), LULL_EFORMAT);
+  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_PCM16, 48000, 0, &w, &d), LULL_EFORMAT);
   ASSERT_STR_CONTAINS(d.message, "use .wav or .flac");
   snprintf(path, sizeof path, "%s/x.flac", dir);
-  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_FLOAT, 48000, &w, &d), LULL_EFORMAT);
-  ASSERT_EQ_INT(lull__audio_open("/nonexistent-dir/x.wav", LULL_SAMPLE_PCM16, 48000, &w, &d), LULL_EIO);
+  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_FLOAT, 48000, 0, &w, &d), LULL_EFORMAT);
+  ASSERT_EQ_INT(lull__audio_open("/nonexistent-dir/x.wav", LULL_SAMPLE_PCM16, 48000, 0, &w, &d), LULL_EIO);
   ASSERT_STR_CONTAINS(d.message, "/nonexistent-dir/x.wav");
   snprintf(path, sizeof path, "%s/aborted.wav", dir);
-  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_PCM16, 48000, &w, &d), LULL_OK);
+  ASSERT_EQ_INT(lull__audio_open(path, LULL_SAMPLE_PCM16, 48000, 0, &w, &d), LULL_OK);
   float x[64] = {0};
   ASSERT_EQ_INT(lull__audio_write(w, x, 32, &d), LULL_OK);
   lull__audio_abort(w);
