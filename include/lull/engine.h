@@ -38,6 +38,7 @@ typedef struct lull_engine_stats {
   uint64_t events_late;    /* applied after their frame (scheduled too late) */
   uint64_t voices_stolen;
   uint32_t voices_active;  /* sounding right now, all parts */
+  float brightness;        /* the glided LULL_CONTROL_BRIGHTNESS now */
   float limiter_gain_min;  /* lowest limiter gain seen (1 = never limited) */
 } lull_engine_stats;
 

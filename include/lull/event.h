@@ -21,17 +21,26 @@ typedef enum lull_part {
 typedef enum lull_event_kind {
   LULL_EVENT_ON = 0, /* note on; released after duration_frames if that is > 0 */
   LULL_EVENT_OFF,    /* release the part's sounding note of this pitch */
-  LULL_EVENT_HIT     /* one-shot (percussion); duration_frames shapes a swell */
+  LULL_EVENT_HIT,    /* one-shot (percussion); duration_frames shapes a swell */
+  LULL_EVENT_SET     /* a continuous control: part is the lull_control, velocity its value */
 } lull_event_kind;
+
+/* Continuous controls (LULL_EVENT_SET), applied at their frame and glided. */
+typedef enum lull_control {
+  LULL_CONTROL_BRIGHTNESS = 0, /* 0..1, 0.5 = the seed's pad filter; glides 50 ms (99 % in 230 ms) */
+  LULL_CONTROL_BPM,            /* 30..180: the delay's time glides to the new tempo */
+  LULL_CONTROL_GAIN_DB,        /* master gain -24..24 dB, glides 50 ms */
+  LULL_CONTROL_COUNT
+} lull_control;
 
 typedef struct lull_event {
   uint64_t frame;           /* absolute frame of onset */
   uint64_t duration_frames; /* 0 = until an OFF event (ON) or the part's default (HIT) */
-  uint8_t part;             /* lull_part */
+  uint8_t part;             /* lull_part (lull_control for LULL_EVENT_SET) */
   uint8_t kind;             /* lull_event_kind */
   uint8_t pitch;            /* MIDI note 0..127 (ignored by kick and hat) */
   uint8_t reserved;
-  float velocity;           /* 0..1 */
+  float velocity;           /* 0..1 (the control's value for LULL_EVENT_SET) */
 } lull_event;
 
 /* Name of a part ("pad"), or NULL when out of range. Thread-safe. */

@@ -5,6 +5,7 @@
 #include "lull/err.h"
 #include "lull/event.h"
 #include "lull/engine.h"
+#include "lull/params.h"
 
 #define LULL_VERSION "0.1.0"
 

@@ -1,10 +1,14 @@
-/* lull render: a phrase file to an audio file, offline, as fast as the
- * engine goes. Interrupted or failed renders leave no file behind. */
+/* lull render: composed music (params, seed, a timeline of changes) or an
+ * explicit phrase file, to an audio file and optionally a MIDI file,
+ * offline, as fast as the engine goes. Interrupted or failed renders leave
+ * no file behind. */
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "compose/compose.h"
 #include "io/io.h"
 #include "lull/lull.h"
 
@@ -17,17 +21,45 @@ static void on_signal(int sig) {
   interrupted = 1;
 }
 
+/* Keep a copy of events for the MIDI file. */
+static int keep_events(lull_event **all, size_t *count, size_t *cap, const lull_event *ev, size_t n) {
+  if (*count + n > *cap) {
+    size_t c = *cap ? *cap * 2 : 4096;
+    while (c < *count + n) c *= 2;
+    lull_event *p = realloc(*all, c * sizeof *p);
+    if (!p) {
+      fprintf(stderr, "lull render: out of memory for the MIDI events\n");
+      return -1;
+    }
+    *all = p;
+    *cap = c;
+  }
+  memcpy(*all + *count, ev, n * sizeof *ev);
+  *count += n;
+  return 0;
+}
+
 static void help(FILE *f) {
-  fputs("usage: lull render --phrase FILE.json -o OUT [options]\n"
+  fputs("usage: lull render -o OUT [--minutes N] [--key K] [--mode M] [--bpm B] [--intensity I] [--seed S] [options]\n"
+        "       lull render --phrase FILE.json -o OUT [options]\n"
         "\n"
-        "Render an explicit phrase (chords, melody, percussion; see README) to audio.\n"
+        "Compose and render music (the first form), or render an explicit phrase\n"
+        "(chords, melody, percussion; see README).\n"
         "\n"
-        "  --phrase FILE    phrase file (JSON)\n"
         "  -o, --output OUT output file: .wav or .flac by extension; - writes WAV to stdout\n"
+        "  --minutes N      length of composed music (0.01..1440; default 10)\n"
+        "  --key K          C, C#, Db, ... B (default A)\n"
+        "  --mode M         ionian (major), dorian, phrygian, lydian, mixolydian, aeolian (minor),\n"
+        "                   pentatonic-major, pentatonic-minor (default aeolian)\n"
+        "  --bpm B          30..180 (default 64)\n"
+        "  --intensity I    0..1 (default 0.4)\n"
+        "  --timeline FILE  param changes at given seconds (JSON; see README)\n"
+        "  --midi FILE.mid  also write the events as a standard MIDI file\n"
+        "  --phrase FILE    render this phrase file instead of composing\n"
         "  --loops N        play the phrase N times back to back (1..100000; default 1)\n"
         "  --bits B         16 (dithered, default), 24, or float (WAV only)\n"
         "  --dry            no reverb and no delay\n"
-        "  --seed N         seed for noise voices (default 0)\n"
+        "  --seed N         the piece's seed: the same seed and params give the same music (default 0)\n"
         "  --quiet          no progress bar (it is off anyway when stderr is not a terminal)\n"
         "  -h, --help       this text\n"
         "\n"
@@ -53,9 +85,12 @@ static int is_flag(const char *a, const char *flag) {
 }
 
 int lull__cmd_render(int argc, char **argv) {
-  const char *phrase_path = NULL, *out_path = NULL;
+  const char *phrase_path = NULL, *out_path = NULL, *midi_path = NULL, *timeline_path = NULL;
   uint64_t loops = 1, seed = 0;
-  int dry = 0, quiet = 0;
+  double minutes = 10;
+  int dry = 0, quiet = 0, composed_flags = 0;
+  lull_params params = lull_params_default();
+  lull_diag diag = {{0}, {0}};
   lull_sample_format fmt = LULL_SAMPLE_PCM16;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
@@ -72,6 +107,27 @@ int lull__cmd_render(int argc, char **argv) {
     } else if (is_flag(a, "--seed")) {
       if (!(v = value_of(argc, argv, &i, "--seed")) || lull__arg_u64("render", "--seed", v, 0, UINT64_MAX, &seed))
         return LULL_EXIT_USAGE;
+    } else if (is_flag(a, "--key") || is_flag(a, "--mode") || is_flag(a, "--bpm") || is_flag(a, "--intensity")) {
+      const char *field = a + 2;
+      char name[16];
+      snprintf(name, sizeof name, "%.*s", (int)strcspn(field, "="), field);
+      char flag[24];
+      snprintf(flag, sizeof flag, "--%s", name);
+      if (!(v = value_of(argc, argv, &i, flag))) return LULL_EXIT_USAGE;
+      if (lull_params_set(&params, name, v, &diag)) {
+        fprintf(stderr, "lull render: %s: %s\n", flag, diag.message);
+        return LULL_EXIT_USAGE;
+      }
+      composed_flags = 1;
+    } else if (is_flag(a, "--minutes")) {
+      if (!(v = value_of(argc, argv, &i, "--minutes")) || lull__arg_double("render", "--minutes", v, 0.01, 1440, &minutes))
+        return LULL_EXIT_USAGE;
+      composed_flags = 1;
+    } else if (is_flag(a, "--timeline")) {
+      if (!(timeline_path = value_of(argc, argv, &i, "--timeline"))) return LULL_EXIT_USAGE;
+      composed_flags = 1;
+    } else if (is_flag(a, "--midi")) {
+      if (!(midi_path = value_of(argc, argv, &i, "--midi"))) return LULL_EXIT_USAGE;
     } else if (is_flag(a, "--bits")) {
       if (!(v = value_of(argc, argv, &i, "--bits"))) return LULL_EXIT_USAGE;
       if (strcmp(v, "16") == 0) fmt = LULL_SAMPLE_PCM16;
@@ -90,20 +146,40 @@ int lull__cmd_render(int argc, char **argv) {
       return LULL_EXIT_USAGE;
     }
   }
-  if (!phrase_path || !out_path) {
-    fprintf(stderr, "lull render: %s is required (lull render --help)\n", !phrase_path ? "--phrase FILE" : "-o OUT");
+  if (!out_path) {
+    fprintf(stderr, "lull render: -o OUT is required (lull render --help)\n");
     return LULL_EXIT_USAGE;
   }
+  if (phrase_path && composed_flags) {
+    fprintf(stderr, "lull render: --phrase plays a fixed phrase; --minutes, --key, --mode, --bpm, --intensity and "
+                    "--timeline are for composed music, not both\n");
+    return LULL_EXIT_USAGE;
+  }
+  params.seed = seed;
 
-  lull_diag diag = {{0}, {0}};
-  lull_phrase phrase;
-  int err = lull__phrase_load(phrase_path, LULL_SAMPLE_RATE_HZ, &phrase, &diag);
-  if (err) {
+  lull_phrase phrase = {0};
+  lull_timeline timeline = {0};
+  lull_composer *composer = NULL;
+  int err;
+  if (phrase_path && (err = lull__phrase_load(phrase_path, LULL_SAMPLE_RATE_HZ, &phrase, &diag))) {
     if (diag.field[0]) fprintf(stderr, "lull render: %s: %s: %s\n", phrase_path, diag.field, diag.message);
     else fprintf(stderr, "lull render: %s\n", diag.message);
     return LULL_EXIT_FAIL;
   }
-  lull_engine_config cfg = {.bpm = (float)phrase.bpm, .seed = seed, .dry = dry, .event_capacity = 1u << 16};
+  if (timeline_path && (err = lull__timeline_load(timeline_path, &params, LULL_SAMPLE_RATE_HZ, &timeline, &diag))) {
+    if (diag.field[0]) fprintf(stderr, "lull render: %s: %s: %s\n", timeline_path, diag.field, diag.message);
+    else fprintf(stderr, "lull render: %s\n", diag.message);
+    return LULL_EXIT_FAIL;
+  }
+  if (!phrase_path && (err = lull__composer_create(&params, LULL_SAMPLE_RATE_HZ, &composer, &diag))) {
+    fprintf(stderr, "lull render: %s: %s\n", diag.field, diag.message);
+    lull__timeline_free(&timeline);
+    return LULL_EXIT_FAIL;
+  }
+  lull_event *midi_events = NULL;
+  size_t midi_count = 0, midi_cap = 0;
+  lull_engine_config cfg = {.bpm = phrase_path ? (float)phrase.bpm : params.bpm, .seed = seed, .dry = dry,
+                            .event_capacity = 1u << 16};
   lull_engine *engine = NULL;
   lull_audio_writer *w = NULL;
   float *buf = NULL;
@@ -113,8 +189,8 @@ int lull__cmd_render(int argc, char **argv) {
     goto done;
   }
   double tail_s = RELEASE_TAIL_S + (dry ? 0.0 : 6.0); /* the reverb's RT60 */
-  uint64_t total = phrase.length_frames * loops + (uint64_t)(tail_s * LULL_SAMPLE_RATE_HZ) +
-                   lull_engine_latency_frames(engine);
+  uint64_t music = phrase_path ? phrase.length_frames * loops : (uint64_t)llround(minutes * 60.0 * LULL_SAMPLE_RATE_HZ);
+  uint64_t total = music + (uint64_t)(tail_s * LULL_SAMPLE_RATE_HZ) + lull_engine_latency_frames(engine);
   if ((err = lull__audio_open(out_path, fmt, LULL_SAMPLE_RATE_HZ, total, &w, &diag))) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     status = err == LULL_EFORMAT ? LULL_EXIT_USAGE : LULL_EXIT_FAIL;
@@ -128,11 +204,38 @@ int lull__cmd_render(int argc, char **argv) {
   lull_progress prog;
   lull__progress_start(&prog, "render", (double)total / LULL_SAMPLE_RATE_HZ, quiet);
   uint64_t loop = 0;
-  size_t next = 0;
-  for (uint64_t pos = 0; pos < total && !interrupted; pos += CHUNK) {
+  size_t next = 0, next_change = 0;
+  lull_event batch[256];
+  for (uint64_t pos = 0; pos < total && !interrupted;) {
     uint64_t n = total - pos < CHUNK ? total - pos : CHUNK;
-    /* Hand the engine every event that starts in this chunk. */
-    while (loop < loops) {
+    if (composer) {
+      /* A timeline change inside this chunk splits it: the composer gets the
+       * new params exactly at the change's frame. */
+      if (next_change < timeline.count && timeline.changes[next_change].frame <= pos) {
+        if (lull__composer_set_params(composer, &timeline.changes[next_change].params, &diag)) {
+          fprintf(stderr, "lull render: timeline: %s: %s\n", diag.field, diag.message);
+          goto done;
+        }
+        next_change++;
+      }
+      if (next_change < timeline.count && timeline.changes[next_change].frame < pos + n)
+        n = timeline.changes[next_change].frame - pos;
+      if (pos < music && music < pos + n) n = music - pos; /* the piece's end is a chunk's end */
+      uint64_t until = pos + n < music ? pos + n : music;
+      if (pos == music) lull_engine_release_all(engine); /* the piece ends; the tails ring */
+      size_t got;
+      while (pos < music && (got = lull__composer_fill(composer, until, batch, 256)) > 0) {
+        for (size_t k = 0; k < got; k++) {
+          if (lull_engine_schedule(engine, &batch[k]) != LULL_OK) {
+            fprintf(stderr, "lull render: the engine's event queue is full\n");
+            goto done;
+          }
+        }
+        if (midi_path && keep_events(&midi_events, &midi_count, &midi_cap, batch, got)) goto done;
+      }
+    }
+    /* Hand the engine every phrase event that starts in this chunk. */
+    while (phrase_path && loop < loops) {
       if (next == phrase.count) {
         loop++;
         next = 0;
@@ -146,6 +249,7 @@ int lull__cmd_render(int argc, char **argv) {
                 cfg.event_capacity, CHUNK);
         goto done;
       }
+      if (midi_path && keep_events(&midi_events, &midi_count, &midi_cap, &ev, 1)) goto done;
       next++;
     }
     lull_engine_render(engine, buf, (size_t)n);
@@ -154,6 +258,7 @@ int lull__cmd_render(int argc, char **argv) {
       goto done;
     }
     lull__progress_update(&prog, (double)(pos + n) / LULL_SAMPLE_RATE_HZ);
+    pos += n;
   }
   if (interrupted) {
     fprintf(stderr, "\nlull render: interrupted; nothing written\n");
@@ -166,11 +271,18 @@ int lull__cmd_render(int argc, char **argv) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     goto done;
   }
+  if (midi_path && (err = lull__midi_write(midi_path, midi_events, midi_count, LULL_SAMPLE_RATE_HZ, &diag))) {
+    fprintf(stderr, "lull render: %s\n", diag.message);
+    goto done;
+  }
   status = LULL_EXIT_OK;
 done:
   lull__audio_abort(w);
   free(buf);
+  free(midi_events);
   lull_engine_destroy(engine);
+  lull__composer_destroy(composer);
+  lull__timeline_free(&timeline);
   lull__phrase_free(&phrase);
   return status;
 }

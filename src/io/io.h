@@ -52,3 +52,37 @@ int lull__audio_commit(lull_audio_writer *w, lull_diag *diag);
 void lull__audio_abort(lull_audio_writer *w);
 
 #endif
+
+/* ---- MIDI files (midi.c) -------------------------------------------------- */
+
+#define LULL_MIDI_PPQ 480
+
+/* Write events (sorted by frame; as handed to the engine) as a type-1
+ * standard MIDI file: a tempo track built from the LULL_CONTROL_BPM events,
+ * then a track per part (pad, lead, kick, swell, hat). Percussion is on the
+ * GM drum channel (kick 36, hat 42). Temporary file, then rename. */
+int lull__midi_write(const char *path, const lull_event *events, size_t count, uint32_t sample_rate_hz,
+                     lull_diag *diag);
+
+/* ---- timelines (timeline.c) ----------------------------------------------- */
+
+#include "lull/params.h"
+
+typedef struct lull_timeline_change {
+  uint64_t frame;
+  lull_params params; /* the params from then on */
+} lull_timeline_change;
+
+typedef struct lull_timeline {
+  lull_timeline_change *changes; /* in order of frame */
+  size_t count;
+} lull_timeline;
+
+/* Read a timeline: a JSON array of {"at": seconds, "key"|"mode"|"bpm"|
+ * "intensity": ...}, applied on top of start in order. Errors name the entry
+ * and field ("timeline[2].bpm"). */
+int lull__timeline_load(const char *path, const lull_params *start, uint32_t sample_rate_hz, lull_timeline *out,
+                        lull_diag *diag);
+int lull__timeline_parse(const char *text, const char *path, const lull_params *start, uint32_t sample_rate_hz,
+                         lull_timeline *out, lull_diag *diag);
+void lull__timeline_free(lull_timeline *t);

@@ -101,8 +101,18 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
 
 void lull_engine_destroy(lull_engine *engine) { free(engine); }
 
+static int control_ok(int control, float v) {
+  switch (control) {
+    case LULL_CONTROL_BRIGHTNESS: return v >= 0.0f && v <= 1.0f;
+    case LULL_CONTROL_BPM: return v >= 30.0f && v <= 180.0f;
+    case LULL_CONTROL_GAIN_DB: return v >= -24.0f && v <= 24.0f;
+    default: return 0;
+  }
+}
+
 int lull_engine_schedule(lull_engine *e, const lull_event *ev) {
   if (!e || !ev) return LULL_EINVAL;
+  if (ev->kind == LULL_EVENT_SET) return control_ok(ev->part, ev->velocity) ? lull__seq_push(&e->seq, ev) : LULL_EINVAL;
   if (ev->part >= LULL_PART_COUNT || ev->kind > LULL_EVENT_HIT || ev->pitch > 127 ||
       !(ev->velocity >= 0.0f && ev->velocity <= 1.0f))
     return LULL_EINVAL;
@@ -127,10 +137,16 @@ void lull_engine_get_stats(const lull_engine *e, lull_engine_stats *s) {
   s->voices_stolen = e->pool.stolen;
   s->voices_active = lull__pool_active_voices(&e->pool);
   s->limiter_gain_min = e->limiter.min_gain;
+  s->brightness = e->pool.brightness.value;
 }
 
 static void apply(lull_engine *e, const lull_event *ev) {
   switch (ev->kind) {
+    case LULL_EVENT_SET:
+      if (ev->part == LULL_CONTROL_BRIGHTNESS) lull__smooth_set(&e->pool.brightness, ev->velocity);
+      else if (ev->part == LULL_CONTROL_BPM) lull__delay_set_bpm(&e->delay, ev->velocity); /* validated at schedule */
+      else lull__smooth_set(&e->master, powf(10.0f, ev->velocity / 20.0f) * SOFT_CLIP_DRIVE);
+      break;
     case LULL_EVENT_OFF: lull__pool_note_off(&e->pool, ev->part, ev->pitch); break;
     default: lull__pool_note_on(&e->pool, ev->part, ev->pitch, ev->velocity, ev->duration_frames, e->pos); break;
   }

@@ -3,6 +3,7 @@
  * voice: take its releasing voice with the lowest level, else its oldest
  * voice. A stolen voice is retriggered from its current level with its phase
  * and filter state kept, so the change of note never steps the waveform. */
+#include <math.h>
 #include <string.h>
 
 #include "synth/synth_int.h"
@@ -11,6 +12,7 @@
 #define PAD_CUTOFF_LOW_HZ 1000.0f
 #define PAD_CUTOFF_HIGH_HZ 1200.0f
 #define PAD_Q 0.7071f
+#define BRIGHTNESS_GLIDE_MS 50.0f
 
 /* Pad notes take pan positions in turn, so a chord spreads across the field. */
 static const float pad_pans[4] = {-0.6f, 0.2f, -0.2f, 0.6f};
@@ -49,12 +51,17 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
       }
   }
   lull__lfo_init(&p->pad_lfo, PAD_LFO_HZ, sample_rate_hz, 0.0f);
+  lull__smooth_init(&p->brightness, 0.5f, BRIGHTNESS_GLIDE_MS, sample_rate_hz);
   lull__pool_control(p);
 }
 
 void lull__pool_control(lull_pool *p) {
   float lfo = lull__lfo_next(&p->pad_lfo, LULL_CONTROL_FRAMES);
-  p->pad_cutoff_hz = PAD_CUTOFF_LOW_HZ + (PAD_CUTOFF_HIGH_HZ - PAD_CUTOFF_LOW_HZ) * 0.5f * (lfo + 1.0f);
+  /* Brightness scales the seed's 1000-1200 Hz by 2^(2 (b - 0.5)): a quarter
+   * at 0, four times at 1. exp2f per tick, not per sample. */
+  float b = lull__smooth_next(&p->brightness, LULL_CONTROL_FRAMES);
+  float scale = exp2f(2.0f * (b - 0.5f));
+  p->pad_cutoff_hz = scale * (PAD_CUTOFF_LOW_HZ + (PAD_CUTOFF_HIGH_HZ - PAD_CUTOFF_LOW_HZ) * 0.5f * (lfo + 1.0f));
   p->pad_coefs = lull__svf_coefs(p->pad_cutoff_hz, PAD_Q, p->sample_rate_hz);
   for (int k = LULL_BANK_PAD0; k < LULL_BANK_PAD0 + LULL_PAD_BANKS; k++)
     for (int j = 0; j < LULL_LANES; j++)

@@ -89,6 +89,7 @@ typedef struct lull_pool {
   lull_dcblock_fn *dcblock;
   const lull_wavetable *wt;
   lull_lfo pad_lfo;
+  lull_smooth brightness; /* 0..1; moves the pad's filter (0.5: the seed's) */
   float pad_cutoff_hz;   /* set at each control tick */
   lull_svf_coefs pad_coefs;
   float sample_rate_hz;

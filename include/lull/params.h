@@ -1,0 +1,58 @@
+/* Params: what a listener steers. Every value is validated; an invalid one is
+ * rejected with the field and the allowed range (lull_diag), never clamped. */
+#ifndef LULL_PARAMS_H
+#define LULL_PARAMS_H
+
+#include <stdint.h>
+
+#include "lull/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum lull_mode {
+  LULL_MODE_IONIAN = 0, /* major */
+  LULL_MODE_DORIAN,
+  LULL_MODE_PHRYGIAN,
+  LULL_MODE_LYDIAN,
+  LULL_MODE_MIXOLYDIAN,
+  LULL_MODE_AEOLIAN,    /* minor */
+  LULL_MODE_PENTA_MAJOR,
+  LULL_MODE_PENTA_MINOR,
+  LULL_MODE_COUNT
+} lull_mode;
+
+#define LULL_BPM_MIN 30.0f
+#define LULL_BPM_MAX 180.0f
+
+typedef struct lull_params {
+  int key;         /* pitch class 0..11 (0 = C) */
+  int mode;        /* lull_mode */
+  float bpm;       /* 30..180 */
+  float intensity; /* 0..1 */
+  uint64_t seed;
+} lull_params;
+
+/* A minor, 64 bpm, intensity 0.4, seed 0. Thread-safe. */
+lull_params lull_params_default(void);
+
+/* LULL_OK, or LULL_ERANGE naming the first bad field. Thread-safe. */
+__attribute__((warn_unused_result))
+int lull_params_validate(const lull_params *p, lull_diag *diag);
+
+/* Set one field from text: key ("A", "F#", "Bb" or 0..11), mode ("dorian",
+ * "minor", "pentatonic-major", ...), bpm, intensity, seed. The params are
+ * left unchanged on error: LULL_EUNKNOWN for an unknown field, LULL_ERANGE
+ * or LULL_EPARSE for a bad value. Thread-safe. */
+__attribute__((warn_unused_result))
+int lull_params_set(lull_params *p, const char *field, const char *value, lull_diag *diag);
+
+/* Names: "A", "aeolian"; NULL when out of range. Thread-safe. */
+const char *lull_key_name(int key);
+const char *lull_mode_name(int mode);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

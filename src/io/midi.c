@@ -1,0 +1,208 @@
+/* Standard MIDI files, type 1. Ticks come from frames through the tempo
+ * map the events carry (LULL_CONTROL_BPM): within a stretch of one tempo,
+ * tick = tick0 + (frame - frame0) * bpm / 60 / rate * PPQ. Each part gets a
+ * track; a note's end is its duration, its OFF event, or (percussion) the
+ * part's length. Written to a temporary file, then renamed. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/io.h"
+
+typedef struct buf {
+  unsigned char *data;
+  size_t len, cap;
+  int failed;
+} buf;
+
+static void put(buf *b, const void *p, size_t n) {
+  if (b->failed) return;
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 4096;
+    while (cap < b->len + n) cap *= 2;
+    unsigned char *d = realloc(b->data, cap);
+    if (!d) {
+      b->failed = 1;
+      return;
+    }
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+}
+
+static void put8(buf *b, unsigned v) {
+  unsigned char c = (unsigned char)v;
+  put(b, &c, 1);
+}
+
+static void put_be(buf *b, uint32_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; i--) put8(b, (v >> (8 * i)) & 0xff);
+}
+
+static void put_vlq(buf *b, uint32_t v) {
+  unsigned char tmp[5];
+  int n = 0;
+  tmp[n++] = v & 0x7f;
+  while (v >>= 7) tmp[n++] = (unsigned char)(0x80 | (v & 0x7f));
+  while (n) put8(b, tmp[--n]);
+}
+
+/* One timed message of a track. */
+typedef struct msg {
+  uint64_t tick;
+  int order;              /* at one tick: tempo, then note-offs, then note-ons */
+  unsigned char bytes[6];
+  int len;
+} msg;
+
+static int by_tick(const void *a, const void *b) {
+  const msg *x = a, *y = b;
+  if (x->tick != y->tick) return x->tick < y->tick ? -1 : 1;
+  return x->order - y->order;
+}
+
+typedef struct tempo_map {
+  uint64_t *frame;
+  double *bpm, *tick;
+  size_t n;
+} tempo_map;
+
+static double tick_of(const tempo_map *m, uint64_t frame, double rate) {
+  size_t i = 0;
+  while (i + 1 < m->n && m->frame[i + 1] <= frame) i++; /* tempo segments are few */
+  return m->tick[i] + (double)(frame - m->frame[i]) * m->bpm[i] / 60.0 / rate * LULL_MIDI_PPQ;
+}
+
+static void track(buf *out, msg *msgs, size_t n, const char *name) {
+  buf t = {0};
+  qsort(msgs, n, sizeof *msgs, by_tick);
+  put_vlq(&t, 0);
+  put8(&t, 0xff), put8(&t, 0x03), put_vlq(&t, (uint32_t)strlen(name)), put(&t, name, strlen(name));
+  uint64_t last = 0;
+  for (size_t i = 0; i < n; i++) {
+    put_vlq(&t, (uint32_t)(msgs[i].tick - last));
+    put(&t, msgs[i].bytes, (size_t)msgs[i].len);
+    last = msgs[i].tick;
+  }
+  put_vlq(&t, 0), put8(&t, 0xff), put8(&t, 0x2f), put8(&t, 0x00);
+  put(out, "MTrk", 4);
+  put_be(out, (uint32_t)t.len, 4);
+  put(out, t.data, t.len);
+  out->failed |= t.failed;
+  free(t.data);
+}
+
+static const struct {
+  const char *name;
+  int channel, program; /* program < 0: drums */
+  double hit_seconds;   /* a HIT's length when its event gives none */
+} parts[LULL_PART_COUNT] = {
+    [LULL_PART_PAD] = {"pad", 0, 89, 0},     /* GM Pad 2 (warm) */
+    [LULL_PART_LEAD] = {"lead", 1, 80, 0},   /* GM Lead 1 (square) */
+    [LULL_PART_KICK] = {"kick", 9, -1, 0.25},
+    [LULL_PART_SWELL] = {"swell", 2, 94, 2}, /* GM Pad 7 (halo) */
+    [LULL_PART_HAT] = {"hat", 9, -1, 0.1},
+};
+
+int lull__midi_write(const char *path, const lull_event *ev, size_t n, uint32_t rate, lull_diag *diag) {
+  int err = LULL_ENOMEM;
+  tempo_map m = {0};
+  msg *msgs = NULL;
+  buf out = {0};
+  char *tmp = NULL;
+  /* The tempo map. */
+  size_t tempos = 1;
+  for (size_t i = 0; i < n; i++) tempos += ev[i].kind == LULL_EVENT_SET && ev[i].part == LULL_CONTROL_BPM;
+  m.frame = calloc(tempos, sizeof *m.frame), m.bpm = calloc(tempos, sizeof *m.bpm), m.tick = calloc(tempos, sizeof *m.tick);
+  msgs = calloc(2 * n + tempos + 4, sizeof *msgs);
+  if (!m.frame || !m.bpm || !m.tick || !msgs) goto done;
+  m.n = 1, m.frame[0] = 0, m.bpm[0] = 120, m.tick[0] = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (ev[i].kind != LULL_EVENT_SET || ev[i].part != LULL_CONTROL_BPM) continue;
+    if (ev[i].frame == m.frame[m.n - 1]) {
+      m.bpm[m.n - 1] = ev[i].velocity;
+      continue;
+    }
+    m.tick[m.n] = tick_of(&m, ev[i].frame, rate);
+    m.frame[m.n] = ev[i].frame;
+    m.bpm[m.n] = ev[i].velocity;
+    m.n++;
+  }
+  put(&out, "MThd", 4);
+  put_be(&out, 6, 4), put_be(&out, 1, 2), put_be(&out, 1 + LULL_PART_COUNT, 2), put_be(&out, LULL_MIDI_PPQ, 2);
+  /* Track 0: tempo map and a 4/4 signature. */
+  size_t k = 0;
+  msgs[k++] = (msg){0, 0, {0xff, 0x58, 0x04, 4, 2, 24}, 6};
+  msgs[k - 1].len = 6;
+  for (size_t i = 0; i < m.n; i++) {
+    uint32_t us = (uint32_t)llround(60e6 / m.bpm[i]);
+    msgs[k++] = (msg){(uint64_t)llround(m.tick[i]), 0, {0xff, 0x51, 0x03, (unsigned char)(us >> 16), (unsigned char)(us >> 8), (unsigned char)us}, 6};
+  }
+  track(&out, msgs, k, "lull");
+  for (int part = 0; part < LULL_PART_COUNT; part++) {
+    k = 0;
+    int ch = parts[part].channel;
+    if (parts[part].program >= 0) msgs[k++] = (msg){0, 0, {(unsigned char)(0xc0 | ch), (unsigned char)parts[part].program}, 2};
+    for (size_t i = 0; i < n; i++) {
+      const lull_event *e = &ev[i];
+      if (e->part != part || e->kind == LULL_EVENT_SET || e->kind == LULL_EVENT_OFF) continue;
+      int note = part == LULL_PART_KICK ? 36 : part == LULL_PART_HAT ? 42 : e->pitch;
+      int vel = (int)lroundf(e->velocity * 127.0f);
+      vel = vel < 1 ? 1 : vel > 127 ? 127 : vel;
+      uint64_t end;
+      if (e->duration_frames) end = e->frame + e->duration_frames;
+      else if (e->kind == LULL_EVENT_HIT) end = e->frame + (uint64_t)(parts[part].hit_seconds * rate);
+      else { /* held until its OFF (or the last event) */
+        end = ev[n - 1].frame;
+        for (size_t j = i + 1; j < n; j++)
+          if (ev[j].part == part && ev[j].pitch == e->pitch && ev[j].kind != LULL_EVENT_SET &&
+              (ev[j].kind == LULL_EVENT_OFF || ev[j].kind == LULL_EVENT_ON)) {
+            end = ev[j].frame;
+            break;
+          }
+      }
+      msgs[k++] = (msg){(uint64_t)llround(tick_of(&m, e->frame, rate)), 2,
+                        {(unsigned char)(0x90 | ch), (unsigned char)note, (unsigned char)vel}, 3};
+      msgs[k++] = (msg){(uint64_t)llround(tick_of(&m, end, rate)), 1, {(unsigned char)(0x80 | ch), (unsigned char)note, 0}, 3};
+    }
+    track(&out, msgs, k, parts[part].name);
+  }
+  if (out.failed) goto done;
+  /* Temporary file, then rename. */
+  size_t plen = strlen(path);
+  tmp = malloc(plen + 16);
+  if (!tmp) goto done;
+  snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    err = lull_diag_set(diag, LULL_EIO, "--midi", "%s: cannot write here: %s", path, strerror(errno));
+    free(tmp);
+    tmp = NULL;
+    goto done;
+  }
+  mode_t mask = umask(0);
+  umask(mask);
+  (void)fchmod(fd, 0666 & ~mask);
+  FILE *f = fdopen(fd, "wb");
+  int ok = f && fwrite(out.data, 1, out.len, f) == out.len;
+  ok = (f ? fclose(f) == 0 : (close(fd), 0)) && ok;
+  if (!ok || rename(tmp, path) != 0) {
+    err = lull_diag_set(diag, LULL_EIO, "--midi", "%s: %s", path, strerror(errno));
+    unlink(tmp);
+    goto done;
+  }
+  err = LULL_OK;
+done:
+  if (err == LULL_ENOMEM) lull_diag_set(diag, err, "--midi", "out of memory");
+  free(tmp);
+  free(out.data);
+  free(msgs);
+  free(m.frame), free(m.bpm), free(m.tick);
+  return err;
+}

@@ -1,0 +1,103 @@
+/* Timelines: param changes at given times, to replay a live session
+ * offline. Strict like phrase files: every error names the entry and field. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/io.h"
+
+static int parse(json_t *root, const char *path, const lull_params *start, uint32_t rate, lull_timeline *out,
+                 lull_diag *diag) {
+  (void)path;
+  memset(out, 0, sizeof *out);
+  if (!json_is_array(root))
+    return lull_diag_set(diag, LULL_EPARSE, "", "a timeline is a JSON array of {\"at\": seconds, ...changes}");
+  size_t n = json_array_size(root);
+  out->changes = calloc(n ? n : 1, sizeof *out->changes);
+  if (!out->changes) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
+  lull_params p = *start;
+  double last_at = -1;
+  for (size_t i = 0; i < n; i++) {
+    json_t *item = json_array_get(root, i);
+    char where[48], field[80];
+    snprintf(where, sizeof where, "timeline[%zu]", i);
+    if (!json_is_object(item)) {
+      lull__timeline_free(out);
+      return lull_diag_set(diag, LULL_EPARSE, where, "must be an object like {\"at\": 30, \"key\": \"D\"}");
+    }
+    json_t *at = json_object_get(item, "at");
+    snprintf(field, sizeof field, "%s.at", where);
+    if (!json_is_number(at) || !(json_number_value(at) >= 0 && json_number_value(at) <= 1e7)) {
+      lull__timeline_free(out);
+      return lull_diag_set(diag, LULL_ERANGE, field, "must be seconds from the start, 0..1e7");
+    }
+    double t = json_number_value(at);
+    if (t < last_at) {
+      lull__timeline_free(out);
+      return lull_diag_set(diag, LULL_ERANGE, field, "changes must be in order of time");
+    }
+    last_at = t;
+    const char *key;
+    json_t *v;
+    int changed = 0;
+    json_object_foreach(item, key, v) {
+      if (strcmp(key, "at") == 0) continue;
+      char text[64];
+      if (json_is_string(v)) snprintf(text, sizeof text, "%s", json_string_value(v));
+      else if (json_is_integer(v)) snprintf(text, sizeof text, "%lld", (long long)json_integer_value(v));
+      else if (json_is_real(v)) snprintf(text, sizeof text, "%.17g", json_real_value(v));
+      else text[0] = 0;
+      lull_diag d;
+      snprintf(field, sizeof field, "%s.%s", where, key);
+      if (strcmp(key, "seed") == 0) {
+        lull__timeline_free(out);
+        return lull_diag_set(diag, LULL_EINVAL, field, "the seed cannot change during a piece");
+      }
+      int err = lull_params_set(&p, key, text, &d);
+      if (err) {
+        lull__timeline_free(out);
+        if (err == LULL_EUNKNOWN) return lull_diag_set(diag, err, field, "unknown; allowed: at, key, mode, bpm, intensity");
+        return lull_diag_set(diag, err, field, "%s", d.message);
+      }
+      changed = 1;
+    }
+    if (!changed) {
+      lull__timeline_free(out);
+      return lull_diag_set(diag, LULL_EPARSE, where, "changes nothing; give key, mode, bpm or intensity");
+    }
+    out->changes[out->count++] = (lull_timeline_change){(uint64_t)llround(t * rate), p};
+  }
+  return LULL_OK;
+}
+
+int lull__timeline_parse(const char *text, const char *path, const lull_params *start, uint32_t rate,
+                         lull_timeline *out, lull_diag *diag) {
+  json_error_t e;
+  json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &e);
+  if (!root) return lull_diag_set(diag, LULL_EPARSE, "", "%s:%d:%d: %s", path, e.line, e.column, e.text);
+  int err = parse(root, path, start, rate, out, diag);
+  json_decref(root);
+  return err;
+}
+
+int lull__timeline_load(const char *path, const lull_params *start, uint32_t rate, lull_timeline *out,
+                        lull_diag *diag) {
+  memset(out, 0, sizeof *out);
+  json_error_t e;
+  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+  if (!root) {
+    if (e.line < 1) return lull_diag_set(diag, LULL_EIO, "", "%s: %s", path, e.text);
+    return lull_diag_set(diag, LULL_EPARSE, "", "%s:%d:%d: %s", path, e.line, e.column, e.text);
+  }
+  int err = parse(root, path, start, rate, out, diag);
+  json_decref(root);
+  return err;
+}
+
+void lull__timeline_free(lull_timeline *t) {
+  free(t->changes);
+  t->changes = NULL;
+  t->count = 0;
+}
