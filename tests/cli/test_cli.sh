@@ -16,6 +16,7 @@ info() { "$wavinfo" "$1" | sed -n "s/^$2=//p"; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 no_files() { [ -z "$(ls -A "$tmp/out-dir")" ]; }
+differ() { ! cmp -s "$1" "$2"; }
 mkdir "$tmp/out-dir"
 
 # Help everywhere, exit 0, on stdout.
@@ -80,9 +81,20 @@ check "seconds example" [ "$(code $lull render --phrase "$examples/drone-seconds
 
 # Usage errors: exit 2, a message naming the problem, no file.
 o="$tmp/out-dir/x.wav"
-check "missing --phrase" [ "$(code $lull render -o "$o")" = 2 ]
-check "missing --phrase named" grep -q -- '--phrase' "$tmp/err"
 check "missing -o" [ "$(code $lull render --phrase "$examples/night-in-a.json")" = 2 ]
+check "missing -o named" grep -q -- '-o OUT is required' "$tmp/err"
+check "--phrase with --key" [ "$(code $lull render --phrase "$examples/night-in-a.json" --key D -o "$o")" = 2 ]
+check "--phrase with --key says why" grep -q 'not both' "$tmp/err"
+check "bad key" [ "$(code $lull render -o "$o" --key H)" = 2 ]
+check "bad key message" grep -q 'key: must be a note name (C, C#, Db, D, ... B) or 0..11, got "H"' "$tmp/err"
+check "bad mode" [ "$(code $lull render -o "$o" --mode blues)" = 2 ]
+check "bad mode message" grep -q 'mode: must be one of ionian (major), dorian' "$tmp/err"
+check "bad bpm" [ "$(code $lull render -o "$o" --bpm 200)" = 2 ]
+check "bad bpm message" grep -q 'bpm: must be a number 30..180, got "200"' "$tmp/err"
+check "bad intensity" [ "$(code $lull render -o "$o" --intensity=1.5)" = 2 ]
+check "bad intensity message" grep -q 'intensity: must be a number 0..1, got "1.5"' "$tmp/err"
+check "bad minutes" [ "$(code $lull render -o "$o" --minutes 0)" = 2 ]
+check "bad seed" [ "$(code $lull render -o "$o" --seed -1)" = 2 ]
 check "unknown flag" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$o" --wet)" = 2 ]
 check "unknown flag named" grep -q -- '--wet' "$tmp/err"
 check "bad --bits" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$o" --bits 12)" = 2 ]
@@ -94,6 +106,16 @@ check "bad extension" [ "$(code $lull render --phrase "$examples/night-in-a.json
 check "bad extension says allowed" grep -q '.wav or .flac' "$tmp/err"
 check "bench bad flag" [ "$(code $lull bench --runs 0)" = 2 ]
 check "usage errors: no files" no_files
+
+printf '[{"at": 1, "key": "D"}, {"at": 2, "bpm": 500}]' > "$tmp/tl-bad.json"
+check "bad timeline" [ "$(code $lull render -o "$o" --minutes 0.1 --timeline "$tmp/tl-bad.json")" = 1 ]
+check "bad timeline named" grep -q 'timeline\[1\].bpm: must be a number 30..180, got "500"' "$tmp/err"
+printf '[{"at": 1, "tempo": 90}]' > "$tmp/tl-bad2.json"
+check "timeline unknown field" [ "$(code $lull render -o "$o" --minutes 0.1 --timeline "$tmp/tl-bad2.json")" = 1 ]
+check "timeline unknown named" grep -q 'timeline\[0\].tempo: unknown; allowed: at, key, mode, bpm, intensity' "$tmp/err"
+printf '[{"at": 5, "key": "D"}, {"at": 1, "key": "E"}]' > "$tmp/tl-bad3.json"
+check "timeline out of order" [ "$(code $lull render -o "$o" --minutes 0.1 --timeline "$tmp/tl-bad3.json")" = 1 ]
+check "timeline out of order named" grep -q 'timeline\[1\].at: changes must be in order' "$tmp/err"
 
 # Failures: exit 1, a message naming the field or position, no file.
 printf '{"bpm": 60,\n  "melody": [{"at": 0, "pitch": 300, "duration": 1}]}' > "$tmp/bad1.json"
@@ -107,6 +129,28 @@ check "missing file named" grep -q 'none.json' "$tmp/err"
 check "unwritable path" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o /nonexistent-dir/x.wav)" = 1 ]
 check "unwritable named" grep -q '/nonexistent-dir/x.wav' "$tmp/err"
 check "failures: no files" no_files
+
+# Composed music: length, MIDI beside it, the same seed twice is the same,
+# another seed is other music, a timeline applies.
+c="$tmp/composed"
+mkdir -p "$c"
+check "composed ok" [ "$(code $lull render -o "$c/a.wav" --minutes 0.5 --key D --mode dorian --bpm 90 --intensity 0.7 --seed 3 --midi "$c/a.mid")" = 0 ]
+check "composed length" [ "$(info "$c/a.wav" frames)" = $((30 * 48000 + 360000 + 71)) ]
+check "composed peak <= -1 dBFS" le "$(info "$c/a.wav" peak_dbfs)" -1.0
+check "composed not silent" ge "$(info "$c/a.wav" rms_dbfs)" -40
+check "midi written" [ "$(head -c 4 "$c/a.mid")" = MThd ]
+check "midi mode follows umask" [ "$(stat -c %a "$c/a.mid")" = "$(printf '%o' $(( 0666 & ~$(umask) )))" ]
+$lull render -o "$c/b.wav" --minutes 0.5 --key D --mode dorian --bpm 90 --intensity 0.7 --seed 3 --midi "$c/b.mid" 2>/dev/null
+check "same seed, same audio" cmp -s "$c/a.wav" "$c/b.wav"
+check "same seed, same midi" cmp -s "$c/a.mid" "$c/b.mid"
+$lull render -o "$c/d.wav" --minutes 0.5 --key D --mode dorian --bpm 90 --intensity 0.7 --seed 4 2>/dev/null
+check "another seed, other music" differ "$c/a.wav" "$c/d.wav"
+printf '[{"at": 5, "key": "E", "mode": "lydian"}, {"at": 10, "intensity": 0.9, "bpm": 120}]' > "$c/tl.json"
+check "timeline ok" [ "$(code $lull render -o "$c/t.wav" --minutes 0.3 --seed 3 --timeline "$c/tl.json")" = 0 ]
+$lull render -o "$c/u.wav" --minutes 0.3 --seed 3 2>/dev/null
+check "timeline changed the music" differ "$c/t.wav" "$c/u.wav"
+check "the same up to the first change" cmp -s -n $((44 + 4 * 48000 * 4)) "$c/t.wav" "$c/u.wav"
+rm -rf "$c"
 
 # Interrupted: SIGTERM mid-render leaves nothing (not even a temporary file).
 $lull render --phrase "$examples/night-in-a.json" -o "$tmp/out-dir/long.wav" --loops 5000 2>/dev/null &
