@@ -312,12 +312,15 @@ static void add_control(lull_composer *c, double beat, int control, float value)
 static void change_pad(lull_composer *c, double beat) {
   int v[PAD_VOICES];
   voice_chord(c, v);
-  float vel = (float)(0.55 + 0.25 * (double)c->p.intensity);
+  /* A little life: each chord is touched a bit differently (velocity) and
+   * strummed at its own pace. */
+  float vel = (float)(0.52 + 0.25 * (double)c->p.intensity + 0.06 * rng_unit(&c->harmony));
+  double strum = 0.01 + 0.02 * rng_unit(&c->harmony);
   for (int i = 0; i < c->pad_count; i++)
     if (!contains(v, PAD_VOICES, c->pad[i])) add(c, beat, 0, LULL_PART_PAD, LULL_EVENT_OFF, c->pad[i], 0);
   for (int i = 0; i < PAD_VOICES; i++)
     if (c->pad_count == 0 || !contains(c->pad, c->pad_count, v[i]))
-      add(c, beat + 0.015 * i, 0, LULL_PART_PAD, LULL_EVENT_ON, v[i], vel); /* a slow strum */
+      add(c, beat + strum * i, 0, LULL_PART_PAD, LULL_EVENT_ON, v[i], vel);
   memcpy(c->pad, v, sizeof v);
   c->pad_count = PAD_VOICES;
 }
@@ -346,7 +349,7 @@ static double brightness(const lull_composer *c) {
 
 /* Keep loudness near -16 LUFS whatever the intensity: quiet settings are
  * sparse and dark, so they get a little more gain. */
-static float gain_db(const lull_composer *c) { return (float)(-1.3 - 5.0 * (double)c->p.intensity); }
+static float gain_db(const lull_composer *c) { return (float)(-2.6 - 3.4 * (double)c->p.intensity); }
 
 static int melody_range_low(const lull_composer *c) { return pad_low(c) + 22; }
 

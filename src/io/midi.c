@@ -1,8 +1,9 @@
 /* Standard MIDI files, type 1. Ticks come from frames through the tempo
  * map the events carry (LULL_CONTROL_BPM): within a stretch of one tempo,
  * tick = tick0 + (frame - frame0) * bpm / 60 / rate * PPQ. Each part gets a
- * track; a note's end is its duration, its OFF event, or (percussion) the
- * part's length. Written to a temporary file, then renamed. */
+ * track; a note's end is its duration (cut at the next lead note, as the
+ * lead is monophonic), its OFF event, or (percussion) the part's length.
+ * Written to a temporary file, then renamed. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -57,7 +58,7 @@ static void put_vlq(buf *b, uint32_t v) {
 typedef struct msg {
   uint64_t tick;
   int order;              /* at one tick: tempo, then note-offs, then note-ons */
-  unsigned char bytes[6];
+  unsigned char bytes[8];
   int len;
 } msg;
 
@@ -138,8 +139,7 @@ int lull__midi_write(const char *path, const lull_event *ev, size_t n, uint32_t 
   put_be(&out, 6, 4), put_be(&out, 1, 2), put_be(&out, 1 + LULL_PART_COUNT, 2), put_be(&out, LULL_MIDI_PPQ, 2);
   /* Track 0: tempo map and a 4/4 signature. */
   size_t k = 0;
-  msgs[k++] = (msg){0, 0, {0xff, 0x58, 0x04, 4, 2, 24}, 6};
-  msgs[k - 1].len = 6;
+  msgs[k++] = (msg){0, 0, {0xff, 0x58, 0x04, 4, 2, 24, 8}, 7}; /* 4/4, 24 clocks a click, 8 32nds a quarter */
   for (size_t i = 0; i < m.n; i++) {
     uint32_t us = (uint32_t)llround(60e6 / m.bpm[i]);
     msgs[k++] = (msg){(uint64_t)llround(m.tick[i]), 0, {0xff, 0x51, 0x03, (unsigned char)(us >> 16), (unsigned char)(us >> 8), (unsigned char)us}, 6};
@@ -156,7 +156,17 @@ int lull__midi_write(const char *path, const lull_event *ev, size_t n, uint32_t 
       int vel = (int)lroundf(e->velocity * 127.0f);
       vel = vel < 1 ? 1 : vel > 127 ? 127 : vel;
       uint64_t end;
-      if (e->duration_frames) end = e->frame + e->duration_frames;
+      if (e->duration_frames) {
+        end = e->frame + e->duration_frames;
+        /* The lead is monophonic, and a channel cannot hold one pitch twice:
+         * a note ends where the next lead note (or the same pitch) starts. */
+        for (size_t j = i + 1; j < n && ev[j].frame < end; j++)
+          if (ev[j].part == part && (ev[j].kind == LULL_EVENT_ON || ev[j].kind == LULL_EVENT_HIT) &&
+              (part == LULL_PART_LEAD || ev[j].pitch == e->pitch)) {
+            end = ev[j].frame;
+            break;
+          }
+      }
       else if (e->kind == LULL_EVENT_HIT) end = e->frame + (uint64_t)(parts[part].hit_seconds * rate);
       else { /* held until its OFF (or the last event) */
         end = ev[n - 1].frame;

@@ -1,0 +1,300 @@
+/* composer.c: every note in the scale (after a change, the new one); the
+ * same seed gives the same events and another seed other ones; no 8-bar
+ * window repeats within an hour; a key change is heard within a beat; the
+ * tempo ramps over one beat; intensity's brightness reaches its new value
+ * within 250 ms in the engine; events are planned at most a bar ahead. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lull/engine.h"
+#include "support/compose_util.h"
+#include "support/harness.h"
+#include "theory/theory.h"
+
+#define FS 48000u
+
+static int is_note(const lull_event *e) {
+  return (e->kind == LULL_EVENT_ON) && (e->part == LULL_PART_PAD || e->part == LULL_PART_LEAD);
+}
+
+static void test_every_pitch_in_scale(void **state) {
+  (void)state;
+  const int keys[] = {0, 4, 9, 10};
+  const float intensities[] = {0.1f, 0.9f};
+  for (int mode = 0; mode < LULL_MODE_COUNT; mode++)
+    for (int k = 0; k < 4; k++)
+      for (int i = 0; i < 2; i++) {
+        lull_composer *c = make_composer(keys[k], mode, 120, intensities[i], 11 + (uint64_t)mode);
+        event_list l = {0};
+        compose_until(c, 0, 10ull * 60 * FS, &l);
+        size_t notes = 0;
+        for (size_t j = 0; j < l.n; j++) {
+          if (!is_note(&l.ev[j])) continue;
+          notes++;
+          if (!lull__in_scale(keys[k], mode, l.ev[j].pitch))
+            fail_msg("%s in key %d: pitch %d at frame %llu is not in the scale", lull__mode_name(mode), keys[k],
+                     l.ev[j].pitch, (unsigned long long)l.ev[j].frame);
+        }
+        ASSERT_GE(notes, 200); /* ten minutes of music, not silence */
+        free(l.ev);
+        lull__composer_destroy(c);
+      }
+}
+
+/* The same change at the same frame gives the same music, however the
+ * composer is asked afterwards (as a station asks every 20 ms, a render
+ * every 4096 frames). */
+static void test_deterministic_with_a_change(void **state) {
+  (void)state;
+  lull_composer *a = make_composer(9, LULL_MODE_AEOLIAN, 64, 0.4f, 77), *b = make_composer(9, LULL_MODE_AEOLIAN, 64, 0.4f, 77);
+  event_list la = {0}, lb = {0};
+  const uint64_t t = (uint64_t)(45.123 * 48000);
+  compose_until(a, 0, t, &la);
+  lull_event buf[5];
+  size_t n;
+  for (uint64_t u = 4096; u < t; u += 4096)
+    while ((n = lull__composer_fill(b, u, buf, 5)) > 0) list_push(&lb, buf, n);
+  while ((n = lull__composer_fill(b, t, buf, 5)) > 0) list_push(&lb, buf, n);
+  lull_params p = {4, LULL_MODE_MIXOLYDIAN, 90, 0.8f, 77};
+  ASSERT_EQ_INT(lull__composer_set_params(a, &p, NULL), LULL_OK);
+  ASSERT_EQ_INT(lull__composer_set_params(b, &p, NULL), LULL_OK);
+  compose_until(a, t, t + 120 * 48000, &la);
+  for (uint64_t u = t + 4096; u < t + 120 * 48000; u += 4096)
+    while ((n = lull__composer_fill(b, u, buf, 5)) > 0) list_push(&lb, buf, n);
+  while ((n = lull__composer_fill(b, t + 120 * 48000, buf, 5)) > 0) list_push(&lb, buf, n);
+  ASSERT_EQ_INT(la.n, lb.n);
+  ASSERT_TRUE(memcmp(la.ev, lb.ev, la.n * sizeof *la.ev) == 0);
+  free(la.ev), free(lb.ev);
+  lull__composer_destroy(a), lull__composer_destroy(b);
+}
+
+static void test_deterministic(void **state) {
+  (void)state;
+  uint64_t seed = lull_test_seed(5);
+  lull_composer *a = make_composer(2, LULL_MODE_DORIAN, 72, 0.6f, seed), *b = make_composer(2, LULL_MODE_DORIAN, 72, 0.6f, seed),
+                *d = make_composer(2, LULL_MODE_DORIAN, 72, 0.6f, seed + 1);
+  event_list la = {0}, lb = {0}, ld = {0};
+  compose_until(a, 0, 5ull * 60 * FS, &la);
+  /* b asks in other steps and gets the same change at the same frame. */
+  lull_event buf[7];
+  for (uint64_t t = 0; t < 5ull * 60 * FS; t += 4801) {
+    size_t n;
+    while ((n = lull__composer_fill(b, t, buf, 7)) > 0) list_push(&lb, buf, n);
+  }
+  size_t n;
+  while ((n = lull__composer_fill(b, 5ull * 60 * FS, buf, 7)) > 0) list_push(&lb, buf, n);
+  compose_until(d, 0, 5ull * 60 * FS, &ld);
+  ASSERT_EQ_INT(la.n, lb.n);
+  ASSERT_TRUE(memcmp(la.ev, lb.ev, la.n * sizeof *la.ev) == 0);
+  size_t same = 0;
+  for (size_t i = 0; i < la.n && i < ld.n; i++) same += memcmp(&la.ev[i], &ld.ev[i], sizeof la.ev[i]) == 0;
+  ASSERT_LE(same, la.n / 4); /* another seed is other music */
+  free(la.ev), free(lb.ev), free(ld.ev);
+  lull__composer_destroy(a), lull__composer_destroy(b), lull__composer_destroy(d);
+}
+
+/* A fingerprint of each bar's events (time in the bar, part, kind, pitch,
+ * velocity), then of every run of eight bars: all must differ. */
+static void check_no_repeat(float bpm, float intensity, uint64_t seed) {
+  lull_composer *c = make_composer(9, LULL_MODE_AEOLIAN, bpm, intensity, seed);
+  event_list l = {0};
+  const uint64_t end = 60ull * 60 * FS;
+  compose_until(c, 0, end, &l);
+  const double bar = 4.0 * 60.0 * FS / bpm;
+  size_t bars = (size_t)((double)end / bar);
+  uint64_t *h = calloc(bars, sizeof *h);
+  for (size_t i = 0; i < l.n; i++) {
+    const lull_event *e = &l.ev[i];
+    if (e->kind == LULL_EVENT_SET) continue;
+    size_t b = (size_t)((double)e->frame / bar);
+    if (b >= bars) continue;
+    uint64_t x = (uint64_t)llround((double)e->frame - (double)b * bar);
+    x = x * 31 + e->part, x = x * 31 + e->kind, x = x * 131 + e->pitch, x = x * 131 + (uint64_t)lroundf(e->velocity * 127);
+    h[b] = (h[b] ^ x) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull * (h[b] == 0);
+  }
+  size_t windows = bars - 7;
+  uint64_t *w = calloc(windows, sizeof *w);
+  for (size_t i = 0; i < windows; i++) {
+    uint64_t x = 0xcbf29ce484222325ull;
+    for (int k = 0; k < 8; k++) x = (x ^ h[i + (size_t)k]) * 0x100000001b3ull;
+    w[i] = x;
+  }
+  /* Sort and look for neighbours that are equal. */
+  for (size_t gap = windows / 2; gap > 0; gap /= 2) /* shell sort: no comparator needed */
+    for (size_t i = gap; i < windows; i++)
+      for (size_t j = i; j >= gap && w[j - gap] > w[j]; j -= gap) {
+        uint64_t t = w[j];
+        w[j] = w[j - gap], w[j - gap] = t;
+      }
+  size_t repeats = 0;
+  for (size_t i = 1; i < windows; i++) repeats += w[i] == w[i - 1];
+  printf("# %.0f bpm, intensity %.1f: %zu bars, %zu eight-bar windows, %zu repeated\n", (double)bpm, (double)intensity,
+         bars, windows, repeats);
+  ASSERT_EQ_INT(repeats, 0);
+  free(h), free(w), free(l.ev);
+  lull__composer_destroy(c);
+}
+
+static void test_no_exact_repetition_in_an_hour(void **state) {
+  (void)state;
+  check_no_repeat(64, 0.1f, 1);
+  check_no_repeat(64, 0.9f, 2);
+  check_no_repeat(180, 0.5f, 3);
+}
+
+static void test_key_change_within_a_beat(void **state) {
+  (void)state;
+  const float bpm = 64;
+  const double beat = 60.0 * FS / bpm;
+  lull_composer *c = make_composer(9, LULL_MODE_AEOLIAN, bpm, 0.5f, 21);
+  event_list l = {0};
+  const uint64_t t = (uint64_t)(20.3 * FS); /* mid-beat */
+  compose_until(c, 0, t, &l);
+  size_t before = l.n;
+  lull_params p = {2, LULL_MODE_LYDIAN, bpm, 0.5f, 21};
+  ASSERT_EQ_INT(lull__composer_set_params(c, &p, NULL), LULL_OK);
+  compose_until(c, t, t + 30 * FS, &l);
+  /* The first pad note of the new key: within a beat of the change. */
+  uint64_t first = UINT64_MAX;
+  for (size_t i = before; i < l.n; i++)
+    if (l.ev[i].part == LULL_PART_PAD && l.ev[i].kind == LULL_EVENT_ON) {
+      first = l.ev[i].frame;
+      break;
+    }
+  ASSERT_TRUE(first != UINT64_MAX);
+  ASSERT_LE((double)(first - t), beat);
+  /* From there on every note is in D lydian, and the old chord was let go. */
+  int offs = 0;
+  for (size_t i = before; i < l.n; i++) {
+    const lull_event *e = &l.ev[i];
+    if (e->part == LULL_PART_PAD && e->kind == LULL_EVENT_OFF && e->frame <= first) offs++;
+    if (is_note(e) && e->frame >= first && !lull__in_scale(2, LULL_MODE_LYDIAN, e->pitch))
+      fail_msg("pitch %d at %llu is not in D lydian", e->pitch, (unsigned long long)e->frame);
+  }
+  ASSERT_GE(offs, 1);
+  /* The new harmony starts on the new tonic. */
+  lull_composer_status st;
+  lull__composer_status(c, &st);
+  ASSERT_EQ_INT(st.params.key, 2);
+  free(l.ev);
+  lull__composer_destroy(c);
+}
+
+static void test_tempo_ramps_over_a_beat(void **state) {
+  (void)state;
+  lull_composer *c = make_composer(0, LULL_MODE_IONIAN, 64, 0.5f, 3);
+  event_list l = {0};
+  const uint64_t t = 10 * FS;
+  compose_until(c, 0, t, &l);
+  size_t before = l.n;
+  lull_params p = {0, LULL_MODE_IONIAN, 120, 0.5f, 3};
+  ASSERT_EQ_INT(lull__composer_set_params(c, &p, NULL), LULL_OK);
+  compose_until(c, t, t + 10 * FS, &l);
+  const lull_event *ramp = NULL, *after = NULL;
+  for (size_t i = before; i < l.n; i++)
+    if (l.ev[i].kind == LULL_EVENT_SET && l.ev[i].part == LULL_CONTROL_BPM) {
+      if (!ramp) ramp = &l.ev[i];
+      else if (!after) after = &l.ev[i];
+    }
+  ASSERT_TRUE(ramp && after);
+  ASSERT_LE((double)(ramp->frame - t), 60.0 * FS / 64); /* from the next beat */
+  ASSERT_GE(ramp->velocity, 64.0f);
+  ASSERT_LE(ramp->velocity, 120.0f);
+  ASSERT_NEAR(after->velocity, 120.0, 0);
+  /* The ramp beat lasts the mean of the old and new beats. */
+  ASSERT_NEAR((double)(after->frame - ramp->frame), 0.5 * (45000 + 24000), 1.0);
+  free(l.ev);
+  lull__composer_destroy(c);
+}
+
+static void test_intensity_glides_within_250ms(void **state) {
+  (void)state;
+  lull_composer *c = make_composer(9, LULL_MODE_AEOLIAN, 64, 0.1f, 4);
+  lull_engine *e;
+  lull_engine_config cfg = {.dry = 1};
+  ASSERT_EQ_INT(lull_engine_create(&cfg, &e, NULL), LULL_OK);
+  float *buf = malloc(sizeof(float) * 2 * 960), from = 0;
+  lull_event ev[64];
+  uint64_t pos = 0, change = (uint64_t)(31.68 * FS), target_at = 0; /* mid-bar: no bar's own brightness near */
+  float target = -1;
+  int others = 0;
+  while (pos < change + 2 * FS) {
+    if (pos == change) {
+      lull_params p = {9, LULL_MODE_AEOLIAN, 64, 0.9f, 4};
+      ASSERT_EQ_INT(lull__composer_set_params(c, &p, NULL), LULL_OK);
+    }
+    size_t n;
+    while ((n = lull__composer_fill(c, pos + 960, ev, 64)) > 0)
+      for (size_t i = 0; i < n; i++) {
+        ASSERT_EQ_INT(lull_engine_schedule(e, &ev[i]), LULL_OK);
+        if (pos >= change && ev[i].kind == LULL_EVENT_SET && ev[i].part == LULL_CONTROL_BRIGHTNESS) {
+          if (target < 0) target = ev[i].velocity, target_at = ev[i].frame;
+          else if (ev[i].frame < target_at + FS / 4) others++;
+        }
+      }
+    lull_engine_render(e, buf, 960);
+    pos += 960;
+    lull_engine_stats st;
+    lull_engine_get_stats(e, &st);
+    if (target >= 0 && pos >= target_at + FS / 4 && pos < target_at + FS / 4 + 960) {
+      printf("# brightness to %.3f: %.4f 250 ms later\n", (double)target, (double)st.brightness);
+      ASSERT_NEAR(st.brightness, target, 0.01 * target);
+    }
+    if (pos <= change) from = st.brightness;
+  }
+  ASSERT_TRUE(target >= 0);
+  ASSERT_EQ_INT(others, 0); /* the measurement is of this glide alone */
+  ASSERT_LE((double)(target_at - change), 0.02 * FS); /* the glide starts at once */
+  ASSERT_GE(target - from, 0.3); /* a real step, not a nudge */
+  free(buf);
+  lull_engine_destroy(e);
+  lull__composer_destroy(c);
+}
+
+static void test_plans_at_most_a_bar_ahead(void **state) {
+  (void)state;
+  lull_composer *c = make_composer(0, LULL_MODE_IONIAN, 90, 0.7f, 8);
+  const double bar = 4 * 60.0 * FS / 90;
+  lull_event ev[256];
+  for (uint64_t t = 1000; t < 120 * FS; t += 12345) {
+    while (lull__composer_fill(c, t, ev, 256) > 0) {
+    }
+    lull_composer_status st;
+    lull__composer_status(c, &st);
+    ASSERT_LE((double)st.bar, floor((double)t / bar)); /* the bar planned last holds t */
+  }
+  lull__composer_destroy(c);
+}
+
+static void test_rejects_bad_params(void **state) {
+  (void)state;
+  lull_composer *c = make_composer(0, LULL_MODE_IONIAN, 90, 0.7f, 8);
+  lull_diag d;
+  lull_params p = {0, LULL_MODE_IONIAN, 300, 0.7f, 8};
+  ASSERT_EQ_INT(lull__composer_set_params(c, &p, &d), LULL_ERANGE);
+  ASSERT_STR_CONTAINS(d.field, "bpm");
+  p = (lull_params){0, LULL_MODE_IONIAN, 90, 0.7f, 9};
+  ASSERT_EQ_INT(lull__composer_set_params(c, &p, &d), LULL_EINVAL);
+  ASSERT_STR_CONTAINS(d.field, "seed");
+  lull_composer *x = NULL;
+  p = (lull_params){13, LULL_MODE_IONIAN, 90, 0.7f, 9};
+  ASSERT_EQ_INT(lull__composer_create(&p, 48000, &x, &d), LULL_ERANGE);
+  ASSERT_TRUE(x == NULL);
+  lull__composer_destroy(c);
+  lull__composer_destroy(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_every_pitch_in_scale),
+      cmocka_unit_test(test_deterministic),
+      cmocka_unit_test(test_deterministic_with_a_change),
+      cmocka_unit_test(test_no_exact_repetition_in_an_hour),
+      cmocka_unit_test(test_key_change_within_a_beat),
+      cmocka_unit_test(test_tempo_ramps_over_a_beat),
+      cmocka_unit_test(test_intensity_glides_within_250ms),
+      cmocka_unit_test(test_plans_at_most_a_bar_ahead),
+      cmocka_unit_test(test_rejects_bad_params),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,57 @@
+/* timeline.c: changes in order, each applied on top of the last; errors
+ * name the entry and field. */
+#include "io/io.h"
+#include "support/harness.h"
+
+static void test_parse(void **state) {
+  (void)state;
+  lull_params start = lull_params_default();
+  lull_timeline t;
+  lull_diag d;
+  const char *text = "[{\"at\": 10, \"key\": \"D\", \"mode\": \"dorian\"}, {\"at\": 20.5, \"bpm\": 90},"
+                     " {\"at\": 30, \"intensity\": 0.8, \"key\": 4}]";
+  ASSERT_EQ_INT(lull__timeline_parse(text, "t.json", &start, 48000, &t, &d), LULL_OK);
+  ASSERT_EQ_INT(t.count, 3);
+  ASSERT_EQ_INT(t.changes[0].frame, 480000);
+  ASSERT_EQ_INT(t.changes[0].params.key, 2);
+  ASSERT_EQ_INT(t.changes[0].params.mode, LULL_MODE_DORIAN);
+  ASSERT_NEAR(t.changes[0].params.bpm, start.bpm, 0);
+  ASSERT_EQ_INT(t.changes[1].frame, 984000);
+  ASSERT_NEAR(t.changes[1].params.bpm, 90, 0);
+  ASSERT_EQ_INT(t.changes[1].params.mode, LULL_MODE_DORIAN); /* carried on */
+  ASSERT_EQ_INT(t.changes[2].params.key, 4);
+  ASSERT_NEAR(t.changes[2].params.intensity, 0.8, 1e-6);
+  ASSERT_NEAR(t.changes[2].params.bpm, 90, 0);
+  lull__timeline_free(&t);
+}
+
+static void expect(const char *text, int err, const char *field, const char *msg) {
+  lull_params start = lull_params_default();
+  lull_timeline t;
+  lull_diag d = {{0}, {0}};
+  ASSERT_EQ_INT(lull__timeline_parse(text, "bad.json", &start, 48000, &t, &d), err);
+  ASSERT_STR_CONTAINS(d.field, field);
+  ASSERT_STR_CONTAINS(d.message, msg);
+  ASSERT_TRUE(t.changes == NULL);
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  expect("{\"at\": 1}", LULL_EPARSE, "", "a timeline is a JSON array");
+  expect("[1]", LULL_EPARSE, "timeline[0]", "must be an object");
+  expect("[{\"key\": \"D\"}]", LULL_ERANGE, "timeline[0].at", "seconds from the start");
+  expect("[{\"at\": -1, \"key\": \"D\"}]", LULL_ERANGE, "timeline[0].at", "seconds");
+  expect("[{\"at\": 5, \"key\": \"D\"}, {\"at\": 4, \"key\": \"E\"}]", LULL_ERANGE, "timeline[1].at", "in order");
+  expect("[{\"at\": 5}]", LULL_EPARSE, "timeline[0]", "changes nothing");
+  expect("[{\"at\": 5, \"key\": \"X\"}]", LULL_ERANGE, "timeline[0].key", "note name");
+  expect("[{\"at\": 5, \"bpm\": 10}]", LULL_ERANGE, "timeline[0].bpm", "30..180");
+  expect("[{\"at\": 5, \"intensity\": true}]", LULL_ERANGE, "timeline[0].intensity", "0..1");
+  expect("[{\"at\": 5, \"seed\": 3}]", LULL_EINVAL, "timeline[0].seed", "cannot change");
+  expect("[{\"at\": 5, \"volume\": 3}]", LULL_EUNKNOWN, "timeline[0].volume", "allowed: at, key, mode, bpm, intensity");
+  expect("[{\"at\": 5, \"at\": 6, \"key\": \"D\"}]", LULL_EPARSE, "", "duplicate");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_parse), cmocka_unit_test(test_errors)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

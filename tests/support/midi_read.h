@@ -1,0 +1,25 @@
+/* A small standard MIDI file reader for tests: notes with their times in
+ * seconds through the file's own tempo map. */
+#ifndef LULL_TEST_MIDI_READ_H
+#define LULL_TEST_MIDI_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct midi_note {
+  int track, channel, note, velocity;
+  double on_s, off_s;
+} midi_note;
+
+typedef struct midi_file {
+  int format, tracks, ppq;
+  midi_note *notes;
+  size_t count;
+  size_t tempos;    /* tempo changes seen */
+} midi_file;
+
+/* 0 on success; -1 with a message in err (at most 128 bytes) otherwise. */
+int midi_read(const char *path, midi_file *out, char *err);
+void midi_free(midi_file *m);
+
+#endif
