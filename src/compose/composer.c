@@ -381,7 +381,10 @@ static void plan_melody(lull_composer *c, const lull_scale *s, uint64_t bar, dou
   int lo = melody_range_low(c), hi = lo + 19;
   int tonic = TONIC_MIDI_BASE + c->p.key;
   if (!c->have_melody) {
-    c->melody_deg = s->size * 2 + rng_range(r, 0, s->size - 1); /* two octaves above the pad's tonic */
+    /* Start in the lower middle of the range: phrases rise first. */
+    int start = lo + rng_range(r, 3, 9);
+    c->melody_deg = 0;
+    while (lull__degree_note(s, tonic, c->melody_deg) < start) c->melody_deg++;
     c->have_melody = 1;
   }
   int dir = bar_in_phrase < BARS_PER_PHRASE / 2 ? 1 : -1; /* the phrase's arc */
@@ -391,17 +394,19 @@ static void plan_melody(lull_composer *c, const lull_scale *s, uint64_t bar, dou
     int strong = k == 0 || k == 4;
     int deg = c->melody_deg;
     if (strong) {
-      /* The nearest chord tone, leaning the arc's way. */
+      /* The nearest chord tone, leaning the arc's way; standing still costs
+       * a little, so a line moves when it can. */
       int best = deg, bestd = 99;
       for (int dd = -3; dd <= 3; dd++) {
         int cand = deg + dd, note = lull__degree_note(s, tonic, cand);
-        int score = abs(dd) * 2 - (dd * dir > 0);
+        if (note < lo || note > hi) continue;
+        int score = 4 * abs(dd) - 2 * (dd * dir > 0) + 3 * (dd == 0);
         if (contains(c->chord_pcs, c->chord_n, note % 12) && score < bestd) best = cand, bestd = score;
       }
       deg = best;
     } else {
       double u = rng_unit(r);
-      deg += u < 0.6 ? dir : u < 0.8 ? -dir : u < 0.9 ? 2 * dir : 0;
+      deg += u < 0.6 ? dir : u < 0.82 ? -dir : u < 0.94 ? 2 * dir : 0;
     }
     /* Stay in range: turn back at the edges. */
     while (lull__degree_note(s, tonic, deg) > hi) deg -= 1, dir = -1;
