@@ -3,12 +3,13 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 CMAKE_FLAGS ?=
 
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test test-release test-asan fuzz bench clean
+.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench clean
 
 all: build
 
@@ -25,7 +26,7 @@ run: build
 	$(BUILD)/lull render --phrase examples/night-in-a.json -o out/night-in-a.flac
 	@echo "wrote out/night-in-a.flac"
 
-test: test-release test-asan fuzz
+test: test-release test-asan test-tsan fuzz
 
 test-release: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -34,6 +35,12 @@ test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Code shared between threads (ring, queue, station) under ThreadSanitizer.
+test-tsan: deps
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_ring test_queue test_station
+	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 ctest --output-on-failure -L threads
 
 # The phrase parser under libFuzzer (clang; the parser has no vector code),
 # with ASan and UBSan, for FUZZ_SECONDS from the corpus in fuzz/corpus.
@@ -48,6 +55,7 @@ fuzz: deps
 
 bench: build
 	$(BUILD)/lull bench
+	$(BUILD)/bench_stations 4 20
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) out
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) out

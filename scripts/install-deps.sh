@@ -10,6 +10,8 @@ packages=(
   libsndfile1-dev   # WAV/FLAC/Ogg files
   libjansson-dev    # JSON: phrase files, control messages
   libebur128-dev    # loudness and true peak
+  libopus-dev libogg-dev   # the stream: Opus packets, Ogg pages
+  libopusfile-dev   # tests: decoding the stream back
   # tests
   libcmocka-dev
   bsdutils          # script(1): a terminal for the progress-bar test

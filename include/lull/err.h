@@ -17,7 +17,10 @@ extern "C" {
   X(EPARSE, -5, "malformed input")                                   \
   X(EIO, -6, "input/output error")                                   \
   X(EFORMAT, -7, "unsupported format")                               \
-  X(EUNKNOWN, -8, "unknown name")
+  X(EUNKNOWN, -8, "unknown name")                                   \
+  X(EAGAIN, -9, "nothing yet, try again")                            \
+  X(EOVERTAKEN, -10, "overtaken: the data was overwritten")          \
+  X(ESTATE, -11, "not possible in this state")
 
 typedef enum lull_err {
 #define LULL_ERR_ENUM(name, code, text) LULL_##name = (code),

@@ -6,6 +6,7 @@
 #include "lull/event.h"
 #include "lull/engine.h"
 #include "lull/params.h"
+#include "lull/station.h"
 
 #define LULL_VERSION "0.1.0"
 

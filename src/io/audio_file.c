@@ -16,11 +16,18 @@
 #include <unistd.h>
 
 #include "io/io.h"
+#include "stream/stream.h"
 
 #define CHUNK_FRAMES 4096
 
 struct lull_audio_writer {
-  SNDFILE *sf;      /* NULL when streaming WAV to stdout */
+  SNDFILE *sf;      /* NULL when streaming WAV to stdout, or writing Ogg/Opus */
+  lull_encoder *opus; /* .ogg/.opus: the station's encoder, so files and streams are the same sound */
+  FILE *ogg;
+  float frame[2 * LULL_FRAME_SAMPLES];
+  uint32_t frame_fill;
+  uint64_t samples; /* written, per channel: where the Ogg stream is trimmed to */
+  int ogg_failed;
   char *path, *tmp;
   lull_sample_format fmt;
   uint32_t dither;
@@ -80,8 +87,20 @@ static const char *extension(const char *path) {
   return dot ? dot : "";
 }
 
+static int is_ogg(const char *path) {
+  const char *ext = extension(path);
+  return strcasecmp(ext, ".ogg") == 0 || strcasecmp(ext, ".opus") == 0;
+}
+
+static void ogg_page_out(void *user, const unsigned char *data, uint32_t len, int header) {
+  (void)header;
+  lull_audio_writer *w = user;
+  if (fwrite(data, 1, len, w->ogg) != len) w->ogg_failed = 1;
+}
+
 static int container(const char *path, lull_sample_format fmt, int *format, lull_diag *diag) {
   const char *ext = extension(path);
+  if (is_ogg(path)) return LULL_OK;
   int sub = fmt == LULL_SAMPLE_PCM16 ? SF_FORMAT_PCM_16 : fmt == LULL_SAMPLE_PCM24 ? SF_FORMAT_PCM_24 : SF_FORMAT_FLOAT;
   if (strcmp(path, "-") == 0 || strcasecmp(ext, ".wav") == 0) {
     *format = SF_FORMAT_WAV | sub;
@@ -93,8 +112,8 @@ static int container(const char *path, lull_sample_format fmt, int *format, lull
     *format = SF_FORMAT_FLAC | sub;
     return LULL_OK;
   }
-  return lull_diag_set(diag, LULL_EFORMAT, "-o", "%s: unknown extension \"%s\"; use .wav or .flac (or - for WAV on stdout)",
-                       path, ext);
+  return lull_diag_set(diag, LULL_EFORMAT, "-o",
+                       "%s: unknown extension \"%s\"; use .wav, .flac, .ogg or .opus (or - for WAV on stdout)", path, ext);
 }
 
 int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, uint64_t expected_frames,
@@ -139,6 +158,20 @@ int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, ui
     umask(mask);
     (void)fchmod(fd, 0666 & ~mask);
   }
+  if (is_ogg(path)) {
+    /* Opus at the stream's settings (96 kbit/s, 20 ms packets). */
+    lull_encoder_sink sink = {NULL, ogg_page_out, w};
+    lull_encoder_config ec = {.title = "lull", .artist = "lull"};
+    w->ogg = fdopen(fd, "wb");
+    int e = w->ogg ? lull__encoder_create(&ec, &sink, &w->opus, diag) : LULL_EIO;
+    if (e) {
+      if (!w->ogg) close(fd), lull_diag_set(diag, e, "-o", "%s: cannot write", path);
+      lull__audio_abort(w);
+      return e;
+    }
+    *out = w;
+    return LULL_OK;
+  }
   w->sf = sf_open_fd(fd, SFM_WRITE, &info, SF_TRUE);
   if (!w->sf) {
     close(fd);
@@ -179,6 +212,22 @@ static int write_stream(lull_audio_writer *w, const float *x, size_t n) {
 }
 
 int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, lull_diag *diag) {
+  if (w->opus) {
+    /* 20 ms frames into the encoder; a partial one waits for more. */
+    while (count) {
+      uint32_t take = LULL_FRAME_SAMPLES - w->frame_fill;
+      if (take > count) take = (uint32_t)count;
+      w->samples += take;
+      memcpy(w->frame + 2 * w->frame_fill, frames, sizeof(float) * 2 * take);
+      w->frame_fill += take, frames += 2 * take, count -= take;
+      if (w->frame_fill == LULL_FRAME_SAMPLES) {
+        w->frame_fill = 0;
+        if (lull__encoder_write(w->opus, w->frame, LULL_FRAME_SAMPLES) != LULL_OK || w->ogg_failed)
+          return lull_diag_set(diag, LULL_EIO, "-o", "%s: write failed: %s", w->path, strerror(errno));
+      }
+    }
+    return LULL_OK;
+  }
   while (count) {
     size_t n = count < CHUNK_FRAMES ? count : CHUNK_FRAMES;
     if (w->fmt == LULL_SAMPLE_PCM16) {
@@ -207,6 +256,18 @@ int lull__audio_commit(lull_audio_writer *w, lull_diag *diag) {
   int err = LULL_OK;
   if (w->sf && sf_close(w->sf) != 0) err = lull_diag_set(diag, LULL_EIO, "-o", "%s: closing failed", w->path);
   w->sf = NULL;
+  if (w->opus) {
+    /* The last partial frame, padded with silence; the stream's end trims it. */
+    if (w->frame_fill) {
+      memset(w->frame + 2 * w->frame_fill, 0, sizeof(float) * 2 * (LULL_FRAME_SAMPLES - w->frame_fill));
+      if (lull__encoder_write(w->opus, w->frame, LULL_FRAME_SAMPLES) != LULL_OK) err = LULL_EIO;
+    }
+    if (lull__encoder_finish(w->opus, (int64_t)w->samples) != LULL_OK || w->ogg_failed || fclose(w->ogg) != 0)
+      err = lull_diag_set(diag, LULL_EIO, "-o", "%s: write failed", w->path);
+    w->ogg = NULL;
+    lull__encoder_destroy(w->opus);
+    w->opus = NULL;
+  }
   if (!err && w->tmp) {
     if (rename(w->tmp, w->path) != 0) {
       err = lull_diag_set(diag, LULL_EIO, "-o", "%s: %s", w->path, strerror(errno));
@@ -222,6 +283,8 @@ int lull__audio_commit(lull_audio_writer *w, lull_diag *diag) {
 void lull__audio_abort(lull_audio_writer *w) {
   if (!w) return;
   if (w->sf) sf_close(w->sf);
+  if (w->ogg) fclose(w->ogg);
+  lull__encoder_destroy(w->opus);
   if (w->tmp) {
     unlink(w->tmp);
     free(w->tmp);

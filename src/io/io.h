@@ -38,7 +38,8 @@ typedef enum lull_sample_format {
 typedef struct lull_audio_writer lull_audio_writer;
 
 /* Open path for writing stereo audio; the container comes from the
- * extension (.wav, .flac). The file appears under its name only at
+ * extension (.wav, .flac; .ogg and .opus through the stations' Opus encoder,
+ * so a file sounds exactly as a stream does). The file appears under its name only at
  * lull__audio_commit (temporary file, then rename). "-" streams WAV to
  * stdout, which may be a pipe: its header says expected_frames (0: unknown,
  * the sizes then read 0xFFFFFFFF, "until the end of the stream"). */

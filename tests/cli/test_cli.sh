@@ -78,6 +78,9 @@ $lull render --phrase "$examples/night-in-a.json" -o - --loops 50 2>"$tmp/pipe.e
 check "closed pipe: exit 1" [ "${PIPESTATUS[0]}" = 1 ]
 check "closed pipe: says so" grep -q 'stdout: write failed' "$tmp/pipe.err"
 check "seconds example" [ "$(code $lull render --phrase "$examples/drone-seconds.json" -o "$tmp/d.wav")" = 0 ]
+check "ogg/opus" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$tmp/n.opus" --dry)" = 0 ]
+check "ogg/opus is Ogg" [ "$(head -c 4 "$tmp/n.opus")" = OggS ]
+check "ogg/opus has OpusHead" grep -q OpusHead "$tmp/n.opus"
 
 # Usage errors: exit 2, a message naming the problem, no file.
 o="$tmp/out-dir/x.wav"
@@ -103,7 +106,7 @@ check "bad --loops" [ "$(code $lull render --phrase "$examples/night-in-a.json" 
 check "bad --loops range" grep -q '1..100000' "$tmp/err"
 check "flag without value" [ "$(code $lull render --phrase)" = 2 ]
 check "bad extension" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$tmp/out-dir/x.mp4")" = 2 ]
-check "bad extension says allowed" grep -q '.wav or .flac' "$tmp/err"
+check "bad extension says allowed" grep -q '.wav, .flac, .ogg or .opus' "$tmp/err"
 check "bench bad flag" [ "$(code $lull bench --runs 0)" = 2 ]
 check "usage errors: no files" no_files
 

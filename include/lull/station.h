@@ -1,0 +1,78 @@
+/* A station: a composer, an engine, an Opus/Ogg encoder and the rings its
+ * listeners read, driven by one producer thread that renders and encodes
+ * one 20 ms frame at a time a fixed lead ahead of the wall clock. Many
+ * stations can run in one process (there is no global state). */
+#ifndef LULL_STATION_H
+#define LULL_STATION_H
+
+#include <stdint.h>
+
+#include "lull/err.h"
+#include "lull/params.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LULL_FRAME_SAMPLES 960u /* 20 ms at 48 kHz */
+
+typedef struct lull_station lull_station;
+
+/* All zeroes means the defaults named beside each field. */
+typedef struct lull_station_config {
+  const char *name;      /* [a-z0-9-]{1,32}; NULL = "main" */
+  lull_params params;    /* bpm 0: lull_params_default() */
+  uint32_t lead_ms;      /* how far ahead of the wall clock; 0 = 60; 20..1000 */
+  uint32_t bitrate;      /* Opus bit/s; 0 = 96000; 32000..256000 */
+  uint32_t ring_seconds; /* history kept for listeners; 0 = 8; 2..60 */
+  int dry;               /* nonzero: no reverb or delay */
+} lull_station_config;
+
+typedef struct lull_station_metrics {
+  uint64_t frames;          /* 20 ms frames produced */
+  uint64_t late_frames;     /* produced more than a frame after they were due */
+  uint64_t faults;          /* frames replaced by silence (render or encode fault) */
+  uint64_t overtaken;       /* reads refused because the reader fell too far behind */
+  uint64_t torn;            /* reads overwritten while in use (should stay 0) */
+  uint64_t commands;        /* param changes applied */
+  uint64_t packets, pages;  /* published so far */
+  double encode_us_mean, encode_us_max; /* per frame, render + encode */
+  double lead_ms, lead_ms_min, lead_ms_max; /* lead over the wall clock at publication */
+} lull_station_metrics;
+
+/* Create (not started). LULL_ERANGE/LULL_EINVAL name the bad field in diag. */
+__attribute__((warn_unused_result))
+int lull_station_create(const lull_station_config *config, lull_station **out, lull_diag *diag);
+/* Stop (if started) and free; NULL is fine. */
+void lull_station_destroy(lull_station *st);
+
+/* Start the real-time producer thread. LULL_ESTATE if already running. */
+__attribute__((warn_unused_result))
+int lull_station_start(lull_station *st);
+/* Stop the producer thread and wait for it (within a frame). */
+void lull_station_stop(lull_station *st);
+
+/* Clock off: produce frames 20 ms frames now, in the calling thread, as fast
+ * as possible (offline rendering, tests). LULL_ESTATE while started. */
+__attribute__((warn_unused_result))
+int lull_station_run(lull_station *st, uint64_t frames);
+
+/* Change params (fields: LULL_STATION_KEY | ... ; the others are ignored)
+ * from any thread. Applied at the start of the next frame: harmony from the
+ * next beat, tempo ramped, intensity at once. LULL_ERANGE names a bad field;
+ * LULL_EFULL if too many changes are pending (nothing is blocked). */
+enum { LULL_STATION_KEY = 1, LULL_STATION_MODE = 2, LULL_STATION_BPM = 4, LULL_STATION_INTENSITY = 8 };
+__attribute__((warn_unused_result))
+int lull_station_set_params(lull_station *st, const lull_params *params, uint32_t fields, lull_diag *diag);
+
+/* The params in force (as of the last frame). Any thread. */
+void lull_station_get_params(const lull_station *st, lull_params *out);
+/* Counters and timings. Any thread. */
+void lull_station_get_metrics(const lull_station *st, lull_station_metrics *out);
+/* The station's name. */
+const char *lull_station_name(const lull_station *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,340 @@
+/* The station: one producer thread renders and encodes one 20 ms frame at
+ * a time. Frame k is due at t0 + k * 20 ms - lead (absolute deadlines, so
+ * sleep errors never accumulate); a frame produced more than a frame after
+ * it was due is counted late, and the producer catches up without skipping
+ * (the audio stays continuous, the lead shrinks for a while). Commands are
+ * drained at each frame's start; a non-finite frame or a failed encode
+ * becomes silence and is counted, and the stream goes on. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+#include "compose/compose.h"
+#include "lull/engine.h"
+#include "stream/stream.h"
+
+#define FRAME LULL_FRAME_SAMPLES
+#define PACKET_BYTES 1500u   /* an Opus packet is at most 1275 bytes */
+#define PAGE_BYTES 4096u     /* three packets of <= 1275 bytes, lacing and a 27-byte header: <= 3870 */
+#define HEADER_BYTES 4096u   /* OpusHead + OpusTags pages */
+#define QUEUE_CAP 64u
+
+struct lull_station {
+  char name[33];
+  lull_station_config cfg;
+  lull_params params;
+  lull_composer *composer;
+  lull_engine *engine;
+  lull_encoder *encoder;
+  lull_ring packets, pages;
+  lull_queue commands;
+  float pcm[2 * FRAME];
+  unsigned char header[HEADER_BYTES];
+  uint32_t header_len, header_pages;
+  _Atomic uint32_t header_ready; /* release: header[] is complete */
+  uint64_t frame;                /* next frame to produce */
+  pthread_t thread;
+  _Atomic int running, started;
+  _Atomic int inject_fault;
+  /* Published for other threads (relaxed counters; params by seqlock). */
+  _Atomic uint64_t m_frames, m_late, m_faults, m_commands, m_encode_ns, m_encode_max_ns;
+  _Atomic int64_t m_lead_ns, m_lead_min_ns, m_lead_max_ns;
+  _Atomic uint32_t params_version;
+  lull_params params_pub;
+};
+
+static int valid_name(const char *s) {
+  size_t n = strlen(s);
+  if (n < 1 || n > 32) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-')) return 0;
+  return 1;
+}
+
+static uint32_t pow2_at_least(uint32_t n) {
+  uint32_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+/* Encoder sinks: packets and pages go straight into their rings. */
+static void on_packet(void *user, const unsigned char *data, uint32_t len) {
+  lull_station *st = user;
+  if (len > PACKET_BYTES) return; /* impossible for Opus */
+  unsigned char *dst = lull__ring_begin(&st->packets);
+  memcpy(dst, data, len);
+  uint64_t seq = lull__ring_head(&st->packets);
+  lull__ring_publish(&st->packets, len, seq * FRAME, 0);
+}
+
+static void on_page(void *user, const unsigned char *data, uint32_t len, int header) {
+  lull_station *st = user;
+  if (header) {
+    /* OpusHead, then OpusTags: ready for listeners once both are here. */
+    if (st->header_len + len <= HEADER_BYTES) memcpy(st->header + st->header_len, data, len), st->header_len += len;
+    if (++st->header_pages == 2) atomic_store_explicit(&st->header_ready, 1, memory_order_release);
+    return;
+  }
+  if (len > PAGE_BYTES) return; /* cannot happen with a 60 ms muxing delay */
+  uint64_t granule = 0;
+  for (int i = 7; i >= 0; i--) granule = granule << 8 | data[6 + i];
+  unsigned char *dst = lull__ring_begin(&st->pages);
+  memcpy(dst, data, len);
+  lull__ring_publish(&st->pages, len, granule, 0);
+}
+
+int lull_station_create(const lull_station_config *config, lull_station **out, lull_diag *diag) {
+  if (!out) return lull_diag_set(diag, LULL_EINVAL, "out", "must not be NULL");
+  *out = NULL;
+  lull_station_config c = {0};
+  if (config) c = *config;
+  const char *name = c.name ? c.name : "main";
+  if (!valid_name(name))
+    return lull_diag_set(diag, LULL_EINVAL, "name", "must be 1..32 of a-z, 0-9 and -, got \"%.40s\"", name);
+  if (c.params.bpm == 0) {
+    uint64_t seed = c.params.seed;
+    c.params = lull_params_default();
+    c.params.seed = seed;
+  }
+  int err = lull_params_validate(&c.params, diag);
+  if (err) return err;
+  if (c.lead_ms == 0) c.lead_ms = 60;
+  if (c.lead_ms < 20 || c.lead_ms > 1000)
+    return lull_diag_set(diag, LULL_ERANGE, "lead_ms", "must be 20..1000, got %u", c.lead_ms);
+  if (c.ring_seconds == 0) c.ring_seconds = 8;
+  if (c.ring_seconds < 2 || c.ring_seconds > 60)
+    return lull_diag_set(diag, LULL_ERANGE, "ring_seconds", "must be 2..60, got %u", c.ring_seconds);
+  lull_station *st = calloc(1, sizeof *st);
+  if (!st) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
+  snprintf(st->name, sizeof st->name, "%s", name);
+  c.name = st->name;
+  st->cfg = c;
+  st->params = st->params_pub = c.params;
+  uint32_t slots = pow2_at_least(c.ring_seconds * 50);
+  lull_engine_config ec = {.bpm = c.params.bpm, .seed = c.params.seed, .dry = c.dry};
+  lull_encoder_config enc = {.bitrate = c.bitrate, .title = st->name, .artist = "lull"};
+  lull_encoder_sink sink = {on_packet, on_page, st};
+  if ((err = lull__ring_init(&st->packets, slots, PACKET_BYTES)) || (err = lull__ring_init(&st->pages, slots, PAGE_BYTES)) ||
+      (err = lull__queue_init(&st->commands, QUEUE_CAP))) {
+    lull_station_destroy(st);
+    return lull_diag_set(diag, err, "", "station: out of memory");
+  }
+  if ((err = lull__composer_create(&c.params, LULL_SAMPLE_RATE_HZ, &st->composer, diag)) ||
+      (err = lull_engine_create(&ec, &st->engine, diag)) || (err = lull__encoder_create(&enc, &sink, &st->encoder, diag))) {
+    lull_station_destroy(st);
+    return err;
+  }
+  atomic_init(&st->m_lead_min_ns, INT64_MAX);
+  atomic_init(&st->m_lead_max_ns, INT64_MIN);
+  *out = st;
+  return LULL_OK;
+}
+
+void lull_station_destroy(lull_station *st) {
+  if (!st) return;
+  lull_station_stop(st);
+  lull__encoder_destroy(st->encoder);
+  lull_engine_destroy(st->engine);
+  lull__composer_destroy(st->composer);
+  lull__ring_free(&st->packets);
+  lull__ring_free(&st->pages);
+  lull__queue_free(&st->commands);
+  free(st);
+}
+
+static void publish_params(lull_station *st) {
+  /* A seqlock for a small struct read by other threads. */
+  uint32_t v = atomic_load_explicit(&st->params_version, memory_order_relaxed);
+  atomic_store_explicit(&st->params_version, v + 1, memory_order_relaxed);
+  atomic_thread_fence(memory_order_release);
+  st->params_pub = st->params;
+  atomic_store_explicit(&st->params_version, v + 2, memory_order_release);
+}
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One 20 ms frame: commands, events, render, encode. Denormals are off for
+ * all of it (FTZ/DAZ), the encoder's filters included: quiet tails would
+ * otherwise send libopus through denormal arithmetic. */
+static void produce(lull_station *st) {
+#if defined(__SSE__)
+  unsigned csr = _mm_getcsr();
+  _mm_setcsr(csr | 0x8040u);
+#endif
+  uint64_t t0 = now_ns();
+  lull_command cmd;
+  int changed = 0;
+  while (lull__queue_pop(&st->commands, &cmd) == LULL_OK) {
+    if (cmd.fields & LULL_FIELD_KEY) st->params.key = cmd.params.key;
+    if (cmd.fields & LULL_FIELD_MODE) st->params.mode = cmd.params.mode;
+    if (cmd.fields & LULL_FIELD_BPM) st->params.bpm = cmd.params.bpm;
+    if (cmd.fields & LULL_FIELD_INTENSITY) st->params.intensity = cmd.params.intensity;
+    changed = 1;
+    atomic_fetch_add_explicit(&st->m_commands, 1, memory_order_relaxed);
+  }
+  if (changed && lull__composer_set_params(st->composer, &st->params, NULL) == LULL_OK) publish_params(st);
+  uint64_t end = (st->frame + 1) * FRAME;
+  lull_event ev[64];
+  size_t n;
+  int fault = 0;
+  while ((n = lull__composer_fill(st->composer, end, ev, 64)) > 0)
+    for (size_t i = 0; i < n; i++) fault |= lull_engine_schedule(st->engine, &ev[i]) != LULL_OK;
+  lull_engine_render(st->engine, st->pcm, FRAME);
+  if (atomic_exchange_explicit(&st->inject_fault, 0, memory_order_relaxed)) st->pcm[100] = NAN;
+  float sum = 0;
+  for (uint32_t i = 0; i < 2 * FRAME; i++) sum += st->pcm[i] * 0.0f; /* NaN or Inf anywhere makes it NaN */
+  if (sum != 0.0f) {
+    memset(st->pcm, 0, sizeof st->pcm);
+    fault = 1;
+  }
+  if (lull__encoder_write(st->encoder, st->pcm, FRAME) != LULL_OK) {
+    fault = 1;
+    memset(st->pcm, 0, sizeof st->pcm);
+    (void)lull__encoder_write(st->encoder, st->pcm, FRAME);
+  }
+  if (fault) atomic_fetch_add_explicit(&st->m_faults, 1, memory_order_relaxed);
+  uint64_t dt = now_ns() - t0;
+  atomic_fetch_add_explicit(&st->m_encode_ns, dt, memory_order_relaxed);
+  if (dt > atomic_load_explicit(&st->m_encode_max_ns, memory_order_relaxed))
+    atomic_store_explicit(&st->m_encode_max_ns, dt, memory_order_relaxed);
+  st->frame++;
+  atomic_fetch_add_explicit(&st->m_frames, 1, memory_order_relaxed);
+#if defined(__SSE__)
+  _mm_setcsr(csr);
+#endif
+}
+
+int lull_station_run(lull_station *st, uint64_t frames) {
+  if (atomic_load(&st->started)) return LULL_ESTATE;
+  for (uint64_t i = 0; i < frames; i++) produce(st);
+  return LULL_OK;
+}
+
+static void *producer(void *arg) {
+  lull_station *st = arg;
+  const uint64_t period = 20000000ull, lead = (uint64_t)st->cfg.lead_ms * 1000000ull;
+  /* Frame k plays at t0 + k period: it is made `lead` before. Frames already
+   * made (by lull_station_run) keep their place on the timeline. */
+  uint64_t t0 = now_ns() + lead - st->frame * period;
+  while (atomic_load_explicit(&st->running, memory_order_acquire)) {
+    uint64_t play = t0 + st->frame * period, due = play - lead;
+    uint64_t now = now_ns();
+    if (now < due) {
+      struct timespec ts = {(time_t)(due / 1000000000ull), (long)(due % 1000000000ull)};
+      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0) {
+      }
+    } else if (now > due + period) {
+      atomic_fetch_add_explicit(&st->m_late, 1, memory_order_relaxed);
+    }
+    produce(st);
+    int64_t l = (int64_t)play - (int64_t)now_ns();
+    atomic_store_explicit(&st->m_lead_ns, l, memory_order_relaxed);
+    if (l < atomic_load_explicit(&st->m_lead_min_ns, memory_order_relaxed))
+      atomic_store_explicit(&st->m_lead_min_ns, l, memory_order_relaxed);
+    if (l > atomic_load_explicit(&st->m_lead_max_ns, memory_order_relaxed))
+      atomic_store_explicit(&st->m_lead_max_ns, l, memory_order_relaxed);
+  }
+  return NULL;
+}
+
+int lull_station_start(lull_station *st) {
+  int expected = 0;
+  if (!atomic_compare_exchange_strong(&st->started, &expected, 1)) return LULL_ESTATE;
+  atomic_store_explicit(&st->running, 1, memory_order_release);
+  if (pthread_create(&st->thread, NULL, producer, st) != 0) {
+    atomic_store(&st->running, 0);
+    atomic_store(&st->started, 0);
+    return LULL_ENOMEM;
+  }
+  return LULL_OK;
+}
+
+void lull_station_stop(lull_station *st) {
+  if (!st || !atomic_load(&st->started)) return;
+  atomic_store_explicit(&st->running, 0, memory_order_release);
+  pthread_join(st->thread, NULL);
+  atomic_store(&st->started, 0);
+}
+
+int lull_station_set_params(lull_station *st, const lull_params *p, uint32_t fields, lull_diag *diag) {
+  if (!st || !p) return lull_diag_set(diag, LULL_EINVAL, "params", "must not be NULL");
+  /* Validate the fields given, against the params they would join. */
+  lull_params check;
+  lull_station_get_params(st, &check);
+  if (fields & LULL_STATION_KEY) check.key = p->key;
+  if (fields & LULL_STATION_MODE) check.mode = p->mode;
+  if (fields & LULL_STATION_BPM) check.bpm = p->bpm;
+  if (fields & LULL_STATION_INTENSITY) check.intensity = p->intensity;
+  int err = lull_params_validate(&check, diag);
+  if (err) return err;
+  lull_command cmd = {fields & 15u, *p};
+  if (lull__queue_push(&st->commands, &cmd) != LULL_OK)
+    return lull_diag_set(diag, LULL_EFULL, "", "too many changes pending; try again in a moment");
+  return LULL_OK;
+}
+
+void lull_station_get_params(const lull_station *st, lull_params *out) {
+  lull_station *s = (lull_station *)st;
+  for (;;) {
+    uint32_t v1 = atomic_load_explicit(&s->params_version, memory_order_acquire);
+    if (v1 & 1) continue;
+    lull_params p = s->params_pub;
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&s->params_version, memory_order_relaxed) == v1) {
+      *out = p;
+      return;
+    }
+  }
+}
+
+void lull_station_get_metrics(const lull_station *st, lull_station_metrics *m) {
+  lull_station *s = (lull_station *)st;
+  memset(m, 0, sizeof *m);
+  m->frames = atomic_load_explicit(&s->m_frames, memory_order_relaxed);
+  m->late_frames = atomic_load_explicit(&s->m_late, memory_order_relaxed);
+  m->faults = atomic_load_explicit(&s->m_faults, memory_order_relaxed);
+  m->commands = atomic_load_explicit(&s->m_commands, memory_order_relaxed);
+  m->overtaken = atomic_load_explicit(&s->packets.overtaken, memory_order_relaxed) +
+                 atomic_load_explicit(&s->pages.overtaken, memory_order_relaxed);
+  m->torn = atomic_load_explicit(&s->packets.torn, memory_order_relaxed) +
+            atomic_load_explicit(&s->pages.torn, memory_order_relaxed);
+  m->packets = lull__ring_head(&s->packets);
+  m->pages = lull__ring_head(&s->pages);
+  if (m->frames) m->encode_us_mean = (double)atomic_load_explicit(&s->m_encode_ns, memory_order_relaxed) / 1e3 / (double)m->frames;
+  m->encode_us_max = (double)atomic_load_explicit(&s->m_encode_max_ns, memory_order_relaxed) / 1e3;
+  int64_t lmin = atomic_load_explicit(&s->m_lead_min_ns, memory_order_relaxed);
+  int64_t lmax = atomic_load_explicit(&s->m_lead_max_ns, memory_order_relaxed);
+  m->lead_ms = (double)atomic_load_explicit(&s->m_lead_ns, memory_order_relaxed) / 1e6;
+  m->lead_ms_min = lmin == INT64_MAX ? 0 : (double)lmin / 1e6;
+  m->lead_ms_max = lmax == INT64_MIN ? 0 : (double)lmax / 1e6;
+}
+
+const char *lull_station_name(const lull_station *st) { return st->name; }
+lull_ring *lull__station_packets(lull_station *st) { return &st->packets; }
+lull_ring *lull__station_pages(lull_station *st) { return &st->pages; }
+
+const unsigned char *lull__station_ogg_header(const lull_station *st, uint32_t *len) {
+  if (!atomic_load_explicit(&((lull_station *)st)->header_ready, memory_order_acquire)) {
+    *len = 0;
+    return NULL;
+  }
+  *len = st->header_len;
+  return st->header;
+}
+
+void lull__station_inject_fault(lull_station *st) { atomic_store_explicit(&st->inject_fault, 1, memory_order_relaxed); }
+
+void lull__station_composer_status(const lull_station *st, struct lull_composer_status *out) {
+  lull__composer_status(st->composer, out);
+}

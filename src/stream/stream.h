@@ -1,0 +1,148 @@
+/* stream: the packet ring, the command queue and the Opus/Ogg encoder,
+ * which the station (station.c) ties to a composer and an engine. Module
+ * interface for server/ and cli/. */
+#ifndef LULL_STREAM_H
+#define LULL_STREAM_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lull/err.h"
+#include "lull/params.h"
+
+/* ---- packet ring (ring.c) -------------------------------------------------
+ *
+ * One writer, any number of readers, fixed capacity (a power of two).
+ * Sequence numbers are free-running u64; packet s lives in slot s & mask.
+ *
+ *          oldest readable            head (next to write)
+ *               v                         v
+ *   ... | s-5 | s-4 | s-3 | s-2 | s-1 |  s  | ...     slot = seq & mask
+ *
+ * A reader holds only its next sequence number (its cursor). It may use a
+ * slot's bytes in place (no copy) while the slot is at least MARGIN slots
+ * away from being written again; lull__ring_get refuses slots closer than
+ * that (LULL_EOVERTAKEN, with how many were lost), and lull__ring_intact
+ * says afterwards whether the slot was overwritten during use (a seqlock:
+ * it cannot happen unless a reader holds a slot for MARGIN frames). */
+
+#define LULL_RING_MARGIN 8u
+
+/* The fields are atomics (relaxed): a reader may read them while the writer
+ * rewrites the slot (it then learns from lull__ring_intact), and in C11 such
+ * a read must be atomic. The bytes are plain: read them only inside the
+ * margin, or (a reader that may race, like the stress test) atomically. */
+typedef struct lull_ring_slot {
+  _Atomic uint64_t seq;      /* the packet held, or UINT64_MAX while being written */
+  _Atomic uint64_t position; /* absolute frame of its first sample (packets), granule (pages) */
+  _Atomic uint32_t len;
+  _Atomic uint32_t flags;
+  unsigned char data[];      /* slot_bytes */
+} lull_ring_slot;
+
+static inline uint32_t lull__slot_len(const lull_ring_slot *s) {
+  return atomic_load_explicit(&((lull_ring_slot *)s)->len, memory_order_relaxed);
+}
+static inline uint64_t lull__slot_position(const lull_ring_slot *s) {
+  return atomic_load_explicit(&((lull_ring_slot *)s)->position, memory_order_relaxed);
+}
+
+typedef struct lull_ring {
+  _Alignas(64) _Atomic uint64_t head; /* next sequence number to be written */
+  _Alignas(64) _Atomic uint64_t overtaken; /* reads refused as too old */
+  _Atomic uint64_t torn;                   /* reads overwritten while in use */
+  _Alignas(64) uint32_t capacity, mask, slot_bytes;
+  size_t stride;
+  unsigned char *slots;
+} lull_ring;
+
+int lull__ring_init(lull_ring *r, uint32_t capacity, uint32_t slot_bytes);
+void lull__ring_free(lull_ring *r);
+/* Writer only. Room for the next packet (slot_bytes), then publish it. */
+unsigned char *lull__ring_begin(lull_ring *r);
+void lull__ring_publish(lull_ring *r, uint32_t len, uint64_t position, uint32_t flags);
+/* Any thread. Sequence number the next packet will get. */
+uint64_t lull__ring_head(const lull_ring *r);
+/* Any reader. The slot of packet seq: LULL_OK, LULL_EAGAIN (not written
+ * yet), or LULL_EOVERTAKEN with *lost = how many packets are gone. */
+int lull__ring_get(lull_ring *r, uint64_t seq, const lull_ring_slot **slot, uint64_t *lost);
+/* After using a slot: whether it still held seq (else the use was torn). */
+int lull__ring_intact(lull_ring *r, const lull_ring_slot *slot, uint64_t seq);
+
+/* ---- command queue (queue.c) -----------------------------------------------
+ * Bounded, lock-free, many producers and one consumer (Vyukov's bounded
+ * queue: a sequence number per cell). Full: refused, never blocks. */
+
+enum { LULL_FIELD_KEY = 1, LULL_FIELD_MODE = 2, LULL_FIELD_BPM = 4, LULL_FIELD_INTENSITY = 8 };
+
+typedef struct lull_command {
+  uint32_t fields; /* which of params to change (LULL_FIELD_*) */
+  lull_params params;
+} lull_command;
+
+typedef struct lull_queue_cell {
+  _Atomic uint64_t seq;
+  lull_command cmd;
+} lull_queue_cell;
+
+typedef struct lull_queue {
+  _Alignas(64) _Atomic uint64_t tail; /* producers */
+  _Alignas(64) uint64_t head;         /* the consumer */
+  _Alignas(64) uint32_t mask;
+  lull_queue_cell *cells;
+} lull_queue;
+
+int lull__queue_init(lull_queue *q, uint32_t capacity);
+void lull__queue_free(lull_queue *q);
+/* Any thread. LULL_OK or LULL_EFULL. */
+int lull__queue_push(lull_queue *q, const lull_command *cmd);
+/* The consumer only. LULL_OK or LULL_EAGAIN (empty). */
+int lull__queue_pop(lull_queue *q, lull_command *cmd);
+
+/* ---- Opus/Ogg encoder (encoder.c) ----------------------------------------- */
+
+typedef struct lull_encoder lull_encoder;
+
+typedef struct lull_encoder_config {
+  uint32_t bitrate;     /* 32000..256000; 0 = 96000 */
+  const char *title;    /* Ogg comments, fixed for the stream's life */
+  const char *artist;
+  uint32_t serial;      /* Ogg stream serial; 0 = a fixed default */
+} lull_encoder_config;
+
+/* Called with each audio packet (20 ms) and each finished Ogg page. */
+typedef struct lull_encoder_sink {
+  void (*packet)(void *user, const unsigned char *data, uint32_t len);
+  void (*page)(void *user, const unsigned char *data, uint32_t len, int header);
+  void *user;
+} lull_encoder_sink;
+
+int lull__encoder_create(const lull_encoder_config *cfg, const lull_encoder_sink *sink, lull_encoder **out,
+                         lull_diag *diag);
+void lull__encoder_destroy(lull_encoder *e);
+/* Encode 960 frames (20 ms) of interleaved stereo float: the packet comes
+ * out at once; a page every three packets. */
+int lull__encoder_write(lull_encoder *e, const float *pcm, uint32_t frames);
+/* Finish the stream: last page, end-of-stream flag, and the length trimmed
+ * to samples (per channel) written; < 0: every frame written. */
+int lull__encoder_finish(lull_encoder *e, int64_t samples);
+
+#endif
+
+/* ---- station internals for readers (station.c) ---------------------------- */
+
+#include "lull/station.h"
+
+/* The rings listeners read: 20 ms Opus packets, and Ogg pages. */
+lull_ring *lull__station_packets(lull_station *st);
+lull_ring *lull__station_pages(lull_station *st);
+/* The Ogg header pages (OpusHead, OpusTags) a new listener starts with; NULL
+ * with *len 0 until the first frame has been encoded. Any thread. */
+const unsigned char *lull__station_ogg_header(const lull_station *st, uint32_t *len);
+/* Tests: the next frame's audio is spoiled (NaN), as a fault would. */
+void lull__station_inject_fault(lull_station *st);
+/* The composer's view (chord, params, bar) as of the last frame. Producer
+ * thread, or any thread while the station is not started. */
+struct lull_composer_status;
+void lull__station_composer_status(const lull_station *st, struct lull_composer_status *out);
