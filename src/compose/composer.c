@@ -388,7 +388,6 @@ static void plan_melody(lull_composer *c, const lull_scale *s, uint64_t bar, dou
     c->have_melody = 1;
   }
   int dir = bar_in_phrase < BARS_PER_PHRASE / 2 ? 1 : -1; /* the phrase's arc */
-  int last_k = -1;
   for (int k = 0; k < 8; k++) {
     if (!on[k]) continue;
     int strong = k == 0 || k == 4;
@@ -419,9 +418,7 @@ static void plan_melody(lull_composer *c, const lull_scale *s, uint64_t bar, dou
     if (len > 3.0) len = 3.0;
     float vel = (float)(0.42 + 0.12 * strong + 0.12 * in + 0.08 * rng_unit(r));
     add(c, bar_start + 0.5 * k, len, LULL_PART_LEAD, LULL_EVENT_ON, lull__degree_note(s, tonic, deg), vel);
-    last_k = k;
   }
-  (void)last_k;
 }
 
 /* Percussion: none when quiet; kicks on downbeats, swells at phrase
@@ -546,9 +543,6 @@ static void apply_pending(lull_composer *c, uint64_t at, double now) {
   if (!bar_line) {
     /* The rest of this bar again: melody in the new scale, percussion at the
      * new intensity (what was planned there was dropped above). */
-    if (!harmony) {
-      /* Only the notes from `at` were dropped; plan them again. */
-    }
     plan_melody(c, s, bar, (double)at, (int)(bar % BARS_PER_PHRASE));
     plan_percussion(c, bar, (double)at, (int)(bar % BARS_PER_PHRASE));
     c->next_bar = bar + 1;
