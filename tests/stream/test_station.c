@@ -5,9 +5,12 @@
  * +-5 ms of its target for 30 s; a fault becomes silence and the stream
  * goes on; bad configs are refused by name; two stations run side by side. */
 #include <opus/opusfile.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+int usleep(unsigned usec); /* POSIX.1-2001; not declared under _XOPEN_SOURCE=700 */
 
 #include "compose/compose.h"
 #include "stream/stream.h"
@@ -251,6 +254,88 @@ static void test_config_refused_by_name(void **state) {
   lull_station_destroy(NULL);
 }
 
+/* The server's use: the station live, listener threads draining both rings
+ * (one of them slow), other threads posting changes and reading params and
+ * metrics. Run under ThreadSanitizer too. */
+typedef struct listener {
+  lull_station *st;
+  _Atomic int *stop;
+  int slow;
+  uint64_t packets, pages, lost, torn;
+} listener;
+
+static void *listen_thread(void *p) {
+  listener *l = p;
+  lull_ring *rings[2] = {lull__station_packets(l->st), lull__station_pages(l->st)};
+  uint64_t next[2] = {0, 0};
+  unsigned char sink[4096];
+  while (!atomic_load(l->stop)) {
+    for (int r = 0; r < 2; r++) {
+      const lull_ring_slot *s;
+      uint64_t lost;
+      int err = lull__ring_get(rings[r], next[r], &s, &lost);
+      if (err == LULL_EOVERTAKEN) {
+        l->lost += lost, next[r] += lost;
+        continue;
+      }
+      if (err != LULL_OK) continue;
+      uint32_t len = lull__slot_len(s);
+      memcpy(sink, s->data, len < sizeof sink ? len : sizeof sink); /* as send() would read it */
+      if (!lull__ring_intact(rings[r], s, next[r])) l->torn++;
+      *(r ? &l->pages : &l->packets) += 1;
+      next[r]++;
+    }
+    if (l->slow) usleep(30000); /* 30 ms a read: it lags (a second in 3 s) but stays in the 10 s ring */
+    else usleep(2000);
+  }
+  return NULL;
+}
+
+static void *steer_thread(void *p) {
+  listener *l = p;
+  lull_diag d;
+  for (int i = 0; i < 20 && !atomic_load(l->stop); i++) {
+    lull_params q;
+    lull_station_get_params(l->st, &q);
+    q.intensity = (float)(i % 10) / 10.0f;
+    q.key = i % 12;
+    int err = lull_station_set_params(l->st, &q, LULL_STATION_INTENSITY | LULL_STATION_KEY, &d);
+    l->torn += err != LULL_OK && err != LULL_EFULL; /* (reused as "refused for a bad value": must stay 0) */
+    lull_station_metrics m;
+    lull_station_get_metrics(l->st, &m);
+    usleep(100000);
+  }
+  return NULL;
+}
+
+static void test_live_with_listeners_and_steering(void **state) {
+  (void)state;
+  lull_station *st = make("busy", 8);
+  _Atomic int stop = 0;
+  listener ls[3] = {{st, &stop, 0, 0, 0, 0, 0}, {st, &stop, 0, 0, 0, 0, 0}, {st, &stop, 1, 0, 0, 0, 0}};
+  listener steer[2] = {{st, &stop, 0, 0, 0, 0, 0}, {st, &stop, 0, 0, 0, 0, 0}};
+  pthread_t t[5];
+  ASSERT_EQ_INT(lull_station_start(st), LULL_OK);
+  for (int i = 0; i < 3; i++) pthread_create(&t[i], NULL, listen_thread, &ls[i]);
+  for (int i = 0; i < 2; i++) pthread_create(&t[3 + i], NULL, steer_thread, &steer[i]);
+  sleep(3);
+  atomic_store(&stop, 1);
+  for (int i = 0; i < 5; i++) pthread_join(t[i], NULL);
+  lull_station_stop(st);
+  lull_station_metrics m;
+  lull_station_get_metrics(st, &m);
+  for (int i = 0; i < 3; i++)
+    printf("# listener %d: %llu packets, %llu pages, %llu skipped, %llu torn\n", i, (unsigned long long)ls[i].packets,
+           (unsigned long long)ls[i].pages, (unsigned long long)ls[i].lost, (unsigned long long)ls[i].torn);
+  ASSERT_GE(ls[0].packets, 140); /* ~150 frames in 3 s */
+  ASSERT_EQ_INT(ls[0].lost, 0);
+  ASSERT_EQ_INT(ls[0].torn + ls[1].torn + ls[2].torn, 0); /* 20 ms a frame: nobody near the writer */
+  ASSERT_EQ_INT(steer[0].torn + steer[1].torn, 0);
+  ASSERT_GE(m.commands, 20);
+  ASSERT_EQ_INT(m.faults, 0);
+  lull_station_destroy(st);
+}
+
 static void test_two_stations_side_by_side(void **state) {
   (void)state;
   lull_station *a = make("one", 6), *b = make("two", 7);
@@ -274,7 +359,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_first_packet_within_40ms),   cmocka_unit_test(test_change_reaches_the_next_beat),
       cmocka_unit_test(test_fault_becomes_silence),      cmocka_unit_test(test_config_refused_by_name),
-      cmocka_unit_test(test_two_stations_side_by_side),  cmocka_unit_test(test_realtime_lead),
+      cmocka_unit_test(test_two_stations_side_by_side),  cmocka_unit_test(test_live_with_listeners_and_steering),
+      cmocka_unit_test(test_realtime_lead),
       cmocka_unit_test(test_an_hour_decodes_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
