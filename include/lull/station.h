@@ -26,6 +26,10 @@ typedef struct lull_station_config {
   uint32_t bitrate;      /* Opus bit/s; 0 = 96000; 32000..256000 */
   uint32_t ring_seconds; /* history kept for listeners; 0 = 8; 2..60 */
   int dry;               /* nonzero: no reverb or delay */
+  int priority;          /* 1..99: run the producer SCHED_FIFO at this priority, so a busy
+                            machine cannot delay its frames; 0 = normal scheduling. If the
+                            system refuses (no CAP_SYS_NICE), it runs normally and
+                            lull_station_metrics.realtime says so. */
 } lull_station_config;
 
 typedef struct lull_station_metrics {
@@ -38,6 +42,7 @@ typedef struct lull_station_metrics {
   uint64_t packets, pages;  /* published so far */
   double encode_us_mean, encode_us_max; /* per frame, render + encode */
   double lead_ms, lead_ms_min, lead_ms_max; /* lead over the wall clock at publication */
+  int realtime;             /* the producer runs SCHED_FIFO */
 } lull_station_metrics;
 
 /* Create (not started). LULL_ERANGE/LULL_EINVAL name the bad field in diag. */

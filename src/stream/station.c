@@ -7,6 +7,7 @@
  * becomes silence and is counted, and the stream goes on. */
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ struct lull_station {
   _Atomic uint32_t header_ready; /* release: header[] is complete */
   uint64_t frame;                /* next frame to produce */
   pthread_t thread;
-  _Atomic int running, started;
+  _Atomic int running, started, realtime;
   _Atomic int inject_fault;
   /* Published for other threads (relaxed counters; params by seqlock). */
   _Atomic uint64_t m_frames, m_late, m_faults, m_commands, m_encode_ns, m_encode_max_ns;
@@ -111,6 +112,8 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   if (c.ring_seconds == 0) c.ring_seconds = 8;
   if (c.ring_seconds < 2 || c.ring_seconds > 60)
     return lull_diag_set(diag, LULL_ERANGE, "ring_seconds", "must be 2..60, got %u", c.ring_seconds);
+  if (c.priority < 0 || c.priority > 99)
+    return lull_diag_set(diag, LULL_ERANGE, "priority", "must be 0 (normal) or 1..99 (SCHED_FIFO), got %d", c.priority);
   lull_station *st = calloc(1, sizeof *st);
   if (!st) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   snprintf(st->name, sizeof st->name, "%s", name);
@@ -223,6 +226,12 @@ int lull_station_run(lull_station *st, uint64_t frames) {
 
 static void *producer(void *arg) {
   lull_station *st = arg;
+  if (st->cfg.priority > 0) {
+    /* Real-time scheduling, if the system allows it: frames are then made on
+     * time even while other work fills the cores. */
+    struct sched_param sp = {.sched_priority = st->cfg.priority};
+    atomic_store(&st->realtime, pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0);
+  }
   const uint64_t period = 20000000ull, lead = (uint64_t)st->cfg.lead_ms * 1000000ull;
   /* Frame k plays at t0 + k period: it is made `lead` before. Frames already
    * made (by lull_station_run) keep their place on the timeline. */
@@ -318,6 +327,7 @@ void lull_station_get_metrics(const lull_station *st, lull_station_metrics *m) {
   m->lead_ms = (double)atomic_load_explicit(&s->m_lead_ns, memory_order_relaxed) / 1e6;
   m->lead_ms_min = lmin == INT64_MAX ? 0 : (double)lmin / 1e6;
   m->lead_ms_max = lmax == INT64_MIN ? 0 : (double)lmax / 1e6;
+  m->realtime = atomic_load_explicit(&s->realtime, memory_order_relaxed);
 }
 
 const char *lull_station_name(const lull_station *st) { return st->name; }
