@@ -20,11 +20,10 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Until the server lands, `run` renders the example phrase to out/ (see README).
+# Serve the default station on http://127.0.0.1:8000 until Ctrl-C (PORT=... to change).
+PORT ?= 8000
 run: build
-	@mkdir -p out
-	$(BUILD)/lull render --phrase examples/night-in-a.json -o out/night-in-a.flac
-	@echo "wrote out/night-in-a.flac"
+	$(BUILD)/lull serve --port $(PORT)
 
 test: test-release test-asan test-tsan fuzz
 
@@ -36,10 +35,10 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# Code shared between threads (ring, queue, station) under ThreadSanitizer.
+# Code shared between threads (ring, queue, station, server) under ThreadSanitizer.
 test-tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_ring test_queue test_station
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_ring test_queue test_station test_server lull_cli
 	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 ctest --output-on-failure -L threads
 
 # The phrase parser under libFuzzer (clang; the parser has no vector code),
@@ -56,6 +55,7 @@ fuzz: deps
 bench: build
 	$(BUILD)/lull bench
 	$(BUILD)/bench_stations 4 20
+	$(BUILD)/bench_server --listeners 5000 --seconds 30
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) out

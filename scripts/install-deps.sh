@@ -12,6 +12,9 @@ packages=(
   libebur128-dev    # loudness and true peak
   libopus-dev libogg-dev   # the stream: Opus packets, Ogg pages
   libopusfile-dev   # tests: decoding the stream back
+  libwebsockets-dev # the server: HTTP + WebSocket
+  libmp3lame-dev    # /stream.mp3
+  libmpg123-dev     # tests: decoding /stream.mp3 back
   # tests
   libcmocka-dev
   bsdutils          # script(1): a terminal for the progress-bar test

@@ -30,7 +30,20 @@ typedef struct lull_station_config {
                             machine cannot delay its frames; 0 = normal scheduling. If the
                             system refuses (no CAP_SYS_NICE), it runs normally and
                             lull_station_metrics.realtime says so. */
+  /* Called by the producer thread after each frame is published (packets,
+   * pages and PCM): keep it short and non-blocking (wake a network thread). */
+  void (*on_frame)(void *user);
+  void *on_frame_user;
 } lull_station_config;
+
+/* What is playing: the params in force and where the music is. */
+typedef struct lull_station_now {
+  lull_params params;
+  char chord[16];           /* "Am7" */
+  uint64_t bar;             /* bars since the start */
+  uint32_t section;         /* sections since the start */
+  uint32_t params_changes;  /* how many times the params changed (a version) */
+} lull_station_now;
 
 typedef struct lull_station_metrics {
   uint64_t frames;          /* 20 ms frames produced */
@@ -72,8 +85,12 @@ int lull_station_set_params(lull_station *st, const lull_params *params, uint32_
 
 /* The params in force (as of the last frame). Any thread. */
 void lull_station_get_params(const lull_station *st, lull_params *out);
+/* The params and the music's position, as of the last frame. Any thread. */
+void lull_station_get_now(const lull_station *st, lull_station_now *out);
 /* Counters and timings. Any thread. */
 void lull_station_get_metrics(const lull_station *st, lull_station_metrics *out);
+/* Whether name is a valid station name: 1..32 of a-z, 0-9 and -. */
+int lull_station_name_valid(const char *name);
 /* The station's name. */
 const char *lull_station_name(const lull_station *st);
 

@@ -9,6 +9,7 @@ static void usage(FILE *f) {
   fputs("usage: lull <command> [options]\n"
         "\n"
         "commands:\n"
+        "  serve    stream live to listeners (web player, WebSocket, Ogg/Opus, MP3)\n"
         "  render   render a phrase file to WAV or FLAC\n"
         "  bench    measure render speed (realtime factor)\n"
         "\n"
@@ -32,6 +33,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "render") == 0) return lull__cmd_render(argc - 1, argv + 1);
   if (strcmp(cmd, "bench") == 0) return lull__cmd_bench(argc - 1, argv + 1);
-  fprintf(stderr, "lull: unknown command \"%s\"; commands: render, bench (lull --help)\n", cmd);
+  if (strcmp(cmd, "serve") == 0) return lull__cmd_serve(argc - 1, argv + 1);
+  fprintf(stderr, "lull: unknown command \"%s\"; commands: serve, render, bench (lull --help)\n", cmd);
   return LULL_EXIT_USAGE;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,4 +71,20 @@ int lull__arg_double(const char *cmd, const char *flag, const char *s, double lo
 bad:
   fprintf(stderr, "lull %s: %s: expected a number %g..%g, got \"%s\"\n", cmd, flag, lo, hi, s ? s : "");
   return -1;
+}
+
+const char *lull__flag_value(const char *cmd, int argc, char **argv, int *i, const char *flag) {
+  const char *a = argv[*i];
+  size_t n = strlen(flag);
+  if (a[n] == '=') return a + n + 1;
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "lull %s: %s needs a value (lull %s --help)\n", cmd, flag, cmd);
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+int lull__flag_is(const char *a, const char *flag) {
+  size_t n = strlen(flag);
+  return strncmp(a, flag, n) == 0 && (a[n] == 0 || a[n] == '=');
 }

@@ -68,22 +68,6 @@ static void help(FILE *f) {
 }
 
 /* "--flag value" or "--flag=value"; returns the value or NULL (and reports). */
-static const char *value_of(int argc, char **argv, int *i, const char *flag) {
-  const char *a = argv[*i];
-  size_t n = strlen(flag);
-  if (a[n] == '=') return a + n + 1;
-  if (*i + 1 >= argc) {
-    fprintf(stderr, "lull render: %s needs a value (lull render --help)\n", flag);
-    return NULL;
-  }
-  return argv[++*i];
-}
-
-static int is_flag(const char *a, const char *flag) {
-  size_t n = strlen(flag);
-  return strncmp(a, flag, n) == 0 && (a[n] == 0 || a[n] == '=');
-}
-
 int lull__cmd_render(int argc, char **argv) {
   const char *phrase_path = NULL, *out_path = NULL, *midi_path = NULL, *timeline_path = NULL;
   uint64_t loops = 1, seed = 0;
@@ -97,39 +81,39 @@ int lull__cmd_render(int argc, char **argv) {
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       help(stdout);
       return LULL_EXIT_OK;
-    } else if (is_flag(a, "--phrase")) {
-      if (!(phrase_path = value_of(argc, argv, &i, "--phrase"))) return LULL_EXIT_USAGE;
-    } else if (is_flag(a, "--output") || strcmp(a, "-o") == 0) {
-      if (!(out_path = value_of(argc, argv, &i, a[1] == 'o' ? "-o" : "--output"))) return LULL_EXIT_USAGE;
-    } else if (is_flag(a, "--loops")) {
-      if (!(v = value_of(argc, argv, &i, "--loops")) || lull__arg_u64("render", "--loops", v, 1, 100000, &loops))
+    } else if (lull__flag_is(a, "--phrase")) {
+      if (!(phrase_path = lull__flag_value("render", argc, argv, &i, "--phrase"))) return LULL_EXIT_USAGE;
+    } else if (lull__flag_is(a, "--output") || strcmp(a, "-o") == 0) {
+      if (!(out_path = lull__flag_value("render", argc, argv, &i, a[1] == 'o' ? "-o" : "--output"))) return LULL_EXIT_USAGE;
+    } else if (lull__flag_is(a, "--loops")) {
+      if (!(v = lull__flag_value("render", argc, argv, &i, "--loops")) || lull__arg_u64("render", "--loops", v, 1, 100000, &loops))
         return LULL_EXIT_USAGE;
-    } else if (is_flag(a, "--seed")) {
-      if (!(v = value_of(argc, argv, &i, "--seed")) || lull__arg_u64("render", "--seed", v, 0, UINT64_MAX, &seed))
+    } else if (lull__flag_is(a, "--seed")) {
+      if (!(v = lull__flag_value("render", argc, argv, &i, "--seed")) || lull__arg_u64("render", "--seed", v, 0, UINT64_MAX, &seed))
         return LULL_EXIT_USAGE;
-    } else if (is_flag(a, "--key") || is_flag(a, "--mode") || is_flag(a, "--bpm") || is_flag(a, "--intensity")) {
+    } else if (lull__flag_is(a, "--key") || lull__flag_is(a, "--mode") || lull__flag_is(a, "--bpm") || lull__flag_is(a, "--intensity")) {
       const char *field = a + 2;
       char name[16];
       snprintf(name, sizeof name, "%.*s", (int)strcspn(field, "="), field);
       char flag[24];
       snprintf(flag, sizeof flag, "--%s", name);
-      if (!(v = value_of(argc, argv, &i, flag))) return LULL_EXIT_USAGE;
+      if (!(v = lull__flag_value("render", argc, argv, &i, flag))) return LULL_EXIT_USAGE;
       if (lull_params_set(&params, name, v, &diag)) {
         fprintf(stderr, "lull render: %s: %s\n", flag, diag.message);
         return LULL_EXIT_USAGE;
       }
       composed_flags = 1;
-    } else if (is_flag(a, "--minutes")) {
-      if (!(v = value_of(argc, argv, &i, "--minutes")) || lull__arg_double("render", "--minutes", v, 0.01, 1440, &minutes))
+    } else if (lull__flag_is(a, "--minutes")) {
+      if (!(v = lull__flag_value("render", argc, argv, &i, "--minutes")) || lull__arg_double("render", "--minutes", v, 0.01, 1440, &minutes))
         return LULL_EXIT_USAGE;
       composed_flags = 1;
-    } else if (is_flag(a, "--timeline")) {
-      if (!(timeline_path = value_of(argc, argv, &i, "--timeline"))) return LULL_EXIT_USAGE;
+    } else if (lull__flag_is(a, "--timeline")) {
+      if (!(timeline_path = lull__flag_value("render", argc, argv, &i, "--timeline"))) return LULL_EXIT_USAGE;
       composed_flags = 1;
-    } else if (is_flag(a, "--midi")) {
-      if (!(midi_path = value_of(argc, argv, &i, "--midi"))) return LULL_EXIT_USAGE;
-    } else if (is_flag(a, "--bits")) {
-      if (!(v = value_of(argc, argv, &i, "--bits"))) return LULL_EXIT_USAGE;
+    } else if (lull__flag_is(a, "--midi")) {
+      if (!(midi_path = lull__flag_value("render", argc, argv, &i, "--midi"))) return LULL_EXIT_USAGE;
+    } else if (lull__flag_is(a, "--bits")) {
+      if (!(v = lull__flag_value("render", argc, argv, &i, "--bits"))) return LULL_EXIT_USAGE;
       if (strcmp(v, "16") == 0) fmt = LULL_SAMPLE_PCM16;
       else if (strcmp(v, "24") == 0) fmt = LULL_SAMPLE_PCM24;
       else if (strcmp(v, "float") == 0 || strcmp(v, "32f") == 0) fmt = LULL_SAMPLE_FLOAT;

@@ -59,5 +59,51 @@ typedef enum lull_hub_action {
 void lull__hub_join(lull_hub_cursor *c, const lull_ring *ring, const lull_hub_policy *p);
 /* Before writing to a listener: apply the lag policy at time now_ms. */
 lull_hub_action lull__hub_check(lull_hub_cursor *c, const lull_ring *ring, const lull_hub_policy *p, uint64_t now_ms);
+/* The same over any sequence of units: head is the next unit to come,
+ * oldest the oldest still held (the policy counts in units). */
+void lull__hub_join_at(lull_hub_cursor *c, uint64_t head, uint64_t oldest, const lull_hub_policy *p);
+lull_hub_action lull__hub_check_at(lull_hub_cursor *c, uint64_t head, uint64_t oldest, const lull_hub_policy *p,
+                                   uint64_t now_ms);
+
+/* ---- feeds ------------------------------------------------------------------
+ * A network thread's view of one station stream, framed once for its
+ * transport: consecutive units (a WebSocket message of N packets, an Ogg
+ * page, an MP3 chunk) laid back to back in a byte log, so that everything a
+ * listener has pending is one contiguous run, written with one send. The
+ * thread that pulls is the only one that reads, so the log needs no
+ * synchronisation; the station's ring is read inside its margin and checked
+ * for tearing. Listeners hold a cursor in units (the policy above). */
+
+enum { LULL_FEED_WS_OPUS = 0, LULL_FEED_WS_PCM, LULL_FEED_OGG, LULL_FEED_MP3, LULL_FEED_KINDS };
+
+typedef struct lull_feed_unit {
+  uint64_t off; /* in the log, free-running (position = off % log_bytes) */
+  uint32_t len;
+} lull_feed_unit;
+
+typedef struct lull_feed {
+  int kind;
+  lull_ring *src;
+  uint32_t per_unit;      /* source packets per unit (WebSocket messages), else 1 */
+  uint32_t unit_ms;       /* a unit's duration, for the policy */
+  uint64_t src_next;      /* next source packet to take */
+  unsigned char *log;
+  size_t log_bytes;
+  uint64_t log_end;       /* bytes written, free-running */
+  lull_feed_unit *units;
+  uint32_t unit_mask;
+  uint64_t head, tail;    /* units [tail, head) are held */
+  uint64_t lost, torn;    /* source packets this thread missed (it was too slow) */
+} lull_feed;
+
+/* history_ms of units are kept (at least 1000). per_unit: 1..16. */
+int lull__feed_init(lull_feed *f, int kind, lull_ring *src, uint32_t per_unit, uint32_t history_ms);
+void lull__feed_free(lull_feed *f);
+/* Take what the station published since; returns how many units are new. */
+uint64_t lull__feed_pull(lull_feed *f);
+/* The contiguous bytes of units from `from` on (at most max_bytes, but at
+ * least one whole unit): returns the length, 0 when there is nothing (from
+ * == head or from < tail). *units says how many units the run holds. */
+size_t lull__feed_run(const lull_feed *f, uint64_t from, size_t max_bytes, const unsigned char **data, uint64_t *units);
 
 #endif

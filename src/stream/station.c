@@ -26,6 +26,8 @@
 #define PAGE_BYTES 4096u     /* three packets of <= 1275 bytes, lacing and a 27-byte header: <= 3870 */
 #define HEADER_BYTES 4096u   /* OpusHead + OpusTags pages */
 #define QUEUE_CAP 64u
+#define PCM_BYTES (FRAME * 4u) /* int16 stereo */
+#define MP3_BYTES 8192u      /* >= 1.25 * 960 + 7200 */
 
 struct lull_station {
   char name[33];
@@ -34,7 +36,9 @@ struct lull_station {
   lull_composer *composer;
   lull_engine *engine;
   lull_encoder *encoder;
-  lull_ring packets, pages;
+  lull_ring packets, pages, pcm16, mp3;
+  lull_mp3 *mp3enc;
+  _Atomic int mp3_listeners;
   lull_queue commands;
   float pcm[2 * FRAME];
   unsigned char header[HEADER_BYTES];
@@ -47,11 +51,15 @@ struct lull_station {
   /* Published for other threads (relaxed counters; params by seqlock). */
   _Atomic uint64_t m_frames, m_late, m_faults, m_commands, m_encode_ns, m_encode_max_ns;
   _Atomic int64_t m_lead_ns, m_lead_min_ns, m_lead_max_ns;
-  _Atomic uint32_t params_version;
-  lull_params params_pub;
+  _Atomic uint32_t params_version, params_changes;
+  lull_station_now now;  /* the producer's copy */
+  /* now, as words (relaxed atomics, so the seqlock's racing reads are defined) */
+  _Atomic uint64_t now_pub[(sizeof(lull_station_now) + 7) / 8];
 };
 
-static int valid_name(const char *s) {
+static void publish_now(lull_station *st, int changed);
+
+int lull_station_name_valid(const char *s) {
   size_t n = strlen(s);
   if (n < 1 || n > 32) return 0;
   for (size_t i = 0; i < n; i++)
@@ -97,7 +105,7 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   lull_station_config c = {0};
   if (config) c = *config;
   const char *name = c.name ? c.name : "main";
-  if (!valid_name(name))
+  if (!lull_station_name_valid(name))
     return lull_diag_set(diag, LULL_EINVAL, "name", "must be 1..32 of a-z, 0-9 and -, got \"%.40s\"", name);
   if (c.params.bpm == 0) {
     uint64_t seed = c.params.seed;
@@ -119,23 +127,26 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   snprintf(st->name, sizeof st->name, "%s", name);
   c.name = st->name;
   st->cfg = c;
-  st->params = st->params_pub = c.params;
+  st->params = st->now.params = c.params;
   uint32_t slots = pow2_at_least(c.ring_seconds * 50);
   lull_engine_config ec = {.bpm = c.params.bpm, .seed = c.params.seed, .dry = c.dry};
   lull_encoder_config enc = {.bitrate = c.bitrate, .title = st->name, .artist = "lull"};
   lull_encoder_sink sink = {on_packet, on_page, st};
   if ((err = lull__ring_init(&st->packets, slots, PACKET_BYTES)) || (err = lull__ring_init(&st->pages, slots, PAGE_BYTES)) ||
+      (err = lull__ring_init(&st->pcm16, slots, PCM_BYTES)) || (err = lull__ring_init(&st->mp3, slots, MP3_BYTES)) ||
       (err = lull__queue_init(&st->commands, QUEUE_CAP))) {
     lull_station_destroy(st);
     return lull_diag_set(diag, err, "", "station: out of memory");
   }
   if ((err = lull__composer_create(&c.params, LULL_SAMPLE_RATE_HZ, &st->composer, diag)) ||
-      (err = lull_engine_create(&ec, &st->engine, diag)) || (err = lull__encoder_create(&enc, &sink, &st->encoder, diag))) {
+      (err = lull_engine_create(&ec, &st->engine, diag)) || (err = lull__encoder_create(&enc, &sink, &st->encoder, diag)) ||
+      (err = lull__mp3_create(0, &st->mp3enc, diag))) {
     lull_station_destroy(st);
     return err;
   }
   atomic_init(&st->m_lead_min_ns, INT64_MAX);
   atomic_init(&st->m_lead_max_ns, INT64_MIN);
+  publish_now(st, 0);
   *out = st;
   return LULL_OK;
 }
@@ -144,21 +155,50 @@ void lull_station_destroy(lull_station *st) {
   if (!st) return;
   lull_station_stop(st);
   lull__encoder_destroy(st->encoder);
+  lull__mp3_destroy(st->mp3enc);
   lull_engine_destroy(st->engine);
   lull__composer_destroy(st->composer);
   lull__ring_free(&st->packets);
   lull__ring_free(&st->pages);
+  lull__ring_free(&st->pcm16);
+  lull__ring_free(&st->mp3);
   lull__queue_free(&st->commands);
   free(st);
 }
 
-static void publish_params(lull_station *st) {
+static void publish_now(lull_station *st, int changed) {
+  lull_composer_status cs;
+  lull__composer_status(st->composer, &cs);
   /* A seqlock for a small struct read by other threads. */
   uint32_t v = atomic_load_explicit(&st->params_version, memory_order_relaxed);
   atomic_store_explicit(&st->params_version, v + 1, memory_order_relaxed);
   atomic_thread_fence(memory_order_release);
-  st->params_pub = st->params;
+  st->now.params = st->params;
+  memcpy(st->now.chord, cs.chord, sizeof st->now.chord);
+  st->now.bar = cs.bar;
+  st->now.section = cs.section;
+  if (changed) st->now.params_changes++;
+  uint64_t w[sizeof st->now_pub / 8] = {0};
+  memcpy(w, &st->now, sizeof st->now);
+  for (size_t i = 0; i < sizeof w / 8; i++) atomic_store_explicit(&st->now_pub[i], w[i], memory_order_relaxed);
   atomic_store_explicit(&st->params_version, v + 2, memory_order_release);
+}
+
+/* The frame as PCM for PCM listeners, and as MP3 while anyone listens. */
+static void publish_pcm(lull_station *st) {
+  unsigned char *d = lull__ring_begin(&st->pcm16);
+  for (uint32_t i = 0; i < 2 * FRAME; i++) {
+    float x = st->pcm[i] * 32767.0f;
+    x = x > 32767.0f ? 32767.0f : x < -32768.0f ? -32768.0f : x;
+    int16_t v = (int16_t)lrintf(x);
+    d[2 * i] = (unsigned char)((uint16_t)v & 0xff);
+    d[2 * i + 1] = (unsigned char)((uint16_t)v >> 8);
+  }
+  lull__ring_publish(&st->pcm16, PCM_BYTES, st->frame * FRAME, 0);
+  if (atomic_load_explicit(&st->mp3_listeners, memory_order_relaxed) <= 0) return;
+  unsigned char *m = lull__ring_begin(&st->mp3);
+  int n = lull__mp3_encode(st->mp3enc, st->pcm, FRAME, m, MP3_BYTES);
+  if (n > 0) lull__ring_publish(&st->mp3, (uint32_t)n, st->frame * FRAME, 0);
 }
 
 static uint64_t now_ns(void) {
@@ -186,7 +226,7 @@ static void produce(lull_station *st) {
     changed = 1;
     atomic_fetch_add_explicit(&st->m_commands, 1, memory_order_relaxed);
   }
-  if (changed && lull__composer_set_params(st->composer, &st->params, NULL) == LULL_OK) publish_params(st);
+  if (changed && lull__composer_set_params(st->composer, &st->params, NULL) != LULL_OK) changed = 0;
   uint64_t end = (st->frame + 1) * FRAME;
   lull_event ev[64];
   size_t n;
@@ -207,6 +247,8 @@ static void produce(lull_station *st) {
     (void)lull__encoder_write(st->encoder, st->pcm, FRAME);
   }
   if (fault) atomic_fetch_add_explicit(&st->m_faults, 1, memory_order_relaxed);
+  publish_pcm(st);
+  publish_now(st, changed);
   uint64_t dt = now_ns() - t0;
   atomic_fetch_add_explicit(&st->m_encode_ns, dt, memory_order_relaxed);
   if (dt > atomic_load_explicit(&st->m_encode_max_ns, memory_order_relaxed))
@@ -216,6 +258,7 @@ static void produce(lull_station *st) {
 #if defined(__SSE__)
   _mm_setcsr(csr);
 #endif
+  if (st->cfg.on_frame) st->cfg.on_frame(st->cfg.on_frame_user);
 }
 
 int lull_station_run(lull_station *st, uint64_t frames) {
@@ -293,18 +336,25 @@ int lull_station_set_params(lull_station *st, const lull_params *p, uint32_t fie
   return LULL_OK;
 }
 
-void lull_station_get_params(const lull_station *st, lull_params *out) {
+void lull_station_get_now(const lull_station *st, lull_station_now *out) {
   lull_station *s = (lull_station *)st;
   for (;;) {
     uint32_t v1 = atomic_load_explicit(&s->params_version, memory_order_acquire);
     if (v1 & 1) continue;
-    lull_params p = s->params_pub;
+    uint64_t w[sizeof s->now_pub / 8];
+    for (size_t i = 0; i < sizeof w / 8; i++) w[i] = atomic_load_explicit(&s->now_pub[i], memory_order_relaxed);
     atomic_thread_fence(memory_order_acquire);
     if (atomic_load_explicit(&s->params_version, memory_order_relaxed) == v1) {
-      *out = p;
+      memcpy(out, w, sizeof *out);
       return;
     }
   }
+}
+
+void lull_station_get_params(const lull_station *st, lull_params *out) {
+  lull_station_now n;
+  lull_station_get_now(st, &n);
+  *out = n.params;
 }
 
 void lull_station_get_metrics(const lull_station *st, lull_station_metrics *m) {
@@ -333,6 +383,11 @@ void lull_station_get_metrics(const lull_station *st, lull_station_metrics *m) {
 const char *lull_station_name(const lull_station *st) { return st->name; }
 lull_ring *lull__station_packets(lull_station *st) { return &st->packets; }
 lull_ring *lull__station_pages(lull_station *st) { return &st->pages; }
+lull_ring *lull__station_pcm(lull_station *st) { return &st->pcm16; }
+lull_ring *lull__station_mp3(lull_station *st) { return &st->mp3; }
+void lull__station_mp3_listeners(lull_station *st, int delta) {
+  atomic_fetch_add_explicit(&st->mp3_listeners, delta, memory_order_relaxed);
+}
 
 const unsigned char *lull__station_ogg_header(const lull_station *st, uint32_t *len) {
   if (!atomic_load_explicit(&((lull_station *)st)->header_ready, memory_order_acquire)) {

@@ -128,15 +128,31 @@ int lull__encoder_write(lull_encoder *e, const float *pcm, uint32_t frames);
  * to samples (per channel) written; < 0: every frame written. */
 int lull__encoder_finish(lull_encoder *e, int64_t samples);
 
+/* ---- MP3 encoder (mp3.c) -------------------------------------------------- */
+
+typedef struct lull_mp3 lull_mp3;
+/* bitrate in bit/s (0 = 128000). */
+int lull__mp3_create(uint32_t bitrate, lull_mp3 **out, lull_diag *diag);
+void lull__mp3_destroy(lull_mp3 *m);
+/* Encode interleaved stereo float; returns the bytes written to out (whole
+ * frames, possibly 0) or LULL_EIO. cap >= 1.25 * frames + 7200. */
+int lull__mp3_encode(lull_mp3 *m, const float *pcm, uint32_t frames, unsigned char *out, uint32_t cap);
+
 #endif
 
 /* ---- station internals for readers (station.c) ---------------------------- */
 
 #include "lull/station.h"
 
-/* The rings listeners read: 20 ms Opus packets, and Ogg pages. */
+/* The rings listeners read: 20 ms Opus packets, Ogg pages, 20 ms of PCM
+ * (int16 interleaved stereo, little-endian), and MP3 chunks (whole frames;
+ * written only while lull__station_mp3_listeners says someone listens). */
 lull_ring *lull__station_packets(lull_station *st);
 lull_ring *lull__station_pages(lull_station *st);
+lull_ring *lull__station_pcm(lull_station *st);
+lull_ring *lull__station_mp3(lull_station *st);
+/* MP3 listeners come (+1) and go (-1); encoding runs while any are there. */
+void lull__station_mp3_listeners(lull_station *st, int delta);
 /* The Ogg header pages (OpusHead, OpusTags) a new listener starts with; NULL
  * with *len 0 until the first frame has been encoded. Any thread. */
 const unsigned char *lull__station_ogg_header(const lull_station *st, uint32_t *len);

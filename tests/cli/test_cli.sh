@@ -20,7 +20,7 @@ differ() { ! cmp -s "$1" "$2"; }
 mkdir "$tmp/out-dir"
 
 # Help everywhere, exit 0, on stdout.
-for args in "--help" "render --help" "bench --help" "render -h"; do
+for args in "--help" "render --help" "bench --help" "render -h" "serve --help"; do
   check "help: $args" [ "$(code $lull $args)" = 0 ]
   check "help text: $args" grep -q usage "$tmp/out"
 done
@@ -28,6 +28,18 @@ check "version" [ "$(code $lull --version)" = 0 ]
 check "no command: usage" [ "$(code $lull)" = 2 ]
 check "unknown command" [ "$(code $lull dance)" = 2 ]
 check "unknown command named" grep -q '"dance"' "$tmp/err"
+
+# serve: bad flags are refused before anything listens, each error named.
+check "serve: bad port" [ "$(code $lull serve --port 70000)" = 2 ]
+check "serve: bad port named" grep -q -- "--port" "$tmp/err"
+check "serve: bad station name" [ "$(code $lull serve --station Main)" = 2 ]
+check "serve: bad station param" [ "$(code $lull serve --station night:bpm=500)" = 2 ]
+check "serve: bad station param named" grep -q "bpm" "$tmp/err"
+check "serve: station twice" [ "$(code $lull serve --station a --station a)" = 2 ]
+check "serve: bad log level" [ "$(code $lull serve --log-level loud)" = 2 ]
+check "serve: unknown option" [ "$(code $lull serve --volume 11)" = 2 ]
+check "serve: bad bind address" [ "$(code $lull serve --bind nowhere --port 0)" = 2 ]
+check "serve: bad bind named" grep -q "nowhere" "$tmp/err"
 
 # A render: a finished file with sane audio.
 out="$tmp/out-dir/night.wav"

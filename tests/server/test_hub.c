@@ -108,8 +108,118 @@ static void test_a_hiccup_is_forgiven(void **state) {
   lull__ring_free(&r);
 }
 
+/* Packets of varying length whose bytes say which packet they are. */
+static void publish_marked(lull_ring *r, uint64_t from, int n) {
+  for (int i = 0; i < n; i++) {
+    uint64_t seq = from + (uint64_t)i;
+    uint32_t len = 20 + (uint32_t)(seq * 37 % 200);
+    unsigned char *d = lull__ring_begin(r);
+    for (uint32_t k = 0; k < len; k++) d[k] = (unsigned char)(seq + k);
+    lull__ring_publish(r, len, seq * 960, 0);
+  }
+}
+
+/* A WebSocket feed holds whole frames: a binary frame header, then per
+ * packet its wire header and bytes, in order, with nothing between runs. */
+static void test_feed_frames_messages(void **state) {
+  (void)state;
+  lull_ring r;
+  ASSERT_EQ_INT(lull__ring_init(&r, 512, 1500), LULL_OK);
+  lull_feed f;
+  ASSERT_EQ_INT(lull__feed_init(&f, LULL_FEED_WS_OPUS, &r, 3, 2000), LULL_OK);
+  ASSERT_EQ_INT(lull__feed_pull(&f), 0);
+  publish_marked(&r, 0, 10);
+  ASSERT_EQ_INT(lull__feed_pull(&f), 3); /* three whole messages; packet 9 waits for 10 and 11 */
+  const unsigned char *data;
+  uint64_t units;
+  size_t len = lull__feed_run(&f, 0, 1 << 20, &data, &units);
+  ASSERT_EQ_INT(units, 3);
+  uint64_t seq = 0;
+  for (size_t at = 0; at < len;) {
+    ASSERT_EQ_INT(data[at], 0x82);
+    size_t payload = data[at + 1] & 0x7f, h = 2;
+    if (payload == 126) payload = (size_t)data[at + 2] << 8 | data[at + 3], h = 4;
+    const unsigned char *p = data + at + h, *end = p + payload;
+    for (int i = 0; i < 3; i++, seq++) {
+      lull_wire_header w;
+      ASSERT_EQ_INT(lull__wire_get(p, (size_t)(end - p), &w), LULL_OK);
+      ASSERT_EQ_INT(w.sequence, seq);
+      ASSERT_EQ_INT(w.position, seq * 960);
+      ASSERT_EQ_INT(w.length, 20 + seq * 37 % 200);
+      for (uint32_t k = 0; k < w.length; k++) ASSERT_EQ_INT(p[LULL_WIRE_HEADER_BYTES + k], (unsigned char)(seq + k));
+      p += LULL_WIRE_HEADER_BYTES + w.length;
+    }
+    ASSERT_TRUE(p == end);
+    at += h + payload;
+  }
+  ASSERT_EQ_INT(seq, 9);
+  /* A run stops at max_bytes, but always holds one whole unit. */
+  len = lull__feed_run(&f, 1, 1, &data, &units);
+  ASSERT_EQ_INT(units, 1);
+  ASSERT_EQ_INT(lull__feed_run(&f, 3, 1 << 20, &data, &units), 0); /* nothing yet */
+  lull__feed_free(&f);
+  lull__ring_free(&r);
+}
+
+/* Hours of units through a small log: runs never straddle its end, what
+ * was overwritten is gone (from < tail), and the lag policy sees it. */
+static void test_feed_wraps_and_forgets(void **state) {
+  (void)state;
+  lull_ring r;
+  ASSERT_EQ_INT(lull__ring_init(&r, 512, 1500), LULL_OK);
+  lull_feed f;
+  ASSERT_EQ_INT(lull__feed_init(&f, LULL_FEED_OGG, &r, 1, 1000), LULL_OK);
+  uint64_t seq = 0, behind = 0;
+  for (int round = 0; round < 2000; round++) {
+    publish_marked(&r, seq, 7);
+    seq += 7;
+    lull__feed_pull(&f);
+    ASSERT_EQ_INT(f.head, seq);
+    ASSERT_LE(f.head - f.tail, (double)f.unit_mask + 1);
+    /* Everything held reads back as published (the page kind keeps bytes as they are). */
+    const unsigned char *data;
+    uint64_t units;
+    for (uint64_t u = f.tail; u < f.head; u += units) {
+      size_t len = lull__feed_run(&f, u, 1 << 20, &data, &units);
+      ASSERT_TRUE(len > 0 && units > 0);
+      ASSERT_LE((double)(data - f.log) + (double)len, (double)f.log_bytes);
+      ASSERT_EQ_INT(data[0], (unsigned char)u);
+    }
+    ASSERT_EQ_INT(lull__feed_run(&f, f.tail ? f.tail - 1 : f.head, 1 << 20, &data, &units), 0);
+  }
+  ASSERT_TRUE(f.tail > 0);
+  ASSERT_EQ_INT(f.lost, 0);
+  ASSERT_EQ_INT(f.torn, 0);
+  /* A cursor left where the log has moved on is skipped forward. */
+  lull_hub_cursor c;
+  lull__hub_join_at(&c, 0, 0, NULL);
+  ASSERT_EQ_INT(lull__hub_check_at(&c, f.head, f.tail, NULL, 1000), LULL_HUB_SKIPPED);
+  ASSERT_TRUE(c.next >= f.tail);
+  behind = c.dropped;
+  ASSERT_TRUE(behind > 0);
+  lull__feed_free(&f);
+  lull__ring_free(&r);
+}
+
+/* A thread that falls further behind than the station's ring holds loses
+ * packets (counted) and goes on from the oldest safe one. */
+static void test_feed_overtaken(void **state) {
+  (void)state;
+  lull_ring r;
+  ASSERT_EQ_INT(lull__ring_init(&r, 64, 1500), LULL_OK);
+  lull_feed f;
+  ASSERT_EQ_INT(lull__feed_init(&f, LULL_FEED_WS_PCM, &r, 2, 1000), LULL_OK);
+  publish_marked(&r, 0, 200);
+  uint64_t n = lull__feed_pull(&f);
+  ASSERT_TRUE(f.lost >= 200 - 64);
+  ASSERT_EQ_INT(f.lost + 2 * n, 200);
+  lull__feed_free(&f);
+  lull__ring_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_wire), cmocka_unit_test(test_join_gets_the_burst),
-                                     cmocka_unit_test(test_lag_policy), cmocka_unit_test(test_a_hiccup_is_forgiven)};
+                                     cmocka_unit_test(test_lag_policy), cmocka_unit_test(test_a_hiccup_is_forgiven), cmocka_unit_test(test_feed_frames_messages),
+                                     cmocka_unit_test(test_feed_wraps_and_forgets), cmocka_unit_test(test_feed_overtaken)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,325 @@
+/* bench_server: a load test. Starts `lull serve` (a separate process, so
+ * its CPU can be read from /proc), opens N WebSocket and N HTTP Ogg
+ * listeners on loopback from one epoll loop, and for a fixed time checks
+ * each one: packets (WebSocket sequence numbers, Ogg page numbers) and the
+ * longest stall between reads. A listener kept up if it got >= 99 % of the
+ * packets due and never stalled more than 500 ms. Prints, per kind, how
+ * many kept up and the connect-to-first-packet times, and for the server
+ * its CPU per listener-second and its memory per listener.
+ *
+ *   bench_server [--listeners N] [--seconds S] [--threads T] [--ppm P]
+ *
+ * The client shares the two cores with the server; its own CPU is printed
+ * too, so a reader can tell when the client, not the server, was the limit. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { K_WS = 0, K_OGG = 1 };
+enum { CONNECTING, HEAD, STREAM, DEAD };
+
+typedef struct conn {
+  int fd, kind, state;
+  uint32_t have;                /* bytes held in buf */
+  unsigned char buf[8192];      /* an unfinished frame or page header */
+  int64_t last_seq;
+  uint64_t packets, gaps;
+  double t_connect, t_first, t_last, max_stall;
+  uint64_t measured;            /* packets inside the measuring window */
+} conn;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double window_start = 1e30, window_end = 1e30;
+
+static void on_packet(conn *c, int64_t seq, double t, uint64_t count) {
+  if (c->kind == K_WS && c->last_seq >= 0 && seq != c->last_seq + 1) c->gaps++;
+  /* Ogg: the header pages (0, 1) are followed by the live page numbers. */
+  if (c->kind == K_OGG && c->last_seq >= 2 && seq != c->last_seq + 1) c->gaps++;
+  c->last_seq = seq;
+  c->packets += count;
+  if (t >= window_start && t < window_end) c->measured += count;
+  if (!c->t_first) c->t_first = t;
+}
+
+/* Parse what arrived: WebSocket frames of packets, or Ogg pages. */
+static void consume(conn *c, const unsigned char *p, size_t n, double t) {
+  if (c->t_last && t >= window_start && t - c->t_last > c->max_stall) c->max_stall = t - c->t_last;
+  c->t_last = t;
+  while (n) {
+    size_t take = sizeof c->buf - c->have < n ? sizeof c->buf - c->have : n;
+    memcpy(c->buf + c->have, p, take);
+    c->have += (uint32_t)take;
+    p += take;
+    n -= take;
+    size_t at = 0;
+    for (;;) {
+      unsigned char *b = c->buf + at;
+      size_t left = c->have - at;
+      if (c->kind == K_WS) {
+        if (left < 2) break;
+        size_t h = 2, len = b[1] & 0x7f;
+        if (len == 126) {
+          if (left < 4) break;
+          h = 4, len = (size_t)b[2] << 8 | b[3];
+        }
+        if (left < h + len) break;
+        if ((b[0] & 0x0f) == 2)
+          for (size_t q = h; q + 16 <= h + len;) {
+            uint32_t seq = (uint32_t)b[q + 4] | (uint32_t)b[q + 5] << 8 | (uint32_t)b[q + 6] << 16 | (uint32_t)b[q + 7] << 24;
+            on_packet(c, seq, t, 1);
+            q += 16 + ((size_t)b[q + 2] | (size_t)b[q + 3] << 8);
+          }
+        at += h + len;
+      } else {
+        if (left < 27) break;
+        if (memcmp(b, "OggS", 4) != 0) {
+          c->state = DEAD;
+          return;
+        }
+        size_t segs = b[26];
+        if (left < 27 + segs) break;
+        size_t body = 0;
+        for (size_t i = 0; i < segs; i++) body += b[27 + i];
+        if (left < 27 + segs + body) break;
+        uint32_t seq = (uint32_t)b[18] | (uint32_t)b[19] << 8 | (uint32_t)b[20] << 16 | (uint32_t)b[21] << 24;
+        on_packet(c, seq, t, seq >= 2 ? 3 : 0); /* a page holds three 20 ms packets */
+        at += 27 + segs + body;
+      }
+    }
+    memmove(c->buf, c->buf + at, c->have - at);
+    c->have -= (uint32_t)at;
+  }
+}
+
+static long proc_field(pid_t pid, const char *file, const char *key) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  FILE *f = fopen(path, "r");
+  long v = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (strncmp(line, key, strlen(key)) == 0) v = strtol(line + strlen(key), NULL, 10);
+  if (f) fclose(f);
+  return v;
+}
+
+static double proc_cpu_s(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f || !fgets(buf, sizeof buf, f)) return -1;
+  fclose(f);
+  char *p = strrchr(buf, ')');
+  unsigned long ut = 0, st = 0;
+  /* fields after the name: state(3) ... utime(14) stime(15) */
+  sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv) {
+  int n = 1000, seconds = 20, threads = 0, ppm = 3;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--listeners") == 0 && i + 1 < argc) n = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--ppm") == 0 && i + 1 < argc) ppm = atoi(argv[++i]);
+    else {
+      fprintf(stderr, "usage: bench_server [--listeners N (each kind)] [--seconds S] [--threads T] [--ppm P]\n");
+      return 2;
+    }
+  }
+  if (n < 1 || n > 9000 || seconds < 1) {
+    fprintf(stderr, "bench_server: --listeners 1..9000 (per kind; the fd limit), --seconds >= 1\n");
+    return 2;
+  }
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+  signal(SIGPIPE, SIG_IGN);
+
+  /* The server, on a port picked here. */
+  int probe = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t alen = sizeof a;
+  bind(probe, (struct sockaddr *)&a, sizeof a);
+  getsockname(probe, (struct sockaddr *)&a, &alen);
+  close(probe);
+  char port[8], maxc[16], th[8], pp[8];
+  snprintf(port, sizeof port, "%u", ntohs(a.sin_port));
+  snprintf(maxc, sizeof maxc, "%d", 2 * n + 100);
+  snprintf(th, sizeof th, "%d", threads);
+  snprintf(pp, sizeof pp, "%d", ppm);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char *args[20] = {LULL_BIN, "serve", "--port", port, "--max-clients", maxc, "--max-per-ip", maxc,
+                      "--log-level", "warn", "--packets-per-message", pp, NULL};
+    if (threads) args[12] = "--threads", args[13] = th, args[14] = NULL;
+    execv(LULL_BIN, args);
+    _exit(127);
+  }
+  sleep(1);
+  long rss0 = proc_field(pid, "status", "VmRSS:");
+
+  int ep = epoll_create1(0);
+  conn *cs = calloc((size_t)(2 * n), sizeof *cs);
+  static char req_ws[512], req_ogg[256];
+  snprintf(req_ws, sizeof req_ws,
+           "GET /ws/stream?station=main&codec=opus HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nUpgrade: websocket\r\n"
+           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+           port);
+  snprintf(req_ogg, sizeof req_ogg, "GET /stream.ogg?station=main HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n\r\n", port);
+  a.sin_port = htons((uint16_t)atoi(port));
+  double t_start = now_s();
+  int opened = 0, failed = 0;
+  static unsigned char rbuf[1 << 16];
+  struct epoll_event evs[512];
+  /* Connect in waves of 100 while serving what has arrived. */
+  double connect_end = 0;
+  for (;;) {
+    double t = now_s();
+    if (opened < 2 * n && (opened == 0 || t - cs[opened - 1].t_connect > 0.01)) {
+      for (int k = 0; k < 100 && opened < 2 * n; k++, opened++) {
+        conn *c = &cs[opened];
+        c->kind = opened % 2 ? K_OGG : K_WS;
+        c->last_seq = -1;
+        c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        int small = 65536;
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        c->t_connect = now_s();
+        if (connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) {
+          c->state = DEAD;
+          failed++;
+          close(c->fd);
+          continue;
+        }
+        struct epoll_event e = {.events = EPOLLOUT | EPOLLIN, .data.ptr = c};
+        epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e);
+      }
+      if (opened == 2 * n) connect_end = now_s();
+    }
+    if (connect_end && window_start > 1e29) {
+      window_start = connect_end + 3;
+      window_end = window_start + seconds;
+    }
+    if (t > window_end + 0.5) break;
+    int m = epoll_wait(ep, evs, 512, 5);
+    double tr = now_s();
+    for (int i = 0; i < m; i++) {
+      conn *c = evs[i].data.ptr;
+      if (c->state == CONNECTING && (evs[i].events & EPOLLOUT)) {
+        const char *r = c->kind == K_WS ? req_ws : req_ogg;
+        if (send(c->fd, r, strlen(r), MSG_NOSIGNAL) != (ssize_t)strlen(r)) {
+          c->state = DEAD;
+          continue;
+        }
+        c->state = HEAD;
+        struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
+        epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &e);
+        continue;
+      }
+      if (!(evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
+      ssize_t got = read(c->fd, rbuf, sizeof rbuf);
+      if (got <= 0) {
+        if (got < 0 && errno == EAGAIN) continue;
+        c->state = DEAD;
+        epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+        continue;
+      }
+      const unsigned char *p = rbuf;
+      size_t len = (size_t)got;
+      if (c->state == HEAD) {
+        /* Find the end of the response head (it arrives whole on loopback). */
+        unsigned char *e = memmem(rbuf, len, "\r\n\r\n", 4);
+        if (!e || (memcmp(rbuf, "HTTP/1.1 101", 12) != 0 && memcmp(rbuf, "HTTP/1.1 200", 12) != 0)) {
+          c->state = DEAD;
+          continue;
+        }
+        c->state = STREAM;
+        p = e + 4;
+        len -= (size_t)(p - rbuf);
+      }
+      if (c->state == STREAM && len) consume(c, p, len, tr);
+    }
+  }
+  /* Then a second window of the same length for the server's CPU (read
+   * from /proc at its edges), the listeners still being served. */
+  long rss1 = proc_field(pid, "status", "VmRSS:");
+  double c_start = proc_cpu_s(pid), w0 = now_s();
+  /* Keep reading for another window, now only measuring CPU. */
+  double end2 = w0 + seconds;
+  while (now_s() < end2) {
+    int m = epoll_wait(ep, evs, 512, 5);
+    double tr = now_s();
+    for (int i = 0; i < m; i++) {
+      conn *c = evs[i].data.ptr;
+      ssize_t got = read(c->fd, rbuf, sizeof rbuf);
+      if (got > 0 && c->state == STREAM) consume(c, rbuf, (size_t)got, tr);
+    }
+  }
+  double c_end = proc_cpu_s(pid), w1 = now_s();
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  double client_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+                      (double)ru.ru_stime.tv_usec * 1e-6;
+
+  printf("bench_server: %d WebSocket (Opus, %d packets/message) + %d HTTP Ogg listeners, window %d s, server %s\n", n, ppm, n,
+         seconds, threads ? th : "default threads");
+  int alive_total = 0;
+  for (int k = 0; k < 2; k++) {
+    int kept = 0, alive = 0, count = 0;
+    uint64_t gaps = 0;
+    double *firsts = calloc((size_t)n, sizeof *firsts), worst = 0;
+    for (int i = k; i < 2 * n; i += 2) {
+      conn *c = &cs[i];
+      double due = seconds * 50.0;
+      int ok = c->state == STREAM && (double)c->measured >= 0.99 * due - 3 && c->max_stall <= 0.5;
+      kept += ok;
+      alive += c->state == STREAM;
+      gaps += c->gaps;
+      if (c->max_stall > worst) worst = c->max_stall;
+      if (c->t_first) firsts[count++] = (c->t_first - c->t_connect) * 1000;
+    }
+    qsort(firsts, (size_t)count, sizeof *firsts, cmp_double);
+    printf("  %-9s kept up %d/%d (connected %d), sequence gaps %llu, longest stall %.0f ms, connect to first packet "
+           "p50 %.1f ms p99 %.1f ms max %.1f ms\n",
+           k ? "HTTP Ogg" : "WebSocket", kept, n, alive, (unsigned long long)gaps, worst * 1000,
+           count ? firsts[count / 2] : 0, count ? firsts[count * 99 / 100] : 0, count ? firsts[count - 1] : 0);
+    alive_total += alive;
+    free(firsts);
+  }
+  double per = (c_end - c_start) / (w1 - w0) / (alive_total ? alive_total : 1) * 1e6;
+  printf("  server: %.3f CPU s over %.1f s = %.1f %% of a core, %.1f us per listener-second; RSS %ld -> %ld KiB "
+         "(%.1f KiB per listener)\n",
+         c_end - c_start, w1 - w0, (c_end - c_start) / (w1 - w0) * 100, per, rss0, rss1,
+         (double)(rss1 - rss0) / (alive_total ? alive_total : 1));
+  printf("  client (this process): %.1f CPU s in %.1f s; %d connects failed\n", client_cpu, now_s() - t_start, failed);
+  kill(pid, SIGTERM);
+  int status;
+  waitpid(pid, &status, 0);
+  return 0;
+}

@@ -1,0 +1,65 @@
+/* The server: stations streamed live over WebSocket and HTTP, steered by
+ * control messages and REST, watched through status and metrics. One or
+ * more network threads (one libwebsockets context each, sharing the port)
+ * fan each station's packets out to its listeners. */
+#ifndef LULL_SERVER_H
+#define LULL_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lull/err.h"
+#include "lull/station.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lull_server lull_server;
+
+enum { LULL_LOG_ERROR = 0, LULL_LOG_WARN, LULL_LOG_INFO, LULL_LOG_DEBUG };
+
+/* All zeroes means the defaults named beside each field. */
+typedef struct lull_server_config {
+  const char *bind;                 /* address to listen on; NULL = "127.0.0.1" */
+  uint16_t port;                    /* 0 = any free port (see lull_server_port) */
+  const lull_station_config *stations; /* NULL/0 = one station "main" with default params */
+  size_t n_stations;                /* at most 64; names must differ */
+  uint32_t threads;                 /* network threads; 0 = one per CPU, at most 8 */
+  uint32_t max_clients;             /* listeners in all (WebSocket and HTTP streams); 0 = 10000 */
+  uint32_t max_per_ip;              /* listeners from one address; 0 = 32 */
+  uint32_t packets_per_message;     /* 20 ms packets per WebSocket message; 0 = 3; 1..16 */
+  uint32_t burst_ms;                /* recent audio sent at connect; 0 = 300 */
+  uint32_t skip_ms;                 /* further behind than this: skip to the live edge; 0 = 1000 */
+  uint32_t drop_ms;                 /* needing skips for this long: disconnect; 0 = 5000 */
+  uint32_t sndbuf;                  /* kernel send buffer per listener (bytes); 0 = 16384 */
+  uint32_t control_rate;            /* text messages per second per client; 0 = 10 */
+  const char *control_token;        /* NULL or "": anyone may steer */
+  const char *const *allow_origins; /* WebSocket origins allowed besides the server's own; "*" = any */
+  size_t n_allow_origins;
+  int log_level;                    /* LULL_LOG_*; 0 = errors only (the CLI defaults to info) */
+  uint32_t metrics_log_s;           /* a metrics line every this many seconds; 0 = 10 */
+} lull_server_config;
+
+/* Create: validates the config (diag names the bad field), creates the
+ * stations and binds the port (so "address in use" is reported here). */
+__attribute__((warn_unused_result))
+int lull_server_create(const lull_server_config *config, lull_server **out, lull_diag *diag);
+/* Start the stations and the network threads. */
+__attribute__((warn_unused_result))
+int lull_server_start(lull_server *srv);
+/* Graceful stop: WebSocket listeners get close 1001 (going away), streams
+ * end, the threads and stations stop. Returns within about a second. */
+void lull_server_stop(lull_server *srv);
+/* Stop (if running) and free; NULL is fine. */
+void lull_server_destroy(lull_server *srv);
+
+/* The port listened on (the one chosen when the config said 0). */
+uint16_t lull_server_port(const lull_server *srv);
+/* A station by name, NULL if there is none. */
+lull_station *lull_server_station(lull_server *srv, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

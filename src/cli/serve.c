@@ -1,0 +1,234 @@
+/* lull serve: the stations, streamed live until SIGINT or SIGTERM. The
+ * signals are blocked in every thread and taken by sigwait here, so the
+ * shutdown runs as ordinary code (close 1001 to listeners, producers
+ * stopped) and the process exits 0. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "lull/lull.h"
+#include "lull/server.h"
+
+#define MAX_STATIONS 64
+#define MAX_ORIGINS 32
+
+static void help(FILE *f) {
+  fputs("usage: lull serve [options]\n"
+        "\n"
+        "Compose and stream live: the web player at /, WebSocket /ws/stream, Ogg/Opus\n"
+        "/stream.ogg, MP3 /stream.mp3, /listen.m3u, REST /api/status, /api/metrics,\n"
+        "/metrics (Prometheus), /api/stations, POST /api/stations/NAME/params.\n"
+        "\n"
+        "  --bind ADDR              address to listen on (default 127.0.0.1; 0.0.0.0 for all)\n"
+        "  --port N                 TCP port (default 8000; 0 = any free port)\n"
+        "  --station NAME[:k=v,..]  a station (repeatable; default one named main). NAME is\n"
+        "                           1..32 of a-z 0-9 -; k is key, mode, bpm, intensity, seed,\n"
+        "                           e.g. --station night:key=D,mode=dorian,bpm=60,seed=7\n"
+        "  --max-clients N          listeners in all (default 10000)\n"
+        "  --max-per-ip N           listeners from one address (default 32)\n"
+        "  --control-token T        steering (control messages, POST) needs this token\n"
+        "  --control-token-file F   the same, read from a file (keeps it out of ps)\n"
+        "  --allow-origin O         a web origin allowed to open the WebSocket besides this\n"
+        "                           server's own, e.g. https://example.org; * for any (repeatable)\n"
+        "  --threads N              network threads (default: one per CPU, 1..8)\n"
+        "  --packets-per-message N  20 ms packets per WebSocket message (1..16, default 3)\n"
+        "  --burst-ms N             recent audio sent at connect (0..5000, default 300)\n"
+        "  --bitrate N              Opus bit/s (32000..256000, default 96000)\n"
+        "  --lead-ms N              how far ahead of the clock stations render (20..1000, default 60)\n"
+        "  --realtime N             run the producers SCHED_FIFO at priority N (1..99), if allowed\n"
+        "  --log-level L            error, warn, info (default) or debug\n"
+        "  -h, --help               this text\n"
+        "\n"
+        "SIGINT or SIGTERM stops the server gracefully (exit 0).\n",
+        f);
+}
+
+/* NAME[:key=..,mode=..,...] */
+static int parse_station(const char *spec, lull_station_config *sc, char *name, size_t name_cap) {
+  const char *colon = strchr(spec, ':');
+  size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+  if (n == 0 || n >= name_cap) {
+    fprintf(stderr, "lull serve: --station: a name of 1..32 of a-z, 0-9 and - comes first, got \"%s\"\n", spec);
+    return -1;
+  }
+  memcpy(name, spec, n);
+  name[n] = 0;
+  if (!lull_station_name_valid(name)) {
+    fprintf(stderr, "lull serve: --station: station names are 1..32 of a-z, 0-9 and -, got \"%s\"\n", name);
+    return -1;
+  }
+  sc->name = name;
+  sc->params = lull_params_default();
+  if (!colon) return 0;
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", colon + 1);
+  for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(kv, '=');
+    if (!eq) {
+      fprintf(stderr, "lull serve: --station %s: \"%s\" is not key=value (key, mode, bpm, intensity, seed)\n", name, kv);
+      return -1;
+    }
+    *eq = 0;
+    lull_diag d = {{0}, {0}};
+    if (lull_params_set(&sc->params, kv, eq + 1, &d) != LULL_OK) {
+      fprintf(stderr, "lull serve: --station %s: %s: %s\n", name, d.field[0] ? d.field : kv, d.message);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int read_token_file(const char *path, char *out, size_t cap) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "lull serve: --control-token-file: cannot read \"%s\"\n", path);
+    return -1;
+  }
+  size_t n = fread(out, 1, cap - 1, f);
+  fclose(f);
+  out[n] = 0;
+  while (n && (out[n - 1] == '\n' || out[n - 1] == '\r')) out[--n] = 0;
+  if (!n) {
+    fprintf(stderr, "lull serve: --control-token-file: \"%s\" is empty\n", path);
+    return -1;
+  }
+  return 0;
+}
+
+int lull__cmd_serve(int argc, char **argv) {
+  static lull_station_config stations[MAX_STATIONS];
+  static char names[MAX_STATIONS][40];
+  static char token[256];
+  const char *origins[MAX_ORIGINS];
+  lull_server_config cfg = {.port = 8000, .log_level = LULL_LOG_INFO};
+  size_t ns = 0, no = 0;
+  uint64_t v, bitrate = 0, lead = 0, prio = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *s;
+#define VALUE(flag) \
+  if (!(s = lull__flag_value("serve", argc, argv, &i, flag))) return LULL_EXIT_USAGE
+#define U64(flag, lo, hi) \
+  VALUE(flag);            \
+  if (lull__arg_u64("serve", flag, s, lo, hi, &v)) return LULL_EXIT_USAGE
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      help(stdout);
+      return LULL_EXIT_OK;
+    } else if (lull__flag_is(a, "--bind")) {
+      VALUE("--bind");
+      cfg.bind = s;
+    } else if (lull__flag_is(a, "--port")) {
+      U64("--port", 0, 65535);
+      cfg.port = (uint16_t)v;
+    } else if (lull__flag_is(a, "--station")) {
+      VALUE("--station");
+      if (ns == MAX_STATIONS) {
+        fprintf(stderr, "lull serve: --station: at most %d stations\n", MAX_STATIONS);
+        return LULL_EXIT_USAGE;
+      }
+      if (parse_station(s, &stations[ns], names[ns], sizeof names[ns])) return LULL_EXIT_USAGE;
+      for (size_t j = 0; j < ns; j++)
+        if (strcmp(names[j], names[ns]) == 0) {
+          fprintf(stderr, "lull serve: --station: \"%s\" is given twice\n", names[ns]);
+          return LULL_EXIT_USAGE;
+        }
+      ns++;
+    } else if (lull__flag_is(a, "--max-clients")) {
+      U64("--max-clients", 1, 1000000);
+      cfg.max_clients = (uint32_t)v;
+    } else if (lull__flag_is(a, "--max-per-ip")) {
+      U64("--max-per-ip", 1, 1000000);
+      cfg.max_per_ip = (uint32_t)v;
+    } else if (lull__flag_is(a, "--control-token")) {
+      VALUE("--control-token");
+      snprintf(token, sizeof token, "%s", s);
+      cfg.control_token = token;
+    } else if (lull__flag_is(a, "--control-token-file")) {
+      VALUE("--control-token-file");
+      if (read_token_file(s, token, sizeof token)) return LULL_EXIT_USAGE;
+      cfg.control_token = token;
+    } else if (lull__flag_is(a, "--allow-origin")) {
+      VALUE("--allow-origin");
+      if (no == MAX_ORIGINS) {
+        fprintf(stderr, "lull serve: --allow-origin: at most %d\n", MAX_ORIGINS);
+        return LULL_EXIT_USAGE;
+      }
+      origins[no++] = s;
+    } else if (lull__flag_is(a, "--threads")) {
+      U64("--threads", 1, 8);
+      cfg.threads = (uint32_t)v;
+    } else if (lull__flag_is(a, "--packets-per-message")) {
+      U64("--packets-per-message", 1, 16);
+      cfg.packets_per_message = (uint32_t)v;
+    } else if (lull__flag_is(a, "--burst-ms")) {
+      U64("--burst-ms", 0, 5000);
+      cfg.burst_ms = v ? (uint32_t)v : 1;
+    } else if (lull__flag_is(a, "--bitrate")) {
+      U64("--bitrate", 32000, 256000);
+      bitrate = v;
+    } else if (lull__flag_is(a, "--lead-ms")) {
+      U64("--lead-ms", 20, 1000);
+      lead = v;
+    } else if (lull__flag_is(a, "--realtime")) {
+      U64("--realtime", 1, 99);
+      prio = v;
+    } else if (lull__flag_is(a, "--log-level")) {
+      VALUE("--log-level");
+      static const char *const levels[] = {"error", "warn", "info", "debug"};
+      int found = -1;
+      for (int l = 0; l < 4; l++)
+        if (strcmp(s, levels[l]) == 0) found = l;
+      if (found < 0) {
+        fprintf(stderr, "lull serve: --log-level must be error, warn, info or debug, got \"%s\"\n", s);
+        return LULL_EXIT_USAGE;
+      }
+      cfg.log_level = found;
+    } else {
+      fprintf(stderr, "lull serve: unknown option \"%s\" (lull serve --help)\n", a);
+      return LULL_EXIT_USAGE;
+    }
+#undef U64
+#undef VALUE
+  }
+  if (!ns) {
+    stations[0].name = "main";
+    stations[0].params = lull_params_default();
+    ns = 1;
+  }
+  for (size_t i = 0; i < ns; i++) {
+    stations[i].bitrate = (uint32_t)bitrate;
+    stations[i].lead_ms = (uint32_t)lead;
+    stations[i].priority = (int)prio;
+  }
+  cfg.stations = stations;
+  cfg.n_stations = ns;
+  cfg.allow_origins = origins;
+  cfg.n_allow_origins = no;
+
+  /* Signals to this thread only (every thread started later inherits the mask). */
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  lull_server *srv;
+  lull_diag d = {{0}, {0}};
+  int err = lull_server_create(&cfg, &srv, &d);
+  if (err) {
+    fprintf(stderr, "lull serve: %s%s%s\n", d.field, d.field[0] ? ": " : "", d.message);
+    return err == LULL_EIO ? LULL_EXIT_FAIL : LULL_EXIT_USAGE;
+  }
+  if (lull_server_start(srv) != LULL_OK) {
+    fprintf(stderr, "lull serve: could not start the threads\n");
+    lull_server_destroy(srv);
+    return LULL_EXIT_FAIL;
+  }
+  int sig = 0;
+  sigwait(&set, &sig);
+  fprintf(stderr, "lull serve: %s: shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  lull_server_destroy(srv);
+  return LULL_EXIT_OK;
+}

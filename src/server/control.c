@@ -1,0 +1,146 @@
+/* Control messages and REST bodies: strict JSON (duplicate keys refused),
+ * only the fields that steer, each checked for type and range, and every
+ * refusal named (code, field, message) so a client can show it. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "server/server_int.h"
+
+static int refuse(lull_ctl_msg *c, const char *code, const char *field, const char *fmt, const char *arg) {
+  snprintf(c->code, sizeof c->code, "%s", code);
+  snprintf(c->field, sizeof c->field, "%s", field);
+  snprintf(c->message, sizeof c->message, fmt, arg);
+  return -1;
+}
+
+/* The fields of a params object (control message or REST body). */
+static int parse_fields(json_t *obj, const lull_params *current, lull_ctl_msg *c, int allow_type) {
+  const char *k;
+  json_t *v;
+  lull_params p = *current;
+  json_object_foreach(obj, k, v) {
+    lull_diag d = {0};
+    char text[64];
+    if (allow_type && strcmp(k, "type") == 0) continue;
+    if (strcmp(k, "token") == 0) {
+      if (!json_is_string(v)) return refuse(c, "wrong_type", k, "%s must be a string", k);
+      snprintf(c->token, sizeof c->token, "%s", json_string_value(v));
+      c->has_token = 1;
+      continue;
+    }
+    if (strcmp(k, "key") == 0) {
+      if (json_is_integer(v)) {
+        json_int_t n = json_integer_value(v);
+        if (n < 0 || n > 11) return refuse(c, "out_of_range", k, "key must be a note name (C, C#, Db, ... B) or 0..11%s", "");
+        snprintf(text, sizeof text, "%d", (int)n);
+      } else if (json_is_string(v)) {
+        snprintf(text, sizeof text, "%.40s", json_string_value(v));
+      } else {
+        return refuse(c, "wrong_type", k, "key must be a note name string or an integer 0..11%s", "");
+      }
+      if (lull_params_set(&p, "key", text, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
+      c->fields |= LULL_STATION_KEY;
+    } else if (strcmp(k, "mode") == 0) {
+      if (!json_is_string(v)) return refuse(c, "wrong_type", k, "mode must be a string (%s)", "major, minor, dorian, ...");
+      snprintf(text, sizeof text, "%.40s", json_string_value(v));
+      if (lull_params_set(&p, "mode", text, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
+      c->fields |= LULL_STATION_MODE;
+    } else if (strcmp(k, "bpm") == 0 || strcmp(k, "intensity") == 0) {
+      if (!json_is_number(v)) return refuse(c, "wrong_type", k, "%s must be a number", k);
+      double x = json_number_value(v);
+      int bpm = k[0] == 'b';
+      if (bpm ? !(x >= 30 && x <= 180) : !(x >= 0 && x <= 1))
+        return refuse(c, "out_of_range", k, bpm ? "bpm must be 30..180%s" : "intensity must be 0..1%s", "");
+      if (bpm)
+        p.bpm = (float)x, c->fields |= LULL_STATION_BPM;
+      else
+        p.intensity = (float)x, c->fields |= LULL_STATION_INTENSITY;
+    } else if (strcmp(k, "seed") == 0) {
+      return refuse(c, "unknown_field", k, "seed cannot change while a station plays; it is set when the station starts%s",
+                    "");
+    } else {
+      return refuse(c, "unknown_field", k, "unknown field \"%.40s\"; known: key, mode, bpm, intensity, token", k);
+    }
+  }
+  c->params = p;
+  return 0;
+}
+
+static json_t *load(const char *text, size_t len, lull_ctl_msg *c) {
+  json_error_t e;
+  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+  if (!root) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "%.120s (at character %d)", e.text, e.position);
+    refuse(c, "bad_json", "", "%s", msg);
+    return NULL;
+  }
+  if (!json_is_object(root)) {
+    json_decref(root);
+    refuse(c, "bad_message", "", "a message must be a JSON object%s", "");
+    return NULL;
+  }
+  return root;
+}
+
+int lull__control_parse(const char *text, size_t len, const lull_params *current, lull_ctl_msg *c) {
+  memset(c, 0, sizeof *c);
+  json_t *root = load(text, len, c);
+  if (!root) return -1;
+  json_t *type = json_object_get(root, "type");
+  int rc = -1;
+  if (!type || !json_is_string(type)) {
+    refuse(c, "bad_message", "type", "a message needs \"type\": \"control\" or \"status\"%s", "");
+  } else if (strcmp(json_string_value(type), "status") == 0) {
+    c->kind = LULL_CONTROL_STATUS;
+    rc = json_object_size(root) == 1 ? 0 : refuse(c, "unknown_field", "", "a status message has no other fields%s", "");
+  } else if (strcmp(json_string_value(type), "control") == 0) {
+    c->kind = LULL_CONTROL_PARAMS;
+    rc = parse_fields(root, current, c, 1);
+    if (rc == 0 && !c->fields) rc = refuse(c, "bad_message", "", "a control message changes at least one of key, mode, bpm, intensity%s", "");
+  } else {
+    refuse(c, "unknown_type", "type", "unknown type \"%.40s\"; known: control, status", json_string_value(type));
+  }
+  json_decref(root);
+  return rc;
+}
+
+int lull__control_parse_body(const char *text, size_t len, const lull_params *current, lull_ctl_msg *c) {
+  memset(c, 0, sizeof *c);
+  json_t *root = load(text, len, c);
+  if (!root) return -1;
+  c->kind = LULL_CONTROL_PARAMS;
+  int rc = parse_fields(root, current, c, 0);
+  if (rc == 0 && !c->fields) rc = refuse(c, "bad_message", "", "the body changes at least one of key, mode, bpm, intensity%s", "");
+  json_decref(root);
+  return rc;
+}
+
+int lull__params_json(char *out, size_t cap, const lull_params *p) {
+  return snprintf(out, cap, "{\"key\":\"%s\",\"mode\":\"%s\",\"bpm\":%.6g,\"intensity\":%.6g,\"seed\":%llu}",
+                  lull_key_name(p->key), lull_mode_name(p->mode), (double)p->bpm, (double)p->intensity,
+                  (unsigned long long)p->seed);
+}
+
+int lull__error_json(char *out, size_t cap, const char *code, const char *field, const char *message) {
+  /* Messages are ours or carry a client's text: escape what JSON needs. */
+  char esc[512];
+  size_t j = 0;
+  for (size_t i = 0; message[i] && j + 7 < sizeof esc; i++) {
+    unsigned char ch = (unsigned char)message[i];
+    if (ch == '"' || ch == '\\')
+      esc[j++] = '\\', esc[j++] = (char)ch;
+    else if (ch < 0x20)
+      j += (size_t)snprintf(esc + j, sizeof esc - j, "\\u%04x", ch);
+    else
+      esc[j++] = (char)ch;
+  }
+  esc[j] = 0;
+  char f[96];
+  j = 0;
+  for (size_t i = 0; field[i] && j + 2 < sizeof f; i++)
+    if ((unsigned char)field[i] >= 0x20 && field[i] != '"' && field[i] != '\\') f[j++] = field[i];
+  f[j] = 0;
+  return snprintf(out, cap, "{\"type\":\"error\",\"code\":\"%s\",\"field\":\"%s\",\"message\":\"%s\"}", code, f, esc);
+}

@@ -1,0 +1,595 @@
+/* The server end to end: a real server on a loopback port (any free one),
+ * real clients (WebSocket, HTTP streams, REST), the real streams decoded
+ * (libopus, libopusfile, libmpg123). */
+#include <jansson.h>
+#include <mpg123.h>
+#include <opus/opus.h>
+#include <opus/opusfile.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lull/server.h"
+#include "server/hub.h"
+#include "support/harness.h"
+#include "support/netclient.h"
+
+static void nap_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static lull_server *start(const lull_server_config *cfg) {
+  lull_server *srv;
+  lull_diag d = {{0}, {0}};
+  lull_server_config c = cfg ? *cfg : (lull_server_config){0};
+  c.log_level = getenv("LULL_TEST_LOG") ? LULL_LOG_DEBUG : LULL_LOG_WARN;
+  int err = lull_server_create(&c, &srv, &d);
+  if (err) fail_msg("server: %s: %s", d.field, d.message);
+  ASSERT_EQ_INT(lull_server_start(srv), LULL_OK);
+  return srv;
+}
+
+static json_t *parse(const char *text) {
+  json_error_t e;
+  json_t *j = json_loads(text, 0, &e);
+  if (!j) fail_msg("not JSON (%s): %.300s", e.text, text);
+  return j;
+}
+
+/* The next text message of a given type (others skipped), parsed. */
+static json_t *next_text(nc_ws *ws, const char *type, int timeout_ms) {
+  double end = nc_now_s() + timeout_ms / 1000.0;
+  while (nc_now_s() < end) {
+    int op = nc_ws_recv(ws, 100);
+    if (op < 0) return NULL;
+    if (op != 1) continue;
+    json_t *j = parse((const char *)ws->msg);
+    const char *t = json_string_value(json_object_get(j, "type"));
+    if (t && strcmp(t, type) == 0) return j;
+    json_decref(j);
+  }
+  return NULL;
+}
+
+static nc_ws ws_open(uint16_t port, const char *path) {
+  nc_ws ws;
+  char *body = NULL;
+  int status = nc_ws_open(&ws, port, path, NULL, 0, &body);
+  if (status != 101) fail_msg("upgrade %s: %d %s", path, status, body ? body : "");
+  json_t *hello = next_text(&ws, "hello", 2000);
+  ASSERT_TRUE(hello != NULL);
+  json_decref(hello);
+  return ws;
+}
+
+static double rms16(const int16_t *x, size_t n) {
+  double s = 0;
+  for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
+  return n ? sqrt(s / (double)n) / 32768.0 : 0;
+}
+
+/* ---- ten seconds of every stream at once --------------------------------- */
+
+typedef struct wsstat {
+  uint64_t packets, gaps, bad, samples;
+  int64_t last_seq;
+  double first_t, last_t, sumsq;
+  uint64_t sumn;
+} wsstat;
+
+static void ws_packets(nc_ws *ws, wsstat *st, OpusDecoder *dec, int codec) {
+  const unsigned char *p = ws->msg, *end = ws->msg + ws->msg_len;
+  while (p < end) {
+    lull_wire_header h;
+    if (lull__wire_get(p, (size_t)(end - p), &h) != LULL_OK || h.codec != codec) {
+      st->bad++;
+      return;
+    }
+    const unsigned char *payload = p + LULL_WIRE_HEADER_BYTES;
+    if (st->last_seq >= 0 && (int64_t)h.sequence != st->last_seq + 1) st->gaps++;
+    st->last_seq = h.sequence;
+    int16_t pcm[960 * 2];
+    int n;
+    if (codec == LULL_CODEC_OPUS) {
+      n = opus_decode(dec, payload, h.length, pcm, 960, 0);
+    } else {
+      n = h.length == 3840 ? 960 : -1;
+      for (int i = 0; n > 0 && i < 1920; i++) pcm[i] = (int16_t)(payload[2 * i] | payload[2 * i + 1] << 8);
+    }
+    if (n != 960) st->bad++;
+    if (n > 0) {
+      st->samples += (uint64_t)n;
+      for (int i = 0; i < 2 * n; i++) st->sumsq += (double)pcm[i] * pcm[i];
+      st->sumn += 2u * (uint64_t)n;
+    }
+    st->packets++;
+    st->last_t = nc_now_s();
+    if (!st->first_t) st->first_t = st->last_t;
+    p = payload + h.length;
+  }
+}
+
+static void test_every_stream_for_ten_seconds(void **state) {
+  (void)state;
+  lull_server *srv = start(NULL);
+  uint16_t port = lull_server_port(srv);
+  double t0 = nc_now_s();
+  nc_ws opus = ws_open(port, "/ws/stream?station=main&codec=opus");
+  nc_ws pcm = ws_open(port, "/ws/stream?codec=pcm");
+  int ogg = nc_connect(port, 0), mp3 = nc_connect(port, 0);
+  unsigned char *pre_ogg, *pre_mp3;
+  size_t ogg_len, mp3_len;
+  ASSERT_EQ_INT(nc_stream_open(ogg, "/stream.ogg?station=main", &pre_ogg, &ogg_len), 200);
+  ASSERT_EQ_INT(nc_stream_open(mp3, "/stream.mp3", &pre_mp3, &mp3_len), 200);
+  size_t ogg_cap = 1 << 21, mp3_cap = 1 << 21;
+  pre_ogg = realloc(pre_ogg, ogg_cap);
+  pre_mp3 = realloc(pre_mp3, mp3_cap);
+  int err;
+  OpusDecoder *dec = opus_decoder_create(48000, 2, &err);
+  wsstat so = {.last_seq = -1}, sp = {.last_seq = -1};
+  const double seconds = 10.5;
+  while (nc_now_s() - t0 < seconds) {
+    struct pollfd fds[4] = {{opus.fd, POLLIN, 0}, {pcm.fd, POLLIN, 0}, {ogg, POLLIN, 0}, {mp3, POLLIN, 0}};
+    if (poll(fds, 4, 100) < 0) break;
+    if (fds[0].revents)
+      while (nc_ws_recv(&opus, 0) == 2) ws_packets(&opus, &so, dec, LULL_CODEC_OPUS);
+    if (fds[1].revents)
+      while (nc_ws_recv(&pcm, 0) == 2) ws_packets(&pcm, &sp, NULL, LULL_CODEC_PCM);
+    if (fds[2].revents) {
+      long n = nc_read(ogg, pre_ogg + ogg_len, ogg_cap - ogg_len, 0);
+      ASSERT_TRUE(n > 0);
+      ogg_len += (size_t)n;
+    }
+    if (fds[3].revents) {
+      long n = nc_read(mp3, pre_mp3 + mp3_len, mp3_cap - mp3_len, 0);
+      ASSERT_TRUE(n > 0);
+      mp3_len += (size_t)n;
+    }
+  }
+  /* WebSocket: consecutive, decodable, non-silent, at real-time rate after the burst. */
+  wsstat *all[2] = {&so, &sp};
+  for (int k = 0; k < 2; k++) {
+    wsstat *s = all[k];
+    double secs = (double)s->samples / 48000.0, rate = (double)(s->packets - 15) / (s->last_t - s->first_t);
+    double level = sqrt(s->sumsq / (double)s->sumn) / 32768.0;
+    print_message("# ws %s: %llu packets (%.2f s of audio), %llu gaps, %.1f packets/s after the burst, rms %.4f\n",
+                  k ? "pcm" : "opus", (unsigned long long)s->packets, secs, (unsigned long long)s->gaps, rate, level);
+    ASSERT_EQ_INT(s->gaps, 0);
+    ASSERT_EQ_INT(s->bad, 0);
+    ASSERT_GE(secs, 10.0);
+    ASSERT_NEAR(rate, 50.0, 2.5);
+    ASSERT_GE(level, 0.005);
+  }
+  /* Ogg/Opus over HTTP: 48 kHz stereo, 10 s and more, non-silent. */
+  OggOpusFile *of = op_open_memory(pre_ogg, ogg_len, &err);
+  if (!of) fail_msg("the Ogg stream does not open: %d (%zu bytes)", err, ogg_len);
+  ASSERT_EQ_INT(op_channel_count(of, -1), 2);
+  ASSERT_EQ_INT(op_head(of, -1)->input_sample_rate, 48000);
+  int16_t buf[5760 * 2];
+  uint64_t frames = 0, holes = 0;
+  double sumsq = 0;
+  for (;;) {
+    int n = op_read_stereo(of, buf, 5760 * 2);
+    if (n == OP_HOLE) {
+      holes++;
+      continue;
+    }
+    if (n <= 0) break;
+    frames += (uint64_t)n;
+    sumsq += rms16(buf, (size_t)n * 2) * rms16(buf, (size_t)n * 2) * n;
+  }
+  op_free(of);
+  double ogg_level = frames ? sqrt(sumsq / (double)frames) : 0;
+  print_message("# ogg: %zu bytes, %.2f s decoded, %llu holes (the join), rms %.4f\n", ogg_len, (double)frames / 48000.0,
+                (unsigned long long)holes, ogg_level);
+  ASSERT_GE((double)frames / 48000.0, 10.0);
+  ASSERT_LE(holes, 1);
+  ASSERT_GE(ogg_level, 0.005);
+  /* MP3: 48 kHz stereo, 10 s and more, non-silent. */
+  ASSERT_EQ_INT(mpg123_init(), MPG123_OK);
+  mpg123_handle *mh = mpg123_new(NULL, &err);
+  mpg123_param(mh, MPG123_ADD_FLAGS, MPG123_QUIET, 0);
+  ASSERT_EQ_INT(mpg123_open_feed(mh), MPG123_OK);
+  ASSERT_EQ_INT(mpg123_feed(mh, pre_mp3, mp3_len), MPG123_OK);
+  long rate = 0;
+  int channels = 0, enc = 0;
+  uint64_t mp3_frames = 0;
+  double msum = 0;
+  unsigned char out[65536];
+  for (;;) {
+    size_t got = 0;
+    int r = mpg123_read(mh, out, sizeof out, &got);
+    if (r == MPG123_NEW_FORMAT) mpg123_getformat(mh, &rate, &channels, &enc);
+    if (got && enc == MPG123_ENC_SIGNED_16) {
+      mp3_frames += got / 4;
+      double l = rms16((const int16_t *)out, got / 2);
+      msum += l * l * (double)(got / 4);
+    }
+    if (r != MPG123_OK && r != MPG123_NEW_FORMAT) break;
+  }
+  mpg123_delete(mh);
+  double mp3_level = mp3_frames ? sqrt(msum / (double)mp3_frames) : 0;
+  print_message("# mp3: %zu bytes, %ld Hz, %d channels, %.2f s decoded, rms %.4f\n", mp3_len, rate, channels,
+                (double)mp3_frames / 48000.0, mp3_level);
+  ASSERT_EQ_INT(rate, 48000);
+  ASSERT_EQ_INT(channels, 2);
+  ASSERT_GE((double)mp3_frames / 48000.0, 10.0);
+  ASSERT_GE(mp3_level, 0.005);
+  opus_decoder_destroy(dec);
+  free(pre_ogg);
+  free(pre_mp3);
+  close(ogg);
+  close(mp3);
+  nc_ws_close(&opus);
+  nc_ws_close(&pcm);
+  lull_server_destroy(srv);
+}
+
+/* ---- steering -------------------------------------------------------------- */
+
+static double params_num(json_t *msg, const char *field) {
+  return json_number_value(json_object_get(json_object_get(msg, "params"), field));
+}
+
+static void test_control_reaches_every_listener_of_its_station(void **state) {
+  (void)state;
+  lull_station_config st[2] = {{.name = "main"}, {.name = "other"}};
+  lull_server *srv = start(&(lull_server_config){.stations = st, .n_stations = 2});
+  uint16_t port = lull_server_port(srv);
+  nc_ws a = ws_open(port, "/ws/stream?station=main"), b = ws_open(port, "/ws/stream?station=main&codec=pcm");
+  nc_ws c = ws_open(port, "/ws/stream?station=other");
+  const char *msg = "{\"type\":\"control\",\"intensity\":0.9,\"key\":\"D\",\"mode\":\"dorian\"}";
+  ASSERT_EQ_INT(nc_ws_send(&a, 1, msg, strlen(msg)), 0);
+  nc_ws *mains[2] = {&a, &b};
+  for (int i = 0; i < 2; i++) {
+    json_t *p = next_text(mains[i], "params", 2000);
+    ASSERT_TRUE(p != NULL);
+    ASSERT_NEAR(params_num(p, "intensity"), 0.9, 1e-6);
+    ASSERT_STR_CONTAINS(json_string_value(json_object_get(json_object_get(p, "params"), "key")), "D");
+    ASSERT_STR_CONTAINS(json_string_value(json_object_get(json_object_get(p, "params"), "mode")), "dorian");
+    json_decref(p);
+  }
+  json_t *none = next_text(&c, "params", 600);
+  ASSERT_TRUE(none == NULL);
+  lull_params other;
+  lull_station_get_params(lull_server_station(srv, "other"), &other);
+  ASSERT_NEAR(other.intensity, 0.4, 1e-6);
+  ASSERT_EQ_INT(other.key, 9);
+
+  /* The same through REST. */
+  char *body;
+  int status = nc_http(port, "POST", "/api/stations/main/params", NULL, "{\"bpm\": 90}", &body, NULL);
+  if (status != 202) fail_msg("POST: %d %s", status, body);
+  free(body);
+  for (int i = 0; i < 2; i++) {
+    json_t *p = next_text(mains[i], "params", 2000);
+    ASSERT_TRUE(p != NULL);
+    ASSERT_NEAR(params_num(p, "bpm"), 90, 1e-6);
+    ASSERT_NEAR(params_num(p, "intensity"), 0.9, 1e-6);
+    json_decref(p);
+  }
+  ASSERT_TRUE(next_text(&c, "params", 300) == NULL);
+  status = nc_http(port, "GET", "/api/status", NULL, NULL, &body, NULL);
+  ASSERT_EQ_INT(status, 200);
+  json_t *j = parse(body);
+  json_t *sts = json_object_get(j, "stations");
+  ASSERT_NEAR(params_num(json_array_get(sts, 0), "bpm"), 90, 1e-6);
+  ASSERT_NEAR(params_num(json_array_get(sts, 1), "bpm"), 64, 1e-6);
+  json_decref(j);
+  free(body);
+  nc_ws_close(&a);
+  nc_ws_close(&b);
+  nc_ws_close(&c);
+  lull_server_destroy(srv);
+}
+
+/* ---- bad input -------------------------------------------------------------- */
+
+/* Send text; the next message is an error with this code (the connection stays). */
+static void expect_error(nc_ws *ws, const char *text, const char *code, const char *field) {
+  nap_ms(110); /* within the rate limit */
+  ASSERT_EQ_INT(nc_ws_send(ws, 1, text, strlen(text)), 0);
+  json_t *e = next_text(ws, "error", 2000);
+  if (!e) fail_msg("no error for %s", text);
+  const char *got = json_string_value(json_object_get(e, "code"));
+  if (!got || strcmp(got, code) != 0) fail_msg("%s: code %s, expected %s", text, got ? got : "(none)", code);
+  if (field) ASSERT_STR_CONTAINS(json_string_value(json_object_get(e, "field")), field);
+  ASSERT_TRUE(strlen(json_string_value(json_object_get(e, "message"))) > 5);
+  json_decref(e);
+}
+
+static void expect_http(uint16_t port, const char *method, const char *path, const char *headers, const char *body,
+                        int status, const char *code) {
+  char *resp;
+  int got = nc_http(port, method, path, headers, body, &resp, NULL);
+  if (got != status) fail_msg("%s %s: %d, expected %d: %s", method, path, got, status, resp ? resp : "");
+  if (code) {
+    json_t *j = parse(resp);
+    const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+    if (!c || strcmp(c, code) != 0) fail_msg("%s %s: code %s, expected %s", method, path, c ? c : "(none)", code);
+    json_decref(j);
+  }
+  free(resp);
+}
+
+static void expect_upgrade(uint16_t port, const char *path, const char *headers, int status, const char *code) {
+  nc_ws ws;
+  char *body = NULL;
+  int got = nc_ws_open(&ws, port, path, headers, 0, &body);
+  if (got != status) fail_msg("upgrade %s: %d, expected %d", path, got, status);
+  if (code) {
+    json_t *j = parse(body);
+    ASSERT_STR_CONTAINS(json_string_value(json_object_get(json_object_get(j, "error"), "code")), code);
+    json_decref(j);
+  }
+  free(body);
+  nc_ws_close(&ws);
+}
+
+/* The connection is closed by the server with this code. */
+static void expect_close(nc_ws *ws, int code) {
+  for (int i = 0; i < 200; i++) {
+    int op = nc_ws_recv(ws, 3000);
+    if (op == 8) {
+      ASSERT_EQ_INT(ws->close_code, code);
+      return;
+    }
+    if (op <= 0) fail_msg("no close frame (expected %d)", code);
+  }
+  fail_msg("no close frame (expected %d)", code);
+}
+
+static void test_bad_input_gets_clear_errors(void **state) {
+  (void)state;
+  lull_server *srv = start(&(lull_server_config){.control_token = "s3cret", .max_per_ip = 6});
+  uint16_t port = lull_server_port(srv);
+  nc_ws ws = ws_open(port, "/ws/stream");
+  expect_error(&ws, "{\"type\":\"control\",\"intensity\":", "bad_json", NULL);
+  expect_error(&ws, "[1,2]", "bad_message", NULL);
+  expect_error(&ws, "{\"intensity\":0.5}", "bad_message", "type");
+  expect_error(&ws, "{\"type\":\"dance\"}", "unknown_type", "type");
+  expect_error(&ws, "{\"type\":\"control\",\"volume\":3}", "unknown_field", "volume");
+  expect_error(&ws, "{\"type\":\"control\",\"bpm\":\"fast\"}", "wrong_type", "bpm");
+  expect_error(&ws, "{\"type\":\"control\",\"bpm\":500}", "out_of_range", "bpm");
+  expect_error(&ws, "{\"type\":\"control\",\"intensity\":-0.1}", "out_of_range", "intensity");
+  expect_error(&ws, "{\"type\":\"control\",\"key\":\"H\"}", "out_of_range", "key");
+  expect_error(&ws, "{\"type\":\"control\",\"mode\":\"jazz\"}", "out_of_range", "mode");
+  expect_error(&ws, "{\"type\":\"control\",\"seed\":3}", "unknown_field", "seed");
+  expect_error(&ws, "{\"type\":\"control\",\"bpm\":60,\"bpm\":70}", "bad_json", NULL);
+  expect_error(&ws, "{\"type\":\"control\",\"bpm\":60}", "unauthorized", "token");
+  expect_error(&ws, "{\"type\":\"control\",\"bpm\":60,\"token\":\"guess\"}", "unauthorized", "token");
+  /* The right token steers. */
+  const char *ok = "{\"type\":\"control\",\"bpm\":61,\"token\":\"s3cret\"}";
+  ASSERT_EQ_INT(nc_ws_send(&ws, 1, ok, strlen(ok)), 0);
+  json_t *p = next_text(&ws, "params", 2000);
+  ASSERT_TRUE(p != NULL);
+  ASSERT_NEAR(params_num(p, "bpm"), 61, 1e-6);
+  json_decref(p);
+  /* Still open: a status request is answered. */
+  ASSERT_EQ_INT(nc_ws_send(&ws, 1, "{\"type\":\"status\"}", 17), 0);
+  json_t *s = next_text(&ws, "status", 2000);
+  ASSERT_TRUE(s != NULL);
+  json_decref(s);
+  /* A flood: beyond 10 a second, refused. */
+  sleep(1);
+  for (int i = 0; i < 15; i++) ASSERT_EQ_INT(nc_ws_send(&ws, 1, "{\"type\":\"status\"}", 17), 0);
+  int limited = 0;
+  for (json_t *e; (e = next_text(&ws, "error", 500));) {
+    limited += strcmp(json_string_value(json_object_get(e, "code")), "rate_limited") == 0;
+    json_decref(e);
+  }
+  ASSERT_GE(limited, 4);
+  /* Protocol violations close: too large (1009), binary (1003). */
+  char big[5000];
+  memset(big, ' ', sizeof big);
+  big[0] = '{';
+  big[sizeof big - 1] = '}';
+  ASSERT_EQ_INT(nc_ws_send(&ws, 1, big, sizeof big), 0);
+  expect_close(&ws, 1009);
+  nc_ws_close(&ws);
+  ws = ws_open(port, "/ws/stream");
+  ASSERT_EQ_INT(nc_ws_send(&ws, 2, "\x01\x02", 2), 0);
+  expect_close(&ws, 1003);
+  nc_ws_close(&ws);
+
+  /* Refused at the door. */
+  expect_upgrade(port, "/ws/stream?station=nope", NULL, 404, "unknown_station");
+  expect_upgrade(port, "/ws/stream?station=Bad_Name", NULL, 400, "bad_station");
+  expect_upgrade(port, "/ws/stream?codec=flac", NULL, 400, "bad_codec");
+  expect_upgrade(port, "/ws/stream?volume=11", NULL, 400, "bad_request");
+  expect_upgrade(port, "/ws/stream?token=wrong", NULL, 401, "unauthorized");
+  expect_upgrade(port, "/ws/stream", "Origin: http://evil.example\r\n", 403, "forbidden_origin");
+  expect_upgrade(port, "/elsewhere", NULL, 404, "not_found");
+  char own[64];
+  snprintf(own, sizeof own, "Origin: http://127.0.0.1:%u\r\n", port);
+  expect_upgrade(port, "/ws/stream", own, 101, NULL);
+  expect_http(port, "GET", "/stream.ogg?station=nope", NULL, NULL, 404, "unknown_station");
+  expect_http(port, "GET", "/stream.ogg?bitrate=9", NULL, NULL, 400, "bad_request");
+  expect_http(port, "GET", "/nothing-here", NULL, NULL, 404, "not_found");
+  expect_http(port, "GET", "/ws/stream", NULL, NULL, 400, "websocket_required");
+  expect_http(port, "DELETE", "/api/status", NULL, NULL, 405, NULL);
+  expect_http(port, "GET", "/api/stations/main/params", NULL, NULL, 405, "method_not_allowed");
+  expect_http(port, "POST", "/api/stations/nope/params", NULL, "{\"bpm\":60}", 404, "unknown_station");
+  expect_http(port, "POST", "/api/stations/main/params", NULL, "{\"bpm\":60}", 401, "unauthorized");
+  expect_http(port, "POST", "/api/stations/main/params", "Authorization: Bearer nope\r\n", "{\"bpm\":60}", 401,
+              "unauthorized");
+  expect_http(port, "POST", "/api/stations/main/params", "Authorization: Bearer s3cret\r\n", "{\"bpm\":", 400, "bad_json");
+  expect_http(port, "POST", "/api/stations/main/params", "Authorization: Bearer s3cret\r\n", "{\"bpm\":2}", 400,
+              "out_of_range");
+  expect_http(port, "POST", "/api/stations/main/params", "Authorization: Bearer s3cret\r\n", "{}", 400, "bad_message");
+  char *huge = malloc(6001);
+  memset(huge, ' ', 6000);
+  huge[0] = '{', huge[5999] = '}', huge[6000] = 0;
+  expect_http(port, "POST", "/api/stations/main/params", "Authorization: Bearer s3cret\r\n", huge, 413, "too_large");
+  free(huge);
+  expect_http(port, "POST", "/api/stations/main/params", "Authorization: Bearer s3cret\r\n", "{\"bpm\":66}", 202, NULL);
+
+  /* Per-address limit (6 here): the 7th listener is refused with 429. */
+  nc_ws held[6];
+  for (int i = 0; i < 6; i++) held[i] = ws_open(port, "/ws/stream");
+  expect_upgrade(port, "/ws/stream", NULL, 429, "too_many_from_address");
+  expect_http(port, "GET", "/stream.ogg", NULL, NULL, 429, "too_many_from_address");
+  for (int i = 0; i < 6; i++) nc_ws_close(&held[i]);
+  nap_ms(300);
+  /* And after all that, a listener is served as ever. */
+  ws = ws_open(port, "/ws/stream");
+  int op, got = 0;
+  while ((op = nc_ws_recv(&ws, 2000)) > 0 && got < 20) got += op == 2;
+  ASSERT_GE(got, 20);
+  nc_ws_close(&ws);
+  lull_server_destroy(srv);
+}
+
+/* ---- the slow reader ------------------------------------------------------ */
+
+static void test_stalled_reader_is_skipped_then_dropped(void **state) {
+  (void)state;
+  lull_server *srv = start(&(lull_server_config){.skip_ms = 500, .drop_ms = 2500, .sndbuf = 4096});
+  uint16_t port = lull_server_port(srv);
+  nc_ws good = ws_open(port, "/ws/stream?codec=pcm");
+  nc_ws slow;
+  ASSERT_EQ_INT(nc_ws_open(&slow, port, "/ws/stream?codec=pcm", NULL, 4096, NULL), 101);
+  /* The slow one never reads; the good one reads everything for 12 s. */
+  wsstat g = {.last_seq = -1};
+  double t0 = nc_now_s();
+  int slow_closed = 0;
+  while (nc_now_s() - t0 < 12) {
+    if (nc_ws_recv(&good, 200) == 2) ws_packets(&good, &g, NULL, LULL_CODEC_PCM);
+  }
+  char *body;
+  ASSERT_EQ_INT(nc_http(port, "GET", "/api/metrics", NULL, NULL, &body, NULL), 200);
+  json_t *m = parse(body);
+  double dropped = json_number_value(json_object_get(m, "packets_dropped"));
+  slow_closed = (int)json_integer_value(json_object_get(m, "slow_disconnects"));
+  print_message("# good listener: %llu packets, %llu gaps; server: %.0f packets skipped, %d slow listeners closed\n",
+                (unsigned long long)g.packets, (unsigned long long)g.gaps, dropped, slow_closed);
+  json_decref(m);
+  free(body);
+  ASSERT_EQ_INT(g.gaps, 0);
+  ASSERT_GE(g.packets, 600);
+  ASSERT_GE(dropped, 1);
+  ASSERT_EQ_INT(slow_closed, 1);
+  /* The slow one finds its connection closed once it reads again. */
+  int op;
+  while ((op = nc_ws_recv(&slow, 2000)) > 0 && op != 8) {
+  }
+  ASSERT_TRUE(op == 8 || op == -1);
+  nc_ws_close(&slow);
+  nc_ws_close(&good);
+  lull_server_destroy(srv);
+}
+
+/* ---- REST ------------------------------------------------------------------- */
+
+static void test_rest_json_and_prometheus(void **state) {
+  (void)state;
+  lull_server *srv = start(NULL);
+  uint16_t port = lull_server_port(srv);
+  nc_ws ws = ws_open(port, "/ws/stream");
+  const char *json_paths[] = {"/api/status", "/api/metrics", "/api/stations"};
+  char *body;
+  for (int i = 0; i < 3; i++) {
+    ASSERT_EQ_INT(nc_http(port, "GET", json_paths[i], NULL, NULL, &body, NULL), 200);
+    json_t *j = parse(body);
+    if (i == 0) {
+      ASSERT_STR_CONTAINS(json_string_value(json_object_get(j, "version")), ".");
+      json_t *st = json_array_get(json_object_get(j, "stations"), 0);
+      ASSERT_EQ_INT(json_integer_value(json_object_get(json_object_get(st, "listeners"), "ws_opus")), 1);
+      ASSERT_NEAR(json_number_value(json_object_get(st, "lead_ms")), 60, 20);
+      ASSERT_TRUE(json_string_length(json_object_get(json_object_get(st, "now"), "chord")) > 0);
+    }
+    json_decref(j);
+    free(body);
+  }
+  /* Prometheus text: every sample line is "name{labels} value", each name
+   * announced by a # TYPE line first. */
+  ASSERT_EQ_INT(nc_http(port, "GET", "/metrics", NULL, NULL, &body, NULL), 200);
+  char typed[64][64];
+  int ntyped = 0, samples = 0;
+  for (char *save = NULL, *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char name[64];
+    if (sscanf(line, "# TYPE %63s", name) == 1) {
+      ASSERT_TRUE(ntyped < 64);
+      snprintf(typed[ntyped++], 64, "%s", name);
+      continue;
+    }
+    if (line[0] == '#') continue;
+    double v;
+    char rest[256];
+    ASSERT_TRUE(sscanf(line, "%63[a-zA-Z0-9_:]%255[^ ] %lf", name, rest, &v) >= 2 || sscanf(line, "%63[a-zA-Z0-9_:] %lf", name, &v) == 2);
+    int known = 0;
+    for (int i = 0; i < ntyped; i++) known |= strcmp(typed[i], name) == 0;
+    if (!known) fail_msg("metric %s has no # TYPE before it", name);
+    samples++;
+  }
+  ASSERT_GE(samples, 15);
+  free(body);
+  ASSERT_EQ_INT(nc_http(port, "GET", "/", NULL, NULL, &body, NULL), 200);
+  ASSERT_STR_CONTAINS(body, "<html");
+  free(body);
+  ASSERT_EQ_INT(nc_http(port, "GET", "/listen.m3u", NULL, NULL, &body, NULL), 200);
+  ASSERT_STR_CONTAINS(body, "#EXTM3U");
+  ASSERT_STR_CONTAINS(body, "/stream.ogg?station=main");
+  free(body);
+  nc_ws_close(&ws);
+  lull_server_destroy(srv);
+}
+
+/* ---- the command, and its graceful stop ------------------------------------ */
+
+static void test_serve_stops_gracefully_on_sigterm(void **state) {
+  (void)state;
+  int err_pipe[2];
+  ASSERT_EQ_INT(pipe(err_pipe), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(err_pipe[1], 2);
+    execl(LULL_BIN, "lull", "serve", "--port", "0", (char *)NULL);
+    _exit(127);
+  }
+  close(err_pipe[1]);
+  /* The port, from the "serving http://127.0.0.1:PORT/" log line. */
+  char log[4096] = "";
+  size_t len = 0;
+  unsigned port = 0;
+  double end = nc_now_s() + 5;
+  while (!port && nc_now_s() < end) {
+    long n = nc_read(err_pipe[0], log + len, sizeof log - 1 - len, 200);
+    if (n > 0) len += (size_t)n, log[len] = 0;
+    const char *s = strstr(log, "http://127.0.0.1:");
+    if (s) sscanf(s, "http://127.0.0.1:%u/", &port);
+  }
+  if (!port) fail_msg("no port in: %s", log);
+  nc_ws ws = ws_open((uint16_t)port, "/ws/stream");
+  int op;
+  for (int got = 0; got < 5 && (op = nc_ws_recv(&ws, 2000)) > 0;) got += op == 2;
+  double t0 = nc_now_s();
+  kill(pid, SIGTERM);
+  expect_close(&ws, 1001);
+  int status;
+  while (waitpid(pid, &status, WNOHANG) == 0 && nc_now_s() - t0 < 3) nap_ms(10);
+  double took = nc_now_s() - t0;
+  print_message("# SIGTERM to exit: %.0f ms\n", took * 1000);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ_INT(WEXITSTATUS(status), 0);
+  ASSERT_LE(took, 1.0);
+  nc_ws_close(&ws);
+  close(err_pipe[0]);
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_every_stream_for_ten_seconds),
+      cmocka_unit_test(test_control_reaches_every_listener_of_its_station),
+      cmocka_unit_test(test_bad_input_gets_clear_errors),
+      cmocka_unit_test(test_stalled_reader_is_skipped_then_dropped),
+      cmocka_unit_test(test_rest_json_and_prometheus),
+      cmocka_unit_test(test_serve_stops_gracefully_on_sigterm),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
