@@ -97,6 +97,8 @@ typedef struct ip_slot {
 } ip_slot;
 
 typedef struct station_stats {
+  struct lull_server *srv;
+  _Atomic uint64_t frames;
   _Atomic uint32_t listeners[LULL_FEED_KINDS];
 } station_stats;
 
@@ -609,7 +611,9 @@ static size_t params_msg(session *s, char *out, size_t cap) {
 static int ws_writeable(session *s) {
   if (lws_partial_buffered(s->wsi)) return 0; /* still flushing; lws calls again */
   if (s->closing) {
-    const char *why = s->close_code == 1001 ? "server going away" : s->close_code == 1009 ? "message too big" : "policy";
+    const char *why = s->close_code == 1001   ? "server going away"
+                      : s->close_code == 1011 ? "send failed"
+                                              : "policy";
     lws_close_reason(s->wsi, (enum lws_close_status)s->close_code, (unsigned char *)why, strlen(why));
     return -1;
   }
@@ -787,6 +791,7 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
 }
 
 static int http_stream_writeable(session *s) {
+  if (s->closing) return -1;
   if (lws_partial_buffered(s->wsi)) return 0;
   if (!s->header_sent) {
     uint32_t len;
@@ -1065,6 +1070,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       s->kind = strcmp(q.codec, "pcm") == 0 ? LULL_FEED_WS_PCM : LULL_FEED_WS_OPUS;
       s->authorised = !srv->token[0] || (q.token[0] && token_ok(srv, q.token));
       s->hello_pending = 1;
+      s->header_sent = 1;
       lull_station_now now;
       lull_station_get_now(srv->stations[station], &now);
       s->params_seen = now.params_changes;
@@ -1115,8 +1121,25 @@ static const struct lws_protocols protocols[] = {
 
 /* ---- the worker's loop ----------------------------------------------------------- */
 
-/* New packets (or the stop): pull them into the feeds, and ask for
- * writability of the listeners that have something new. */
+/* Audio for a listener, now: written at once when nothing else is pending
+ * and lws holds nothing back for it (the socket had room last time), so
+ * the common case costs one send and no poll round; otherwise through the
+ * writable callback. */
+static void push(session *s) {
+  if (s->closing || s->hello_pending || s->replies || s->params_pending || !s->header_sent ||
+      lws_partial_buffered(s->wsi)) {
+    lws_callback_on_writable(s->wsi);
+    return;
+  }
+  if (stream_write(s)) {
+    s->closing = 1;
+    if (!s->close_code) s->close_code = 1011;
+    lws_callback_on_writable(s->wsi);
+  }
+}
+
+/* New packets (or the stop): pull them into the feeds, and send the
+ * listeners that have something new. */
 static void wake(worker *w) {
   lull_server *srv = w->srv;
   if (atomic_load(&srv->stopping)) {
@@ -1145,7 +1168,7 @@ static void wake(worker *w) {
       if (!grew && !(changed && (k == LULL_FEED_WS_OPUS || k == LULL_FEED_WS_PCM))) continue;
       for (session *s = w->lists[fi]; s; s = s->next) {
         if (changed && s->role == S_WS && s->params_seen != now.params_changes) s->params_pending = 1;
-        lws_callback_on_writable(s->wsi);
+        push(s);
       }
     }
   }
@@ -1208,8 +1231,15 @@ static void *worker_main(void *arg) {
 
 /* ---- life cycle ---------------------------------------------------------------- */
 
+/* A station made a frame. Each wake costs every worker a poll over all its
+ * sockets, so workers are woken only when there is something to send: with
+ * 3 (or a multiple of 3) packets per message, WebSocket messages and Ogg
+ * pages (three packets each) both complete every third frame. */
 static void on_frame(void *user) {
-  lull_server *srv = user;
+  station_stats *ss = user;
+  lull_server *srv = ss->srv;
+  uint64_t f = atomic_fetch_add_explicit(&ss->frames, 1, memory_order_relaxed) + 1;
+  if (srv->cfg.packets_per_message % 3 == 0 && f % 3 != 0) return;
   for (unsigned i = 0; i < srv->n_workers; i++) lws_cancel_service(srv->workers[i].ctx);
 }
 
@@ -1355,8 +1385,9 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   size_t ns = c.n_stations ? c.n_stations : 1;
   for (size_t i = 0; i < ns; i++) {
     lull_station_config one = sc[i];
+    srv->sstats[i].srv = srv;
     one.on_frame = on_frame;
-    one.on_frame_user = srv;
+    one.on_frame_user = &srv->sstats[i];
     if ((err = lull_station_create(&one, &srv->stations[i], diag))) goto fail;
     srv->n_stations = i + 1;
     if (station_index(srv, lull_station_name(srv->stations[i])) != (int)i) {
