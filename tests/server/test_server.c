@@ -444,6 +444,23 @@ static void test_bad_input_gets_clear_errors(void **state) {
   lull_server_destroy(srv);
 }
 
+/* The total limit: past it, 503 for streams and upgrades; REST still answers. */
+static void test_a_full_server_says_so(void **state) {
+  (void)state;
+  lull_server *srv = start(&(lull_server_config){.max_clients = 2});
+  uint16_t port = lull_server_port(srv);
+  nc_ws a = ws_open(port, "/ws/stream"), b = ws_open(port, "/ws/stream?codec=pcm");
+  expect_upgrade(port, "/ws/stream", NULL, 503, "too_many_listeners");
+  expect_http(port, "GET", "/stream.mp3", NULL, NULL, 503, "too_many_listeners");
+  expect_http(port, "GET", "/api/status", NULL, NULL, 200, NULL);
+  nc_ws_close(&a);
+  nap_ms(300);
+  nc_ws c = ws_open(port, "/ws/stream"); /* a place came free */
+  nc_ws_close(&b);
+  nc_ws_close(&c);
+  lull_server_destroy(srv);
+}
+
 /* ---- the slow reader ------------------------------------------------------ */
 
 static void test_stalled_reader_is_skipped_then_dropped(void **state) {
@@ -587,6 +604,7 @@ int main(void) {
       cmocka_unit_test(test_every_stream_for_ten_seconds),
       cmocka_unit_test(test_control_reaches_every_listener_of_its_station),
       cmocka_unit_test(test_bad_input_gets_clear_errors),
+      cmocka_unit_test(test_a_full_server_says_so),
       cmocka_unit_test(test_stalled_reader_is_skipped_then_dropped),
       cmocka_unit_test(test_rest_json_and_prometheus),
       cmocka_unit_test(test_serve_stops_gracefully_on_sigterm),
