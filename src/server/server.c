@@ -78,7 +78,8 @@ typedef struct worker {
   unsigned idx;
   struct lws_context *ctx;
   struct lws_vhost *vh;
-  int listen_fd;
+  int listen_fd, spare_fd;
+  uint64_t emfile_logged_ms;
   pthread_t thread;
   lull_feed *feeds;    /* [station * LULL_FEED_KINDS + kind] */
   session **lists;     /* the listeners of each feed */
@@ -965,7 +966,21 @@ static void accept_some(worker *w) {
   for (int i = 0; i < 64; i++) {
     int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE) slog(srv, LULL_LOG_WARN, "accept: out of file descriptors");
+      if ((errno == EMFILE || errno == ENFILE) && w->spare_fd >= 0) {
+        /* Out of descriptors: the waiting connection would keep the
+         * listening socket readable and this loop spinning. Use the spare
+         * to take it and close it, then hold a spare again. */
+        close(w->spare_fd);
+        int c = accept(w->listen_fd, NULL, NULL);
+        if (c >= 0) close(c);
+        w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        atomic_fetch_add(&srv->rejected, 1);
+        uint64_t t = now_ms();
+        if (t - w->emfile_logged_ms > 10000) {
+          w->emfile_logged_ms = t;
+          slog(srv, LULL_LOG_WARN, "out of file descriptors: refusing connections (ulimit -n, --max-clients)");
+        }
+      }
       return;
     }
     if (atomic_load(&srv->stopping)) {
@@ -1277,6 +1292,7 @@ static int listen_socket(lull_server *srv, int *out, lull_diag *diag) {
 
 static int make_worker(lull_server *srv, worker *w, unsigned idx, lull_diag *diag) {
   w->listen_fd = -1;
+  w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   w->srv = srv;
   w->idx = idx;
   size_t nf = srv->n_stations * LULL_FEED_KINDS;
@@ -1311,7 +1327,8 @@ static int make_worker(lull_server *srv, worker *w, unsigned idx, lull_diag *dia
   if (!w->vh) return lull_diag_set(diag, LULL_ENOMEM, "", "libwebsockets: cannot create a context");
   lws_sock_file_fd_type fd = {.filefd = w->listen_fd};
   if (!lws_adopt_descriptor_vhost(w->vh, LWS_ADOPT_RAW_FILE_DESC, fd, "lull", NULL)) {
-    w->listen_fd = -1; /* lws closed it */
+    w->listen_fd = -1;
+  w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* lws closed it */
     return lull_diag_set(diag, LULL_ENOMEM, "", "libwebsockets: cannot watch the listening socket");
   }
   return LULL_OK;
@@ -1462,6 +1479,7 @@ void lull_server_destroy(lull_server *srv) {
   for (unsigned i = 0; i < srv->n_workers; i++) {
     worker *w = &srv->workers[i];
     if (w->ctx) lws_context_destroy(w->ctx);
+    if (w->spare_fd >= 0) close(w->spare_fd);
     if (w->feeds)
       for (size_t f = 0; f < srv->n_stations * LULL_FEED_KINDS; f++) lull__feed_free(&w->feeds[f]);
     free(w->feeds);
