@@ -13,6 +13,7 @@ packages=(
   libopus-dev libogg-dev   # the stream: Opus packets, Ogg pages
   libopusfile-dev   # tests: decoding the stream back
   libwebsockets-dev # the server: HTTP + WebSocket
+  libev-dev libwebsockets-evlib-ev   # its event loop: epoll, through libev
   libmp3lame-dev    # /stream.mp3
   libmpg123-dev     # tests: decoding /stream.mp3 back
   # tests

@@ -2,8 +2,9 @@
  * libwebsockets context and its own listening socket on the shared port
  * (SO_REUSEPORT: the kernel spreads the connections; lws 4.1 cannot set it,
  * so the socket is ours, watched by lws as a raw descriptor, and each
- * accepted connection is adopted into the worker's context), and everything
- * about its clients; workers share nothing but
+ * accepted connection is adopted into the worker's context), its own libev
+ * loop on epoll (lws's poll backend would touch every socket at each wake),
+ * and everything about its clients; workers share nothing but
  * the stations and a few counters. A station's producer wakes every worker
  * after each frame (lws_cancel_service, the one call lws allows from another
  * thread); a worker then pulls the new packets into its feeds (framed once
@@ -13,6 +14,7 @@
  * it, so a stalled reader costs one buffered message, never a growing queue.
  * A timer sweeps the stalled ones: skip to the live edge, then disconnect. */
 #include <errno.h>
+#include <ev.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
 #include <netdb.h>
@@ -78,7 +80,10 @@ typedef struct worker {
   unsigned idx;
   struct lws_context *ctx;
   struct lws_vhost *vh;
-  int listen_fd, spare_fd;
+  struct ev_loop *loop; /* epoll: a wake costs what is ready, not every socket */
+  uint64_t stop_deadline;
+  int listen_fd, spare_fd, accept_paused;
+  struct lws *listen_wsi;
   uint64_t emfile_logged_ms;
   pthread_t thread;
   lull_feed *feeds;    /* [station * LULL_FEED_KINDS + kind] */
@@ -966,7 +971,8 @@ static void accept_some(worker *w) {
   for (int i = 0; i < 64; i++) {
     int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if ((errno == EMFILE || errno == ENFILE) && w->spare_fd >= 0) {
+      int e = errno;
+      if ((e == EMFILE || e == ENFILE) && w->spare_fd >= 0) {
         /* Out of descriptors: the waiting connection would keep the
          * listening socket readable and this loop spinning. Use the spare
          * to take it and close it, then hold a spare again. */
@@ -975,6 +981,15 @@ static void accept_some(worker *w) {
         if (c >= 0) close(c);
         w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         atomic_fetch_add(&srv->rejected, 1);
+      }
+      if (e == EMFILE || e == ENFILE) {
+        /* Another thread may have taken the descriptor the spare left (the
+         * table is the process's): then stop watching the listening socket
+         * until the sweep finds a spare again, rather than spin on it. */
+        if (w->spare_fd < 0 && !w->accept_paused) {
+          w->accept_paused = 1;
+          lws_rx_flow_control(w->listen_wsi, 0);
+        }
         uint64_t t = now_ms();
         if (t - w->emfile_logged_ms > 10000) {
           w->emfile_logged_ms = t;
@@ -1160,6 +1175,8 @@ static void wake(worker *w) {
   if (atomic_load(&srv->stopping)) {
     if (w->stop_seen) return;
     w->stop_seen = 1;
+    w->stop_deadline = now_ms() + 300;
+    lws_sul_schedule(w->ctx, 0, &w->sweep, sweep, 20 * LWS_US_PER_MS);
     for (size_t i = 0; i < srv->n_stations * LULL_FEED_KINDS; i++)
       for (session *s = w->lists[i]; s; s = s->next) {
         if (s->role == S_WS) {
@@ -1214,6 +1231,22 @@ static void sweep(lws_sorted_usec_list_t *sul) {
   worker *w = lws_container_of(sul, worker, sweep);
   lull_server *srv = w->srv;
   uint64_t t = now_ms();
+  if (w->stop_seen) {
+    /* Let the close frames go out, then end (bounded). */
+    if (!w->sessions || t >= w->stop_deadline) {
+      ev_break(w->loop, EVBREAK_ALL);
+      return;
+    }
+    lws_sul_schedule(w->ctx, 0, &w->sweep, sweep, 20 * LWS_US_PER_MS);
+    return;
+  }
+  if (w->accept_paused) {
+    if (w->spare_fd < 0) w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (w->spare_fd >= 0) {
+      w->accept_paused = 0;
+      lws_rx_flow_control(w->listen_wsi, 1);
+    }
+  }
   for (size_t i = 0; i < srv->n_stations * LULL_FEED_KINDS; i++)
     for (session *s = w->lists[i]; s; s = s->next) {
       if (s->closing) continue;
@@ -1232,15 +1265,7 @@ static void sweep(lws_sorted_usec_list_t *sul) {
 
 static void *worker_main(void *arg) {
   worker *w = arg;
-  uint64_t deadline = 0;
-  for (;;) {
-    if (lws_service(w->ctx, 0) < 0) break;
-    if (w->stop_seen) {
-      /* Let the close frames go out, then end (bounded). */
-      if (!deadline) deadline = now_ms() + 300;
-      if (!w->sessions || now_ms() >= deadline) break;
-    }
-  }
+  ev_run(w->loop, 0); /* until the stop breaks it (sweep) */
   return NULL;
 }
 
@@ -1312,12 +1337,17 @@ static int make_worker(lull_server *srv, worker *w, unsigned idx, lull_diag *dia
   }
   int err = listen_socket(srv, &w->listen_fd, diag);
   if (err) return err;
+  /* libev on epoll, as a loop of ours (lws leaves signals alone then). */
+  w->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
+  if (!w->loop) return lull_diag_set(diag, LULL_ENOMEM, "", "libev: cannot create an epoll loop");
+  void *loops[1] = {w->loop};
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
+  info.foreign_loops = loops;
   info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
   info.protocols = protocols;
   info.user = w;
-  info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+  info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_LIBEV;
   info.timeout_secs = 10;
   info.pt_serv_buf_size = 8192;
   info.vhost_name = "lull";
@@ -1326,7 +1356,7 @@ static int make_worker(lull_server *srv, worker *w, unsigned idx, lull_diag *dia
   w->vh = w->ctx ? lws_get_vhost_by_name(w->ctx, "lull") : NULL;
   if (!w->vh) return lull_diag_set(diag, LULL_ENOMEM, "", "libwebsockets: cannot create a context");
   lws_sock_file_fd_type fd = {.filefd = w->listen_fd};
-  if (!lws_adopt_descriptor_vhost(w->vh, LWS_ADOPT_RAW_FILE_DESC, fd, "lull", NULL)) {
+  if (!(w->listen_wsi = lws_adopt_descriptor_vhost(w->vh, LWS_ADOPT_RAW_FILE_DESC, fd, "lull", NULL))) {
     w->listen_fd = -1;
   w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* lws closed it */
     return lull_diag_set(diag, LULL_ENOMEM, "", "libwebsockets: cannot watch the listening socket");
@@ -1479,6 +1509,7 @@ void lull_server_destroy(lull_server *srv) {
   for (unsigned i = 0; i < srv->n_workers; i++) {
     worker *w = &srv->workers[i];
     if (w->ctx) lws_context_destroy(w->ctx);
+    if (w->loop) ev_loop_destroy(w->loop);
     if (w->spare_fd >= 0) close(w->spare_fd);
     if (w->feeds)
       for (size_t f = 0; f < srv->n_stations * LULL_FEED_KINDS; f++) lull__feed_free(&w->feeds[f]);

@@ -34,6 +34,12 @@ static lull_server *start(const lull_server_config *cfg) {
   return srv;
 }
 
+static uint64_t lull_station_get_metrics_frames(lull_server *srv) {
+  lull_station_metrics m;
+  lull_station_get_metrics(lull_server_station(srv, "main"), &m);
+  return m.frames;
+}
+
 static json_t *parse(const char *text) {
   json_error_t e;
   json_t *j = json_loads(text, 0, &e);
@@ -510,6 +516,9 @@ static void test_rest_json_and_prometheus(void **state) {
   nc_ws ws = ws_open(port, "/ws/stream");
   const char *json_paths[] = {"/api/status", "/api/metrics", "/api/stations"};
   char *body;
+  /* The chord is known once the station has made its first frame (a
+   * sanitizer build may take a moment after the start). */
+  for (int i = 0; i < 100 && lull_station_get_metrics_frames(srv) == 0; i++) nap_ms(20);
   for (int i = 0; i < 3; i++) {
     ASSERT_EQ_INT(nc_http(port, "GET", json_paths[i], NULL, NULL, &body, NULL), 200);
     json_t *j = parse(body);
@@ -609,12 +618,6 @@ static double proc_cpu_s(pid_t pid) {
  * spinning, and serves again once some are closed. */
 static void test_out_of_descriptors_does_not_spin(void **state) {
   (void)state;
-#if defined(__SANITIZE_THREAD__)
-  /* Under ThreadSanitizer a server held at 64 descriptors burns 3 CPU s in 2 s
-   * whatever the accept path does (its runtime); the release and ASan runs
-   * test this path. */
-  skip();
-#endif
   int err_fd;
   unsigned port;
   pid_t pid = spawn_serve(64, &err_fd, &port);
@@ -635,7 +638,7 @@ static void test_out_of_descriptors_does_not_spin(void **state) {
   int status;
   waitpid(pid, &status, 0);
   close(err_fd);
-  ASSERT_LE(used, 0.3); /* the station alone; a spinning accept loop takes 2 */
+  ASSERT_LE(used, 1.0); /* the station (0.05 s here, ~0.7 s under TSan); a spinning accept loop takes 2 or more */
   ASSERT_EQ_INT(status_code, 200);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
