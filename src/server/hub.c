@@ -93,10 +93,9 @@ lull_hub_action lull__hub_check(lull_hub_cursor *c, const lull_ring *ring, const
 
 /* ---- feeds ---------------------------------------------------------------- */
 
-static uint32_t pow2_at_least(uint64_t n) {
-  uint32_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
+uint32_t lull__feed_unit_ms(int kind, uint32_t per_unit) {
+  /* Ogg pages carry three packets; MP3 chunks come with each 20 ms frame. */
+  return kind == LULL_FEED_OGG ? 60 : kind == LULL_FEED_MP3 ? 20 : 20 * per_unit;
 }
 
 int lull__feed_init(lull_feed *f, int kind, lull_ring *src, uint32_t per_unit, uint32_t history_ms) {
@@ -107,14 +106,13 @@ int lull__feed_init(lull_feed *f, int kind, lull_ring *src, uint32_t per_unit, u
   f->kind = kind;
   f->src = src;
   f->per_unit = per_unit;
-  /* Ogg pages carry three packets; MP3 chunks come with each 20 ms frame. */
-  f->unit_ms = kind == LULL_FEED_OGG ? 60 : 20 * per_unit;
+  f->unit_ms = lull__feed_unit_ms(kind, per_unit);
   uint64_t units = history_ms / f->unit_ms + 2;
   /* Bytes for that history at the highest rate each kind can have:
    * Opus 256 kbit/s, PCM 1536 kbit/s, MP3 320 kbit/s, plus framing. */
   uint64_t per_s = kind == LULL_FEED_WS_PCM ? 192000 + 50 * 16 : kind == LULL_FEED_MP3 ? 40000 : 32000 + 50 * 16 + 2000;
   f->log_bytes = (size_t)(per_s * history_ms / 1000 + 16 * 4096 + 65536);
-  f->unit_mask = pow2_at_least(units) - 1;
+  f->unit_mask = lull__pow2_at_least(units) - 1;
   f->log = malloc(f->log_bytes);
   f->units = calloc((size_t)f->unit_mask + 1, sizeof *f->units);
   if (!f->log || !f->units) {

@@ -96,6 +96,9 @@ typedef struct lull_feed {
   uint64_t lost, torn;    /* source packets this thread missed (it was too slow) */
 } lull_feed;
 
+/* A unit's duration: per_unit packets on a WebSocket, 60 ms for an Ogg
+ * page (three packets), 20 ms for an MP3 chunk (one frame's output). */
+uint32_t lull__feed_unit_ms(int kind, uint32_t per_unit);
 /* history_ms of units are kept (at least 1000). per_unit: 1..16. */
 int lull__feed_init(lull_feed *f, int kind, lull_ring *src, uint32_t per_unit, uint32_t history_ms);
 void lull__feed_free(lull_feed *f);

@@ -6,13 +6,14 @@
  * loop on epoll (lws's poll backend would touch every socket at each wake),
  * and everything about its clients; workers share nothing but
  * the stations and a few counters. A station's producer wakes every worker
- * after each frame (lws_cancel_service, the one call lws allows from another
- * thread); a worker then pulls the new packets into its feeds (framed once
- * per worker) and asks for writability of exactly the listeners of feeds
- * that grew. A writable listener gets everything pending in one send, and
- * nothing more is written while libwebsockets still holds a partial send for
- * it, so a stalled reader costs one buffered message, never a growing queue.
- * A timer sweeps the stalled ones: skip to the live edge, then disconnect. */
+ * when a message's worth of frames is out (lws_cancel_service, the one call
+ * lws allows from another thread); a worker then pulls the new packets into
+ * its feeds (framed once per worker) and sends each listener of a feed that
+ * grew everything it has pending, in one send. Nothing more is written while
+ * libwebsockets still holds a partial send for a listener (it then waits for
+ * writability), so a stalled reader costs one buffered message, never a
+ * growing queue. A timer sweeps the stalled ones: skip to the live edge,
+ * then disconnect. */
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
@@ -126,6 +127,7 @@ struct lull_server {
   ip_slot *ips;
   uint32_t ip_mask;
   _Atomic uint32_t listeners;
+  uint64_t metrics_bytes, metrics_ms; /* at the last metrics line (worker 0 only) */
   _Atomic uint64_t connects, disconnects, rejected, http_requests, messages_in, control_applied, control_refused,
       protocol_closed;
 };
@@ -328,6 +330,17 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
   }
 }
 
+/* Listeners of station i: by kind into l (if given), the total returned. */
+static uint32_t station_listeners(lull_server *srv, size_t i, uint32_t l[LULL_FEED_KINDS]) {
+  uint32_t total = 0;
+  for (int k = 0; k < LULL_FEED_KINDS; k++) {
+    uint32_t n = atomic_load(&srv->sstats[i].listeners[k]);
+    if (l) l[k] = n;
+    total += n;
+  }
+  return total;
+}
+
 static void station_json(lull_server *srv, sbuf *b, size_t i) {
   lull_station *st = srv->stations[i];
   lull_station_now now;
@@ -336,8 +349,7 @@ static void station_json(lull_server *srv, sbuf *b, size_t i) {
   lull_station_get_metrics(st, &m);
   char params[256];
   lull__params_json(params, sizeof params, &now.params);
-  uint32_t l[LULL_FEED_KINDS], total = 0;
-  for (int k = 0; k < LULL_FEED_KINDS; k++) total += l[k] = atomic_load(&srv->sstats[i].listeners[k]);
+  uint32_t l[LULL_FEED_KINDS], total = station_listeners(srv, i, l);
   sb_printf(b,
             "{\"name\":\"%s\",\"params\":%s,\"now\":{\"chord\":\"%s\",\"bar\":%llu,\"section\":%u},"
             "\"listeners\":{\"total\":%u,\"ws_opus\":%u,\"ws_pcm\":%u,\"ogg\":%u,\"mp3\":%u},"
@@ -430,19 +442,25 @@ static void metrics_prometheus(lull_server *srv, sbuf *b) {
     for (int k = 0; k < LULL_FEED_KINDS; k++)
       sb_printf(b, "lull_listeners{station=\"%s\",kind=\"%s\"} %u\n", lull_station_name(srv->stations[i]), feed_names[k],
                 atomic_load(&srv->sstats[i].listeners[k]));
-  static const char *const st_metrics[][2] = {
-      {"lull_station_frames_total", "counter"},     {"lull_station_late_frames_total", "counter"},
-      {"lull_station_faults_total", "counter"},     {"lull_station_lead_ms", "gauge"},
-      {"lull_station_encode_us_mean", "gauge"},
-  };
-  for (size_t k = 0; k < sizeof st_metrics / sizeof st_metrics[0]; k++) {
-    sb_printf(b, "# TYPE %s %s\n", st_metrics[k][0], st_metrics[k][1]);
+  /* Each station's metrics read once; counters printed whole (a float
+   * format would round them once they pass a million). */
+  lull_station_metrics m[MAX_STATIONS];
+  for (size_t i = 0; i < srv->n_stations; i++) lull_station_get_metrics(srv->stations[i], &m[i]);
+  static const char *const counters[] = {"lull_station_frames_total", "lull_station_late_frames_total",
+                                         "lull_station_faults_total"};
+  static const char *const gauges[] = {"lull_station_lead_ms", "lull_station_encode_us_mean"};
+  for (int k = 0; k < 3; k++) {
+    sb_printf(b, "# TYPE %s counter\n", counters[k]);
     for (size_t i = 0; i < srv->n_stations; i++) {
-      lull_station_metrics m;
-      lull_station_get_metrics(srv->stations[i], &m);
-      double v[] = {(double)m.frames, (double)m.late_frames, (double)m.faults, m.lead_ms, m.encode_us_mean};
-      sb_printf(b, "%s{station=\"%s\"} %.6g\n", st_metrics[k][0], lull_station_name(srv->stations[i]), v[k]);
+      uint64_t v = k == 0 ? m[i].frames : k == 1 ? m[i].late_frames : m[i].faults;
+      sb_printf(b, "%s{station=\"%s\"} %llu\n", counters[k], lull_station_name(srv->stations[i]), (unsigned long long)v);
     }
+  }
+  for (int k = 0; k < 2; k++) {
+    sb_printf(b, "# TYPE %s gauge\n", gauges[k]);
+    for (size_t i = 0; i < srv->n_stations; i++)
+      sb_printf(b, "%s{station=\"%s\"} %.3f\n", gauges[k], lull_station_name(srv->stations[i]),
+                k == 0 ? m[i].lead_ms : m[i].encode_us_mean);
   }
 }
 
@@ -503,7 +521,7 @@ static void session_end(session *s, const char *why) {
        (unsigned long long)s->sent, (unsigned long long)s->dropped_packets, why);
 }
 
-static uint32_t packets_per_unit(const lull_feed *f) { return f->kind == LULL_FEED_OGG ? 3 : f->per_unit; }
+static uint32_t packets_per_unit(const lull_feed *f) { return f->unit_ms / 20; }
 
 /* Apply the lag policy: 0 to go on, -1 to close. */
 static int session_policy(session *s, uint64_t t) {
@@ -578,6 +596,17 @@ static void queue_error(session *s, const char *code, const char *field, const c
   char buf[900];
   int n = lull__error_json(buf, sizeof buf, code, field, message);
   queue_text(s, buf, (size_t)(n < (int)sizeof buf ? n : (int)sizeof buf - 1));
+}
+
+/* Append to the message or body being received: 0, 1 when it would pass
+ * MAX_TEXT (nothing appended), -1 out of memory. */
+static int text_append(session *s, const void *in, size_t len) {
+  if (s->text_len + len > MAX_TEXT) return 1;
+  if (!s->text && !(s->text = malloc(MAX_TEXT + 1))) return -1;
+  memcpy(s->text + s->text_len, in, len);
+  s->text_len += (uint32_t)len;
+  s->text[s->text_len] = 0;
+  return 0;
 }
 
 static int write_text(session *s, unsigned char *p, size_t len) {
@@ -670,6 +699,23 @@ static int rate_ok(session *s) {
   return 0;
 }
 
+/* A parsed control change, authorised: hand it to the station, count it and
+ * log it. LULL_OK, or the station's refusal (diag says why). */
+static int steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, const char *text, size_t len,
+                 lull_diag *d) {
+  int err = lull_station_set_params(st, &c->params, c->fields, d);
+  if (err) {
+    atomic_fetch_add(&srv->control_refused, 1);
+    return err;
+  }
+  atomic_fetch_add(&srv->control_applied, 1);
+  slog(srv, LULL_LOG_INFO, "control %s station=%s: %.*s", who, lull_station_name(st), (int)(len > 200 ? 200 : len), text);
+  return LULL_OK;
+}
+
+/* The error code of a station's refusal: its queue is full, or a value. */
+static const char *steer_code(int err) { return err == LULL_EFULL ? "busy" : "out_of_range"; }
+
 static void ws_message(session *s, const char *text, size_t len) {
   lull_server *srv = s->w->srv;
   atomic_fetch_add(&srv->messages_in, 1);
@@ -712,14 +758,8 @@ static void ws_message(session *s, const char *text, size_t len) {
   }
   if (c.has_token) s->authorised = 1;
   lull_diag d = {0};
-  int err = lull_station_set_params(st, &c.params, c.fields, &d);
-  if (err) {
-    atomic_fetch_add(&srv->control_refused, 1);
-    queue_error(s, err == LULL_EFULL ? "busy" : "out_of_range", d.field, d.message);
-    return;
-  }
-  atomic_fetch_add(&srv->control_applied, 1);
-  slog(srv, LULL_LOG_INFO, "control %s station=%s: %.*s", s->ip, lull_station_name(st), (int)(len > 200 ? 200 : len), text);
+  int err = steer(srv, st, &c, s->ip, text, len, &d);
+  if (err) queue_error(s, steer_code(err), d.field, d.message);
 }
 
 /* ---- HTTP ------------------------------------------------------------------ */
@@ -739,6 +779,22 @@ static int refuse_listener(struct lws *wsi, lull_server *srv, int status) {
   return respond_error(wsi, 429, "too_many_from_address", "", m);
 }
 
+/* A station named in a request: its index, or -1 with the refusal sent
+ * (400 for a malformed name, 404 for an unknown one) and its result in *rc. */
+static int station_or_refuse(struct lws *wsi, lull_server *srv, const char *name, int *rc) {
+  if (!lull_station_name_valid(name)) {
+    *rc = respond_error(wsi, 400, "bad_station", "station", "station names are 1..32 of a-z, 0-9 and -");
+    return -1;
+  }
+  int i = station_index(srv, name);
+  if (i < 0) {
+    char m[96];
+    snprintf(m, sizeof m, "no station \"%s\" (GET /api/stations lists them)", name);
+    *rc = respond_error(wsi, 404, "unknown_station", "station", m);
+  }
+  return i;
+}
+
 /* The checks before a stream (HTTP or WebSocket) starts: 0 to go on, or the
  * result of the refusal just sent. Sets *station. */
 static int stream_request_ok(struct lws *wsi, lull_server *srv, const query *q, int *station, int *refused) {
@@ -748,14 +804,8 @@ static int stream_request_ok(struct lws *wsi, lull_server *srv, const query *q, 
     snprintf(m, sizeof m, "unknown query argument \"%s\"", q->bad);
     return respond_error(wsi, 400, "bad_request", q->bad, m);
   }
-  if (!lull_station_name_valid(q->station))
-    return respond_error(wsi, 400, "bad_station", "station", "station names are 1..32 of a-z, 0-9 and -");
-  *station = station_index(srv, q->station);
-  if (*station < 0) {
-    char m[96];
-    snprintf(m, sizeof m, "no station \"%s\" (GET /api/stations lists them)", q->station);
-    return respond_error(wsi, 404, "unknown_station", "station", m);
-  }
+  int rc;
+  if ((*station = station_or_refuse(wsi, srv, q->station, &rc)) < 0) return rc;
   *refused = 0;
   return 0;
 }
@@ -835,10 +885,8 @@ static int stations_json(struct lws *wsi, lull_server *srv) {
     lull_station_get_params(srv->stations[i], &p);
     char params[256];
     lull__params_json(params, sizeof params, &p);
-    uint32_t n = 0;
-    for (int k = 0; k < LULL_FEED_KINDS; k++) n += atomic_load(&srv->sstats[i].listeners[k]);
     sb_printf(&b, "%s{\"name\":\"%s\",\"params\":%s,\"listeners\":%u}", i ? "," : "", lull_station_name(srv->stations[i]),
-              params, n);
+              params, station_listeners(srv, i, NULL));
   }
   sb_printf(&b, "]}\n");
   int rc = respond(wsi, 200, "application/json", b.p, b.len);
@@ -875,15 +923,8 @@ static int post_params(session *s, struct lws *wsi, lull_server *srv) {
     return respond_error(wsi, 401, "unauthorized", "token", "this server needs a control token: Authorization: Bearer TOKEN");
   }
   lull_diag d = {0};
-  int err = lull_station_set_params(st, &c.params, c.fields, &d);
-  if (err) {
-    atomic_fetch_add(&srv->control_refused, 1);
-    return respond_error(wsi, err == LULL_EFULL ? 503 : 400, err == LULL_EFULL ? "busy" : "out_of_range", d.field,
-                         d.message);
-  }
-  atomic_fetch_add(&srv->control_applied, 1);
-  slog(srv, LULL_LOG_INFO, "control REST station=%s: %.*s", lull_station_name(st), (int)(s->text_len > 200 ? 200 : s->text_len),
-       s->text ? s->text : "");
+  int err = steer(srv, st, &c, "REST", s->text ? s->text : "", s->text_len, &d);
+  if (err) return respond_error(wsi, err == LULL_EFULL ? 503 : 400, steer_code(err), d.field, d.message);
   char params[256], body[400];
   lull__params_json(params, sizeof params, &c.params);
   int n = snprintf(body, sizeof body, "{\"station\":\"%s\",\"params\":%s,\"applied\":\"at the next frame\"}\n",
@@ -906,10 +947,8 @@ static int http_request(session *s, struct lws *wsi, worker *w, const char *path
     memcpy(name, rest, (size_t)(slash - rest));
     name[slash - rest] = 0;
     if (method != LWSHUMETH_POST) return respond_error(wsi, 405, "method_not_allowed", "method", "use POST with a JSON body");
-    if (!lull_station_name_valid(name))
-      return respond_error(wsi, 400, "bad_station", "station", "station names are 1..32 of a-z, 0-9 and -");
-    int i = station_index(srv, name);
-    if (i < 0) return respond_error(wsi, 404, "unknown_station", "station", "no such station (GET /api/stations)");
+    int rc, i = station_or_refuse(wsi, srv, name, &rc);
+    if (i < 0) return rc;
     s->role = S_REST;
     s->w = w;
     s->station = (uint16_t)i;
@@ -1029,15 +1068,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       return http_request(s, wsi, w, (const char *)in);
     case LWS_CALLBACK_HTTP_BODY:
       if (s->role != S_REST) return 0;
-      if (s->text_len + len > MAX_TEXT) {
-        s->text_over = 1;
-        return 0;
+      {
+        int r = text_append(s, in, len);
+        if (r > 0) s->text_over = 1; /* answered with 413 once the body is in */
+        return r < 0 ? -1 : 0;
       }
-      if (!s->text && !(s->text = malloc(MAX_TEXT + 1))) return -1;
-      memcpy(s->text + s->text_len, in, len);
-      s->text_len += (uint32_t)len;
-      s->text[s->text_len] = 0;
-      return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
       if (s->role != S_REST) return 0;
       {
@@ -1118,16 +1153,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)"text only", 9);
         return -1;
       }
-      if (s->text_len + len > MAX_TEXT) {
+      int over = text_append(s, in, len);
+      if (over < 0) return -1;
+      if (over) {
         atomic_fetch_add(&srv->protocol_closed, 1);
         char m[48];
         int n = snprintf(m, sizeof m, "messages are at most %d bytes", MAX_TEXT);
         lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)m, (size_t)n);
         return -1;
       }
-      if (!s->text && !(s->text = malloc(MAX_TEXT + 1))) return -1;
-      memcpy(s->text + s->text_len, in, len);
-      s->text_len += (uint32_t)len;
       if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi)) return 0;
       ws_message(s, s->text, s->text_len);
       free(s->text);
@@ -1207,19 +1241,18 @@ static void wake(worker *w) {
 }
 
 static void metrics_line(lull_server *srv) {
-  static _Atomic uint64_t last_bytes, last_ms;
   totals t = worker_totals(srv);
-  uint64_t ms = now_ms(), lb = atomic_exchange(&last_bytes, t.bytes), lm = atomic_exchange(&last_ms, ms);
+  uint64_t ms = now_ms(), lb = srv->metrics_bytes, lm = srv->metrics_ms;
+  srv->metrics_bytes = t.bytes;
+  srv->metrics_ms = ms;
   double kbit = lm && ms > lm ? (double)(t.bytes - lb) * 8.0 / (double)(ms - lm) : 0;
   char st[512] = "";
   size_t n = 0;
   for (size_t i = 0; i < srv->n_stations && n < sizeof st - 64; i++) {
     lull_station_metrics m;
     lull_station_get_metrics(srv->stations[i], &m);
-    uint32_t l = 0;
-    for (int k = 0; k < LULL_FEED_KINDS; k++) l += atomic_load(&srv->sstats[i].listeners[k]);
     n += (size_t)snprintf(st + n, sizeof st - n, " %s: %u listening, lead %.1f ms, late %llu;", lull_station_name(srv->stations[i]),
-                          l, m.lead_ms, (unsigned long long)m.late_frames);
+                          station_listeners(srv, i, NULL), m.lead_ms, (unsigned long long)m.late_frames);
   }
   slog(srv, LULL_LOG_INFO, "metrics: %u listeners, %.0f kbit/s out, %llu packets dropped, %llu slow closed;%s",
        atomic_load(&srv->listeners), kbit, (unsigned long long)t.dropped, (unsigned long long)t.slow_closed, st);
@@ -1271,10 +1304,10 @@ static void *worker_main(void *arg) {
 
 /* ---- life cycle ---------------------------------------------------------------- */
 
-/* A station made a frame. Each wake costs every worker a poll over all its
- * sockets, so workers are woken only when there is something to send: with
- * 3 (or a multiple of 3) packets per message, WebSocket messages and Ogg
- * pages (three packets each) both complete every third frame. */
+/* A station made a frame. Workers are woken only when there is something
+ * to send (a wake walks every listener list of the worker): with 3 (or a
+ * multiple of 3) packets per message, WebSocket messages and Ogg pages
+ * (three packets each) both complete every third frame. */
 static void on_frame(void *user) {
   station_stats *ss = user;
   lull_server *srv = ss->srv;
@@ -1325,12 +1358,12 @@ static int make_worker(lull_server *srv, worker *w, unsigned idx, lull_diag *dia
   w->lists = calloc(nf, sizeof *w->lists);
   w->changes = calloc(srv->n_stations, sizeof *w->changes);
   if (!w->feeds || !w->lists || !w->changes) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
+  uint32_t history = srv->cfg.skip_ms * 2 + srv->cfg.burst_ms;
   for (size_t i = 0; i < srv->n_stations; i++) {
     lull_station *st = srv->stations[i];
     lull_ring *src[LULL_FEED_KINDS] = {lull__station_packets(st), lull__station_pcm(st), lull__station_pages(st),
                                        lull__station_mp3(st)};
     for (int k = 0; k < LULL_FEED_KINDS; k++) {
-      uint32_t history = srv->cfg.skip_ms * 2 + srv->cfg.burst_ms;
       if (lull__feed_init(&w->feeds[i * LULL_FEED_KINDS + k], k, src[k], srv->cfg.packets_per_message, history))
         return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
     }
@@ -1357,8 +1390,7 @@ static int make_worker(lull_server *srv, worker *w, unsigned idx, lull_diag *dia
   if (!w->vh) return lull_diag_set(diag, LULL_ENOMEM, "", "libwebsockets: cannot create a context");
   lws_sock_file_fd_type fd = {.filefd = w->listen_fd};
   if (!(w->listen_wsi = lws_adopt_descriptor_vhost(w->vh, LWS_ADOPT_RAW_FILE_DESC, fd, "lull", NULL))) {
-    w->listen_fd = -1;
-  w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* lws closed it */
+    w->listen_fd = -1; /* lws closed it */
     return lull_diag_set(diag, LULL_ENOMEM, "", "libwebsockets: cannot watch the listening socket");
   }
   return LULL_OK;
@@ -1421,7 +1453,7 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   srv->cfg.bind = NULL;
   srv->cfg.stations = NULL;
   for (int k = 0; k < LULL_FEED_KINDS; k++) {
-    uint32_t unit_ms = k == LULL_FEED_OGG ? 60 : k == LULL_FEED_MP3 ? 20 : 20 * c.packets_per_message;
+    uint32_t unit_ms = lull__feed_unit_ms(k, c.packets_per_message);
     srv->policy[k] = (lull_hub_policy){(c.burst_ms + unit_ms - 1) / unit_ms, c.skip_ms / unit_ms, c.drop_ms};
     if (!srv->policy[k].burst_packets) srv->policy[k].burst_packets = 1; /* 0 would mean the default */
   }
@@ -1510,6 +1542,7 @@ void lull_server_destroy(lull_server *srv) {
     worker *w = &srv->workers[i];
     if (w->ctx) lws_context_destroy(w->ctx);
     if (w->loop) ev_loop_destroy(w->loop);
+    if (!w->listen_wsi && w->listen_fd >= 0) close(w->listen_fd); /* made, but never handed to lws */
     if (w->spare_fd >= 0) close(w->spare_fd);
     if (w->feeds)
       for (size_t f = 0; f < srv->n_stations * LULL_FEED_KINDS; f++) lull__feed_free(&w->feeds[f]);

@@ -51,7 +51,7 @@ struct lull_station {
   /* Published for other threads (relaxed counters; params by seqlock). */
   _Atomic uint64_t m_frames, m_late, m_faults, m_commands, m_encode_ns, m_encode_max_ns;
   _Atomic int64_t m_lead_ns, m_lead_min_ns, m_lead_max_ns;
-  _Atomic uint32_t params_version, params_changes;
+  _Atomic uint32_t params_version;
   lull_station_now now;  /* the producer's copy */
   /* now, as words (relaxed atomics, so the seqlock's racing reads are defined) */
   _Atomic uint64_t now_pub[(sizeof(lull_station_now) + 7) / 8];
@@ -65,12 +65,6 @@ int lull_station_name_valid(const char *s) {
   for (size_t i = 0; i < n; i++)
     if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-')) return 0;
   return 1;
-}
-
-static uint32_t pow2_at_least(uint32_t n) {
-  uint32_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
 }
 
 /* Encoder sinks: packets and pages go straight into their rings. */
@@ -128,7 +122,7 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   c.name = st->name;
   st->cfg = c;
   st->params = st->now.params = c.params;
-  uint32_t slots = pow2_at_least(c.ring_seconds * 50);
+  uint32_t slots = lull__pow2_at_least(c.ring_seconds * 50);
   lull_engine_config ec = {.bpm = c.params.bpm, .seed = c.params.seed, .dry = c.dry};
   lull_encoder_config enc = {.bitrate = c.bitrate, .title = st->name, .artist = "lull"};
   lull_encoder_sink sink = {on_packet, on_page, st};

@@ -29,6 +29,13 @@
 
 #define LULL_RING_MARGIN 8u
 
+/* The smallest power of two >= n (ring and table sizes). */
+static inline uint32_t lull__pow2_at_least(uint64_t n) {
+  uint32_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
 /* The fields are atomics (relaxed): a reader may read them while the writer
  * rewrites the slot (it then learns from lull__ring_intact), and in C11 such
  * a read must be atomic. The bytes are plain: read them only inside the
