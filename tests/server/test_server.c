@@ -570,8 +570,9 @@ static void test_rest_json_and_prometheus(void **state) {
 
 /* ---- the command, and its graceful stop ------------------------------------ */
 
-/* `lull serve` as a child process (its stderr in *err_fd), with an fd limit
- * when nofile > 0; returns its pid and the port from its log line. */
+/* `lull serve --port 0` as a child process (its stderr in *err_fd), with an
+ * fd limit when nofile > 0; returns its pid and the port from its
+ * "serving http://127.0.0.1:PORT/" log line. */
 static pid_t spawn_serve(int nofile, int *err_fd, unsigned *port) {
   int p[2];
   ASSERT_EQ_INT(pipe(p), 0);
@@ -645,27 +646,9 @@ static void test_out_of_descriptors_does_not_spin(void **state) {
 
 static void test_serve_stops_gracefully_on_sigterm(void **state) {
   (void)state;
-  int err_pipe[2];
-  ASSERT_EQ_INT(pipe(err_pipe), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(err_pipe[1], 2);
-    execl(LULL_BIN, "lull", "serve", "--port", "0", (char *)NULL);
-    _exit(127);
-  }
-  close(err_pipe[1]);
-  /* The port, from the "serving http://127.0.0.1:PORT/" log line. */
-  char log[4096] = "";
-  size_t len = 0;
-  unsigned port = 0;
-  double end = nc_now_s() + 5;
-  while (!port && nc_now_s() < end) {
-    long n = nc_read(err_pipe[0], log + len, sizeof log - 1 - len, 200);
-    if (n > 0) len += (size_t)n, log[len] = 0;
-    const char *s = strstr(log, "http://127.0.0.1:");
-    if (s) sscanf(s, "http://127.0.0.1:%u/", &port);
-  }
-  if (!port) fail_msg("no port in: %s", log);
+  int err_fd;
+  unsigned port;
+  pid_t pid = spawn_serve(0, &err_fd, &port);
   nc_ws ws = ws_open((uint16_t)port, "/ws/stream");
   int op;
   for (int got = 0; got < 5 && (op = nc_ws_recv(&ws, 2000)) > 0;) got += op == 2;
@@ -680,7 +663,7 @@ static void test_serve_stops_gracefully_on_sigterm(void **state) {
   ASSERT_EQ_INT(WEXITSTATUS(status), 0);
   ASSERT_LE(took, 1.0);
   nc_ws_close(&ws);
-  close(err_pipe[0]);
+  close(err_fd);
 }
 
 int main(void) {
