@@ -20,7 +20,22 @@ packages=(
   libcmocka-dev
   bsdutils          # script(1): a terminal for the progress-bar test
   clang libclang-rt-14-dev   # libFuzzer for the phrase parser (make fuzz)
+  chromium          # the web player's tests (headless; playwright-core drives it)
 )
+# Node.js 20 or newer runs the web player's tests. This machine kind ships it;
+# elsewhere Debian's nodejs and npm are taken.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+# npm packages (tests only): tests/web/package.json, pinned by its lockfile.
+npm_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
+
+npm_install() {
+  # Again only when the lockfile changed since the last install.
+  local stamp="$npm_dir/node_modules/.lull-lock"
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$npm_dir/package-lock.json"; then return 0; fi
+  echo "install-deps: npm ci in tests/web" >&2
+  (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  cp "$npm_dir/package-lock.json" "$stamp"
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -28,7 +43,10 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  npm_install
+  exit 0
+fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -39,3 +57,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+npm_install

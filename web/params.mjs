@@ -1,0 +1,89 @@
+// What the page steers and shares, free of the DOM (node tests it).
+
+export const KEYS = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
+export const MODES = [
+  ['ionian', 'major (ionian)'],
+  ['dorian', 'dorian'],
+  ['phrygian', 'phrygian'],
+  ['lydian', 'lydian'],
+  ['mixolydian', 'mixolydian'],
+  ['aeolian', 'minor (aeolian)'],
+  ['pentatonic-major', 'pentatonic major'],
+  ['pentatonic-minor', 'pentatonic minor'],
+];
+export const BPM = [30, 180];
+
+// Volume slider 0..1 to gain: 50 dB of range on a loudness-like scale
+// (equal slider steps sound like equal steps), and true silence at 0.
+export function volumeGain(v) {
+  if (!(v > 0)) return 0;
+  return Math.pow(10, (50 * (Math.min(1, v) - 1)) / 20);
+}
+
+// The params a share link carries, checked as the server would; unknown or
+// bad values are left out (and named in `bad`).
+export function paramsFromSearch(search) {
+  const q = new URLSearchParams(search);
+  const out = {}, bad = [];
+  if (q.has('station')) {
+    const s = q.get('station');
+    if (/^[a-z0-9-]{1,32}$/.test(s)) out.station = s;
+    else bad.push('station');
+  }
+  if (q.has('key')) {
+    const k = q.get('key');
+    if (KEYS.includes(k)) out.key = k;
+    else bad.push('key');
+  }
+  if (q.has('mode')) {
+    const m = q.get('mode');
+    if (MODES.some(([id]) => id === m)) out.mode = m;
+    else bad.push('mode');
+  }
+  if (q.has('bpm')) {
+    const b = Number(q.get('bpm'));
+    if (q.get('bpm') !== '' && b >= BPM[0] && b <= BPM[1]) out.bpm = b;
+    else bad.push('bpm');
+  }
+  if (q.has('intensity')) {
+    const x = Number(q.get('intensity'));
+    if (q.get('intensity') !== '' && x >= 0 && x <= 1) out.intensity = x;
+    else bad.push('intensity');
+  }
+  return { params: out, bad };
+}
+
+// A link that reproduces the station and its params.
+export function shareLink(base, station, p) {
+  const u = new URL(base);
+  u.search = '';
+  u.hash = '';
+  u.searchParams.set('station', station);
+  u.searchParams.set('key', p.key);
+  u.searchParams.set('mode', p.mode);
+  u.searchParams.set('bpm', String(Math.round(p.bpm)));
+  u.searchParams.set('intensity', String(Math.round(p.intensity * 100) / 100));
+  return u.toString();
+}
+
+// The fields of `want` that differ from `have` (what a control message sends).
+export function changes(want, have) {
+  const out = {};
+  for (const k of ['key', 'mode', 'bpm', 'intensity'])
+    if (want[k] !== undefined && want[k] !== have[k]) out[k] = want[k];
+  return out;
+}
+
+// The player's reconnect delay: quick at first, doubling to 10 s, with
+// jitter so that a restarted server is not met by every listener at once.
+export function backoffMs(attempt, random = Math.random) {
+  const base = Math.min(10000, 100 * Math.pow(2, attempt));
+  return Math.round(base * (0.5 + 0.5 * random()));
+}
+
+// Hue for a key around the circle of fifths, so related keys look related;
+// kept to the night colours (teal to violet).
+export function keyHue(key) {
+  const i = KEYS.indexOf(key);
+  return i < 0 ? 210 : 170 + ((i * 7) % 12) * 11;
+}
