@@ -304,26 +304,30 @@ function cancelSleep() {
 }
 el.sleep.addEventListener('change', () => {
   const minutes = Number(el.sleep.value);
+  if (!minutes) return cancelSleep();
+  // The last quarter, at most two minutes, fades slowly to silence.
+  sleepIn(minutes * 60, Math.min(120, (minutes * 60) / 4));
+  if (!playing) play();
+});
+
+// Stop after `seconds`, the last `fade` of them fading out.
+function sleepIn(seconds, fade) {
   clearTimeout(sleepTimer);
   clearInterval(sleepTick);
   player.cancelSleep();
-  if (!minutes) return cancelSleep();
-  // The last quarter, at most two minutes, fades slowly to silence.
-  const fade = Math.min(120, (minutes * 60) / 4);
-  sleepEnd = Date.now() + minutes * 60000;
+  sleepEnd = Date.now() + seconds * 1000;
   sleepTimer = setTimeout(() => {
     if (!playing) return;
     if (background) fadeElement(fade).then(pause);
     else player.sleepFade(fade).then(() => pause());
-  }, minutes * 60000 - fade * 1000);
+  }, (seconds - fade) * 1000);
   const tick = () => {
     const left = Math.max(0, sleepEnd - Date.now());
     el.sleepLeft.textContent = left ? `${Math.ceil(left / 60000)} min left` : '';
   };
   tick();
   sleepTick = setInterval(tick, 15000);
-  if (!playing) play();
-});
+}
 
 function fadeElement(seconds) {
   const from = el.bg.volume, t0 = performance.now();
@@ -373,4 +377,5 @@ if ('mediaSession' in navigator) {
 window.lull = {
   player,
   stats: () => ({ ...player.stats(), playing, background, params: { ...params }, chord }),
+  sleepIn, // the sleep timer in seconds (the tests cannot wait 15 minutes)
 };

@@ -82,6 +82,11 @@ export class Player extends EventTarget {
       this.node.connect(this.analyser);
       this.node.connect(this.fader).connect(this.volume).connect(this.sleeper).connect(this.ctx.destination);
       this.volume.gain.value = this.gain;
+      // The system may suspend the context (another app takes the device):
+      // ask for it back while the listener still wants sound.
+      this.ctx.onstatechange = () => {
+        if (this.wanted && this.ctx.state === 'suspended') this.ctx.resume().catch(() => {});
+      };
       await resumed;
       if (!this.wanted) return;
     }

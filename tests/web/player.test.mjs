@@ -153,8 +153,8 @@ test('plays ten seconds of Opus gaplessly near its buffer target, steered from t
   await page.close();
 });
 
-test('without WebCodecs it falls back to PCM; keyboard and phone layout work', async () => {
-  const page = await openPage('?bpm=999', {
+test('a share link steers its station; PCM without WebCodecs; station change, sleep timer, keyboard, phone', async () => {
+  const page = await openPage('?station=night&intensity=0.7&bpm=999', {
     viewport: { width: 390, height: 844 },
     init: () => {
       delete window.AudioDecoder;
@@ -162,7 +162,12 @@ test('without WebCodecs it falls back to PCM; keyboard and phone layout work', a
   });
   assert.match(await page.textContent('#message'), /bpm was not valid/);
   await page.keyboard.press('Space'); // the page's shortcut, focus on the body
-  await until('PCM audio', async () => (await stats(page)).playout === 'playing');
+  await until('PCM audio from night', async () => {
+    const x = await stats(page);
+    return x.playout === 'playing' && x.station === 'night';
+  });
+  await until("the link's intensity on night", async () => (await api('/api/status')).body.stations[1].params.intensity === 0.7);
+  assert.equal(await page.evaluate(() => location.search), '', 'the link steers once, not on every reconnect');
   await sleep(3000);
   const s = await stats(page);
   assert.equal(s.codec, 'pcm');
@@ -170,21 +175,36 @@ test('without WebCodecs it falls back to PCM; keyboard and phone layout work', a
   assert.equal(s.underruns, 0);
   assert.ok(s.rms_db > -40, `played at ${s.rms_db.toFixed(1)} dBFS`);
   assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
+  assert.equal(await page.evaluate(() => navigator.mediaSession.metadata.title), 'lull · night');
+  assert.match(await page.evaluate(() => navigator.mediaSession.metadata.artist), /^D dorian, \d+ bpm$/);
+
   // Another station: a fade, a new stream, its own params.
-  await page.selectOption('#station', 'night');
-  await until('the night station', async () => {
+  await page.selectOption('#station', 'main');
+  const main = (await api('/api/status')).body.stations[0];
+  await until('the main station', async () => {
     const x = await stats(page);
-    return x.station === 'night' && x.playout === 'playing' && x.params.key === 'D';
+    return x.station === 'main' && x.playout === 'playing' && x.params.key === main.params.key;
   });
-  assert.match(await page.textContent('#now-key'), /^D dorian/);
-  await until('a listener on night', async () => (await api('/api/status')).body.stations[1].listeners.total === 1);
-  assert.equal((await api('/api/status')).body.stations[0].listeners.total, 0);
+  await until('the listener moved', async () => {
+    const st = (await api('/api/status')).body.stations;
+    return st[0].listeners.total === 1 && st[1].listeners.total === 0;
+  });
+
   // Tab reaches the play button first, and nothing is wider than the phone.
   await page.evaluate(() => document.activeElement.blur());
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'play');
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling');
   await page.screenshot({ path: `${ART}/player-phone.png`, fullPage: true });
+
+  // The sleep timer fades out, then stops.
+  await page.evaluate(() => window.lull.sleepIn(3, 2));
+  await sleep(2200);
+  const g = await page.evaluate(() => window.lull.player.sleeper.gain.value);
+  assert.ok(g < 0.2 && g > 0, `half way through the fade the gain is ${g}`);
+  assert.equal((await stats(page)).playing, true);
+  await until('the timer to stop playback', async () => (await stats(page)).state === 'stopped', 3000);
+  assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'false');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
