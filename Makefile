@@ -35,10 +35,10 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# Code shared between threads (ring, queue, station, server) under ThreadSanitizer.
+# Code shared between threads (ring, queue, station, server, Icecast output) under ThreadSanitizer.
 test-tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_ring test_queue test_station test_server lull_cli
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_ring test_queue test_station test_server test_icecast lull_cli
 	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 ctest --output-on-failure -L threads
 
 # The phrase parser under libFuzzer (clang; the parser has no vector code),

@@ -16,11 +16,13 @@ packages=(
   libev-dev libwebsockets-evlib-ev   # its event loop: epoll, through libev
   libmp3lame-dev    # /stream.mp3
   libmpg123-dev     # tests: decoding /stream.mp3 back
+  libshout3-dev     # Icecast source output
   # tests
   libcmocka-dev
   bsdutils          # script(1): a terminal for the progress-bar test
   clang libclang-rt-14-dev   # libFuzzer for the phrase parser (make fuzz)
   chromium          # the web player's tests (headless; playwright-core drives it)
+  icecast2          # the Icecast output's tests (started by the test, on loopback)
 )
 # Node.js 20 or newer runs the web player's tests. This machine kind ships it;
 # elsewhere Debian's nodejs and npm are taken.

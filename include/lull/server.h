@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "lull/err.h"
+#include "lull/icecast.h"
 #include "lull/station.h"
 
 #ifdef __cplusplus
@@ -18,6 +19,13 @@ extern "C" {
 typedef struct lull_server lull_server;
 
 enum { LULL_LOG_ERROR = 0, LULL_LOG_WARN, LULL_LOG_INFO, LULL_LOG_DEBUG };
+
+/* An Icecast output of one station (see lull/icecast.h); its log goes to
+ * the server's log. */
+typedef struct lull_server_icecast {
+  const char *station; /* the station's name */
+  lull_icecast_config output;
+} lull_server_icecast;
 
 /* All zeroes means the defaults named beside each field. */
 typedef struct lull_server_config {
@@ -39,6 +47,8 @@ typedef struct lull_server_config {
   size_t n_allow_origins;
   int log_level;                    /* LULL_LOG_*; 0 = errors only (the CLI defaults to info) */
   uint32_t metrics_log_s;           /* a metrics line every this many seconds; 0 = 10 */
+  const lull_server_icecast *icecast; /* Icecast outputs, started and stopped with the server */
+  size_t n_icecast;                 /* at most 16 */
 } lull_server_config;
 
 /* Create: validates the config (diag names the bad field), creates the

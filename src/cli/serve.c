@@ -13,6 +13,7 @@
 
 #define MAX_STATIONS 64
 #define MAX_ORIGINS 32
+#define MAX_ICECAST 16
 
 static void help(FILE *f) {
   fputs("usage: lull serve [options]\n"
@@ -38,6 +39,13 @@ static void help(FILE *f) {
         "  --bitrate N              Opus bit/s (32000..256000, default 96000)\n"
         "  --lead-ms N              how far ahead of the clock stations render (20..1000, default 60)\n"
         "  --realtime N             run the producers SCHED_FIFO at priority N (1..99), if allowed\n"
+        "  --icecast STATION=URL    also push STATION to Icecast (repeatable), URL being\n"
+        "                           icecast://[USER@]HOST[:PORT]/MOUNT.ogg (Ogg/Opus; .opus too)\n"
+        "                           or .mp3 (MP3); USER defaults to source, PORT to 8000. The\n"
+        "                           password comes from LULL_ICECAST_PASSWORD or:\n"
+        "  --icecast-password-file F  the source password, read from a file\n"
+        "  --icecast-name T, --icecast-description T, --icecast-genre T\n"
+        "                           what Icecast shows (default \"lull: STATION\", ..., ambient)\n"
         "  --log-level L            error, warn, info (default) or debug\n"
         "  -h, --help               this text\n"
         "\n"
@@ -80,27 +88,51 @@ static int parse_station(const char *spec, lull_station_config *sc, char *name, 
   return 0;
 }
 
-static int read_token_file(const char *path, char *out, size_t cap) {
+/* A secret from a file (its first line). */
+static int read_secret(const char *flag, const char *path, char *out, size_t cap) {
   FILE *f = fopen(path, "r");
   if (!f) {
-    fprintf(stderr, "lull serve: --control-token-file: cannot read \"%s\"\n", path);
+    fprintf(stderr, "lull serve: %s: cannot read \"%s\"\n", flag, path);
     return -1;
   }
   size_t n = fread(out, 1, cap - 1, f);
   fclose(f);
   out[n] = 0;
-  while (n && (out[n - 1] == '\n' || out[n - 1] == '\r')) out[--n] = 0;
-  if (!n) {
-    fprintf(stderr, "lull serve: --control-token-file: \"%s\" is empty\n", path);
+  out[strcspn(out, "\r\n")] = 0;
+  if (!out[0]) {
+    fprintf(stderr, "lull serve: %s: \"%s\" is empty\n", flag, path);
     return -1;
   }
+  return 0;
+}
+
+/* STATION=icecast://... */
+static int parse_icecast(const char *spec, lull_server_icecast *out, char *station, size_t cap) {
+  const char *eq = strchr(spec, '=');
+  if (!eq || eq == spec || (size_t)(eq - spec) >= cap) {
+    fprintf(stderr, "lull serve: --icecast: want STATION=icecast://HOST:PORT/MOUNT.ogg, got \"%s\"\n", spec);
+    return -1;
+  }
+  memcpy(station, spec, (size_t)(eq - spec));
+  station[eq - spec] = 0;
+  lull_diag d = {{0}, {0}};
+  if (lull_icecast_check_url(eq + 1, &d) != LULL_OK) {
+    fprintf(stderr, "lull serve: --icecast %s: %s\n", station, d.message);
+    return -1;
+  }
+  out->station = station;
+  out->output.url = eq + 1;
   return 0;
 }
 
 int lull__cmd_serve(int argc, char **argv) {
   static lull_station_config stations[MAX_STATIONS];
   static char names[MAX_STATIONS][40];
-  static char token[256];
+  static char token[256], ice_password[256];
+  static lull_server_icecast ice[MAX_ICECAST];
+  static char ice_stations[MAX_ICECAST][40];
+  size_t nice = 0;
+  const char *ice_name = NULL, *ice_description = NULL, *ice_genre = NULL;
   const char *origins[MAX_ORIGINS];
   lull_server_config cfg = {.port = 8000, .log_level = LULL_LOG_INFO};
   size_t ns = 0, no = 0;
@@ -146,7 +178,7 @@ int lull__cmd_serve(int argc, char **argv) {
       cfg.control_token = token;
     } else if (lull__flag_is(a, "--control-token-file")) {
       VALUE("--control-token-file");
-      if (read_token_file(s, token, sizeof token)) return LULL_EXIT_USAGE;
+      if (read_secret("--control-token-file", s, token, sizeof token)) return LULL_EXIT_USAGE;
       cfg.control_token = token;
     } else if (lull__flag_is(a, "--allow-origin")) {
       VALUE("--allow-origin");
@@ -173,6 +205,26 @@ int lull__cmd_serve(int argc, char **argv) {
     } else if (lull__flag_is(a, "--realtime")) {
       U64("--realtime", 1, 99);
       prio = v;
+    } else if (lull__flag_is(a, "--icecast")) {
+      VALUE("--icecast");
+      if (nice == MAX_ICECAST) {
+        fprintf(stderr, "lull serve: --icecast: at most %d outputs\n", MAX_ICECAST);
+        return LULL_EXIT_USAGE;
+      }
+      if (parse_icecast(s, &ice[nice], ice_stations[nice], sizeof ice_stations[nice])) return LULL_EXIT_USAGE;
+      nice++;
+    } else if (lull__flag_is(a, "--icecast-password-file")) {
+      VALUE("--icecast-password-file");
+      if (read_secret("--icecast-password-file", s, ice_password, sizeof ice_password)) return LULL_EXIT_USAGE;
+    } else if (lull__flag_is(a, "--icecast-name")) {
+      VALUE("--icecast-name");
+      ice_name = s;
+    } else if (lull__flag_is(a, "--icecast-description")) {
+      VALUE("--icecast-description");
+      ice_description = s;
+    } else if (lull__flag_is(a, "--icecast-genre")) {
+      VALUE("--icecast-genre");
+      ice_genre = s;
     } else if (lull__flag_is(a, "--log-level")) {
       VALUE("--log-level");
       static const char *const levels[] = {"error", "warn", "info", "debug"};
@@ -205,6 +257,23 @@ int lull__cmd_serve(int argc, char **argv) {
   cfg.n_stations = ns;
   cfg.allow_origins = origins;
   cfg.n_allow_origins = no;
+  if (nice) {
+    const char *env = getenv("LULL_ICECAST_PASSWORD");
+    if (!ice_password[0] && env) snprintf(ice_password, sizeof ice_password, "%s", env);
+    if (!ice_password[0]) {
+      fprintf(stderr, "lull serve: --icecast needs the source password: set LULL_ICECAST_PASSWORD or give "
+                      "--icecast-password-file (never on the command line)\n");
+      return LULL_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < nice; i++) {
+      ice[i].output.password = ice_password;
+      ice[i].output.name = ice_name;
+      ice[i].output.description = ice_description;
+      ice[i].output.genre = ice_genre;
+    }
+    cfg.icecast = ice;
+    cfg.n_icecast = nice;
+  }
 
   /* Signals to this thread only (every thread started later inherits the mask). */
   sigset_t set;

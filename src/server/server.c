@@ -40,6 +40,7 @@
 
 #define MAX_STATIONS 64
 #define MAX_WORKERS 8
+#define MAX_ICECAST 16
 #define MAX_TEXT 4096       /* a client's message, a REST body */
 #define MAX_REPLIES 32      /* text replies queued for one client (more than a second's rate) */
 #define RUN_BYTES 65536     /* one send at most */
@@ -130,6 +131,9 @@ struct lull_server {
   uint64_t metrics_bytes, metrics_ms; /* at the last metrics line (worker 0 only) */
   _Atomic uint64_t connects, disconnects, rejected, http_requests, messages_in, control_applied, control_refused,
       protocol_closed;
+  size_t n_icecast;
+  lull_icecast *icecast[MAX_ICECAST];
+  uint16_t icecast_station[MAX_ICECAST];
 };
 
 static const char *const feed_names[LULL_FEED_KINDS] = {"ws-opus", "ws-pcm", "ogg", "mp3"};
@@ -302,6 +306,23 @@ static int respond_error(struct lws *wsi, unsigned status, const char *code, con
   return respond(wsi, status, "application/json", wrapped, (size_t)m);
 }
 
+static void icecast_log(void *user, int level, const char *message) { slog(user, level, "%s", message); }
+
+/* Text inside a JSON string (libshout's messages may hold quotes). */
+static void json_escape(char *out, size_t cap, const char *in) {
+  size_t j = 0;
+  for (; *in && j + 7 < cap; in++) {
+    unsigned char ch = (unsigned char)*in;
+    if (ch == '"' || ch == '\\')
+      out[j++] = '\\', out[j++] = (char)ch;
+    else if (ch < 0x20)
+      j += (size_t)snprintf(out + j, cap - j, "\\u%04x", ch);
+    else
+      out[j++] = (char)ch;
+  }
+  out[j] = 0;
+}
+
 /* ---- text for clients ----------------------------------------------------- */
 
 typedef struct sbuf {
@@ -385,6 +406,20 @@ static void status_json(lull_server *srv, sbuf *b) {
     if (i) sb_printf(b, ",");
     station_json(srv, b, i);
   }
+  sb_printf(b, "],\"icecast\":[");
+  for (size_t i = 0; i < srv->n_icecast; i++) {
+    lull_icecast_status st;
+    lull_icecast_get_status(srv->icecast[i], &st);
+    char err[sizeof st.last_error * 2];
+    json_escape(err, sizeof err, st.last_error);
+    sb_printf(b,
+              "%s{\"station\":\"%s\",\"url\":\"%s\",\"state\":\"%s\",\"last_error\":\"%s\",\"bytes_sent\":%llu,"
+              "\"queue_bytes\":%u,\"connects\":%llu,\"failures\":%llu,\"skipped_pages\":%llu,\"retry_in_s\":%.1f}",
+              i ? "," : "", lull_station_name(srv->stations[srv->icecast_station[i]]), st.url,
+              lull_icecast_state_name(st.state), err, (unsigned long long)st.bytes_sent, st.queue_bytes,
+              (unsigned long long)st.connects, (unsigned long long)st.failures, (unsigned long long)st.skipped_pages,
+              st.retry_in_s);
+  }
   sb_printf(b, "]}\n");
 }
 
@@ -461,6 +496,31 @@ static void metrics_prometheus(lull_server *srv, sbuf *b) {
     for (size_t i = 0; i < srv->n_stations; i++)
       sb_printf(b, "%s{station=\"%s\"} %.3f\n", gauges[k], lull_station_name(srv->stations[i]),
                 k == 0 ? m[i].lead_ms : m[i].encode_us_mean);
+  }
+  if (!srv->n_icecast) return;
+  static const char *const ice[] = {
+      "lull_icecast_connected gauge 1 while logged in to Icecast",
+      "lull_icecast_bytes_sent_total counter Bytes handed to Icecast",
+      "lull_icecast_queue_bytes gauge Bytes waiting in libshout's queue",
+      "lull_icecast_connects_total counter Successful logins",
+      "lull_icecast_failures_total counter Failed attempts and lost connections",
+  };
+  for (int k = 0; k < 5; k++) {
+    char name[48], type[16];
+    int help;
+    sscanf(ice[k], "%47s %15s %n", name, type, &help);
+    sb_printf(b, "# HELP %s %s.\n# TYPE %s %s\n", name, ice[k] + help, name, type);
+    for (size_t i = 0; i < srv->n_icecast; i++) {
+      lull_icecast_status st;
+      lull_icecast_get_status(srv->icecast[i], &st);
+      uint64_t v = k == 0   ? st.state == LULL_ICECAST_CONNECTED
+                   : k == 1 ? st.bytes_sent
+                   : k == 2 ? st.queue_bytes
+                   : k == 3 ? st.connects
+                            : st.failures;
+      sb_printf(b, "%s{station=\"%s\",url=\"%s\"} %llu\n", name, lull_station_name(srv->stations[srv->icecast_station[i]]),
+                st.url, (unsigned long long)v);
+    }
   }
 }
 
@@ -1475,6 +1535,27 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
     }
   }
 
+  /* Icecast outputs. */
+  if (c.n_icecast > MAX_ICECAST) {
+    err = lull_diag_set(diag, LULL_ERANGE, "icecast", "at most %d Icecast outputs", MAX_ICECAST);
+    goto fail;
+  }
+  for (size_t i = 0; i < c.n_icecast; i++) {
+    int si = c.icecast[i].station ? station_index(srv, c.icecast[i].station) : -1;
+    if (si < 0) {
+      err = lull_diag_set(diag, LULL_EINVAL, "icecast", "no station \"%.40s\" to send to %.80s",
+                          c.icecast[i].station ? c.icecast[i].station : "", c.icecast[i].output.url ? c.icecast[i].output.url : "");
+      goto fail;
+    }
+    lull_icecast_config ic = c.icecast[i].output;
+    ic.log = icecast_log;
+    ic.log_user = srv;
+    if ((err = lull_icecast_create(&ic, srv->stations[si], &srv->icecast[i], diag))) goto fail;
+    srv->icecast_station[i] = (uint16_t)si;
+    srv->n_icecast = i + 1;
+  }
+  srv->cfg.icecast = NULL;
+
   /* Enough descriptors for every listener (and the load tests' thousands). */
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -1514,6 +1595,8 @@ int lull_server_start(lull_server *srv) {
       }
       goto fail;
     }
+  for (size_t i = 0; i < srv->n_icecast; i++)
+    if (lull_icecast_start(srv->icecast[i]) != LULL_OK) slog(srv, LULL_LOG_ERROR, "could not start an Icecast output");
   slog(srv, LULL_LOG_INFO, "serving http://%s:%u/ with %zu station%s, %u network thread%s", srv->bind, srv->port,
        srv->n_stations, srv->n_stations == 1 ? "" : "s", srv->n_workers, srv->n_workers == 1 ? "" : "s");
   return LULL_OK;
@@ -1528,6 +1611,7 @@ void lull_server_stop(lull_server *srv) {
   atomic_store(&srv->stopping, 1);
   for (unsigned i = 0; i < srv->n_workers; i++) lws_cancel_service(srv->workers[i].ctx);
   for (unsigned i = 0; i < srv->n_workers; i++) pthread_join(srv->workers[i].thread, NULL);
+  for (size_t i = 0; i < srv->n_icecast; i++) lull_icecast_stop(srv->icecast[i]);
   for (size_t i = 0; i < srv->n_stations; i++) lull_station_stop(srv->stations[i]);
   atomic_store(&srv->started, 0);
   slog(srv, LULL_LOG_INFO, "stopped");
@@ -1551,6 +1635,7 @@ void lull_server_destroy(lull_server *srv) {
     free(w->changes);
   }
   free(srv->workers);
+  for (size_t i = 0; i < srv->n_icecast; i++) lull_icecast_destroy(srv->icecast[i]);
   for (size_t i = 0; i < srv->n_stations; i++) lull_station_destroy(srv->stations[i]);
   for (size_t i = 0; i < srv->n_origins; i++) free(srv->origins[i]);
   free(srv->origins);

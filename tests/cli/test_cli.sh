@@ -40,6 +40,20 @@ check "serve: bad log level" [ "$(code $lull serve --log-level loud)" = 2 ]
 check "serve: unknown option" [ "$(code $lull serve --volume 11)" = 2 ]
 check "serve: bad bind address" [ "$(code $lull serve --bind nowhere --port 0)" = 2 ]
 check "serve: bad bind named" grep -q "nowhere" "$tmp/err"
+# serve --icecast: the URL checked, the password never on the command line.
+check "icecast: not icecast://" [ "$(code $lull serve --icecast main=http://h/x.ogg)" = 2 ]
+check "icecast: scheme named" grep -q "must start with icecast://" "$tmp/err"
+check "icecast: password in URL" [ "$(code $lull serve --icecast main=icecast://source:pw@h/x.ogg)" = 2 ]
+check "icecast: password in URL named" grep -q "LULL_ICECAST_PASSWORD" "$tmp/err"
+check "icecast: bad mount" [ "$(code $lull serve --icecast main=icecast://h:8000/x.wav)" = 2 ]
+check "icecast: bad mount named" grep -q "must end in .ogg or .opus" "$tmp/err"
+check "icecast: bad port" [ "$(code $lull serve --icecast main=icecast://h:0/x.ogg)" = 2 ]
+check "icecast: no STATION=" [ "$(code $lull serve --icecast icecast://h/x.ogg)" = 2 ]
+check "icecast: no password" [ "$(env -u LULL_ICECAST_PASSWORD $lull serve --port 0 --icecast main=icecast://h/x.ogg >/dev/null 2>"$tmp/err"; echo $?)" = 2 ]
+check "icecast: no password named" grep -q "needs the source password" "$tmp/err"
+check "icecast: unknown station" [ "$(LULL_ICECAST_PASSWORD=x code $lull serve --port 0 --icecast nope=icecast://h/x.ogg)" = 2 ]
+check "icecast: unknown station named" grep -q 'no station "nope"' "$tmp/err"
+check "icecast: empty password file" [ "$(: >"$tmp/empty"; code $lull serve --icecast-password-file "$tmp/empty")" = 2 ]
 
 # A render: a finished file with sane audio.
 out="$tmp/out-dir/night.wav"

@@ -1,0 +1,308 @@
+/* The Icecast output against a real icecast2 (Debian's), started here on a
+ * loopback port with a generated config: `lull serve --icecast` pushes a
+ * station, the mount is read back over HTTP and decoded; Icecast is stopped
+ * and started again while a WebSocket listener of lull's own sees no gap;
+ * a wrong password is logged, shown in /api/status, and harms nothing. */
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <opus/opusfile.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/hub.h"
+#include "support/harness.h"
+#include "support/netclient.h"
+
+#define ICECAST_BIN "/usr/bin/icecast2"
+#define PASSWORD "ice-test-7f3a"
+#define WRONG "not-the-password-91c2"
+
+static void nap_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+static uint16_t free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  ASSERT_EQ_INT(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  ASSERT_EQ_INT(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+typedef struct icecast {
+  char dir[64], conf[128];
+  uint16_t port;
+  pid_t pid;
+} icecast;
+
+/* A config in a fresh folder. As root, Icecast insists on dropping to
+ * another user: nobody, with the folder open to it. */
+static void icecast_config(icecast *ic) {
+  snprintf(ic->dir, sizeof ic->dir, "/tmp/lull-icecast-XXXXXX");
+  ASSERT_TRUE(mkdtemp(ic->dir) != NULL);
+  chmod(ic->dir, 0777);
+  ic->port = free_port();
+  snprintf(ic->conf, sizeof ic->conf, "%s/icecast.xml", ic->dir);
+  FILE *f = fopen(ic->conf, "w");
+  ASSERT_TRUE(f != NULL);
+  fprintf(f,
+          "<icecast><location>test</location><admin>test@localhost</admin>\n"
+          "<limits><clients>20</clients><sources>4</sources><queue-size>524288</queue-size>"
+          "<client-timeout>30</client-timeout><header-timeout>15</header-timeout><source-timeout>10</source-timeout>"
+          "<burst-size>65536</burst-size></limits>\n"
+          "<authentication><source-password>%s</source-password><admin-user>admin</admin-user>"
+          "<admin-password>admin-pw</admin-password></authentication>\n"
+          "<hostname>127.0.0.1</hostname><listen-socket><port>%u</port><bind-address>127.0.0.1</bind-address></listen-socket>\n"
+          "<fileserve>0</fileserve><paths><basedir>%s</basedir><logdir>%s</logdir><pidfile>%s/icecast.pid</pidfile>"
+          "<webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot></paths>\n"
+          "<logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>3</loglevel></logging>\n"
+          "%s</icecast>\n",
+          PASSWORD, ic->port, ic->dir, ic->dir, ic->dir,
+          geteuid() == 0 ? "<security><chroot>0</chroot><changeowner><user>nobody</user><group>nogroup</group></changeowner></security>"
+                         : "");
+  fclose(f);
+}
+
+static void icecast_start(icecast *ic) {
+  ic->pid = fork();
+  if (ic->pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl(ICECAST_BIN, "icecast2", "-c", ic->conf, (char *)NULL);
+    _exit(127);
+  }
+  for (double end = nc_now_s() + 5; nc_now_s() < end; nap_ms(50)) {
+    int fd = nc_connect(ic->port, 0);
+    if (fd >= 0) {
+      close(fd);
+      return;
+    }
+  }
+  kill(ic->pid, SIGKILL);
+  fail_msg("icecast2 did not start on port %u (config %s)", ic->port, ic->conf);
+}
+
+static void icecast_stop(icecast *ic) {
+  if (ic->pid <= 0) return;
+  kill(ic->pid, SIGTERM);
+  int status;
+  waitpid(ic->pid, &status, 0);
+  ic->pid = 0;
+}
+
+/* `lull serve --port 0 --icecast main=URL` with the password in the
+ * environment; its stderr stays readable in *err_fd. */
+static pid_t serve(const char *url, const char *password, int *err_fd, uint16_t *port) {
+  int p[2];
+  ASSERT_EQ_INT(pipe(p), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(p[1], 2);
+    close(p[0]);
+    setenv("LULL_ICECAST_PASSWORD", password, 1);
+    char spec[300];
+    snprintf(spec, sizeof spec, "main=%s", url);
+    execl(LULL_BIN, "lull", "serve", "--port", "0", "--icecast", spec, "--icecast-genre", "test ambient", (char *)NULL);
+    _exit(127);
+  }
+  close(p[1]);
+  char log[4096] = "";
+  size_t len = 0;
+  unsigned got = 0;
+  for (double end = nc_now_s() + 5; !got && nc_now_s() < end;) {
+    long n = nc_read(p[0], log + len, sizeof log - 1 - len, 200);
+    if (n > 0) len += (size_t)n, log[len] = 0;
+    const char *s = strstr(log, "http://127.0.0.1:");
+    if (s) sscanf(s, "http://127.0.0.1:%u/", &got);
+  }
+  if (!got) fail_msg("no port in: %s", log);
+  *port = (uint16_t)got;
+  *err_fd = p[0];
+  return pid;
+}
+
+/* The first Icecast output in /api/status (json_decref it). */
+static json_t *output_status(uint16_t port) {
+  char *body = NULL;
+  if (nc_http(port, "GET", "/api/status", NULL, NULL, &body, NULL) != 200) {
+    free(body);
+    return NULL;
+  }
+  json_t *root = json_loads(body, 0, NULL);
+  free(body);
+  json_t *out = root ? json_incref(json_array_get(json_object_get(root, "icecast"), 0)) : NULL;
+  json_decref(root);
+  return out;
+}
+
+static const char *state_of(json_t *o) { return o ? json_string_value(json_object_get(o, "state")) : "?"; }
+
+/* Read the mount for `seconds` and decode it: seconds of audio, 0 if it
+ * does not open as 48 kHz stereo Opus. */
+static double read_mount(uint16_t port, const char *mount, double seconds, double *level) {
+  int fd = nc_connect(port, 0);
+  ASSERT_TRUE(fd >= 0);
+  unsigned char *pre = NULL;
+  size_t len = 0;
+  int status = nc_stream_open(fd, mount, &pre, &len);
+  if (status != 200) fail_msg("GET %s from icecast: %d", mount, status);
+  size_t cap = 1 << 20;
+  pre = realloc(pre, cap);
+  for (double end = nc_now_s() + seconds; nc_now_s() < end && len < cap;) {
+    long n = nc_read(fd, pre + len, cap - len, 100);
+    if (n > 0) len += (size_t)n;
+    if (n == 0 || n == -1) break;
+  }
+  close(fd);
+  int err;
+  OggOpusFile *of = op_open_memory(pre, len, &err);
+  if (!of) fail_msg("the mount does not open as Ogg/Opus: %d (%zu bytes)", err, len);
+  ASSERT_EQ_INT(op_channel_count(of, -1), 2);
+  ASSERT_EQ_INT(op_head(of, -1)->input_sample_rate, 48000);
+  int16_t buf[5760 * 2];
+  uint64_t frames = 0;
+  double sumsq = 0;
+  for (int n; (n = op_read_stereo(of, buf, 5760 * 2)) != 0;) {
+    if (n < 0) continue; /* a hole */
+    frames += (uint64_t)n;
+    for (int i = 0; i < 2 * n; i++) sumsq += (double)buf[i] * buf[i];
+  }
+  op_free(of);
+  free(pre);
+  *level = frames ? sqrt(sumsq / (double)(2 * frames)) / 32768.0 : 0;
+  return (double)frames / 48000.0;
+}
+
+/* WebSocket packets of lull's own listener: count them and their gaps. */
+typedef struct listener {
+  nc_ws ws;
+  uint64_t packets, gaps;
+  int64_t last_seq;
+} listener;
+
+static void listen_for(listener *l, double seconds) {
+  for (double end = nc_now_s() + seconds; nc_now_s() < end;) {
+    if (nc_ws_recv(&l->ws, 50) != 2) continue;
+    const unsigned char *p = l->ws.msg, *e = l->ws.msg + l->ws.msg_len;
+    lull_wire_header h;
+    while (p < e && lull__wire_get(p, (size_t)(e - p), &h) == LULL_OK) {
+      if (l->last_seq >= 0 && (int64_t)h.sequence != l->last_seq + 1) l->gaps++;
+      l->last_seq = h.sequence;
+      l->packets++;
+      p += LULL_WIRE_HEADER_BYTES + h.length;
+    }
+  }
+}
+
+/* Wait (listening all the while) until the output's state is `want`. */
+static json_t *await_state(listener *l, uint16_t port, const char *want, double seconds) {
+  json_t *o = NULL;
+  for (double end = nc_now_s() + seconds; nc_now_s() < end;) {
+    json_decref(o);
+    o = output_status(port);
+    if (o && strcmp(state_of(o), want) == 0) return o;
+    listen_for(l, 0.2);
+  }
+  fail_msg("the output never became %s (it is %s)", want, state_of(o));
+  return NULL;
+}
+
+static void test_push_read_restart_and_wrong_password(void **state) {
+  (void)state;
+  icecast ic;
+  icecast_config(&ic);
+  icecast_start(&ic);
+  char url[128], wrong_url[128];
+  snprintf(url, sizeof url, "icecast://127.0.0.1:%u/lull.ogg", ic.port);
+  snprintf(wrong_url, sizeof wrong_url, "icecast://127.0.0.1:%u/other.ogg", ic.port);
+  int err_fd, bad_fd;
+  uint16_t port, bad_port;
+  pid_t pid = serve(url, PASSWORD, &err_fd, &port);
+  pid_t bad = serve(wrong_url, WRONG, &bad_fd, &bad_port);
+
+  listener l = {.last_seq = -1};
+  char path[] = "/ws/stream?station=main";
+  ASSERT_EQ_INT(nc_ws_open(&l.ws, port, path, NULL, 0, NULL), 101);
+  json_decref(await_state(&l, port, "connected", 5));
+
+  /* The mount plays: Opus, 48 kHz, stereo, not silent. */
+  double level, secs = read_mount(ic.port, "/lull.ogg", 3, &level);
+  print_message("# from icecast: %.2f s of 48 kHz stereo Opus decoded, rms %.4f\n", secs, level);
+  ASSERT_GE(secs, 2.0);
+  ASSERT_GE(level, 0.005);
+
+  /* Icecast goes away and comes back: lull retries, then plays again. */
+  icecast_stop(&ic);
+  json_t *o = await_state(&l, port, "retrying", 5);
+  ASSERT_STR_CONTAINS(json_string_value(json_object_get(o, "last_error")), "connection lost");
+  print_message("# icecast stopped: %s (%s)\n", state_of(o), json_string_value(json_object_get(o, "last_error")));
+  json_decref(o);
+  listen_for(&l, 1);
+  icecast_start(&ic);
+  o = await_state(&l, port, "connected", 12);
+  ASSERT_GE(json_integer_value(json_object_get(o, "connects")), 2);
+  ASSERT_GE(json_integer_value(json_object_get(o, "failures")), 1);
+  json_decref(o);
+  secs = read_mount(ic.port, "/lull.ogg", 2, &level);
+  print_message("# after the restart: %.2f s decoded, rms %.4f\n", secs, level);
+  ASSERT_GE(secs, 1.0);
+  ASSERT_GE(level, 0.005);
+  listen_for(&l, 0.5);
+  print_message("# lull's own WebSocket listener meanwhile: %llu packets, %llu gaps\n", (unsigned long long)l.packets,
+                (unsigned long long)l.gaps);
+  ASSERT_EQ_INT(l.gaps, 0);
+  ASSERT_GE(l.packets, 50 * 8);
+  nc_ws_close(&l.ws);
+
+  /* The wrong password: named in the status and the log, never the password itself. */
+  o = output_status(bad_port);
+  ASSERT_TRUE(o != NULL);
+  const char *e = json_string_value(json_object_get(o, "last_error"));
+  ASSERT_STR_CONTAINS(e, "login refused: wrong user or password");
+  ASSERT_TRUE(strcmp(state_of(o), "connected") != 0);
+  ASSERT_GE(json_integer_value(json_object_get(o, "failures")), 1);
+  json_decref(o);
+  char *body = NULL;
+  ASSERT_EQ_INT(nc_http(bad_port, "GET", "/metrics", NULL, NULL, &body, NULL), 200);
+  ASSERT_STR_CONTAINS(body, "lull_icecast_connected{station=\"main\",url=\"icecast://127.0.0.1:");
+  ASSERT_STR_CONTAINS(body, "/other.ogg\"} 0");
+  free(body);
+
+  kill(pid, SIGTERM);
+  kill(bad, SIGTERM);
+  int st1, st2;
+  waitpid(pid, &st1, 0);
+  waitpid(bad, &st2, 0);
+  char log[16384];
+  long n = nc_read(bad_fd, log, sizeof log - 1, 500);
+  log[n > 0 ? n : 0] = 0;
+  icecast_stop(&ic);
+  ASSERT_STR_CONTAINS(log, "error icecast main -> icecast://127.0.0.1:");
+  ASSERT_STR_CONTAINS(log, "login refused: wrong user or password, or the mount is in use");
+  ASSERT_TRUE(strstr(log, WRONG) == NULL);
+  ASSERT_TRUE(WIFEXITED(st1) && WEXITSTATUS(st1) == 0);
+  ASSERT_TRUE(WIFEXITED(st2) && WEXITSTATUS(st2) == 0);
+  close(err_fd);
+  close(bad_fd);
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_push_read_restart_and_wrong_password),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
