@@ -354,10 +354,14 @@ static void *run(void *arg) {
   lull_icecast *ic = arg;
   double backoff = 1;
   char err[200];
+  /* One handle for the output's life, closed and opened again on every
+   * retry: libshout 2.4's shout_free returns early, freeing nothing, on a
+   * handle that is not connected, so a handle per attempt would leak each
+   * time. This way it leaks once, at exit. */
+  shout_t *sh = NULL;
   while (!atomic_load(&ic->stop)) {
     set_state(ic, LULL_ICECAST_CONNECTING, NULL, 0);
-    shout_t *sh = make(ic);
-    if (!sh) {
+    if (!sh && !(sh = make(ic))) {
       snprintf(err, sizeof err, "could not set up libshout (out of memory?)");
     } else if (login(ic, sh, err, sizeof err) == SHOUTERR_SUCCESS) {
       pthread_mutex_lock(&ic->lock);
@@ -366,16 +370,12 @@ static void *run(void *arg) {
       set_state(ic, LULL_ICECAST_CONNECTED, NULL, 0);
       say(ic, LULL_LOG_INFO, "connected");
       double since = now_s();
-      if (stream(ic, sh, err, sizeof err) == 0) { /* stopped */
-        shout_close(sh);
-        shout_free(sh);
-        break;
-      }
+      int rc = stream(ic, sh, err, sizeof err);
+      (void)shout_close(sh);
+      if (rc == 0) break; /* stopped */
       if (now_s() - since > 30) backoff = 1; /* it worked for a while: start the backoff over */
-    }
-    if (sh) {
-      shout_close(sh);
-      shout_free(sh);
+    } else {
+      (void)shout_close(sh);
     }
     if (atomic_load(&ic->stop)) break;
     pthread_mutex_lock(&ic->lock);
@@ -385,6 +385,7 @@ static void *run(void *arg) {
     back_off(ic, backoff, err);
     backoff = backoff * 2 > ic->cfg.retry_max_s ? ic->cfg.retry_max_s : backoff * 2;
   }
+  shout_free(sh);
   set_state(ic, LULL_ICECAST_STOPPED, NULL, 0);
   return NULL;
 }

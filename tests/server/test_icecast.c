@@ -286,10 +286,14 @@ static void test_push_read_restart_and_wrong_password(void **state) {
   int st1, st2;
   waitpid(pid, &st1, 0);
   waitpid(bad, &st2, 0);
-  char log[16384];
+  char log[16384], good_log[16384];
   long n = nc_read(bad_fd, log, sizeof log - 1, 500);
   log[n > 0 ? n : 0] = 0;
+  n = nc_read(err_fd, good_log, sizeof good_log - 1, 500);
+  good_log[n > 0 ? n : 0] = 0;
   icecast_stop(&ic);
+  if (!WIFEXITED(st1) || WEXITSTATUS(st1) != 0) fail_msg("lull serve exited %d: %s", st1, good_log);
+  if (!WIFEXITED(st2) || WEXITSTATUS(st2) != 0) fail_msg("lull serve (wrong password) exited %d: %s", st2, log);
   ASSERT_STR_CONTAINS(log, "error icecast main -> icecast://127.0.0.1:");
   ASSERT_STR_CONTAINS(log, "login refused: wrong user or password, or the mount is in use");
   ASSERT_TRUE(strstr(log, WRONG) == NULL);
