@@ -278,6 +278,14 @@ static void parse_query(struct lws *wsi, query *q, const char *const *allowed) {
 /* ---- HTTP responses -------------------------------------------------------- */
 
 /* Headers and body at once; then the transaction ends (keep-alive). */
+static int is_head(struct lws *wsi) {
+  char *uri;
+  int len;
+  return lws_http_get_uri_and_method(wsi, &uri, &len) == LWSHUMETH_HEAD;
+}
+
+/* A whole response; for HEAD, its headers alone (the length still says
+ * what GET would send). */
 static int respond(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len) {
   unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
   if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
@@ -285,7 +293,7 @@ static int respond(struct lws *wsi, unsigned status, const char *type, const voi
                                   end) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
-  if (len) {
+  if (len && !is_head(wsi)) {
     unsigned char *b = malloc(LWS_PRE + len);
     if (!b) return -1;
     memcpy(b + LWS_PRE, body, len);
@@ -877,8 +885,9 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
   int station, refused;
   int rc = stream_request_ok(wsi, srv, &q, &station, &refused);
   if (refused) return rc;
+  int head = is_head(wsi);
   lws_get_peer_simple(wsi, s->ip, sizeof s->ip);
-  int status = listener_check(srv, s->ip, 1);
+  int status = head ? 0 : listener_check(srv, s->ip, 1);
   if (status) return refuse_listener(wsi, srv, status);
   unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
   const char *type = kind == LULL_FEED_OGG ? "audio/ogg" : "audio/mpeg";
@@ -891,9 +900,10 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
       lws_add_http_header_by_name(wsi, (const unsigned char *)"icy-name:", (const unsigned char *)name, (int)strlen(name),
                                   &p, end) ||
       lws_finalize_write_http_header(wsi, start, &p, end)) {
-    listener_release(srv, s->ip);
+    if (!head) listener_release(srv, s->ip);
     return -1;
   }
+  if (head) return lws_http_transaction_completed(wsi) ? -1 : 0;
   s->role = S_HTTP_STREAM;
   s->w = w;
   s->wsi = wsi;
@@ -1016,7 +1026,8 @@ static int http_request(session *s, struct lws *wsi, worker *w, const char *path
     s->text_over = 0;
     return 0; /* the body comes next */
   }
-  if (method != LWSHUMETH_GET) return respond_error(wsi, 405, "method_not_allowed", "method", "only GET here");
+  if (method != LWSHUMETH_GET && method != LWSHUMETH_HEAD)
+    return respond_error(wsi, 405, "method_not_allowed", "method", "only GET and HEAD here");
   if (strcmp(path, "/stream.ogg") == 0) return http_stream(s, wsi, w, LULL_FEED_OGG);
   if (strcmp(path, "/stream.mp3") == 0) return http_stream(s, wsi, w, LULL_FEED_MP3);
   sbuf b = {0};

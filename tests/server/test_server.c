@@ -557,8 +557,19 @@ static void test_rest_json_and_prometheus(void **state) {
   }
   ASSERT_GE(samples, 15);
   free(body);
-  ASSERT_EQ_INT(nc_http(port, "GET", "/", NULL, NULL, &body, NULL), 200);
+  size_t page_len, head_len;
+  ASSERT_EQ_INT(nc_http(port, "GET", "/", NULL, NULL, &body, &page_len), 200);
   ASSERT_STR_CONTAINS(body, "<html");
+  free(body);
+  /* HEAD: the headers GET would send, no body; a stream's HEAD is no listener. */
+  ASSERT_EQ_INT(nc_http(port, "HEAD", "/", NULL, NULL, &body, &head_len), 200);
+  ASSERT_EQ_INT(head_len, 0);
+  free(body);
+  ASSERT_EQ_INT(nc_http(port, "HEAD", "/stream.ogg", NULL, NULL, &body, &head_len), 200);
+  ASSERT_EQ_INT(head_len, 0);
+  free(body);
+  ASSERT_EQ_INT(nc_http(port, "DELETE", "/", NULL, NULL, &body, NULL), 405);
+  ASSERT_STR_CONTAINS(body, "only GET and HEAD");
   free(body);
   ASSERT_EQ_INT(nc_http(port, "GET", "/listen.m3u", NULL, NULL, &body, NULL), 200);
   ASSERT_STR_CONTAINS(body, "#EXTM3U");
