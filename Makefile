@@ -56,6 +56,7 @@ bench: build
 	$(BUILD)/lull bench
 	$(BUILD)/bench_stations 4 20
 	$(BUILD)/bench_server --listeners 5000 --seconds 30
+	node bench/bench_web.mjs
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) out
