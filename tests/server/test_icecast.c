@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <mpg123.h>
 #include <opus/opusfile.h>
 #include <poll.h>
 #include <signal.h>
@@ -39,6 +40,25 @@ static uint16_t free_port(void) {
   ASSERT_EQ_INT(getsockname(fd, (struct sockaddr *)&a, &len), 0);
   close(fd);
   return ntohs(a.sin_port);
+}
+
+/* Children to stop even when an assertion ends the test early. */
+static pid_t children[4];
+
+static void track(pid_t pid) {
+  for (int i = 0; i < 4; i++)
+    if (!children[i]) {
+      children[i] = pid;
+      return;
+    }
+}
+
+static int teardown(void **state) {
+  (void)state;
+  for (int i = 0; i < 4; i++)
+    if (children[i] > 0 && kill(children[i], SIGKILL) == 0) waitpid(children[i], NULL, 0);
+  memset(children, 0, sizeof children);
+  return 0;
 }
 
 typedef struct icecast {
@@ -84,6 +104,7 @@ static void icecast_start(icecast *ic) {
     execl(ICECAST_BIN, "icecast2", "-c", ic->conf, (char *)NULL);
     _exit(127);
   }
+  track(ic->pid);
   for (double end = nc_now_s() + 5; nc_now_s() < end; nap_ms(50)) {
     int fd = nc_connect(ic->port, 0);
     if (fd >= 0) {
@@ -100,25 +121,35 @@ static void icecast_stop(icecast *ic) {
   kill(ic->pid, SIGTERM);
   int status;
   waitpid(ic->pid, &status, 0);
+  for (int i = 0; i < 4; i++)
+    if (children[i] == ic->pid) children[i] = 0;
   ic->pid = 0;
 }
 
 /* `lull serve --port 0 --icecast main=URL` with the password in the
  * environment; its stderr stays readable in *err_fd. */
-static pid_t serve(const char *url, const char *password, int *err_fd, uint16_t *port) {
+static pid_t serve(const char *url, const char *url2, const char *password, int *err_fd, uint16_t *port) {
   int p[2];
   ASSERT_EQ_INT(pipe(p), 0);
   pid_t pid = fork();
   if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1); /* not the test's stdout: a runner reading it would wait for us */
     dup2(p[1], 2);
     close(p[0]);
     setenv("LULL_ICECAST_PASSWORD", password, 1);
-    char spec[300];
+    char spec[300], spec2[300];
     snprintf(spec, sizeof spec, "main=%s", url);
-    execl(LULL_BIN, "lull", "serve", "--port", "0", "--icecast", spec, "--icecast-genre", "test ambient", (char *)NULL);
+    snprintf(spec2, sizeof spec2, "main=%s", url2 ? url2 : url);
+    if (url2)
+      execl(LULL_BIN, "lull", "serve", "--port", "0", "--icecast", spec, "--icecast", spec2, "--icecast-genre", "test ambient",
+            (char *)NULL);
+    else
+      execl(LULL_BIN, "lull", "serve", "--port", "0", "--icecast", spec, "--icecast-genre", "test ambient", (char *)NULL);
     _exit(127);
   }
   close(p[1]);
+  track(pid);
   char log[4096] = "";
   size_t len = 0;
   unsigned got = 0;
@@ -150,9 +181,8 @@ static json_t *output_status(uint16_t port) {
 
 static const char *state_of(json_t *o) { return o ? json_string_value(json_object_get(o, "state")) : "?"; }
 
-/* Read the mount for `seconds` and decode it: seconds of audio, 0 if it
- * does not open as 48 kHz stereo Opus. */
-static double read_mount(uint16_t port, const char *mount, double seconds, double *level) {
+/* `seconds` of a mount's bytes (malloc'd). */
+static unsigned char *fetch(uint16_t port, const char *mount, double seconds, size_t *out_len) {
   int fd = nc_connect(port, 0);
   ASSERT_TRUE(fd >= 0);
   unsigned char *pre = NULL;
@@ -167,6 +197,15 @@ static double read_mount(uint16_t port, const char *mount, double seconds, doubl
     if (n == 0 || n == -1) break;
   }
   close(fd);
+  *out_len = len;
+  return pre;
+}
+
+/* Read the mount for `seconds` and decode it as 48 kHz stereo Opus:
+ * seconds of audio. */
+static double read_mount(uint16_t port, const char *mount, double seconds, double *level) {
+  size_t len;
+  unsigned char *pre = fetch(port, mount, seconds, &len);
   int err;
   OggOpusFile *of = op_open_memory(pre, len, &err);
   if (!of) fail_msg("the mount does not open as Ogg/Opus: %d (%zu bytes)", err, len);
@@ -182,6 +221,38 @@ static double read_mount(uint16_t port, const char *mount, double seconds, doubl
   }
   op_free(of);
   free(pre);
+  *level = frames ? sqrt(sumsq / (double)(2 * frames)) / 32768.0 : 0;
+  return (double)frames / 48000.0;
+}
+
+/* The same for an MP3 mount: seconds decoded; *rate, *channels as found. */
+static double read_mp3_mount(uint16_t port, const char *mount, double seconds, long *rate, int *channels, double *level) {
+  size_t len;
+  unsigned char *data = fetch(port, mount, seconds, &len);
+  int err, enc = 0;
+  ASSERT_EQ_INT(mpg123_init(), MPG123_OK);
+  mpg123_handle *mh = mpg123_new(NULL, &err);
+  mpg123_param(mh, MPG123_ADD_FLAGS, MPG123_QUIET, 0);
+  ASSERT_EQ_INT(mpg123_open_feed(mh), MPG123_OK);
+  ASSERT_EQ_INT(mpg123_feed(mh, data, len), MPG123_OK);
+  uint64_t frames = 0;
+  double sumsq = 0;
+  static unsigned char out[65536];
+  *rate = 0;
+  *channels = 0;
+  for (;;) {
+    size_t got = 0;
+    int r = mpg123_read(mh, out, sizeof out, &got);
+    if (r == MPG123_NEW_FORMAT) mpg123_getformat(mh, rate, channels, &enc);
+    if (got && enc == MPG123_ENC_SIGNED_16 && *channels == 2) {
+      const int16_t *x = (const int16_t *)out;
+      for (size_t i = 0; i < got / 2; i++) sumsq += (double)x[i] * x[i];
+      frames += got / 4;
+    }
+    if (r != MPG123_OK && r != MPG123_NEW_FORMAT) break;
+  }
+  mpg123_delete(mh);
+  free(data);
   *level = frames ? sqrt(sumsq / (double)(2 * frames)) / 32768.0 : 0;
   return (double)frames / 48000.0;
 }
@@ -225,13 +296,14 @@ static void test_push_read_restart_and_wrong_password(void **state) {
   icecast ic;
   icecast_config(&ic);
   icecast_start(&ic);
-  char url[128], wrong_url[128];
+  char url[128], mp3_url[128], wrong_url[128];
   snprintf(url, sizeof url, "icecast://127.0.0.1:%u/lull.ogg", ic.port);
+  snprintf(mp3_url, sizeof mp3_url, "icecast://source@127.0.0.1:%u/lull.mp3", ic.port);
   snprintf(wrong_url, sizeof wrong_url, "icecast://127.0.0.1:%u/other.ogg", ic.port);
   int err_fd, bad_fd;
   uint16_t port, bad_port;
-  pid_t pid = serve(url, PASSWORD, &err_fd, &port);
-  pid_t bad = serve(wrong_url, WRONG, &bad_fd, &bad_port);
+  pid_t pid = serve(url, mp3_url, PASSWORD, &err_fd, &port);
+  pid_t bad = serve(wrong_url, NULL, WRONG, &bad_fd, &bad_port);
 
   listener l = {.last_seq = -1};
   char path[] = "/ws/stream?station=main";
@@ -243,10 +315,33 @@ static void test_push_read_restart_and_wrong_password(void **state) {
   print_message("# from icecast: %.2f s of 48 kHz stereo Opus decoded, rms %.4f\n", secs, level);
   ASSERT_GE(secs, 2.0);
   ASSERT_GE(level, 0.005);
+  /* And the MP3 mount, pushed by the same server. */
+  long rate;
+  int channels;
+  secs = read_mp3_mount(ic.port, "/lull.mp3", 2, &rate, &channels, &level);
+  print_message("# mp3 from icecast: %.2f s decoded, %ld Hz, %d channels, rms %.4f\n", secs, rate, channels, level);
+  ASSERT_EQ_INT(rate, 48000);
+  ASSERT_EQ_INT(channels, 2);
+  ASSERT_GE(secs, 1.5);
+  ASSERT_GE(level, 0.005);
+
+  /* The wrong password (tried meanwhile): named in the status and /metrics. */
+  json_t *o = output_status(bad_port);
+  ASSERT_TRUE(o != NULL);
+  const char *e = json_string_value(json_object_get(o, "last_error"));
+  ASSERT_STR_CONTAINS(e, "login refused: wrong user or password");
+  ASSERT_TRUE(strcmp(state_of(o), "connected") != 0);
+  ASSERT_GE(json_integer_value(json_object_get(o, "failures")), 1);
+  json_decref(o);
+  char *body = NULL;
+  ASSERT_EQ_INT(nc_http(bad_port, "GET", "/metrics", NULL, NULL, &body, NULL), 200);
+  ASSERT_STR_CONTAINS(body, "lull_icecast_connected{station=\"main\",url=\"icecast://127.0.0.1:");
+  ASSERT_STR_CONTAINS(body, "/other.ogg\"} 0");
+  free(body);
 
   /* Icecast goes away and comes back: lull retries, then plays again. */
   icecast_stop(&ic);
-  json_t *o = await_state(&l, port, "retrying", 5);
+  o = await_state(&l, port, "retrying", 5);
   ASSERT_STR_CONTAINS(json_string_value(json_object_get(o, "last_error")), "connection lost");
   print_message("# icecast stopped: %s (%s)\n", state_of(o), json_string_value(json_object_get(o, "last_error")));
   json_decref(o);
@@ -267,25 +362,13 @@ static void test_push_read_restart_and_wrong_password(void **state) {
   ASSERT_GE(l.packets, 50 * 8);
   nc_ws_close(&l.ws);
 
-  /* The wrong password: named in the status and the log, never the password itself. */
-  o = output_status(bad_port);
-  ASSERT_TRUE(o != NULL);
-  const char *e = json_string_value(json_object_get(o, "last_error"));
-  ASSERT_STR_CONTAINS(e, "login refused: wrong user or password");
-  ASSERT_TRUE(strcmp(state_of(o), "connected") != 0);
-  ASSERT_GE(json_integer_value(json_object_get(o, "failures")), 1);
-  json_decref(o);
-  char *body = NULL;
-  ASSERT_EQ_INT(nc_http(bad_port, "GET", "/metrics", NULL, NULL, &body, NULL), 200);
-  ASSERT_STR_CONTAINS(body, "lull_icecast_connected{station=\"main\",url=\"icecast://127.0.0.1:");
-  ASSERT_STR_CONTAINS(body, "/other.ogg\"} 0");
-  free(body);
-
   kill(pid, SIGTERM);
   kill(bad, SIGTERM);
   int st1, st2;
   waitpid(pid, &st1, 0);
   waitpid(bad, &st2, 0);
+  for (int i = 0; i < 4; i++)
+    if (children[i] == pid || children[i] == bad) children[i] = 0;
   char log[16384], good_log[16384];
   long n = nc_read(bad_fd, log, sizeof log - 1, 500);
   log[n > 0 ? n : 0] = 0;
@@ -294,6 +377,13 @@ static void test_push_read_restart_and_wrong_password(void **state) {
   icecast_stop(&ic);
   if (!WIFEXITED(st1) || WEXITSTATUS(st1) != 0) fail_msg("lull serve exited %d: %s", st1, good_log);
   if (!WIFEXITED(st2) || WEXITSTATUS(st2) != 0) fail_msg("lull serve (wrong password) exited %d: %s", st2, log);
+  static const char *const files[] = {"icecast.xml", "access.log", "error.log", "icecast.pid"};
+  for (int i = 0; i < 4; i++) {
+    char f[160];
+    snprintf(f, sizeof f, "%s/%s", ic.dir, files[i]);
+    unlink(f);
+  }
+  rmdir(ic.dir);
   ASSERT_STR_CONTAINS(log, "error icecast main -> icecast://127.0.0.1:");
   ASSERT_STR_CONTAINS(log, "login refused: wrong user or password, or the mount is in use");
   ASSERT_TRUE(strstr(log, WRONG) == NULL);
@@ -306,7 +396,7 @@ static void test_push_read_restart_and_wrong_password(void **state) {
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_push_read_restart_and_wrong_password),
+      cmocka_unit_test_teardown(test_push_read_restart_and_wrong_password, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
