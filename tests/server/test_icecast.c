@@ -5,9 +5,6 @@
  * a wrong password is logged, shown in /api/status, and harms nothing. */
 #include <fcntl.h>
 #include <jansson.h>
-#include <math.h>
-#include <mpg123.h>
-#include <opus/opusfile.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,6 +17,7 @@
 #include <unistd.h>
 
 #include "server/hub.h"
+#include "support/decode.h"
 #include "support/harness.h"
 #include "support/netclient.h"
 
@@ -201,60 +199,15 @@ static unsigned char *fetch(uint16_t port, const char *mount, double seconds, si
   return pre;
 }
 
-/* Read the mount for `seconds` and decode it as 48 kHz stereo Opus:
- * seconds of audio. */
-static double read_mount(uint16_t port, const char *mount, double seconds, double *level) {
-  size_t len;
-  unsigned char *pre = fetch(port, mount, seconds, &len);
-  int err;
-  OggOpusFile *of = op_open_memory(pre, len, &err);
-  if (!of) fail_msg("the mount does not open as Ogg/Opus: %d (%zu bytes)", err, len);
-  ASSERT_EQ_INT(op_channel_count(of, -1), 2);
-  ASSERT_EQ_INT(op_head(of, -1)->input_sample_rate, 48000);
-  int16_t buf[5760 * 2];
-  uint64_t frames = 0;
-  double sumsq = 0;
-  for (int n; (n = op_read_stereo(of, buf, 5760 * 2)) != 0;) {
-    if (n < 0) continue; /* a hole */
-    frames += (uint64_t)n;
-    for (int i = 0; i < 2 * n; i++) sumsq += (double)buf[i] * buf[i];
-  }
-  op_free(of);
-  free(pre);
-  *level = frames ? sqrt(sumsq / (double)(2 * frames)) / 32768.0 : 0;
-  return (double)frames / 48000.0;
-}
-
-/* The same for an MP3 mount: seconds decoded; *rate, *channels as found. */
-static double read_mp3_mount(uint16_t port, const char *mount, double seconds, long *rate, int *channels, double *level) {
+/* Read a mount for `seconds` and decode it (Ogg/Opus, or MP3 if mp3). */
+static decoded read_mount(uint16_t port, const char *mount, double seconds, int mp3) {
   size_t len;
   unsigned char *data = fetch(port, mount, seconds, &len);
-  int err, enc = 0;
-  ASSERT_EQ_INT(mpg123_init(), MPG123_OK);
-  mpg123_handle *mh = mpg123_new(NULL, &err);
-  mpg123_param(mh, MPG123_ADD_FLAGS, MPG123_QUIET, 0);
-  ASSERT_EQ_INT(mpg123_open_feed(mh), MPG123_OK);
-  ASSERT_EQ_INT(mpg123_feed(mh, data, len), MPG123_OK);
-  uint64_t frames = 0;
-  double sumsq = 0;
-  static unsigned char out[65536];
-  *rate = 0;
-  *channels = 0;
-  for (;;) {
-    size_t got = 0;
-    int r = mpg123_read(mh, out, sizeof out, &got);
-    if (r == MPG123_NEW_FORMAT) mpg123_getformat(mh, rate, channels, &enc);
-    if (got && enc == MPG123_ENC_SIGNED_16 && *channels == 2) {
-      const int16_t *x = (const int16_t *)out;
-      for (size_t i = 0; i < got / 2; i++) sumsq += (double)x[i] * x[i];
-      frames += got / 4;
-    }
-    if (r != MPG123_OK && r != MPG123_NEW_FORMAT) break;
-  }
-  mpg123_delete(mh);
+  decoded d;
+  int err = mp3 ? decode_mp3(data, len, &d) : decode_ogg_opus(data, len, &d);
   free(data);
-  *level = frames ? sqrt(sumsq / (double)(2 * frames)) / 32768.0 : 0;
-  return (double)frames / 48000.0;
+  if (err) fail_msg("%s does not decode: %d (%zu bytes)", mount, err, len);
+  return d;
 }
 
 /* WebSocket packets of lull's own listener: count them and their gaps. */
@@ -311,19 +264,20 @@ static void test_push_read_restart_and_wrong_password(void **state) {
   json_decref(await_state(&l, port, "connected", 5));
 
   /* The mount plays: Opus, 48 kHz, stereo, not silent. */
-  double level, secs = read_mount(ic.port, "/lull.ogg", 3, &level);
-  print_message("# from icecast: %.2f s of 48 kHz stereo Opus decoded, rms %.4f\n", secs, level);
-  ASSERT_GE(secs, 2.0);
-  ASSERT_GE(level, 0.005);
+  decoded d = read_mount(ic.port, "/lull.ogg", 3, 0);
+  print_message("# from icecast: %.2f s of Opus decoded, %ld Hz, %d channels, rms %.4f\n", d.seconds, d.rate, d.channels,
+                d.rms);
+  ASSERT_EQ_INT(d.rate, 48000);
+  ASSERT_EQ_INT(d.channels, 2);
+  ASSERT_GE(d.seconds, 2.0);
+  ASSERT_GE(d.rms, 0.005);
   /* And the MP3 mount, pushed by the same server. */
-  long rate;
-  int channels;
-  secs = read_mp3_mount(ic.port, "/lull.mp3", 2, &rate, &channels, &level);
-  print_message("# mp3 from icecast: %.2f s decoded, %ld Hz, %d channels, rms %.4f\n", secs, rate, channels, level);
-  ASSERT_EQ_INT(rate, 48000);
-  ASSERT_EQ_INT(channels, 2);
-  ASSERT_GE(secs, 1.5);
-  ASSERT_GE(level, 0.005);
+  d = read_mount(ic.port, "/lull.mp3", 2, 1);
+  print_message("# mp3 from icecast: %.2f s decoded, %ld Hz, %d channels, rms %.4f\n", d.seconds, d.rate, d.channels, d.rms);
+  ASSERT_EQ_INT(d.rate, 48000);
+  ASSERT_EQ_INT(d.channels, 2);
+  ASSERT_GE(d.seconds, 1.5);
+  ASSERT_GE(d.rms, 0.005);
 
   /* The wrong password (tried meanwhile): named in the status and /metrics. */
   json_t *o = output_status(bad_port);
@@ -351,10 +305,11 @@ static void test_push_read_restart_and_wrong_password(void **state) {
   ASSERT_GE(json_integer_value(json_object_get(o, "connects")), 2);
   ASSERT_GE(json_integer_value(json_object_get(o, "failures")), 1);
   json_decref(o);
-  secs = read_mount(ic.port, "/lull.ogg", 2, &level);
-  print_message("# after the restart: %.2f s decoded, rms %.4f\n", secs, level);
-  ASSERT_GE(secs, 1.0);
-  ASSERT_GE(level, 0.005);
+  d = read_mount(ic.port, "/lull.ogg", 2, 0);
+  print_message("# after the restart: %.2f s decoded, rms %.4f\n", d.seconds, d.rms);
+  ASSERT_EQ_INT(d.channels, 2);
+  ASSERT_GE(d.seconds, 1.0);
+  ASSERT_GE(d.rms, 0.005);
   listen_for(&l, 0.5);
   print_message("# lull's own WebSocket listener meanwhile: %llu packets, %llu gaps\n", (unsigned long long)l.packets,
                 (unsigned long long)l.gaps);
