@@ -207,9 +207,10 @@ static void test_realtime_lead(void **state) {
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && defined(NDEBUG)
   /* An optimised build, run alone (RUN_SERIAL); a sanitizer build is ten
    * times slower per frame. Quiet runs hold 59..60 ms; this VM now and then
-   * stalls even a SCHED_FIFO thread for 5-7 ms (seen with nothing else
-   * running), so the bound is half a frame, not the typical figure. */
-  ASSERT_NEAR(m.lead_ms_min, 60.0, 10.0);
+   * stalls even a SCHED_FIFO thread (5-7 ms usually, 12 ms seen once, with
+   * nothing else running), so the bound is one frame below the target: a
+   * producer that rendered just in time would sit near 0..20 ms. */
+  ASSERT_GE(m.lead_ms_min, 40.0);
   ASSERT_NEAR(m.lead_ms_max, 60.0, 5.0);
 #endif
   lull_station_destroy(st);
