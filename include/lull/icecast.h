@@ -26,7 +26,7 @@ typedef struct lull_icecast_config {
   const char *genre;       /* NULL = "ambient" */
   uint32_t queue_max;      /* bytes libshout may hold unsent before we reconnect; 0 = 262144 */
   uint32_t retry_max_s;    /* backoff cap; 0 = 60 */
-  /* Where to log (any thread; NULL = nowhere): level LULL_LOG_* (server.h). */
+  /* Where to log (any thread; NULL = nowhere): level LULL_LOG_* (err.h). */
   void (*log)(void *user, int level, const char *message);
   void *log_user;
 } lull_icecast_config;

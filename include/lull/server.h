@@ -18,8 +18,6 @@ extern "C" {
 
 typedef struct lull_server lull_server;
 
-enum { LULL_LOG_ERROR = 0, LULL_LOG_WARN, LULL_LOG_INFO, LULL_LOG_DEBUG };
-
 /* An Icecast output of one station (see lull/icecast.h); its log goes to
  * the server's log. */
 typedef struct lull_server_icecast {

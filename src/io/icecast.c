@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "lull/lull.h"
-#include "lull/server.h"
 #include "stream/stream.h"
 
 #define POLL_NS 20000000L   /* a frame: the station publishes no faster */

@@ -123,22 +123,26 @@ int lull__params_json(char *out, size_t cap, const lull_params *p) {
                   (unsigned long long)p->seed);
 }
 
+void lull__json_escape(char *out, size_t cap, const char *in) {
+  size_t j = 0;
+  for (; *in && j + 7 < cap; in++) {
+    unsigned char ch = (unsigned char)*in;
+    if (ch == '"' || ch == '\\')
+      out[j++] = '\\', out[j++] = (char)ch;
+    else if (ch < 0x20)
+      j += (size_t)snprintf(out + j, cap - j, "\\u%04x", ch);
+    else
+      out[j++] = (char)ch;
+  }
+  out[j] = 0;
+}
+
 int lull__error_json(char *out, size_t cap, const char *code, const char *field, const char *message) {
   /* Messages are ours or carry a client's text: escape what JSON needs. */
   char esc[512];
-  size_t j = 0;
-  for (size_t i = 0; message[i] && j + 7 < sizeof esc; i++) {
-    unsigned char ch = (unsigned char)message[i];
-    if (ch == '"' || ch == '\\')
-      esc[j++] = '\\', esc[j++] = (char)ch;
-    else if (ch < 0x20)
-      j += (size_t)snprintf(esc + j, sizeof esc - j, "\\u%04x", ch);
-    else
-      esc[j++] = (char)ch;
-  }
-  esc[j] = 0;
+  lull__json_escape(esc, sizeof esc, message);
   char f[96];
-  j = 0;
+  size_t j = 0;
   for (size_t i = 0; field[i] && j + 2 < sizeof f; i++)
     if ((unsigned char)field[i] >= 0x20 && field[i] != '"' && field[i] != '\\') f[j++] = field[i];
   f[j] = 0;

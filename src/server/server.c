@@ -277,15 +277,12 @@ static void parse_query(struct lws *wsi, query *q, const char *const *allowed) {
 
 /* ---- HTTP responses -------------------------------------------------------- */
 
-/* Headers and body at once; then the transaction ends (keep-alive). */
 static int is_head(struct lws *wsi) {
   char *uri;
   int len;
   return lws_http_get_uri_and_method(wsi, &uri, &len) == LWSHUMETH_HEAD;
 }
 
-/* A whole response; for HEAD, its headers alone (the length still says
- * what GET would send). */
 /* The page may load only its own scripts, styles and sockets: an injected
  * script, were one ever to get in, could not run or call out. */
 static const char csp[] = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
@@ -296,6 +293,8 @@ static int add_header(struct lws *wsi, const char *name, const char *value, unsi
                                      end);
 }
 
+/* Headers and body at once, then the transaction ends (keep-alive); for
+ * HEAD the headers alone (the length still says what GET would send). */
 static int respond(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len) {
   unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
   if (lws_add_http_common_headers(wsi, status, type, len, &p, end) || add_header(wsi, "cache-control:", "no-store", &p, end) ||
@@ -325,21 +324,6 @@ static int respond_error(struct lws *wsi, unsigned status, const char *code, con
 }
 
 static void icecast_log(void *user, int level, const char *message) { slog(user, level, "%s", message); }
-
-/* Text inside a JSON string (libshout's messages may hold quotes). */
-static void json_escape(char *out, size_t cap, const char *in) {
-  size_t j = 0;
-  for (; *in && j + 7 < cap; in++) {
-    unsigned char ch = (unsigned char)*in;
-    if (ch == '"' || ch == '\\')
-      out[j++] = '\\', out[j++] = (char)ch;
-    else if (ch < 0x20)
-      j += (size_t)snprintf(out + j, cap - j, "\\u%04x", ch);
-    else
-      out[j++] = (char)ch;
-  }
-  out[j] = 0;
-}
 
 /* ---- text for clients ----------------------------------------------------- */
 
@@ -429,7 +413,7 @@ static void status_json(lull_server *srv, sbuf *b) {
     lull_icecast_status st;
     lull_icecast_get_status(srv->icecast[i], &st);
     char err[sizeof st.last_error * 2];
-    json_escape(err, sizeof err, st.last_error);
+    lull__json_escape(err, sizeof err, st.last_error); /* libshout's messages may hold quotes */
     sb_printf(b,
               "%s{\"station\":\"%s\",\"url\":\"%s\",\"state\":\"%s\",\"last_error\":\"%s\",\"bytes_sent\":%llu,"
               "\"queue_bytes\":%u,\"connects\":%llu,\"failures\":%llu,\"skipped_pages\":%llu,\"retry_in_s\":%.1f}",
@@ -516,28 +500,28 @@ static void metrics_prometheus(lull_server *srv, sbuf *b) {
                 k == 0 ? m[i].lead_ms : m[i].encode_us_mean);
   }
   if (!srv->n_icecast) return;
-  static const char *const ice[] = {
-      "lull_icecast_connected gauge 1 while logged in to Icecast",
-      "lull_icecast_bytes_sent_total counter Bytes handed to Icecast",
-      "lull_icecast_queue_bytes gauge Bytes waiting in libshout's queue",
-      "lull_icecast_connects_total counter Successful logins",
-      "lull_icecast_failures_total counter Failed attempts and lost connections",
+  /* Each output's status read once, as the stations' metrics above. */
+  lull_icecast_status st[MAX_ICECAST];
+  for (size_t i = 0; i < srv->n_icecast; i++) lull_icecast_get_status(srv->icecast[i], &st[i]);
+  static const struct {
+    const char *name, *type, *help;
+  } ice[] = {
+      {"lull_icecast_connected", "gauge", "1 while logged in to Icecast"},
+      {"lull_icecast_bytes_sent_total", "counter", "Bytes handed to Icecast"},
+      {"lull_icecast_queue_bytes", "gauge", "Bytes waiting in libshout's queue"},
+      {"lull_icecast_connects_total", "counter", "Successful logins"},
+      {"lull_icecast_failures_total", "counter", "Failed attempts and lost connections"},
   };
   for (int k = 0; k < 5; k++) {
-    char name[48], type[16];
-    int help;
-    sscanf(ice[k], "%47s %15s %n", name, type, &help);
-    sb_printf(b, "# HELP %s %s.\n# TYPE %s %s\n", name, ice[k] + help, name, type);
+    sb_printf(b, "# HELP %s %s.\n# TYPE %s %s\n", ice[k].name, ice[k].help, ice[k].name, ice[k].type);
     for (size_t i = 0; i < srv->n_icecast; i++) {
-      lull_icecast_status st;
-      lull_icecast_get_status(srv->icecast[i], &st);
-      uint64_t v = k == 0   ? st.state == LULL_ICECAST_CONNECTED
-                   : k == 1 ? st.bytes_sent
-                   : k == 2 ? st.queue_bytes
-                   : k == 3 ? st.connects
-                            : st.failures;
-      sb_printf(b, "%s{station=\"%s\",url=\"%s\"} %llu\n", name, lull_station_name(srv->stations[srv->icecast_station[i]]),
-                st.url, (unsigned long long)v);
+      uint64_t v = k == 0   ? st[i].state == LULL_ICECAST_CONNECTED
+                   : k == 1 ? st[i].bytes_sent
+                   : k == 2 ? st[i].queue_bytes
+                   : k == 3 ? st[i].connects
+                            : st[i].failures;
+      sb_printf(b, "%s{station=\"%s\",url=\"%s\"} %llu\n", ice[k].name,
+                lull_station_name(srv->stations[srv->icecast_station[i]]), st[i].url, (unsigned long long)v);
     }
   }
 }
@@ -904,12 +888,8 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
   char name[64];
   snprintf(name, sizeof name, "lull: %s", lull_station_name(srv->stations[station]));
   if (lws_add_http_common_headers(wsi, 200, type, LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end) ||
-      lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-store", 8, &p,
-                                  end) ||
-      lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:", (const unsigned char *)"close", 5, &p, end) ||
-      lws_add_http_header_by_name(wsi, (const unsigned char *)"icy-name:", (const unsigned char *)name, (int)strlen(name),
-                                  &p, end) ||
-      lws_finalize_write_http_header(wsi, start, &p, end)) {
+      add_header(wsi, "cache-control:", "no-store", &p, end) || add_header(wsi, "connection:", "close", &p, end) ||
+      add_header(wsi, "icy-name:", name, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end)) {
     if (!head) listener_release(srv, s->ip);
     return -1;
   }

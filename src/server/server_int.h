@@ -31,6 +31,8 @@ int lull__control_parse_body(const char *text, size_t len, const lull_params *cu
 /* JSON texts (snprintf-like: the length they need). */
 int lull__params_json(char *out, size_t cap, const lull_params *p);
 int lull__error_json(char *out, size_t cap, const char *code, const char *field, const char *message);
+/* in as the inside of a JSON string (quotes, backslashes, control characters escaped). */
+void lull__json_escape(char *out, size_t cap, const char *in);
 
 /* The web client, embedded (assets.c, generated from web/). */
 typedef struct lull_asset {
