@@ -11,11 +11,13 @@
 // - Positions say where audio belongs: a repeat (after a reconnect) is
 //   trimmed, a hole becomes a join, and every join or skip is faded out and
 //   in around the cut instead of clicking.
-// - The drift loop reads a hair faster or slower to hold the target; far
-//   too much audio (a tab that slept) skips to the live edge.
+// - The drift loop reads a hair faster or slower to hold the target; more
+//   than 100 ms too much (smoothed) skips back to the target, faded.
 
 import { DriftLoop } from './drift.mjs';
 import { Resampler, HALF } from './resample.mjs';
+
+const SKIP_EXCESS = 0.1; // seconds over the target, smoothed, that a skip takes back
 
 const shape = (x) => {
   const s = Math.sin(0.5 * Math.PI * x);
@@ -156,10 +158,14 @@ export class Playout {
         this.underruns++;
         this.target = Math.min(this.maxTarget, this.target + this.grow);
         this.quiet = 0;
-      } else if (have > this.target + Math.max(this.inRate, this.target) && !this.marks.some((m) => m.to > m.at)) {
-        // Far too much (a tab that slept): skip to the live edge.
+      } else if (this.drift.depth - this.target / this.inRate > SKIP_EXCESS && !this.marks.some((m) => m.to > m.at)) {
+        // Too much, for a second (a tab that slept, a stalled audio clock, a
+        // decoder that caught up late): more than the drift loop should take
+        // back at 0.3 %. Skip to the target, faded, and let the loop start
+        // from there.
         const at = this.read + this.fade + step * n;
         this.addMark(at, this.w - HALF - this.target);
+        this.drift.reset(this.target / this.inRate);
         this.skips++;
       } else if ((this.quiet += n) > this.relax && this.target > this.baseTarget) {
         this.target = Math.max(this.baseTarget, this.target - this.grow / 4);

@@ -157,3 +157,27 @@ test('a stream that starts over joins, faded, after what is buffered', () => {
   assert.equal(s.trimmed_frames, 0);
   assert.ok(maxStep(out) < SMOOTH);
 });
+
+test('a surplus of 200 ms (a decoder that caught up late) is skipped back to the target, once', () => {
+  const p = new Playout({ outRate: OUT, targetMs: 300 });
+  const state = { pos: 0, t: 0 };
+  run(p, 2, { state });
+  for (let i = 0; i < 10; i++, state.pos += 960) p.push(...packet(state.pos)); // 200 ms early
+  state.t += 0.2; // the stream's clock is that far ahead of ours now
+  const out = run(p, 3, { state });
+  const s = p.stats();
+  assert.equal(s.skips, 1);
+  assert.equal(s.underruns, 0);
+  assert.ok(Math.abs(s.level_ms - 300) < 40, `level ${s.level_ms} ms`);
+  assert.ok(maxStep(out) < SMOOTH, `a click of ${maxStep(out)} at the skip`);
+});
+
+test('a surplus under 100 ms is left to the drift loop', () => {
+  const p = new Playout({ outRate: OUT, targetMs: 300 });
+  const state = { pos: 0, t: 0 };
+  run(p, 2, { state });
+  for (let i = 0; i < 3; i++, state.pos += 960) p.push(...packet(state.pos)); // 60 ms early
+  state.t += 0.06;
+  run(p, 3, { state });
+  assert.equal(p.stats().skips, 0);
+});
