@@ -8,7 +8,7 @@
  * many kept up and the connect-to-first-packet times, and for the server
  * its CPU per listener-second and its memory per listener.
  *
- *   bench_server [--listeners N] [--seconds S] [--threads T] [--ppm P]
+ *   bench_server [--listeners N] [--only ws|ogg] [--seconds S] [--threads T] [--ppm P]
  *
  * The client shares the two cores with the server; its own CPU is printed
  * too, so a reader can tell when the client, not the server, was the limit. */
@@ -194,19 +194,22 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-  int n = 1000, seconds = 20, threads = 0, ppm = 3;
+  int n = 1000, seconds = 20, threads = 0, ppm = 3, only = -1;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--listeners") == 0 && i + 1 < argc) n = atoi(argv[++i]);
     else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = atoi(argv[++i]);
     else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
     else if (strcmp(argv[i], "--ppm") == 0 && i + 1 < argc) ppm = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc && (strcmp(argv[i + 1], "ws") == 0 || strcmp(argv[i + 1], "ogg") == 0))
+      only = strcmp(argv[++i], "ws") == 0 ? K_WS : K_OGG;
     else {
-      fprintf(stderr, "usage: bench_server [--listeners N (each kind)] [--seconds S] [--threads T] [--ppm P]\n");
+      fprintf(stderr, "usage: bench_server [--listeners N (each kind)] [--only ws|ogg] [--seconds S] [--threads T] [--ppm P]\n");
       return 2;
     }
   }
-  if (n < 1 || n > 9000 || seconds < 1) {
-    fprintf(stderr, "bench_server: --listeners 1..9000 (per kind; the fd limit), --seconds >= 1\n");
+  int total = only < 0 ? 2 * n : n;
+  if (n < 1 || total > 18000 || seconds < 1) {
+    fprintf(stderr, "bench_server: --listeners 1..9000 per kind (18000 with --only; the fd limit), --seconds >= 1\n");
     return 2;
   }
   struct rlimit rl;
@@ -225,7 +228,7 @@ int main(int argc, char **argv) {
   close(probe);
   char port[8], maxc[16], th[8], pp[8];
   snprintf(port, sizeof port, "%u", ntohs(a.sin_port));
-  snprintf(maxc, sizeof maxc, "%d", 2 * n + 100);
+  snprintf(maxc, sizeof maxc, "%d", total + 100);
   snprintf(th, sizeof th, "%d", threads);
   snprintf(pp, sizeof pp, "%d", ppm);
   pid_t pid = fork();
@@ -240,7 +243,7 @@ int main(int argc, char **argv) {
   long rss0 = proc_field(pid, "status", "VmRSS:");
 
   int ep = epoll_create1(0);
-  conn *cs = calloc((size_t)(2 * n), sizeof *cs);
+  conn *cs = calloc((size_t)(total), sizeof *cs);
   static char req_ws[512], req_ogg[256];
   snprintf(req_ws, sizeof req_ws,
            "GET /ws/stream?station=main&codec=opus HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nUpgrade: websocket\r\n"
@@ -256,10 +259,10 @@ int main(int argc, char **argv) {
   double connect_end = 0, last_round = 0;
   for (;;) {
     double t = now_s();
-    if (opened < 2 * n && (opened == 0 || t - cs[opened - 1].t_connect > 0.01)) {
-      for (int k = 0; k < 100 && opened < 2 * n; k++, opened++) {
+    if (opened < total && (opened == 0 || t - cs[opened - 1].t_connect > 0.01)) {
+      for (int k = 0; k < 100 && opened < total; k++, opened++) {
         conn *c = &cs[opened];
-        c->kind = opened % 2 ? K_OGG : K_WS;
+        c->kind = only >= 0 ? only : opened % 2 ? K_OGG : K_WS;
         c->last_seq = -1;
         c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         int small = 65536;
@@ -274,7 +277,7 @@ int main(int argc, char **argv) {
         struct epoll_event e = {.events = EPOLLOUT | EPOLLIN, .data.ptr = c};
         epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e);
       }
-      if (opened == 2 * n) connect_end = now_s();
+      if (opened == total) connect_end = now_s();
     }
     if (connect_end && window_start > 1e29) {
       window_start = connect_end + 3;
@@ -372,15 +375,17 @@ int main(int argc, char **argv) {
   double client_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
                       (double)ru.ru_stime.tv_usec * 1e-6;
 
-  printf("bench_server: %d WebSocket (Opus, %d packets/message) + %d HTTP Ogg listeners, window %d s, server %s\n", n, ppm, n,
-         seconds, threads ? th : "default threads");
+  printf("bench_server: %d WebSocket (Opus, %d packets/message) + %d HTTP Ogg listeners, window %d s, server %s\n",
+         only == K_OGG ? 0 : n, ppm, only == K_WS ? 0 : n, seconds, threads ? th : "default threads");
   int alive_total = 0;
   for (int k = 0; k < 2; k++) {
+    if (only >= 0 && k != only) continue;
     int kept = 0, alive = 0, count = 0;
     uint64_t gaps = 0;
     double *firsts = calloc((size_t)n, sizeof *firsts), worst = 0;
-    for (int i = k; i < 2 * n; i += 2) {
+    for (int i = 0; i < total; i++) {
       conn *c = &cs[i];
+      if (c->kind != k) continue;
       double due = seconds * 50.0;
       int ok = c->state == STREAM && (double)c->measured >= 0.99 * due - 3 && c->max_stall <= 0.5;
       kept += ok;

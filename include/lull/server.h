@@ -36,6 +36,7 @@ typedef struct lull_server_config {
   uint32_t max_per_ip;              /* listeners from one address; 0 = 32 */
   uint32_t packets_per_message;     /* 20 ms packets per WebSocket message; 0 = 3; 1..16 */
   uint32_t burst_ms;                /* recent audio sent at connect; 0 = 300 */
+  uint32_t http_write_ms;           /* HTTP stream listeners are written about this often; 0 = 200; 20..1000 */
   uint32_t skip_ms;                 /* further behind than this: skip to the live edge; 0 = 1000 */
   uint32_t drop_ms;                 /* needing skips for this long: disconnect; 0 = 5000 */
   uint32_t sndbuf;                  /* kernel send buffer per listener (bytes); 0 = 16384 */

@@ -36,6 +36,7 @@ static void help(FILE *f) {
         "  --threads N              network threads (default: one per CPU, 1..8)\n"
         "  --packets-per-message N  20 ms packets per WebSocket message (1..16, default 3)\n"
         "  --burst-ms N             recent audio sent at connect (0..5000, default 300)\n"
+        "  --http-write-ms N        write HTTP stream listeners about every N ms (20..1000, default 200)\n"
         "  --bitrate N              Opus bit/s (32000..256000, default 96000)\n"
         "  --lead-ms N              how far ahead of the clock stations render (20..1000, default 60)\n"
         "  --realtime N             run the producers SCHED_FIFO at priority N (1..99), if allowed\n"
@@ -196,6 +197,9 @@ int lull__cmd_serve(int argc, char **argv) {
     } else if (lull__flag_is(a, "--burst-ms")) {
       U64("--burst-ms", 0, 5000);
       cfg.burst_ms = v ? (uint32_t)v : 1;
+    } else if (lull__flag_is(a, "--http-write-ms")) {
+      U64("--http-write-ms", 20, 1000);
+      cfg.http_write_ms = (uint32_t)v;
     } else if (lull__flag_is(a, "--bitrate")) {
       U64("--bitrate", 32000, 256000);
       bitrate = v;

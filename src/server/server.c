@@ -90,6 +90,7 @@ typedef struct worker {
   pthread_t thread;
   lull_feed *feeds;    /* [station * LULL_FEED_KINDS + kind] */
   session **lists;     /* the listeners of each feed */
+  uint64_t *write_at;  /* ms time when the listeners of an HTTP feed are next written */
   uint32_t *changes;   /* params_changes seen, per station */
   lws_sorted_usec_list_t sweep;
   uint64_t next_metrics_ms;
@@ -401,9 +402,9 @@ static totals worker_totals(lull_server *srv) {
 
 static void status_json(lull_server *srv, sbuf *b) {
   sb_printf(b, "{\"version\":\"%s\",\"uptime_s\":%.1f,\"listeners\":%u,\"max_clients\":%u,\"threads\":%u,"
-               "\"packets_per_message\":%u,\"control_token\":%s,\"stations\":[",
+               "\"packets_per_message\":%u,\"http_write_ms\":%u,\"control_token\":%s,\"stations\":[",
             LULL_VERSION, (double)(now_ms() - srv->start_ms) / 1000.0, atomic_load(&srv->listeners), srv->cfg.max_clients,
-            srv->n_workers, srv->cfg.packets_per_message, srv->token[0] ? "true" : "false");
+            srv->n_workers, srv->cfg.packets_per_message, srv->cfg.http_write_ms, srv->token[0] ? "true" : "false");
   for (size_t i = 0; i < srv->n_stations; i++) {
     if (i) sb_printf(b, ",");
     station_json(srv, b, i);
@@ -1284,6 +1285,7 @@ static void wake(worker *w) {
       }
     return;
   }
+  uint64_t t = now_ms();
   for (size_t i = 0; i < srv->n_stations; i++) {
     lull_station_now now;
     lull_station_get_now(srv->stations[i], &now);
@@ -1291,8 +1293,17 @@ static void wake(worker *w) {
     w->changes[i] = now.params_changes;
     for (int k = 0; k < LULL_FEED_KINDS; k++) {
       size_t fi = i * LULL_FEED_KINDS + k;
-      int grew = lull__feed_pull(&w->feeds[fi]) > 0;
+      lull_feed *f = &w->feeds[fi];
+      int grew = lull__feed_pull(f) > 0;
       if (!grew && !(changed && (k == LULL_FEED_WS_OPUS || k == LULL_FEED_WS_PCM))) continue;
+      if (grew && (k == LULL_FEED_OGG || k == LULL_FEED_MP3)) {
+        /* Sends, not bytes, are what a listener costs, and HTTP players
+         * buffer seconds: their listeners get a few units per send
+         * (written on the wake nearest the time). WebSocket players get
+         * each message as it is made. */
+        if (t < w->write_at[fi]) continue;
+        w->write_at[fi] = t + srv->cfg.http_write_ms - 30;
+      }
       for (session *s = w->lists[fi]; s; s = s->next) {
         if (changed && s->role == S_WS && s->params_seen != now.params_changes) s->params_pending = 1;
         push(s);
@@ -1418,7 +1429,8 @@ static int make_worker(lull_server *srv, worker *w, unsigned idx, lull_diag *dia
   w->feeds = calloc(nf, sizeof *w->feeds);
   w->lists = calloc(nf, sizeof *w->lists);
   w->changes = calloc(srv->n_stations, sizeof *w->changes);
-  if (!w->feeds || !w->lists || !w->changes) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
+  w->write_at = calloc(nf, sizeof *w->write_at);
+  if (!w->feeds || !w->lists || !w->changes || !w->write_at) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   uint32_t history = srv->cfg.skip_ms * 2 + srv->cfg.burst_ms;
   for (size_t i = 0; i < srv->n_stations; i++) {
     lull_station *st = srv->stations[i];
@@ -1466,6 +1478,7 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   c.max_per_ip = or_default(c.max_per_ip, 32);
   c.packets_per_message = or_default(c.packets_per_message, 3);
   c.burst_ms = or_default(c.burst_ms, 300);
+  c.http_write_ms = or_default(c.http_write_ms, 200);
   c.skip_ms = or_default(c.skip_ms, 1000);
   c.drop_ms = or_default(c.drop_ms, 5000);
   c.sndbuf = or_default(c.sndbuf, 16384);
@@ -1474,6 +1487,8 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   if (c.packets_per_message > 16)
     return lull_diag_set(diag, LULL_ERANGE, "packets_per_message", "must be 1..16, got %u", c.packets_per_message);
   if (c.burst_ms > 5000) return lull_diag_set(diag, LULL_ERANGE, "burst_ms", "must be 0..5000, got %u", c.burst_ms);
+  if (c.http_write_ms < 20 || c.http_write_ms > 1000)
+    return lull_diag_set(diag, LULL_ERANGE, "http_write_ms", "must be 20..1000, got %u", c.http_write_ms);
   if (c.skip_ms < 200 || c.skip_ms > 5000)
     return lull_diag_set(diag, LULL_ERANGE, "skip_ms", "must be 200..5000, got %u", c.skip_ms);
   if (c.n_stations > MAX_STATIONS) return lull_diag_set(diag, LULL_ERANGE, "stations", "at most %d stations", MAX_STATIONS);
@@ -1634,6 +1649,7 @@ void lull_server_destroy(lull_server *srv) {
     free(w->feeds);
     free(w->lists);
     free(w->changes);
+    free(w->write_at);
   }
   free(srv->workers);
   for (size_t i = 0; i < srv->n_icecast; i++) lull_icecast_destroy(srv->icecast[i]);

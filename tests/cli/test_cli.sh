@@ -40,6 +40,8 @@ check "serve: bad log level" [ "$(code $lull serve --log-level loud)" = 2 ]
 check "serve: unknown option" [ "$(code $lull serve --volume 11)" = 2 ]
 check "serve: bad bind address" [ "$(code $lull serve --bind nowhere --port 0)" = 2 ]
 check "serve: bad bind named" grep -q "nowhere" "$tmp/err"
+check "serve: bad http write interval" [ "$(code $lull serve --http-write-ms 5)" = 2 ]
+check "serve: bad http write interval named" grep -q -- "--http-write-ms.*20..1000" "$tmp/err"
 # serve --icecast: the URL checked, the password never on the command line.
 check "icecast: not icecast://" [ "$(code $lull serve --icecast main=http://h/x.ogg)" = 2 ]
 check "icecast: scheme named" grep -q "must start with icecast://" "$tmp/err"

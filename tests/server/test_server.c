@@ -113,6 +113,32 @@ static void ws_packets(nc_ws *ws, wsstat *st, OpusDecoder *dec, int codec) {
   }
 }
 
+/* When a stream's data arrives: the median time between arrivals after the
+ * burst is the server's write cadence for that kind of listener. */
+typedef struct arrivals {
+  double t[1024];
+  int n;
+} arrivals;
+
+static void arrived(arrivals *a) {
+  if (a->n < 1024) a->t[a->n++] = nc_now_s();
+}
+
+static int cmp_double(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return (a > b) - (a < b);
+}
+
+static double median_gap_ms(const arrivals *a, double after) {
+  double gaps[1024];
+  int n = 0;
+  for (int i = 1; i < a->n; i++)
+    if (a->t[i - 1] >= after) gaps[n++] = (a->t[i] - a->t[i - 1]) * 1000;
+  if (!n) return 0;
+  qsort(gaps, (size_t)n, sizeof *gaps, cmp_double);
+  return gaps[n / 2];
+}
+
 static void test_every_stream_for_ten_seconds(void **state) {
   (void)state;
   lull_server *srv = start(NULL);
@@ -131,10 +157,14 @@ static void test_every_stream_for_ten_seconds(void **state) {
   int err;
   OpusDecoder *dec = opus_decoder_create(48000, 2, &err);
   wsstat so = {.last_seq = -1}, sp = {.last_seq = -1};
+  static arrivals at_opus, at_ogg, at_mp3;
   const double seconds = 10.5;
   while (nc_now_s() - t0 < seconds) {
     struct pollfd fds[4] = {{opus.fd, POLLIN, 0}, {pcm.fd, POLLIN, 0}, {ogg, POLLIN, 0}, {mp3, POLLIN, 0}};
     if (poll(fds, 4, 100) < 0) break;
+    if (fds[0].revents) arrived(&at_opus);
+    if (fds[2].revents) arrived(&at_ogg);
+    if (fds[3].revents) arrived(&at_mp3);
     if (fds[0].revents)
       while (nc_ws_recv(&opus, 0) == 2) ws_packets(&opus, &so, dec, LULL_CODEC_OPUS);
     if (fds[1].revents)
@@ -164,6 +194,15 @@ static void test_every_stream_for_ten_seconds(void **state) {
     ASSERT_NEAR(rate, 50.0, 2.5);
     ASSERT_GE(level, 0.005);
   }
+  /* Cadence: a WebSocket message goes out as it is made (60 ms); HTTP
+   * listeners, whose players buffer seconds, get about 200 ms at a time
+   * (on the third wake, 180 ms): a third of the sends. */
+  double g_opus = median_gap_ms(&at_opus, t0 + 1), g_ogg = median_gap_ms(&at_ogg, t0 + 1),
+         g_mp3 = median_gap_ms(&at_mp3, t0 + 1);
+  print_message("# median time between arrivals: ws %.0f ms, ogg %.0f ms, mp3 %.0f ms\n", g_opus, g_ogg, g_mp3);
+  ASSERT_NEAR(g_opus, 60, 15);
+  ASSERT_NEAR(g_ogg, 180, 40);
+  ASSERT_NEAR(g_mp3, 180, 40);
   /* Ogg/Opus over HTTP: 48 kHz stereo, 10 s and more, non-silent. */
   decoded d;
   err = decode_ogg_opus(pre_ogg, ogg_len, &d);
