@@ -8,13 +8,21 @@
  * many kept up and the connect-to-first-packet times, and for the server
  * its CPU per listener-second and its memory per listener.
  *
- *   bench_server [--listeners N] [--only ws|ogg] [--seconds S] [--threads T] [--ppm P]
+ *   bench_server [--listeners N] [--only ws|ogg] [--seconds S] [--threads T] [--ppm P] [--steer]
  *
  * The client shares the two cores with the server; its own CPU is printed
- * too, so a reader can tell when the client, not the server, was the limit. */
+ * too, so a reader can tell when the client, not the server, was the limit.
+ *
+ * Loopback runs a segment's TCP input in the sender's context: the
+ * listeners' input is charged to the server, and the server's handling of
+ * their ACKs to the client. --steer (root) models separate hosts instead:
+ * the server (one thread unless --threads) on CPU 0, the client on CPU 1,
+ * and RPS/RFS on lo so each side's input runs on its own CPU. The sysctls
+ * are put back at exit. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -188,13 +196,72 @@ static double probe_first_packet(const struct sockaddr_in *a, const char *req) {
   return -1;
 }
 
+/* --steer: RPS on lo over both CPUs, with RFS choosing the CPU where each
+ * socket's owner last ran. */
+static const char *const steer_path[3] = {"/proc/sys/net/core/rps_sock_flow_entries",
+                                          "/sys/class/net/lo/queues/rx-0/rps_flow_cnt",
+                                          "/sys/class/net/lo/queues/rx-0/rps_cpus"};
+static const char *const steer_value[3] = {"32768", "32768", "3"};
+static char steer_saved[3][64];
+static int steered;
+
+static int put_file(const char *path, const char *value) {
+  FILE *f = fopen(path, "w");
+  if (!f) return -1;
+  int bad = fputs(value, f) < 0;
+  return fclose(f) || bad ? -1 : 0;
+}
+
+static void steer_restore(void) {
+  for (int i = 0; i < 3 && steered; i++) put_file(steer_path[i], steer_saved[i]);
+  steered = 0;
+}
+
+static void on_signal(int sig) {
+  (void)sig;
+  exit(1); /* runs steer_restore */
+}
+
+static int pin(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof set, &set);
+}
+
+static int steer(void) {
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+    fprintf(stderr, "bench_server: --steer needs two CPUs\n");
+    return -1;
+  }
+  for (int i = 0; i < 3; i++) {
+    FILE *f = fopen(steer_path[i], "r");
+    if (!f || !fgets(steer_saved[i], sizeof steer_saved[i], f)) {
+      fprintf(stderr, "bench_server: --steer: cannot read %s\n", steer_path[i]);
+      if (f) fclose(f);
+      return -1;
+    }
+    fclose(f);
+  }
+  steered = 1;
+  atexit(steer_restore);
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  for (int i = 0; i < 3; i++)
+    if (put_file(steer_path[i], steer_value[i])) {
+      fprintf(stderr, "bench_server: --steer: cannot write %s: %s (it needs root)\n", steer_path[i], strerror(errno));
+      return -1;
+    }
+  return pin(1);
+}
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv) {
-  int n = 1000, seconds = 20, threads = 0, ppm = 3, only = -1;
+  int n = 1000, seconds = 20, threads = 0, ppm = 3, only = -1, steering = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--listeners") == 0 && i + 1 < argc) n = atoi(argv[++i]);
     else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = atoi(argv[++i]);
@@ -202,8 +269,11 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--ppm") == 0 && i + 1 < argc) ppm = atoi(argv[++i]);
     else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc && (strcmp(argv[i + 1], "ws") == 0 || strcmp(argv[i + 1], "ogg") == 0))
       only = strcmp(argv[++i], "ws") == 0 ? K_WS : K_OGG;
+    else if (strcmp(argv[i], "--steer") == 0) steering = 1;
     else {
-      fprintf(stderr, "usage: bench_server [--listeners N (each kind)] [--only ws|ogg] [--seconds S] [--threads T] [--ppm P]\n");
+      fprintf(stderr,
+              "usage: bench_server [--listeners N (each kind)] [--only ws|ogg] [--seconds S] [--threads T] [--ppm P] "
+              "[--steer]\n");
       return 2;
     }
   }
@@ -217,6 +287,10 @@ int main(int argc, char **argv) {
   rl.rlim_cur = rl.rlim_max;
   setrlimit(RLIMIT_NOFILE, &rl);
   signal(SIGPIPE, SIG_IGN);
+  if (steering) {
+    if (steer()) return 1;
+    if (!threads) threads = 1;
+  }
 
   /* The server, on a port picked here. */
   int probe = socket(AF_INET, SOCK_STREAM, 0);
@@ -233,6 +307,7 @@ int main(int argc, char **argv) {
   snprintf(pp, sizeof pp, "%d", ppm);
   pid_t pid = fork();
   if (pid == 0) {
+    if (steering) pin(0);
     char *args[20] = {LULL_BIN, "serve", "--port", port, "--max-clients", maxc, "--max-per-ip", maxc,
                       "--log-level", "warn", "--packets-per-message", pp, NULL};
     if (threads) args[12] = "--threads", args[13] = th, args[14] = NULL;
@@ -375,8 +450,9 @@ int main(int argc, char **argv) {
   double client_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
                       (double)ru.ru_stime.tv_usec * 1e-6;
 
-  printf("bench_server: %d WebSocket (Opus, %d packets/message) + %d HTTP Ogg listeners, window %d s, server %s\n",
-         only == K_OGG ? 0 : n, ppm, only == K_WS ? 0 : n, seconds, threads ? th : "default threads");
+  printf("bench_server: %d WebSocket (Opus, %d packets/message) + %d HTTP Ogg listeners, window %d s, server threads: %s%s\n",
+         only == K_OGG ? 0 : n, ppm, only == K_WS ? 0 : n, seconds, threads ? th : "one per CPU",
+         steering ? ", steered (server on CPU 0, client on CPU 1, RPS/RFS on lo)" : "");
   int alive_total = 0;
   for (int k = 0; k < 2; k++) {
     if (only >= 0 && k != only) continue;
