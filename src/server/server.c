@@ -295,11 +295,14 @@ static int add_header(struct lws *wsi, const char *name, const char *value, unsi
 }
 
 /* Headers and body at once, then the transaction ends (keep-alive); for
- * HEAD the headers alone (the length still says what GET would send). */
-static int respond(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len) {
+ * HEAD the headers alone (the length still says what GET would send).
+ * With an etag the browser may keep it but asks again each time (the web
+ * player's files change only with the binary); without, nothing is kept. */
+static int respond_tagged(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len, const char *etag) {
   unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
-  if (lws_add_http_common_headers(wsi, status, type, len, &p, end) || add_header(wsi, "cache-control:", "no-store", &p, end) ||
-      add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
+  if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
+      add_header(wsi, "cache-control:", etag ? "no-cache" : "no-store", &p, end) ||
+      (etag && add_header(wsi, "etag:", etag, &p, end)) || add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
       (strncmp(type, "text/html", 9) == 0 && add_header(wsi, "content-security-policy:", csp, &p, end)) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
@@ -312,6 +315,23 @@ static int respond(struct lws *wsi, unsigned status, const char *type, const voi
     if (n < 0) return -1;
   }
   return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int respond(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len) {
+  return respond_tagged(wsi, status, type, body, len, NULL);
+}
+
+/* A file of the web player; 304 when the browser holds this version. */
+static int respond_asset(struct lws *wsi, const lull_asset *a) {
+  char want[256];
+  if (lws_hdr_copy(wsi, want, sizeof want, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 && strstr(want, a->etag)) {
+    unsigned char hdr[LWS_PRE + 256], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+    if (lws_add_http_header_status(wsi, 304, &p, end) || add_header(wsi, "etag:", a->etag, &p, end) ||
+        add_header(wsi, "cache-control:", "no-cache", &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
+      return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+  }
+  return respond_tagged(wsi, 200, a->type, a->data, a->len, a->etag);
 }
 
 static int respond_error(struct lws *wsi, unsigned status, const char *code, const char *field, const char *message) {
@@ -1041,7 +1061,7 @@ static int http_request(session *s, struct lws *wsi, worker *w, const char *path
   } else {
     const char *p = strcmp(path, "/") == 0 ? "/index.html" : path;
     for (size_t i = 0; i < lull__n_assets; i++)
-      if (strcmp(lull__assets[i].path, p) == 0) return respond(wsi, 200, lull__assets[i].type, lull__assets[i].data, lull__assets[i].len);
+      if (strcmp(lull__assets[i].path, p) == 0) return respond_asset(wsi, &lull__assets[i]);
     rc = respond_error(wsi, 404, "not_found", "path", "no such resource; see / and /api/status");
   }
   free(b.p);

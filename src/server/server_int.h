@@ -37,6 +37,7 @@ void lull__json_escape(char *out, size_t cap, const char *in);
 /* The web client, embedded (assets.c, generated from web/). */
 typedef struct lull_asset {
   const char *path, *type;
+  const char *etag; /* quoted, from the content's hash */
   const unsigned char *data;
   size_t len;
 } lull_asset;

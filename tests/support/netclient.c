@@ -85,6 +85,11 @@ static int read_head(int fd, unsigned char **rest, size_t *rest_len, char *head,
 
 int nc_http(uint16_t port, const char *method, const char *path, const char *headers, const char *body, char **out_body,
             size_t *out_len) {
+  return nc_http_head(port, method, path, headers, body, out_body, out_len, NULL, 0);
+}
+
+int nc_http_head(uint16_t port, const char *method, const char *path, const char *headers, const char *body,
+                 char **out_body, size_t *out_len, char *out_head, size_t head_cap) {
   int fd = nc_connect(port, 0);
   if (fd < 0) return -1;
   char req[8192];
@@ -121,6 +126,7 @@ int nc_http(uint16_t port, const char *method, const char *path, const char *hea
   }
   close(fd);
   b[len] = 0;
+  if (out_head && head_cap) snprintf(out_head, head_cap, "%s", head);
   if (out_body)
     *out_body = (char *)b;
   else

@@ -14,6 +14,9 @@ int nc_connect(uint16_t port, int rcvbuf);
  * status, or -1. *body is malloc'd and NUL-terminated (free it). */
 int nc_http(uint16_t port, const char *method, const char *path, const char *headers, const char *body, char **out_body,
             size_t *out_len);
+/* The same, and the response head (status line and headers) in out_head. */
+int nc_http_head(uint16_t port, const char *method, const char *path, const char *headers, const char *body,
+                 char **out_body, size_t *out_len, char *out_head, size_t head_cap);
 
 /* Send a GET and read the response head: the status, or -1. Whatever body
  * bytes came with the head are in pre/pre_len (malloc'd). */
