@@ -20,6 +20,7 @@
 #include "support/decode.h"
 #include "support/harness.h"
 #include "support/netclient.h"
+#include "support/spawn.h"
 
 #define ICECAST_BIN "/usr/bin/icecast2"
 #define PASSWORD "ice-test-7f3a"
@@ -127,39 +128,15 @@ static void icecast_stop(icecast *ic) {
 /* `lull serve --port 0 --icecast main=URL` with the password in the
  * environment; its stderr stays readable in *err_fd. */
 static pid_t serve(const char *url, const char *url2, const char *password, int *err_fd, uint16_t *port) {
-  int p[2];
-  ASSERT_EQ_INT(pipe(p), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1); /* not the test's stdout: a runner reading it would wait for us */
-    dup2(p[1], 2);
-    close(p[0]);
-    setenv("LULL_ICECAST_PASSWORD", password, 1);
-    char spec[300], spec2[300];
-    snprintf(spec, sizeof spec, "main=%s", url);
-    snprintf(spec2, sizeof spec2, "main=%s", url2 ? url2 : url);
-    if (url2)
-      execl(LULL_BIN, "lull", "serve", "--port", "0", "--icecast", spec, "--icecast", spec2, "--icecast-genre", "test ambient",
-            (char *)NULL);
-    else
-      execl(LULL_BIN, "lull", "serve", "--port", "0", "--icecast", spec, "--icecast-genre", "test ambient", (char *)NULL);
-    _exit(127);
-  }
-  close(p[1]);
+  char spec[300], spec2[300];
+  snprintf(spec, sizeof spec, "main=%s", url);
+  snprintf(spec2, sizeof spec2, "main=%s", url2 ? url2 : url);
+  const char *args[] = {"--icecast-genre", "test ambient", "--icecast", spec, url2 ? "--icecast" : NULL, spec2, NULL};
+  setenv("LULL_ICECAST_PASSWORD", password, 1);
+  pid_t pid = spawn_serve(LULL_BIN, args, 0, port, err_fd);
+  unsetenv("LULL_ICECAST_PASSWORD");
+  ASSERT_TRUE(pid > 0);
   track(pid);
-  char log[4096] = "";
-  size_t len = 0;
-  unsigned got = 0;
-  for (double end = nc_now_s() + 5; !got && nc_now_s() < end;) {
-    long n = nc_read(p[0], log + len, sizeof log - 1 - len, 200);
-    if (n > 0) len += (size_t)n, log[len] = 0;
-    const char *s = strstr(log, "http://127.0.0.1:");
-    if (s) sscanf(s, "http://127.0.0.1:%u/", &got);
-  }
-  if (!got) fail_msg("no port in: %s", log);
-  *port = (uint16_t)got;
-  *err_fd = p[0];
   return pid;
 }
 
