@@ -211,6 +211,16 @@ el.background.addEventListener('change', async () => {
 });
 const ios = /iPad|iPhone|iPod/.test(navigator.userAgent) || (navigator.platform === 'MacIntel' && navigator.maxTouchPoints > 1);
 el.background.checked = localStorage.getItem('lull-background') ? localStorage.getItem('lull-background') === '1' : ios;
+// Browsers give AudioWorklet and WebCodecs only to secure pages (HTTPS, or
+// this machine): served plainly to another machine, the page plays the MP3
+// stream through the system player and says why.
+const secure = window.isSecureContext && typeof AudioWorkletNode !== 'undefined';
+if (!secure) {
+  el.background.checked = true;
+  el.background.disabled = true;
+  say('This page did not come over HTTPS, so the browser withholds the low-latency player: ' +
+    'it plays the MP3 stream instead. Steering still works.', 'warn');
+}
 
 document.addEventListener('keydown', (e) => {
   if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;

@@ -52,7 +52,7 @@ async function until(what, fn, ms = 5000) {
   assert.fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-async function openPage(search = '', { viewport = { width: 1280, height: 900 }, init } = {}) {
+async function openPage(search = '', { viewport = { width: 1280, height: 900 }, init, host = '127.0.0.1' } = {}) {
   const page = await browser.newPage({ viewport });
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
@@ -61,7 +61,7 @@ async function openPage(search = '', { viewport = { width: 1280, height: 900 }, 
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) page.errors.push(m.text());
   });
   if (init) await page.addInitScript(init);
-  await page.goto(`http://127.0.0.1:${port}/${search}`);
+  await page.goto(`http://${host}:${port}/${search}`);
   return page;
 }
 
@@ -74,7 +74,9 @@ before(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
-      '--disable-component-update', '--disable-sync'],
+      '--disable-component-update', '--disable-sync',
+      // A name for 127.0.0.1 that is not this machine's: a page from it is not a secure context.
+      '--host-resolver-rules=MAP lull.test 127.0.0.1'],
   });
 });
 
@@ -212,6 +214,31 @@ test('a share link steers its station; PCM without WebCodecs; station change, sl
   assert.equal((await stats(page)).playing, true);
   await until('the timer to stop playback', async () => (await stats(page)).state === 'stopped', 3000);
   assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'false');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('served over plain HTTP to another machine, the page plays the MP3 stream and says why', async () => {
+  const page = await openPage('', { host: 'lull.test' });
+  assert.equal(await page.evaluate(() => window.isSecureContext), false);
+  assert.match(await page.textContent('#message'), /HTTPS/);
+  assert.equal(await page.isChecked('#background'), true);
+  assert.equal(await page.isDisabled('#background'), true);
+  await page.click('#play');
+  await until('the MP3 stream playing', async () => page.evaluate(() => {
+    const a = document.getElementById('bg');
+    return !a.paused && a.currentTime > 2 && a.error === null;
+  }), 10000);
+  const s = await stats(page);
+  assert.equal(s.background, true);
+  assert.equal(s.playing, true);
+  assert.match(await page.evaluate(() => document.getElementById('bg').src), /\/stream\.mp3\?station=main$/);
+  // Steering still works (by REST) from such a page.
+  const want = (await api('/api/status')).body.stations[0].params.mode === 'lydian' ? 'dorian' : 'lydian';
+  await page.selectOption('#mode', want);
+  await until('the mode steered', async () => (await api('/api/status')).body.stations[0].params.mode === want);
+  await page.click('#play');
+  assert.equal((await stats(page)).playing, false);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
