@@ -23,6 +23,7 @@ packages=(
   clang libclang-rt-14-dev   # libFuzzer for the phrase parser (make fuzz)
   chromium          # the web player's tests (headless; playwright-core drives it)
   icecast2          # the Icecast output's tests (started by the test, on loopback)
+  openssl libssl-dev   # tests: a certificate for --tls-cert, and a TLS client
 )
 # Node.js 20 or newer runs the web player's tests. This machine kind ships it;
 # elsewhere Debian's nodejs and npm are taken.

@@ -33,6 +33,9 @@ static void help(FILE *f) {
         "  --control-token-file F   the same, read from a file (keeps it out of ps)\n"
         "  --allow-origin O         a web origin allowed to open the WebSocket besides this\n"
         "                           server's own, e.g. https://example.org; * for any (repeatable)\n"
+        "  --tls-cert F, --tls-key F  serve HTTPS and WSS (only) with this PEM certificate\n"
+        "                           and key; browsers give the full player only to HTTPS\n"
+        "                           pages (or this machine)\n"
         "  --threads N              network threads (default: one per CPU, 1..8)\n"
         "  --packets-per-message N  20 ms packets per WebSocket message (1..16, default 3)\n"
         "  --burst-ms N             recent audio sent at connect (0..5000, default 300)\n"
@@ -177,6 +180,12 @@ int lull__cmd_serve(int argc, char **argv) {
       VALUE("--control-token");
       snprintf(token, sizeof token, "%s", s);
       cfg.control_token = token;
+    } else if (lull__flag_is(a, "--tls-cert")) {
+      VALUE("--tls-cert");
+      cfg.tls_cert = s;
+    } else if (lull__flag_is(a, "--tls-key")) {
+      VALUE("--tls-key");
+      cfg.tls_key = s;
     } else if (lull__flag_is(a, "--control-token-file")) {
       VALUE("--control-token-file");
       if (read_secret("--control-token-file", s, token, sizeof token)) return LULL_EXIT_USAGE;

@@ -21,6 +21,8 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -114,6 +116,7 @@ typedef struct station_stats {
 struct lull_server {
   lull_server_config cfg;
   char bind[64], token[256];
+  char tls_cert[1024], tls_key[1024]; /* "": plain HTTP */
   char **origins;
   size_t n_origins;
   size_t n_stations;
@@ -951,7 +954,8 @@ static int m3u(struct lws *wsi, lull_server *srv) {
   sbuf b = {0};
   sb_printf(&b, "#EXTM3U\n");
   for (size_t i = 0; i < srv->n_stations; i++)
-    sb_printf(&b, "#EXTINF:-1,lull: %s\nhttp://%s/stream.ogg?station=%s\n", lull_station_name(srv->stations[i]), host,
+    sb_printf(&b, "#EXTINF:-1,lull: %s\n%s://%s/stream.ogg?station=%s\n", lull_station_name(srv->stations[i]),
+              srv->tls_cert[0] ? "https" : "http", host,
               lull_station_name(srv->stations[i]));
   int rc = respond(wsi, 200, "audio/x-mpegurl", b.p, b.len);
   free(b.p);
@@ -1478,8 +1482,20 @@ static int make_worker(lull_server *srv, worker *w, unsigned idx, lull_diag *dia
   info.pt_serv_buf_size = 8192;
   info.vhost_name = "lull";
   info.server_string = "lull";
+  if (srv->tls_cert[0]) {
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = srv->tls_cert;
+    info.ssl_private_key_filepath = srv->tls_key;
+    /* HTTP/1.1 only: the feeds hold finished WebSocket frames and stream
+     * bytes, written as they are; HTTP/2 would frame them again. */
+    info.alpn = "http/1.1";
+  }
   w->ctx = lws_create_context(&info);
   w->vh = w->ctx ? lws_get_vhost_by_name(w->ctx, "lull") : NULL;
+  if (!w->vh && srv->tls_cert[0])
+    return lull_diag_set(diag, LULL_EINVAL, "tls_cert",
+                         "cannot use \"%s\" with \"%s\": PEM files expected, the key matching the certificate", srv->tls_cert,
+                         srv->tls_key);
   if (!w->vh) return lull_diag_set(diag, LULL_ENOMEM, "", "libwebsockets: cannot create a context");
   lws_sock_file_fd_type fd = {.filefd = w->listen_fd};
   if (!(w->listen_wsi = lws_adopt_descriptor_vhost(w->vh, LWS_ADOPT_RAW_FILE_DESC, fd, "lull", NULL))) {
@@ -1487,6 +1503,31 @@ static int make_worker(lull_server *srv, worker *w, unsigned idx, lull_diag *dia
     return lull_diag_set(diag, LULL_ENOMEM, "", "libwebsockets: cannot watch the listening socket");
   }
   return LULL_OK;
+}
+
+/* The certificate and key load and match: said here, in words, rather
+ * than by libwebsockets half way through making the threads. */
+static int tls_check(const char *cert, const char *key, lull_diag *diag) {
+  const char *path[2][2] = {{"tls_cert", cert}, {"tls_key", key}};
+  for (int i = 0; i < 2; i++) {
+    FILE *f = strlen(path[i][1]) < 1000 ? fopen(path[i][1], "r") : NULL;
+    if (!f) return lull_diag_set(diag, LULL_EIO, path[i][0], "cannot read \"%s\": %s", path[i][1], strerror(errno));
+    fclose(f);
+  }
+  SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+  if (!ctx) return lull_diag_set(diag, LULL_ENOMEM, "", "OpenSSL: cannot make a TLS context");
+  int err = LULL_OK;
+  /* The key first: loaded after the certificate, a key of another would
+   * just fail to load. */
+  if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+    err = lull_diag_set(diag, LULL_EINVAL, "tls_key", "\"%s\" holds no PEM private key", key);
+  else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+    err = lull_diag_set(diag, LULL_EINVAL, "tls_cert", "\"%s\" holds no PEM certificate", cert);
+  else if (SSL_CTX_check_private_key(ctx) != 1)
+    err = lull_diag_set(diag, LULL_EINVAL, "tls_key", "\"%s\" is not the key of the certificate in \"%s\"", key, cert);
+  ERR_clear_error();
+  SSL_CTX_free(ctx);
+  return err;
 }
 
 int lull_server_create(const lull_server_config *config, lull_server **out, lull_diag *diag) {
@@ -1512,13 +1553,24 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   if (c.skip_ms < 200 || c.skip_ms > 5000)
     return lull_diag_set(diag, LULL_ERANGE, "skip_ms", "must be 200..5000, got %u", c.skip_ms);
   if (c.n_stations > MAX_STATIONS) return lull_diag_set(diag, LULL_ERANGE, "stations", "at most %d stations", MAX_STATIONS);
+  if (!c.tls_cert != !c.tls_key)
+    return lull_diag_set(diag, LULL_EINVAL, c.tls_cert ? "tls_key" : "tls_cert", "TLS needs both a certificate and its key");
+  if (c.tls_cert) {
+    int err = tls_check(c.tls_cert, c.tls_key, diag);
+    if (err) return err;
+  }
   if (c.control_token && strlen(c.control_token) > 200)
     return lull_diag_set(diag, LULL_ERANGE, "control_token", "at most 200 characters");
   if (c.control_token)
     for (const char *p = c.control_token; *p; p++)
       if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
         return lull_diag_set(diag, LULL_EINVAL, "control_token", "printable ASCII without spaces only");
+  /* libwebsockets 4.1 leaks a TLS context (~700 KiB) at teardown for each
+   * extra context that sets up TLS: with TLS, one network thread. */
+  if (c.tls_cert && c.threads > 1)
+    return lull_diag_set(diag, LULL_EINVAL, "threads", "TLS runs on one network thread; for more, terminate TLS in a proxy");
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (c.tls_cert) c.threads = 1;
   if (!c.threads) c.threads = ncpu > 0 ? (uint32_t)ncpu : 1;
   if (c.threads > MAX_WORKERS) c.threads = MAX_WORKERS;
 
@@ -1528,6 +1580,8 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   srv->port = c.port;
   snprintf(srv->bind, sizeof srv->bind, "%s", c.bind ? c.bind : "127.0.0.1");
   snprintf(srv->token, sizeof srv->token, "%s", c.control_token ? c.control_token : "");
+  snprintf(srv->tls_cert, sizeof srv->tls_cert, "%s", c.tls_cert ? c.tls_cert : "");
+  snprintf(srv->tls_key, sizeof srv->tls_key, "%s", c.tls_key ? c.tls_key : "");
   pthread_mutex_init(&srv->ip_lock, NULL);
   int err = LULL_OK;
   uint32_t cap = 64;
@@ -1546,6 +1600,7 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
     }
   srv->cfg.allow_origins = NULL;
   srv->cfg.control_token = NULL;
+  srv->cfg.tls_cert = srv->cfg.tls_key = NULL;
   srv->cfg.bind = NULL;
   srv->cfg.stations = NULL;
   for (int k = 0; k < LULL_FEED_KINDS; k++) {
@@ -1633,7 +1688,8 @@ int lull_server_start(lull_server *srv) {
     }
   for (size_t i = 0; i < srv->n_icecast; i++)
     if (lull_icecast_start(srv->icecast[i]) != LULL_OK) slog(srv, LULL_LOG_ERROR, "could not start an Icecast output");
-  slog(srv, LULL_LOG_INFO, "serving http://%s:%u/ with %zu station%s, %u network thread%s", srv->bind, srv->port,
+  slog(srv, LULL_LOG_INFO, "serving %s://%s:%u/ with %zu station%s, %u network thread%s",
+       srv->tls_cert[0] ? "https" : "http", srv->bind, srv->port,
        srv->n_stations, srv->n_stations == 1 ? "" : "s", srv->n_workers, srv->n_workers == 1 ? "" : "s");
   return LULL_OK;
 fail:

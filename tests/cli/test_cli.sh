@@ -42,6 +42,10 @@ check "serve: bad bind address" [ "$(code $lull serve --bind nowhere --port 0)" 
 check "serve: bad bind named" grep -q "nowhere" "$tmp/err"
 check "serve: bad http write interval" [ "$(code $lull serve --http-write-ms 5)" = 2 ]
 check "serve: bad http write interval named" grep -q -- "--http-write-ms.*20..1000" "$tmp/err"
+check "serve: TLS certificate without its key" [ "$(code $lull serve --tls-cert /nonexistent.pem)" = 2 ]
+check "serve: TLS key named" grep -q "tls_key" "$tmp/err"
+check "serve: TLS certificate not there" [ "$(code $lull serve --tls-cert /nonexistent.pem --tls-key /nonexistent.pem)" = 1 ]
+check "serve: TLS certificate path named" grep -q "/nonexistent.pem" "$tmp/err"
 # serve --icecast: the URL checked, the password never on the command line.
 check "icecast: not icecast://" [ "$(code $lull serve --icecast main=http://h/x.ogg)" = 2 ]
 check "icecast: scheme named" grep -q "must start with icecast://" "$tmp/err"

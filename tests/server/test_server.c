@@ -7,9 +7,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "lull/server.h"
 #include "server/hub.h"
@@ -672,6 +677,133 @@ static void test_serve_stops_gracefully_on_sigterm(void **state) {
   close(err_fd);
 }
 
+/* ---- TLS ----------------------------------------------------------------------- */
+
+/* A self-signed certificate for 127.0.0.1 in dir (openssl's command line). */
+static void make_cert(const char *dir) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/key.pem -out %s/cert.pem -days 2 -subj /CN=127.0.0.1 "
+           "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+           dir, dir);
+  ASSERT_EQ_INT(system(cmd), 0);
+}
+
+/* GET path over TLS, trusting only cert, reading for up to `seconds` or to
+ * the close: the status, and the body in *body (malloc'd). -1 when the
+ * handshake fails. */
+static int tls_get(uint16_t port, const char *cert, const char *path, double seconds, unsigned char **body, size_t *len) {
+  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+  ASSERT_TRUE(ctx && SSL_CTX_load_verify_locations(ctx, cert, NULL) == 1);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+  int fd = nc_connect(port, 0);
+  ASSERT_TRUE(fd >= 0);
+  struct timeval tv = {0, 200000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  SSL *ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
+  int status = -1;
+  size_t cap = 1 << 20, n = 0;
+  unsigned char *b = malloc(cap);
+  if (SSL_connect(ssl) == 1) {
+    char req[512];
+    int r = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n\r\n", path, port);
+    ASSERT_EQ_INT(SSL_write(ssl, req, r), r);
+    for (double end = nc_now_s() + seconds; nc_now_s() < end && n < cap - 1;) {
+      int got = SSL_read(ssl, b + n, (int)(cap - 1 - n));
+      if (got > 0) {
+        n += (size_t)got;
+        continue;
+      }
+      if (SSL_get_error(ssl, got) == SSL_ERROR_ZERO_RETURN || (errno != EAGAIN && errno != EWOULDBLOCK)) break;
+    }
+    b[n] = 0;
+    sscanf((char *)b, "HTTP/1.1 %d", &status);
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  close(fd);
+  unsigned char *e = (unsigned char *)strstr((char *)b, "\r\n\r\n");
+  size_t off = e ? (size_t)(e + 4 - b) : n;
+  memmove(b, b + off, n - off + 1);
+  *body = b;
+  *len = n - off;
+  return status;
+}
+
+/* --tls-cert/--tls-key: the port speaks HTTPS (the player's pages, the API,
+ * the streams) and refuses plain HTTP; a bad pair is named. */
+static void test_tls(void **state) {
+  (void)state;
+  char dir[] = "/tmp/lull-tls-XXXXXX", cert[64], key[64];
+  ASSERT_TRUE(mkdtemp(dir) != NULL);
+  make_cert(dir);
+  snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+  snprintf(key, sizeof key, "%s/key.pem", dir);
+  lull_server *srv = start(&(lull_server_config){.tls_cert = cert, .tls_key = key});
+  uint16_t port = lull_server_port(srv);
+  unsigned char *body;
+  size_t len;
+  ASSERT_EQ_INT(tls_get(port, cert, "/api/status", 3, &body, &len), 200);
+  json_t *j = parse((char *)body);
+  ASSERT_STR_CONTAINS(json_string_value(json_object_get(json_array_get(json_object_get(j, "stations"), 0), "name")), "main");
+  json_decref(j);
+  free(body);
+  ASSERT_EQ_INT(tls_get(port, cert, "/listen.m3u", 3, &body, &len), 200);
+  ASSERT_STR_CONTAINS((char *)body, "https://127.0.0.1:");
+  free(body);
+  /* Three seconds of the Ogg stream decode. */
+  ASSERT_EQ_INT(tls_get(port, cert, "/stream.ogg", 3, &body, &len), 200);
+  decoded d;
+  ASSERT_EQ_INT(decode_ogg_opus(body, len, &d), 0);
+  print_message("# ogg over TLS: %zu bytes, %.2f s decoded, rms %.4f\n", len, d.seconds, d.rms);
+  ASSERT_EQ_INT(d.rate, 48000);
+  ASSERT_EQ_INT(d.channels, 2);
+  ASSERT_GE(d.seconds, 2.5);
+  ASSERT_LE(d.holes, 1);
+  ASSERT_GE(d.rms, 0.005);
+  free(body);
+  /* Plain HTTP on the TLS port gets no answer. */
+  char *plain = NULL;
+  ASSERT_TRUE(nc_http(port, "GET", "/api/status", NULL, NULL, &plain, NULL) != 200);
+  free(plain);
+  lull_server_destroy(srv);
+
+  /* A certificate without its key, a file that is not there, a file that is not PEM. */
+  lull_server *none = NULL;
+  lull_diag dg = {{0}, {0}};
+  ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.port = 0, .tls_cert = cert}, &none, &dg), LULL_EINVAL);
+  ASSERT_STR_CONTAINS(dg.field, "tls_key");
+  ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.tls_cert = "/nonexistent.pem", .tls_key = key}, &none, &dg),
+                LULL_EIO);
+  ASSERT_STR_CONTAINS(dg.message, "/nonexistent.pem");
+  ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.tls_cert = key, .tls_key = cert}, &none, &dg), LULL_EINVAL);
+  ASSERT_STR_CONTAINS(dg.field, "tls_key");
+  ASSERT_STR_CONTAINS(dg.message, "no PEM private key");
+  ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.tls_cert = key, .tls_key = key}, &none, &dg), LULL_EINVAL);
+  ASSERT_STR_CONTAINS(dg.field, "tls_cert");
+  ASSERT_STR_CONTAINS(dg.message, "no PEM certificate");
+  /* A key of another certificate. */
+  char other[] = "/tmp/lull-tls2-XXXXXX", okey[64];
+  ASSERT_TRUE(mkdtemp(other) != NULL);
+  make_cert(other);
+  snprintf(okey, sizeof okey, "%s/key.pem", other);
+  ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.tls_cert = cert, .tls_key = okey}, &none, &dg), LULL_EINVAL);
+  ASSERT_STR_CONTAINS(dg.message, "is not the key of the certificate");
+  /* TLS runs on one network thread. */
+  ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.tls_cert = cert, .tls_key = key, .threads = 2}, &none, &dg),
+                LULL_EINVAL);
+  ASSERT_STR_CONTAINS(dg.field, "threads");
+  ASSERT_TRUE(none == NULL);
+  char rm[128];
+  snprintf(rm, sizeof rm, "rm -r %s", other);
+  ASSERT_EQ_INT(system(rm), 0);
+  unlink(cert);
+  unlink(key);
+  rmdir(dir);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
@@ -683,6 +815,7 @@ int main(void) {
       cmocka_unit_test(test_rest_json_and_prometheus),
       cmocka_unit_test(test_out_of_descriptors_does_not_spin),
       cmocka_unit_test(test_serve_stops_gracefully_on_sigterm),
+      cmocka_unit_test(test_tls),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

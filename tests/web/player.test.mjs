@@ -6,7 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const BIN = process.env.LULL_BIN;
@@ -17,15 +20,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let server, port, browser;
 
 // `lull serve` on the given port (0: any); resolves once it says where.
-function serve(p = 0) {
+function serve(p = 0, extra = []) {
   return new Promise((resolve, reject) => {
-    const args = ['serve', '--port', String(p), '--station', 'main', '--station', 'night:key=D,mode=dorian'];
+    const args = ['serve', '--port', String(p), '--station', 'main', '--station', 'night:key=D,mode=dorian', ...extra];
     const child = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     const timer = setTimeout(() => reject(new Error(`lull serve did not start: ${log}`)), 5000);
     child.stderr.on('data', (d) => {
       log += d;
-      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
+      const m = /https?:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
       if (m) {
         clearTimeout(timer);
         child.stderr.removeAllListeners('data');
@@ -52,7 +55,7 @@ async function until(what, fn, ms = 5000) {
   assert.fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-async function openPage(search = '', { viewport = { width: 1280, height: 900 }, init, host = '127.0.0.1' } = {}) {
+async function openPage(search = '', { viewport = { width: 1280, height: 900 }, init, host = '127.0.0.1', scheme = 'http', at = port } = {}) {
   const page = await browser.newPage({ viewport });
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
@@ -61,7 +64,7 @@ async function openPage(search = '', { viewport = { width: 1280, height: 900 }, 
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) page.errors.push(m.text());
   });
   if (init) await page.addInitScript(init);
-  await page.goto(`http://${host}:${port}/${search}`);
+  await page.goto(`${scheme}://${host}:${at}/${search}`);
   return page;
 }
 
@@ -76,7 +79,9 @@ before(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
       '--disable-component-update', '--disable-sync',
       // A name for 127.0.0.1 that is not this machine's: a page from it is not a secure context.
-      '--host-resolver-rules=MAP lull.test 127.0.0.1'],
+      '--host-resolver-rules=MAP lull.test 127.0.0.1',
+      // The HTTPS test's certificate is made on the spot, signed by nobody.
+      '--ignore-certificate-errors'],
   });
 });
 
@@ -241,4 +246,31 @@ test('served over plain HTTP to another machine, the page plays the MP3 stream a
   assert.equal((await stats(page)).playing, false);
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test('over HTTPS (--tls-cert) from another machine: the full player, its stream over WSS', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lull-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out',
+    join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=lull.test', '-addext', 'subjectAltName=DNS:lull.test'], { stdio: 'ignore' });
+  const tls = await serve(0, ['--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')]);
+  try {
+    const page = await openPage('', { host: 'lull.test', scheme: 'https', at: tls.port });
+    assert.equal(await page.evaluate(() => window.isSecureContext), true);
+    assert.equal(await page.isDisabled('#background'), false);
+    await page.click('#play');
+    await until('live audio over WSS', async () => (await stats(page)).playout === 'playing', 10000);
+    await sleep(3000);
+    const s = await stats(page);
+    assert.equal(s.codec, 'opus');
+    assert.equal(s.underruns, 0);
+    assert.equal(s.gaps, 0);
+    assert.ok(s.decoded_frames >= 3 * 48000, `decoded ${s.decoded_frames} frames`);
+    assert.ok(s.rms_db > -40, `played at ${s.rms_db.toFixed(1)} dBFS`);
+    assert.match(await page.evaluate(() => window.lull.player.ws.url), /^wss:\/\//);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  } finally {
+    tls.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
