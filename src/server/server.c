@@ -1132,7 +1132,11 @@ static void accept_some(worker *w) {
     int sz = (int)srv->cfg.sndbuf, one = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (!lws_adopt_socket_vhost(w->vh, fd)) slog(srv, LULL_LOG_WARN, "could not adopt a connection");
+    /* With TLS the handshake starts here: a client speaking plain HTTP to
+     * the port ends here, which is its fault, not the server's. */
+    if (!lws_adopt_socket_vhost(w->vh, fd))
+      slog(srv, srv->tls_cert[0] ? LULL_LOG_INFO : LULL_LOG_WARN, "a connection was dropped at once%s",
+           srv->tls_cert[0] ? ": its TLS handshake failed (plain HTTP to this HTTPS port?)" : ": libwebsockets would not take it");
   }
 }
 
