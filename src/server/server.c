@@ -327,7 +327,7 @@ static int respond(struct lws *wsi, unsigned status, const char *type, const voi
 /* A file of the web player; 304 when the browser holds this version. */
 static int respond_asset(struct lws *wsi, const lull_asset *a) {
   char want[256];
-  if (lws_hdr_copy(wsi, want, sizeof want, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 && strstr(want, a->etag)) {
+  if (lws_hdr_copy(wsi, want, sizeof want, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 && (strstr(want, a->etag) || !strcmp(want, "*"))) {
     unsigned char hdr[LWS_PRE + 256], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
     if (lws_add_http_header_status(wsi, 304, &p, end) || add_header(wsi, "etag:", a->etag, &p, end) ||
         add_header(wsi, "cache-control:", "no-cache", &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))

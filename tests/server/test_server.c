@@ -574,6 +574,8 @@ static void test_rest_json_and_prometheus(void **state) {
   ASSERT_EQ_INT(head_len, 0);
   ASSERT_STR_CONTAINS(head, tag);
   free(body);
+  ASSERT_EQ_INT(nc_http(port, "GET", "/", "If-None-Match: *\r\n", NULL, &body, &head_len), 304);
+  free(body);
   ASSERT_EQ_INT(nc_http(port, "GET", "/", "If-None-Match: \"old\"\r\n", NULL, &body, &head_len), 200);
   ASSERT_EQ_INT(head_len, page_len);
   free(body);
