@@ -1,30 +1,13 @@
 // The web player's audio path, measured in node (the same modules the
 // AudioWorklet runs): the interpolator's response and cost, and how the
 // drift loop settles. Figures, not tests: node bench/bench_web.mjs
-import { Resampler } from '../web/resample.mjs';
+import { sineResponse } from '../tests/web/support/sine.mjs';
 import { DriftLoop } from '../web/drift.mjs';
 import { Playout } from '../web/playout.mjs';
 
-const N = 1 << 16;
-
-function response(hz, outRate) {
-  const l = new Float32Array(N);
-  for (let i = 0; i < N; i++) l[i] = 0.5 * Math.sin((2 * Math.PI * hz * i) / 48000);
-  const res = new Resampler(48000, outRate), out = new Float32Array(2), step = 48000 / outRate;
-  let sig = 0, err = 0, got = 0;
-  for (let pos = 1000; pos < N - 1000; pos += step) {
-    res.at(l, l, N - 1, pos, out);
-    const ideal = 0.5 * Math.sin((2 * Math.PI * hz * pos) / 48000);
-    sig += ideal * ideal;
-    err += (out[0] - ideal) ** 2;
-    got += out[0] * out[0];
-  }
-  return { gain: 10 * Math.log10(got / sig), snr: 10 * Math.log10(sig / err) };
-}
-
 console.log('interpolator, 48 kHz read at 44.1 kHz (48 taps, Kaiser beta 7.5):');
 for (const hz of [100, 1000, 5000, 10000, 16000, 18000, 19000, 20000, 23500]) {
-  const r = response(hz, 44100);
+  const r = sineResponse(hz, 44100);
   console.log(`  ${String(hz).padStart(5)} Hz  gain ${r.gain.toFixed(3).padStart(8)} dB  signal/error ${r.snr.toFixed(1).padStart(6)} dB`);
 }
 
