@@ -1496,10 +1496,6 @@ static int make_worker(lull_server *srv, worker *w, unsigned idx, lull_diag *dia
   }
   w->ctx = lws_create_context(&info);
   w->vh = w->ctx ? lws_get_vhost_by_name(w->ctx, "lull") : NULL;
-  if (!w->vh && srv->tls_cert[0])
-    return lull_diag_set(diag, LULL_EINVAL, "tls_cert",
-                         "cannot use \"%s\" with \"%s\": PEM files expected, the key matching the certificate", srv->tls_cert,
-                         srv->tls_key);
   if (!w->vh) return lull_diag_set(diag, LULL_ENOMEM, "", "libwebsockets: cannot create a context");
   lws_sock_file_fd_type fd = {.filefd = w->listen_fd};
   if (!(w->listen_wsi = lws_adopt_descriptor_vhost(w->vh, LWS_ADOPT_RAW_FILE_DESC, fd, "lull", NULL))) {
