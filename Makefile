@@ -1,4 +1,6 @@
-# lull — the two commands: `make run` and `make test`. Everything else is a detail of those.
+# lull — the two commands: `make run` and `make test` (or `./dev run` and `./dev test` on a
+# machine without make). Everything else is a detail of those. Only run, test and deps
+# install packages; the other targets expect them (`make deps` once).
 SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
@@ -16,34 +18,36 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+build:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # Serve the default station on http://127.0.0.1:8000 until Ctrl-C (PORT=... to change).
 PORT ?= 8000
-run: build
+run: deps
+	@$(MAKE) --no-print-directory build
 	$(BUILD)/lull serve --port $(PORT)
 
-test: test-release test-asan test-tsan fuzz
+test: deps
+	@$(MAKE) --no-print-directory test-release test-asan test-tsan fuzz
 
 test-release: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-test-asan: deps
+test-asan:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Code shared between threads (ring, queue, station, server, Icecast output) under ThreadSanitizer.
-test-tsan: deps
+test-tsan:
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_ring test_queue test_station test_server test_icecast lull_cli
 	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 ctest --output-on-failure -L threads
 
 # The phrase parser under libFuzzer (clang; the parser has no vector code),
 # with ASan and UBSan, for FUZZ_SECONDS from the corpus in fuzz/corpus.
-fuzz: deps
+fuzz:
 	@mkdir -p $(FUZZ_BUILD)/corpus
 	@clang -std=c11 -D_XOPEN_SOURCE=700 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -Iinclude -Isrc fuzz/fuzz_phrase.c src/io/phrase.c src/theory/chord.c src/theory/pitch.c src/err.c \

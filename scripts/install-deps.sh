@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one place that lists lull's Debian packages. Installs only what is missing.
-# Usage: scripts/install-deps.sh   (as root, or with sudo available)
+# Usage: scripts/install-deps.sh   (as root, or with sudo available; ./dev calls it
+# on a machine that has no make yet, build-essential brings it)
 set -euo pipefail
 
 packages=(
@@ -25,8 +26,7 @@ packages=(
   icecast2          # the Icecast output's tests (started by the test, on loopback)
   openssl libssl-dev   # tests: a certificate for --tls-cert, and a TLS client
 )
-# Node.js 20 or newer runs the web player's tests. This machine kind ships it;
-# elsewhere Debian's nodejs and npm are taken.
+# Node.js runs the web player's tests: Debian 12's (18) or any newer one already here.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 # npm packages (tests only): tests/web/package.json, pinned by its lockfile.
 npm_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
