@@ -102,6 +102,14 @@ for tool in make cc gcc node; do
   fi
 done
 
+# This machine's way out to the registries, as mmdebstrap carries over its
+# resolv.conf: local CAs (a proxy that inspects TLS) and npm's config.
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null
+fi
+[ -f /etc/npmrc ] && cp /etc/npmrc "$root/etc/npmrc"
+
 # Daemons that packages start would share this machine's ports: none may start.
 printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
 chmod +x "$root/usr/sbin/policy-rc.d"
