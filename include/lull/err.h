@@ -29,9 +29,6 @@ typedef enum lull_err {
 } lull_err;
 
 /* A validator's account of what was wrong: which field, what was allowed. */
-/* Log levels, for whatever logs (the server, an Icecast output). */
-enum { LULL_LOG_ERROR = 0, LULL_LOG_WARN, LULL_LOG_INFO, LULL_LOG_DEBUG };
-
 typedef struct lull_diag {
   char field[64];    /* e.g. "melody[3].pitch" */
   char message[256]; /* e.g. "must be 0..127, got 200" */

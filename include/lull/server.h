@@ -10,6 +10,7 @@
 
 #include "lull/err.h"
 #include "lull/icecast.h"
+#include "lull/log.h"
 #include "lull/station.h"
 
 #ifdef __cplusplus
@@ -18,14 +19,18 @@ extern "C" {
 
 typedef struct lull_server lull_server;
 
+#define LULL_SERVER_MAX_STATIONS 64 /* stations one server runs */
+#define LULL_SERVER_MAX_ICECAST 16  /* Icecast outputs one server runs */
+
 /* An Icecast output of one station (see lull/icecast.h); its log goes to
- * the server's log. */
+ * the server's log (its own log fields are ignored). */
 typedef struct lull_server_icecast {
   const char *station; /* the station's name */
   lull_icecast_config output;
 } lull_server_icecast;
 
-/* All zeroes means the defaults named beside each field. */
+/* All zeroes means the defaults named beside each field. Every string and
+ * array is copied by lull_server_create: the config may go once it returns. */
 typedef struct lull_server_config {
   const char *bind;                 /* address to listen on; NULL = "127.0.0.1" */
   uint16_t port;                    /* 0 = any free port (see lull_server_port) */
@@ -45,28 +50,47 @@ typedef struct lull_server_config {
   const char *tls_cert, *tls_key;   /* PEM files; both set: the port speaks HTTPS and WSS only */
   const char *const *allow_origins; /* WebSocket origins allowed besides the server's own; "*" = any */
   size_t n_allow_origins;
-  int log_level;                    /* LULL_LOG_*; 0 = errors only (the CLI defaults to info) */
+  int log_level;                    /* LULL_LOG_* (lull/log.h); 0 = errors only (the CLI defaults to info) */
+  lull_log_fn log;                  /* every log line, from the network threads and Icecast outputs
+                                       (several at once); NULL = lull_log_stderr */
+  void *log_user;
   uint32_t metrics_log_s;           /* a metrics line every this many seconds; 0 = 10 */
   const lull_server_icecast *icecast; /* Icecast outputs, started and stopped with the server */
   size_t n_icecast;                 /* at most 16 */
 } lull_server_config;
 
-/* Create: validates the config (diag names the bad field), creates the
- * stations and binds the port (so "address in use" is reported here). */
+/* Validate the config (LULL_EINVAL/LULL_ERANGE name the bad field in diag),
+ * check the TLS pair, create the stations and Icecast outputs, and bind the
+ * port (LULL_EIO: "address in use" is reported here, not at start). Nothing
+ * runs yet. Process-wide side effects: raises the soft limit of open files
+ * (RLIMIT_NOFILE) to the hard limit, since every listener is a descriptor,
+ * and sets libwebsockets' log level and hook (its lines go to
+ * lull_log_stderr). Any thread; *out is NULL on failure. */
 __attribute__((warn_unused_result))
 int lull_server_create(const lull_server_config *config, lull_server **out, lull_diag *diag);
-/* Start the stations and the network threads. */
+
+/* Start the stations' producers, the network threads and the Icecast
+ * outputs. LULL_ESTATE if already started, LULL_ENOMEM if a thread could
+ * not be made (then nothing runs). Any thread, but not concurrently with
+ * stop or destroy. */
 __attribute__((warn_unused_result))
 int lull_server_start(lull_server *srv);
+
 /* Graceful stop: WebSocket listeners get close 1001 (going away), streams
- * end, the threads and stations stop. Returns within about a second. */
+ * end, then the network threads, Icecast outputs and stations stop. Blocks
+ * until they have (about 300 ms at most for the listeners). Safe on a
+ * server that is not running; any thread but a network thread. */
 void lull_server_stop(lull_server *srv);
-/* Stop (if running) and free; NULL is fine. */
+
+/* Stop (if running) and free everything; NULL is fine. */
 void lull_server_destroy(lull_server *srv);
 
-/* The port listened on (the one chosen when the config said 0). */
+/* The port listened on (the one the kernel chose when the config said 0).
+ * Any thread. */
 uint16_t lull_server_port(const lull_server *srv);
-/* A station by name, NULL if there is none. */
+
+/* A station by name, NULL if there is none; it lives as long as the server.
+ * Any thread (its lull_station_* calls say which are thread-safe). */
 lull_station *lull_server_station(lull_server *srv, const char *name);
 
 #ifdef __cplusplus

@@ -11,9 +11,7 @@
 #include "lull/lull.h"
 #include "lull/server.h"
 
-#define MAX_STATIONS 64
 #define MAX_ORIGINS 32
-#define MAX_ICECAST 16
 
 static void help(FILE *f) {
   fputs("usage: lull serve [options]\n"
@@ -130,11 +128,11 @@ static int parse_icecast(const char *spec, lull_server_icecast *out, char *stati
 }
 
 int lull__cmd_serve(int argc, char **argv) {
-  static lull_station_config stations[MAX_STATIONS];
-  static char names[MAX_STATIONS][40];
+  static lull_station_config stations[LULL_SERVER_MAX_STATIONS];
+  static char names[LULL_SERVER_MAX_STATIONS][40];
   static char token[256], ice_password[256];
-  static lull_server_icecast ice[MAX_ICECAST];
-  static char ice_stations[MAX_ICECAST][40];
+  static lull_server_icecast ice[LULL_SERVER_MAX_ICECAST];
+  static char ice_stations[LULL_SERVER_MAX_ICECAST][40];
   size_t nice = 0;
   const char *ice_name = NULL, *ice_description = NULL, *ice_genre = NULL;
   const char *origins[MAX_ORIGINS];
@@ -159,8 +157,8 @@ int lull__cmd_serve(int argc, char **argv) {
       cfg.port = (uint16_t)v;
     } else if (lull__flag_is(a, "--station")) {
       VALUE("--station");
-      if (ns == MAX_STATIONS) {
-        fprintf(stderr, "lull serve: --station: at most %d stations\n", MAX_STATIONS);
+      if (ns == LULL_SERVER_MAX_STATIONS) {
+        fprintf(stderr, "lull serve: --station: at most %d stations\n", LULL_SERVER_MAX_STATIONS);
         return LULL_EXIT_USAGE;
       }
       if (parse_station(s, &stations[ns], names[ns], sizeof names[ns])) return LULL_EXIT_USAGE;
@@ -220,8 +218,8 @@ int lull__cmd_serve(int argc, char **argv) {
       prio = v;
     } else if (lull__flag_is(a, "--icecast")) {
       VALUE("--icecast");
-      if (nice == MAX_ICECAST) {
-        fprintf(stderr, "lull serve: --icecast: at most %d outputs\n", MAX_ICECAST);
+      if (nice == LULL_SERVER_MAX_ICECAST) {
+        fprintf(stderr, "lull serve: --icecast: at most %d outputs\n", LULL_SERVER_MAX_ICECAST);
         return LULL_EXIT_USAGE;
       }
       if (parse_icecast(s, &ice[nice], ice_stations[nice], sizeof ice_stations[nice])) return LULL_EXIT_USAGE;

@@ -134,6 +134,7 @@ int lull_icecast_create(const lull_icecast_config *config, lull_station *station
   ic->genre = dup_or(config->genre, "ambient");
   if (!ic->cfg.queue_max) ic->cfg.queue_max = 256 * 1024;
   if (!ic->cfg.retry_max_s) ic->cfg.retry_max_s = 60;
+  if (!ic->cfg.log) ic->cfg.log = lull_log_stderr;
   pthread_mutex_init(&ic->lock, NULL);
   snprintf(ic->status.url, sizeof ic->status.url, "%s", config->url);
   if (!ic->url || !ic->password || !ic->name || !ic->description || !ic->genre) {
@@ -192,9 +193,9 @@ void lull_icecast_get_status(lull_icecast *ic, lull_icecast_status *out) {
 /* ---- the thread ---------------------------------------------------------------- */
 
 static void say(lull_icecast *ic, int level, const char *fmt, ...) {
-  if (!ic->cfg.log) return;
   char m[512];
   int n = snprintf(m, sizeof m, "icecast %s -> %s: ", lull_station_name(ic->st), ic->url);
+  if (n < 0 || n >= (int)sizeof m - 1) n = (int)sizeof m - 1; /* a long URL: the prefix alone, cut */
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(m + n, sizeof m - (size_t)n, fmt, ap);

@@ -1,0 +1,98 @@
+/* Who may do what: the listener limits (in all and per address, in a hash
+ * table of addresses shared by the workers under one mutex, taken once per
+ * connect and disconnect), the control token and the Origin of a WebSocket. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "server/conn.h"
+
+static uint32_t ip_hash(const char *ip) {
+  uint32_t h = 2166136261u;
+  for (; *ip; ip++) h = (h ^ (unsigned char)*ip) * 16777619u;
+  return h;
+}
+
+/* Linear probing with backward-shift deletion: no tombstones to pile up. */
+static ip_slot *ip_find(lull_server *srv, const char *ip, int create) {
+  for (uint32_t i = ip_hash(ip) & srv->ip_mask;; i = (i + 1) & srv->ip_mask) {
+    ip_slot *s = &srv->ips[i];
+    if (!s->n) {
+      if (!create) return NULL;
+      snprintf(s->ip, sizeof s->ip, "%s", ip);
+      return s;
+    }
+    if (strcmp(s->ip, ip) == 0) return s;
+  }
+}
+
+static void ip_remove(lull_server *srv, ip_slot *s) {
+  uint32_t i = (uint32_t)(s - srv->ips);
+  for (uint32_t j = (i + 1) & srv->ip_mask; srv->ips[j].n; j = (j + 1) & srv->ip_mask) {
+    uint32_t home = ip_hash(srv->ips[j].ip) & srv->ip_mask;
+    /* Move j back to i if i lies cyclically in [home, j). */
+    if (((j - home) & srv->ip_mask) >= ((j - i) & srv->ip_mask)) {
+      srv->ips[i] = srv->ips[j];
+      i = j;
+    }
+  }
+  srv->ips[i].n = 0;
+  srv->ips[i].ip[0] = 0;
+}
+
+/* 0, or the HTTP status of the refusal (503: full, 429: this address). */
+int lull__listener_check(lull_server *srv, const char *ip, int take) {
+  int status = 0;
+  pthread_mutex_lock(&srv->ip_lock);
+  ip_slot *s = ip_find(srv, ip, 0);
+  if (atomic_load(&srv->listeners) >= srv->cfg.max_clients)
+    status = 503;
+  else if (s && s->n >= srv->cfg.max_per_ip)
+    status = 429;
+  else if (take) {
+    s = ip_find(srv, ip, 1);
+    s->n++;
+    atomic_fetch_add(&srv->listeners, 1);
+  }
+  pthread_mutex_unlock(&srv->ip_lock);
+  return status;
+}
+
+void lull__listener_release(lull_server *srv, const char *ip) {
+  pthread_mutex_lock(&srv->ip_lock);
+  ip_slot *s = ip_find(srv, ip, 0);
+  if (s && --s->n == 0) ip_remove(srv, s);
+  atomic_fetch_sub(&srv->listeners, 1);
+  pthread_mutex_unlock(&srv->ip_lock);
+}
+
+/* Constant-time compare, so the token cannot be guessed byte by byte. */
+int lull__token_ok(const lull_server *srv, const char *given) {
+  if (!srv->token[0]) return 1;
+  if (!given) return 0;
+  size_t a = strlen(srv->token), b = strlen(given);
+  unsigned char diff = (unsigned char)(a != b);
+  for (size_t i = 0; i < a; i++) diff |= (unsigned char)(srv->token[i] ^ (i < b ? given[i] : 0));
+  return diff == 0;
+}
+
+int lull__bearer_ok(struct lws *wsi, lull_server *srv) {
+  if (!srv->token[0]) return 1;
+  char auth[300] = "";
+  if (lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) > 7 && strncmp(auth, "Bearer ", 7) == 0)
+    return lull__token_ok(srv, auth + 7);
+  return 0;
+}
+
+/* The Origin of a WebSocket upgrade: none (not a browser), the server's own
+ * host, or one of --allow-origin. */
+int lull__origin_ok(struct lws *wsi, lull_server *srv) {
+  char origin[256] = "", host[256] = "";
+  if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0) return 1;
+  for (size_t i = 0; i < srv->n_origins; i++)
+    if (strcmp(srv->origins[i], "*") == 0 || strcmp(srv->origins[i], origin) == 0) return 1;
+  if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) return 0;
+  const char *o = strstr(origin, "://");
+  return o && strcmp(o + 3, host) == 0;
+}

@@ -1,0 +1,314 @@
+/* HTTP: the routes (the page's files, REST, status, playlists), responses
+ * (JSON errors, ETags, the security headers), query strings, and the endless
+ * Ogg/Opus and MP3 responses. A stream's listener is a session like a
+ * WebSocket's; its bytes come from the feed (session.c). */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lull/lull.h"
+#include "server/conn.h"
+#include "stream/stream.h"
+
+static const char *const stream_args[] = {"station", NULL};
+
+void lull__parse_query(struct lws *wsi, query *q, const char *const *allowed) {
+  memset(q, 0, sizeof *q);
+  snprintf(q->station, sizeof q->station, "main");
+  snprintf(q->codec, sizeof q->codec, "opus");
+  char frag[300];
+  for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
+    char *eq = strchr(frag, '=');
+    const char *val = eq ? eq + 1 : "";
+    if (eq) *eq = 0;
+    int known = 0;
+    for (const char *const *a = allowed; *a; a++) known |= strcmp(*a, frag) == 0;
+    if (!known || !eq) {
+      if (!q->bad[0]) snprintf(q->bad, sizeof q->bad, "%.60s", frag);
+      continue;
+    }
+    if (strcmp(frag, "station") == 0) snprintf(q->station, sizeof q->station, "%.39s", val);
+    if (strcmp(frag, "codec") == 0) snprintf(q->codec, sizeof q->codec, "%.7s", val);
+    if (strcmp(frag, "token") == 0) snprintf(q->token, sizeof q->token, "%.255s", val);
+  }
+}
+
+static int is_head(struct lws *wsi) {
+  char *uri;
+  int len;
+  return lws_http_get_uri_and_method(wsi, &uri, &len) == LWSHUMETH_HEAD;
+}
+
+static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p, unsigned char *end) {
+  return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value, (int)strlen(value), p,
+                                     end);
+}
+
+/* The page may load only its own scripts, styles and sockets: an injected
+ * script, were one ever to get in, could not run or call out. */
+static const char csp[] = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+                          "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/* Headers and body at once, then the transaction ends (keep-alive); for
+ * HEAD the headers alone (the length still says what GET would send).
+ * With an etag the browser may keep it but asks again each time (the web
+ * player's files change only with the binary); without, nothing is kept. */
+static int respond_tagged(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len, const char *etag) {
+  unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+  if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
+      add_header(wsi, "cache-control:", etag ? "no-cache" : "no-store", &p, end) ||
+      (etag && add_header(wsi, "etag:", etag, &p, end)) || add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
+      (strncmp(type, "text/html", 9) == 0 && add_header(wsi, "content-security-policy:", csp, &p, end)) ||
+      lws_finalize_write_http_header(wsi, start, &p, end))
+    return -1;
+  if (len && !is_head(wsi)) {
+    unsigned char *b = malloc(LWS_PRE + len);
+    if (!b) return -1;
+    memcpy(b + LWS_PRE, body, len);
+    int n = lws_write(wsi, b + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
+    free(b);
+    if (n < 0) return -1;
+  }
+  return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+int lull__respond(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len) {
+  return respond_tagged(wsi, status, type, body, len, NULL);
+}
+
+/* A file of the web player; 304 when the browser holds this version. */
+static int respond_asset(struct lws *wsi, const lull_asset *a) {
+  char want[256];
+  if (lws_hdr_copy(wsi, want, sizeof want, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 && (strstr(want, a->etag) || !strcmp(want, "*"))) {
+    unsigned char hdr[LWS_PRE + 256], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+    if (lws_add_http_header_status(wsi, 304, &p, end) || add_header(wsi, "etag:", a->etag, &p, end) ||
+        add_header(wsi, "cache-control:", "no-cache", &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
+      return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+  }
+  return respond_tagged(wsi, 200, a->type, a->data, a->len, a->etag);
+}
+
+int lull__respond_error(struct lws *wsi, unsigned status, const char *code, const char *field, const char *message) {
+  char body[900];
+  int n = lull__error_json(body, sizeof body, code, field, message);
+  body[n < (int)sizeof body ? n : (int)sizeof body - 1] = 0;
+  /* {"error": {...}} for REST; the inner object is the WebSocket error. */
+  char wrapped[1000];
+  int m = snprintf(wrapped, sizeof wrapped, "{\"error\":%s}\n", body);
+  return lull__respond(wsi, status, "application/json", wrapped, (size_t)m);
+}
+
+int lull__refuse_listener(struct lws *wsi, lull_server *srv, int status) {
+  atomic_fetch_add(&srv->rejected, 1);
+  if (status == 503) {
+    char m[96];
+    snprintf(m, sizeof m, "the server is full (%u listeners); try again later", srv->cfg.max_clients);
+    return lull__respond_error(wsi, 503, "too_many_listeners", "", m);
+  }
+  char m[96];
+  snprintf(m, sizeof m, "at most %u listeners from one address", srv->cfg.max_per_ip);
+  return lull__respond_error(wsi, 429, "too_many_from_address", "", m);
+}
+
+/* A station named in a request: its index, or -1 with the refusal sent
+ * (400 for a malformed name, 404 for an unknown one) and its result in *rc. */
+static int station_or_refuse(struct lws *wsi, lull_server *srv, const char *name, int *rc) {
+  if (!lull_station_name_valid(name)) {
+    *rc = lull__respond_error(wsi, 400, "bad_station", "station", "station names are 1..32 of a-z, 0-9 and -");
+    return -1;
+  }
+  int i = lull__station_index(srv, name);
+  if (i < 0) {
+    char m[96];
+    snprintf(m, sizeof m, "no station \"%.32s\" (GET /api/stations lists them)", name);
+    *rc = lull__respond_error(wsi, 404, "unknown_station", "station", m);
+  }
+  return i;
+}
+
+/* The checks before a stream (HTTP or WebSocket) starts: 0 to go on, or the
+ * result of the refusal just sent. Sets *station. */
+int lull__stream_request_ok(struct lws *wsi, lull_server *srv, const query *q, int *station, int *refused) {
+  *refused = 1;
+  if (q->bad[0]) {
+    char m[160];
+    snprintf(m, sizeof m, "unknown query argument \"%s\"", q->bad);
+    return lull__respond_error(wsi, 400, "bad_request", q->bad, m);
+  }
+  int rc;
+  if ((*station = station_or_refuse(wsi, srv, q->station, &rc)) < 0) return rc;
+  *refused = 0;
+  return 0;
+}
+
+static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
+  lull_server *srv = w->srv;
+  query q;
+  lull__parse_query(wsi, &q, stream_args);
+  int station, refused;
+  int rc = lull__stream_request_ok(wsi, srv, &q, &station, &refused);
+  if (refused) return rc;
+  int head = is_head(wsi);
+  lws_get_peer_simple(wsi, s->ip, sizeof s->ip);
+  int status = head ? 0 : lull__listener_check(srv, s->ip, 1);
+  if (status) return lull__refuse_listener(wsi, srv, status);
+  unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+  const char *type = kind == LULL_FEED_OGG ? "audio/ogg" : "audio/mpeg";
+  char name[64];
+  snprintf(name, sizeof name, "lull: %s", lull_station_name(srv->stations[station]));
+  if (lws_add_http_common_headers(wsi, 200, type, LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end) ||
+      add_header(wsi, "cache-control:", "no-store", &p, end) || add_header(wsi, "connection:", "close", &p, end) ||
+      add_header(wsi, "icy-name:", name, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end)) {
+    if (!head) lull__listener_release(srv, s->ip);
+    return -1;
+  }
+  if (head) return lws_http_transaction_completed(wsi) ? -1 : 0;
+  s->role = S_HTTP_STREAM;
+  s->w = w;
+  s->wsi = wsi;
+  s->station = (uint16_t)station;
+  s->kind = (uint8_t)kind;
+  s->header_sent = kind != LULL_FEED_OGG;
+  lull__session_register(s);
+  lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0); /* an endless response */
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+static int http_stream_writeable(session *s) {
+  if (s->closing) return -1;
+  if (lws_partial_buffered(s->wsi)) return 0;
+  if (!s->header_sent) {
+    uint32_t len;
+    const unsigned char *h = lull__station_ogg_header(s->w->srv->stations[s->station], &len);
+    if (!h) return 0; /* the station has not made its first frame yet: the next wake comes */
+    s->header_sent = 1;
+    if (lws_write(s->wsi, (unsigned char *)h, len, LWS_WRITE_HTTP) < 0) return -1;
+    s->sent += len;
+    if (lws_partial_buffered(s->wsi)) return 0;
+  }
+  return lull__stream_write(s);
+}
+
+static int m3u(struct lws *wsi, lull_server *srv) {
+  char host[128] = "";
+  if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) snprintf(host, sizeof host, "%s:%u", srv->bind, srv->port);
+  for (char *c = host; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr(".-:[]", *c)))
+      return lull__respond_error(wsi, 400, "bad_request", "host", "malformed Host header");
+  sbuf b = {0};
+  lull__sb_printf(&b, "#EXTM3U\n");
+  for (size_t i = 0; i < srv->n_stations; i++)
+    lull__sb_printf(&b, "#EXTINF:-1,lull: %s\n%s://%s/stream.ogg?station=%s\n", lull_station_name(srv->stations[i]),
+              srv->tls_cert[0] ? "https" : "http", host,
+              lull_station_name(srv->stations[i]));
+  int rc = lull__respond(wsi, 200, "audio/x-mpegurl", b.p, b.len);
+  free(b.p);
+  return rc;
+}
+
+/* POST /api/stations/NAME/params, once the body is in. */
+static int post_params(session *s, struct lws *wsi, lull_server *srv) {
+  if (s->text_over) {
+    char m[64];
+    snprintf(m, sizeof m, "the body is larger than %d bytes", MAX_TEXT);
+    return lull__respond_error(wsi, 413, "too_large", "", m);
+  }
+  lull_station *st = srv->stations[s->station];
+  lull_params cur;
+  lull_station_get_params(st, &cur);
+  lull_ctl_msg c;
+  if (lull__control_parse_body(s->text ? s->text : "", s->text_len, &cur, &c)) {
+    atomic_fetch_add(&srv->control_refused, 1);
+    return lull__respond_error(wsi, 400, c.code, c.field, c.message);
+  }
+  if (!lull__bearer_ok(wsi, srv) && !(c.has_token && lull__token_ok(srv, c.token))) {
+    atomic_fetch_add(&srv->control_refused, 1);
+    atomic_fetch_add(&srv->rejected, 1);
+    return lull__respond_error(wsi, 401, "unauthorized", "token", "this server needs a control token: Authorization: Bearer TOKEN");
+  }
+  lull_diag d = {0};
+  int err = lull__steer(srv, st, &c, "REST", s->text ? s->text : "", s->text_len, &d);
+  if (err) return lull__respond_error(wsi, err == LULL_EFULL ? 503 : 400, lull__steer_code(err), d.field, d.message);
+  char params[256], body[400];
+  lull__params_json(params, sizeof params, &c.params);
+  int n = snprintf(body, sizeof body, "{\"station\":\"%s\",\"params\":%s,\"applied\":\"at the next frame\"}\n",
+                   lull_station_name(st), params);
+  return lull__respond(wsi, 202, "application/json", body, (size_t)n);
+}
+
+int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path) {
+  lull_server *srv = w->srv;
+  atomic_fetch_add(&srv->http_requests, 1);
+  char *uri;
+  int uri_len;
+  int method = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
+  lull__log(srv, LULL_LOG_DEBUG, "http %s %s", method == LWSHUMETH_POST ? "POST" : "GET", path);
+  if (strncmp(path, "/api/stations/", 14) == 0) {
+    char name[64];
+    const char *rest = path + 14, *slash = strchr(rest, '/');
+    if (!slash || strcmp(slash, "/params") != 0 || slash - rest >= (long)sizeof name)
+      return lull__respond_error(wsi, 404, "not_found", "path", "no such resource; POST /api/stations/NAME/params");
+    memcpy(name, rest, (size_t)(slash - rest));
+    name[slash - rest] = 0;
+    if (method != LWSHUMETH_POST) return lull__respond_error(wsi, 405, "method_not_allowed", "method", "use POST with a JSON body");
+    int rc, i = station_or_refuse(wsi, srv, name, &rc);
+    if (i < 0) return rc;
+    s->role = S_REST;
+    s->w = w;
+    s->wsi = wsi;
+    s->station = (uint16_t)i;
+    s->text_len = 0;
+    s->text_over = 0;
+    return 0; /* the body comes next */
+  }
+  if (method != LWSHUMETH_GET && method != LWSHUMETH_HEAD)
+    return lull__respond_error(wsi, 405, "method_not_allowed", "method", "only GET and HEAD here");
+  if (strcmp(path, "/stream.ogg") == 0) return http_stream(s, wsi, w, LULL_FEED_OGG);
+  if (strcmp(path, "/stream.mp3") == 0) return http_stream(s, wsi, w, LULL_FEED_MP3);
+  sbuf b = {0};
+  int rc;
+  if (strcmp(path, "/api/status") == 0) {
+    lull__status_json(srv, &b);
+    rc = lull__respond(wsi, 200, "application/json", b.p, b.len);
+  } else if (strcmp(path, "/api/metrics") == 0) {
+    lull__metrics_json(srv, &b);
+    rc = lull__respond(wsi, 200, "application/json", b.p, b.len);
+  } else if (strcmp(path, "/metrics") == 0) {
+    lull__metrics_prometheus(srv, &b);
+    rc = lull__respond(wsi, 200, "text/plain; version=0.0.4", b.p, b.len);
+  } else if (strcmp(path, "/api/stations") == 0) {
+    lull__stations_json(srv, &b);
+    rc = lull__respond(wsi, 200, "application/json", b.p, b.len);
+  } else if (strcmp(path, "/listen.m3u") == 0) {
+    rc = m3u(wsi, srv);
+  } else if (strcmp(path, "/ws/stream") == 0) {
+    rc = lull__respond_error(wsi, 400, "websocket_required", "", "/ws/stream speaks WebSocket (Upgrade: websocket)");
+  } else {
+    const char *p = strcmp(path, "/") == 0 ? "/index.html" : path;
+    for (size_t i = 0; i < lull__n_assets; i++)
+      if (strcmp(lull__assets[i].path, p) == 0) return respond_asset(wsi, &lull__assets[i]);
+    rc = lull__respond_error(wsi, 404, "not_found", "path", "no such resource; see / and /api/status");
+  }
+  free(b.p);
+  return rc;
+}
+
+/* A REST body, as it comes: kept up to MAX_TEXT, answered with 413 once
+ * complete when it was longer. */
+static int rest_receive(session *s, const void *in, size_t len) {
+  int r = lull__text_append(s, in, len);
+  if (r > 0) s->text_over = 1;
+  return r < 0 ? -1 : 0;
+}
+
+static int rest_complete(session *s) {
+  int rc = post_params(s, s->wsi, s->w->srv);
+  lull__replies_free(s);
+  return rc;
+}
+
+const lull__transport lull__http_stream_transport = {.writeable = http_stream_writeable};
+const lull__transport lull__rest_transport = {.receive = rest_receive, .complete = rest_complete};

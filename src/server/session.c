@@ -1,0 +1,125 @@
+/* Listeners: each a cursor into its feed (the worker's framing of one
+ * station's stream for one kind of client), joined with a burst of recent
+ * audio, held to the lag policy (skip to the live edge, then disconnect),
+ * and written everything pending in as few sends as the socket allows. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/conn.h"
+#include "stream/stream.h"
+
+const char *const lull__feed_names[LULL_FEED_KINDS] = {"ws-opus", "ws-pcm", "ogg", "mp3"};
+
+static lull_feed *feed_of(session *s) { return &s->w->feeds[s->station * LULL_FEED_KINDS + s->kind]; }
+
+void lull__session_register(session *s) {
+  worker *w = s->w;
+  session **head = &w->lists[s->station * LULL_FEED_KINDS + s->kind];
+  s->prev = NULL;
+  s->next = *head;
+  if (*head) (*head)->prev = s;
+  *head = s;
+  s->registered = 1;
+  w->sessions++;
+  lull_feed *f = feed_of(s);
+  lull__hub_join_at(&s->cur, f->head, f->tail, &w->srv->policy[s->kind]);
+  s->since_ms = lull__now_ms();
+  atomic_fetch_add(&w->srv->sstats[s->station].listeners[s->kind], 1);
+  atomic_fetch_add(&w->srv->connects, 1);
+  if (s->kind == LULL_FEED_MP3) lull__station_mp3_listeners(w->srv->stations[s->station], +1);
+  lull__log(w->srv, LULL_LOG_INFO, "connect %s %s station=%s (listeners %u)", s->ip, lull__feed_names[s->kind],
+       lull_station_name(w->srv->stations[s->station]), atomic_load(&w->srv->listeners));
+}
+
+void lull__replies_free(session *s) {
+  while (s->replies) {
+    reply *r = s->replies;
+    s->replies = r->next;
+    free(r);
+  }
+  s->replies_tail = NULL;
+  s->n_replies = 0;
+  free(s->text);
+  s->text = NULL;
+}
+
+void lull__session_end(session *s, const char *why) {
+  lull__replies_free(s);
+  if (!s->registered) return;
+  worker *w = s->w;
+  lull_server *srv = w->srv;
+  session **head = &w->lists[s->station * LULL_FEED_KINDS + s->kind];
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    *head = s->next;
+  if (s->next) s->next->prev = s->prev;
+  s->registered = 0;
+  w->sessions--;
+  atomic_fetch_sub(&srv->sstats[s->station].listeners[s->kind], 1);
+  atomic_fetch_add(&srv->disconnects, 1);
+  if (s->kind == LULL_FEED_MP3) lull__station_mp3_listeners(srv->stations[s->station], -1);
+  lull__listener_release(srv, s->ip);
+  lull__log(srv, LULL_LOG_INFO, "disconnect %s %s station=%s after %.1f s, %llu bytes, %llu packets dropped (%s)", s->ip,
+       lull__feed_names[s->kind], lull_station_name(srv->stations[s->station]), (double)(lull__now_ms() - s->since_ms) / 1000.0,
+       (unsigned long long)s->sent, (unsigned long long)s->dropped_packets, why);
+}
+
+static uint32_t packets_per_unit(const lull_feed *f) { return f->unit_ms / 20; }
+
+/* Apply the lag policy: 0 to go on, -1 to close. */
+int lull__session_policy(session *s, uint64_t t) {
+  lull_feed *f = feed_of(s);
+  uint64_t before = s->cur.dropped;
+  lull_hub_action a = lull__hub_check_at(&s->cur, f->head, f->tail, &s->w->srv->policy[s->kind], t);
+  if (a == LULL_HUB_SKIPPED) {
+    uint64_t p = (s->cur.dropped - before) * packets_per_unit(f);
+    s->dropped_packets += p;
+    atomic_fetch_add_explicit(&s->w->dropped, p, memory_order_relaxed);
+    lull__log(s->w->srv, LULL_LOG_DEBUG, "%s %s fell behind: skipped %llu packets to the live edge", s->ip,
+         lull__feed_names[s->kind], (unsigned long long)p);
+  } else if (a == LULL_HUB_DISCONNECT) {
+    atomic_fetch_add_explicit(&s->w->slow_closed, 1, memory_order_relaxed);
+    lull__log(s->w->srv, LULL_LOG_INFO, "%s %s stayed behind for %u ms: closing", s->ip, lull__feed_names[s->kind],
+         s->w->srv->cfg.drop_ms);
+    return -1;
+  }
+  return 0;
+}
+
+/* Everything pending for a listener, one contiguous run per send, until
+ * libwebsockets has to hold some back (the socket is full). */
+int lull__stream_write(session *s) {
+  if (lull__session_policy(s, lull__now_ms())) {
+    s->close_code = 1008;
+    return -1;
+  }
+  lull_feed *f = feed_of(s);
+  for (int i = 0; i < 4; i++) {
+    const unsigned char *data;
+    uint64_t units;
+    size_t len = lull__feed_run(f, s->cur.next, RUN_BYTES, &data, &units);
+    if (!len) break;
+    /* LWS_WRITE_HTTP writes the bytes as they are, also on a WebSocket
+     * (the feed holds whole frames), and never touches the bytes before. */
+    if (lws_write(s->wsi, (unsigned char *)data, len, LWS_WRITE_HTTP) < 0) return -1;
+    s->cur.next += units;
+    s->sent += len;
+    atomic_fetch_add_explicit(&s->w->bytes, len, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->w->writes, 1, memory_order_relaxed);
+    if (lws_partial_buffered(s->wsi)) break;
+  }
+  return 0;
+}
+
+/* Append to the message or body being received: 0, 1 when it would pass
+ * MAX_TEXT (nothing appended), -1 out of memory. */
+int lull__text_append(session *s, const void *in, size_t len) {
+  if (s->text_len + len > MAX_TEXT) return 1;
+  if (!s->text && !(s->text = malloc(MAX_TEXT + 1))) return -1;
+  memcpy(s->text + s->text_len, in, len);
+  s->text_len += (uint32_t)len;
+  s->text[s->text_len] = 0;
+  return 0;
+}

@@ -1,0 +1,235 @@
+/* Every text that reports on the server: /api/status, /api/stations,
+ * /api/metrics (JSON), /metrics (Prometheus) and the log's periodic metrics
+ * line. Counters are read without locks (relaxed atomics): a report is a
+ * snapshot, each figure exact but not all from the same instant. */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lull/lull.h"
+#include "server/conn.h"
+
+void lull__sb_printf(sbuf *b, const char *fmt, ...) {
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if (b->p && b->len + (size_t)n < b->cap) {
+      b->len += (size_t)n;
+      return;
+    }
+    size_t cap = b->cap ? b->cap * 2 : 4096;
+    while (cap < b->len + (size_t)n + 1) cap *= 2;
+    char *q = realloc(b->p, cap);
+    if (!q) return;
+    b->p = q;
+    b->cap = cap;
+  }
+}
+
+/* Listeners of station i: by kind into l (if given), the total returned. */
+uint32_t lull__station_listeners(lull_server *srv, size_t i, uint32_t l[LULL_FEED_KINDS]) {
+  uint32_t total = 0;
+  for (int k = 0; k < LULL_FEED_KINDS; k++) {
+    uint32_t n = atomic_load(&srv->sstats[i].listeners[k]);
+    if (l) l[k] = n;
+    total += n;
+  }
+  return total;
+}
+
+void lull__station_json(lull_server *srv, sbuf *b, size_t i) {
+  lull_station *st = srv->stations[i];
+  lull_station_now now;
+  lull_station_metrics m;
+  lull_station_get_now(st, &now);
+  lull_station_get_metrics(st, &m);
+  char params[256];
+  lull__params_json(params, sizeof params, &now.params);
+  uint32_t l[LULL_FEED_KINDS], total = lull__station_listeners(srv, i, l);
+  lull__sb_printf(b,
+            "{\"name\":\"%s\",\"params\":%s,\"now\":{\"chord\":\"%s\",\"bar\":%llu,\"section\":%u},"
+            "\"listeners\":{\"total\":%u,\"ws_opus\":%u,\"ws_pcm\":%u,\"ogg\":%u,\"mp3\":%u},"
+            "\"lead_ms\":%.2f,\"lead_ms_min\":%.2f,\"lead_ms_max\":%.2f,\"burst_ms\":%u,\"skip_ms\":%u,"
+            "\"frames\":%llu,\"late_frames\":%llu,\"faults\":%llu,\"encode_us_mean\":%.1f,\"realtime\":%s}",
+            lull_station_name(st), params, now.chord, (unsigned long long)now.bar, now.section, total, l[0], l[1], l[2],
+            l[3], m.lead_ms, m.lead_ms_min, m.lead_ms_max, srv->cfg.burst_ms, srv->cfg.skip_ms,
+            (unsigned long long)m.frames, (unsigned long long)m.late_frames, (unsigned long long)m.faults,
+            m.encode_us_mean, m.realtime ? "true" : "false");
+}
+
+typedef struct totals {
+  uint64_t bytes, writes, dropped, slow_closed;
+} totals;
+
+static totals worker_totals(lull_server *srv) {
+  totals t = {0};
+  for (unsigned i = 0; i < srv->n_workers; i++) {
+    t.bytes += atomic_load_explicit(&srv->workers[i].bytes, memory_order_relaxed);
+    t.writes += atomic_load_explicit(&srv->workers[i].writes, memory_order_relaxed);
+    t.dropped += atomic_load_explicit(&srv->workers[i].dropped, memory_order_relaxed);
+    t.slow_closed += atomic_load_explicit(&srv->workers[i].slow_closed, memory_order_relaxed);
+  }
+  return t;
+}
+
+void lull__status_json(lull_server *srv, sbuf *b) {
+  lull__sb_printf(b, "{\"version\":\"%s\",\"uptime_s\":%.1f,\"listeners\":%u,\"max_clients\":%u,\"threads\":%u,"
+               "\"packets_per_message\":%u,\"http_write_ms\":%u,\"control_token\":%s,\"stations\":[",
+            LULL_VERSION, (double)(lull__now_ms() - srv->start_ms) / 1000.0, atomic_load(&srv->listeners), srv->cfg.max_clients,
+            srv->n_workers, srv->cfg.packets_per_message, srv->cfg.http_write_ms, srv->token[0] ? "true" : "false");
+  for (size_t i = 0; i < srv->n_stations; i++) {
+    if (i) lull__sb_printf(b, ",");
+    lull__station_json(srv, b, i);
+  }
+  lull__sb_printf(b, "],\"icecast\":[");
+  for (size_t i = 0; i < srv->n_icecast; i++) {
+    lull_icecast_status st;
+    lull_icecast_get_status(srv->icecast[i], &st);
+    char err[sizeof st.last_error * 2];
+    lull__json_escape(err, sizeof err, st.last_error); /* libshout's messages may hold quotes */
+    lull__sb_printf(b,
+              "%s{\"station\":\"%s\",\"url\":\"%s\",\"state\":\"%s\",\"last_error\":\"%s\",\"bytes_sent\":%llu,"
+              "\"queue_bytes\":%u,\"connects\":%llu,\"failures\":%llu,\"skipped_pages\":%llu,\"retry_in_s\":%.1f}",
+              i ? "," : "", lull_station_name(srv->stations[srv->icecast_station[i]]), st.url,
+              lull_icecast_state_name(st.state), err, (unsigned long long)st.bytes_sent, st.queue_bytes,
+              (unsigned long long)st.connects, (unsigned long long)st.failures, (unsigned long long)st.skipped_pages,
+              st.retry_in_s);
+  }
+  lull__sb_printf(b, "]}\n");
+}
+
+#define COUNTERS(X)                                                         \
+  X(connects, "listeners that connected")                                   \
+  X(disconnects, "listeners that left")                                     \
+  X(rejected, "requests and connections refused (limits, origin, token)")   \
+  X(http_requests, "HTTP requests")                                         \
+  X(messages_in, "WebSocket text messages received")                        \
+  X(control_applied, "param changes accepted")                              \
+  X(control_refused, "param changes refused")                               \
+  X(protocol_closed, "WebSocket clients closed for breaking the protocol")
+
+void lull__metrics_json(lull_server *srv, sbuf *b) {
+  totals t = worker_totals(srv);
+  lull__sb_printf(b, "{\"uptime_s\":%.1f,\"listeners\":%u", (double)(lull__now_ms() - srv->start_ms) / 1000.0,
+            atomic_load(&srv->listeners));
+#define X(name, help) lull__sb_printf(b, ",\"" #name "\":%llu", (unsigned long long)atomic_load(&srv->name));
+  COUNTERS(X)
+#undef X
+  lull__sb_printf(b, ",\"bytes_sent\":%llu,\"sends\":%llu,\"packets_dropped\":%llu,\"slow_disconnects\":%llu,\"stations\":{",
+            (unsigned long long)t.bytes, (unsigned long long)t.writes, (unsigned long long)t.dropped,
+            (unsigned long long)t.slow_closed);
+  for (size_t i = 0; i < srv->n_stations; i++) {
+    lull_station_metrics m;
+    lull_station_get_metrics(srv->stations[i], &m);
+    lull__sb_printf(b, "%s\"%s\":{\"frames\":%llu,\"late_frames\":%llu,\"faults\":%llu,\"commands\":%llu,\"lead_ms\":%.2f}",
+              i ? "," : "", lull_station_name(srv->stations[i]), (unsigned long long)m.frames,
+              (unsigned long long)m.late_frames, (unsigned long long)m.faults, (unsigned long long)m.commands, m.lead_ms);
+  }
+  lull__sb_printf(b, "}}\n");
+}
+
+void lull__metrics_prometheus(lull_server *srv, sbuf *b) {
+  totals t = worker_totals(srv);
+  lull__sb_printf(b, "# HELP lull_uptime_seconds Seconds since the server started.\n# TYPE lull_uptime_seconds gauge\n"
+               "lull_uptime_seconds %.1f\n",
+            (double)(lull__now_ms() - srv->start_ms) / 1000.0);
+#define X(name, help)                                                                                   \
+  lull__sb_printf(b, "# HELP lull_" #name "_total " help ".\n# TYPE lull_" #name "_total counter\nlull_" #name \
+               "_total %llu\n",                                                                         \
+            (unsigned long long)atomic_load(&srv->name));
+  COUNTERS(X)
+#undef X
+  lull__sb_printf(b,
+            "# HELP lull_bytes_sent_total Stream bytes sent to listeners.\n# TYPE lull_bytes_sent_total counter\n"
+            "lull_bytes_sent_total %llu\n"
+            "# HELP lull_packets_dropped_total Packets skipped for listeners that fell behind.\n"
+            "# TYPE lull_packets_dropped_total counter\nlull_packets_dropped_total %llu\n"
+            "# HELP lull_slow_disconnects_total Listeners closed for staying behind.\n"
+            "# TYPE lull_slow_disconnects_total counter\nlull_slow_disconnects_total %llu\n",
+            (unsigned long long)t.bytes, (unsigned long long)t.dropped, (unsigned long long)t.slow_closed);
+  lull__sb_printf(b, "# HELP lull_listeners Listeners connected now.\n# TYPE lull_listeners gauge\n");
+  for (size_t i = 0; i < srv->n_stations; i++)
+    for (int k = 0; k < LULL_FEED_KINDS; k++)
+      lull__sb_printf(b, "lull_listeners{station=\"%s\",kind=\"%s\"} %u\n", lull_station_name(srv->stations[i]), lull__feed_names[k],
+                atomic_load(&srv->sstats[i].listeners[k]));
+  /* Each station's metrics read once; counters printed whole (a float
+   * format would round them once they pass a million). */
+  lull_station_metrics m[LULL_SERVER_MAX_STATIONS];
+  for (size_t i = 0; i < srv->n_stations; i++) lull_station_get_metrics(srv->stations[i], &m[i]);
+  static const char *const counters[] = {"lull_station_frames_total", "lull_station_late_frames_total",
+                                         "lull_station_faults_total"};
+  static const char *const gauges[] = {"lull_station_lead_ms", "lull_station_encode_us_mean"};
+  for (int k = 0; k < 3; k++) {
+    lull__sb_printf(b, "# TYPE %s counter\n", counters[k]);
+    for (size_t i = 0; i < srv->n_stations; i++) {
+      uint64_t v = k == 0 ? m[i].frames : k == 1 ? m[i].late_frames : m[i].faults;
+      lull__sb_printf(b, "%s{station=\"%s\"} %llu\n", counters[k], lull_station_name(srv->stations[i]), (unsigned long long)v);
+    }
+  }
+  for (int k = 0; k < 2; k++) {
+    lull__sb_printf(b, "# TYPE %s gauge\n", gauges[k]);
+    for (size_t i = 0; i < srv->n_stations; i++)
+      lull__sb_printf(b, "%s{station=\"%s\"} %.3f\n", gauges[k], lull_station_name(srv->stations[i]),
+                k == 0 ? m[i].lead_ms : m[i].encode_us_mean);
+  }
+  if (!srv->n_icecast) return;
+  /* Each output's status read once, as the stations' metrics above. */
+  lull_icecast_status st[LULL_SERVER_MAX_ICECAST];
+  for (size_t i = 0; i < srv->n_icecast; i++) lull_icecast_get_status(srv->icecast[i], &st[i]);
+  static const struct {
+    const char *name, *type, *help;
+  } ice[] = {
+      {"lull_icecast_connected", "gauge", "1 while logged in to Icecast"},
+      {"lull_icecast_bytes_sent_total", "counter", "Bytes handed to Icecast"},
+      {"lull_icecast_queue_bytes", "gauge", "Bytes waiting in libshout's queue"},
+      {"lull_icecast_connects_total", "counter", "Successful logins"},
+      {"lull_icecast_failures_total", "counter", "Failed attempts and lost connections"},
+  };
+  for (int k = 0; k < 5; k++) {
+    lull__sb_printf(b, "# HELP %s %s.\n# TYPE %s %s\n", ice[k].name, ice[k].help, ice[k].name, ice[k].type);
+    for (size_t i = 0; i < srv->n_icecast; i++) {
+      uint64_t v = k == 0   ? st[i].state == LULL_ICECAST_CONNECTED
+                   : k == 1 ? st[i].bytes_sent
+                   : k == 2 ? st[i].queue_bytes
+                   : k == 3 ? st[i].connects
+                            : st[i].failures;
+      lull__sb_printf(b, "%s{station=\"%s\",url=\"%s\"} %llu\n", ice[k].name,
+                lull_station_name(srv->stations[srv->icecast_station[i]]), st[i].url, (unsigned long long)v);
+    }
+  }
+}
+
+void lull__metrics_line(lull_server *srv) {
+  totals t = worker_totals(srv);
+  uint64_t ms = lull__now_ms(), lb = srv->metrics_bytes, lm = srv->metrics_ms;
+  srv->metrics_bytes = t.bytes;
+  srv->metrics_ms = ms;
+  double kbit = lm && ms > lm ? (double)(t.bytes - lb) * 8.0 / (double)(ms - lm) : 0;
+  char st[512] = "";
+  size_t n = 0;
+  for (size_t i = 0; i < srv->n_stations && n < sizeof st - 64; i++) {
+    lull_station_metrics m;
+    lull_station_get_metrics(srv->stations[i], &m);
+    n += (size_t)snprintf(st + n, sizeof st - n, " %s: %u listening, lead %.1f ms, late %llu;", lull_station_name(srv->stations[i]),
+                          lull__station_listeners(srv, i, NULL), m.lead_ms, (unsigned long long)m.late_frames);
+  }
+  lull__log(srv, LULL_LOG_INFO, "metrics: %u listeners, %.0f kbit/s out, %llu packets dropped, %llu slow closed;%s",
+       atomic_load(&srv->listeners), kbit, (unsigned long long)t.dropped, (unsigned long long)t.slow_closed, st);
+}
+
+void lull__stations_json(lull_server *srv, sbuf *b) {
+  lull__sb_printf(b, "{\"stations\":[");
+  for (size_t i = 0; i < srv->n_stations; i++) {
+    lull_params p;
+    lull_station_get_params(srv->stations[i], &p);
+    char params[256];
+    lull__params_json(params, sizeof params, &p);
+    lull__sb_printf(b, "%s{\"name\":\"%s\",\"params\":%s,\"listeners\":%u}", i ? "," : "",
+                    lull_station_name(srv->stations[i]), params, lull__station_listeners(srv, i, NULL));
+  }
+  lull__sb_printf(b, "]}\n");
+}

@@ -1,0 +1,344 @@
+/* A worker: one network thread with its own libwebsockets context, its own
+ * listening socket on the shared port (SO_REUSEPORT: the kernel spreads the
+ * connections; lws 4.1 cannot set it, so the socket is ours, watched by lws
+ * as a raw descriptor, and each accepted connection is adopted into the
+ * worker's context) and its own libev loop on epoll (lws's poll backend would
+ * touch every socket at each wake). A station's producer wakes every worker
+ * when a message's worth of frames is out (lws_cancel_service, the one call
+ * lws allows from another thread); the worker then pulls the new packets
+ * into its feeds (framed once per worker) and sends each listener of a feed
+ * that grew everything it has pending, in one send. Nothing more is written
+ * while libwebsockets still holds a partial send for a listener, so a
+ * stalled reader costs one buffered message, never a growing queue. A timer
+ * sweeps the stalled ones: skip to the live edge, then disconnect. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server/conn.h"
+#include "stream/stream.h"
+
+static void wake(worker *w);
+static void sweep(lws_sorted_usec_list_t *sul);
+
+/* The listening socket is readable: take what is waiting (a bounded number,
+ * so a connection storm cannot starve the listeners already here). */
+static void accept_some(worker *w) {
+  lull_server *srv = w->srv;
+  for (int i = 0; i < 64; i++) {
+    int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      int e = errno;
+      if ((e == EMFILE || e == ENFILE) && w->spare_fd >= 0) {
+        /* Out of descriptors: the waiting connection would keep the
+         * listening socket readable and this loop spinning. Use the spare
+         * to take it and close it, then hold a spare again. */
+        close(w->spare_fd);
+        int c = accept(w->listen_fd, NULL, NULL);
+        if (c >= 0) close(c);
+        w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        atomic_fetch_add(&srv->rejected, 1);
+      }
+      if (e == EMFILE || e == ENFILE) {
+        /* Another thread may have taken the descriptor the spare left (the
+         * table is the process's): then stop watching the listening socket
+         * until the sweep finds a spare again, rather than spin on it. */
+        if (w->spare_fd < 0 && !w->accept_paused) {
+          w->accept_paused = 1;
+          lws_rx_flow_control(w->listen_wsi, 0);
+        }
+        uint64_t t = lull__now_ms();
+        if (t - w->emfile_logged_ms > 10000) {
+          w->emfile_logged_ms = t;
+          lull__log(srv, LULL_LOG_WARN, "out of file descriptors: refusing connections (ulimit -n, --max-clients)");
+        }
+      }
+      return;
+    }
+    if (atomic_load(&srv->stopping)) {
+      close(fd);
+      continue;
+    }
+    /* Small send buffers: a reader that stops shows as a full socket
+     * within a second or two, not after megabytes. */
+    int sz = (int)srv->cfg.sndbuf, one = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* With TLS the handshake starts here: a client speaking plain HTTP to
+     * the port ends here, which is its fault, not the server's. */
+    if (!lws_adopt_socket_vhost(w->vh, fd))
+      lull__log(srv, srv->tls_cert[0] ? LULL_LOG_INFO : LULL_LOG_WARN, "a connection was dropped at once%s",
+           srv->tls_cert[0] ? ": its TLS handshake failed (plain HTTP to this HTTPS port?)" : ": libwebsockets would not take it");
+  }
+}
+
+/* What each role of session does with the callbacks; none before it has one. */
+static const lull__transport *const transports[] = {
+    [S_WS] = &lull__ws_transport,
+    [S_HTTP_STREAM] = &lull__http_stream_transport,
+    [S_REST] = &lull__rest_transport,
+};
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
+  session *s = user;
+  worker *w = lws_context_user(lws_get_context(wsi));
+  const lull__transport *t = s ? transports[s->role] : NULL;
+  switch (reason) {
+    case LWS_CALLBACK_PROTOCOL_INIT:
+      lws_sul_schedule(lws_get_context(wsi), 0, &w->sweep, sweep, SWEEP_MS * LWS_US_PER_MS);
+      break;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+      if (w) wake(w);
+      break;
+    case LWS_CALLBACK_RAW_RX_FILE:
+      accept_some(w);
+      return 0;
+    case LWS_CALLBACK_HTTP:
+      return lull__http_request(s, wsi, w, (const char *)in);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+      return lull__ws_upgrade(wsi, w, (const char *)in);
+    case LWS_CALLBACK_ESTABLISHED:
+      return lull__ws_established(s, wsi, w);
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_RECEIVE:
+      return t && t->receive ? t->receive(s, in, len) : 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+      return t && t->complete ? t->complete(s) : 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+      return t && t->writeable ? t->writeable(s) : 0;
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+      if (s) lull__session_end(s, "closed");
+      return 0;
+    case LWS_CALLBACK_CLOSED:
+      if (s) lull__session_end(s, s->close_code == 1008 ? "closed by the server" : "closed");
+      return 0;
+    default:
+      break;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+    {"lull", callback, sizeof(session), MAX_TEXT, 0, NULL, RUN_BYTES},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* Audio for a listener, now: written at once when nothing else is pending
+ * and lws holds nothing back for it (the socket had room last time), so
+ * the common case costs one send and no poll round; otherwise through the
+ * writable callback. */
+static void push(session *s) {
+  if (s->closing || s->hello_pending || s->replies || s->params_pending || !s->header_sent ||
+      lws_partial_buffered(s->wsi)) {
+    lws_callback_on_writable(s->wsi);
+    return;
+  }
+  if (lull__stream_write(s)) {
+    s->closing = 1;
+    if (!s->close_code) s->close_code = 1011;
+    lws_callback_on_writable(s->wsi);
+  }
+}
+
+/* New packets (or the stop): pull them into the feeds, and send the
+ * listeners that have something new. */
+static void wake(worker *w) {
+  lull_server *srv = w->srv;
+  if (atomic_load(&srv->stopping)) {
+    if (w->stop_seen) return;
+    w->stop_seen = 1;
+    w->stop_deadline = lull__now_ms() + 300;
+    lws_sul_schedule(w->ctx, 0, &w->sweep, sweep, 20 * LWS_US_PER_MS);
+    for (size_t i = 0; i < srv->n_stations * LULL_FEED_KINDS; i++)
+      for (session *s = w->lists[i]; s; s = s->next) {
+        if (s->role == S_WS) {
+          s->closing = 1;
+          s->close_code = 1001;
+          lws_callback_on_writable(s->wsi);
+        } else {
+          lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+        }
+      }
+    return;
+  }
+  uint64_t t = lull__now_ms();
+  for (size_t i = 0; i < srv->n_stations; i++) {
+    lull_station_now now;
+    lull_station_get_now(srv->stations[i], &now);
+    int changed = now.params_changes != w->changes[i];
+    w->changes[i] = now.params_changes;
+    for (int k = 0; k < LULL_FEED_KINDS; k++) {
+      size_t fi = i * LULL_FEED_KINDS + k;
+      lull_feed *f = &w->feeds[fi];
+      int grew = lull__feed_pull(f) > 0;
+      if (!grew && !(changed && (k == LULL_FEED_WS_OPUS || k == LULL_FEED_WS_PCM))) continue;
+      if (grew && (k == LULL_FEED_OGG || k == LULL_FEED_MP3)) {
+        /* Sends, not bytes, are what a listener costs, and HTTP players
+         * buffer seconds: their listeners get a few units per send
+         * (written on the wake nearest the time). WebSocket players get
+         * each message as it is made. */
+        if (t < w->write_at[fi]) continue;
+        w->write_at[fi] = t + srv->cfg.http_write_ms - 30;
+      }
+      for (session *s = w->lists[fi]; s; s = s->next) {
+        if (changed && s->role == S_WS && s->params_seen != now.params_changes) s->params_pending = 1;
+        push(s);
+      }
+    }
+  }
+}
+
+/* Every SWEEP_MS: listeners whose socket is full never become writable, so
+ * the lag policy is applied here too (for the others it finds no lag). */
+static void sweep(lws_sorted_usec_list_t *sul) {
+  worker *w = lws_container_of(sul, worker, sweep);
+  lull_server *srv = w->srv;
+  uint64_t t = lull__now_ms();
+  if (w->stop_seen) {
+    /* Let the close frames go out, then end (bounded). */
+    if (!w->sessions || t >= w->stop_deadline) {
+      ev_break(w->loop, EVBREAK_ALL);
+      return;
+    }
+    lws_sul_schedule(w->ctx, 0, &w->sweep, sweep, 20 * LWS_US_PER_MS);
+    return;
+  }
+  if (w->accept_paused) {
+    if (w->spare_fd < 0) w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (w->spare_fd >= 0) {
+      w->accept_paused = 0;
+      lws_rx_flow_control(w->listen_wsi, 1);
+    }
+  }
+  for (size_t i = 0; i < srv->n_stations * LULL_FEED_KINDS; i++)
+    for (session *s = w->lists[i]; s; s = s->next) {
+      if (s->closing) continue;
+      if (lull__session_policy(s, t)) {
+        s->closing = 1;
+        s->close_code = 1008;
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+      }
+    }
+  if (w->idx == 0 && t >= w->next_metrics_ms) {
+    if (w->next_metrics_ms) lull__metrics_line(srv);
+    w->next_metrics_ms = t + srv->cfg.metrics_log_s * 1000u;
+  }
+  lws_sul_schedule(w->ctx, 0, &w->sweep, sweep, SWEEP_MS * LWS_US_PER_MS);
+}
+
+void *lull__worker_main(void *arg) {
+  worker *w = arg;
+  ev_run(w->loop, 0); /* until the stop breaks it (sweep) */
+  return NULL;
+}
+
+/* A listening socket on the shared port. The first one may pick the port
+ * (0); the others join it. */
+static int listen_socket(lull_server *srv, int *out, lull_diag *diag) {
+  *out = -1;
+  struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM}, *ai;
+  char port[8];
+  snprintf(port, sizeof port, "%u", srv->port);
+  if (getaddrinfo(srv->bind, port, &hints, &ai) != 0)
+    return lull_diag_set(diag, LULL_EINVAL, "bind", "\"%s\" is not an IPv4 or IPv6 address", srv->bind);
+  int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1, err = errno;
+  if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+                  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) || bind(fd, ai->ai_addr, ai->ai_addrlen) ||
+                  listen(fd, 4096))) {
+    err = errno;
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(ai);
+  if (fd < 0)
+    return lull_diag_set(diag, LULL_EIO, "port", "cannot listen on %s port %u: %s", srv->bind, srv->port, strerror(err));
+  if (!srv->port) {
+    struct sockaddr_storage sa;
+    socklen_t len = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    srv->port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port : ((struct sockaddr_in *)&sa)->sin_port);
+  }
+  *out = fd;
+  return LULL_OK;
+}
+
+int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag) {
+  w->listen_fd = -1;
+  w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  w->srv = srv;
+  w->idx = idx;
+  size_t nf = srv->n_stations * LULL_FEED_KINDS;
+  w->feeds = calloc(nf, sizeof *w->feeds);
+  w->lists = calloc(nf, sizeof *w->lists);
+  w->changes = calloc(srv->n_stations, sizeof *w->changes);
+  w->write_at = calloc(nf, sizeof *w->write_at);
+  if (!w->feeds || !w->lists || !w->changes || !w->write_at) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
+  uint32_t history = srv->cfg.skip_ms * 2 + srv->cfg.burst_ms;
+  for (size_t i = 0; i < srv->n_stations; i++) {
+    lull_station *st = srv->stations[i];
+    lull_ring *src[LULL_FEED_KINDS] = {lull__station_packets(st), lull__station_pcm(st), lull__station_pages(st),
+                                       lull__station_mp3(st)};
+    for (int k = 0; k < LULL_FEED_KINDS; k++) {
+      if (lull__feed_init(&w->feeds[i * LULL_FEED_KINDS + k], k, src[k], srv->cfg.packets_per_message, history))
+        return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
+    }
+  }
+  int err = listen_socket(srv, &w->listen_fd, diag);
+  if (err) return err;
+  /* libev on epoll, as a loop of ours (lws leaves signals alone then). */
+  w->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
+  if (!w->loop) return lull_diag_set(diag, LULL_ENOMEM, "", "libev: cannot create an epoll loop");
+  void *loops[1] = {w->loop};
+  struct lws_context_creation_info info;
+  memset(&info, 0, sizeof info);
+  info.foreign_loops = loops;
+  info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+  info.protocols = protocols;
+  info.user = w;
+  info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_LIBEV;
+  info.timeout_secs = 10;
+  info.pt_serv_buf_size = 8192;
+  info.vhost_name = "lull";
+  info.server_string = "lull";
+  if (srv->tls_cert[0]) {
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = srv->tls_cert;
+    info.ssl_private_key_filepath = srv->tls_key;
+    /* HTTP/1.1 only: the feeds hold finished WebSocket frames and stream
+     * bytes, written as they are; HTTP/2 would frame them again. */
+    info.alpn = "http/1.1";
+  }
+  w->ctx = lws_create_context(&info);
+  w->vh = w->ctx ? lws_get_vhost_by_name(w->ctx, "lull") : NULL;
+  if (!w->vh) return lull_diag_set(diag, LULL_ENOMEM, "", "libwebsockets: cannot create a context");
+  lws_sock_file_fd_type fd = {.filefd = w->listen_fd};
+  if (!(w->listen_wsi = lws_adopt_descriptor_vhost(w->vh, LWS_ADOPT_RAW_FILE_DESC, fd, "lull", NULL))) {
+    w->listen_fd = -1; /* lws closed it */
+    return lull_diag_set(diag, LULL_ENOMEM, "", "libwebsockets: cannot watch the listening socket");
+  }
+  return LULL_OK;
+}
+
+/* After the thread has ended (or was never made). */
+void lull__worker_free(lull_server *srv, worker *w) {
+  if (w->ctx) lws_context_destroy(w->ctx);
+  if (w->loop) ev_loop_destroy(w->loop);
+  if (!w->listen_wsi && w->listen_fd >= 0) close(w->listen_fd); /* made, but never handed to lws */
+  if (w->spare_fd >= 0) close(w->spare_fd);
+  if (w->feeds)
+    for (size_t f = 0; f < srv->n_stations * LULL_FEED_KINDS; f++) lull__feed_free(&w->feeds[f]);
+  free(w->feeds);
+  free(w->lists);
+  free(w->changes);
+  free(w->write_at);
+}

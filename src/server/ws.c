@@ -1,0 +1,288 @@
+/* The WebSocket side: the upgrade (path, Origin, query, limits), the hello,
+ * text replies queued per client (bounded: one that will not read them is
+ * closed), params broadcasts, control messages under a rate limit, and
+ * steering a station (shared with REST). Audio goes out through the feed
+ * (session.c) after any pending text. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lull/lull.h"
+#include "server/conn.h"
+#include "stream/stream.h"
+
+static const char *const ws_args[] = {"station", "codec", "token", NULL};
+
+static void queue_text(session *s, const char *text, size_t len) {
+  if (s->n_replies >= MAX_REPLIES) {
+    /* It sends faster than it reads its replies. */
+    s->closing = 1;
+    s->close_code = 1008;
+    lws_callback_on_writable(s->wsi);
+    return;
+  }
+  reply *r = malloc(sizeof *r + LWS_PRE + len);
+  if (!r) return;
+  r->next = NULL;
+  r->len = len;
+  memcpy(r->buf + LWS_PRE, text, len);
+  if (s->replies_tail)
+    s->replies_tail->next = r;
+  else
+    s->replies = r;
+  s->replies_tail = r;
+  s->n_replies++;
+  lws_callback_on_writable(s->wsi);
+}
+
+static void queue_error(session *s, const char *code, const char *field, const char *message) {
+  char buf[900];
+  int n = lull__error_json(buf, sizeof buf, code, field, message);
+  queue_text(s, buf, (size_t)(n < (int)sizeof buf ? n : (int)sizeof buf - 1));
+}
+
+static int write_text(session *s, unsigned char *p, size_t len) {
+  return lws_write(s->wsi, p, len, LWS_WRITE_TEXT) < 0 ? -1 : 0;
+}
+
+static size_t hello_json(session *s, char *out, size_t cap) {
+  lull_server *srv = s->w->srv;
+  lull_station_now now;
+  lull_station_get_now(srv->stations[s->station], &now);
+  char params[256];
+  lull__params_json(params, sizeof params, &now.params);
+  int n = snprintf(out, cap,
+                   "{\"type\":\"hello\",\"version\":\"%s\",\"sample_rate\":48000,\"channels\":2,\"codec\":\"%s\","
+                   "\"frame_ms\":20,\"packets_per_message\":%u,\"burst_ms\":%u,\"station\":\"%s\",\"params\":%s,"
+                   "\"chord\":\"%s\",\"control\":%s,\"stations\":[",
+                   LULL_VERSION, s->kind == LULL_FEED_WS_PCM ? "pcm" : "opus", srv->cfg.packets_per_message,
+                   srv->cfg.burst_ms, lull_station_name(srv->stations[s->station]), params, now.chord,
+                   srv->token[0] && !s->authorised ? "\"token\"" : "\"open\"");
+  for (size_t i = 0; i < srv->n_stations && n < (int)cap; i++)
+    n += snprintf(out + n, cap - (size_t)n, "%s\"%s\"", i ? "," : "", lull_station_name(srv->stations[i]));
+  if (n < (int)cap) n += snprintf(out + n, cap - (size_t)n, "]}");
+  return n < (int)cap ? (size_t)n : cap - 1;
+}
+
+static size_t params_msg(session *s, char *out, size_t cap) {
+  lull_station_now now;
+  lull_station_get_now(s->w->srv->stations[s->station], &now);
+  char params[256];
+  lull__params_json(params, sizeof params, &now.params);
+  s->params_seen = now.params_changes;
+  int n = snprintf(out, cap, "{\"type\":\"params\",\"station\":\"%s\",\"params\":%s,\"chord\":\"%s\"}",
+                   lull_station_name(s->w->srv->stations[s->station]), params, now.chord);
+  return n < (int)cap ? (size_t)n : cap - 1;
+}
+
+static int ws_writeable(session *s) {
+  if (lws_partial_buffered(s->wsi)) return 0; /* still flushing; lws calls again */
+  if (s->closing) {
+    const char *why = s->close_code == 1001   ? "server going away"
+                      : s->close_code == 1011 ? "send failed"
+                                              : "policy";
+    lws_close_reason(s->wsi, (enum lws_close_status)s->close_code, (unsigned char *)why, strlen(why));
+    return -1;
+  }
+  unsigned char *t = s->w->scratch + LWS_PRE;
+  size_t cap = sizeof s->w->scratch - LWS_PRE;
+  if (s->hello_pending) {
+    s->hello_pending = 0;
+    if (write_text(s, t, hello_json(s, (char *)t, cap))) return -1;
+    if (lws_partial_buffered(s->wsi)) return 0;
+  }
+  while (s->replies) {
+    reply *r = s->replies;
+    s->replies = r->next;
+    if (!s->replies) s->replies_tail = NULL;
+    s->n_replies--;
+    int rc = write_text(s, r->buf + LWS_PRE, r->len);
+    free(r);
+    if (rc) return -1;
+    if (lws_partial_buffered(s->wsi)) return 0;
+  }
+  if (s->params_pending) {
+    s->params_pending = 0;
+    if (write_text(s, t, params_msg(s, (char *)t, cap))) return -1;
+    if (lws_partial_buffered(s->wsi)) return 0;
+  }
+  if (lull__stream_write(s)) {
+    if (s->close_code) lws_close_reason(s->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"too slow", 8);
+    return -1;
+  }
+  return 0;
+}
+
+/* A rate limit per client: a bucket of control_rate tokens a second, as deep
+ * as one second's worth. */
+static int rate_ok(session *s) {
+  lull_server *srv = s->w->srv;
+  uint64_t t = lull__now_ms();
+  double rate = srv->cfg.control_rate;
+  if (!s->tokens_ms) s->tokens = rate;
+  s->tokens += rate * (double)(t - s->tokens_ms) / 1000.0;
+  if (s->tokens > rate) s->tokens = rate;
+  s->tokens_ms = t;
+  if (s->tokens >= 1) {
+    s->tokens -= 1;
+    s->floods = 0;
+    return 1;
+  }
+  return 0;
+}
+
+/* A parsed control change, authorised: hand it to the station, count it and
+ * log it. LULL_OK, or the station's refusal (diag says why). */
+int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, const char *text, size_t len,
+                 lull_diag *d) {
+  int err = lull_station_set_params(st, &c->params, c->fields, d);
+  if (err) {
+    atomic_fetch_add(&srv->control_refused, 1);
+    return err;
+  }
+  atomic_fetch_add(&srv->control_applied, 1);
+  lull__log(srv, LULL_LOG_INFO, "control %s station=%s: %.*s", who, lull_station_name(st), (int)(len > 200 ? 200 : len), text);
+  return LULL_OK;
+}
+
+/* The error code of a station's refusal: its queue is full, or a value. */
+const char *lull__steer_code(int err) { return err == LULL_EFULL ? "busy" : "out_of_range"; }
+
+static void ws_message(session *s, const char *text, size_t len) {
+  lull_server *srv = s->w->srv;
+  atomic_fetch_add(&srv->messages_in, 1);
+  if (!rate_ok(s)) {
+    if (++s->floods > 2 * srv->cfg.control_rate) {
+      atomic_fetch_add(&srv->protocol_closed, 1);
+      s->closing = 1;
+      s->close_code = 1008;
+      lws_callback_on_writable(s->wsi);
+      return;
+    }
+    char m[96];
+    snprintf(m, sizeof m, "at most %u messages a second; this one was dropped", srv->cfg.control_rate);
+    queue_error(s, "rate_limited", "", m);
+    return;
+  }
+  lull_station *st = srv->stations[s->station];
+  lull_params cur;
+  lull_station_get_params(st, &cur);
+  lull_ctl_msg c;
+  if (lull__control_parse(text, len, &cur, &c)) {
+    atomic_fetch_add(&srv->control_refused, 1);
+    queue_error(s, c.code, c.field, c.message);
+    return;
+  }
+  if (c.kind == LULL_CONTROL_STATUS) {
+    sbuf b = {0};
+    lull__sb_printf(&b, "{\"type\":\"status\",\"listeners\":%u,\"station\":", atomic_load(&srv->listeners));
+    lull__station_json(srv, &b, s->station);
+    lull__sb_printf(&b, "}");
+    if (b.p) queue_text(s, b.p, b.len);
+    free(b.p);
+    return;
+  }
+  if (!s->authorised && !(c.has_token && lull__token_ok(srv, c.token))) {
+    atomic_fetch_add(&srv->control_refused, 1);
+    queue_error(s, "unauthorized", "token",
+                c.has_token ? "wrong control token" : "this server needs a control token to steer (\"token\" field)");
+    return;
+  }
+  if (c.has_token) s->authorised = 1;
+  lull_diag d = {0};
+  int err = lull__steer(srv, st, &c, s->ip, text, len, &d);
+  if (err) queue_error(s, lull__steer_code(err), d.field, d.message);
+}
+
+/* Before the upgrade: 0 to accept it, 1 when refused with an HTTP answer,
+ * -1 to drop the connection. */
+int lull__ws_upgrade(struct lws *wsi, worker *w, const char *protocol) {
+  lull_server *srv = w->srv;
+  atomic_fetch_add(&srv->http_requests, 1);
+  if (!protocol || strcmp(protocol, "websocket") != 0) return -1;
+  char path[64] = "";
+  lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
+  if (strcmp(path, "/ws/stream") != 0) {
+    atomic_fetch_add(&srv->rejected, 1);
+    return lull__respond_error(wsi, 404, "not_found", "path", "WebSocket streams are at /ws/stream") ? -1 : 1;
+  }
+  if (!lull__origin_ok(wsi, srv)) {
+    atomic_fetch_add(&srv->rejected, 1);
+    return lull__respond_error(wsi, 403, "forbidden_origin", "origin", "this page's origin may not open the stream (--allow-origin)") ? -1 : 1;
+  }
+  query q;
+  lull__parse_query(wsi, &q, ws_args);
+  int station, refused;
+  int rc = lull__stream_request_ok(wsi, srv, &q, &station, &refused);
+  if (refused) return rc ? -1 : 1;
+  if (strcmp(q.codec, "opus") != 0 && strcmp(q.codec, "pcm") != 0)
+    return lull__respond_error(wsi, 400, "bad_codec", "codec", "codec must be opus or pcm") ? -1 : 1;
+  if (q.token[0] && !lull__token_ok(srv, q.token)) {
+    atomic_fetch_add(&srv->rejected, 1);
+    return lull__respond_error(wsi, 401, "unauthorized", "token", "wrong control token") ? -1 : 1;
+  }
+  char ip[48];
+  lws_get_peer_simple(wsi, ip, sizeof ip);
+  int status = lull__listener_check(srv, ip, 0);
+  if (status) return lull__refuse_listener(wsi, srv, status) ? -1 : 1;
+  return 0;
+}
+
+/* The upgrade is done: the session becomes a listener. */
+int lull__ws_established(session *s, struct lws *wsi, worker *w) {
+  lull_server *srv = w->srv;
+  query q;
+  lull__parse_query(wsi, &q, ws_args);
+  memset(s, 0, sizeof *s);
+  s->w = w;
+  s->wsi = wsi;
+  s->role = S_WS;
+  lws_get_peer_simple(wsi, s->ip, sizeof s->ip);
+  int station = lull__station_index(srv, q.station);
+  if (station < 0 || lull__listener_check(srv, s->ip, 1)) {
+    /* Refused at the upgrade already, unless the limit filled since. */
+    lws_close_reason(wsi, (enum lws_close_status)1013, (unsigned char *)"full", 4);
+    return -1;
+  }
+  s->station = (uint16_t)station;
+  s->kind = strcmp(q.codec, "pcm") == 0 ? LULL_FEED_WS_PCM : LULL_FEED_WS_OPUS;
+  s->authorised = !srv->token[0] || (q.token[0] && lull__token_ok(srv, q.token));
+  s->hello_pending = 1;
+  s->header_sent = 1;
+  lull_station_now now;
+  lull_station_get_now(srv->stations[station], &now);
+  s->params_seen = now.params_changes;
+  lull__session_register(s);
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+/* Part of a client's message: text only, at most MAX_TEXT bytes. */
+static int ws_receive(session *s, const void *in, size_t len) {
+  lull_server *srv = s->w->srv;
+  struct lws *wsi = s->wsi;
+  if (s->closing) return 0;
+  if (lws_frame_is_binary(wsi)) {
+    atomic_fetch_add(&srv->protocol_closed, 1);
+    lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)"text only", 9);
+    return -1;
+  }
+  int over = lull__text_append(s, in, len);
+  if (over < 0) return -1;
+  if (over) {
+    atomic_fetch_add(&srv->protocol_closed, 1);
+    char m[48];
+    int n = snprintf(m, sizeof m, "messages are at most %d bytes", MAX_TEXT);
+    lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)m, (size_t)n);
+    return -1;
+  }
+  if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi)) return 0;
+  ws_message(s, s->text, s->text_len);
+  free(s->text);
+  s->text = NULL;
+  s->text_len = 0;
+  return 0;
+}
+
+const lull__transport lull__ws_transport = {.writeable = ws_writeable, .receive = ws_receive};
