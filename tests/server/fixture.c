@@ -1,0 +1,169 @@
+/* What the server tests share: a server started on a free loopback port, a
+ * WebSocket client that waits for its hello, JSON messages by type, and
+ * expectations of errors, refusals and close codes. */
+#include "server/fixture.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "support/harness.h"
+
+void nap_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+lull_server *start(const lull_server_config *cfg) {
+  lull_server *srv;
+  lull_diag d = {{0}, {0}};
+  lull_server_config c = cfg ? *cfg : (lull_server_config){0};
+  c.log_level = getenv("LULL_TEST_LOG") ? LULL_LOG_DEBUG : LULL_LOG_WARN;
+  int err = lull_server_create(&c, &srv, &d);
+  if (err) fail_msg("server: %s: %s", d.field, d.message);
+  ASSERT_EQ_INT(lull_server_start(srv), LULL_OK);
+  return srv;
+}
+
+uint64_t station_frames(lull_server *srv) {
+  lull_station_metrics m;
+  lull_station_get_metrics(lull_server_station(srv, "main"), &m);
+  return m.frames;
+}
+
+json_t *parse(const char *text) {
+  json_error_t e;
+  json_t *j = json_loads(text, 0, &e);
+  if (!j) fail_msg("not JSON (%s): %.300s", e.text, text);
+  return j;
+}
+
+/* The next text message of a given type (others skipped), parsed. */
+json_t *next_text(nc_ws *ws, const char *type, int timeout_ms) {
+  double end = nc_now_s() + timeout_ms / 1000.0;
+  while (nc_now_s() < end) {
+    int op = nc_ws_recv(ws, 100);
+    if (op < 0) return NULL;
+    if (op != 1) continue;
+    json_t *j = parse((const char *)ws->msg);
+    const char *t = json_string_value(json_object_get(j, "type"));
+    if (t && strcmp(t, type) == 0) return j;
+    json_decref(j);
+  }
+  return NULL;
+}
+
+nc_ws ws_open(uint16_t port, const char *path) {
+  nc_ws ws;
+  char *body = NULL;
+  int status = nc_ws_open(&ws, port, path, NULL, 0, &body);
+  if (status != 101) fail_msg("upgrade %s: %d %s", path, status, body ? body : "");
+  json_t *hello = next_text(&ws, "hello", 2000);
+  ASSERT_TRUE(hello != NULL);
+  json_decref(hello);
+  return ws;
+}
+
+double params_num(json_t *msg, const char *field) {
+  return json_number_value(json_object_get(json_object_get(msg, "params"), field));
+}
+
+void ws_packets(nc_ws *ws, wsstat *st, OpusDecoder *dec, int codec) {
+  const unsigned char *p = ws->msg, *end = ws->msg + ws->msg_len;
+  while (p < end) {
+    lull_wire_header h;
+    if (lull__wire_get(p, (size_t)(end - p), &h) != LULL_OK || h.codec != codec) {
+      st->bad++;
+      return;
+    }
+    const unsigned char *payload = p + LULL_WIRE_HEADER_BYTES;
+    if (st->last_seq >= 0 && (int64_t)h.sequence != st->last_seq + 1) st->gaps++;
+    st->last_seq = h.sequence;
+    int16_t pcm[960 * 2];
+    int n;
+    if (codec == LULL_CODEC_OPUS) {
+      n = opus_decode(dec, payload, h.length, pcm, 960, 0);
+    } else {
+      n = h.length == 3840 ? 960 : -1;
+      for (int i = 0; n > 0 && i < 1920; i++) pcm[i] = (int16_t)(payload[2 * i] | payload[2 * i + 1] << 8);
+    }
+    if (n != 960) st->bad++;
+    if (n > 0) {
+      st->samples += (uint64_t)n;
+      for (int i = 0; i < 2 * n; i++) st->sumsq += (double)pcm[i] * pcm[i];
+      st->sumn += 2u * (uint64_t)n;
+    }
+    st->packets++;
+    st->last_t = nc_now_s();
+    if (!st->first_t) st->first_t = st->last_t;
+    p = payload + h.length;
+  }
+}
+
+/* Send text; the next message is an error with this code (the connection stays). */
+void expect_error(nc_ws *ws, const char *text, const char *code, const char *field) {
+  nap_ms(110); /* within the rate limit */
+  ASSERT_EQ_INT(nc_ws_send(ws, 1, text, strlen(text)), 0);
+  json_t *e = next_text(ws, "error", 2000);
+  if (!e) fail_msg("no error for %s", text);
+  const char *got = json_string_value(json_object_get(e, "code"));
+  if (!got || strcmp(got, code) != 0) fail_msg("%s: code %s, expected %s", text, got ? got : "(none)", code);
+  if (field) ASSERT_STR_CONTAINS(json_string_value(json_object_get(e, "field")), field);
+  ASSERT_TRUE(strlen(json_string_value(json_object_get(e, "message"))) > 5);
+  json_decref(e);
+}
+
+void expect_http(uint16_t port, const char *method, const char *path, const char *headers, const char *body,
+                        int status, const char *code) {
+  char *resp;
+  int got = nc_http(port, method, path, headers, body, &resp, NULL);
+  if (got != status) fail_msg("%s %s: %d, expected %d: %s", method, path, got, status, resp ? resp : "");
+  if (code) {
+    json_t *j = parse(resp);
+    const char *c = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+    if (!c || strcmp(c, code) != 0) fail_msg("%s %s: code %s, expected %s", method, path, c ? c : "(none)", code);
+    json_decref(j);
+  }
+  free(resp);
+}
+
+void expect_upgrade(uint16_t port, const char *path, const char *headers, int status, const char *code) {
+  nc_ws ws;
+  char *body = NULL;
+  int got = nc_ws_open(&ws, port, path, headers, 0, &body);
+  if (got != status) fail_msg("upgrade %s: %d, expected %d", path, got, status);
+  if (code) {
+    json_t *j = parse(body);
+    ASSERT_STR_CONTAINS(json_string_value(json_object_get(json_object_get(j, "error"), "code")), code);
+    json_decref(j);
+  }
+  free(body);
+  nc_ws_close(&ws);
+}
+
+/* The connection is closed by the server with this code. */
+void expect_close(nc_ws *ws, int code) {
+  for (int i = 0; i < 200; i++) {
+    int op = nc_ws_recv(ws, 3000);
+    if (op == 8) {
+      ASSERT_EQ_INT(ws->close_code, code);
+      return;
+    }
+    if (op <= 0) fail_msg("no close frame (expected %d)", code);
+  }
+  fail_msg("no close frame (expected %d)", code);
+}
+
+double proc_cpu_s(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  char *ok = fgets(buf, sizeof buf, f);
+  fclose(f);
+  if (!ok) return -1;
+  unsigned long ut = 0, st = 0;
+  sscanf(strrchr(buf, ')') + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}

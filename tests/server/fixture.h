@@ -1,0 +1,51 @@
+/* What the server tests share (fixture.c): starting a server, WebSocket
+ * clients, JSON messages, expected errors, and counting a stream's packets. */
+#ifndef LULL_TESTS_SERVER_FIXTURE_H
+#define LULL_TESTS_SERVER_FIXTURE_H
+
+#include <jansson.h>
+#include <opus/opus.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lull/server.h"
+#include "server/hub.h"
+#include "support/netclient.h"
+
+void nap_ms(long ms);
+/* A server on a free loopback port, started; fails the test if it cannot be. */
+lull_server *start(const lull_server_config *cfg);
+/* Frames the station "main" has made. */
+uint64_t station_frames(lull_server *srv);
+/* text as JSON; fails the test if it is not. */
+json_t *parse(const char *text);
+/* The next text message of a given type (others skipped), parsed; NULL if
+ * none comes within timeout_ms. */
+json_t *next_text(nc_ws *ws, const char *type, int timeout_ms);
+/* A WebSocket to path, upgraded and past its hello. */
+nc_ws ws_open(uint16_t port, const char *path);
+/* A number among a params or status message's params. */
+double params_num(json_t *msg, const char *field);
+
+/* A WebSocket stream's packets: counted, checked for gaps and decoded. */
+typedef struct wsstat {
+  uint64_t packets, gaps, bad, samples;
+  int64_t last_seq;
+  double first_t, last_t, sumsq;
+  uint64_t sumn;
+} wsstat;
+void ws_packets(nc_ws *ws, wsstat *st, OpusDecoder *dec, int codec);
+
+/* Send text; the next message is an error with this code (the connection stays). */
+void expect_error(nc_ws *ws, const char *text, const char *code, const char *field);
+/* An HTTP request is answered with this status and (if given) error code. */
+void expect_http(uint16_t port, const char *method, const char *path, const char *headers, const char *body,
+                 int status, const char *code);
+/* A WebSocket upgrade is answered with this status and (if given) error code. */
+void expect_upgrade(uint16_t port, const char *path, const char *headers, int status, const char *code);
+/* The connection is closed by the server with this code. */
+void expect_close(nc_ws *ws, int code);
+/* CPU seconds a process has used (user + system), from /proc; -1 if gone. */
+double proc_cpu_s(pid_t pid);
+
+#endif

@@ -1,0 +1,71 @@
+/* Status and metrics, as a monitoring tool reads them. */
+#include <signal.h>
+#include <stdio.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/fixture.h"
+#include "support/harness.h"
+
+/* /api/status, /api/metrics and /api/stations as JSON; /metrics as
+ * Prometheus text, every sample announced by its # TYPE. */
+static void test_rest_json_and_prometheus(void **state) {
+  (void)state;
+  lull_server *srv = start(NULL);
+  uint16_t port = lull_server_port(srv);
+  nc_ws ws = ws_open(port, "/ws/stream");
+  const char *json_paths[] = {"/api/status", "/api/metrics", "/api/stations"};
+  char *body;
+  /* The chord is known once the station has made its first frame (a
+   * sanitizer build may take a moment after the start). */
+  for (int i = 0; i < 100 && station_frames(srv) == 0; i++) nap_ms(20);
+  for (int i = 0; i < 3; i++) {
+    ASSERT_EQ_INT(nc_http(port, "GET", json_paths[i], NULL, NULL, &body, NULL), 200);
+    json_t *j = parse(body);
+    if (i == 0) {
+      ASSERT_STR_CONTAINS(json_string_value(json_object_get(j, "version")), ".");
+      json_t *st = json_array_get(json_object_get(j, "stations"), 0);
+      ASSERT_EQ_INT(json_integer_value(json_object_get(json_object_get(st, "listeners"), "ws_opus")), 1);
+      json_t *lead = json_object_get(st, "lead_ms");
+      /* Never more than the lead asked for (a sanitizer build may fall behind, so no lower bound). */
+      ASSERT_TRUE(json_is_number(lead) && json_number_value(lead) <= 61);
+      ASSERT_TRUE(json_string_length(json_object_get(json_object_get(st, "now"), "chord")) > 0);
+    }
+    json_decref(j);
+    free(body);
+  }
+  /* Prometheus text: every sample line is "name{labels} value", each name
+   * announced by a # TYPE line first. */
+  ASSERT_EQ_INT(nc_http(port, "GET", "/metrics", NULL, NULL, &body, NULL), 200);
+  char typed[64][64];
+  int ntyped = 0, samples = 0;
+  for (char *save = NULL, *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char name[64];
+    if (sscanf(line, "# TYPE %63s", name) == 1) {
+      ASSERT_TRUE(ntyped < 64);
+      snprintf(typed[ntyped++], 64, "%s", name);
+      continue;
+    }
+    if (line[0] == '#') continue;
+    double v;
+    char rest[256];
+    ASSERT_TRUE(sscanf(line, "%63[a-zA-Z0-9_:]%255[^ ] %lf", name, rest, &v) >= 2 || sscanf(line, "%63[a-zA-Z0-9_:] %lf", name, &v) == 2);
+    int known = 0;
+    for (int i = 0; i < ntyped; i++) known |= strcmp(typed[i], name) == 0;
+    if (!known) fail_msg("metric %s has no # TYPE before it", name);
+    samples++;
+  }
+  ASSERT_GE(samples, 15);
+  free(body);
+  nc_ws_close(&ws);
+  lull_server_destroy(srv);
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rest_json_and_prometheus),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,142 @@
+/* The WebSocket protocol end to end: steering reaches every listener of the
+ * station and no other, every bad message gets its error, protocol breaches
+ * close with their codes, and bad upgrades are refused. */
+#include <signal.h>
+#include <unistd.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/fixture.h"
+#include "support/harness.h"
+
+static void test_control_reaches_every_listener_of_its_station(void **state) {
+  (void)state;
+  lull_station_config st[2] = {{.name = "main"}, {.name = "other"}};
+  lull_server *srv = start(&(lull_server_config){.stations = st, .n_stations = 2});
+  uint16_t port = lull_server_port(srv);
+  nc_ws a = ws_open(port, "/ws/stream?station=main"), b = ws_open(port, "/ws/stream?station=main&codec=pcm");
+  nc_ws c = ws_open(port, "/ws/stream?station=other");
+  const char *msg = "{\"type\":\"control\",\"intensity\":0.9,\"key\":\"D\",\"mode\":\"dorian\"}";
+  ASSERT_EQ_INT(nc_ws_send(&a, 1, msg, strlen(msg)), 0);
+  nc_ws *mains[2] = {&a, &b};
+  for (int i = 0; i < 2; i++) {
+    json_t *p = next_text(mains[i], "params", 2000);
+    ASSERT_TRUE(p != NULL);
+    ASSERT_NEAR(params_num(p, "intensity"), 0.9, 1e-6);
+    ASSERT_STR_CONTAINS(json_string_value(json_object_get(json_object_get(p, "params"), "key")), "D");
+    ASSERT_STR_CONTAINS(json_string_value(json_object_get(json_object_get(p, "params"), "mode")), "dorian");
+    json_decref(p);
+  }
+  json_t *none = next_text(&c, "params", 600);
+  ASSERT_TRUE(none == NULL);
+  lull_params other;
+  lull_station_get_params(lull_server_station(srv, "other"), &other);
+  ASSERT_NEAR(other.intensity, 0.4, 1e-6);
+  ASSERT_EQ_INT(other.key, 9);
+
+  /* The same through REST. */
+  char *body;
+  int status = nc_http(port, "POST", "/api/stations/main/params", NULL, "{\"bpm\": 90}", &body, NULL);
+  if (status != 202) fail_msg("POST: %d %s", status, body);
+  free(body);
+  for (int i = 0; i < 2; i++) {
+    json_t *p = next_text(mains[i], "params", 2000);
+    ASSERT_TRUE(p != NULL);
+    ASSERT_NEAR(params_num(p, "bpm"), 90, 1e-6);
+    ASSERT_NEAR(params_num(p, "intensity"), 0.9, 1e-6);
+    json_decref(p);
+  }
+  ASSERT_TRUE(next_text(&c, "params", 300) == NULL);
+  status = nc_http(port, "GET", "/api/status", NULL, NULL, &body, NULL);
+  ASSERT_EQ_INT(status, 200);
+  json_t *j = parse(body);
+  json_t *sts = json_object_get(j, "stations");
+  ASSERT_NEAR(params_num(json_array_get(sts, 0), "bpm"), 90, 1e-6);
+  ASSERT_NEAR(params_num(json_array_get(sts, 1), "bpm"), 64, 1e-6);
+  json_decref(j);
+  free(body);
+  nc_ws_close(&a);
+  nc_ws_close(&b);
+  nc_ws_close(&c);
+  lull_server_destroy(srv);
+}
+
+/* Every kind of bad message gets its error code; the connection stays open
+ * unless the client broke the protocol. */
+static void test_bad_messages_get_clear_errors(void **state) {
+  (void)state;
+  lull_server *srv = start(&(lull_server_config){.control_token = "s3cret", .max_per_ip = 6});
+  uint16_t port = lull_server_port(srv);
+  nc_ws ws = ws_open(port, "/ws/stream");
+  expect_error(&ws, "{\"type\":\"control\",\"intensity\":", "bad_json", NULL);
+  expect_error(&ws, "[1,2]", "bad_message", NULL);
+  expect_error(&ws, "{\"intensity\":0.5}", "bad_message", "type");
+  expect_error(&ws, "{\"type\":\"dance\"}", "unknown_type", "type");
+  expect_error(&ws, "{\"type\":\"control\",\"volume\":3}", "unknown_field", "volume");
+  expect_error(&ws, "{\"type\":\"control\",\"bpm\":\"fast\"}", "wrong_type", "bpm");
+  expect_error(&ws, "{\"type\":\"control\",\"bpm\":500}", "out_of_range", "bpm");
+  expect_error(&ws, "{\"type\":\"control\",\"intensity\":-0.1}", "out_of_range", "intensity");
+  expect_error(&ws, "{\"type\":\"control\",\"key\":\"H\"}", "out_of_range", "key");
+  expect_error(&ws, "{\"type\":\"control\",\"mode\":\"jazz\"}", "out_of_range", "mode");
+  expect_error(&ws, "{\"type\":\"control\",\"seed\":3}", "unknown_field", "seed");
+  expect_error(&ws, "{\"type\":\"control\",\"bpm\":60,\"bpm\":70}", "bad_json", NULL);
+  expect_error(&ws, "{\"type\":\"control\",\"bpm\":60}", "unauthorized", "token");
+  expect_error(&ws, "{\"type\":\"control\",\"bpm\":60,\"token\":\"guess\"}", "unauthorized", "token");
+  /* The right token steers. */
+  const char *ok = "{\"type\":\"control\",\"bpm\":61,\"token\":\"s3cret\"}";
+  ASSERT_EQ_INT(nc_ws_send(&ws, 1, ok, strlen(ok)), 0);
+  json_t *p = next_text(&ws, "params", 2000);
+  ASSERT_TRUE(p != NULL);
+  ASSERT_NEAR(params_num(p, "bpm"), 61, 1e-6);
+  json_decref(p);
+  /* Still open: a status request is answered. */
+  ASSERT_EQ_INT(nc_ws_send(&ws, 1, "{\"type\":\"status\"}", 17), 0);
+  json_t *s = next_text(&ws, "status", 2000);
+  ASSERT_TRUE(s != NULL);
+  json_decref(s);
+  /* A flood: beyond 10 a second, refused. */
+  sleep(1);
+  for (int i = 0; i < 15; i++) ASSERT_EQ_INT(nc_ws_send(&ws, 1, "{\"type\":\"status\"}", 17), 0);
+  int limited = 0;
+  for (json_t *e; (e = next_text(&ws, "error", 500));) {
+    limited += strcmp(json_string_value(json_object_get(e, "code")), "rate_limited") == 0;
+    json_decref(e);
+  }
+  ASSERT_GE(limited, 4);
+  /* Protocol violations close: too large (1009), binary (1003). */
+  char big[5000];
+  memset(big, ' ', sizeof big);
+  big[0] = '{';
+  big[sizeof big - 1] = '}';
+  ASSERT_EQ_INT(nc_ws_send(&ws, 1, big, sizeof big), 0);
+  expect_close(&ws, 1009);
+  nc_ws_close(&ws);
+  ws = ws_open(port, "/ws/stream");
+  ASSERT_EQ_INT(nc_ws_send(&ws, 2, "\x01\x02", 2), 0);
+  expect_close(&ws, 1003);
+  nc_ws_close(&ws);
+
+  /* Refused at the door. */
+  expect_upgrade(port, "/ws/stream?station=nope", NULL, 404, "unknown_station");
+  expect_upgrade(port, "/ws/stream?station=Bad_Name", NULL, 400, "bad_station");
+  expect_upgrade(port, "/ws/stream?codec=flac", NULL, 400, "bad_codec");
+  expect_upgrade(port, "/ws/stream?volume=11", NULL, 400, "bad_request");
+  expect_upgrade(port, "/elsewhere", NULL, 404, "not_found");
+  /* And after all that, a listener is served as ever. */
+  ws = ws_open(port, "/ws/stream");
+  int op, got = 0;
+  while ((op = nc_ws_recv(&ws, 2000)) > 0 && got < 20) got += op == 2;
+  ASSERT_GE(got, 20);
+  nc_ws_close(&ws);
+  lull_server_destroy(srv);
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_control_reaches_every_listener_of_its_station),
+      cmocka_unit_test(test_bad_messages_get_clear_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
