@@ -38,7 +38,10 @@ typedef struct lull_server_config {
   size_t n_stations;                /* at most 64; names must differ */
   uint32_t threads;                 /* network threads; 0 = one per CPU, at most 8 */
   uint32_t max_clients;             /* listeners in all (WebSocket and HTTP streams); 0 = 10000 */
-  uint32_t max_per_ip;              /* listeners from one address; 0 = 32 */
+  uint32_t max_per_ip;              /* listeners from one address (an IPv6 /64 counts as one); 0 = 32 */
+  uint32_t max_conns_per_ip;        /* connections of any kind from one address, counted from accept;
+                                       0 = 2 × max_per_ip + 16 (pages, REST, a browser's spares) */
+  uint32_t request_ms;              /* a request's head and body must be in within this; 0 = 10000 */
   uint32_t packets_per_message;     /* 20 ms packets per WebSocket message; 0 = 3; 1..16 */
   uint32_t burst_ms;                /* recent audio sent at connect; 0 = 300 */
   uint32_t http_write_ms;           /* HTTP stream listeners are written about this often; 0 = 200; 20..1000 */

@@ -1,6 +1,9 @@
-/* Who may do what: the listener limits (in all and per address, in a hash
- * table of addresses shared by the workers under one mutex, taken once per
- * connect and disconnect), the control token and the Origin of a WebSocket. */
+/* Who may do what: the connection and listener limits (in all and per
+ * address, in a hash table of addresses shared by the workers under one
+ * mutex, taken once per accept, close, connect and disconnect), the control
+ * token and the Origin of a WebSocket. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,7 +21,7 @@ static uint32_t ip_hash(const char *ip) {
 static ip_slot *ip_find(lull_server *srv, const char *ip, int create) {
   for (uint32_t i = ip_hash(ip) & srv->ip_mask;; i = (i + 1) & srv->ip_mask) {
     ip_slot *s = &srv->ips[i];
-    if (!s->n) {
+    if (!s->ip[0]) {
       if (!create) return NULL;
       snprintf(s->ip, sizeof s->ip, "%s", ip);
       return s;
@@ -29,7 +32,7 @@ static ip_slot *ip_find(lull_server *srv, const char *ip, int create) {
 
 static void ip_remove(lull_server *srv, ip_slot *s) {
   uint32_t i = (uint32_t)(s - srv->ips);
-  for (uint32_t j = (i + 1) & srv->ip_mask; srv->ips[j].n; j = (j + 1) & srv->ip_mask) {
+  for (uint32_t j = (i + 1) & srv->ip_mask; srv->ips[j].ip[0]; j = (j + 1) & srv->ip_mask) {
     uint32_t home = ip_hash(srv->ips[j].ip) & srv->ip_mask;
     /* Move j back to i if i lies cyclically in [home, j). */
     if (((j - home) & srv->ip_mask) >= ((j - i) & srv->ip_mask)) {
@@ -37,8 +40,51 @@ static void ip_remove(lull_server *srv, ip_slot *s) {
       i = j;
     }
   }
-  srv->ips[i].n = 0;
+  srv->ips[i].n = srv->ips[i].conns = 0;
   srv->ips[i].ip[0] = 0;
+}
+
+void lull__addr_key(const void *sockaddr, char *out, size_t cap) {
+  const struct sockaddr *sa = sockaddr;
+  if (sa->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+    return;
+  }
+  if (sa->sa_family != AF_INET6) {
+    snprintf(out, cap, "?");
+    return;
+  }
+  struct in6_addr a = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+  if (IN6_IS_ADDR_V4MAPPED(&a)) {
+    inet_ntop(AF_INET, &a.s6_addr[12], out, (socklen_t)cap);
+    return;
+  }
+  memset(&a.s6_addr[8], 0, 8);
+  char t[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, &a, t, sizeof t);
+  snprintf(out, cap, "%s/64", t);
+}
+
+/* 0, or 429 when the address holds all the connections it may. */
+int lull__conn_check(lull_server *srv, const char *ip) {
+  int status = 0;
+  pthread_mutex_lock(&srv->ip_lock);
+  ip_slot *s = ip_find(srv, ip, 1);
+  if (s->conns >= srv->cfg.max_conns_per_ip)
+    status = 429;
+  else
+    s->conns++;
+  if (!s->n && !s->conns) ip_remove(srv, s);
+  pthread_mutex_unlock(&srv->ip_lock);
+  return status;
+}
+
+void lull__conn_release(lull_server *srv, const char *ip) {
+  pthread_mutex_lock(&srv->ip_lock);
+  ip_slot *s = ip_find(srv, ip, 0);
+  if (s && s->conns) s->conns--;
+  if (s && !s->n && !s->conns) ip_remove(srv, s);
+  pthread_mutex_unlock(&srv->ip_lock);
 }
 
 /* 0, or the HTTP status of the refusal (503: full, 429: this address). */
@@ -62,7 +108,8 @@ int lull__listener_check(lull_server *srv, const char *ip, int take) {
 void lull__listener_release(lull_server *srv, const char *ip) {
   pthread_mutex_lock(&srv->ip_lock);
   ip_slot *s = ip_find(srv, ip, 0);
-  if (s && --s->n == 0) ip_remove(srv, s);
+  if (s && s->n) s->n--;
+  if (s && !s->n && !s->conns) ip_remove(srv, s);
   atomic_fetch_sub(&srv->listeners, 1);
   pthread_mutex_unlock(&srv->ip_lock);
 }

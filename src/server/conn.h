@@ -24,10 +24,13 @@
 #define MAX_TEXT 4096       /* a client's message, a REST body */
 #define MAX_REPLIES 32      /* text replies queued for one client (more than a second's rate) */
 #define RUN_BYTES 65536     /* one send at most */
+#define MAX_HEAD 2048       /* a request head the worker reads itself (lws takes at most this much) */
 #define SWEEP_MS 250
 
-/* A session's role: what its connection turned out to be. */
-enum { S_NONE = 0, S_WS, S_HTTP_STREAM, S_REST };
+/* A session's role: what its connection turned out to be. S_DIRECT is an
+ * HTTP stream the worker serves itself (direct.c); S_HTTP_STREAM one that
+ * libwebsockets carries (over TLS). */
+enum { S_NONE = 0, S_WS, S_HTTP_STREAM, S_REST, S_DIRECT };
 
 /* A text message queued for a WebSocket client. */
 typedef struct reply {
@@ -56,8 +59,37 @@ typedef struct session {
   char *text; /* a WebSocket message or REST body being received */
   uint32_t text_len;
   uint8_t text_over;
-  char ip[48];
+  uint8_t watched;  /* in the worker's hang-up set */
+  uint8_t rx_off;   /* an HTTP stream's input no longer watched by lws */
+  /* S_DIRECT only: the socket, its write watcher (on while the kernel's
+   * buffer is full), the response head still to send, how much of the Ogg
+   * headers and of the current feed unit is out, and its connection. */
+  int fd;
+  ev_io wio;
+  char *pre;
+  uint32_t pre_len, pre_off, hdr_off, unit_off;
+  struct conn *c;
+  const char *why;  /* why it ends, when the server ends it */
+  char ip[48];      /* the client's address key (conn.ip) */
 } session;
+
+/* One per accepted connection, whatever it becomes, from accept to close
+ * (the opaque user data of its wsi): its place among its address's
+ * connections, and the deadline of the request under way. */
+typedef struct conn {
+  struct conn *prev, *next; /* the worker's connections */
+  struct worker *w;
+  struct lws *wsi;      /* once libwebsockets has it */
+  session *direct;      /* once the worker serves it as a stream itself */
+  int key_fd;           /* its descriptor, as a key (see lull__conn_of) */
+  int fd;               /* until then, the worker reads its request head: */
+  ev_io rio;
+  ev_timer retry;
+  char *head;           /* MAX_HEAD + 1 */
+  uint32_t head_len;
+  uint64_t deadline_ms; /* the request under way must be complete by then; 0: a listener, none */
+  char ip[48];          /* address key: IPv4, or an IPv6 /64 */
+} conn;
 
 /* A network thread and everything about its clients. */
 typedef struct worker {
@@ -77,6 +109,15 @@ typedef struct worker {
   uint32_t *changes;   /* params_changes seen, per station */
   lws_sorted_usec_list_t sweep;
   uint64_t next_metrics_ms;
+  uint64_t *params_ms; /* when params were last broadcast, per station */
+  conn *conns;         /* every open connection of this worker */
+  conn **by_fd;        /* the same, by descriptor */
+  size_t by_fd_cap;
+  /* Listeners' sockets, edge-triggered on EPOLLRDHUP only: a peer's FIN or
+   * RST shows here even while libwebsockets does not read the socket (an
+   * endless HTTP response), and stray bytes never wake it. */
+  int hup_fd;
+  ev_io hup_watch;
   int stop_seen;
   size_t sessions;
   _Atomic uint64_t bytes, writes, dropped, slow_closed;
@@ -85,8 +126,9 @@ typedef struct worker {
 
 /* Listeners from one address (a slot of the open-addressing table). */
 typedef struct ip_slot {
-  char ip[48];
-  uint32_t n;
+  char ip[48]; /* "": a free slot */
+  uint32_t n;     /* listeners */
+  uint32_t conns; /* connections of any kind */
 } ip_slot;
 
 /* Per station, shared by the workers: frames seen and listeners by kind. */
@@ -149,6 +191,8 @@ void lull__session_register(session *s);
 void lull__session_end(session *s, const char *why);
 void lull__replies_free(session *s);
 int lull__session_policy(session *s, uint64_t t);
+/* End a session from the server's side: closed at the next turn of the loop. */
+void lull__session_kill(session *s, const char *why);
 int lull__stream_write(session *s);
 int lull__text_append(session *s, const void *in, size_t len);
 
@@ -185,7 +229,38 @@ void lull__metrics_json(lull_server *srv, sbuf *b);
 void lull__metrics_prometheus(lull_server *srv, sbuf *b);
 void lull__metrics_line(lull_server *srv);
 
+/* intake.c: accepting connections and reading their first request. */
+void lull__accept_some(worker *w);
+/* A connection closed (its descriptor, if the worker holds it) and freed. */
+void lull__conn_close(conn *c);
+/* libwebsockets frees the wsi of a connection. */
+void lull__conn_end(struct lws *wsi);
+
+/* direct.c: HTTP streams the worker serves itself. */
+/* Whether the request line in head (NUL-terminated) is one for direct.c. */
+int lull__direct_wants(const char *head);
+/* Answer the request (an error, a HEAD, or a new listener); takes c. */
+void lull__direct_start(conn *c);
+/* Send what is pending: 0, or -1 when the socket is gone. */
+int lull__direct_write(session *s);
+/* End and free a direct listener and its connection. */
+void lull__direct_end(session *s, const char *why);
+
+/* worker.c: connections. */
+conn *lull__conn_of(struct lws *wsi);
+/* A request was answered: the next must be complete within request_ms. */
+void lull__conn_request_done(struct lws *wsi);
+/* The connection became a listener: no deadline. */
+void lull__conn_listening(struct lws *wsi);
+/* The client's address key (see conn.ip) into out. */
+void lull__client_ip(struct lws *wsi, char *out, size_t cap);
+
 /* access.c: listener limits per server and per address, the token, the Origin. */
+int lull__conn_check(lull_server *srv, const char *ip);
+void lull__conn_release(lull_server *srv, const char *ip);
+/* The address key of a peer: IPv4 as is (also when mapped into IPv6), IPv6 by
+ * its /64, which one host or household usually holds whole. */
+void lull__addr_key(const void *sockaddr, char *out, size_t cap);
 int lull__listener_check(lull_server *srv, const char *ip, int take);
 void lull__listener_release(lull_server *srv, const char *ip);
 int lull__token_ok(const lull_server *srv, const char *given);

@@ -70,6 +70,7 @@ static int respond_tagged(struct lws *wsi, unsigned status, const char *type, co
     free(b);
     if (n < 0) return -1;
   }
+  lull__conn_request_done(wsi);
   return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -85,6 +86,7 @@ static int respond_asset(struct lws *wsi, const lull_asset *a) {
     if (lws_add_http_header_status(wsi, 304, &p, end) || add_header(wsi, "etag:", a->etag, &p, end) ||
         add_header(wsi, "cache-control:", "no-cache", &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
       return -1;
+    lull__conn_request_done(wsi);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
   }
   return respond_tagged(wsi, 200, a->type, a->data, a->len, a->etag);
@@ -151,7 +153,7 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
   int rc = lull__stream_request_ok(wsi, srv, &q, &station, &refused);
   if (refused) return rc;
   int head = is_head(wsi);
-  lws_get_peer_simple(wsi, s->ip, sizeof s->ip);
+  lull__client_ip(wsi, s->ip, sizeof s->ip);
   int status = head ? 0 : lull__listener_check(srv, s->ip, 1);
   if (status) return lull__refuse_listener(wsi, srv, status);
   unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
@@ -164,7 +166,10 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
     if (!head) lull__listener_release(srv, s->ip);
     return -1;
   }
-  if (head) return lws_http_transaction_completed(wsi) ? -1 : 0;
+  if (head) {
+    lull__conn_request_done(wsi);
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+  }
   s->role = S_HTTP_STREAM;
   s->w = w;
   s->wsi = wsi;
@@ -173,12 +178,25 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
   s->header_sent = kind != LULL_FEED_OGG;
   lull__session_register(s);
   lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0); /* an endless response */
+  /* libwebsockets 4.1 never reads a connection inside an endless response:
+   * left to watch its input, it would be woken by every stray byte or FIN,
+   * for ever. Its input is not watched; the worker's hang-up set sees the
+   * peer leave (session.c). */
   lws_callback_on_writable(wsi);
   return 0;
 }
 
 static int http_stream_writeable(session *s) {
   if (s->closing) return -1;
+  if (!s->rx_off) {
+    /* libwebsockets 4.1 never reads a connection inside an endless
+     * response: left to watch its input, it would be woken by every stray
+     * byte or FIN, for ever. Its input is not watched from here on (this
+     * cannot be said in the HTTP callback itself: lws would then never call
+     * back for writing); the worker's hang-up set sees the peer leave. */
+    s->rx_off = 1;
+    lws_rx_flow_control(s->wsi, 0);
+  }
   if (lws_partial_buffered(s->wsi)) return 0;
   if (!s->header_sent) {
     uint32_t len;

@@ -99,6 +99,8 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   if (config) c = *config;
   c.max_clients = or_default(c.max_clients, 10000);
   c.max_per_ip = or_default(c.max_per_ip, 32);
+  c.max_conns_per_ip = or_default(c.max_conns_per_ip, 2 * c.max_per_ip + 16);
+  c.request_ms = or_default(c.request_ms, 10000);
   c.packets_per_message = or_default(c.packets_per_message, 3);
   c.burst_ms = or_default(c.burst_ms, 300);
   c.http_write_ms = or_default(c.http_write_ms, 200);
@@ -113,6 +115,11 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   if (c.burst_ms > 5000) return lull_diag_set(diag, LULL_ERANGE, "burst_ms", "must be 0..5000, got %u", c.burst_ms);
   if (c.http_write_ms < 20 || c.http_write_ms > 1000)
     return lull_diag_set(diag, LULL_ERANGE, "http_write_ms", "must be 20..1000, got %u", c.http_write_ms);
+  if (c.max_conns_per_ip < c.max_per_ip)
+    return lull_diag_set(diag, LULL_ERANGE, "max_conns_per_ip", "must be at least max_per_ip (%u), got %u", c.max_per_ip,
+                         c.max_conns_per_ip);
+  if (c.request_ms < 500 || c.request_ms > 120000)
+    return lull_diag_set(diag, LULL_ERANGE, "request_ms", "must be 500..120000, got %u", c.request_ms);
   if (c.skip_ms < 200 || c.skip_ms > 5000)
     return lull_diag_set(diag, LULL_ERANGE, "skip_ms", "must be 200..5000, got %u", c.skip_ms);
   if (c.n_stations > LULL_SERVER_MAX_STATIONS) return lull_diag_set(diag, LULL_ERANGE, "stations", "at most %d stations", LULL_SERVER_MAX_STATIONS);

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "server/conn.h"
 #include "stream/stream.h"
@@ -12,6 +13,8 @@
 const char *const lull__feed_names[LULL_FEED_KINDS] = {"ws-opus", "ws-pcm", "ogg", "mp3"};
 
 static lull_feed *feed_of(session *s) { return &s->w->feeds[s->station * LULL_FEED_KINDS + s->kind]; }
+
+static int session_fd(const session *s) { return s->role == S_DIRECT ? s->fd : lws_get_socket_fd(s->wsi); }
 
 void lull__session_register(session *s) {
   worker *w = s->w;
@@ -22,6 +25,9 @@ void lull__session_register(session *s) {
   *head = s;
   s->registered = 1;
   w->sessions++;
+  lull__conn_listening(s->wsi);
+  struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLET, .data.ptr = s};
+  s->watched = epoll_ctl(w->hup_fd, EPOLL_CTL_ADD, session_fd(s), &ev) == 0;
   lull_feed *f = feed_of(s);
   lull__hub_join_at(&s->cur, f->head, f->tail, &w->srv->policy[s->kind]);
   s->since_ms = lull__now_ms();
@@ -57,6 +63,12 @@ void lull__session_end(session *s, const char *why) {
   if (s->next) s->next->prev = s->prev;
   s->registered = 0;
   w->sessions--;
+  if (s->watched) {
+    struct epoll_event ev = {0};
+    (void)epoll_ctl(w->hup_fd, EPOLL_CTL_DEL, session_fd(s), &ev);
+    s->watched = 0;
+  }
+  if (s->why) why = s->why;
   atomic_fetch_sub(&srv->sstats[s->station].listeners[s->kind], 1);
   atomic_fetch_add(&srv->disconnects, 1);
   if (s->kind == LULL_FEED_MP3) lull__station_mp3_listeners(srv->stations[s->station], -1);
@@ -64,6 +76,17 @@ void lull__session_end(session *s, const char *why) {
   lull__log(srv, LULL_LOG_INFO, "disconnect %s %s station=%s after %.1f s, %llu bytes, %llu packets dropped (%s)", s->ip,
        lull__feed_names[s->kind], lull_station_name(srv->stations[s->station]), (double)(lull__now_ms() - s->since_ms) / 1000.0,
        (unsigned long long)s->sent, (unsigned long long)s->dropped_packets, why);
+}
+
+void lull__session_kill(session *s, const char *why) {
+  if (s->role == S_DIRECT) {
+    lull__direct_end(s, why); /* the worker's own: ended now */
+    return;
+  }
+  if (s->closing && s->why) return;
+  s->closing = 1;
+  s->why = why;
+  lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 }
 
 static uint32_t packets_per_unit(const lull_feed *f) { return f->unit_ms / 20; }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,54 +30,17 @@
 static void wake(worker *w);
 static void sweep(lws_sorted_usec_list_t *sul);
 
-/* The listening socket is readable: take what is waiting (a bounded number,
- * so a connection storm cannot starve the listeners already here). */
-static void accept_some(worker *w) {
-  lull_server *srv = w->srv;
-  for (int i = 0; i < 64; i++) {
-    int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      int e = errno;
-      if ((e == EMFILE || e == ENFILE) && w->spare_fd >= 0) {
-        /* Out of descriptors: the waiting connection would keep the
-         * listening socket readable and this loop spinning. Use the spare
-         * to take it and close it, then hold a spare again. */
-        close(w->spare_fd);
-        int c = accept(w->listen_fd, NULL, NULL);
-        if (c >= 0) close(c);
-        w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        atomic_fetch_add(&srv->rejected, 1);
-      }
-      if (e == EMFILE || e == ENFILE) {
-        /* Another thread may have taken the descriptor the spare left (the
-         * table is the process's): then stop watching the listening socket
-         * until the sweep finds a spare again, rather than spin on it. */
-        if (w->spare_fd < 0 && !w->accept_paused) {
-          w->accept_paused = 1;
-          lws_rx_flow_control(w->listen_wsi, 0);
-        }
-        uint64_t t = lull__now_ms();
-        if (t - w->emfile_logged_ms > 10000) {
-          w->emfile_logged_ms = t;
-          lull__log(srv, LULL_LOG_WARN, "out of file descriptors: refusing connections (ulimit -n, --max-clients)");
-        }
-      }
-      return;
-    }
-    if (atomic_load(&srv->stopping)) {
-      close(fd);
-      continue;
-    }
-    /* Small send buffers: a reader that stops shows as a full socket
-     * within a second or two, not after megabytes. */
-    int sz = (int)srv->cfg.sndbuf, one = 1;
-    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    /* With TLS the handshake starts here: a client speaking plain HTTP to
-     * the port ends here, which is its fault, not the server's. */
-    if (!lws_adopt_socket_vhost(w->vh, fd))
-      lull__log(srv, srv->tls_cert[0] ? LULL_LOG_INFO : LULL_LOG_WARN, "a connection was dropped at once%s",
-           srv->tls_cert[0] ? ": its TLS handshake failed (plain HTTP to this HTTPS port?)" : ": libwebsockets would not take it");
+/* Listeners whose peer hung up (FIN or RST): ended now, whether or not
+ * libwebsockets was reading their socket. */
+static void hangups(struct ev_loop *loop, ev_io *io, int revents) {
+  (void)loop;
+  (void)revents;
+  worker *w = io->data;
+  struct epoll_event ev[64];
+  int n = epoll_wait(w->hup_fd, ev, 64, 0);
+  for (int i = 0; i < n; i++) {
+    session *s = ev[i].data.ptr;
+    lull__session_kill(s, ev[i].events & (EPOLLERR | EPOLLHUP) ? "reset by the listener" : "the listener left");
   }
 }
 
@@ -99,7 +63,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       if (w) wake(w);
       break;
     case LWS_CALLBACK_RAW_RX_FILE:
-      accept_some(w);
+      lull__accept_some(w);
       return 0;
     case LWS_CALLBACK_HTTP:
       return lull__http_request(s, wsi, w, (const char *)in);
@@ -122,6 +86,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
       if (s) lull__session_end(s, s->close_code == 1008 ? "closed by the server" : "closed");
       return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+      lull__conn_end(wsi);
+      break;
     default:
       break;
   }
@@ -138,16 +105,19 @@ static const struct lws_protocols protocols[] = {
  * the common case costs one send and no poll round; otherwise through the
  * writable callback. */
 static void push(session *s) {
+  if (s->role == S_DIRECT) {
+    if (lull__direct_write(s)) lull__direct_end(s, "send failed");
+    return;
+  }
   if (s->closing || s->hello_pending || s->replies || s->params_pending || !s->header_sent ||
       lws_partial_buffered(s->wsi)) {
     lws_callback_on_writable(s->wsi);
     return;
   }
-  if (lull__stream_write(s)) {
-    s->closing = 1;
-    if (!s->close_code) s->close_code = 1011;
-    lws_callback_on_writable(s->wsi);
-  }
+  /* A failed send is a socket that is gone (RST, or the peer left during
+   * the burst): nothing more can be said on it, so it is closed, not asked
+   * to become writable again. */
+  if (lull__stream_write(s)) lull__session_kill(s, s->close_code == 1008 ? "stayed behind" : "send failed");
 }
 
 /* New packets (or the stop): pull them into the feeds, and send the
@@ -160,8 +130,11 @@ static void wake(worker *w) {
     w->stop_deadline = lull__now_ms() + 300;
     lws_sul_schedule(w->ctx, 0, &w->sweep, sweep, 20 * LWS_US_PER_MS);
     for (size_t i = 0; i < srv->n_stations * LULL_FEED_KINDS; i++)
-      for (session *s = w->lists[i]; s; s = s->next) {
-        if (s->role == S_WS) {
+      for (session *s = w->lists[i], *next; s; s = next) {
+        next = s->next;
+        if (s->role == S_DIRECT) {
+          lull__direct_end(s, "server stopping");
+        } else if (s->role == S_WS) {
           s->closing = 1;
           s->close_code = 1001;
           lws_callback_on_writable(s->wsi);
@@ -190,7 +163,8 @@ static void wake(worker *w) {
         if (t < w->write_at[fi]) continue;
         w->write_at[fi] = t + srv->cfg.http_write_ms - 30;
       }
-      for (session *s = w->lists[fi]; s; s = s->next) {
+      for (session *s = w->lists[fi], *next; s; s = next) {
+        next = s->next; /* push may end s */
         if (changed && s->role == S_WS && s->params_seen != now.params_changes) s->params_pending = 1;
         push(s);
       }
@@ -221,14 +195,29 @@ static void sweep(lws_sorted_usec_list_t *sul) {
     }
   }
   for (size_t i = 0; i < srv->n_stations * LULL_FEED_KINDS; i++)
-    for (session *s = w->lists[i]; s; s = s->next) {
+    for (session *s = w->lists[i], *next; s; s = next) {
+      next = s->next; /* a kill may end s at once */
       if (s->closing) continue;
+      uint64_t at = s->cur.next;
       if (lull__session_policy(s, t)) {
-        s->closing = 1;
         s->close_code = 1008;
-        lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+        lull__session_kill(s, "stayed behind");
+      } else if (s->role == S_DIRECT && s->cur.next != at) {
+        s->unit_off = 0; /* skipped mid-unit: the decoder resyncs on the next */
       }
     }
+  /* A request must be in by its deadline however it trickles: the clock
+   * starts at accept (or at the previous answer) and nothing resets it. */
+  for (conn *c = w->conns, *next; c; c = next) {
+    next = c->next;
+    if (!c->deadline_ms || t < c->deadline_ms) continue;
+    lull__log(srv, LULL_LOG_DEBUG, "%s: no complete request within %u ms: closed", c->ip, srv->cfg.request_ms);
+    c->deadline_ms = 0;
+    if (c->wsi)
+      lws_set_timeout(c->wsi, PENDING_TIMEOUT_HTTP_CONTENT, LWS_TO_KILL_ASYNC);
+    else if (!c->direct)
+      lull__conn_close(c); /* still in intake */
+  }
   if (w->idx == 0 && t >= w->next_metrics_ms) {
     if (w->next_metrics_ms) lull__metrics_line(srv);
     w->next_metrics_ms = t + srv->cfg.metrics_log_s * 1000u;
@@ -274,6 +263,7 @@ static int listen_socket(lull_server *srv, int *out, lull_diag *diag) {
 
 int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag) {
   w->listen_fd = -1;
+  w->hup_fd = -1;
   w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   w->srv = srv;
   w->idx = idx;
@@ -281,8 +271,11 @@ int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag
   w->feeds = calloc(nf, sizeof *w->feeds);
   w->lists = calloc(nf, sizeof *w->lists);
   w->changes = calloc(srv->n_stations, sizeof *w->changes);
+  w->params_ms = calloc(srv->n_stations, sizeof *w->params_ms);
+  w->hup_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (w->hup_fd < 0) return lull_diag_set(diag, LULL_EIO, "", "epoll_create1: %s", strerror(errno));
   w->write_at = calloc(nf, sizeof *w->write_at);
-  if (!w->feeds || !w->lists || !w->changes || !w->write_at) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
+  if (!w->feeds || !w->lists || !w->changes || !w->write_at || !w->params_ms) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   uint32_t history = srv->cfg.skip_ms * 2 + srv->cfg.burst_ms;
   for (size_t i = 0; i < srv->n_stations; i++) {
     lull_station *st = srv->stations[i];
@@ -298,6 +291,9 @@ int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag
   /* libev on epoll, as a loop of ours (lws leaves signals alone then). */
   w->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
   if (!w->loop) return lull_diag_set(diag, LULL_ENOMEM, "", "libev: cannot create an epoll loop");
+  ev_io_init(&w->hup_watch, hangups, w->hup_fd, EV_READ);
+  w->hup_watch.data = w;
+  ev_io_start(w->loop, &w->hup_watch);
   void *loops[1] = {w->loop};
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
@@ -332,7 +328,13 @@ int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag
 /* After the thread has ended (or was never made). */
 void lull__worker_free(lull_server *srv, worker *w) {
   if (w->ctx) lws_context_destroy(w->ctx);
-  if (w->loop) ev_loop_destroy(w->loop);
+  if (w->loop) {
+    ev_io_stop(w->loop, &w->hup_watch);
+    ev_loop_destroy(w->loop);
+  }
+  if (w->hup_fd >= 0) close(w->hup_fd);
+  free(w->params_ms);
+  free(w->by_fd);
   if (!w->listen_wsi && w->listen_fd >= 0) close(w->listen_fd); /* made, but never handed to lws */
   if (w->spare_fd >= 0) close(w->spare_fd);
   if (w->feeds)

@@ -223,7 +223,7 @@ int lull__ws_upgrade(struct lws *wsi, worker *w, const char *protocol) {
     return lull__respond_error(wsi, 401, "unauthorized", "token", "wrong control token") ? -1 : 1;
   }
   char ip[48];
-  lws_get_peer_simple(wsi, ip, sizeof ip);
+  lull__client_ip(wsi, ip, sizeof ip);
   int status = lull__listener_check(srv, ip, 0);
   if (status) return lull__refuse_listener(wsi, srv, status) ? -1 : 1;
   return 0;
@@ -238,7 +238,7 @@ int lull__ws_established(session *s, struct lws *wsi, worker *w) {
   s->w = w;
   s->wsi = wsi;
   s->role = S_WS;
-  lws_get_peer_simple(wsi, s->ip, sizeof s->ip);
+  lull__client_ip(wsi, s->ip, sizeof s->ip);
   int station = lull__station_index(srv, q.station);
   if (station < 0 || lull__listener_check(srv, s->ip, 1)) {
     /* Refused at the upgrade already, unless the limit filled since. */

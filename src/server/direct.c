@@ -1,0 +1,263 @@
+/* HTTP stream listeners the worker serves itself, on plain HTTP: the request
+ * head (read by intake.c) is answered here, then the feed's bytes are sent
+ * with send() straight from the feed's log. libwebsockets never sees these
+ * connections, so nothing keeps a socket that its peer has left: the worker
+ * watches it for a hang-up (EPOLLRDHUP, edge-triggered: stray bytes from
+ * the client never wake it), and for writability only while the kernel's
+ * buffer is full. A unit sent in part is finished before the lag policy may
+ * skip, so a listener never gets half an Ogg page followed by another. */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lull/lull.h"
+#include "server/conn.h"
+#include "stream/stream.h"
+
+static int stream_kind(const char *path, size_t len) {
+  if (len == 11 && memcmp(path, "/stream.ogg", 11) == 0) return LULL_FEED_OGG;
+  if (len == 11 && memcmp(path, "/stream.mp3", 11) == 0) return LULL_FEED_MP3;
+  return -1;
+}
+
+/* The request line: method, path without its query, query. 0 when it is
+ * not a GET or HEAD of a stream. */
+static int request_line(const char *head, int *is_head, int *kind, const char **args, size_t *args_len) {
+  const char *p;
+  if (strncmp(head, "GET ", 4) == 0)
+    p = head + 4, *is_head = 0;
+  else if (strncmp(head, "HEAD ", 5) == 0)
+    p = head + 5, *is_head = 1;
+  else
+    return 0;
+  size_t n = strcspn(p, " ?\r\n");
+  if ((*kind = stream_kind(p, n)) < 0) return 0;
+  *args = p[n] == '?' ? p + n + 1 : p + n;
+  *args_len = p[n] == '?' ? strcspn(*args, " \r\n") : 0;
+  return 1;
+}
+
+int lull__direct_wants(const char *head) {
+  int is_head, kind;
+  const char *q;
+  size_t ql;
+  return request_line(head, &is_head, &kind, &q, &ql);
+}
+
+/* An answer that ends the connection: the head (and a JSON error), sent in
+ * one call on a socket whose buffer is empty, then closed. */
+static void answer_and_close(conn *c, unsigned status, const char *reason, const char *code, const char *field,
+                             const char *message) {
+  char body[900], msg[1200];
+  int b = 0;
+  if (code) {
+    char inner[800];
+    int n = lull__error_json(inner, sizeof inner, code, field, message);
+    inner[n < (int)sizeof inner ? n : (int)sizeof inner - 1] = 0;
+    b = snprintf(body, sizeof body, "{\"error\":%s}\n", inner);
+  }
+  int m = snprintf(msg, sizeof msg,
+                   "HTTP/1.1 %u %s\r\nserver: lull\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+                   "cache-control: no-store\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n%s",
+                   status, reason, b, code ? body : "");
+  (void)!send(c->fd, msg, (size_t)(m < (int)sizeof msg ? m : (int)sizeof msg - 1), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (status >= 400) atomic_fetch_add(&c->w->srv->rejected, 1);
+  lull__conn_close(c);
+}
+
+/* The station named by the query ("station=NAME", the only argument); -1
+ * with the refusal sent. */
+static int query_station(conn *c, const char *q, size_t len) {
+  lull_server *srv = c->w->srv;
+  char name[40] = "main";
+  while (len) {
+    size_t n = 0;
+    while (n < len && q[n] != '&') n++;
+    if (n > 8 && memcmp(q, "station=", 8) == 0) {
+      snprintf(name, sizeof name, "%.*s", (int)(n - 8 < 39 ? n - 8 : 39), q + 8);
+    } else if (n) {
+      char bad[64], m[160];
+      size_t k = strcspn(q, "=&");
+      snprintf(bad, sizeof bad, "%.*s", (int)(k < n && k < 60 ? k : (n < 60 ? n : 60)), q);
+      snprintf(m, sizeof m, "unknown query argument \"%s\"", bad);
+      answer_and_close(c, 400, "Bad Request", "bad_request", bad, m);
+      return -1;
+    }
+    q += n + (n < len);
+    len -= n + (n < len);
+  }
+  if (!lull_station_name_valid(name)) {
+    answer_and_close(c, 400, "Bad Request", "bad_station", "station", "station names are 1..32 of a-z, 0-9 and -");
+    return -1;
+  }
+  int i = lull__station_index(srv, name);
+  if (i < 0) {
+    char m[96];
+    snprintf(m, sizeof m, "no station \"%.32s\" (GET /api/stations lists them)", name);
+    answer_and_close(c, 404, "Not Found", "unknown_station", "station", m);
+  }
+  return i;
+}
+
+static void writable(struct ev_loop *loop, ev_io *io, int revents) {
+  (void)loop;
+  (void)revents;
+  session *s = io->data;
+  ev_io_stop(s->w->loop, &s->wio);
+  if (lull__direct_write(s)) lull__direct_end(s, "send failed");
+}
+
+void lull__direct_start(conn *c) {
+  worker *w = c->w;
+  lull_server *srv = w->srv;
+  atomic_fetch_add(&srv->http_requests, 1);
+  int is_head, kind;
+  const char *q;
+  size_t ql;
+  if (!request_line(c->head, &is_head, &kind, &q, &ql)) {
+    answer_and_close(c, 400, "Bad Request", "bad_request", "", "malformed request");
+    return;
+  }
+  lull__log(srv, LULL_LOG_DEBUG, "http %s %.*s", is_head ? "HEAD" : "GET", (int)strcspn(c->head + (is_head ? 5 : 4), " \r\n"),
+            c->head + (is_head ? 5 : 4));
+  if (!strstr(c->head, "\r\n\r\n")) {
+    answer_and_close(c, 431, "Request Header Fields Too Large", "too_large", "", "the request head is over 2 KiB");
+    return;
+  }
+  int station = query_station(c, q, ql);
+  if (station < 0) return;
+  int status = is_head ? 0 : lull__listener_check(srv, c->ip, 1);
+  if (status) {
+    char m[96];
+    if (status == 503)
+      snprintf(m, sizeof m, "the server is full (%u listeners); try again later", srv->cfg.max_clients);
+    else
+      snprintf(m, sizeof m, "at most %u listeners from one address", srv->cfg.max_per_ip);
+    answer_and_close(c, (unsigned)status, status == 503 ? "Service Unavailable" : "Too Many Requests",
+                     status == 503 ? "too_many_listeners" : "too_many_from_address", "", m);
+    return;
+  }
+  char head[512];
+  int n = snprintf(head, sizeof head,
+                   "HTTP/1.1 200 OK\r\nserver: lull\r\ncontent-type: %s\r\ncache-control: no-store\r\n"
+                   "x-content-type-options: nosniff\r\nconnection: close\r\nicy-name: lull: %s\r\n\r\n",
+                   kind == LULL_FEED_OGG ? "audio/ogg" : "audio/mpeg", lull_station_name(srv->stations[station]));
+  if (is_head) { /* the headers GET would send; a HEAD is no listener */
+    (void)!send(c->fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    lull__conn_close(c);
+    return;
+  }
+  session *s = calloc(1, sizeof *s);
+  if (!s || !(s->pre = malloc((size_t)n))) {
+    free(s);
+    lull__listener_release(srv, c->ip);
+    lull__conn_close(c);
+    return;
+  }
+  memcpy(s->pre, head, (size_t)n);
+  s->pre_len = (uint32_t)n;
+  ev_timer_stop(w->loop, &c->retry);
+  free(c->head);
+  c->head = NULL;
+  c->direct = s;
+  s->c = c;
+  s->fd = c->fd;
+  s->w = w;
+  s->role = S_DIRECT;
+  s->station = (uint16_t)station;
+  s->kind = (uint8_t)kind;
+  s->header_sent = kind != LULL_FEED_OGG;
+  snprintf(s->ip, sizeof s->ip, "%s", c->ip);
+  ev_io_init(&s->wio, writable, s->fd, EV_WRITE);
+  s->wio.data = s;
+  c->deadline_ms = 0;
+  lull__session_register(s);
+  if (lull__direct_write(s)) lull__direct_end(s, "send failed");
+}
+
+/* Send bytes: 1 when all went, 0 when the kernel's buffer is full (the
+ * write watcher is on), -1 when the socket is gone. *done counts what went. */
+static int send_some(session *s, const void *p, size_t len, uint32_t *done) {
+  while (len) {
+    ssize_t n = send(s->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+      ev_io_start(s->w->loop, &s->wio);
+      return 0;
+    }
+    *done += (uint32_t)n;
+    s->sent += (uint64_t)n;
+    atomic_fetch_add_explicit(&s->w->bytes, (uint64_t)n, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->w->writes, 1, memory_order_relaxed);
+    if ((size_t)n < len) {
+      ev_io_start(s->w->loop, &s->wio);
+      return 0;
+    }
+    len = 0;
+  }
+  return 1;
+}
+
+int lull__direct_write(session *s) {
+  if (ev_is_active(&s->wio)) return 0; /* the socket is full: wait for it */
+  if (s->pre) {
+    int r = send_some(s, s->pre + s->pre_off, s->pre_len - s->pre_off, &s->pre_off);
+    if (r <= 0) return r;
+    free(s->pre);
+    s->pre = NULL;
+  }
+  if (!s->header_sent) {
+    uint32_t len;
+    const unsigned char *h = lull__station_ogg_header(s->w->srv->stations[s->station], &len);
+    if (!h) return 0; /* the station has not made its first frame yet: the next wake comes */
+    int r = send_some(s, h + s->hdr_off, len - s->hdr_off, &s->hdr_off);
+    if (r <= 0) return r;
+    s->header_sent = 1;
+  }
+  lull_feed *f = &s->w->feeds[s->station * LULL_FEED_KINDS + s->kind];
+  if (s->unit_off && s->cur.next < f->tail) s->unit_off = 0; /* its unit is gone: the decoder resyncs */
+  if (!s->unit_off && lull__session_policy(s, lull__now_ms())) {
+    s->close_code = 1008;
+    s->why = "stayed behind";
+    return -1;
+  }
+  for (int i = 0; i < 4; i++) {
+    const unsigned char *data;
+    uint64_t units;
+    size_t len = lull__feed_run(f, s->cur.next, RUN_BYTES, &data, &units);
+    if (!len) break;
+    uint32_t done = 0;
+    int r = send_some(s, data + s->unit_off, len - s->unit_off, &done);
+    if (r < 0) return -1;
+    /* Whole units sent move the cursor; a part is kept as an offset. */
+    uint64_t sent = (uint64_t)done + s->unit_off;
+    s->unit_off = 0;
+    while (sent) {
+      uint32_t ulen = f->units[s->cur.next & f->unit_mask].len;
+      if (sent < ulen) {
+        s->unit_off = (uint32_t)sent;
+        break;
+      }
+      sent -= ulen;
+      s->cur.next++;
+    }
+    if (r == 0) break;
+  }
+  return 0;
+}
+
+void lull__direct_end(session *s, const char *why) {
+  if (s->why) why = s->why;
+  conn *c = s->c;
+  ev_io_stop(s->w->loop, &s->wio);
+  lull__session_end(s, why); /* before the descriptor closes: it leaves the hang-up set */
+  c->direct = NULL;
+  free(s->pre);
+  free(s);
+  lull__conn_close(c); /* closes the descriptor */
+}
