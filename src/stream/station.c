@@ -13,11 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
-
 #include "compose/compose.h"
+#include "dsp/denormal.h"
 #include "lull/engine.h"
 #include "stream/stream.h"
 
@@ -205,10 +202,7 @@ static uint64_t now_ns(void) {
  * all of it (FTZ/DAZ), the encoder's filters included: quiet tails would
  * otherwise send libopus through denormal arithmetic. */
 static void produce(lull_station *st) {
-#if defined(__SSE__)
-  unsigned csr = _mm_getcsr();
-  _mm_setcsr(csr | 0x8040u);
-#endif
+  unsigned fp_mode = lull__denormals_off();
   uint64_t t0 = now_ns();
   lull_command cmd;
   int changed = 0;
@@ -249,9 +243,7 @@ static void produce(lull_station *st) {
     atomic_store_explicit(&st->m_encode_max_ns, dt, memory_order_relaxed);
   st->frame++;
   atomic_fetch_add_explicit(&st->m_frames, 1, memory_order_relaxed);
-#if defined(__SSE__)
-  _mm_setcsr(csr);
-#endif
+  lull__denormals_restore(fp_mode);
   if (st->cfg.on_frame) st->cfg.on_frame(st->cfg.on_frame_user);
 }
 
