@@ -4,6 +4,8 @@
 #ifndef LULL_IO_INT_H
 #define LULL_IO_INT_H
 
+#include <jansson.h>
+
 #include "io/io.h"
 
 /* ---- atomic files (atomic_file.c) ----------------------------------------- */
@@ -25,5 +27,13 @@ int lull__atomic_commit(lull_atomic_file *f, const char *field, lull_diag *diag)
 /* Remove the temporary file, if any, and release f (not its fd). Safe on
  * a released or zeroed-and-fd-less f, and twice. */
 void lull__atomic_abort(lull_atomic_file *f);
+
+/* ---- JSON files (json_file.c) --------------------------------------------- */
+
+/* Parse JSON from text, or from the file at path when text is NULL (path
+ * names it in messages either way). Duplicate keys are errors. LULL_OK with
+ * *root to json_decref; LULL_EPARSE ("PATH:LINE:COLUMN: what"), or LULL_EIO
+ * ("PATH: why") when the file cannot be read. */
+int lull__json_read(const char *path, const char *text, json_t **root, lull_diag *diag);
 
 #endif
