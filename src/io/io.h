@@ -59,6 +59,16 @@ void lull__audio_abort(lull_audio_writer *w);
 int lull__midi_write(const char *path, const lull_event *events, size_t count, uint32_t sample_rate_hz,
                      lull_diag *diag);
 
+/* The events of a render, kept for lull__midi_write: lull__midi_capture is
+ * a lull_pump_tap (user: a lull_midi_capture, zeroed to start) that appends
+ * them; LULL_OK or LULL_ENOMEM. Not for a station's producer (it allocates). */
+typedef struct lull_midi_capture {
+  lull_event *events;
+  size_t count, cap;
+} lull_midi_capture;
+int lull__midi_capture(void *capture, const lull_event *events, size_t count, lull_diag *diag);
+void lull__midi_capture_free(lull_midi_capture *c);
+
 /* ---- timelines (timeline.c) ----------------------------------------------- */
 
 /* Read a timeline: a JSON array of {"at": seconds, "key"|"mode"|"bpm"|

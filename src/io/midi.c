@@ -3,7 +3,8 @@
  * tick = tick0 + (frame - frame0) * bpm / 60 / rate * PPQ. Each part gets a
  * track; a note's end is its duration (cut at the next lead note, as the
  * lead is monophonic), its OFF event, or (percussion) the part's length.
- * Written as an atomic file (a temporary file, then renamed). */
+ * A render's events are kept by lull__midi_capture, a pump tap. Written as
+ * an atomic file (a temporary file, then renamed). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -199,4 +200,24 @@ done:
   free(msgs);
   free(m.frame), free(m.bpm), free(m.tick);
   return err;
+}
+
+int lull__midi_capture(void *capture, const lull_event *ev, size_t n, lull_diag *diag) {
+  lull_midi_capture *c = capture;
+  if (c->count + n > c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 4096;
+    while (cap < c->count + n) cap *= 2;
+    lull_event *p = realloc(c->events, cap * sizeof *p);
+    if (!p) return lull_diag_set(diag, LULL_ENOMEM, "--midi", "out of memory for the MIDI events");
+    c->events = p;
+    c->cap = cap;
+  }
+  memcpy(c->events + c->count, ev, n * sizeof *ev);
+  c->count += n;
+  return LULL_OK;
+}
+
+void lull__midi_capture_free(lull_midi_capture *c) {
+  free(c->events);
+  memset(c, 0, sizeof *c);
 }
