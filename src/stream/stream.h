@@ -188,8 +188,8 @@ typedef struct lull_timeline {
  * order. LULL_OK, or an error (diag filled) that fails the block. */
 typedef int (*lull_pump_tap)(void *user, const lull_event *events, size_t count, lull_diag *diag);
 
-/* A config of all zeroes is a station's: composed from the default-less
- * params given, endless, 20 ms blocks. */
+/* Zeroes elsewhere make a station's pump: endless, 20 ms blocks. The
+ * params have no zero default: give valid ones (lull_params_default()). */
 typedef struct lull_pump_config {
   lull_params params;            /* composed music from these; the seed also seeds the engine's noise */
   const lull_timeline *timeline; /* composed: changes of params; NULL = none. Borrowed for the pump's life */
