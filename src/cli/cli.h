@@ -14,6 +14,8 @@ int lull__cmd_render(int argc, char **argv);
 int lull__cmd_bench(int argc, char **argv);
 int lull__cmd_serve(int argc, char **argv);
 
+/* ---- flags (flags.c) ---- */
+
 /* "--flag" or "--flag=value": whether argv[i] is flag, and its value (the
  * next argument, or after '='; NULL with a message when missing). */
 int lull__flag_is(const char *a, const char *flag);
@@ -22,6 +24,8 @@ const char *lull__flag_value(const char *cmd, int argc, char **argv, int *i, con
 /* Parse helpers: print "lull CMD: FLAG: ..." to stderr and return -1 on error. */
 int lull__arg_u64(const char *cmd, const char *flag, const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 int lull__arg_double(const char *cmd, const char *flag, const char *s, double lo, double hi, double *out);
+
+/* ---- progress bar (progress.c) ---- */
 
 /* A progress bar on stderr, drawn only when stderr is a terminal. */
 typedef struct lull_progress {

@@ -1,8 +1,6 @@
-/* Progress bar and argument parsing shared by the subcommands. */
-#include <errno.h>
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
+/* The progress bar of long subcommands, on stderr: drawn only when stderr
+ * is a terminal and --quiet was not given, and redrawn only when the shown
+ * permille changes (a render does not spend its time printing). */
 #include <time.h>
 #include <unistd.h>
 
@@ -44,47 +42,4 @@ void lull__progress_finish(lull_progress *p) {
   if (!p->enabled) return;
   lull__progress_update(p, p->total);
   fputc('\n', stderr);
-}
-
-int lull__arg_u64(const char *cmd, const char *flag, const char *s, uint64_t lo, uint64_t hi, uint64_t *out) {
-  char *end;
-  errno = 0;
-  if (!s || !*s || *s == '-') goto bad;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno || *end || v < lo || v > hi) goto bad;
-  *out = v;
-  return 0;
-bad:
-  fprintf(stderr, "lull %s: %s: expected a whole number %llu..%llu, got \"%s\"\n", cmd, flag, (unsigned long long)lo,
-          (unsigned long long)hi, s ? s : "");
-  return -1;
-}
-
-int lull__arg_double(const char *cmd, const char *flag, const char *s, double lo, double hi, double *out) {
-  char *end;
-  errno = 0;
-  if (!s || !*s) goto bad;
-  double v = strtod(s, &end);
-  if (errno || *end || !(v >= lo && v <= hi)) goto bad;
-  *out = v;
-  return 0;
-bad:
-  fprintf(stderr, "lull %s: %s: expected a number %g..%g, got \"%s\"\n", cmd, flag, lo, hi, s ? s : "");
-  return -1;
-}
-
-const char *lull__flag_value(const char *cmd, int argc, char **argv, int *i, const char *flag) {
-  const char *a = argv[*i];
-  size_t n = strlen(flag);
-  if (a[n] == '=') return a + n + 1;
-  if (*i + 1 >= argc) {
-    fprintf(stderr, "lull %s: %s needs a value (lull %s --help)\n", cmd, flag, cmd);
-    return NULL;
-  }
-  return argv[++*i];
-}
-
-int lull__flag_is(const char *a, const char *flag) {
-  size_t n = strlen(flag);
-  return strncmp(a, flag, n) == 0 && (a[n] == 0 || a[n] == '=');
 }

@@ -1,19 +1,18 @@
 /* lull render: composed music (params, seed, a timeline of changes) or an
  * explicit phrase file, to an audio file and optionally a MIDI file,
- * offline, as fast as the engine goes. Interrupted or failed renders leave
- * no file behind. */
+ * offline, as fast as the engine goes. The flags become a pump (stream/),
+ * whose blocks go to the audio file; interrupted or failed renders leave
+ * no audio file behind. */
 #include <math.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "compose/compose.h"
 #include "io/io.h"
 #include "lull/lull.h"
+#include "stream/stream.h"
 
-#define CHUNK 4096
-#define RELEASE_TAIL_S 1.5
+#define BLOCK_FRAMES 4096 /* part of what a render is: the composer is asked up to each block's end */
 
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig) {
@@ -21,22 +20,12 @@ static void on_signal(int sig) {
   interrupted = 1;
 }
 
-/* Keep a copy of events for the MIDI file. */
-static int keep_events(lull_event **all, size_t *count, size_t *cap, const lull_event *ev, size_t n) {
-  if (*count + n > *cap) {
-    size_t c = *cap ? *cap * 2 : 4096;
-    while (c < *count + n) c *= 2;
-    lull_event *p = realloc(*all, c * sizeof *p);
-    if (!p) {
-      fprintf(stderr, "lull render: out of memory for the MIDI events\n");
-      return -1;
-    }
-    *all = p;
-    *cap = c;
-  }
-  memcpy(*all + *count, ev, n * sizeof *ev);
-  *count += n;
-  return 0;
+/* A phrase or timeline file that did not load: its field, or the position
+ * (the message then names the file itself). */
+static int load_failed(const char *path, const lull_diag *diag) {
+  if (diag->field[0]) fprintf(stderr, "lull render: %s: %s: %s\n", path, diag->field, diag->message);
+  else fprintf(stderr, "lull render: %s\n", diag->message);
+  return LULL_EXIT_FAIL;
 }
 
 static void help(FILE *f) {
@@ -67,7 +56,6 @@ static void help(FILE *f) {
         f);
 }
 
-/* "--flag value" or "--flag=value"; returns the value or NULL (and reports). */
 int lull__cmd_render(int argc, char **argv) {
   const char *phrase_path = NULL, *out_path = NULL, *midi_path = NULL, *timeline_path = NULL;
   uint64_t loops = 1, seed = 0;
@@ -143,106 +131,52 @@ int lull__cmd_render(int argc, char **argv) {
 
   lull_phrase phrase = {0};
   lull_timeline timeline = {0};
-  lull_composer *composer = NULL;
-  int err;
-  if (phrase_path && (err = lull__phrase_load(phrase_path, LULL_SAMPLE_RATE_HZ, &phrase, &diag))) {
-    if (diag.field[0]) fprintf(stderr, "lull render: %s: %s: %s\n", phrase_path, diag.field, diag.message);
-    else fprintf(stderr, "lull render: %s\n", diag.message);
-    return LULL_EXIT_FAIL;
-  }
-  if (timeline_path && (err = lull__timeline_load(timeline_path, &params, LULL_SAMPLE_RATE_HZ, &timeline, &diag))) {
-    if (diag.field[0]) fprintf(stderr, "lull render: %s: %s: %s\n", timeline_path, diag.field, diag.message);
-    else fprintf(stderr, "lull render: %s\n", diag.message);
-    return LULL_EXIT_FAIL;
-  }
-  if (!phrase_path && (err = lull__composer_create(&params, LULL_SAMPLE_RATE_HZ, &composer, &diag))) {
-    fprintf(stderr, "lull render: %s: %s\n", diag.field, diag.message);
-    lull__timeline_free(&timeline);
-    return LULL_EXIT_FAIL;
-  }
-  lull_event *midi_events = NULL;
-  size_t midi_count = 0, midi_cap = 0;
-  lull_engine_config cfg = {.bpm = phrase_path ? (float)phrase.bpm : params.bpm, .seed = seed, .dry = dry,
-                            .event_capacity = 1u << 16};
-  lull_engine *engine = NULL;
+  lull_midi_capture midi = {0};
+  if (phrase_path && lull__phrase_load(phrase_path, LULL_SAMPLE_RATE_HZ, &phrase, &diag))
+    return load_failed(phrase_path, &diag);
+  if (timeline_path && lull__timeline_load(timeline_path, &params, LULL_SAMPLE_RATE_HZ, &timeline, &diag))
+    return load_failed(timeline_path, &diag);
+  lull_pump_config pc = {.params = params,
+                         .timeline = &timeline,
+                         .music_frames = phrase_path ? 0 : (uint64_t)llround(minutes * 60.0 * LULL_SAMPLE_RATE_HZ),
+                         .phrase = phrase_path ? &phrase : NULL,
+                         .loops = loops,
+                         .block_frames = BLOCK_FRAMES,
+                         .event_capacity = 1u << 16,
+                         .dry = dry,
+                         .tap = midi_path ? lull__midi_capture : NULL,
+                         .tap_user = &midi};
+  lull_pump *pump = NULL;
   lull_audio_writer *w = NULL;
-  float *buf = NULL;
-  int status = LULL_EXIT_FAIL;
-  if ((err = lull_engine_create(&cfg, &engine, &diag))) {
-    fprintf(stderr, "lull render: engine: %s: %s\n", diag.field, diag.message);
+  int status = LULL_EXIT_FAIL, err;
+  if ((err = lull__pump_create(&pc, &pump, &diag))) {
+    fprintf(stderr, "lull render: %s: %s\n", diag.field, diag.message);
     goto done;
   }
-  double tail_s = RELEASE_TAIL_S + (dry ? 0.0 : 6.0); /* the reverb's RT60 */
-  uint64_t music = phrase_path ? phrase.length_frames * loops : (uint64_t)llround(minutes * 60.0 * LULL_SAMPLE_RATE_HZ);
-  uint64_t total = music + (uint64_t)(tail_s * LULL_SAMPLE_RATE_HZ) + lull_engine_latency_frames(engine);
+  uint64_t total = lull__pump_total_frames(pump);
   if ((err = lull__audio_open(out_path, fmt, LULL_SAMPLE_RATE_HZ, total, &w, &diag))) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     status = err == LULL_EFORMAT ? LULL_EXIT_USAGE : LULL_EXIT_FAIL;
     goto done;
   }
-  buf = malloc(sizeof(float) * 2 * CHUNK);
-  if (!buf) goto done;
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error, reported */
   lull_progress prog;
   lull__progress_start(&prog, "render", (double)total / LULL_SAMPLE_RATE_HZ, quiet);
-  uint64_t loop = 0;
-  size_t next = 0, next_change = 0;
-  lull_event batch[256];
-  for (uint64_t pos = 0; pos < total && !interrupted;) {
-    uint64_t n = total - pos < CHUNK ? total - pos : CHUNK;
-    if (composer) {
-      /* A timeline change inside this chunk splits it: the composer gets the
-       * new params exactly at the change's frame. */
-      if (next_change < timeline.count && timeline.changes[next_change].frame <= pos) {
-        if (lull__composer_set_params(composer, &timeline.changes[next_change].params, &diag)) {
-          fprintf(stderr, "lull render: timeline: %s: %s\n", diag.field, diag.message);
-          goto done;
-        }
-        next_change++;
-      }
-      if (next_change < timeline.count && timeline.changes[next_change].frame < pos + n)
-        n = timeline.changes[next_change].frame - pos;
-      if (pos < music && music < pos + n) n = music - pos; /* the piece's end is a chunk's end */
-      uint64_t until = pos + n < music ? pos + n : music;
-      if (pos == music) lull_engine_release_all(engine); /* the piece ends; the tails ring */
-      size_t got;
-      while (pos < music && (got = lull__composer_fill(composer, until, batch, 256)) > 0) {
-        for (size_t k = 0; k < got; k++) {
-          if (lull_engine_schedule(engine, &batch[k]) != LULL_OK) {
-            fprintf(stderr, "lull render: the engine's event queue is full\n");
-            goto done;
-          }
-        }
-        if (midi_path && keep_events(&midi_events, &midi_count, &midi_cap, batch, got)) goto done;
-      }
-    }
-    /* Hand the engine every phrase event that starts in this chunk. */
-    while (phrase_path && loop < loops) {
-      if (next == phrase.count) {
-        loop++;
-        next = 0;
-        continue;
-      }
-      lull_event ev = phrase.events[next];
-      ev.frame += loop * phrase.length_frames;
-      if (ev.frame >= pos + n) break;
-      if (lull_engine_schedule(engine, &ev) != LULL_OK) {
-        fprintf(stderr, "lull render: more than %u events within %d frames; the phrase is too dense\n",
-                cfg.event_capacity, CHUNK);
-        goto done;
-      }
-      if (midi_path && keep_events(&midi_events, &midi_count, &midi_cap, &ev, 1)) goto done;
-      next++;
-    }
-    lull_engine_render(engine, buf, (size_t)n);
-    if ((err = lull__audio_write(w, buf, (size_t)n, &diag))) {
-      fprintf(stderr, "lull render: %s\n", diag.message);
-      goto done;
-    }
-    lull__progress_update(&prog, (double)(pos + n) / LULL_SAMPLE_RATE_HZ);
-    pos += n;
+  float *block;
+  size_t frames;
+  uint64_t done_frames = 0;
+  while (!interrupted) {
+    if ((err = lull__pump_next(pump, &block, &frames, &diag)) || frames == 0 ||
+        (err = lull__audio_write(w, block, frames, &diag)))
+      break;
+    done_frames += frames;
+    lull__progress_update(&prog, (double)done_frames / LULL_SAMPLE_RATE_HZ);
+  }
+  if (err) {
+    fprintf(stderr, "lull render: %s\n", diag.message);
+    goto done;
   }
   if (interrupted) {
     fprintf(stderr, "\nlull render: interrupted; nothing written\n");
@@ -255,17 +189,15 @@ int lull__cmd_render(int argc, char **argv) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     goto done;
   }
-  if (midi_path && (err = lull__midi_write(midi_path, midi_events, midi_count, LULL_SAMPLE_RATE_HZ, &diag))) {
+  if (midi_path && (err = lull__midi_write(midi_path, midi.events, midi.count, LULL_SAMPLE_RATE_HZ, &diag))) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     goto done;
   }
   status = LULL_EXIT_OK;
 done:
   lull__audio_abort(w);
-  free(buf);
-  free(midi_events);
-  lull_engine_destroy(engine);
-  lull__composer_destroy(composer);
+  lull__pump_destroy(pump);
+  lull__midi_capture_free(&midi);
   lull__timeline_free(&timeline);
   lull__phrase_free(&phrase);
   return status;

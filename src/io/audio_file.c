@@ -1,6 +1,6 @@
-/* Audio files through libsndfile. Written to a temporary file beside the
- * target and renamed on commit, so a failed render never leaves a partial
- * file under the real name. WAV on stdout is written here instead (the
+/* Audio files through libsndfile. Written as an atomic file (a temporary
+ * file beside the target, renamed on commit), so a failed render never
+ * leaves a partial file under the real name. WAV on stdout is written here instead (the
  * header first, with the sizes known in advance), since libsndfile cannot
  * write WAV to a pipe. 16-bit output gets TPDF dither (two uniform variates,
  * +-1 LSB), seeded so a render is reproducible. */
@@ -12,10 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/io.h"
+#include "io/io_int.h"
 #include "stream/stream.h"
 
 #define CHUNK_FRAMES 4096
@@ -28,7 +27,7 @@ struct lull_audio_writer {
   uint32_t frame_fill;
   uint64_t samples; /* written, per channel: where the Ogg stream is trimmed to */
   int ogg_failed;
-  char *path, *tmp;
+  lull_atomic_file file; /* file.path is NULL for stdout */
   lull_sample_format fmt;
   uint32_t dither;
   short pcm[CHUNK_FRAMES * 2];
@@ -127,7 +126,6 @@ int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, ui
   if (!w) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   w->fmt = fmt;
   w->dither = 0x12345678u;
-  int fd;
   if (strcmp(path, "-") == 0) {
     if (write_wav_header(STDOUT_FILENO, fmt, rate, expected_frames)) {
       int e = errno;
@@ -136,28 +134,12 @@ int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, ui
     }
     *out = w;
     return LULL_OK;
-  } else {
-    size_t n = strlen(path);
-    w->path = strdup(path);
-    w->tmp = malloc(n + 16);
-    if (!w->path || !w->tmp) {
-      lull__audio_abort(w);
-      return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
-    }
-    snprintf(w->tmp, n + 16, "%s.tmp-XXXXXX", path);
-    fd = mkstemp(w->tmp);
-    if (fd < 0) {
-      int e = errno;
-      free(w->tmp);
-      w->tmp = NULL;
-      lull__audio_abort(w);
-      return lull_diag_set(diag, LULL_EIO, "-o", "%s: cannot write here: %s", path, strerror(e));
-    }
-    /* mkstemp makes the file 0600; the finished file gets the usual mode. */
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask);
   }
+  if ((err = lull__atomic_open(&w->file, path, "-o", diag))) {
+    lull__audio_abort(w);
+    return err;
+  }
+  int fd = w->file.fd;
   if (is_ogg(path)) {
     /* Opus at the stream's settings (96 kbit/s, 20 ms packets). */
     lull_encoder_sink sink = {NULL, ogg_page_out, w};
@@ -223,7 +205,7 @@ int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, l
       if (w->frame_fill == LULL_FRAME_SAMPLES) {
         w->frame_fill = 0;
         if (lull__encoder_write(w->opus, w->frame, LULL_FRAME_SAMPLES) != LULL_OK || w->ogg_failed)
-          return lull_diag_set(diag, LULL_EIO, "-o", "%s: write failed: %s", w->path, strerror(errno));
+          return lull_diag_set(diag, LULL_EIO, "-o", "%s: write failed: %s", w->file.path, strerror(errno));
       }
     }
     return LULL_OK;
@@ -244,7 +226,7 @@ int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, l
     if (!w->sf && wrote != (sf_count_t)n)
       return lull_diag_set(diag, LULL_EIO, "-o", "stdout: write failed: %s", strerror(errno));
     if (wrote != (sf_count_t)n)
-      return lull_diag_set(diag, LULL_EIO, "-o", "%s: write failed: %s", w->path ? w->path : "stdout",
+      return lull_diag_set(diag, LULL_EIO, "-o", "%s: write failed: %s", w->file.path ? w->file.path : "stdout",
                            sf_strerror(w->sf));
     frames += 2 * n;
     count -= n;
@@ -254,7 +236,7 @@ int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, l
 
 int lull__audio_commit(lull_audio_writer *w, lull_diag *diag) {
   int err = LULL_OK;
-  if (w->sf && sf_close(w->sf) != 0) err = lull_diag_set(diag, LULL_EIO, "-o", "%s: closing failed", w->path);
+  if (w->sf && sf_close(w->sf) != 0) err = lull_diag_set(diag, LULL_EIO, "-o", "%s: closing failed", w->file.path);
   w->sf = NULL;
   if (w->opus) {
     /* The last partial frame, padded with silence; the stream's end trims it. */
@@ -263,19 +245,12 @@ int lull__audio_commit(lull_audio_writer *w, lull_diag *diag) {
       if (lull__encoder_write(w->opus, w->frame, LULL_FRAME_SAMPLES) != LULL_OK) err = LULL_EIO;
     }
     if (lull__encoder_finish(w->opus, (int64_t)w->samples) != LULL_OK || w->ogg_failed || fclose(w->ogg) != 0)
-      err = lull_diag_set(diag, LULL_EIO, "-o", "%s: write failed", w->path);
+      err = lull_diag_set(diag, LULL_EIO, "-o", "%s: write failed", w->file.path);
     w->ogg = NULL;
     lull__encoder_destroy(w->opus);
     w->opus = NULL;
   }
-  if (!err && w->tmp) {
-    if (rename(w->tmp, w->path) != 0) {
-      err = lull_diag_set(diag, LULL_EIO, "-o", "%s: %s", w->path, strerror(errno));
-    } else {
-      free(w->tmp);
-      w->tmp = NULL; /* renamed: nothing to remove */
-    }
-  }
+  if (!err && w->file.tmp) err = lull__atomic_commit(&w->file, "-o", diag);
   lull__audio_abort(w);
   return err;
 }
@@ -285,10 +260,6 @@ void lull__audio_abort(lull_audio_writer *w) {
   if (w->sf) sf_close(w->sf);
   if (w->ogg) fclose(w->ogg);
   lull__encoder_destroy(w->opus);
-  if (w->tmp) {
-    unlink(w->tmp);
-    free(w->tmp);
-  }
-  free(w->path);
+  lull__atomic_abort(&w->file);
   free(w);
 }

@@ -1,4 +1,6 @@
-/* io: files. Phrase JSON in, WAV/FLAC out. Never called from the render path. */
+/* io: files. Phrase and timeline JSON in (as the pump's lull_phrase and
+ * lull_timeline, stream/stream.h), WAV/FLAC/Ogg and MIDI out. Never called
+ * from the render path. */
 #ifndef LULL_IO_H
 #define LULL_IO_H
 
@@ -7,20 +9,14 @@
 
 #include "lull/err.h"
 #include "lull/event.h"
+#include "stream/stream.h"
 
 /* ---- phrase files (phrase.c) -------------------------------------------- */
 
-/* An explicit phrase, in the seed's shape, turned into events. */
-typedef struct lull_phrase {
-  double bpm;
-  uint64_t length_frames; /* one pass; the next loop starts here */
-  lull_event *events;     /* sorted by frame */
-  size_t count;
-} lull_phrase;
-
-/* Read and validate a phrase file. On error diag names the file position or
- * the field ("melody[3].pitch") and what is allowed. Returns LULL_OK,
- * LULL_EIO, LULL_EPARSE, LULL_ERANGE, LULL_EUNKNOWN or LULL_ENOMEM. */
+/* Read and validate a phrase file (an explicit phrase in the seed's shape),
+ * turned into events. On error diag names the file position or the field
+ * ("melody[3].pitch") and what is allowed. Returns LULL_OK, LULL_EIO,
+ * LULL_EPARSE, LULL_ERANGE, LULL_EUNKNOWN or LULL_ENOMEM. */
 int lull__phrase_load(const char *path, uint32_t sample_rate_hz, lull_phrase *out, lull_diag *diag);
 /* The same from a string (path is only used in messages). */
 int lull__phrase_parse(const char *text, const char *path, uint32_t sample_rate_hz, lull_phrase *out,
@@ -52,8 +48,6 @@ int lull__audio_commit(lull_audio_writer *w, lull_diag *diag);
 /* Drop the temporary file; frees w. NULL is fine. */
 void lull__audio_abort(lull_audio_writer *w);
 
-#endif
-
 /* ---- MIDI files (midi.c) -------------------------------------------------- */
 
 #define LULL_MIDI_PPQ 480
@@ -65,19 +59,17 @@ void lull__audio_abort(lull_audio_writer *w);
 int lull__midi_write(const char *path, const lull_event *events, size_t count, uint32_t sample_rate_hz,
                      lull_diag *diag);
 
+/* The events of a render, kept for lull__midi_write: lull__midi_capture is
+ * a lull_pump_tap (user: a lull_midi_capture, zeroed to start) that appends
+ * them; LULL_OK or LULL_ENOMEM. Not for a station's producer (it allocates). */
+typedef struct lull_midi_capture {
+  lull_event *events;
+  size_t count, cap;
+} lull_midi_capture;
+int lull__midi_capture(void *capture, const lull_event *events, size_t count, lull_diag *diag);
+void lull__midi_capture_free(lull_midi_capture *c);
+
 /* ---- timelines (timeline.c) ----------------------------------------------- */
-
-#include "lull/params.h"
-
-typedef struct lull_timeline_change {
-  uint64_t frame;
-  lull_params params; /* the params from then on */
-} lull_timeline_change;
-
-typedef struct lull_timeline {
-  lull_timeline_change *changes; /* in order of frame */
-  size_t count;
-} lull_timeline;
 
 /* Read a timeline: a JSON array of {"at": seconds, "key"|"mode"|"bpm"|
  * "intensity": ...}, applied on top of start in order. Errors name the entry
@@ -87,3 +79,5 @@ int lull__timeline_load(const char *path, const lull_params *start, uint32_t sam
 int lull__timeline_parse(const char *text, const char *path, const lull_params *start, uint32_t sample_rate_hz,
                          lull_timeline *out, lull_diag *diag);
 void lull__timeline_free(lull_timeline *t);
+
+#endif

@@ -3,16 +3,16 @@
  * tick = tick0 + (frame - frame0) * bpm / 60 / rate * PPQ. Each part gets a
  * track; a note's end is its duration (cut at the next lead note, as the
  * lead is monophonic), its OFF event, or (percussion) the part's length.
- * Written to a temporary file, then renamed. */
+ * A render's events are kept by lull__midi_capture, a pump tap. Written as
+ * an atomic file (a temporary file, then renamed). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/io.h"
+#include "io/io_int.h"
 
 typedef struct buf {
   unsigned char *data;
@@ -116,7 +116,6 @@ int lull__midi_write(const char *path, const lull_event *ev, size_t n, uint32_t 
   tempo_map m = {0};
   msg *msgs = NULL;
   buf out = {0};
-  char *tmp = NULL;
   /* The tempo map. */
   size_t tempos = 1;
   for (size_t i = 0; i < n; i++) tempos += ev[i].kind == LULL_EVENT_SET && ev[i].part == LULL_CONTROL_BPM;
@@ -184,35 +183,41 @@ int lull__midi_write(const char *path, const lull_event *ev, size_t n, uint32_t 
     track(&out, msgs, k, parts[part].name);
   }
   if (out.failed) goto done;
-  /* Temporary file, then rename. */
-  size_t plen = strlen(path);
-  tmp = malloc(plen + 16);
-  if (!tmp) goto done;
-  snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    err = lull_diag_set(diag, LULL_EIO, "--midi", "%s: cannot write here: %s", path, strerror(errno));
-    free(tmp);
-    tmp = NULL;
-    goto done;
-  }
-  mode_t mask = umask(0);
-  umask(mask);
-  (void)fchmod(fd, 0666 & ~mask);
-  FILE *f = fdopen(fd, "wb");
+  lull_atomic_file file;
+  if ((err = lull__atomic_open(&file, path, "--midi", diag))) goto done;
+  FILE *f = fdopen(file.fd, "wb");
   int ok = f && fwrite(out.data, 1, out.len, f) == out.len;
-  ok = (f ? fclose(f) == 0 : (close(fd), 0)) && ok;
-  if (!ok || rename(tmp, path) != 0) {
+  ok = (f ? fclose(f) == 0 : (close(file.fd), 0)) && ok;
+  if (!ok) {
     err = lull_diag_set(diag, LULL_EIO, "--midi", "%s: %s", path, strerror(errno));
-    unlink(tmp);
+    lull__atomic_abort(&file);
     goto done;
   }
-  err = LULL_OK;
+  err = lull__atomic_commit(&file, "--midi", diag);
 done:
   if (err == LULL_ENOMEM) lull_diag_set(diag, err, "--midi", "out of memory");
-  free(tmp);
   free(out.data);
   free(msgs);
   free(m.frame), free(m.bpm), free(m.tick);
   return err;
+}
+
+int lull__midi_capture(void *capture, const lull_event *ev, size_t n, lull_diag *diag) {
+  lull_midi_capture *c = capture;
+  if (c->count + n > c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 4096;
+    while (cap < c->count + n) cap *= 2;
+    lull_event *p = realloc(c->events, cap * sizeof *p);
+    if (!p) return lull_diag_set(diag, LULL_ENOMEM, "--midi", "out of memory for the MIDI events");
+    c->events = p;
+    c->cap = cap;
+  }
+  memcpy(c->events + c->count, ev, n * sizeof *ev);
+  c->count += n;
+  return LULL_OK;
+}
+
+void lull__midi_capture_free(lull_midi_capture *c) {
+  free(c->events);
+  memset(c, 0, sizeof *c);
 }

@@ -2,12 +2,11 @@
  * strictly: unknown keys, duplicate keys, wrong types and out-of-range values
  * are errors that name the field. Chords become four pad notes each, held
  * until the next chord. See README.md, "Phrase files". */
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/io.h"
+#include "io/io_int.h"
 #include "theory/theory.h"
 
 #define MAX_TIME 1e7 /* beats or seconds: far beyond any phrase */
@@ -260,9 +259,8 @@ static double content_end(json_t *root) {
   return end;
 }
 
-static int parse_root(json_t *root, const char *path, uint32_t rate, lull_phrase *out, lull_diag *diag) {
+static int parse_root(json_t *root, uint32_t rate, lull_phrase *out, lull_diag *diag) {
   ctx c = {diag, 0, NULL, 0, 0, LULL_OK};
-  (void)path;
   if (!json_is_object(root)) return fail(&c, LULL_EPARSE, "", "%s", "the phrase must be a JSON object");
   if (check_keys(&c, root, "", "bpm time length chords melody percussion")) return c.err;
   double bpm = 70;
@@ -308,31 +306,23 @@ static int parse_root(json_t *root, const char *path, uint32_t rate, lull_phrase
   return LULL_OK;
 }
 
-static int json_error(const json_error_t *e, const char *path, lull_diag *diag) {
-  return lull_diag_set(diag, LULL_EPARSE, "", "%s:%d:%d: %s", path, e->line, e->column, e->text);
+/* From a file (text NULL) or a string. */
+static int read_phrase(const char *path, const char *text, uint32_t rate, lull_phrase *out, lull_diag *diag) {
+  memset(out, 0, sizeof *out);
+  json_t *root;
+  int err = lull__json_read(path, text, &root, diag);
+  if (err) return err;
+  err = parse_root(root, rate, out, diag);
+  json_decref(root);
+  return err;
 }
 
 int lull__phrase_load(const char *path, uint32_t rate, lull_phrase *out, lull_diag *diag) {
-  memset(out, 0, sizeof *out);
-  json_error_t e;
-  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
-  if (!root) {
-    if (e.line < 1) return lull_diag_set(diag, LULL_EIO, "", "%s: %s", path, e.text);
-    return json_error(&e, path, diag);
-  }
-  int err = parse_root(root, path, rate, out, diag);
-  json_decref(root);
-  return err;
+  return read_phrase(path, NULL, rate, out, diag);
 }
 
 int lull__phrase_parse(const char *text, const char *path, uint32_t rate, lull_phrase *out, lull_diag *diag) {
-  memset(out, 0, sizeof *out);
-  json_error_t e;
-  json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &e);
-  if (!root) return json_error(&e, path, diag);
-  int err = parse_root(root, path, rate, out, diag);
-  json_decref(root);
-  return err;
+  return read_phrase(path, text, rate, out, diag);
 }
 
 void lull__phrase_free(lull_phrase *p) {

@@ -1,17 +1,13 @@
 /* Timelines: param changes at given times, to replay a live session
  * offline. Strict like phrase files: every error names the entry and field. */
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/io.h"
+#include "io/io_int.h"
 
-static int parse(json_t *root, const char *path, const lull_params *start, uint32_t rate, lull_timeline *out,
-                 lull_diag *diag) {
-  (void)path;
-  memset(out, 0, sizeof *out);
+static int parse(json_t *root, const lull_params *start, uint32_t rate, lull_timeline *out, lull_diag *diag) {
   if (!json_is_array(root))
     return lull_diag_set(diag, LULL_EPARSE, "", "a timeline is a JSON array of {\"at\": seconds, ...changes}");
   size_t n = json_array_size(root);
@@ -72,28 +68,26 @@ static int parse(json_t *root, const char *path, const lull_params *start, uint3
   return LULL_OK;
 }
 
-int lull__timeline_parse(const char *text, const char *path, const lull_params *start, uint32_t rate,
+/* From a file (text NULL) or a string. */
+static int read_timeline(const char *path, const char *text, const lull_params *start, uint32_t rate,
                          lull_timeline *out, lull_diag *diag) {
-  json_error_t e;
-  json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &e);
-  if (!root) return lull_diag_set(diag, LULL_EPARSE, "", "%s:%d:%d: %s", path, e.line, e.column, e.text);
-  int err = parse(root, path, start, rate, out, diag);
+  memset(out, 0, sizeof *out);
+  json_t *root;
+  int err = lull__json_read(path, text, &root, diag);
+  if (err) return err;
+  err = parse(root, start, rate, out, diag);
   json_decref(root);
   return err;
 }
 
+int lull__timeline_parse(const char *text, const char *path, const lull_params *start, uint32_t rate,
+                         lull_timeline *out, lull_diag *diag) {
+  return read_timeline(path, text, start, rate, out, diag);
+}
+
 int lull__timeline_load(const char *path, const lull_params *start, uint32_t rate, lull_timeline *out,
                         lull_diag *diag) {
-  memset(out, 0, sizeof *out);
-  json_error_t e;
-  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
-  if (!root) {
-    if (e.line < 1) return lull_diag_set(diag, LULL_EIO, "", "%s: %s", path, e.text);
-    return lull_diag_set(diag, LULL_EPARSE, "", "%s:%d:%d: %s", path, e.line, e.column, e.text);
-  }
-  int err = parse(root, path, start, rate, out, diag);
-  json_decref(root);
-  return err;
+  return read_timeline(path, NULL, start, rate, out, diag);
 }
 
 void lull__timeline_free(lull_timeline *t) {

@@ -1,10 +1,12 @@
-/* The station: one producer thread renders and encodes one 20 ms frame at
- * a time. Frame k is due at t0 + k * 20 ms - lead (absolute deadlines, so
- * sleep errors never accumulate); a frame produced more than a frame after
- * it was due is counted late, and the producer catches up without skipping
- * (the audio stays continuous, the lead shrinks for a while). Commands are
- * drained at each frame's start; a non-finite frame or a failed encode
- * becomes silence and is counted, and the stream goes on. */
+/* The station: one producer thread makes one 20 ms frame at a time (the
+ * pump's composer -> engine, then the encoder). Frame k is due at t0 +
+ * k * 20 ms - lead (absolute deadlines, so sleep errors never accumulate);
+ * a frame produced more than a frame after it was due is counted late, and
+ * the producer catches up without skipping (the audio stays continuous, the
+ * lead shrinks for a while). Commands are drained at each frame's start; a
+ * non-finite frame or a failed encode becomes silence and is counted, and
+ * the stream goes on. */
+#include <assert.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -13,12 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
-
 #include "compose/compose.h"
-#include "lull/engine.h"
+#include "dsp/denormal.h"
 #include "stream/stream.h"
 
 #define FRAME LULL_FRAME_SAMPLES
@@ -33,14 +31,13 @@ struct lull_station {
   char name[33];
   lull_station_config cfg;
   lull_params params;
-  lull_composer *composer;
-  lull_engine *engine;
+  lull_pump *pump; /* composer -> engine, 20 ms blocks */
   lull_encoder *encoder;
   lull_ring packets, pages, pcm16, mp3;
   lull_mp3 *mp3enc;
   _Atomic int mp3_listeners;
   lull_queue commands;
-  float pcm[2 * FRAME];
+  float *pcm; /* the frame being made: the pump's block, silenced in place on a fault */
   unsigned char header[HEADER_BYTES];
   uint32_t header_len, header_pages;
   _Atomic uint32_t header_ready; /* release: header[] is complete */
@@ -123,7 +120,7 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   st->cfg = c;
   st->params = st->now.params = c.params;
   uint32_t slots = lull__pow2_at_least(c.ring_seconds * 50);
-  lull_engine_config ec = {.bpm = c.params.bpm, .seed = c.params.seed, .dry = c.dry};
+  lull_pump_config pc = {.params = c.params, .block_frames = FRAME, .dry = c.dry};
   lull_encoder_config enc = {.bitrate = c.bitrate, .title = st->name, .artist = "lull"};
   lull_encoder_sink sink = {on_packet, on_page, st};
   if ((err = lull__ring_init(&st->packets, slots, PACKET_BYTES)) || (err = lull__ring_init(&st->pages, slots, PAGE_BYTES)) ||
@@ -132,8 +129,7 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
     lull_station_destroy(st);
     return lull_diag_set(diag, err, "", "station: out of memory");
   }
-  if ((err = lull__composer_create(&c.params, LULL_SAMPLE_RATE_HZ, &st->composer, diag)) ||
-      (err = lull_engine_create(&ec, &st->engine, diag)) || (err = lull__encoder_create(&enc, &sink, &st->encoder, diag)) ||
+  if ((err = lull__pump_create(&pc, &st->pump, diag)) || (err = lull__encoder_create(&enc, &sink, &st->encoder, diag)) ||
       (err = lull__mp3_create(0, &st->mp3enc, diag))) {
     lull_station_destroy(st);
     return err;
@@ -150,8 +146,7 @@ void lull_station_destroy(lull_station *st) {
   lull_station_stop(st);
   lull__encoder_destroy(st->encoder);
   lull__mp3_destroy(st->mp3enc);
-  lull_engine_destroy(st->engine);
-  lull__composer_destroy(st->composer);
+  lull__pump_destroy(st->pump);
   lull__ring_free(&st->packets);
   lull__ring_free(&st->pages);
   lull__ring_free(&st->pcm16);
@@ -162,7 +157,7 @@ void lull_station_destroy(lull_station *st) {
 
 static void publish_now(lull_station *st, int changed) {
   lull_composer_status cs;
-  lull__composer_status(st->composer, &cs);
+  lull__pump_status(st->pump, &cs);
   /* A seqlock for a small struct read by other threads. */
   uint32_t v = atomic_load_explicit(&st->params_version, memory_order_relaxed);
   atomic_store_explicit(&st->params_version, v + 1, memory_order_relaxed);
@@ -201,14 +196,11 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* One 20 ms frame: commands, events, render, encode. Denormals are off for
+/* One 20 ms frame: commands, the pump (events, render), encode. Denormals are off for
  * all of it (FTZ/DAZ), the encoder's filters included: quiet tails would
  * otherwise send libopus through denormal arithmetic. */
 static void produce(lull_station *st) {
-#if defined(__SSE__)
-  unsigned csr = _mm_getcsr();
-  _mm_setcsr(csr | 0x8040u);
-#endif
+  unsigned fp_mode = lull__denormals_off();
   uint64_t t0 = now_ns();
   lull_command cmd;
   int changed = 0;
@@ -220,24 +212,20 @@ static void produce(lull_station *st) {
     changed = 1;
     atomic_fetch_add_explicit(&st->m_commands, 1, memory_order_relaxed);
   }
-  if (changed && lull__composer_set_params(st->composer, &st->params, NULL) != LULL_OK) changed = 0;
-  uint64_t end = (st->frame + 1) * FRAME;
-  lull_event ev[64];
-  size_t n;
-  int fault = 0;
-  while ((n = lull__composer_fill(st->composer, end, ev, 64)) > 0)
-    for (size_t i = 0; i < n; i++) fault |= lull_engine_schedule(st->engine, &ev[i]) != LULL_OK;
-  lull_engine_render(st->engine, st->pcm, FRAME);
+  if (changed && lull__pump_set_params(st->pump, &st->params, NULL) != LULL_OK) changed = 0;
+  size_t frames;
+  int fault = lull__pump_next(st->pump, &st->pcm, &frames, NULL) != LULL_OK; /* an event refused */
+  assert(frames == FRAME); /* endless */
   if (atomic_exchange_explicit(&st->inject_fault, 0, memory_order_relaxed)) st->pcm[100] = NAN;
   float sum = 0;
   for (uint32_t i = 0; i < 2 * FRAME; i++) sum += st->pcm[i] * 0.0f; /* NaN or Inf anywhere makes it NaN */
   if (sum != 0.0f) {
-    memset(st->pcm, 0, sizeof st->pcm);
+    memset(st->pcm, 0, sizeof(float) * 2 * FRAME);
     fault = 1;
   }
   if (lull__encoder_write(st->encoder, st->pcm, FRAME) != LULL_OK) {
     fault = 1;
-    memset(st->pcm, 0, sizeof st->pcm);
+    memset(st->pcm, 0, sizeof(float) * 2 * FRAME);
     (void)lull__encoder_write(st->encoder, st->pcm, FRAME);
   }
   if (fault) atomic_fetch_add_explicit(&st->m_faults, 1, memory_order_relaxed);
@@ -249,9 +237,7 @@ static void produce(lull_station *st) {
     atomic_store_explicit(&st->m_encode_max_ns, dt, memory_order_relaxed);
   st->frame++;
   atomic_fetch_add_explicit(&st->m_frames, 1, memory_order_relaxed);
-#if defined(__SSE__)
-  _mm_setcsr(csr);
-#endif
+  lull__denormals_restore(fp_mode);
   if (st->cfg.on_frame) st->cfg.on_frame(st->cfg.on_frame_user);
 }
 
@@ -395,5 +381,5 @@ const unsigned char *lull__station_ogg_header(const lull_station *st, uint32_t *
 void lull__station_inject_fault(lull_station *st) { atomic_store_explicit(&st->inject_fault, 1, memory_order_relaxed); }
 
 void lull__station_composer_status(const lull_station *st, struct lull_composer_status *out) {
-  lull__composer_status(st->composer, out);
+  lull__pump_status(st->pump, out);
 }

@@ -1,6 +1,7 @@
-/* stream: the packet ring, the command queue and the Opus/Ogg encoder,
- * which the station (station.c) ties to a composer and an engine. Module
- * interface for server/ and cli/. */
+/* stream: the packet ring, the command queue, the Opus/Ogg encoder, and
+ * the pump that drives a composer (or a phrase) through an engine; the
+ * station (station.c) ties them together, and offline renders use the same
+ * pump. Module interface for server/, io/ and cli/. */
 #ifndef LULL_STREAM_H
 #define LULL_STREAM_H
 
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #include "lull/err.h"
+#include "lull/event.h"
 #include "lull/params.h"
 
 /* ---- packet ring (ring.c) -------------------------------------------------
@@ -145,7 +147,98 @@ void lull__mp3_destroy(lull_mp3 *m);
  * frames, possibly 0) or LULL_EIO. cap >= 1.25 * frames + 7200. */
 int lull__mp3_encode(lull_mp3 *m, const float *pcm, uint32_t frames, unsigned char *out, uint32_t cap);
 
-#endif
+/* ---- the pump (pump.c) -----------------------------------------------------
+ *
+ * The one loop from music to audio, for a station's producer (endless, a
+ * 20 ms block at a time) and for offline renders (a piece, then its tails):
+ *
+ *   composer + timeline ─┐                   ┌─▶ block: caller encodes or writes it
+ *                        ├─▶ events ─▶ engine┤
+ *   phrase x loops ──────┘      │            └── (render: no allocation, lock or I/O)
+ *                               └─▶ tap (optional: MIDI capture)
+ *
+ * Before rendering a block the pump hands the engine every event that
+ * starts in it. Blocks end at each timeline change and at the piece's end,
+ * so a change reaches the composer at its exact frame and the notes are
+ * released exactly there. The composer is asked for events up to each
+ * block's end, so the block size is part of what a render is: the same
+ * config gives the same audio, bit for bit. */
+
+/* An explicit phrase (io reads them from files): events played once per
+ * pass, a pass every length_frames. */
+typedef struct lull_phrase {
+  double bpm;
+  uint64_t length_frames; /* one pass; the next loop starts here */
+  lull_event *events;     /* sorted by frame */
+  size_t count;
+} lull_phrase;
+
+/* Param changes at given frames, to replay a session offline. */
+typedef struct lull_timeline_change {
+  uint64_t frame;
+  lull_params params; /* the params from then on */
+} lull_timeline_change;
+
+typedef struct lull_timeline {
+  lull_timeline_change *changes; /* in order of frame */
+  size_t count;
+} lull_timeline;
+
+/* Sees the events of each block as they are handed to the engine, in
+ * order. LULL_OK, or an error (diag filled) that fails the block. */
+typedef int (*lull_pump_tap)(void *user, const lull_event *events, size_t count, lull_diag *diag);
+
+/* Zeroes elsewhere make a station's pump: endless, 20 ms blocks. The
+ * params have no zero default: give valid ones (lull_params_default()). */
+typedef struct lull_pump_config {
+  lull_params params;            /* composed music from these; the seed also seeds the engine's noise */
+  const lull_timeline *timeline; /* composed: changes of params; NULL = none. Borrowed for the pump's life */
+  uint64_t music_frames;         /* composed: the piece's length, after which every note is released
+                                    and the tails ring out; 0 = endless */
+  const lull_phrase *phrase;     /* play this instead of composing; borrowed for the pump's life */
+  uint64_t loops;                /* phrase: passes back to back; 0 = 1 */
+  uint32_t block_frames;         /* the largest block; 0 = LULL_FRAME_SAMPLES; 1..65536 */
+  uint32_t event_capacity;       /* the engine's queue: events one block may hold; 0 = the engine's default */
+  int dry;                       /* no reverb or delay (and their shorter tail) */
+  lull_pump_tap tap;             /* NULL = none */
+  void *tap_user;
+} lull_pump_config;
+
+typedef struct lull_pump lull_pump;
+
+/* Create the composer (unless a phrase is given), the engine and the block
+ * buffer: the pump's only allocations. LULL_OK, LULL_ERANGE or LULL_EINVAL
+ * (diag names the field), or LULL_ENOMEM. Not render-safe. */
+__attribute__((warn_unused_result))
+int lull__pump_create(const lull_pump_config *config, lull_pump **out, lull_diag *diag);
+/* Free the pump, its composer and engine; NULL is fine. */
+void lull__pump_destroy(lull_pump *p);
+
+/* Frames the pump will produce: the music, the releases and reverb tail
+ * (1.5 s, plus 6 s unless dry) and the engine's latency; UINT64_MAX when
+ * endless. Any thread. */
+uint64_t lull__pump_total_frames(const lull_pump *p);
+
+/* The next block, in the pump's buffer: *pcm (interleaved stereo float,
+ * the caller may change it in place until the next call) and *frames
+ * (0 when everything has been produced; else 1..block_frames). The block
+ * is always rendered; an event the engine refused (LULL_EFULL), a timeline
+ * change the composer refused or the tap's error is returned after it,
+ * with diag (may be NULL) saying what. With no tap: no allocation, lock or
+ * I/O (a station's producer thread). */
+__attribute__((warn_unused_result))
+int lull__pump_next(lull_pump *p, float **pcm, size_t *frames, lull_diag *diag);
+
+/* New params for the composer, from the next block on (see
+ * lull__composer_set_params). LULL_ESTATE when playing a phrase. The
+ * pump's thread. */
+__attribute__((warn_unused_result))
+int lull__pump_set_params(lull_pump *p, const lull_params *params, lull_diag *diag);
+
+/* The composer's view (chord, params, bar); zeroes for a phrase. The
+ * pump's thread. */
+struct lull_composer_status;
+void lull__pump_status(const lull_pump *p, struct lull_composer_status *out);
 
 /* ---- station internals for readers (station.c) ---------------------------- */
 
@@ -169,3 +262,5 @@ void lull__station_inject_fault(lull_station *st);
  * thread, or any thread while the station is not started. */
 struct lull_composer_status;
 void lull__station_composer_status(const lull_station *st, struct lull_composer_status *out);
+
+#endif

@@ -7,10 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
 
+#include "dsp/denormal.h"
 #include "lull/engine.h"
 #include "lull/err.h"
 #include "synth/synth_int.h"
@@ -192,11 +190,7 @@ static void control_tick(lull_engine *e) {
 }
 
 void lull_engine_render(lull_engine *e, float *out, size_t frames) {
-#if defined(__SSE__)
-  /* Denormals off for the render (FTZ | DAZ), restored for the caller. */
-  unsigned csr = _mm_getcsr();
-  _mm_setcsr(csr | 0x8040u);
-#endif
+  unsigned fp_mode = lull__denormals_off(); /* for the render; restored for the caller */
   size_t done = 0;
   while (done < frames) {
     uint32_t phase = (uint32_t)(e->pos % LULL_CONTROL_FRAMES);
@@ -219,9 +213,7 @@ void lull_engine_render(lull_engine *e, float *out, size_t frames) {
     done += n;
   }
   e->stats.frames_rendered += frames;
-#if defined(__SSE__)
-  _mm_setcsr(csr);
-#endif
+  lull__denormals_restore(fp_mode);
 }
 
 const char *lull_part_name(int part) {

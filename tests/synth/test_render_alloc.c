@@ -1,7 +1,9 @@
-/* Zero heap allocations in render (and schedule): every malloc-family call
- * made by liblull or this test is counted through the linker's --wrap. */
+/* Zero heap allocations in render (and schedule), and in the pump a
+ * station's producer runs: every malloc-family call made by liblull or this
+ * test is counted through the linker's --wrap. */
 #include <stdlib.h>
 
+#include "stream/stream.h"
 #include "support/engine_util.h"
 #include "support/harness.h"
 
@@ -61,8 +63,31 @@ static void test_no_allocation_in_render(void **state) {
   lull_engine_destroy(e);
 }
 
+/* Composer -> engine, 20 ms at a time, with a change of params midway. */
+static void test_no_allocation_in_the_pump(void **state) {
+  (void)state;
+  lull_pump_config pc = {.params = lull_params_default()};
+  pc.params.intensity = 0.9f; /* every part plays */
+  lull_pump *pump;
+  ASSERT_EQ_INT(lull__pump_create(&pc, &pump, NULL), LULL_OK);
+  lull_params changed = pc.params;
+  changed.key = 4, changed.bpm = 100;
+  float *pcm;
+  size_t frames;
+  allocations = 0;
+  counting = 1;
+  for (int k = 0; k < 1000; k++) { /* 20 s */
+    if (k == 500 && lull__pump_set_params(pump, &changed, NULL) != LULL_OK) abort();
+    if (lull__pump_next(pump, &pcm, &frames, NULL) != LULL_OK) abort();
+  }
+  counting = 0;
+  ASSERT_EQ_INT(allocations, 0);
+  lull__pump_destroy(pump);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_the_counter_counts),
-                                     cmocka_unit_test(test_no_allocation_in_render)};
+                                     cmocka_unit_test(test_no_allocation_in_render),
+                                     cmocka_unit_test(test_no_allocation_in_the_pump)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,39 @@
+/* io internals shared by its files (not for other modules): files that
+ * appear only when complete (atomic_file.c) and strict JSON reading with
+ * file:line:column errors (json_file.c). */
+#ifndef LULL_IO_INT_H
+#define LULL_IO_INT_H
+
+#include <jansson.h>
+
+#include "io/io.h"
+
+/* ---- atomic files (atomic_file.c) ----------------------------------------- */
+
+typedef struct lull_atomic_file {
+  char *path; /* the target */
+  char *tmp;  /* the temporary file beside it; NULL once renamed or never made */
+  int fd;     /* the temporary file, open for writing; the writer owns it and
+                 closes it (directly or through fdopen/sf_open_fd) before commit */
+} lull_atomic_file;
+
+/* Create path's temporary file beside it ("PATH.tmp-XXXXXX", mode as the
+ * umask says). LULL_OK, LULL_ENOMEM, or LULL_EIO ("PATH: cannot write
+ * here: ..."); field names the flag in diag. Nothing to clean up on error. */
+int lull__atomic_open(lull_atomic_file *f, const char *path, const char *field, lull_diag *diag);
+/* Rename the (closed) temporary file over the target, then release f.
+ * LULL_OK or LULL_EIO ("PATH: reason"), after which nothing is left behind. */
+int lull__atomic_commit(lull_atomic_file *f, const char *field, lull_diag *diag);
+/* Remove the temporary file, if any, and release f (not its fd). Safe on
+ * a released or zeroed-and-fd-less f, and twice. */
+void lull__atomic_abort(lull_atomic_file *f);
+
+/* ---- JSON files (json_file.c) --------------------------------------------- */
+
+/* Parse JSON from text, or from the file at path when text is NULL (path
+ * names it in messages either way). Duplicate keys are errors. LULL_OK with
+ * *root to json_decref; LULL_EPARSE ("PATH:LINE:COLUMN: what"), or LULL_EIO
+ * ("PATH: why") when the file cannot be read. */
+int lull__json_read(const char *path, const char *text, json_t **root, lull_diag *diag);
+
+#endif
