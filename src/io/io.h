@@ -7,6 +7,7 @@
 
 #include "lull/err.h"
 #include "lull/event.h"
+#include "lull/params.h"
 
 /* ---- phrase files (phrase.c) -------------------------------------------- */
 
@@ -52,8 +53,6 @@ int lull__audio_commit(lull_audio_writer *w, lull_diag *diag);
 /* Drop the temporary file; frees w. NULL is fine. */
 void lull__audio_abort(lull_audio_writer *w);
 
-#endif
-
 /* ---- MIDI files (midi.c) -------------------------------------------------- */
 
 #define LULL_MIDI_PPQ 480
@@ -66,8 +65,6 @@ int lull__midi_write(const char *path, const lull_event *events, size_t count, u
                      lull_diag *diag);
 
 /* ---- timelines (timeline.c) ----------------------------------------------- */
-
-#include "lull/params.h"
 
 typedef struct lull_timeline_change {
   uint64_t frame;
@@ -87,3 +84,5 @@ int lull__timeline_load(const char *path, const lull_params *start, uint32_t sam
 int lull__timeline_parse(const char *text, const char *path, const lull_params *start, uint32_t sample_rate_hz,
                          lull_timeline *out, lull_diag *diag);
 void lull__timeline_free(lull_timeline *t);
+
+#endif

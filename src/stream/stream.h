@@ -10,6 +10,7 @@
 
 #include "lull/err.h"
 #include "lull/params.h"
+#include "lull/station.h"
 
 /* ---- packet ring (ring.c) -------------------------------------------------
  *
@@ -145,11 +146,7 @@ void lull__mp3_destroy(lull_mp3 *m);
  * frames, possibly 0) or LULL_EIO. cap >= 1.25 * frames + 7200. */
 int lull__mp3_encode(lull_mp3 *m, const float *pcm, uint32_t frames, unsigned char *out, uint32_t cap);
 
-#endif
-
 /* ---- station internals for readers (station.c) ---------------------------- */
-
-#include "lull/station.h"
 
 /* The rings listeners read: 20 ms Opus packets, Ogg pages, 20 ms of PCM
  * (int16 interleaved stereo, little-endian), and MP3 chunks (whole frames;
@@ -169,3 +166,5 @@ void lull__station_inject_fault(lull_station *st);
  * thread, or any thread while the station is not started. */
 struct lull_composer_status;
 void lull__station_composer_status(const lull_station *st, struct lull_composer_status *out);
+
+#endif
