@@ -40,12 +40,12 @@ static int parse_fields(json_t *obj, const lull_params *current, lull_ctl_msg *c
         return refuse(c, "wrong_type", k, "key must be a note name string or an integer 0..11%s", "");
       }
       if (lull_params_set(&p, "key", text, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
-      c->fields |= LULL_STATION_KEY;
+      c->fields |= LULL_PARAM_KEY;
     } else if (strcmp(k, "mode") == 0) {
       if (!json_is_string(v)) return refuse(c, "wrong_type", k, "mode must be a string (%s)", "major, minor, dorian, ...");
       snprintf(text, sizeof text, "%.40s", json_string_value(v));
       if (lull_params_set(&p, "mode", text, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
-      c->fields |= LULL_STATION_MODE;
+      c->fields |= LULL_PARAM_MODE;
     } else if (strcmp(k, "bpm") == 0 || strcmp(k, "intensity") == 0) {
       if (!json_is_number(v)) return refuse(c, "wrong_type", k, "%s must be a number", k);
       double x = json_number_value(v);
@@ -53,9 +53,9 @@ static int parse_fields(json_t *obj, const lull_params *current, lull_ctl_msg *c
       if (bpm ? !(x >= 30 && x <= 180) : !(x >= 0 && x <= 1))
         return refuse(c, "out_of_range", k, bpm ? "bpm must be 30..180%s" : "intensity must be 0..1%s", "");
       if (bpm)
-        p.bpm = (float)x, c->fields |= LULL_STATION_BPM;
+        p.bpm = (float)x, c->fields |= LULL_PARAM_BPM;
       else
-        p.intensity = (float)x, c->fields |= LULL_STATION_INTENSITY;
+        p.intensity = (float)x, c->fields |= LULL_PARAM_INTENSITY;
     } else if (strcmp(k, "seed") == 0) {
       return refuse(c, "unknown_field", k, "seed cannot change while a station plays; it is set when the station starts%s",
                     "");

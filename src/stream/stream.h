@@ -82,10 +82,8 @@ int lull__ring_intact(lull_ring *r, const lull_ring_slot *slot, uint64_t seq);
  * Bounded, lock-free, many producers and one consumer (Vyukov's bounded
  * queue: a sequence number per cell). Full: refused, never blocks. */
 
-enum { LULL_FIELD_KEY = 1, LULL_FIELD_MODE = 2, LULL_FIELD_BPM = 4, LULL_FIELD_INTENSITY = 8 };
-
 typedef struct lull_command {
-  uint32_t fields; /* which of params to change (LULL_FIELD_*) */
+  uint32_t fields; /* which of params to change (LULL_PARAM_*) */
   lull_params params;
 } lull_command;
 
