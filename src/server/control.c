@@ -93,10 +93,10 @@ int lull__control_parse(const char *text, size_t len, const lull_params *current
   if (!type || !json_is_string(type)) {
     refuse(c, "bad_message", "type", "a message needs \"type\": \"control\" or \"status\"%s", "");
   } else if (strcmp(json_string_value(type), "status") == 0) {
-    c->kind = LULL_CONTROL_STATUS;
+    c->kind = LULL_CTL_STATUS;
     rc = json_object_size(root) == 1 ? 0 : refuse(c, "unknown_field", "", "a status message has no other fields%s", "");
   } else if (strcmp(json_string_value(type), "control") == 0) {
-    c->kind = LULL_CONTROL_PARAMS;
+    c->kind = LULL_CTL_PARAMS;
     rc = parse_fields(root, current, c, 1);
     if (rc == 0 && !c->fields) rc = refuse(c, "bad_message", "", "a control message changes at least one of key, mode, bpm, intensity%s", "");
   } else {
@@ -110,7 +110,7 @@ int lull__control_parse_body(const char *text, size_t len, const lull_params *cu
   memset(c, 0, sizeof *c);
   json_t *root = load(text, len, c);
   if (!root) return -1;
-  c->kind = LULL_CONTROL_PARAMS;
+  c->kind = LULL_CTL_PARAMS;
   int rc = parse_fields(root, current, c, 0);
   if (rc == 0 && !c->fields) rc = refuse(c, "bad_message", "", "the body changes at least one of key, mode, bpm, intensity%s", "");
   json_decref(root);

@@ -10,7 +10,7 @@
 #include "lull/params.h"
 #include "lull/station.h"
 
-enum { LULL_CONTROL_PARAMS = 1, LULL_CONTROL_STATUS = 2 };
+enum { LULL_CTL_PARAMS = 1, LULL_CTL_STATUS = 2 };
 
 /* A parsed message, or why it was refused (code, field, message). */
 typedef struct lull_ctl_msg {
