@@ -10,6 +10,8 @@
 #include "lull/params.h"
 #include "lull/station.h"
 
+/* What a parsed message asks for (lull_ctl_msg.kind): a params change or a
+ * status reply. */
 enum { LULL_CTL_PARAMS = 1, LULL_CTL_STATUS = 2 };
 
 /* A parsed message, or why it was refused (code, field, message). */
