@@ -179,9 +179,10 @@ float lull__midi_hz(float note);
 /* Phase increment (2^32 per turn) for a frequency. */
 uint32_t lull__hz_to_inc(double hz, double sample_rate_hz);
 
-/* Control rate: slow parameters (LFOs, smoothed gains and times) move on a
- * fixed grid of absolute frames. A block never crosses a grid line, so the
- * output does not depend on how the caller chunks its render calls. */
+/* The grid: slow parameters (LFOs, smoothed gains and times) move on a
+ * fixed grid of absolute frames, a line every LULL_GRID_FRAMES (their
+ * control rate, 750 Hz at 48 kHz). A block never crosses a grid line, so
+ * the output does not depend on how the caller chunks its render calls. */
 #define LULL_GRID_FRAMES 64
 
 /* Added in feedback loops so state decays to zero-ish instead of into

@@ -1,9 +1,9 @@
 /* The engine: event heap -> voice pool -> dry and send buses -> delay and
  * reverb -> DC blocker -> soft clip -> lookahead limiter. One allocation at
  * create holds the engine and all its buffers; render only moves through
- * them. Render splits each call into sub-blocks that end at every control
- * grid line (LULL_GRID_FRAMES), event and voice state change, so the
- * output is the same whatever block sizes the caller renders in. */
+ * them. Render splits each call into sub-blocks that end at every grid
+ * line (LULL_GRID_FRAMES), event and voice state change, so the output is
+ * the same whatever block sizes the caller renders in. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
