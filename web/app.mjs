@@ -10,7 +10,7 @@ const query = new URLSearchParams(location.search);
 const shared = paramsFromSearch(location.search);
 const el = {
   play: $('play'), playLabel: $('play-label'), volume: $('volume'), message: $('message'),
-  station: $('station'), key: $('key'), mode: $('mode'), bpm: $('bpm'), bpmOut: $('bpm-out'),
+  steer: $('steer'), station: $('station'), key: $('key'), mode: $('mode'), bpm: $('bpm'), bpmOut: $('bpm-out'),
   intensity: $('intensity'), intensityOut: $('intensity-out'), token: $('token'), tokenRow: $('token-row'),
   sleep: $('sleep'), sleepLeft: $('sleep-left'), background: $('background'), share: $('share'), shareUrl: $('share-url'),
   bg: $('bg'),
@@ -22,7 +22,10 @@ const player = new Player({
   rate: clampNum(query.get('rate'), 8000, 192000, 0),
 });
 const visual = new Visual($('visual'));
-let params = { key: 'A', mode: 'aeolian', bpm: 64, intensity: 0.4 };
+// The station's params as the server last gave them (hello, params,
+// /api/status): it owns their defaults (lull_params_default), so the page
+// has none, and its controls wait disabled until the first arrive.
+let params = {};
 let chord = '–';
 let pending = Object.keys(changes(shared.params, {})).length ? shared.params : null; // a share link's params
 let playing = false; // what the listener asked for
@@ -56,6 +59,8 @@ function setStations(names, current) {
 
 function showParams(p) {
   params = { ...params, ...p };
+  if (params.key === undefined) return; // nothing from the server yet
+  el.steer.disabled = false;
   if (dragging !== el.key) el.key.value = params.key;
   if (dragging !== el.mode) el.mode.value = params.mode;
   if (dragging !== el.bpm) el.bpm.value = params.bpm;
@@ -355,6 +360,7 @@ function fadeElement(seconds) {
 // ---- share ------------------------------------------------------------------------
 
 el.share.addEventListener('click', async () => {
+  if (params.key === undefined) return say('Nothing to share until the server has said what plays.', 'warn');
   const link = shareLink(location.href, el.station.value || player.station, params);
   try {
     await navigator.clipboard.writeText(link);

@@ -34,6 +34,17 @@ typedef struct lull_params {
   uint64_t seed;
 } lull_params;
 
+/* Which fields of lull_params a change carries (lull_station_set_params, a
+ * control message, a station's command queue): a bitwise OR of these. The
+ * seed is not among them: a station keeps the one it was created with. */
+enum {
+  LULL_PARAM_KEY = 1,
+  LULL_PARAM_MODE = 2,
+  LULL_PARAM_BPM = 4,
+  LULL_PARAM_INTENSITY = 8,
+  LULL_PARAM_ALL = 15 /* every field a change can carry */
+};
+
 /* A minor, 64 bpm, intensity 0.4, seed 0. Thread-safe. */
 lull_params lull_params_default(void);
 

@@ -75,11 +75,11 @@ void lull_station_stop(lull_station *st);
 __attribute__((warn_unused_result))
 int lull_station_run(lull_station *st, uint64_t frames);
 
-/* Change params (fields: LULL_STATION_KEY | ... ; the others are ignored)
- * from any thread. Applied at the start of the next frame: harmony from the
- * next beat, tempo ramped, intensity at once. LULL_ERANGE names a bad field;
- * LULL_EFULL if too many changes are pending (nothing is blocked). */
-enum { LULL_STATION_KEY = 1, LULL_STATION_MODE = 2, LULL_STATION_BPM = 4, LULL_STATION_INTENSITY = 8 };
+/* Change the params named in fields (an OR of LULL_PARAM_*, params.h; the
+ * other fields of params, and other bits, are ignored) from any thread.
+ * Applied at the start of the next frame: harmony from the next beat, tempo
+ * ramped, intensity at once. LULL_ERANGE names a bad field; LULL_EFULL if
+ * too many changes are pending (nothing is blocked). */
 __attribute__((warn_unused_result))
 int lull_station_set_params(lull_station *st, const lull_params *params, uint32_t fields, lull_diag *diag);
 

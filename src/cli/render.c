@@ -154,14 +154,17 @@ int lull__cmd_render(int argc, char **argv) {
     goto done;
   }
   uint64_t total = lull__pump_total_frames(pump);
+  /* Before the temporary file exists: an interruption at any moment after
+   * leaves nothing behind. */
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  signal(SIGHUP, on_signal);
+  signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error, reported */
   if ((err = lull__audio_open(out_path, fmt, LULL_SAMPLE_RATE_HZ, total, &w, &diag))) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     status = err == LULL_EFORMAT ? LULL_EXIT_USAGE : LULL_EXIT_FAIL;
     goto done;
   }
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
-  signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error, reported */
   lull_progress prog;
   lull__progress_start(&prog, "render", (double)total / LULL_SAMPLE_RATE_HZ, quiet);
   float *block;

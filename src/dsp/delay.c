@@ -54,7 +54,7 @@ void lull__delay_set_bpm(lull_delay *d, float bpm) { lull__smooth_set(&d->time_f
 
 void lull__delay_control(lull_delay *d) {
   d->time_base = d->time_frames.value;
-  d->time_step = (lull__smooth_next(&d->time_frames, LULL_CONTROL_FRAMES) - d->time_base) / LULL_CONTROL_FRAMES;
+  d->time_step = (lull__smooth_next(&d->time_frames, LULL_GRID_FRAMES) - d->time_base) / LULL_GRID_FRAMES;
   d->time_phase = 0;
 }
 
@@ -69,14 +69,14 @@ void lull__delay_process(lull_delay *d, float *out_l, float *out_r, const float 
   while (frames) {
     /* The taps of this block, from the control period's start (split-
      * invariant); a block may not be longer than the shortest tap. */
-    float tap[LULL_CONTROL_FRAMES];
-    size_t n = frames < LULL_CONTROL_FRAMES ? frames : LULL_CONTROL_FRAMES;
+    float tap[LULL_GRID_FRAMES];
+    size_t n = frames < LULL_GRID_FRAMES ? frames : LULL_GRID_FRAMES;
     const int32_t phase = (int32_t)d->time_phase;
     for (size_t k = 0; k < n; k++) tap[k] = d->time_base + d->time_step * (float)(phase + (int32_t)k);
     float shortest = tap[0];
     for (size_t k = 1; k < n; k++) shortest = tap[k] < shortest ? tap[k] : shortest;
     if ((float)n > shortest) n = (size_t)shortest; /* >= 1: taps are clamped to >= 1 frame */
-    float dl[LULL_CONTROL_FRAMES], dr[LULL_CONTROL_FRAMES], pl[LULL_CONTROL_FRAMES], pr[LULL_CONTROL_FRAMES];
+    float dl[LULL_GRID_FRAMES], dr[LULL_GRID_FRAMES], pl[LULL_GRID_FRAMES], pr[LULL_GRID_FRAMES];
     lull__tap_read(d->buf[0], d->mask, d->pos, tap, n, d->damp_coef, d->feedback, dl, pl);
     lull__tap_read(d->buf[1], d->mask, d->pos, tap, n, d->damp_coef, d->feedback, dr, pr);
     for (size_t k = 0; k < n; k++) {

@@ -179,10 +179,11 @@ float lull__midi_hz(float note);
 /* Phase increment (2^32 per turn) for a frequency. */
 uint32_t lull__hz_to_inc(double hz, double sample_rate_hz);
 
-/* Control rate: slow parameters (LFOs, smoothed gains and times) move on a
- * fixed grid of absolute frames. A block never crosses a grid line, so the
- * output does not depend on how the caller chunks its render calls. */
-#define LULL_CONTROL_FRAMES 64
+/* The grid: slow parameters (LFOs, smoothed gains and times) move on a
+ * fixed grid of absolute frames, a line every LULL_GRID_FRAMES (their
+ * control rate, 750 Hz at 48 kHz). A block never crosses a grid line, so
+ * the output does not depend on how the caller chunks its render calls. */
+#define LULL_GRID_FRAMES 64
 
 /* Added in feedback loops so state decays to zero-ish instead of into
  * denormals even when FTZ/DAZ is off (Opus's VERY_SMALL). */
@@ -473,7 +474,7 @@ struct lull_reverb {
 size_t lull__reverb_floats(float sample_rate_hz);
 void lull__reverb_init(lull_reverb *r, const lull_reverb_config *cfg, float sample_rate_hz, float *mem);
 void lull__reverb_reset(lull_reverb *r);
-/* At a control grid line: plan the modulation for the next period. */
+/* At a grid line: plan the modulation for the next period. */
 void lull__reverb_control(lull_reverb *r);
 /* Accumulate the wet stereo signal of in into out_l/out_r (r->process). */
 static inline void lull__reverb_process(lull_reverb *r, float *out_l, float *out_r, const float *in, size_t frames) {
@@ -501,7 +502,7 @@ void lull__delay_init(lull_delay *d, float sample_rate_hz, float max_seconds, fl
 void lull__delay_reset(lull_delay *d);
 /* New tempo: the delay time glides to beats * 60 / bpm. */
 void lull__delay_set_bpm(lull_delay *d, float bpm);
-/* At a control grid line: plan the delay time for the next period. */
+/* At a grid line: plan the delay time for the next period. */
 void lull__delay_control(lull_delay *d);
 /* Accumulate the echoes of in_l/in_r into out_l/out_r (ping-pong). */
 void lull__delay_process(lull_delay *d, float *out_l, float *out_r, const float *in_l, const float *in_r,

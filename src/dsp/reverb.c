@@ -89,11 +89,11 @@ void lull__reverb_control(lull_reverb *r) {
    * offsets stay in [0, 2 depth] so the mean length is len - depth. */
   const v8f sign_a = {1, -1, 1, -1, 0, 0, 0, 0}, sign_b = {0, 0, 0, 0, 1, -1, 1, -1};
   float d = r->mod_depth_frames;
-  float m0a = lull__lfo_next(&r->mod[0], LULL_CONTROL_FRAMES), m1a = lull__lfo_next(&r->mod[1], LULL_CONTROL_FRAMES);
+  float m0a = lull__lfo_next(&r->mod[0], LULL_GRID_FRAMES), m1a = lull__lfo_next(&r->mod[1], LULL_GRID_FRAMES);
   float m0b = lull__lfo_next(&r->mod[0], 0), m1b = lull__lfo_next(&r->mod[1], 0);
   r->mod_off = d + d * (sign_a * m0a + sign_b * m1a);
   v8f end = d + d * (sign_a * m0b + sign_b * m1b);
-  r->mod_step = (end - r->mod_off) * (1.0f / LULL_CONTROL_FRAMES);
+  r->mod_step = (end - r->mod_off) * (1.0f / LULL_GRID_FRAMES);
   r->mod_phase = 0;
 }
 

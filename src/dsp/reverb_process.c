@@ -34,7 +34,7 @@ static inline float *span(float *ring, uint32_t mask, uint32_t at, size_t n) {
 static void diffuse(float *buf, uint32_t mask, uint32_t len, uint32_t pos, float *x, size_t n) {
   if (len >= n) {
     /* In the ring itself when neither run wraps (nearly always). */
-    float dt[LULL_CONTROL_FRAMES], wt[LULL_CONTROL_FRAMES];
+    float dt[LULL_GRID_FRAMES], wt[LULL_GRID_FRAMES];
     const float *d = span(buf, mask, pos - len, n);
     float *w = span(buf, mask, pos, n);
     if (!d) ring_get(buf, mask, pos - len, dt, n), d = dt;
@@ -60,7 +60,7 @@ static void diffuse(float *buf, uint32_t mask, uint32_t len, uint32_t pos, float
  * damped reads carry the line's decay gain and the matrix's 1/sqrt(8). */
 static void read_line(const lull_reverb *r, int i, float *damped, float *undamped, size_t n) {
   const float len = (float)r->len[i], off = r->mod_off[i], step = r->mod_step[i];
-  float tap[LULL_CONTROL_FRAMES];
+  float tap[LULL_GRID_FRAMES];
   const int32_t phase = (int32_t)r->mod_phase; /* < 2^16: a signed conversion vectorises */
   for (size_t k = 0; k < n; k++) tap[k] = len - (off + step * (float)(phase + (int32_t)k));
   lull__tap_read(r->line[i], r->mask[i], r->pos, tap, n, r->damp_coef, r->gain[i] * 0.35355339059f, damped, undamped);
@@ -69,7 +69,7 @@ static void read_line(const lull_reverb *r, int i, float *damped, float *undampe
 /* In place across the eight lines, eight frames at a time: the fast
  * Walsh-Hadamard transform (three butterfly stages; the 1/sqrt(8) is in the
  * line gains), then the input, with signs that spread it over the lines. */
-static void mix_lines(float (*f)[LULL_CONTROL_FRAMES], const float *x, float *const out[LULL_REVERB_LINES], size_t n8) {
+static void mix_lines(float (*f)[LULL_GRID_FRAMES], const float *x, float *const out[LULL_REVERB_LINES], size_t n8) {
   for (size_t k = 0; k < n8; k += 8) {
     v8f v0, v1, v2, v3, v4, v5, v6, v7, in;
     memcpy(&v0, &f[0][k], 32), memcpy(&v1, &f[1][k], 32), memcpy(&v2, &f[2][k], 32), memcpy(&v3, &f[3][k], 32);
@@ -85,14 +85,14 @@ static void mix_lines(float (*f)[LULL_CONTROL_FRAMES], const float *x, float *co
 }
 
 void LULL_ISA_NAME(lull__reverb_process)(lull_reverb *r, float *out_l, float *out_r, const float *in, size_t frames) {
-  while (frames > LULL_CONTROL_FRAMES) { /* blocks are never longer in the engine */
-    LULL_ISA_NAME(lull__reverb_process)(r, out_l, out_r, in, LULL_CONTROL_FRAMES);
-    out_l += LULL_CONTROL_FRAMES, out_r += LULL_CONTROL_FRAMES, in += LULL_CONTROL_FRAMES;
-    frames -= LULL_CONTROL_FRAMES;
+  while (frames > LULL_GRID_FRAMES) { /* blocks are never longer in the engine */
+    LULL_ISA_NAME(lull__reverb_process)(r, out_l, out_r, in, LULL_GRID_FRAMES);
+    out_l += LULL_GRID_FRAMES, out_r += LULL_GRID_FRAMES, in += LULL_GRID_FRAMES;
+    frames -= LULL_GRID_FRAMES;
   }
   if (frames == 0) return;
   const size_t n = frames, n8 = (n + 7) & ~(size_t)7;
-  float x[LULL_CONTROL_FRAMES];
+  float x[LULL_GRID_FRAMES];
   /* Pre-delay (written first, so a zero pre-delay reads this block), then
    * diffusion. LULL_TINY keeps the allpasses and lines out of denormals. */
   ring_put(r->pre, r->pre_mask, r->pos, in, n);
@@ -103,8 +103,8 @@ void LULL_ISA_NAME(lull__reverb_process)(lull_reverb *r, float *out_l, float *ou
 
   /* Everything line-major over time: f[i][k] (damped, to be mixed and
    * fed back) and o[i][k] (plain, for the outputs). */
-  _Alignas(32) float f[LULL_REVERB_LINES][LULL_CONTROL_FRAMES];
-  _Alignas(32) float o[LULL_REVERB_LINES][LULL_CONTROL_FRAMES];
+  _Alignas(32) float f[LULL_REVERB_LINES][LULL_GRID_FRAMES];
+  _Alignas(32) float o[LULL_REVERB_LINES][LULL_GRID_FRAMES];
   for (int i = 0; i < LULL_REVERB_LINES; i++) {
     read_line(r, i, f[i], o[i], n);
     for (size_t k = n; k < n8; k++) f[i][k] = o[i][k] = 0;

@@ -40,12 +40,12 @@ static int parse_fields(json_t *obj, const lull_params *current, lull_ctl_msg *c
         return refuse(c, "wrong_type", k, "key must be a note name string or an integer 0..11%s", "");
       }
       if (lull_params_set(&p, "key", text, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
-      c->fields |= LULL_STATION_KEY;
+      c->fields |= LULL_PARAM_KEY;
     } else if (strcmp(k, "mode") == 0) {
       if (!json_is_string(v)) return refuse(c, "wrong_type", k, "mode must be a string (%s)", "major, minor, dorian, ...");
       snprintf(text, sizeof text, "%.40s", json_string_value(v));
       if (lull_params_set(&p, "mode", text, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
-      c->fields |= LULL_STATION_MODE;
+      c->fields |= LULL_PARAM_MODE;
     } else if (strcmp(k, "bpm") == 0 || strcmp(k, "intensity") == 0) {
       if (!json_is_number(v)) return refuse(c, "wrong_type", k, "%s must be a number", k);
       double x = json_number_value(v);
@@ -53,9 +53,9 @@ static int parse_fields(json_t *obj, const lull_params *current, lull_ctl_msg *c
       if (bpm ? !(x >= 30 && x <= 180) : !(x >= 0 && x <= 1))
         return refuse(c, "out_of_range", k, bpm ? "bpm must be 30..180%s" : "intensity must be 0..1%s", "");
       if (bpm)
-        p.bpm = (float)x, c->fields |= LULL_STATION_BPM;
+        p.bpm = (float)x, c->fields |= LULL_PARAM_BPM;
       else
-        p.intensity = (float)x, c->fields |= LULL_STATION_INTENSITY;
+        p.intensity = (float)x, c->fields |= LULL_PARAM_INTENSITY;
     } else if (strcmp(k, "seed") == 0) {
       return refuse(c, "unknown_field", k, "seed cannot change while a station plays; it is set when the station starts%s",
                     "");
@@ -93,10 +93,10 @@ int lull__control_parse(const char *text, size_t len, const lull_params *current
   if (!type || !json_is_string(type)) {
     refuse(c, "bad_message", "type", "a message needs \"type\": \"control\" or \"status\"%s", "");
   } else if (strcmp(json_string_value(type), "status") == 0) {
-    c->kind = LULL_CONTROL_STATUS;
+    c->kind = LULL_CTL_STATUS;
     rc = json_object_size(root) == 1 ? 0 : refuse(c, "unknown_field", "", "a status message has no other fields%s", "");
   } else if (strcmp(json_string_value(type), "control") == 0) {
-    c->kind = LULL_CONTROL_PARAMS;
+    c->kind = LULL_CTL_PARAMS;
     rc = parse_fields(root, current, c, 1);
     if (rc == 0 && !c->fields) rc = refuse(c, "bad_message", "", "a control message changes at least one of key, mode, bpm, intensity%s", "");
   } else {
@@ -110,7 +110,7 @@ int lull__control_parse_body(const char *text, size_t len, const lull_params *cu
   memset(c, 0, sizeof *c);
   json_t *root = load(text, len, c);
   if (!root) return -1;
-  c->kind = LULL_CONTROL_PARAMS;
+  c->kind = LULL_CTL_PARAMS;
   int rc = parse_fields(root, current, c, 0);
   if (rc == 0 && !c->fields) rc = refuse(c, "bad_message", "", "the body changes at least one of key, mode, bpm, intensity%s", "");
   json_decref(root);

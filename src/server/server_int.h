@@ -10,12 +10,14 @@
 #include "lull/params.h"
 #include "lull/station.h"
 
-enum { LULL_CONTROL_PARAMS = 1, LULL_CONTROL_STATUS = 2 };
+/* What a parsed message asks for (lull_ctl_msg.kind): a params change or a
+ * status reply. */
+enum { LULL_CTL_PARAMS = 1, LULL_CTL_STATUS = 2 };
 
 /* A parsed message, or why it was refused (code, field, message). */
 typedef struct lull_ctl_msg {
   int kind;
-  uint32_t fields;    /* LULL_STATION_* changed */
+  uint32_t fields;    /* LULL_PARAM_* changed */
   lull_params params; /* current params with the changes applied */
   int has_token;
   char token[128];

@@ -174,7 +174,7 @@ static void ws_message(session *s, const char *text, size_t len) {
     queue_error(s, c.code, c.field, c.message);
     return;
   }
-  if (c.kind == LULL_CONTROL_STATUS) {
+  if (c.kind == LULL_CTL_STATUS) {
     sbuf b = {0};
     lull__sb_printf(&b, "{\"type\":\"status\",\"listeners\":%u,\"station\":", atomic_load(&srv->listeners));
     lull__station_json(srv, &b, s->station);

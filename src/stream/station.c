@@ -205,10 +205,10 @@ static void produce(lull_station *st) {
   lull_command cmd;
   int changed = 0;
   while (lull__queue_pop(&st->commands, &cmd) == LULL_OK) {
-    if (cmd.fields & LULL_FIELD_KEY) st->params.key = cmd.params.key;
-    if (cmd.fields & LULL_FIELD_MODE) st->params.mode = cmd.params.mode;
-    if (cmd.fields & LULL_FIELD_BPM) st->params.bpm = cmd.params.bpm;
-    if (cmd.fields & LULL_FIELD_INTENSITY) st->params.intensity = cmd.params.intensity;
+    if (cmd.fields & LULL_PARAM_KEY) st->params.key = cmd.params.key;
+    if (cmd.fields & LULL_PARAM_MODE) st->params.mode = cmd.params.mode;
+    if (cmd.fields & LULL_PARAM_BPM) st->params.bpm = cmd.params.bpm;
+    if (cmd.fields & LULL_PARAM_INTENSITY) st->params.intensity = cmd.params.intensity;
     changed = 1;
     atomic_fetch_add_explicit(&st->m_commands, 1, memory_order_relaxed);
   }
@@ -304,13 +304,13 @@ int lull_station_set_params(lull_station *st, const lull_params *p, uint32_t fie
   /* Validate the fields given, against the params they would join. */
   lull_params check;
   lull_station_get_params(st, &check);
-  if (fields & LULL_STATION_KEY) check.key = p->key;
-  if (fields & LULL_STATION_MODE) check.mode = p->mode;
-  if (fields & LULL_STATION_BPM) check.bpm = p->bpm;
-  if (fields & LULL_STATION_INTENSITY) check.intensity = p->intensity;
+  if (fields & LULL_PARAM_KEY) check.key = p->key;
+  if (fields & LULL_PARAM_MODE) check.mode = p->mode;
+  if (fields & LULL_PARAM_BPM) check.bpm = p->bpm;
+  if (fields & LULL_PARAM_INTENSITY) check.intensity = p->intensity;
   int err = lull_params_validate(&check, diag);
   if (err) return err;
-  lull_command cmd = {fields & 15u, *p};
+  lull_command cmd = {fields & LULL_PARAM_ALL, *p};
   if (lull__queue_push(&st->commands, &cmd) != LULL_OK)
     return lull_diag_set(diag, LULL_EFULL, "", "too many changes pending; try again in a moment");
   return LULL_OK;

@@ -12,6 +12,7 @@
 #include "lull/err.h"
 #include "lull/event.h"
 #include "lull/params.h"
+#include "lull/station.h"
 
 /* ---- packet ring (ring.c) -------------------------------------------------
  *
@@ -83,10 +84,8 @@ int lull__ring_intact(lull_ring *r, const lull_ring_slot *slot, uint64_t seq);
  * Bounded, lock-free, many producers and one consumer (Vyukov's bounded
  * queue: a sequence number per cell). Full: refused, never blocks. */
 
-enum { LULL_FIELD_KEY = 1, LULL_FIELD_MODE = 2, LULL_FIELD_BPM = 4, LULL_FIELD_INTENSITY = 8 };
-
 typedef struct lull_command {
-  uint32_t fields; /* which of params to change (LULL_FIELD_*) */
+  uint32_t fields; /* which of params to change (LULL_PARAM_*) */
   lull_params params;
 } lull_command;
 
@@ -241,8 +240,6 @@ struct lull_composer_status;
 void lull__pump_status(const lull_pump *p, struct lull_composer_status *out);
 
 /* ---- station internals for readers (station.c) ---------------------------- */
-
-#include "lull/station.h"
 
 /* The rings listeners read: 20 ms Opus packets, Ogg pages, 20 ms of PCM
  * (int16 interleaved stereo, little-endian), and MP3 chunks (whole frames;

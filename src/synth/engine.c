@@ -1,9 +1,9 @@
 /* The engine: event heap -> voice pool -> dry and send buses -> delay and
  * reverb -> DC blocker -> soft clip -> lookahead limiter. One allocation at
  * create holds the engine and all its buffers; render only moves through
- * them. Render splits each call into sub-blocks that end at every control
- * grid line (LULL_CONTROL_FRAMES), event and voice state change, so the
- * output is the same whatever block sizes the caller renders in. */
+ * them. Render splits each call into sub-blocks that end at every grid
+ * line (LULL_GRID_FRAMES), event and voice state change, so the output is
+ * the same whatever block sizes the caller renders in. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +170,7 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
     lull__reverb_process(&e->reverb, ml, mr, e->rev_in, n);
   }
   e->pool.dcblock(&e->dc[0], &e->dc[1], ml, mr, n);
-  e->pool.soft_clip(ml, mr, n, e->master_now, e->master_step, (uint32_t)(e->pos % LULL_CONTROL_FRAMES));
+  e->pool.soft_clip(ml, mr, n, e->master_now, e->master_step, (uint32_t)(e->pos % LULL_GRID_FRAMES));
   lull__limiter_process(&e->limiter, ml, mr, n);
   for (uint32_t i = 0; i < n; i++) {
     out[2 * i] = ml[i];
@@ -178,7 +178,7 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
   }
 }
 
-/* At each control grid line: LFOs and smoothed values plan their next period. */
+/* At each grid line: LFOs and smoothed values plan their next period. */
 static void control_tick(lull_engine *e) {
   lull__pool_control(&e->pool);
   if (!e->cfg.dry) {
@@ -186,14 +186,14 @@ static void control_tick(lull_engine *e) {
     lull__delay_control(&e->delay);
   }
   e->master_now = e->master.value;
-  e->master_step = (lull__smooth_next(&e->master, LULL_CONTROL_FRAMES) - e->master_now) / LULL_CONTROL_FRAMES;
+  e->master_step = (lull__smooth_next(&e->master, LULL_GRID_FRAMES) - e->master_now) / LULL_GRID_FRAMES;
 }
 
 void lull_engine_render(lull_engine *e, float *out, size_t frames) {
   unsigned fp_mode = lull__denormals_off(); /* for the render; restored for the caller */
   size_t done = 0;
   while (done < frames) {
-    uint32_t phase = (uint32_t)(e->pos % LULL_CONTROL_FRAMES);
+    uint32_t phase = (uint32_t)(e->pos % LULL_GRID_FRAMES);
     if (phase == 0) control_tick(e);
     const lull_event *ev;
     while ((ev = lull__seq_peek(&e->seq)) && ev->frame <= e->pos) {
@@ -203,7 +203,7 @@ void lull_engine_render(lull_engine *e, float *out, size_t frames) {
       apply(e, &copy);
     }
     size_t left = frames - done;
-    uint32_t n = LULL_CONTROL_FRAMES - phase;
+    uint32_t n = LULL_GRID_FRAMES - phase;
     if (left < n) n = (uint32_t)left;
     if (ev && ev->frame - e->pos < n) n = (uint32_t)(ev->frame - e->pos);
     uint32_t change = lull__pool_frames_to_change(&e->pool, e->pos);

@@ -56,10 +56,10 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
 }
 
 void lull__pool_control(lull_pool *p) {
-  float lfo = lull__lfo_next(&p->pad_lfo, LULL_CONTROL_FRAMES);
+  float lfo = lull__lfo_next(&p->pad_lfo, LULL_GRID_FRAMES);
   /* Brightness scales the seed's 1000-1200 Hz by 2^(2 (b - 0.5)): a quarter
    * at 0, four times at 1. exp2f per tick, not per sample. */
-  float b = lull__smooth_next(&p->brightness, LULL_CONTROL_FRAMES);
+  float b = lull__smooth_next(&p->brightness, LULL_GRID_FRAMES);
   float scale = exp2f(2.0f * (b - 0.5f));
   p->pad_cutoff_hz = scale * (PAD_CUTOFF_LOW_HZ + (PAD_CUTOFF_HIGH_HZ - PAD_CUTOFF_LOW_HZ) * 0.5f * (lfo + 1.0f));
   p->pad_coefs = lull__svf_coefs(p->pad_cutoff_hz, PAD_Q, p->sample_rate_hz);

@@ -12,7 +12,7 @@
 #include "dsp/isa.h"
 #include "lull/event.h"
 
-#define LULL_MAX_BLOCK LULL_CONTROL_FRAMES /* sub-blocks never cross a control grid line */
+#define LULL_MAX_BLOCK LULL_GRID_FRAMES /* sub-blocks never cross a grid line */
 
 /* Banks: three of pad voices (24); one shared by the parts that rarely
  * sound more than one note at a time: lead in lanes 0-1, kick 2-3, swell
@@ -105,7 +105,7 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
 void lull__pool_note_on(lull_pool *p, int part, int pitch, float velocity, uint64_t duration_frames, uint64_t now);
 void lull__pool_note_off(lull_pool *p, int part, int pitch);
 void lull__pool_release_all(lull_pool *p);
-/* At a control grid line: move the pad's filter with its LFO. */
+/* At a grid line: move the pad's filter with its LFO. */
 void lull__pool_control(lull_pool *p);
 /* Frames from now until some voice changes state; at least 1. */
 uint32_t lull__pool_frames_to_change(const lull_pool *p, uint64_t now);

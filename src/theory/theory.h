@@ -30,8 +30,6 @@ int lull__pitch_class_parse(const char *name);
 /* Name of a pitch class with sharps ("F#"); NULL when out of range. */
 const char *lull__pitch_class_name(int pc);
 
-#endif
-
 /* ---- modes and scales (scale.c) ----------------------------------------- */
 
 typedef struct lull_scale {
@@ -54,3 +52,5 @@ int lull__in_scale(int key, int mode, int note);
 int lull__degree_note(const lull_scale *s, int tonic_midi, int deg);
 /* Pitch class (0..11, relative to the tonic) of degree deg. */
 int lull__degree_pc(const lull_scale *s, int deg);
+
+#endif

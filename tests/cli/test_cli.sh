@@ -187,14 +187,18 @@ check "timeline changed the music" differ "$c/t.wav" "$c/u.wav"
 check "the same up to the first change" cmp -s -n $((44 + 4 * 48000 * 4)) "$c/t.wav" "$c/u.wav"
 rm -rf "$c"
 
-# Interrupted: SIGTERM mid-render leaves nothing (not even a temporary file).
-$lull render --phrase "$examples/night-in-a.json" -o "$tmp/out-dir/long.wav" --loops 5000 2>/dev/null &
-pid=$!
-sleep 0.3
-kill -TERM $pid
-wait $pid
-check "interrupted: exit 1" [ $? = 1 ]
-check "interrupted: no files" no_files
+# Interrupted: SIGTERM, SIGINT or SIGHUP mid-render leaves nothing (not even
+# the temporary file, which is there while it renders).
+for sig in TERM INT HUP; do
+  $lull render --phrase "$examples/night-in-a.json" -o "$tmp/out-dir/long.wav" --loops 5000 2>/dev/null &
+  pid=$!
+  for _ in $(seq 200); do [ -n "$(ls -A "$tmp/out-dir")" ] && break; sleep 0.05; done
+  check "SIG$sig: rendering into a temporary file" [ -n "$(ls -A "$tmp/out-dir")" ]
+  kill -$sig $pid
+  wait $pid
+  check "SIG$sig: exit 1" [ $? = 1 ]
+  check "SIG$sig: no files" no_files
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -25,9 +25,9 @@ static ir impulse_response(const lull_reverb_config *cfg, float seconds, lull_re
   out.l = calloc(out.n, sizeof(float));
   out.r = calloc(out.n, sizeof(float));
   float in[64] = {0};
-  for (size_t n = 0; n < out.n; n += LULL_CONTROL_FRAMES) {
+  for (size_t n = 0; n < out.n; n += LULL_GRID_FRAMES) {
     in[0] = n == 0 ? 1.0f : 0.0f;
-    size_t k = out.n - n < LULL_CONTROL_FRAMES ? out.n - n : LULL_CONTROL_FRAMES;
+    size_t k = out.n - n < LULL_GRID_FRAMES ? out.n - n : LULL_GRID_FRAMES;
     if (n) lull__reverb_control(&r);
     lull__reverb_process(&r, out.l + n, out.r + n, in, k);
   }

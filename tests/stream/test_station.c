@@ -154,7 +154,7 @@ static void test_change_reaches_the_next_beat(void **state) {
   p.key = 2;
   p.mode = LULL_MODE_LYDIAN;
   lull_diag d;
-  ASSERT_EQ_INT(lull_station_set_params(st, &p, LULL_STATION_KEY | LULL_STATION_MODE, &d), LULL_OK);
+  ASSERT_EQ_INT(lull_station_set_params(st, &p, LULL_PARAM_KEY | LULL_PARAM_MODE, &d), LULL_OK);
   /* At 64 bpm a beat is 46.875 frames of 20 ms. */
   int frames = 0;
   lull_composer_status cs;
@@ -171,11 +171,11 @@ static void test_change_reaches_the_next_beat(void **state) {
   ASSERT_EQ_INT(now.bpm, 64); /* the other fields untouched */
   /* A bad value is refused by name and changes nothing. */
   p.bpm = 300;
-  ASSERT_EQ_INT(lull_station_set_params(st, &p, LULL_STATION_BPM, &d), LULL_ERANGE);
+  ASSERT_EQ_INT(lull_station_set_params(st, &p, LULL_PARAM_BPM, &d), LULL_ERANGE);
   ASSERT_STR_CONTAINS(d.field, "bpm");
   /* A full queue refuses; nothing blocks. */
   int refused = 0;
-  for (int i = 0; i < 100; i++) refused |= lull_station_set_params(st, &now, LULL_STATION_INTENSITY, &d) == LULL_EFULL;
+  for (int i = 0; i < 100; i++) refused |= lull_station_set_params(st, &now, LULL_PARAM_INTENSITY, &d) == LULL_EFULL;
   ASSERT_TRUE(refused);
   lull_station_metrics m;
   lull_station_get_metrics(st, &m);
@@ -310,7 +310,7 @@ static void *steer_thread(void *p) {
     lull_station_get_params(l->st, &q);
     q.intensity = (float)(i % 10) / 10.0f;
     q.key = i % 12;
-    int err = lull_station_set_params(l->st, &q, LULL_STATION_INTENSITY | LULL_STATION_KEY, &d);
+    int err = lull_station_set_params(l->st, &q, LULL_PARAM_INTENSITY | LULL_PARAM_KEY, &d);
     l->torn += err != LULL_OK && err != LULL_EFULL; /* (reused as "refused for a bad value": must stay 0) */
     lull_station_metrics m;
     lull_station_get_metrics(l->st, &m);
