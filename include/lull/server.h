@@ -53,6 +53,10 @@ typedef struct lull_server_config {
   const char *tls_cert, *tls_key;   /* PEM files; both set: the port speaks HTTPS and WSS only */
   const char *const *allow_origins; /* WebSocket origins allowed besides the server's own; "*" = any */
   size_t n_allow_origins;
+  const char *const *allow_hosts;   /* bound to a loopback address, steering (WebSocket, POST) is answered
+                                       only for a Host of localhost, a loopback address or one of these:
+                                       a page of a name that resolves here by DNS rebinding is refused */
+  size_t n_allow_hosts;
   int log_level;                    /* LULL_LOG_* (lull/log.h); 0 = errors only (the CLI defaults to info) */
   lull_log_fn log;                  /* every log line, from the network threads and Icecast outputs
                                        (several at once); NULL = lull_log_stderr */

@@ -31,6 +31,12 @@ static void help(FILE *f) {
         "  --control-token-file F   the same, read from a file (keeps it out of ps)\n"
         "  --allow-origin O         a web origin allowed to open the WebSocket besides this\n"
         "                           server's own, e.g. https://example.org; * for any (repeatable)\n"
+        "  --allow-host H           a host name this server answers steering to when it listens\n"
+        "                           on a loopback address, besides localhost (repeatable; guards\n"
+        "                           against DNS rebinding)\n"
+        "  --max-conns-per-ip N     connections of any kind from one address (default 2 x\n"
+        "                           --max-per-ip + 16)\n"
+        "  --request-timeout-ms N   a request must be in within this (500..120000, default 10000)\n"
         "  --tls-cert F, --tls-key F  serve HTTPS and WSS (only) with this PEM certificate\n"
         "                           and key; browsers give the full player only to HTTPS\n"
         "                           pages (or this machine)\n"
@@ -135,7 +141,8 @@ int lull__cmd_serve(int argc, char **argv) {
   static char ice_stations[LULL_SERVER_MAX_ICECAST][40];
   size_t nice = 0;
   const char *ice_name = NULL, *ice_description = NULL, *ice_genre = NULL;
-  const char *origins[MAX_ORIGINS];
+  const char *origins[MAX_ORIGINS], *hosts[MAX_ORIGINS];
+  size_t nh = 0;
   lull_server_config cfg = {.port = 8000, .log_level = LULL_LOG_INFO};
   size_t ns = 0, no = 0;
   uint64_t v, bitrate = 0, lead = 0, prio = 0;
@@ -176,6 +183,11 @@ int lull__cmd_serve(int argc, char **argv) {
       cfg.max_per_ip = (uint32_t)v;
     } else if (lull__flag_is(a, "--control-token")) {
       VALUE("--control-token");
+      if (!*s || strlen(s) > 200) {
+        fprintf(stderr, "lull serve: --control-token: %s; a token is 1..200 printable characters without spaces "
+                        "(leave the flag out to let anyone steer)\n", *s ? "too long" : "empty");
+        return LULL_EXIT_USAGE;
+      }
       snprintf(token, sizeof token, "%s", s);
       cfg.control_token = token;
     } else if (lull__flag_is(a, "--tls-cert")) {
@@ -195,6 +207,19 @@ int lull__cmd_serve(int argc, char **argv) {
         return LULL_EXIT_USAGE;
       }
       origins[no++] = s;
+    } else if (lull__flag_is(a, "--allow-host")) {
+      VALUE("--allow-host");
+      if (nh == MAX_ORIGINS) {
+        fprintf(stderr, "lull serve: --allow-host: at most %d\n", MAX_ORIGINS);
+        return LULL_EXIT_USAGE;
+      }
+      hosts[nh++] = s;
+    } else if (lull__flag_is(a, "--max-conns-per-ip")) {
+      U64("--max-conns-per-ip", 1, 1000000);
+      cfg.max_conns_per_ip = (uint32_t)v;
+    } else if (lull__flag_is(a, "--request-timeout-ms")) {
+      U64("--request-timeout-ms", 500, 120000);
+      cfg.request_ms = (uint32_t)v;
     } else if (lull__flag_is(a, "--threads")) {
       U64("--threads", 1, 8);
       cfg.threads = (uint32_t)v;
@@ -268,6 +293,8 @@ int lull__cmd_serve(int argc, char **argv) {
   cfg.n_stations = ns;
   cfg.allow_origins = origins;
   cfg.n_allow_origins = no;
+  cfg.allow_hosts = hosts;
+  cfg.n_allow_hosts = nh;
   if (nice) {
     const char *env = getenv("LULL_ICECAST_PASSWORD");
     if (!ice_password[0] && env) snprintf(ice_password, sizeof ice_password, "%s", env);

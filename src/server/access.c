@@ -143,3 +143,16 @@ int lull__origin_ok(struct lws *wsi, lull_server *srv) {
   const char *o = strstr(origin, "://");
   return o && strcmp(o + 3, host) == 0;
 }
+
+int lull__host_ok(struct lws *wsi, lull_server *srv) {
+  char host[256];
+  if (!srv->loopback || lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) return 1;
+  /* The name without its port: "[::1]:8000", "localhost:8000", "127.0.0.1". */
+  char *end = host[0] == '[' ? strchr(host, ']') : strrchr(host, ':');
+  if (host[0] == '[' && end) end++;
+  if (end && *end == ':') *end = 0;
+  if (strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0) return 1;
+  for (size_t i = 0; i < srv->n_hosts; i++)
+    if (strcmp(srv->hosts[i], host) == 0) return 1;
+  return 0;
+}

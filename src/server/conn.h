@@ -26,6 +26,7 @@
 #define RUN_BYTES 65536     /* one send at most */
 #define MAX_HEAD 2048       /* a request head the worker reads itself (lws takes at most this much) */
 #define SWEEP_MS 250
+#define PARAMS_MS 250       /* params broadcasts, at most this often per station */
 
 /* A session's role: what its connection turned out to be. S_DIRECT is an
  * HTTP stream the worker serves itself (direct.c); S_HTTP_STREAM one that
@@ -144,6 +145,9 @@ struct lull_server {
   char tls_cert[1024], tls_key[1024]; /* "": plain HTTP */
   char **origins;
   size_t n_origins;
+  char **hosts;       /* --allow-host */
+  size_t n_hosts;
+  int loopback;       /* bound to a loopback address: the Host is checked */
   size_t n_stations;
   lull_station *stations[LULL_SERVER_MAX_STATIONS];
   station_stats sstats[LULL_SERVER_MAX_STATIONS];
@@ -199,8 +203,7 @@ int lull__text_append(session *s, const void *in, size_t len);
 /* ws.c: the WebSocket protocol and steering. */
 int lull__ws_upgrade(struct lws *wsi, worker *w, const char *protocol);
 int lull__ws_established(session *s, struct lws *wsi, worker *w);
-int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, const char *text, size_t len,
-                lull_diag *d);
+int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, lull_diag *d);
 const char *lull__steer_code(int err);
 
 /* http.c: requests, responses and streams. */
@@ -266,5 +269,7 @@ void lull__listener_release(lull_server *srv, const char *ip);
 int lull__token_ok(const lull_server *srv, const char *given);
 int lull__bearer_ok(struct lws *wsi, lull_server *srv);
 int lull__origin_ok(struct lws *wsi, lull_server *srv);
+/* The Host names this server (see lull_server_config.allow_hosts). */
+int lull__host_ok(struct lws *wsi, lull_server *srv);
 
 #endif

@@ -25,6 +25,8 @@ static int parse_fields(json_t *obj, const lull_params *current, lull_ctl_msg *c
     if (allow_type && strcmp(k, "type") == 0) continue;
     if (strcmp(k, "token") == 0) {
       if (!json_is_string(v)) return refuse(c, "wrong_type", k, "%s must be a string", k);
+      if (json_string_length(v) >= sizeof c->token)
+        return refuse(c, "out_of_range", k, "a %s is at most 200 characters", k);
       snprintf(c->token, sizeof c->token, "%s", json_string_value(v));
       c->has_token = 1;
       continue;

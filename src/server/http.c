@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lull/lull.h"
 #include "server/conn.h"
@@ -248,13 +249,55 @@ static int post_params(session *s, struct lws *wsi, lull_server *srv) {
     return lull__respond_error(wsi, 401, "unauthorized", "token", "this server needs a control token: Authorization: Bearer TOKEN");
   }
   lull_diag d = {0};
-  int err = lull__steer(srv, st, &c, "REST", s->text ? s->text : "", s->text_len, &d);
+  char who[64];
+  snprintf(who, sizeof who, "%s (REST)", s->ip);
+  int err = lull__steer(srv, st, &c, who, &d);
   if (err) return lull__respond_error(wsi, err == LULL_EFULL ? 503 : 400, lull__steer_code(err), d.field, d.message);
   char params[256], body[400];
   lull__params_json(params, sizeof params, &c.params);
   int n = snprintf(body, sizeof body, "{\"station\":\"%s\",\"params\":%s,\"applied\":\"at the next frame\"}\n",
                    lull_station_name(st), params);
   return lull__respond(wsi, 202, "application/json", body, (size_t)n);
+}
+
+/* A refusal that ends the connection: the client may still be sending a
+ * body nobody will read. */
+static int refuse_and_close(struct lws *wsi, lull_server *srv, unsigned status, const char *code, const char *field,
+                            const char *message) {
+  atomic_fetch_add(&srv->rejected, 1);
+  lull__respond_error(wsi, status, code, field, message);
+  return -1;
+}
+
+/* The checks of a POST before its body is read: 0 to read it, or -1 with
+ * the refusal sent (the connection then closes). */
+static int rest_refused(struct lws *wsi, lull_server *srv) {
+  if (!lull__host_ok(wsi, srv))
+    return refuse_and_close(wsi, srv, 403, "forbidden_host", "host",
+                            "this server does not answer to that host name (--allow-host)");
+  if (!lull__origin_ok(wsi, srv))
+    return refuse_and_close(wsi, srv, 403, "forbidden_origin", "origin",
+                            "a page of this origin may not steer (--allow-origin)");
+  char type[128] = "", length[32] = "";
+  lws_hdr_copy(wsi, type, sizeof type, WSI_TOKEN_HTTP_CONTENT_TYPE);
+  size_t tl = strcspn(type, "; ");
+  if (tl != 16 || strncasecmp(type, "application/json", 16) != 0)
+    return refuse_and_close(wsi, srv, 415, "unsupported_media_type", "content-type",
+                            "the body must be JSON (Content-Type: application/json)");
+  if (lws_hdr_copy(wsi, length, sizeof length, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+    return refuse_and_close(wsi, srv, 411, "length_required", "content-length",
+                            "the body's length must be given (Content-Length)");
+  char *end;
+  unsigned long long n = strtoull(length, &end, 10);
+  if (*end || end == length) return refuse_and_close(wsi, srv, 400, "bad_request", "content-length", "malformed Content-Length");
+  if (n > MAX_TEXT) {
+    char m[64];
+    snprintf(m, sizeof m, "the body is larger than %d bytes", MAX_TEXT);
+    return refuse_and_close(wsi, srv, 413, "too_large", "content-length", m);
+  }
+  if (n == 0)
+    return refuse_and_close(wsi, srv, 400, "bad_json", "", "the body is empty; send the params to change as JSON");
+  return 0;
 }
 
 int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path) {
@@ -274,12 +317,14 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
     if (method != LWSHUMETH_POST) return lull__respond_error(wsi, 405, "method_not_allowed", "method", "use POST with a JSON body");
     int rc, i = station_or_refuse(wsi, srv, name, &rc);
     if (i < 0) return rc;
+    if (rest_refused(wsi, srv)) return -1;
     s->role = S_REST;
     s->w = w;
     s->wsi = wsi;
     s->station = (uint16_t)i;
     s->text_len = 0;
     s->text_over = 0;
+    lull__client_ip(wsi, s->ip, sizeof s->ip);
     return 0; /* the body comes next */
   }
   if (method != LWSHUMETH_GET && method != LWSHUMETH_HEAD)

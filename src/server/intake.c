@@ -244,7 +244,9 @@ void lull__client_ip(struct lws *wsi, char *out, size_t cap) {
 /* The connection is gone (libwebsockets frees its wsi): its place too. */
 void lull__conn_end(struct lws *wsi) {
   conn *c = lull__conn_of(wsi);
-  if (!c) return;
+  /* A wsi that dies inside lws_adopt_socket_vhost (a failed TLS handshake)
+   * is not yet c's: adopt() closes c when the adoption fails. */
+  if (!c || c->wsi != wsi) return;
   lws_set_opaque_user_data(wsi, NULL);
   lull__conn_close(c);
 }

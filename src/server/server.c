@@ -168,6 +168,18 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
       err = lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
       goto fail;
     }
+  srv->hosts = calloc(c.n_allow_hosts + 1, sizeof *srv->hosts);
+  if (!srv->hosts) {
+    err = lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
+    goto fail;
+  }
+  for (size_t i = 0; i < c.n_allow_hosts; i++)
+    if (!(srv->hosts[srv->n_hosts++] = strdup(c.allow_hosts[i]))) {
+      err = lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
+      goto fail;
+    }
+  srv->loopback = strncmp(srv->bind, "127.", 4) == 0 || strcmp(srv->bind, "::1") == 0;
+  srv->cfg.allow_hosts = NULL;
   srv->cfg.allow_origins = NULL;
   srv->cfg.control_token = NULL;
   srv->cfg.tls_cert = srv->cfg.tls_key = NULL;
@@ -290,6 +302,8 @@ void lull_server_destroy(lull_server *srv) {
   for (size_t i = 0; i < srv->n_stations; i++) lull_station_destroy(srv->stations[i]);
   for (size_t i = 0; i < srv->n_origins; i++) free(srv->origins[i]);
   free(srv->origins);
+  for (size_t i = 0; i < srv->n_hosts; i++) free(srv->hosts[i]);
+  free(srv->hosts);
   free(srv->ips);
   pthread_mutex_destroy(&srv->ip_lock);
   free(srv);

@@ -20,7 +20,7 @@ typedef struct lull_ctl_msg {
   uint32_t fields;    /* LULL_PARAM_* changed */
   lull_params params; /* current params with the changes applied */
   int has_token;
-  char token[128];
+  char token[201]; /* tokens are at most 200 characters (lull_server_config) */
   char code[32], field[64], message[256];
 } lull_ctl_msg;
 

@@ -148,8 +148,14 @@ static void wake(worker *w) {
   for (size_t i = 0; i < srv->n_stations; i++) {
     lull_station_now now;
     lull_station_get_now(srv->stations[i], &now);
-    int changed = now.params_changes != w->changes[i];
-    w->changes[i] = now.params_changes;
+    /* Params go out at most every PARAMS_MS per station, the latest then:
+     * a client steering as fast as it may cannot multiply everyone's sends
+     * (a change held back goes out on a later wake). */
+    int changed = now.params_changes != w->changes[i] && t - w->params_ms[i] >= PARAMS_MS;
+    if (changed) {
+      w->changes[i] = now.params_changes;
+      w->params_ms[i] = t;
+    }
     for (int k = 0; k < LULL_FEED_KINDS; k++) {
       size_t fi = i * LULL_FEED_KINDS + k;
       lull_feed *f = &w->feeds[fi];

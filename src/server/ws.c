@@ -134,15 +134,26 @@ static int rate_ok(session *s) {
 
 /* A parsed control change, authorised: hand it to the station, count it and
  * log it. LULL_OK, or the station's refusal (diag says why). */
-int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, const char *text, size_t len,
-                 lull_diag *d) {
+int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, lull_diag *d) {
   int err = lull_station_set_params(st, &c->params, c->fields, d);
   if (err) {
     atomic_fetch_add(&srv->control_refused, 1);
     return err;
   }
   atomic_fetch_add(&srv->control_applied, 1);
-  lull__log(srv, LULL_LOG_INFO, "control %s station=%s: %.*s", who, lull_station_name(st), (int)(len > 200 ? 200 : len), text);
+  /* What changed, from the parsed params: never the message itself, which
+   * may carry the token. */
+  char params[256], changed[256] = "";
+  lull__params_json(params, sizeof params, &c->params);
+  static const struct {
+    uint32_t bit;
+    const char *name;
+  } fields[] = {{LULL_PARAM_KEY, "key"}, {LULL_PARAM_MODE, "mode"}, {LULL_PARAM_BPM, "bpm"}, {LULL_PARAM_INTENSITY, "intensity"}};
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+    if (c->fields & fields[i].bit && n < sizeof changed)
+      n += (size_t)snprintf(changed + n, sizeof changed - n, "%s%s", n ? "," : "", fields[i].name);
+  lull__log(srv, LULL_LOG_INFO, "control %s station=%s changed %s: now %s", who, lull_station_name(st), changed, params);
   return LULL_OK;
 }
 
@@ -191,7 +202,7 @@ static void ws_message(session *s, const char *text, size_t len) {
   }
   if (c.has_token) s->authorised = 1;
   lull_diag d = {0};
-  int err = lull__steer(srv, st, &c, s->ip, text, len, &d);
+  int err = lull__steer(srv, st, &c, s->ip, &d);
   if (err) queue_error(s, lull__steer_code(err), d.field, d.message);
 }
 
@@ -206,6 +217,11 @@ int lull__ws_upgrade(struct lws *wsi, worker *w, const char *protocol) {
   if (strcmp(path, "/ws/stream") != 0) {
     atomic_fetch_add(&srv->rejected, 1);
     return lull__respond_error(wsi, 404, "not_found", "path", "WebSocket streams are at /ws/stream") ? -1 : 1;
+  }
+  if (!lull__host_ok(wsi, srv)) {
+    atomic_fetch_add(&srv->rejected, 1);
+    return lull__respond_error(wsi, 403, "forbidden_host", "host",
+                               "this server does not answer to that host name (--allow-host)") ? -1 : 1;
   }
   if (!lull__origin_ok(wsi, srv)) {
     atomic_fetch_add(&srv->rejected, 1);
@@ -268,7 +284,9 @@ static int ws_receive(session *s, const void *in, size_t len) {
     lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)"text only", 9);
     return -1;
   }
-  int over = lull__text_append(s, in, len);
+  /* A frame that announces more than the limit is refused now, not after
+   * its bytes have trickled in. */
+  int over = s->text_len + len + lws_remaining_packet_payload(wsi) > MAX_TEXT ? 1 : lull__text_append(s, in, len);
   if (over < 0) return -1;
   if (over) {
     atomic_fetch_add(&srv->protocol_closed, 1);

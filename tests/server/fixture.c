@@ -3,6 +3,8 @@
  * expectations of errors, refusals and close codes. */
 #include "server/fixture.h"
 
+#include <dirent.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -166,4 +168,74 @@ double proc_cpu_s(pid_t pid) {
   unsigned long ut = 0, st = 0;
   sscanf(strrchr(buf, ')') + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static pthread_mutex_t cap_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void capture(void *user, int level, const char *message) {
+  (void)level;
+  logcap *cap = user;
+  pthread_mutex_lock(&cap_lock);
+  size_t n = strlen(message);
+  if (cap->len + n + 2 < sizeof cap->text) {
+    memcpy(cap->text + cap->len, message, n);
+    cap->len += n;
+    cap->text[cap->len++] = '\n';
+    cap->text[cap->len] = 0;
+    cap->lines++;
+  }
+  pthread_mutex_unlock(&cap_lock);
+  if (getenv("LULL_TEST_LOG")) lull_log_stderr(NULL, level, message);
+}
+
+lull_server *start_logged(const lull_server_config *cfg, logcap *cap) {
+  memset(cap, 0, sizeof *cap);
+  lull_server *srv;
+  lull_diag d = {{0}, {0}};
+  lull_server_config c = cfg ? *cfg : (lull_server_config){0};
+  c.log_level = LULL_LOG_DEBUG;
+  c.log = capture;
+  c.log_user = cap;
+  if (lull_server_create(&c, &srv, &d)) fail_msg("server: %s: %s", d.field, d.message);
+  ASSERT_EQ_INT(lull_server_start(srv), LULL_OK);
+  return srv;
+}
+
+int logged(logcap *cap, const char *needle) {
+  pthread_mutex_lock(&cap_lock);
+  int n = 0;
+  for (const char *p = cap->text; (p = strstr(p, needle)); p += strlen(needle)) n++;
+  pthread_mutex_unlock(&cap_lock);
+  return n;
+}
+
+int server_listeners(uint16_t port) {
+  char *body = NULL;
+  int status = nc_http(port, "GET", "/api/status", NULL, NULL, &body, NULL);
+  int n = -1;
+  if (status == 200) {
+    json_t *j = parse(body);
+    n = (int)json_integer_value(json_object_get(j, "listeners"));
+    json_decref(j);
+  }
+  free(body);
+  return n;
+}
+
+int open_fds(void) {
+  DIR *d = opendir("/proc/self/fd");
+  int n = 0;
+  if (!d) return -1;
+  while (readdir(d)) n++;
+  closedir(d);
+  return n - 3; /* ., .. and the directory's own */
+}
+
+int wait_listeners(uint16_t port, int want, double timeout_s) {
+  double end = nc_now_s() + timeout_s;
+  do {
+    if (server_listeners(port) == want) return 1;
+    nap_ms(50);
+  } while (nc_now_s() < end);
+  return 0;
 }

@@ -48,4 +48,21 @@ void expect_close(nc_ws *ws, int code);
 /* CPU seconds a process has used (user + system), from /proc; -1 if gone. */
 double proc_cpu_s(pid_t pid);
 
+/* What the server logged at info and above, kept for a test to search. */
+typedef struct logcap {
+  char text[1 << 18];
+  size_t len;
+  int lines;
+} logcap;
+/* start(), with the server's log going to cap (thread-safe). */
+lull_server *start_logged(const lull_server_config *cfg, logcap *cap);
+/* How many logged lines contain needle. */
+int logged(logcap *cap, const char *needle);
+/* Listeners the server counts now (GET /api/status). */
+int server_listeners(uint16_t port);
+/* Open descriptors of this process. */
+int open_fds(void);
+/* Wait up to timeout_s for the server to count `want` listeners: 1 if it did. */
+int wait_listeners(uint16_t port, int want, double timeout_s);
+
 #endif

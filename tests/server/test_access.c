@@ -2,6 +2,8 @@
  * places freed), the control token and the Origin of a WebSocket. */
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,12 +63,116 @@ static void test_token_and_origin(void **state) {
   lull_server_destroy(srv);
 }
 
+/* A raw request (headers as given, body as given): the response's status. */
+static int raw_status(uint16_t port, const char *request) {
+  int fd = nc_connect(port, 0);
+  ASSERT_TRUE(fd >= 0);
+  ASSERT_TRUE(send(fd, request, strlen(request), MSG_NOSIGNAL) > 0);
+  char buf[2048];
+  long n = nc_read(fd, buf, sizeof buf - 1, 3000);
+  close(fd);
+  int status = -1;
+  if (n > 0) {
+    buf[n] = 0;
+    sscanf(buf, "HTTP/1.%*d %d", &status);
+  }
+  return status;
+}
+
+/* Steering by REST is for JSON from this server's pages or from no page:
+ * the content type, the length, the Origin and the Host are checked before
+ * the body is read, and a body announced too large is refused at once. */
+static void test_rest_steering_is_guarded(void **state) {
+  (void)state;
+  const char *hosts[] = {"studio.local"};
+  lull_server *srv = start(&(lull_server_config){.allow_hosts = hosts, .n_allow_hosts = 1});
+  uint16_t port = lull_server_port(srv);
+  const char *path = "POST /api/stations/main/params HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  char req[1024];
+  snprintf(req, sizeof req, "%sContent-Type: text/plain\r\nContent-Length: 11\r\n\r\n{\"bpm\":70}", path);
+  ASSERT_EQ_INT(raw_status(port, req), 415);
+  snprintf(req, sizeof req, "%sContent-Type: application/json\r\n\r\n", path);
+  ASSERT_EQ_INT(raw_status(port, req), 411);
+  snprintf(req, sizeof req, "%sContent-Type: application/json\r\nContent-Length: 0\r\n\r\n", path);
+  ASSERT_EQ_INT(raw_status(port, req), 400);
+  /* 100 MB announced, nothing sent: answered at once, not waited for. */
+  snprintf(req, sizeof req, "%sContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n", path);
+  ASSERT_EQ_INT(raw_status(port, req), 413);
+  /* A page of another site, and a name that resolves here by DNS rebinding. */
+  expect_http(port, "POST", "/api/stations/main/params", "Origin: http://evil.example\r\n", "{\"bpm\":70}", 403,
+              "forbidden_origin");
+  snprintf(req, sizeof req,
+           "POST /api/stations/main/params HTTP/1.1\r\nHost: evil.example:%u\r\nContent-Type: application/json\r\n"
+           "Content-Length: 10\r\n\r\n{\"bpm\":70}",
+           port);
+  ASSERT_EQ_INT(raw_status(port, req), 403);
+  snprintf(req, sizeof req,
+           "GET /ws/stream HTTP/1.1\r\nHost: evil.example:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+           port);
+  ASSERT_EQ_INT(raw_status(port, req), 403);
+  /* Names this server was told to answer to, and its own page, may. */
+  snprintf(req, sizeof req,
+           "POST /api/stations/main/params HTTP/1.1\r\nHost: studio.local:%u\r\nOrigin: http://studio.local:%u\r\n"
+           "Content-Type: application/json; charset=utf-8\r\nContent-Length: 10\r\n\r\n{\"bpm\":70}",
+           port, port);
+  ASSERT_EQ_INT(raw_status(port, req), 202);
+  char own[64];
+  snprintf(own, sizeof own, "Origin: http://127.0.0.1:%u\r\n", port);
+  expect_http(port, "POST", "/api/stations/main/params", own, "{\"bpm\":71}", 202, NULL);
+  lull_server_destroy(srv);
+}
+
+/* A token of any accepted length (up to 200) works in every form, and the
+ * log never holds it. */
+static void test_long_token_every_form_never_logged(void **state) {
+  (void)state;
+  char token[201];
+  for (int i = 0; i < 200; i++) token[i] = (char)('a' + i % 26);
+  token[200] = 0;
+  static logcap log;
+  lull_server *srv = start_logged(&(lull_server_config){.control_token = token}, &log);
+  uint16_t port = lull_server_port(srv);
+  char auth[300], msg[400], path[300];
+  snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", token);
+  expect_http(port, "POST", "/api/stations/main/params", auth, "{\"bpm\":70}", 202, NULL);
+  char body[300];
+  snprintf(body, sizeof body, "{\"bpm\":72,\"token\":\"%s\"}", token);
+  expect_http(port, "POST", "/api/stations/main/params", NULL, body, 202, NULL);
+  nc_ws ws = ws_open(port, "/ws/stream");
+  snprintf(msg, sizeof msg, "{\"type\":\"control\",\"bpm\":73,\"token\":\"%s\"}", token);
+  ASSERT_EQ_INT(nc_ws_send(&ws, 1, msg, strlen(msg)), 0);
+  json_t *p = next_text(&ws, "params", 2000);
+  ASSERT_TRUE(p != NULL);
+  ASSERT_NEAR(params_num(p, "bpm"), 73, 1e-6);
+  json_decref(p);
+  nc_ws_close(&ws);
+  snprintf(path, sizeof path, "/ws/stream?token=%s", token);
+  ws = ws_open(port, path);
+  const char *plain = "{\"type\":\"control\",\"bpm\":74}";
+  ASSERT_EQ_INT(nc_ws_send(&ws, 1, plain, strlen(plain)), 0);
+  p = next_text(&ws, "params", 2000);
+  ASSERT_TRUE(p != NULL);
+  json_decref(p);
+  nc_ws_close(&ws);
+  /* A token too long is named, not cut to fit. */
+  snprintf(msg, sizeof msg, "{\"type\":\"control\",\"bpm\":75,\"token\":\"%sx\"}", token);
+  ws = ws_open(port, "/ws/stream");
+  expect_error(&ws, msg, "out_of_range", "token");
+  nc_ws_close(&ws);
+  ASSERT_GE(logged(&log, "control "), 4);
+  ASSERT_EQ_INT(logged(&log, "abcdefghijklmnopqrstuvwxyz"), 0);
+  lull_server_destroy(srv);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_full_server_says_so),
       cmocka_unit_test(test_per_address_limit),
       cmocka_unit_test(test_token_and_origin),
+      cmocka_unit_test(test_rest_steering_is_guarded),
+      cmocka_unit_test(test_long_token_every_form_never_logged),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

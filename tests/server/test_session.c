@@ -1,9 +1,14 @@
-/* A listener's lag policy: a reader that stops is skipped to the live edge,
- * then closed, while a reader beside it loses nothing. */
+/* Listeners' lives: a reader that stops is skipped to the live edge, then
+ * closed, while a reader beside it loses nothing; and a listener who leaves,
+ * whichever way, is gone within 2 s, its place, descriptor and log line
+ * with it, and the idle server spins on nothing. */
 #include <signal.h>
-
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "server/fixture.h"
 #include "support/harness.h"
@@ -45,10 +50,156 @@ static void test_stalled_reader_is_skipped_then_dropped(void **state) {
   lull_server_destroy(srv);
 }
 
+static double cpu_self_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+         (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* This process's CPU over a second, the server in it: a spinning thread
+ * costs a whole second. */
+static double cpu_in_a_second(void) {
+  double c0 = cpu_self_s();
+  nap_ms(1000);
+  return cpu_self_s() - c0;
+}
+
+static void rst_close(int fd) {
+  struct linger l = {1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close(fd);
+}
+
+/* An HTTP stream request, the bytes after it (stray ones) in the same write. */
+static int stream_request(uint16_t port, const char *path, const char *stray) {
+  int fd = nc_connect(port, 0);
+  ASSERT_TRUE(fd >= 0);
+  char req[256];
+  int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n%s", path, stray);
+  ASSERT_EQ_INT(send(fd, req, (size_t)n, MSG_NOSIGNAL), n);
+  return fd;
+}
+
+/* Bytes of the stream read within ms. */
+static long read_for(int fd, int ms) {
+  static unsigned char buf[1 << 16];
+  long total = 0;
+  for (double end = nc_now_s() + ms / 1000.0; nc_now_s() < end;) {
+    long n = nc_read(fd, buf, sizeof buf, 50);
+    if (n == 0 || n == -1) break;
+    if (n > 0) total += n;
+  }
+  return total;
+}
+
+enum { FIN, RST, HALF_CLOSE, STRAY_THEN_FIN, IN_THE_BURST, WAYS };
+static const char *const way_names[WAYS] = {"FIN", "RST", "half-close", "stray bytes, then FIN", "RST in the burst"};
+
+static void leave(int fd, int way) {
+  switch (way) {
+    case FIN: close(fd); break;
+    case RST: rst_close(fd); break;
+    case HALF_CLOSE:
+      shutdown(fd, SHUT_WR); /* then the server ends it: the client reads to its end */
+      ASSERT_TRUE(read_for(fd, 2500) >= 0);
+      close(fd);
+      break;
+    case STRAY_THEN_FIN: close(fd); break;
+    default: rst_close(fd); break;
+  }
+}
+
+static void test_every_way_of_leaving(void **state) {
+  (void)state;
+  static logcap log;
+  lull_server *srv = start_logged(&(lull_server_config){.max_per_ip = 4}, &log);
+  uint16_t port = lull_server_port(srv);
+  ASSERT_TRUE(wait_listeners(port, 0, 2));
+  int fds0 = open_fds();
+  double idle = cpu_in_a_second();
+  const char *paths[] = {"/stream.ogg", "/stream.mp3", "/ws/stream", "/ws/stream?codec=pcm"};
+  int sessions = 0;
+  for (int p = 0; p < 4; p++)
+    for (int way = 0; way < WAYS; way++) {
+      int ws = strncmp(paths[p], "/ws/", 4) == 0;
+      int fd;
+      nc_ws w = {0};
+      if (ws) {
+        ASSERT_EQ_INT(nc_ws_open(&w, port, paths[p], NULL, 0, NULL), 101);
+        fd = w.fd;
+        if (way == STRAY_THEN_FIN) ASSERT_EQ_INT(send(fd, "\x81", 1, MSG_NOSIGNAL), 1); /* half a frame header */
+      } else {
+        fd = stream_request(port, paths[p], way == STRAY_THEN_FIN ? "Z" : "");
+      }
+      if (way != IN_THE_BURST) {
+        ASSERT_TRUE(read_for(fd, 300) > 0);
+        if (!wait_listeners(port, 1, 2)) fail_msg("%s: not counted", paths[p]);
+      }
+      if (way == STRAY_THEN_FIN) {
+        /* Still a listener, served, and nothing spins on the stray bytes. */
+        double c0 = cpu_self_s();
+        long got = read_for(fd, 1000);
+        double used = cpu_self_s() - c0;
+        print_message("# %s with stray bytes: %ld bytes in 1 s, %.2f CPU s (idle %.2f)\n", paths[p], got, used, idle);
+        ASSERT_TRUE(got > 1000);
+        ASSERT_LE(used - idle, 0.4);
+      }
+      double t0 = nc_now_s();
+      leave(fd, way);
+      if (ws) {
+        free(w.buf);
+        w.fd = -1;
+      }
+      if (!wait_listeners(port, 0, 2)) fail_msg("%s, %s: still a listener after 2 s", paths[p], way_names[way]);
+      print_message("# %-22s %-24s gone in %.0f ms\n", paths[p], way_names[way], (nc_now_s() - t0) * 1000);
+      sessions++;
+    }
+  /* Everything came back: the places (the per-address limit is 4), the
+   * descriptors, a disconnect line for each, and an idle server. */
+  nap_ms(300);
+  int fds = open_fds();
+  double after = cpu_in_a_second();
+  int disconnects = logged(&log, "disconnect ");
+  print_message("# %d sessions: %d disconnect lines; descriptors %d -> %d; CPU in 1 s idle %.3f -> %.3f\n", sessions,
+                disconnects, fds0, fds, idle, after);
+  ASSERT_EQ_INT(disconnects, sessions);
+  ASSERT_EQ_INT(fds, fds0);
+  ASSERT_LE(after - idle, 0.2);
+  int held[4];
+  for (int i = 0; i < 4; i++) held[i] = stream_request(port, "/stream.ogg", "");
+  for (int i = 0; i < 4; i++) ASSERT_TRUE(read_for(held[i], 100) > 0);
+  ASSERT_TRUE(wait_listeners(port, 4, 2));
+  for (int i = 0; i < 4; i++) close(held[i]);
+  ASSERT_TRUE(wait_listeners(port, 0, 2));
+  lull_server_destroy(srv);
+}
+
+/* A direct stream's reader that stops is closed by the lag policy (skip,
+ * then drop), and the place comes back. */
+static void test_stream_reader_that_stops(void **state) {
+  (void)state;
+  lull_server *srv = start(&(lull_server_config){.skip_ms = 500, .drop_ms = 1000, .sndbuf = 4096});
+  uint16_t port = lull_server_port(srv);
+  int fd = nc_connect(port, 2048);
+  unsigned char *pre;
+  size_t len;
+  ASSERT_EQ_INT(nc_stream_open(fd, "/stream.ogg", &pre, &len), 200);
+  free(pre);
+  ASSERT_TRUE(wait_listeners(port, 1, 2));
+  double t0 = nc_now_s();
+  ASSERT_TRUE(wait_listeners(port, 0, 10)); /* it never reads again */
+  print_message("# a stream reader that stopped was closed after %.1f s\n", nc_now_s() - t0);
+  close(fd);
+  lull_server_destroy(srv);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_stalled_reader_is_skipped_then_dropped),
+      cmocka_unit_test(test_every_way_of_leaving),
+      cmocka_unit_test(test_stream_reader_that_stops),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

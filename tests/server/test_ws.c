@@ -2,6 +2,8 @@
  * station and no other, every bad message gets its error, protocol breaches
  * close with their codes, and bad upgrades are refused. */
 #include <signal.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <stdlib.h>
@@ -132,11 +134,62 @@ static void test_bad_messages_get_clear_errors(void **state) {
   lull_server_destroy(srv);
 }
 
+/* A frame whose header announces more than the message limit is refused
+ * once its first buffer's worth is in, not after the rest has trickled. */
+static void test_frame_announcing_too_much_is_refused(void **state) {
+  (void)state;
+  lull_server *srv = start(NULL);
+  uint16_t port = lull_server_port(srv);
+  nc_ws ws = ws_open(port, "/ws/stream");
+  unsigned char frame[14 + 4200];
+  frame[0] = 0x81;   /* FIN, text */
+  frame[1] = 0xFF;   /* masked, 64-bit length */
+  uint64_t announced = 100000000;
+  for (int i = 0; i < 8; i++) frame[2 + i] = (unsigned char)(announced >> (56 - 8 * i));
+  memset(frame + 10, 0, 4); /* mask 0: the payload as it is */
+  memset(frame + 14, ' ', 4200);
+  ASSERT_EQ_INT(send(ws.fd, frame, sizeof frame, MSG_NOSIGNAL), (long)sizeof frame);
+  expect_close(&ws, 1009);
+  nc_ws_close(&ws);
+  lull_server_destroy(srv);
+}
+
+/* A client steering as fast as it may does not multiply everyone's sends:
+ * listeners get the latest params, at most every 250 ms. */
+static void test_params_broadcasts_are_coalesced(void **state) {
+  (void)state;
+  lull_server *srv = start(NULL);
+  uint16_t port = lull_server_port(srv);
+  nc_ws a = ws_open(port, "/ws/stream"), b = ws_open(port, "/ws/stream");
+  nap_ms(300);
+  for (int i = 0; i < 10; i++) { /* the rate limit's whole bucket at once */
+    char m[64];
+    int n = snprintf(m, sizeof m, "{\"type\":\"control\",\"bpm\":%d}", 60 + i);
+    ASSERT_EQ_INT(nc_ws_send(&a, 1, m, (size_t)n), 0);
+  }
+  int count = 0;
+  double last = 0;
+  for (json_t *p; (p = next_text(&b, "params", 700));) {
+    count++;
+    last = params_num(p, "bpm");
+    json_decref(p);
+  }
+  print_message("# 10 changes in a burst: %d params messages to another listener, the last bpm %.0f\n", count, last);
+  ASSERT_GE(count, 1);
+  ASSERT_LE(count, 3);
+  ASSERT_NEAR(last, 69, 1e-6);
+  nc_ws_close(&a);
+  nc_ws_close(&b);
+  lull_server_destroy(srv);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_control_reaches_every_listener_of_its_station),
       cmocka_unit_test(test_bad_messages_get_clear_errors),
+      cmocka_unit_test(test_frame_announcing_too_much_is_refused),
+      cmocka_unit_test(test_params_broadcasts_are_coalesced),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
