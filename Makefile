@@ -34,16 +34,17 @@ test: deps
 test-release: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# Sanitizers slow every frame: tests of the wall clock (label timing) run only above.
 test-asan:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
-	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE timing
 
 # Code shared between threads (ring, queue, station, server, Icecast output) under ThreadSanitizer.
 test-tsan:
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_ring test_queue test_station test_server test_icecast lull_cli
-	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 ctest --output-on-failure -L threads
+	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 ctest --output-on-failure -L threads -LE timing
 
 # The phrase parser under libFuzzer (clang; the parser has no vector code),
 # with ASan and UBSan, for FUZZ_SECONDS from the corpus in fuzz/corpus.
