@@ -62,6 +62,18 @@ static lull_station *make(const char *name, uint64_t seed) {
   return st;
 }
 
+/* The live station: its producer asks for SCHED_FIFO (metrics say whether
+ * it got it). */
+static lull_station *make_live(void) {
+  lull_station_config c = {.name = "live", .priority = 10};
+  c.params = lull_params_default();
+  c.params.seed = 4;
+  c.params.intensity = 0.6f;
+  lull_station *st;
+  ASSERT_EQ_INT(lull_station_create(&c, &st, NULL), LULL_OK);
+  return st;
+}
+
 /* Walk the Ogg pages a listener got: capture pattern, consecutive sequence
  * numbers, and granules growing by 960 for each packet an audio page ends.
  * Returns the last granule; counts pages and audio packets. */
@@ -216,12 +228,7 @@ static void test_change_reaches_the_next_beat(void **state) {
  * a restart continues the stream where it stopped. */
 static void test_live_in_order(void **state) {
   (void)state;
-  lull_station_config c = {.name = "live", .priority = 10};
-  c.params = lull_params_default();
-  c.params.seed = 4;
-  c.params.intensity = 0.6f;
-  lull_station *st;
-  ASSERT_EQ_INT(lull_station_create(&c, &st, NULL), LULL_OK);
+  lull_station *st = make_live();
   ASSERT_EQ_INT(lull_station_start(st), LULL_OK);
   ASSERT_EQ_INT(lull_station_start(st), LULL_ESTATE);
   ASSERT_EQ_INT(lull_station_run(st, 1), LULL_ESTATE);
@@ -274,12 +281,7 @@ static void test_live_in_order(void **state) {
  * of the wall clock. */
 static void test_realtime_lead(void **state) {
   (void)state;
-  lull_station_config c = {.name = "live", .priority = 10};
-  c.params = lull_params_default();
-  c.params.seed = 4;
-  c.params.intensity = 0.6f;
-  lull_station *st;
-  ASSERT_EQ_INT(lull_station_create(&c, &st, NULL), LULL_OK);
+  lull_station *st = make_live();
   ASSERT_EQ_INT(lull_station_start(st), LULL_OK);
   sleep(30);
   lull_station_stop(st);

@@ -5,30 +5,18 @@
 // (CTest label timing); here those figures are printed.
 //   LULL_BIN       the lull binary
 //   LULL_ARTIFACTS where the screenshots go
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import * as h from './support/browser.mjs';
 
 const { ART, sleep, until, stats } = h;
-let server, port, browser;
+const ctx = h.suite({ artifacts: true });
 
-const api = (path, init) => h.api(port, path, init);
-const openPage = (search, opts) => h.openPage(browser, (opts && opts.at) || port, search, opts);
+const api = (path, init) => h.api(ctx.port, path, init);
+const openPage = (search, opts) => h.openPage(ctx.browser, (opts && opts.at) || ctx.port, search, opts);
 // The real-time figures, for the log (asserted only by player_timing.test.mjs).
 const figures = (what, s) =>
   console.log(`# ${what}: ${s.underruns} underruns, buffer ${(s.buffer_ms - s.target_ms).toFixed(0)} ms from its target`);
-
-before(async () => {
-  mkdirSync(ART, { recursive: true });
-  ({ child: server, port } = await h.serve());
-  browser = await h.launch();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.kill('SIGTERM');
-});
 
 test('plays ten seconds of Opus gaplessly, steered from the UI', async () => {
   const page = await openPage();
@@ -75,10 +63,10 @@ test('plays ten seconds of Opus gaplessly, steered from the UI', async () => {
 
   // The server dies and comes back on the same port: playback resumes.
   const dry = t.underruns;
-  server.kill('SIGKILL');
+  ctx.server.kill('SIGKILL');
   await until('the player to notice', async () => (await stats(page)).state === 'reconnecting');
   await sleep(1500); // an outage longer than the buffer
-  ({ child: server } = await h.serve(port));
+  ({ child: ctx.server } = await h.serve(ctx.port));
   const back = await until('playback to resume', async () => {
     const x = await stats(page);
     return x.state === 'live' && x.playout === 'playing' && x;

@@ -5,25 +5,15 @@
 // not heard and an outage runs the buffer dry exactly once. What the player
 // does (codecs, gaps, steering, reconnects) is player.test.mjs.
 //   LULL_BIN  the lull binary
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as h from './support/browser.mjs';
 
 const { sleep, until, stats } = h;
-let server, port, browser;
-
-before(async () => {
-  ({ child: server, port } = await h.serve());
-  browser = await h.launch();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.kill('SIGTERM');
-});
+const ctx = h.suite();
 
 test('Opus: ten seconds without an underrun near the buffer target; a blip unheard; an outage dry once', async () => {
-  const page = await h.openPage(browser, port);
+  const page = await h.openPage(ctx.browser, ctx.port);
   await page.click('#play');
   await until('live audio', async () => (await stats(page)).playout === 'playing');
   await sleep(10500);
@@ -44,10 +34,10 @@ test('Opus: ten seconds without an underrun near the buffer target; a blip unhea
   assert.equal(t.underruns, 0, 'a short drop is not heard');
 
   // The server dies and comes back: the outage runs the buffer dry once.
-  server.kill('SIGKILL');
+  ctx.server.kill('SIGKILL');
   await until('the player to notice', async () => (await stats(page)).state === 'reconnecting');
   await sleep(1500);
-  ({ child: server } = await h.serve(port));
+  ({ child: ctx.server } = await h.serve(ctx.port));
   await until('playback to resume', async () => {
     const x = await stats(page);
     return x.state === 'live' && x.playout === 'playing';
@@ -61,7 +51,7 @@ test('Opus: ten seconds without an underrun near the buffer target; a blip unhea
 });
 
 test('PCM (no WebCodecs): three seconds without an underrun', async () => {
-  const page = await h.openPage(browser, port, '', { init: () => delete window.AudioDecoder });
+  const page = await h.openPage(ctx.browser, ctx.port, '', { init: () => delete window.AudioDecoder });
   await page.click('#play');
   await until('PCM audio', async () => (await stats(page)).playout === 'playing');
   await sleep(3000);
@@ -75,7 +65,7 @@ test('PCM (no WebCodecs): three seconds without an underrun', async () => {
 test('Opus over WSS (--tls-cert): three seconds without an underrun', async () => {
   const tls = await h.serveTls();
   try {
-    const page = await h.openPage(browser, tls.port, '', { host: 'lull.test', scheme: 'https' });
+    const page = await h.openPage(ctx.browser, tls.port, '', { host: 'lull.test', scheme: 'https' });
     await page.click('#play');
     await until('live audio over WSS', async () => (await stats(page)).playout === 'playing', 10000);
     await sleep(3000);

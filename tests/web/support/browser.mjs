@@ -8,7 +8,8 @@
 //   LULL_CHROMIUM  the browser (/usr/bin/chromium)
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { before, after } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -57,6 +58,23 @@ export async function serveTls() {
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+// One `lull serve` and one browser for a test file, started before its
+// tests and stopped after them: ctx.server (a test may replace it with a
+// restarted one), ctx.port, ctx.browser. artifacts: make ART for screenshots.
+export function suite({ artifacts = false } = {}) {
+  const ctx = {};
+  before(async () => {
+    if (artifacts) mkdirSync(ART, { recursive: true });
+    ({ child: ctx.server, port: ctx.port } = await serve());
+    ctx.browser = await launch();
+  });
+  after(async () => {
+    if (ctx.browser) await ctx.browser.close();
+    if (ctx.server) ctx.server.kill('SIGTERM');
+  });
+  return ctx;
 }
 
 export async function api(port, path, init) {
