@@ -34,6 +34,7 @@ test: deps
 test-release: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# Sanitizers slow every frame: tests of the wall clock (label timing) run only above.
 test-asan:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -47,12 +48,13 @@ test-tsan:
 	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 ctest --output-on-failure -L threads -LE timing
 
 # The phrase parser under libFuzzer (clang; the parser has no vector code),
-# with ASan and UBSan, for FUZZ_SECONDS from the corpus in fuzz/corpus.
+# with ASan and UBSan, for FUZZ_SECONDS from the corpus in fuzz/corpus
+# (targets in fuzz/CMakeLists.txt, built in FUZZ_BUILD).
 fuzz:
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=address,undefined \
+	  -DLULL_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_phrase >/dev/null
 	@mkdir -p $(FUZZ_BUILD)/corpus
-	@clang -std=c11 -D_XOPEN_SOURCE=700 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -Iinclude -Isrc fuzz/fuzz_phrase.c src/io/phrase.c src/theory/chord.c src/theory/pitch.c src/err.c \
-	  $$(pkg-config --cflags --libs jansson) -o $(FUZZ_BUILD)/fuzz_phrase
 	@$(FUZZ_BUILD)/fuzz_phrase -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ \
 	  $(FUZZ_BUILD)/corpus fuzz/corpus/phrase 2>&1 | grep -E '^(stat::number_of_executed_units|INFO: seed corpus|==|SUMMARY)' ; \
 	  test $${PIPESTATUS[0]} -eq 0 && echo "fuzz: phrase parser, $(FUZZ_SECONDS) s, no crash"

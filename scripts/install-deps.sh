@@ -25,6 +25,7 @@ packages=(
   chromium          # the web player's tests (headless; playwright-core drives it)
   icecast2          # the Icecast output's tests (started by the test, on loopback)
   openssl libssl-dev   # tests: a certificate for --tls-cert, and a TLS client
+  python3-mido      # tests: MIDI files read by a reader lull did not write
 )
 # Node.js runs the web player's tests: Debian 12's (18) or any newer one already here.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

@@ -2,9 +2,15 @@
  * once generic and once more for x86-64-v3 (AVX2, FMA: every x86 CPU since
  * about 2015) by a two-line wrapper that defines LULL_ISA_SUFFIX; its
  * functions are named with LULL_ISA_NAME. Callers pick a variant once, at
- * create time (lull__isa_v3), never per block. */
+ * create time (lull__isa_v3), never per block. The environment variable
+ * LULL_ISA=generic makes every engine created afterwards take the generic
+ * kernels, as on a CPU without AVX2 (any other value: the CPU decides), so
+ * that both paths are tested on one machine. */
 #ifndef LULL_ISA_H
 #define LULL_ISA_H
+
+#include <stdlib.h>
+#include <string.h>
 
 #define LULL_ISA_CAT2(a, b) a##_##b
 #define LULL_ISA_CAT(a, b) LULL_ISA_CAT2(a, b)
@@ -14,10 +20,13 @@
 #define LULL_ISA_NAME(name) LULL_ISA_CAT(name, generic)
 #endif
 
-/* Whether this build has x86-64-v3 kernels and the CPU runs them. */
+/* Whether this build has x86-64-v3 kernels, the CPU runs them and LULL_ISA
+ * does not ask for the generic ones. Create time only (getenv). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define LULL_HAVE_V3 1
 static inline int lull__isa_v3(void) {
+  const char *want = getenv("LULL_ISA");
+  if (want && strcmp(want, "generic") == 0) return 0;
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }

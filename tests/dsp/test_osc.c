@@ -1,4 +1,4 @@
-/* osc.c: the phase accumulator and the sine used by lead and kick, against
+/* osc.c: MIDI note to Hz, the phase accumulator and the sine used by lead and kick, against
  * double-precision references. */
 #include <stdlib.h>
 
@@ -16,6 +16,20 @@ static void test_hz_to_inc_exact(void **state) {
   ASSERT_NEAR(lull__midi_hz(69.0f), 440.0, 1e-3);
   ASSERT_NEAR(lull__midi_hz(57.0f), 220.0, 1e-3);
   ASSERT_NEAR(lull__midi_hz(60.0f), 261.6256, 1e-3);
+}
+
+/* MIDI note to Hz (equal temperament, A4 = 69 = 440 Hz) for every note and
+ * the quarter tones between, within 0.01 % of the double-precision formula. */
+static void test_midi_hz_every_note(void **state) {
+  (void)state;
+  double worst = 0;
+  for (int q = 0; q <= 4 * 127; q++) {
+    const double note = q / 4.0, want = 440.0 * pow(2.0, (note - 69.0) / 12.0);
+    const double err = fabs(lull__midi_hz((float)note) - want) / want;
+    if (err > worst) worst = err;
+    if (!(err <= 1e-4)) fail_msg("note %.2f: %.6f Hz, expected %.6f Hz", note, (double)lull__midi_hz((float)note), want);
+  }
+  printf("# midi -> Hz: worst relative error %.2g over notes 0..127 in quarter tones\n", worst);
 }
 
 static void test_sine_pitch_and_purity(void **state) {
@@ -48,7 +62,7 @@ static void test_inc_resolution(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_hz_to_inc_exact),
+      cmocka_unit_test(test_hz_to_inc_exact), cmocka_unit_test(test_midi_hz_every_note),
       cmocka_unit_test(test_sine_pitch_and_purity),
       cmocka_unit_test(test_inc_resolution),
   };

@@ -30,7 +30,7 @@ static void expect(const char *text, int err, const char *field, const char *msg
   lull_timeline t;
   lull_diag d = {{0}, {0}};
   ASSERT_EQ_INT(lull__timeline_parse(text, "bad.json", &start, 48000, &t, &d), err);
-  ASSERT_STR_CONTAINS(d.field, field);
+  ASSERT_STR_EQ(d.field, field);
   ASSERT_STR_CONTAINS(d.message, msg);
   ASSERT_TRUE(t.changes == NULL);
 }

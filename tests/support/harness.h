@@ -49,6 +49,14 @@
     if (!h_ || !strstr(h_, n_)) fail_msg("%s:%d: \"%s\" does not contain \"%s\"", __FILE__, __LINE__, h_ ? h_ : "(null)", n_); \
   } while (0)
 
+/* Exact string equality: a diag's field is a name, and "" (the whole input)
+ * is a value to check like any other (a contains-check with "" cannot fail). */
+#define ASSERT_STR_EQ(a, b)                                                                        \
+  do {                                                                                             \
+    const char *a_ = (a), *b_ = (b);                                                               \
+    if (!a_ || strcmp(a_, b_) != 0) fail_msg("%s:%d: %s = \"%s\", expected \"%s\"", __FILE__, __LINE__, #a, a_ ? a_ : "(null)", b_); \
+  } while (0)
+
 /* The seed for randomised inputs: LULL_TEST_SEED if set, else dflt. Printed. */
 uint64_t lull_test_seed(uint64_t dflt);
 /* Write a float WAV to $LULL_TEST_ARTIFACTS/name.wav (for failures). */

@@ -99,7 +99,7 @@ int midi_read(const char *path, midi_file *m, char *err) {
     last = ev[i].tick;
     if (ev[i].status == 0xff) {
       us = (uint32_t)ev[i].a;
-      m->tempos++;
+      if (m->tempos++ == 0) m->tempo_first_us = us;
       continue;
     }
     int hi = ev[i].status & 0xf0, ch = ev[i].status & 0x0f;
@@ -112,6 +112,8 @@ int midi_read(const char *path, midi_file *m, char *err) {
       if (nt && nt->off_s < 0) nt->off_s = sec;
     }
   }
+  if (!m->tempos) m->tempo_first_us = us;
+  m->tempo_last_us = us;
   free(ev);
   free(data);
   return 0;

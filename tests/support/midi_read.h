@@ -16,6 +16,7 @@ typedef struct midi_file {
   midi_note *notes;
   size_t count;
   size_t tempos;    /* tempo changes seen */
+  uint32_t tempo_first_us, tempo_last_us; /* per quarter note; 500000 (120 bpm) if none */
 } midi_file;
 
 /* 0 on success; -1 with a message in err (at most 128 bytes) otherwise. */

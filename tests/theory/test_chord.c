@@ -1,4 +1,5 @@
-/* theory: chord qualities, voicing, pitch names. */
+/* chord.c: chord qualities by name and alias, and their pad voicings.
+ * (Pitch names: test_pitch.c.) */
 #include "support/harness.h"
 #include "theory/theory.h"
 
@@ -40,23 +41,8 @@ static void test_every_listed_name_is_found(void **state) {
   ASSERT_EQ_INT(count, 18);
 }
 
-static void test_pitch_classes(void **state) {
-  (void)state;
-  ASSERT_EQ_INT(lull__pitch_class_parse("C"), 0);
-  ASSERT_EQ_INT(lull__pitch_class_parse("F#"), 6);
-  ASSERT_EQ_INT(lull__pitch_class_parse("Bb"), 10);
-  ASSERT_EQ_INT(lull__pitch_class_parse("a"), 9);
-  ASSERT_EQ_INT(lull__pitch_class_parse("Cb"), 11);
-  ASSERT_EQ_INT(lull__pitch_class_parse("H"), -1);
-  ASSERT_EQ_INT(lull__pitch_class_parse("C##"), -1);
-  ASSERT_EQ_INT(lull__pitch_class_parse(""), -1);
-  for (int pc = 0; pc < 12; pc++) ASSERT_EQ_INT(lull__pitch_class_parse(lull__pitch_class_name(pc)), pc);
-  ASSERT_TRUE(lull__pitch_class_name(12) == NULL);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_find_and_voice),
-                                     cmocka_unit_test(test_every_listed_name_is_found),
-                                     cmocka_unit_test(test_pitch_classes)};
+                                     cmocka_unit_test(test_every_listed_name_is_found)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

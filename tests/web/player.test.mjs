@@ -1,113 +1,36 @@
-// The web player in Debian's headless Chromium (driven by playwright-core,
-// no browser download) against a real `lull serve` on loopback. Chromium
-// runs an AudioContext without a sound card; the page exposes its stats.
+// The web player in Debian's headless Chromium against a real `lull serve` on
+// loopback (support/browser.mjs): what it does, asserted by counts and
+// states, however fast the machine runs. Whether it keeps up in real time
+// (no underrun, the buffer near its target) is player_timing.test.mjs
+// (CTest label timing); here those figures are printed.
 //   LULL_BIN       the lull binary
 //   LULL_ARTIFACTS where the screenshots go
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import * as h from './support/browser.mjs';
 
-const BIN = process.env.LULL_BIN;
-const ART = process.env.LULL_ARTIFACTS || 'artifacts';
-const CHROMIUM = process.env.LULL_CHROMIUM || '/usr/bin/chromium';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { ART, sleep, until, stats } = h;
+const ctx = h.suite({ artifacts: true });
 
-let server, port, browser;
+const api = (path, init) => h.api(ctx.port, path, init);
+const openPage = (search, opts) => h.openPage(ctx.browser, (opts && opts.at) || ctx.port, search, opts);
+// The real-time figures, for the log (asserted only by player_timing.test.mjs).
+const figures = (what, s) =>
+  console.log(`# ${what}: ${s.underruns} underruns, buffer ${(s.buffer_ms - s.target_ms).toFixed(0)} ms from its target`);
 
-// `lull serve` on the given port (0: any); resolves once it says where.
-function serve(p = 0, extra = []) {
-  return new Promise((resolve, reject) => {
-    const args = ['serve', '--port', String(p), '--station', 'main', '--station', 'night:key=D,mode=dorian', ...extra];
-    const child = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`lull serve did not start: ${log}`)), 5000);
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = /https?:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        child.stderr.removeAllListeners('data');
-        child.stderr.resume();
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`lull serve exited ${code}: ${log}`)));
-  });
-}
-
-async function api(path, init) {
-  const r = await fetch(`http://127.0.0.1:${port}${path}`, init);
-  return { status: r.status, body: await r.json() };
-}
-
-async function until(what, fn, ms = 5000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    if ((last = await fn())) return last;
-    await sleep(100);
-  }
-  assert.fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
-
-async function openPage(search = '', { viewport = { width: 1280, height: 900 }, init, host = '127.0.0.1', scheme = 'http', at = port } = {}) {
-  const page = await browser.newPage({ viewport });
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => {
-    // The page's Content-Security-Policy must not block anything it does.
-    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) page.errors.push(m.text());
-  });
-  if (init) await page.addInitScript(init);
-  await page.goto(`${scheme}://${host}:${at}/${search}`);
-  return page;
-}
-
-const stats = (page) => page.evaluate(() => window.lull.stats());
-
-before(async () => {
-  assert.ok(BIN, 'LULL_BIN names the lull binary');
-  mkdirSync(ART, { recursive: true });
-  ({ child: server, port } = await serve());
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
-      '--disable-component-update', '--disable-sync',
-      // A name for 127.0.0.1 that is not this machine's: a page from it is not a secure context.
-      '--host-resolver-rules=MAP lull.test 127.0.0.1',
-      // The HTTPS test's certificate is made on the spot, signed by nobody.
-      '--ignore-certificate-errors'],
-  });
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.kill('SIGTERM');
-});
-
-test('plays ten seconds of Opus gaplessly near its buffer target, steered from the UI', async () => {
+test('plays ten seconds of Opus gaplessly, steered from the UI', async () => {
   const page = await openPage();
   await page.click('#play');
   await until('live audio', async () => (await stats(page)).playout === 'playing');
-  await sleep(10500);
-  const s = await stats(page);
+  // 10.5 s decoded and 10 s played, however long that takes here.
+  const s = await h.playedFor(page, 10.5);
   console.log(`# ${JSON.stringify(s)}`);
+  figures('Opus, 10.5 s', s);
   assert.equal(s.codec, 'opus', 'WebCodecs decodes Opus in Chromium');
   assert.equal(s.state, 'live');
-  assert.ok(s.decoded_frames >= 10.5 * 48000, `decoded ${s.decoded_frames / 48000} s`);
-  assert.ok(s.played_frames >= 10 * s.context_rate, `played ${s.played_frames / s.context_rate} s`);
-  assert.equal(s.underruns, 0);
   assert.equal(s.gaps, 0);
   assert.equal(s.decode_errors + s.protocol_errors, 0);
-  // Near the target: within one 60 ms message of it, plus what a stall of
-  // headless Chromium's clock on a busy machine adds (the drift loop takes
-  // that back at 0.3 %, ~30 s for 90 ms; seen once: +92 ms).
-  assert.ok(Math.abs(s.buffer_ms - s.target_ms) < 120, `buffer ${s.buffer_ms.toFixed(0)} ms, target ${s.target_ms} ms`);
+  // The drift loop's bound (a clamp, not a measurement).
   assert.ok(Math.abs(s.ratio - 1) <= 0.003 + 1e-9, `ratio ${s.ratio}`);
   assert.ok(s.rms_db > -40, `played at ${s.rms_db.toFixed(1)} dBFS`);
   // What reaches the analyser (the visual) is sound too.
@@ -131,31 +54,29 @@ test('plays ten seconds of Opus gaplessly near its buffer target, steered from t
   assert.match(await page.textContent('#now-key'), /^D dorian/);
 
   // A blip (the socket drops, the server stays): the reconnect's burst
-  // overlaps what is buffered, so nothing is heard.
-  await page.evaluate(() => window.lull.player.ws.close());
-  await until('the reconnect', async () => (await stats(page)).reconnects === 1 && (await stats(page)).state === 'live');
-  await sleep(1500);
-  let t = await stats(page);
-  assert.equal(t.underruns, 0, 'a short drop is not heard');
+  // overlaps what is buffered, so the stream continues where it was.
+  await h.dropSocket(page);
+  let t = await h.playedFor(page, 1.5, { from: await stats(page) });
+  figures('after a dropped socket', t);
+  assert.equal(t.reconnects, 1);
   assert.equal(t.joins, 0, 'the stream continues where it was');
 
   // The server dies and comes back on the same port: playback resumes.
-  server.kill('SIGKILL');
+  const dry = t.underruns;
+  ctx.server.kill('SIGKILL');
   await until('the player to notice', async () => (await stats(page)).state === 'reconnecting');
-  await sleep(1500);
-  ({ child: server } = await serve(port));
-  await until('playback to resume', async () => {
+  await sleep(1500); // an outage longer than the buffer
+  ({ child: ctx.server } = await h.serve(ctx.port));
+  const back = await until('playback to resume', async () => {
     const x = await stats(page);
     return x.state === 'live' && x.playout === 'playing' && x;
   }, 15000);
-  const before = await stats(page);
-  await sleep(2000);
-  t = await stats(page);
-  assert.ok(t.played_frames - before.played_frames >= 1.8 * t.context_rate, 'playing again');
+  t = await h.playedFor(page, 2, { from: back, slack: 0.2 });
+  figures('after the outage', t);
   assert.ok(t.rms_db > -40, `resumed at ${t.rms_db.toFixed(1)} dBFS`);
   assert.ok(t.reconnects >= 2);
   assert.equal(t.restarts, 1, 'the new server starts its stream over, and the player sees it');
-  assert.equal(t.underruns, 1, 'the outage ran the buffer dry once, faded');
+  assert.ok(t.underruns > dry, 'the outage ran the buffer dry, faded');
   assert.equal(await page.textContent('#s-connection'), 'live');
 
   await page.click('#status-box summary');
@@ -182,11 +103,12 @@ test('a share link steers its station; PCM without WebCodecs; station change, sl
   });
   await until("the link's intensity on night", async () => (await api('/api/status')).body.stations[1].params.intensity === 0.7);
   assert.equal(await page.evaluate(() => location.search), '', 'the link steers once, not on every reconnect');
-  await sleep(3000);
-  const s = await stats(page);
+  const s = await until('3 s of PCM decoded', async () => {
+    const x = await stats(page);
+    return x.decoded_frames >= 3 * 48000 && x;
+  }, 30000);
+  figures('PCM, 3 s', s);
   assert.equal(s.codec, 'pcm');
-  assert.ok(s.decoded_frames >= 3 * 48000);
-  assert.equal(s.underruns, 0);
   assert.ok(s.rms_db > -40, `played at ${s.rms_db.toFixed(1)} dBFS`);
   assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
   assert.equal(await page.evaluate(() => navigator.mediaSession.metadata.title), 'lull · night');
@@ -249,28 +171,25 @@ test('served over plain HTTP to another machine, the page plays the MP3 stream a
 });
 
 test('over HTTPS (--tls-cert) from another machine: the full player, its stream over WSS', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lull-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out',
-    join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=lull.test', '-addext', 'subjectAltName=DNS:lull.test'], { stdio: 'ignore' });
-  const tls = await serve(0, ['--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')]);
+  const tls = await h.serveTls();
   try {
     const page = await openPage('', { host: 'lull.test', scheme: 'https', at: tls.port });
     assert.equal(await page.evaluate(() => window.isSecureContext), true);
     assert.equal(await page.isDisabled('#background'), false);
     await page.click('#play');
     await until('live audio over WSS', async () => (await stats(page)).playout === 'playing', 10000);
-    await sleep(3000);
-    const s = await stats(page);
+    const s = await until('3 s of Opus over WSS decoded', async () => {
+      const x = await stats(page);
+      return x.decoded_frames >= 3 * 48000 && x;
+    }, 30000);
+    figures('Opus over WSS, 3 s', s);
     assert.equal(s.codec, 'opus');
-    assert.equal(s.underruns, 0);
     assert.equal(s.gaps, 0);
-    assert.ok(s.decoded_frames >= 3 * 48000, `decoded ${s.decoded_frames} frames`);
     assert.ok(s.rms_db > -40, `played at ${s.rms_db.toFixed(1)} dBFS`);
     assert.match(await page.evaluate(() => window.lull.player.ws.url), /^wss:\/\//);
     assert.deepEqual(page.errors, []);
     await page.close();
   } finally {
-    tls.child.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    tls.close();
   }
 });
