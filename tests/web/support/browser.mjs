@@ -24,7 +24,9 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function serve(p = 0, extra = []) {
   assert.ok(BIN, 'LULL_BIN names the lull binary');
   return new Promise((resolve, reject) => {
-    const args = ['serve', '--port', String(p), '--station', 'main', '--station', 'night:key=D,mode=dorian', ...extra];
+    // lull.test is a name for 127.0.0.1 (a host-resolver rule): this server answers to it.
+    const args = ['serve', '--port', String(p), '--station', 'main', '--station', 'night:key=D,mode=dorian',
+      '--allow-host', 'lull.test', ...extra];
     const child = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     const timer = setTimeout(() => reject(new Error(`lull serve did not start: ${log}`)), 5000);
@@ -78,7 +80,8 @@ export function suite({ artifacts = false } = {}) {
 }
 
 export async function api(port, path, init) {
-  const r = await fetch(`http://127.0.0.1:${port}${path}`, init);
+  const headers = init?.body ? { 'content-type': 'application/json', ...init.headers } : init?.headers;
+  const r = await fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers });
   return { status: r.status, body: await r.json() };
 }
 
