@@ -21,6 +21,7 @@ typedef struct lull_server lull_server;
 
 #define LULL_SERVER_MAX_STATIONS 64 /* stations one server runs */
 #define LULL_SERVER_MAX_ICECAST 16  /* Icecast outputs one server runs */
+#define LULL_SERVER_MAX_PROXIES 16  /* trusted proxies (networks) */
 
 /* An Icecast output of one station (see lull/icecast.h); its log goes to
  * the server's log (its own log fields are ignored). */
@@ -57,6 +58,10 @@ typedef struct lull_server_config {
                                        only for a Host of localhost, a loopback address or one of these:
                                        a page of a name that resolves here by DNS rebinding is refused */
   size_t n_allow_hosts;
+  const char *const *trusted_proxies; /* "ADDR[/BITS]", IPv4 or IPv6: from these peers only, the client's
+                                       address is taken from X-Forwarded-For or Forwarded (the nearest
+                                       address no trusted proxy holds), and they are not limited per address */
+  size_t n_trusted_proxies;
   int log_level;                    /* LULL_LOG_* (lull/log.h); 0 = errors only (the CLI defaults to info) */
   lull_log_fn log;                  /* every log line, from the network threads and Icecast outputs
                                        (several at once); NULL = lull_log_stderr */

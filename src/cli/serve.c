@@ -34,6 +34,9 @@ static void help(FILE *f) {
         "  --allow-host H           a host name this server answers steering to when it listens\n"
         "                           on a loopback address, besides localhost (repeatable; guards\n"
         "                           against DNS rebinding)\n"
+        "  --trusted-proxy A[/BITS]  a reverse proxy (address or network, IPv4 or IPv6): its\n"
+        "                           requests are counted by the client address it names in\n"
+        "                           X-Forwarded-For or Forwarded (repeatable, at most 16)\n"
         "  --max-conns-per-ip N     connections of any kind from one address (default 2 x\n"
         "                           --max-per-ip + 16)\n"
         "  --request-timeout-ms N   a request must be in within this (500..120000, default 10000)\n"
@@ -141,8 +144,8 @@ int lull__cmd_serve(int argc, char **argv) {
   static char ice_stations[LULL_SERVER_MAX_ICECAST][40];
   size_t nice = 0;
   const char *ice_name = NULL, *ice_description = NULL, *ice_genre = NULL;
-  const char *origins[MAX_ORIGINS], *hosts[MAX_ORIGINS];
-  size_t nh = 0;
+  const char *origins[MAX_ORIGINS], *hosts[MAX_ORIGINS], *proxies[LULL_SERVER_MAX_PROXIES];
+  size_t nh = 0, np = 0;
   lull_server_config cfg = {.port = 8000, .log_level = LULL_LOG_INFO};
   size_t ns = 0, no = 0;
   uint64_t v, bitrate = 0, lead = 0, prio = 0;
@@ -214,6 +217,13 @@ int lull__cmd_serve(int argc, char **argv) {
         return LULL_EXIT_USAGE;
       }
       hosts[nh++] = s;
+    } else if (lull__flag_is(a, "--trusted-proxy")) {
+      VALUE("--trusted-proxy");
+      if (np == LULL_SERVER_MAX_PROXIES) {
+        fprintf(stderr, "lull serve: --trusted-proxy: at most %d\n", LULL_SERVER_MAX_PROXIES);
+        return LULL_EXIT_USAGE;
+      }
+      proxies[np++] = s;
     } else if (lull__flag_is(a, "--max-conns-per-ip")) {
       U64("--max-conns-per-ip", 1, 1000000);
       cfg.max_conns_per_ip = (uint32_t)v;
@@ -295,6 +305,8 @@ int lull__cmd_serve(int argc, char **argv) {
   cfg.n_allow_origins = no;
   cfg.allow_hosts = hosts;
   cfg.n_allow_hosts = nh;
+  cfg.trusted_proxies = proxies;
+  cfg.n_trusted_proxies = np;
   if (nice) {
     const char *env = getenv("LULL_ICECAST_PASSWORD");
     if (!ice_password[0] && env) snprintf(ice_password, sizeof ice_password, "%s", env);

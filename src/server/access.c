@@ -7,7 +7,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 
 #include "server/conn.h"
 
@@ -155,4 +158,123 @@ int lull__host_ok(struct lws *wsi, lull_server *srv) {
   for (size_t i = 0; i < srv->n_hosts; i++)
     if (strcmp(srv->hosts[i], host) == 0) return 1;
   return 0;
+}
+
+int lull__net_parse(const char *text, struct lull__net *out) {
+  char a[64];
+  const char *slash = strchr(text, '/');
+  size_t n = slash ? (size_t)(slash - text) : strlen(text);
+  if (n == 0 || n >= sizeof a) return -1;
+  memcpy(a, text, n);
+  a[n] = 0;
+  memset(out, 0, sizeof *out);
+  unsigned max;
+  if (inet_pton(AF_INET, a, out->addr) == 1)
+    out->family = AF_INET, max = 32;
+  else if (inet_pton(AF_INET6, a, out->addr) == 1)
+    out->family = AF_INET6, max = 128;
+  else
+    return -1;
+  out->bits = max;
+  if (slash) {
+    char *end;
+    unsigned long b = strtoul(slash + 1, &end, 10);
+    if (end == slash + 1 || *end || b > max) return -1;
+    out->bits = (unsigned)b;
+  }
+  return 0;
+}
+
+static int net_holds(const struct lull__net *net, int family, const unsigned char *addr) {
+  if (net->family != family) return 0;
+  unsigned full = net->bits / 8, rest = net->bits % 8;
+  if (memcmp(net->addr, addr, full)) return 0;
+  return !rest || ((net->addr[full] ^ addr[full]) & (0xffu << (8 - rest)) & 0xffu) == 0;
+}
+
+/* An address in either family, IPv4-mapped IPv6 as IPv4. */
+static int holds_any(const lull_server *srv, int family, const unsigned char *addr) {
+  static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (family == AF_INET6 && memcmp(addr, mapped, 12) == 0) family = AF_INET, addr += 12;
+  for (size_t i = 0; i < srv->n_proxies; i++)
+    if (net_holds(&srv->proxies[i], family, addr)) return 1;
+  return 0;
+}
+
+int lull__trusted(const lull_server *srv, const void *sockaddr) {
+  const struct sockaddr *sa = sockaddr;
+  if (!srv->n_proxies) return 0;
+  if (sa->sa_family == AF_INET) return holds_any(srv, AF_INET, (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr);
+  if (sa->sa_family == AF_INET6)
+    return holds_any(srv, AF_INET6, ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr);
+  return 0;
+}
+
+/* One hop as a header names it: an address, perhaps "quoted", [bracketed]
+ * or with a port; 1 with the address in *sa. */
+static int hop_address(const char *p, size_t n, struct sockaddr_storage *sa) {
+  char a[64];
+  while (n && (*p == ' ' || *p == '"')) p++, n--;
+  while (n && (p[n - 1] == ' ' || p[n - 1] == '"')) n--;
+  if (n == 0 || n >= sizeof a) return 0;
+  memcpy(a, p, n);
+  a[n] = 0;
+  char *s = a;
+  if (*s == '[') { /* [v6] or [v6]:port */
+    char *e = strchr(s, ']');
+    if (!e) return 0;
+    *e = 0;
+    s++;
+  } else if (strchr(s, '.') && strchr(s, ':')) {
+    *strchr(s, ':') = 0; /* v4:port */
+  }
+  memset(sa, 0, sizeof *sa);
+  struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;
+  if (inet_pton(AF_INET, s, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    return 1;
+  }
+  if (inet_pton(AF_INET6, s, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    return 1;
+  }
+  return 0;
+}
+
+/* The hops of one header, nearest last: the nearest one no trusted proxy
+ * holds. Forwarded's hops are its for= parameters. 1 when found. */
+static int nearest_untrusted(const lull_server *srv, const char *h, int forwarded, char *out, size_t cap) {
+  const char *end = h + strlen(h);
+  while (end > h) {
+    const char *start = end;
+    while (start > h && start[-1] != ',') start--;
+    const char *p = start;
+    size_t n = (size_t)(end - start);
+    if (forwarded) { /* for=ADDR among ;-separated pairs */
+      const char *f = NULL;
+      for (const char *q = start; q + 4 <= end; q++)
+        if (strncasecmp(q, "for=", 4) == 0 && (q == start || q[-1] == ';' || q[-1] == ' ')) {
+          f = q + 4;
+          break;
+        }
+      if (!f) return 0;
+      p = f;
+      n = strcspn(f, ";,");
+      if (p + n > end) n = (size_t)(end - p);
+    }
+    struct sockaddr_storage sa;
+    if (!hop_address(p, n, &sa)) return 0; /* "unknown" or garbage: no client named */
+    if (!lull__trusted(srv, &sa)) {
+      lull__addr_key(&sa, out, cap);
+      return 1;
+    }
+    end = start > h ? start - 1 : h;
+  }
+  return 0;
+}
+
+int lull__forwarded_client(const lull_server *srv, const char *xff, const char *forwarded, char *out, size_t cap) {
+  if (forwarded && *forwarded && nearest_untrusted(srv, forwarded, 1, out, cap)) return 1;
+  return xff && *xff && nearest_untrusted(srv, xff, 0, out, cap);
 }

@@ -89,7 +89,8 @@ typedef struct conn {
   char *head;           /* MAX_HEAD + 1 */
   uint32_t head_len;
   uint64_t deadline_ms; /* the request under way must be complete by then; 0: a listener, none */
-  char ip[48];          /* address key: IPv4, or an IPv6 /64 */
+  int proxied;          /* the peer is a trusted proxy: the client is named in the request */
+  char ip[48];          /* address key: IPv4, or an IPv6 /64 (the peer's) */
 } conn;
 
 /* A network thread and everything about its clients. */
@@ -148,6 +149,12 @@ struct lull_server {
   char **hosts;       /* --allow-host */
   size_t n_hosts;
   int loopback;       /* bound to a loopback address: the Host is checked */
+  struct lull__net {  /* --trusted-proxy: a network */
+    int family;       /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    unsigned bits;
+  } proxies[LULL_SERVER_MAX_PROXIES];
+  size_t n_proxies;
   size_t n_stations;
   lull_station *stations[LULL_SERVER_MAX_STATIONS];
   station_stats sstats[LULL_SERVER_MAX_STATIONS];
@@ -264,6 +271,14 @@ void lull__conn_release(lull_server *srv, const char *ip);
 /* The address key of a peer: IPv4 as is (also when mapped into IPv6), IPv6 by
  * its /64, which one host or household usually holds whole. */
 void lull__addr_key(const void *sockaddr, char *out, size_t cap);
+/* "ADDR[/BITS]" into a network: 0, or -1 when malformed. */
+int lull__net_parse(const char *text, struct lull__net *out);
+/* Whether a peer's address is one of the trusted proxies. */
+int lull__trusted(const lull_server *srv, const void *sockaddr);
+/* The client behind trusted proxies, from the values of X-Forwarded-For and
+ * Forwarded (either may be NULL): the address key of the nearest hop no
+ * trusted proxy holds, into out; 0 when the headers name none. */
+int lull__forwarded_client(const lull_server *srv, const char *xff, const char *forwarded, char *out, size_t cap);
 int lull__listener_check(lull_server *srv, const char *ip, int take);
 void lull__listener_release(lull_server *srv, const char *ip);
 int lull__token_ok(const lull_server *srv, const char *given);

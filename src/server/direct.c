@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,6 +47,22 @@ int lull__direct_wants(const char *head) {
   const char *q;
   size_t ql;
   return request_line(head, &is_head, &kind, &q, &ql);
+}
+
+/* The value of a header in a request head (NUL-terminated), into out; 0
+ * when it is not there. Names compare without case. */
+static int header_value(const char *head, const char *name, char *out, size_t cap) {
+  size_t n = strlen(name);
+  for (const char *p = strstr(head, "\r\n"); p && p[2] && !(p[2] == '\r' && p[3] == '\n'); p = strstr(p + 2, "\r\n")) {
+    const char *line = p + 2;
+    if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+      const char *v = line + n + 1;
+      size_t len = strcspn(v, "\r\n");
+      snprintf(out, cap, "%.*s", (int)len, v);
+      return 1;
+    }
+  }
+  return 0;
 }
 
 /* An answer that ends the connection: the head (and a JSON error), sent in
@@ -130,7 +147,15 @@ void lull__direct_start(conn *c) {
   }
   int station = query_station(c, q, ql);
   if (station < 0) return;
-  int status = is_head ? 0 : lull__listener_check(srv, c->ip, 1);
+  char client[48];
+  snprintf(client, sizeof client, "%s", c->ip);
+  if (c->proxied) {
+    char xff[512] = "", fwd[512] = "";
+    header_value(c->head, "x-forwarded-for", xff, sizeof xff);
+    header_value(c->head, "forwarded", fwd, sizeof fwd);
+    lull__forwarded_client(srv, xff, fwd, client, sizeof client);
+  }
+  int status = is_head ? 0 : lull__listener_check(srv, client, 1);
   if (status) {
     char m[96];
     if (status == 503)
@@ -154,7 +179,7 @@ void lull__direct_start(conn *c) {
   session *s = calloc(1, sizeof *s);
   if (!s || !(s->pre = malloc((size_t)n))) {
     free(s);
-    lull__listener_release(srv, c->ip);
+    lull__listener_release(srv, client);
     lull__conn_close(c);
     return;
   }
@@ -171,7 +196,7 @@ void lull__direct_start(conn *c) {
   s->station = (uint16_t)station;
   s->kind = (uint8_t)kind;
   s->header_sent = kind != LULL_FEED_OGG;
-  snprintf(s->ip, sizeof s->ip, "%s", c->ip);
+  snprintf(s->ip, sizeof s->ip, "%s", client);
   ev_io_init(&s->wio, writable, s->fd, EV_WRITE);
   s->wio.data = s;
   c->deadline_ms = 0;

@@ -51,7 +51,7 @@ void lull__conn_close(conn *c) {
   }
   if (c->fd >= 0) close(c->fd);
   unlink_conn(c);
-  lull__conn_release(c->w->srv, c->ip);
+  if (!c->proxied) lull__conn_release(c->w->srv, c->ip);
   free(c->head);
   free(c);
 }
@@ -165,7 +165,8 @@ void lull__accept_some(worker *w) {
       continue;
     }
     lull__addr_key(&sa, c->ip, sizeof c->ip);
-    if (lull__conn_check(srv, c->ip)) {
+    c->proxied = lull__trusted(srv, &sa); /* it carries many clients: they are limited, not it */
+    if (!c->proxied && lull__conn_check(srv, c->ip)) {
       /* Said in a few bytes the kernel takes at once, then closed. */
       static const char full[] = "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\n"
                                  "connection: close\r\ncontent-length: 110\r\n\r\n"
@@ -235,6 +236,12 @@ void lull__conn_listening(struct lws *wsi) {
 
 void lull__client_ip(struct lws *wsi, char *out, size_t cap) {
   conn *c = lull__conn_of(wsi);
+  if (c && c->proxied) {
+    char xff[512] = "", fwd[512] = "";
+    lws_hdr_copy(wsi, xff, sizeof xff, WSI_TOKEN_X_FORWARDED_FOR);
+    lws_hdr_custom_copy(wsi, fwd, sizeof fwd, "forwarded:", 10);
+    if (lull__forwarded_client(c->w->srv, xff, fwd, out, cap)) return;
+  }
   if (c)
     snprintf(out, cap, "%s", c->ip);
   else

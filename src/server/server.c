@@ -179,6 +179,18 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
       goto fail;
     }
   srv->loopback = strncmp(srv->bind, "127.", 4) == 0 || strcmp(srv->bind, "::1") == 0;
+  if (c.n_trusted_proxies > LULL_SERVER_MAX_PROXIES) {
+    err = lull_diag_set(diag, LULL_ERANGE, "trusted_proxies", "at most %d", LULL_SERVER_MAX_PROXIES);
+    goto fail;
+  }
+  for (size_t i = 0; i < c.n_trusted_proxies; i++)
+    if (lull__net_parse(c.trusted_proxies[i], &srv->proxies[srv->n_proxies++])) {
+      err = lull_diag_set(diag, LULL_EINVAL, "trusted_proxies",
+                          "\"%.60s\" is not ADDR or ADDR/BITS (IPv4 or IPv6, e.g. 10.0.0.1 or fd00::/64)",
+                          c.trusted_proxies[i]);
+      goto fail;
+    }
+  srv->cfg.trusted_proxies = NULL;
   srv->cfg.allow_hosts = NULL;
   srv->cfg.allow_origins = NULL;
   srv->cfg.control_token = NULL;

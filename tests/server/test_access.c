@@ -165,6 +165,74 @@ static void test_long_token_every_form_never_logged(void **state) {
   lull_server_destroy(srv);
 }
 
+/* A stream request through a proxy naming its client: the status; the
+ * connection is kept open in *fd (a listener) when it is 200. */
+static int proxied_stream(uint16_t port, const char *header, int *fd) {
+  *fd = nc_connect(port, 0);
+  ASSERT_TRUE(*fd >= 0);
+  char req[512];
+  int n = snprintf(req, sizeof req, "GET /stream.ogg HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n\r\n", header);
+  ASSERT_EQ_INT(send(*fd, req, (size_t)n, MSG_NOSIGNAL), n);
+  char buf[512];
+  long got = nc_read(*fd, buf, sizeof buf - 1, 3000);
+  int status = -1;
+  if (got > 0) {
+    buf[got] = 0;
+    sscanf(buf, "HTTP/1.%*d %d", &status);
+  }
+  if (status != 200) close(*fd), *fd = -1;
+  return status;
+}
+
+/* Behind a trusted proxy, listeners are limited by the client address it
+ * names (X-Forwarded-For, Forwarded; IPv6 by /64); from anyone else those
+ * headers mean nothing. */
+static void test_trusted_proxy(void **state) {
+  (void)state;
+  const char *proxies[] = {"127.0.0.0/8"};
+  static logcap log;
+  lull_server *srv = start_logged(&(lull_server_config){.max_per_ip = 2, .trusted_proxies = proxies, .n_trusted_proxies = 1}, &log);
+  uint16_t port = lull_server_port(srv);
+  int a1, a2, a3, b1, c1, c2, c3;
+  ASSERT_EQ_INT(proxied_stream(port, "X-Forwarded-For: 203.0.113.7", &a1), 200);
+  ASSERT_EQ_INT(proxied_stream(port, "X-Forwarded-For: 203.0.113.7, 127.0.0.5", &a2), 200);
+  ASSERT_EQ_INT(proxied_stream(port, "x-forwarded-for: 203.0.113.7", &a3), 429);
+  ASSERT_EQ_INT(proxied_stream(port, "X-Forwarded-For: 203.0.113.7, 198.51.100.9", &b1), 200); /* the nearest hop */
+  ASSERT_EQ_INT(proxied_stream(port, "Forwarded: for=\"[2001:db8::1]:4711\";proto=https", &c1), 200);
+  ASSERT_EQ_INT(proxied_stream(port, "Forwarded: for=\"[2001:db8::2]\"", &c2), 200);
+  ASSERT_EQ_INT(proxied_stream(port, "Forwarded: for=\"[2001:db8::3]\"", &c3), 429); /* the same /64 */
+  /* The WebSocket path (libwebsockets) names the same client. */
+  nc_ws ws;
+  ASSERT_EQ_INT(nc_ws_open(&ws, port, "/ws/stream", "X-Forwarded-For: 203.0.113.7\r\n", 0, NULL), 429);
+  nc_ws_close(&ws);
+  ASSERT_EQ_INT(nc_ws_open(&ws, port, "/ws/stream", "X-Forwarded-For: 192.0.2.1\r\n", 0, NULL), 101);
+  ASSERT_TRUE(wait_listeners(port, 6, 2));
+  ASSERT_GE(logged(&log, "connect 203.0.113.7 "), 2);
+  ASSERT_EQ_INT(logged(&log, "connect 198.51.100.9 "), 1);
+  ASSERT_GE(logged(&log, "connect 2001:db8::/64 "), 2);
+  ASSERT_EQ_INT(logged(&log, "connect 192.0.2.1 "), 1);
+  ASSERT_TRUE(a3 < 0 && c3 < 0);
+  close(a1), close(a2), close(b1), close(c1), close(c2);
+  nc_ws_close(&ws);
+  ASSERT_TRUE(wait_listeners(port, 0, 2));
+  lull_server_destroy(srv);
+
+  /* Without trusting the proxy, the headers are the client's word: ignored. */
+  srv = start(&(lull_server_config){.max_per_ip = 1});
+  port = lull_server_port(srv);
+  ASSERT_EQ_INT(proxied_stream(port, "X-Forwarded-For: 203.0.113.7", &a1), 200);
+  ASSERT_EQ_INT(proxied_stream(port, "X-Forwarded-For: 203.0.113.8", &a2), 429);
+  close(a1);
+  lull_server_destroy(srv);
+  /* A malformed network is named. */
+  lull_server *none = NULL;
+  lull_diag d = {{0}, {0}};
+  const char *bad[] = {"10.0.0.0/33"};
+  ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.trusted_proxies = bad, .n_trusted_proxies = 1}, &none, &d),
+                LULL_EINVAL);
+  ASSERT_STR_CONTAINS(d.message, "10.0.0.0/33");
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
@@ -173,6 +241,7 @@ int main(void) {
       cmocka_unit_test(test_token_and_origin),
       cmocka_unit_test(test_rest_steering_is_guarded),
       cmocka_unit_test(test_long_token_every_form_never_logged),
+      cmocka_unit_test(test_trusted_proxy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

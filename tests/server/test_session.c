@@ -116,6 +116,7 @@ static void test_every_way_of_leaving(void **state) {
   lull_server *srv = start_logged(&(lull_server_config){.max_per_ip = 4}, &log);
   uint16_t port = lull_server_port(srv);
   ASSERT_TRUE(wait_listeners(port, 0, 2));
+  nap_ms(300); /* the server's end of the status request closes too */
   int fds0 = open_fds();
   double idle = cpu_in_a_second();
   const char *paths[] = {"/stream.ogg", "/stream.mp3", "/ws/stream", "/ws/stream?codec=pcm"};
@@ -164,7 +165,7 @@ static void test_every_way_of_leaving(void **state) {
   print_message("# %d sessions: %d disconnect lines; descriptors %d -> %d; CPU in 1 s idle %.3f -> %.3f\n", sessions,
                 disconnects, fds0, fds, idle, after);
   ASSERT_EQ_INT(disconnects, sessions);
-  ASSERT_EQ_INT(fds, fds0);
+  ASSERT_LE(fds, fds0); /* none kept (one may still have been closing at the start) */
   ASSERT_LE(after - idle, 0.2);
   int held[4];
   for (int i = 0; i < 4; i++) held[i] = stream_request(port, "/stream.ogg", "");
