@@ -230,16 +230,25 @@ static int m3u(struct lws *wsi, lull_server *srv) {
 
 /* POST /api/stations/NAME/params, once the body is in. */
 static int post_params(session *s, struct lws *wsi, lull_server *srv) {
-  if (s->text_over) {
+  /* What the answer needs, taken out of the session first: once an answer
+   * completes the transaction, libwebsockets may free the session. */
+  char text[MAX_TEXT + 1], who[64];
+  size_t len = s->text ? s->text_len : 0;
+  memcpy(text, s->text ? s->text : "", len);
+  text[len] = 0;
+  int over = s->text_over;
+  lull_station *st = srv->stations[s->station];
+  snprintf(who, sizeof who, "%s (REST)", s->ip);
+  lull__replies_free(s);
+  if (over) {
     char m[64];
     snprintf(m, sizeof m, "the body is larger than %d bytes", MAX_TEXT);
     return lull__respond_error(wsi, 413, "too_large", "", m);
   }
-  lull_station *st = srv->stations[s->station];
   lull_params cur;
   lull_station_get_params(st, &cur);
   lull_ctl_msg c;
-  if (lull__control_parse_body(s->text ? s->text : "", s->text_len, &cur, &c)) {
+  if (lull__control_parse_body(text, len, &cur, &c)) {
     atomic_fetch_add(&srv->control_refused, 1);
     return lull__respond_error(wsi, 400, c.code, c.field, c.message);
   }
@@ -249,8 +258,6 @@ static int post_params(session *s, struct lws *wsi, lull_server *srv) {
     return lull__respond_error(wsi, 401, "unauthorized", "token", "this server needs a control token: Authorization: Bearer TOKEN");
   }
   lull_diag d = {0};
-  char who[64];
-  snprintf(who, sizeof who, "%s (REST)", s->ip);
   int err = lull__steer(srv, st, &c, who, &d);
   if (err) return lull__respond_error(wsi, err == LULL_EFULL ? 503 : 400, lull__steer_code(err), d.field, d.message);
   char params[256], body[400];
@@ -367,11 +374,7 @@ static int rest_receive(session *s, const void *in, size_t len) {
   return r < 0 ? -1 : 0;
 }
 
-static int rest_complete(session *s) {
-  int rc = post_params(s, s->wsi, s->w->srv);
-  lull__replies_free(s);
-  return rc;
-}
+static int rest_complete(session *s) { return post_params(s, s->wsi, s->w->srv); }
 
 const lull__transport lull__http_stream_transport = {.writeable = http_stream_writeable};
 const lull__transport lull__rest_transport = {.receive = rest_receive, .complete = rest_complete};

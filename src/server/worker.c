@@ -49,12 +49,18 @@ static const lull__transport *const transports[] = {
     [S_WS] = &lull__ws_transport,
     [S_HTTP_STREAM] = &lull__http_stream_transport,
     [S_REST] = &lull__rest_transport,
+    [S_DIRECT] = NULL, /* the worker's own: libwebsockets never calls back for them */
 };
+
+/* Only for the callbacks whose user pointer is a session (for others, e.g.
+ * TLS set-up, it is something else altogether). */
+static const lull__transport *transport_of(const session *s) {
+  return s && s->role < sizeof transports / sizeof *transports ? transports[s->role] : NULL;
+}
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len) {
   session *s = user;
   worker *w = lws_context_user(lws_get_context(wsi));
-  const lull__transport *t = s ? transports[s->role] : NULL;
   switch (reason) {
     case LWS_CALLBACK_PROTOCOL_INIT:
       lws_sul_schedule(lws_get_context(wsi), 0, &w->sweep, sweep, SWEEP_MS * LWS_US_PER_MS);
@@ -72,13 +78,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_ESTABLISHED:
       return lull__ws_established(s, wsi, w);
     case LWS_CALLBACK_HTTP_BODY:
-    case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_RECEIVE: {
+      const lull__transport *t = transport_of(s);
       return t && t->receive ? t->receive(s, in, len) : 0;
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    }
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
+      const lull__transport *t = transport_of(s);
       return t && t->complete ? t->complete(s) : 0;
+    }
     case LWS_CALLBACK_HTTP_WRITEABLE:
-    case LWS_CALLBACK_SERVER_WRITEABLE:
+    case LWS_CALLBACK_SERVER_WRITEABLE: {
+      const lull__transport *t = transport_of(s);
       return t && t->writeable ? t->writeable(s) : 0;
+    }
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
       if (s) lull__session_end(s, "closed");
