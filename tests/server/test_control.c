@@ -227,6 +227,18 @@ static void test_json_written(void **state) {
   ASSERT_EQ_INT(json_object_size(j), 4);
   json_decref(j);
 
+  /* JSON is UTF-8, and so is a WebSocket text frame: a byte that starts no
+   * character (a client's, or one of a character cut short) becomes U+FFFD,
+   * in the message and in the field. */
+  n = lull__error_json(out, sizeof out, "bad_request", "st\xff\xc3", "\xc3\xa9t\xc3 \xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80");
+  j = json_loads(out, JSON_REJECT_DUPLICATES, &e);
+  if (!j) fail_msg("%s: %s", out, e.text);
+  ASSERT_STR_EQ(json_string_value(json_object_get(j, "field")), "st\xef\xbf\xbd\xef\xbf\xbd");
+  ASSERT_STR_EQ(json_string_value(json_object_get(j, "message")),
+                "\xc3\xa9t\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd "
+                "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  json_decref(j);
+
   /* Escaping stops short of the end of its buffer, whole escapes only. */
   char esc[16];
   lull__json_escape(esc, sizeof esc, "\x02\x02\x02\x02");
