@@ -32,21 +32,23 @@ static int parse_fields(json_t *obj, const lull_params *current, lull_ctl_msg *c
       continue;
     }
     if (strcmp(k, "key") == 0) {
+      /* A string goes whole to lull_params_set: cut short, "0...05" + "0"
+       * would read as 5. */
+      const char *value = text;
       if (json_is_integer(v)) {
         json_int_t n = json_integer_value(v);
         if (n < 0 || n > 11) return refuse(c, "out_of_range", k, "key must be a note name (C, C#, Db, ... B) or 0..11%s", "");
         snprintf(text, sizeof text, "%d", (int)n);
       } else if (json_is_string(v)) {
-        snprintf(text, sizeof text, "%.40s", json_string_value(v));
+        value = json_string_value(v);
       } else {
         return refuse(c, "wrong_type", k, "key must be a note name string or an integer 0..11%s", "");
       }
-      if (lull_params_set(&p, "key", text, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
+      if (lull_params_set(&p, "key", value, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
       c->fields |= LULL_PARAM_KEY;
     } else if (strcmp(k, "mode") == 0) {
       if (!json_is_string(v)) return refuse(c, "wrong_type", k, "mode must be a string (%s)", "major, minor, dorian, ...");
-      snprintf(text, sizeof text, "%.40s", json_string_value(v));
-      if (lull_params_set(&p, "mode", text, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
+      if (lull_params_set(&p, "mode", json_string_value(v), &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
       c->fields |= LULL_PARAM_MODE;
     } else if (strcmp(k, "bpm") == 0 || strcmp(k, "intensity") == 0) {
       if (!json_is_number(v)) return refuse(c, "wrong_type", k, "%s must be a number", k);
