@@ -25,6 +25,12 @@ int lull__station_spec(const char *spec, lull_station_config *sc, char *name, si
   sc->params = lull_params_default();
   if (!colon) return 0;
   char buf[256];
+  /* Cut to fit, a spec would lose its last pairs without a word (or keep
+   * half a value): too long is an error. */
+  if (strlen(colon + 1) >= sizeof buf) {
+    fprintf(err, "lull serve: --station %s: the params are over %zu characters\n", name, sizeof buf - 1);
+    return -1;
+  }
   snprintf(buf, sizeof buf, "%s", colon + 1);
   for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
     char *eq = strchr(kv, '=');

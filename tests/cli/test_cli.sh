@@ -40,6 +40,8 @@ check "serve: bad station name" [ "$(code $lull serve --station Main)" = 2 ]
 check "serve: bad station param" [ "$(code $lull serve --station night:bpm=500)" = 2 ]
 check "serve: bad station param named" grep -q "bpm" "$tmp/err"
 check "serve: station twice" [ "$(code $lull serve --station a --station a)" = 2 ]
+check "serve: station params too long" [ "$(code $lull serve --station "x:$(printf 'bpm=60,%.0s' {1..40})")" = 2 ]
+check "serve: station params too long named" grep -q "over 255 characters" "$tmp/err"
 check "serve: bad log level" [ "$(code $lull serve --log-level loud)" = 2 ]
 check "serve: unknown option" [ "$(code $lull serve --volume 11)" = 2 ]
 check "serve: bad bind address" [ "$(code $lull serve --bind nowhere --port 0)" = 2 ]
