@@ -38,15 +38,23 @@ int lull__icecast_url_parse(const char *url, lull_icecast_target *t, lull_diag *
     return lull_diag_set(d, LULL_EINVAL, "url", "the user may hold letters, digits, '.', '_' and '-' only");
   t->port = 8000;
   if (colon) {
+    /* Digits only: strtoul alone would also take spaces, CR LF and a sign
+     * before them. */
+    size_t digits = strspn(colon + 1, "0123456789");
     char *end;
     unsigned long port = strtoul(colon + 1, &end, 10);
-    if (end != slash || port < 1 || port > 65535)
+    if (!digits || colon + 1 + digits != slash || end != slash || port < 1 || port > 65535)
       return lull_diag_set(d, LULL_EINVAL, "url", "the port must be 1..65535, got \"%.*s\"", (int)(slash - colon - 1), colon + 1);
     t->port = (unsigned)port;
   }
   size_t mlen = strlen(slash);
-  if (mlen < 2 || mlen >= sizeof t->mount || strpbrk(slash, " ?#\"\\"))
-    return lull_diag_set(d, LULL_EINVAL, "url", "the mount must be /NAME.ogg, /NAME.opus or /NAME.mp3 without spaces, ? or #");
+  /* libshout puts the mount in its request line: a control character (CR
+   * LF above all) would end that line and start a header. */
+  int control = 0;
+  for (const unsigned char *m = (const unsigned char *)slash; *m; m++) control |= *m < 0x20 || *m == 0x7f;
+  if (mlen < 2 || mlen >= sizeof t->mount || strpbrk(slash, " ?#\"\\") || control)
+    return lull_diag_set(d, LULL_EINVAL, "url",
+                         "the mount must be /NAME.ogg, /NAME.opus or /NAME.mp3 without spaces, control characters, ? or #");
   strcpy(t->mount, slash);
   const char *dot = strrchr(t->mount, '.');
   if (dot && strcmp(dot, ".mp3") == 0)

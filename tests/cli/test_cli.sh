@@ -60,6 +60,9 @@ check "icecast: password in URL named" grep -q "LULL_ICECAST_PASSWORD" "$tmp/err
 check "icecast: bad mount" [ "$(code $lull serve --icecast main=icecast://h:8000/x.wav)" = 2 ]
 check "icecast: bad mount named" grep -q "must end in .ogg or .opus" "$tmp/err"
 check "icecast: bad port" [ "$(code $lull serve --icecast main=icecast://h:0/x.ogg)" = 2 ]
+check "icecast: port not digits" [ "$(code $lull serve --icecast main=icecast://h:+80/x.ogg)" = 2 ]
+check "icecast: CR LF in mount" [ "$(code $lull serve --icecast $'main=icecast://h/x\r\nX: y.ogg')" = 2 ]
+check "icecast: CR LF in mount named" grep -q "control characters" "$tmp/err"
 check "icecast: no STATION=" [ "$(code $lull serve --icecast icecast://h/x.ogg)" = 2 ]
 check "icecast: no password" [ "$(env -u LULL_ICECAST_PASSWORD $lull serve --port 0 --icecast main=icecast://h/x.ogg >/dev/null 2>"$tmp/err"; echo $?)" = 2 ]
 check "icecast: no password named" grep -q "needs the source password" "$tmp/err"
