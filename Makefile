@@ -47,17 +47,31 @@ test-tsan:
 	  test_access test_session test_worker test_intake test_icecast lull_cli
 	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 ctest --output-on-failure -L threads -LE timing
 
-# The phrase parser under libFuzzer (clang; the parser has no vector code),
-# with ASan and UBSan, for FUZZ_SECONDS from the corpus in fuzz/corpus
-# (targets in fuzz/CMakeLists.txt, built in FUZZ_BUILD).
+# Every parser of outside text under libFuzzer (clang; plain-C objects only),
+# with ASan and UBSan, one after the other for FUZZ_SECONDS each, from the
+# seeds in fuzz/corpus/NAME and what earlier runs kept in FUZZ_BUILD/corpus/NAME,
+# with a dictionary from fuzz/dict (targets in fuzz/CMakeLists.txt). A crash or
+# a broken invariant fails the run; its input and log stay in FUZZ_BUILD.
+FUZZ_TARGETS ?= phrase timeline control rest query request station_spec icecast_url
 fuzz:
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=address,undefined \
 	  -DLULL_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_phrase >/dev/null
-	@mkdir -p $(FUZZ_BUILD)/corpus
-	@$(FUZZ_BUILD)/fuzz_phrase -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ \
-	  $(FUZZ_BUILD)/corpus fuzz/corpus/phrase 2>&1 | grep -E '^(stat::number_of_executed_units|INFO: seed corpus|==|SUMMARY)' ; \
-	  test $${PIPESTATUS[0]} -eq 0 && echo "fuzz: phrase parser, $(FUZZ_SECONDS) s, no crash"
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers >/dev/null
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	  case $$t in control|rest|timeline) dict=json ;; query|request) dict=http ;; *) dict=$$t ;; esac; \
+	  args=; test -f fuzz/dict/$$dict.dict && args=-dict=fuzz/dict/$$dict.dict; \
+	  test $$t = request && args="$$args -max_len=2048"; \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; log=$(FUZZ_BUILD)/fuzz-$$t.log; \
+	  if $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/$$t- \
+	       $$args $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t >$$log 2>&1; then \
+	    runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+	    cov=$$(grep -E '^#[0-9]+.*cov: ' $$log | tail -1 | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+).*/cov \1, ft \2/'); \
+	    echo "fuzz: $$t, $(FUZZ_SECONDS) s, no crash ($$runs runs, $$cov)"; \
+	  else \
+	    grep -E '^(==|SUMMARY|.*invariant broken|artifact_prefix|Test unit written)' $$log; \
+	    echo "fuzz: $$t FAILED (log: $$log)"; failed="$$failed $$t"; \
+	  fi; \
+	done; test -z "$$failed"
 
 bench: build
 	$(BUILD)/lull bench

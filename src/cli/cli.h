@@ -25,6 +25,13 @@ const char *lull__flag_value(const char *cmd, int argc, char **argv, int *i, con
 int lull__arg_u64(const char *cmd, const char *flag, const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 int lull__arg_double(const char *cmd, const char *flag, const char *s, double lo, double hi, double *out);
 
+/* ---- --station specs (station_spec.c) ---- */
+
+struct lull_station_config;
+/* NAME[:k=v,...] into *sc, name (name_cap bytes; sc->name points to it) and
+ * its params: 0, or -1 with "lull serve: --station ..." printed to err. */
+int lull__station_spec(const char *spec, struct lull_station_config *sc, char *name, size_t name_cap, FILE *err);
+
 /* ---- progress bar (progress.c) ---- */
 
 /* A progress bar on stderr, drawn only when stderr is a terminal. */

@@ -64,41 +64,6 @@ static void help(FILE *f) {
         f);
 }
 
-/* NAME[:key=..,mode=..,...] */
-static int parse_station(const char *spec, lull_station_config *sc, char *name, size_t name_cap) {
-  const char *colon = strchr(spec, ':');
-  size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
-  if (n == 0 || n >= name_cap) {
-    fprintf(stderr, "lull serve: --station: a name of 1..32 of a-z, 0-9 and - comes first, got \"%s\"\n", spec);
-    return -1;
-  }
-  memcpy(name, spec, n);
-  name[n] = 0;
-  if (!lull_station_name_valid(name)) {
-    fprintf(stderr, "lull serve: --station: station names are 1..32 of a-z, 0-9 and -, got \"%s\"\n", name);
-    return -1;
-  }
-  sc->name = name;
-  sc->params = lull_params_default();
-  if (!colon) return 0;
-  char buf[256];
-  snprintf(buf, sizeof buf, "%s", colon + 1);
-  for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-    char *eq = strchr(kv, '=');
-    if (!eq) {
-      fprintf(stderr, "lull serve: --station %s: \"%s\" is not key=value (key, mode, bpm, intensity, seed)\n", name, kv);
-      return -1;
-    }
-    *eq = 0;
-    lull_diag d = {{0}, {0}};
-    if (lull_params_set(&sc->params, kv, eq + 1, &d) != LULL_OK) {
-      fprintf(stderr, "lull serve: --station %s: %s: %s\n", name, d.field[0] ? d.field : kv, d.message);
-      return -1;
-    }
-  }
-  return 0;
-}
-
 /* A secret from a file (its first line). */
 static int read_secret(const char *flag, const char *path, char *out, size_t cap) {
   FILE *f = fopen(path, "r");
@@ -171,7 +136,7 @@ int lull__cmd_serve(int argc, char **argv) {
         fprintf(stderr, "lull serve: --station: at most %d stations\n", LULL_SERVER_MAX_STATIONS);
         return LULL_EXIT_USAGE;
       }
-      if (parse_station(s, &stations[ns], names[ns], sizeof names[ns])) return LULL_EXIT_USAGE;
+      if (lull__station_spec(s, &stations[ns], names[ns], sizeof names[ns], stderr)) return LULL_EXIT_USAGE;
       for (size_t j = 0; j < ns; j++)
         if (strcmp(names[j], names[ns]) == 0) {
           fprintf(stderr, "lull serve: --station: \"%s\" is given twice\n", names[ns]);

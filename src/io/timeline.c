@@ -40,8 +40,11 @@ static int parse(json_t *root, const lull_params *start, uint32_t rate, lull_tim
     int changed = 0;
     json_object_foreach(item, key, v) {
       if (strcmp(key, "at") == 0) continue;
+      /* A string goes whole to lull_params_set: cut to a buffer, "0.5"
+       * and 60 zeros, then "1e1", would read as 0.5. */
       char text[64];
-      if (json_is_string(v)) snprintf(text, sizeof text, "%s", json_string_value(v));
+      const char *value = text;
+      if (json_is_string(v)) value = json_string_value(v);
       else if (json_is_integer(v)) snprintf(text, sizeof text, "%lld", (long long)json_integer_value(v));
       else if (json_is_real(v)) snprintf(text, sizeof text, "%.17g", json_real_value(v));
       else text[0] = 0;
@@ -51,7 +54,7 @@ static int parse(json_t *root, const lull_params *start, uint32_t rate, lull_tim
         lull__timeline_free(out);
         return lull_diag_set(diag, LULL_EINVAL, field, "the seed cannot change during a piece");
       }
-      int err = lull_params_set(&p, key, text, &d);
+      int err = lull_params_set(&p, key, value, &d);
       if (err) {
         lull__timeline_free(out);
         if (err == LULL_EUNKNOWN) return lull_diag_set(diag, err, field, "unknown; allowed: at, key, mode, bpm, intensity");

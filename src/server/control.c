@@ -32,21 +32,23 @@ static int parse_fields(json_t *obj, const lull_params *current, lull_ctl_msg *c
       continue;
     }
     if (strcmp(k, "key") == 0) {
+      /* A string goes whole to lull_params_set: cut short, "0...05" + "0"
+       * would read as 5. */
+      const char *value = text;
       if (json_is_integer(v)) {
         json_int_t n = json_integer_value(v);
         if (n < 0 || n > 11) return refuse(c, "out_of_range", k, "key must be a note name (C, C#, Db, ... B) or 0..11%s", "");
         snprintf(text, sizeof text, "%d", (int)n);
       } else if (json_is_string(v)) {
-        snprintf(text, sizeof text, "%.40s", json_string_value(v));
+        value = json_string_value(v);
       } else {
         return refuse(c, "wrong_type", k, "key must be a note name string or an integer 0..11%s", "");
       }
-      if (lull_params_set(&p, "key", text, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
+      if (lull_params_set(&p, "key", value, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
       c->fields |= LULL_PARAM_KEY;
     } else if (strcmp(k, "mode") == 0) {
       if (!json_is_string(v)) return refuse(c, "wrong_type", k, "mode must be a string (%s)", "major, minor, dorian, ...");
-      snprintf(text, sizeof text, "%.40s", json_string_value(v));
-      if (lull_params_set(&p, "mode", text, &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
+      if (lull_params_set(&p, "mode", json_string_value(v), &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
       c->fields |= LULL_PARAM_MODE;
     } else if (strcmp(k, "bpm") == 0 || strcmp(k, "intensity") == 0) {
       if (!json_is_number(v)) return refuse(c, "wrong_type", k, "%s must be a number", k);
@@ -125,16 +127,44 @@ int lull__params_json(char *out, size_t cap, const lull_params *p) {
                   (unsigned long long)p->seed);
 }
 
+/* The length of the UTF-8 sequence s starts with (1..4), or 0 when it is
+ * not one RFC 3629 allows: overlong, a surrogate, above U+10FFFF, cut off. */
+static size_t utf8_len(const unsigned char *s) {
+  unsigned c = s[0], cp, min;
+  size_t n;
+  if (c < 0x80) return 1;
+  if ((c & 0xe0) == 0xc0)
+    n = 2, cp = c & 0x1f, min = 0x80;
+  else if ((c & 0xf0) == 0xe0)
+    n = 3, cp = c & 0x0f, min = 0x800;
+  else if ((c & 0xf8) == 0xf0)
+    n = 4, cp = c & 0x07, min = 0x10000;
+  else
+    return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((s[i] & 0xc0) != 0x80) return 0; /* the NUL ends it too */
+    cp = cp << 6 | (s[i] & 0x3f);
+  }
+  return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : n;
+}
+
 void lull__json_escape(char *out, size_t cap, const char *in) {
+  /* JSON must be UTF-8 and a WebSocket text frame must be: a client's bytes
+   * echoed in a message, or a message cut short inside a character, would
+   * break both. A byte that starts no valid sequence becomes U+FFFD. Every
+   * step writes at most 6 bytes, so the text stops whole. */
   size_t j = 0;
-  for (; *in && j + 7 < cap; in++) {
-    unsigned char ch = (unsigned char)*in;
-    if (ch == '"' || ch == '\\')
-      out[j++] = '\\', out[j++] = (char)ch;
-    else if (ch < 0x20)
-      j += (size_t)snprintf(out + j, cap - j, "\\u%04x", ch);
-    else
-      out[j++] = (char)ch;
+  for (const unsigned char *p = (const unsigned char *)in; *p && j + 7 < cap;) {
+    size_t n = utf8_len(p);
+    if (n == 0) {
+      memcpy(out + j, "\\ufffd", 6), j += 6, p++;
+    } else if (*p == '"' || *p == '\\') {
+      out[j++] = '\\', out[j++] = (char)*p++;
+    } else if (*p < 0x20) {
+      j += (size_t)snprintf(out + j, cap - j, "\\u%04x", *p++);
+    } else {
+      memcpy(out + j, p, n), j += n, p += n;
+    }
   }
   out[j] = 0;
 }
@@ -143,10 +173,11 @@ int lull__error_json(char *out, size_t cap, const char *code, const char *field,
   /* Messages are ours or carry a client's text: escape what JSON needs. */
   char esc[512];
   lull__json_escape(esc, sizeof esc, message);
-  char f[96];
+  char raw[96], f[200];
   size_t j = 0;
-  for (size_t i = 0; field[i] && j + 2 < sizeof f; i++)
-    if ((unsigned char)field[i] >= 0x20 && field[i] != '"' && field[i] != '\\') f[j++] = field[i];
-  f[j] = 0;
+  for (size_t i = 0; field[i] && j + 2 < sizeof raw; i++)
+    if ((unsigned char)field[i] >= 0x20 && field[i] != '"' && field[i] != '\\') raw[j++] = field[i];
+  raw[j] = 0;
+  lull__json_escape(f, sizeof f, raw); /* what is left to do: UTF-8 */
   return snprintf(out, cap, "{\"type\":\"error\",\"code\":\"%s\",\"field\":\"%s\",\"message\":\"%s\"}", code, f, esc);
 }

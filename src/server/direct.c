@@ -17,36 +17,12 @@
 
 #include "lull/lull.h"
 #include "server/conn.h"
+#include "server/request.h"
 #include "stream/stream.h"
 
-static int stream_kind(const char *path, size_t len) {
-  if (len == 11 && memcmp(path, "/stream.ogg", 11) == 0) return LULL_FEED_OGG;
-  if (len == 11 && memcmp(path, "/stream.mp3", 11) == 0) return LULL_FEED_MP3;
-  return -1;
-}
-
-/* The request line: method, path without its query, query. 0 when it is
- * not a GET or HEAD of a stream. */
-static int request_line(const char *head, int *is_head, int *kind, const char **args, size_t *args_len) {
-  const char *p;
-  if (strncmp(head, "GET ", 4) == 0)
-    p = head + 4, *is_head = 0;
-  else if (strncmp(head, "HEAD ", 5) == 0)
-    p = head + 5, *is_head = 1;
-  else
-    return 0;
-  size_t n = strcspn(p, " ?\r\n");
-  if ((*kind = stream_kind(p, n)) < 0) return 0;
-  *args = p[n] == '?' ? p + n + 1 : p + n;
-  *args_len = p[n] == '?' ? strcspn(*args, " \r\n") : 0;
-  return 1;
-}
-
 int lull__direct_wants(const char *head) {
-  int is_head, kind;
-  const char *q;
-  size_t ql;
-  return request_line(head, &is_head, &kind, &q, &ql);
+  lull_direct_req r;
+  return lull__direct_parse(head, strlen(head), &r) >= 0;
 }
 
 /* The value of a header in a request head (NUL-terminated), into out; 0
@@ -86,32 +62,9 @@ static void answer_and_close(conn *c, unsigned status, const char *reason, const
   lull__conn_close(c);
 }
 
-/* The station named by the query ("station=NAME", the only argument); -1
- * with the refusal sent. */
-static int query_station(conn *c, const char *q, size_t len) {
-  lull_server *srv = c->w->srv;
-  char name[40] = "main";
-  while (len) {
-    size_t n = 0;
-    while (n < len && q[n] != '&') n++;
-    if (n > 8 && memcmp(q, "station=", 8) == 0) {
-      snprintf(name, sizeof name, "%.*s", (int)(n - 8 < 39 ? n - 8 : 39), q + 8);
-    } else if (n) {
-      char bad[64], m[160];
-      size_t k = strcspn(q, "=&");
-      snprintf(bad, sizeof bad, "%.*s", (int)(k < n && k < 60 ? k : (n < 60 ? n : 60)), q);
-      snprintf(m, sizeof m, "unknown query argument \"%s\"", bad);
-      answer_and_close(c, 400, "Bad Request", "bad_request", bad, m);
-      return -1;
-    }
-    q += n + (n < len);
-    len -= n + (n < len);
-  }
-  if (!lull_station_name_valid(name)) {
-    answer_and_close(c, 400, "Bad Request", "bad_station", "station", "station names are 1..32 of a-z, 0-9 and -");
-    return -1;
-  }
-  int i = lull__station_index(srv, name);
+/* The station the request names: its index, or -1 with the refusal sent. */
+static int request_station(conn *c, const char *name) {
+  int i = lull__station_index(c->w->srv, name);
   if (i < 0) {
     char m[96];
     snprintf(m, sizeof m, "no station \"%.32s\" (GET /api/stations lists them)", name);
@@ -132,20 +85,20 @@ void lull__direct_start(conn *c) {
   worker *w = c->w;
   lull_server *srv = w->srv;
   atomic_fetch_add(&srv->http_requests, 1);
-  int is_head, kind;
-  const char *q;
-  size_t ql;
-  if (!request_line(c->head, &is_head, &kind, &q, &ql)) {
-    answer_and_close(c, 400, "Bad Request", "bad_request", "", "malformed request");
+  lull_direct_req r;
+  int rc = lull__direct_parse(c->head, c->head_len, &r);
+  if (rc < 0) {
+    answer_and_close(c, r.status, r.reason, r.code, r.field, r.message);
     return;
   }
+  int is_head = r.is_head, kind = r.kind;
   lull__log(srv, LULL_LOG_DEBUG, "http %s %.*s", is_head ? "HEAD" : "GET", (int)strcspn(c->head + (is_head ? 5 : 4), " \r\n"),
             c->head + (is_head ? 5 : 4));
-  if (!strstr(c->head, "\r\n\r\n")) {
-    answer_and_close(c, 431, "Request Header Fields Too Large", "too_large", "", "the request head is over 2 KiB");
+  if (rc) {
+    answer_and_close(c, r.status, r.reason, r.code, r.field, r.message);
     return;
   }
-  int station = query_station(c, q, ql);
+  int station = request_station(c, r.station);
   if (station < 0) return;
   char client[48];
   snprintf(client, sizeof client, "%s", c->ip);

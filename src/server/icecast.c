@@ -15,21 +15,16 @@
 #include <time.h>
 
 #include "lull/lull.h"
+#include "server/icecast_url.h"
 #include "stream/stream.h"
 
 #define POLL_NS 20000000L   /* a frame: the station publishes no faster */
 #define CONNECT_TIMEOUT_S 10
 
-typedef struct target {
-  char user[64], host[256], mount[256];
-  unsigned port;
-  int mp3;
-} target;
-
 struct lull_icecast {
   lull_icecast_config cfg;
   char *password, *name, *description, *genre, *url;
-  target t;
+  lull_icecast_target t;
   lull_station *st;
   pthread_t thread;
   int started;
@@ -37,60 +32,6 @@ struct lull_icecast {
   pthread_mutex_t lock; /* guards status */
   lull_icecast_status status;
 };
-
-/* ---- the URL --------------------------------------------------------------- */
-
-static int parse_url(const char *url, target *t, lull_diag *d) {
-  memset(t, 0, sizeof *t);
-  static const char scheme[] = "icecast://";
-  if (!url || strncmp(url, scheme, sizeof scheme - 1) != 0)
-    return lull_diag_set(d, LULL_EINVAL, "url", "must start with icecast:// (icecast://[USER@]HOST[:PORT]/MOUNT.ogg), got \"%.80s\"",
-                         url ? url : "");
-  const char *p = url + sizeof scheme - 1, *slash = strchr(p, '/');
-  if (!slash) return lull_diag_set(d, LULL_EINVAL, "url", "needs a mount: icecast://HOST:PORT/MOUNT.ogg");
-  const char *at = memchr(p, '@', (size_t)(slash - p));
-  if (memchr(p, ':', (size_t)((at ? at : slash) - p)) && at)
-    return lull_diag_set(d, LULL_EINVAL, "url",
-                         "must not hold a password (USER:PASSWORD@); give it in LULL_ICECAST_PASSWORD or a file");
-  if (at) {
-    if (at == p || (size_t)(at - p) >= sizeof t->user) return lull_diag_set(d, LULL_EINVAL, "url", "bad user before @");
-    memcpy(t->user, p, (size_t)(at - p));
-    p = at + 1;
-  } else {
-    strcpy(t->user, "source");
-  }
-  const char *colon = memchr(p, ':', (size_t)(slash - p));
-  const char *hend = colon ? colon : slash;
-  if (hend == p || (size_t)(hend - p) >= sizeof t->host) return lull_diag_set(d, LULL_EINVAL, "url", "needs a host");
-  memcpy(t->host, p, (size_t)(hend - p));
-  if (strspn(t->host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(t->host))
-    return lull_diag_set(d, LULL_EINVAL, "url", "the host must be a name or an IPv4 address, got \"%.80s\"", t->host);
-  if (strspn(t->user, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(t->user))
-    return lull_diag_set(d, LULL_EINVAL, "url", "the user may hold letters, digits, '.', '_' and '-' only");
-  t->port = 8000;
-  if (colon) {
-    char *end;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (end != slash || port < 1 || port > 65535)
-      return lull_diag_set(d, LULL_EINVAL, "url", "the port must be 1..65535, got \"%.*s\"", (int)(slash - colon - 1), colon + 1);
-    t->port = (unsigned)port;
-  }
-  size_t mlen = strlen(slash);
-  if (mlen < 2 || mlen >= sizeof t->mount || strpbrk(slash, " ?#\"\\"))
-    return lull_diag_set(d, LULL_EINVAL, "url", "the mount must be /NAME.ogg, /NAME.opus or /NAME.mp3 without spaces, ? or #");
-  strcpy(t->mount, slash);
-  const char *dot = strrchr(t->mount, '.');
-  if (dot && strcmp(dot, ".mp3") == 0)
-    t->mp3 = 1;
-  else if (!dot || (strcmp(dot, ".ogg") != 0 && strcmp(dot, ".opus") != 0))
-    return lull_diag_set(d, LULL_EINVAL, "url", "the mount must end in .ogg or .opus (Ogg/Opus) or .mp3 (MP3), got \"%s\"", t->mount);
-  return LULL_OK;
-}
-
-int lull_icecast_check_url(const char *url, lull_diag *diag) {
-  target t;
-  return parse_url(url, &t, diag);
-}
 
 const char *lull_icecast_state_name(int state) {
   switch (state) {
@@ -114,7 +55,7 @@ int lull_icecast_create(const lull_icecast_config *config, lull_station *station
   pthread_once(&shout_once, init_shout);
   lull_icecast *ic = calloc(1, sizeof *ic);
   if (!ic) return LULL_ENOMEM;
-  int err = parse_url(config->url, &ic->t, diag);
+  int err = lull__icecast_url_parse(config->url, &ic->t, diag);
   if (err) {
     free(ic);
     return err;

@@ -56,14 +56,6 @@ struct lull_station {
 
 static void publish_now(lull_station *st, int changed);
 
-int lull_station_name_valid(const char *s) {
-  size_t n = strlen(s);
-  if (n < 1 || n > 32) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-')) return 0;
-  return 1;
-}
-
 /* Encoder sinks: packets and pages go straight into their rings. */
 static void on_packet(void *user, const unsigned char *data, uint32_t len) {
   lull_station *st = user;

@@ -40,6 +40,8 @@ check "serve: bad station name" [ "$(code $lull serve --station Main)" = 2 ]
 check "serve: bad station param" [ "$(code $lull serve --station night:bpm=500)" = 2 ]
 check "serve: bad station param named" grep -q "bpm" "$tmp/err"
 check "serve: station twice" [ "$(code $lull serve --station a --station a)" = 2 ]
+check "serve: station params too long" [ "$(code $lull serve --station "x:$(printf 'bpm=60,%.0s' {1..40})")" = 2 ]
+check "serve: station params too long named" grep -q "over 255 characters" "$tmp/err"
 check "serve: bad log level" [ "$(code $lull serve --log-level loud)" = 2 ]
 check "serve: unknown option" [ "$(code $lull serve --volume 11)" = 2 ]
 check "serve: bad bind address" [ "$(code $lull serve --bind nowhere --port 0)" = 2 ]
@@ -58,6 +60,9 @@ check "icecast: password in URL named" grep -q "LULL_ICECAST_PASSWORD" "$tmp/err
 check "icecast: bad mount" [ "$(code $lull serve --icecast main=icecast://h:8000/x.wav)" = 2 ]
 check "icecast: bad mount named" grep -q "must end in .ogg or .opus" "$tmp/err"
 check "icecast: bad port" [ "$(code $lull serve --icecast main=icecast://h:0/x.ogg)" = 2 ]
+check "icecast: port not digits" [ "$(code $lull serve --icecast main=icecast://h:+80/x.ogg)" = 2 ]
+check "icecast: CR LF in mount" [ "$(code $lull serve --icecast $'main=icecast://h/x\r\nX: y.ogg')" = 2 ]
+check "icecast: CR LF in mount named" grep -q "control characters" "$tmp/err"
 check "icecast: no STATION=" [ "$(code $lull serve --icecast icecast://h/x.ogg)" = 2 ]
 check "icecast: no password" [ "$(env -u LULL_ICECAST_PASSWORD $lull serve --port 0 --icecast main=icecast://h/x.ogg >/dev/null 2>"$tmp/err"; echo $?)" = 2 ]
 check "icecast: no password named" grep -q "needs the source password" "$tmp/err"

@@ -49,6 +49,10 @@ static void test_errors(void **state) {
   expect("[{\"at\": 5, \"seed\": 3}]", LULL_EINVAL, "timeline[0].seed", "cannot change");
   expect("[{\"at\": 5, \"volume\": 3}]", LULL_EUNKNOWN, "timeline[0].volume", "allowed: at, key, mode, bpm, intensity");
   expect("[{\"at\": 5, \"at\": 6, \"key\": \"D\"}]", LULL_EPARSE, "", "duplicate");
+  /* A value is read whole: this is 5.000..., though its first 63
+   * characters read 0.5 (fuzz/corpus/timeline/regress-value-cut-short.json). */
+  expect("[{\"at\": 0, \"intensity\": \"0.5000000000000000000000000000000000000000000000000000000000000001e1\"}]",
+         LULL_ERANGE, "timeline[0].intensity", "0..1");
 }
 
 int main(void) {

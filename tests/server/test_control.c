@@ -156,6 +156,11 @@ static void test_long_and_odd_input(void **state) {
   ASSERT_EQ_INT(lull__control_parse(text, strlen(text), &cur, &c), -1);
   ASSERT_STR_EQ(c.code, "out_of_range");
   ASSERT_STR_EQ(c.field, "key");
+  /* A value is read whole: 50 (39 zeros first) is no key, though its first
+   * 40 characters would read as 5 (fuzz/corpus/control/regress-key-cut-short). */
+  snprintf(text, sizeof text, "{\"type\":\"control\",\"key\":\"%.39s50\"}", "000000000000000000000000000000000000000");
+  ASSERT_EQ_INT(lull__control_parse(text, strlen(text), &cur, &c), -1);
+  ASSERT_STR_EQ(c.code, "out_of_range");
   /* Only len bytes are read: what follows is not part of the message. */
   const char *two = "{\"type\":\"control\",\"bpm\":90}{\"type\":\"status\"}";
   ASSERT_EQ_INT(lull__control_parse(two, 27, &cur, &c), 0);
@@ -225,6 +230,18 @@ static void test_json_written(void **state) {
   ASSERT_STR_EQ(json_string_value(json_object_get(j, "field")), "field");
   ASSERT_STR_EQ(json_string_value(json_object_get(j, "message")), msg);
   ASSERT_EQ_INT(json_object_size(j), 4);
+  json_decref(j);
+
+  /* JSON is UTF-8, and so is a WebSocket text frame: a byte that starts no
+   * character (a client's, or one of a character cut short) becomes U+FFFD,
+   * in the message and in the field. */
+  n = lull__error_json(out, sizeof out, "bad_request", "st\xff\xc3", "\xc3\xa9t\xc3 \xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80");
+  j = json_loads(out, JSON_REJECT_DUPLICATES, &e);
+  if (!j) fail_msg("%s: %s", out, e.text);
+  ASSERT_STR_EQ(json_string_value(json_object_get(j, "field")), "st\xef\xbf\xbd\xef\xbf\xbd");
+  ASSERT_STR_EQ(json_string_value(json_object_get(j, "message")),
+                "\xc3\xa9t\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd "
+                "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
   json_decref(j);
 
   /* Escaping stops short of the end of its buffer, whole escapes only. */
