@@ -1,8 +1,11 @@
 /* A file that appears under its name only when complete: it is written as
  * a temporary file beside the target (same directory, so the rename cannot
  * cross file systems), then renamed over it (commit) or removed (abort).
- * Until commit the target is untouched, whatever happens to the writer. */
+ * Until commit the target is untouched, whatever happens to the writer; after
+ * it, the data and the name are on disk (fsync of the file, then of its
+ * folder), so a crash cannot leave the name pointing at an empty file. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 int lull__atomic_open(lull_atomic_file *f, const char *path, const char *field, lull_diag *diag) {
   memset(f, 0, sizeof *f);
   f->fd = -1;
+  f->sync_fd = -1;
   size_t n = strlen(path) + sizeof ".tmp-XXXXXX";
   f->path = strdup(path);
   f->tmp = malloc(n);
@@ -30,6 +34,15 @@ int lull__atomic_open(lull_atomic_file *f, const char *path, const char *field, 
     lull__atomic_abort(f);
     return lull_diag_set(diag, LULL_EIO, field, "%s: cannot write here: %s", path, strerror(e));
   }
+  /* The writer closes fd (through fdopen or libsndfile); this second
+   * descriptor on the same open file outlives that, for the fsync. */
+  f->sync_fd = dup(f->fd);
+  if (f->sync_fd < 0) {
+    int e = errno;
+    close(f->fd);
+    lull__atomic_abort(f);
+    return lull_diag_set(diag, LULL_EIO, field, "%s: %s", path, strerror(e));
+  }
   /* mkstemp makes the file 0600; the finished file gets the usual mode. */
   mode_t mask = umask(0);
   umask(mask);
@@ -37,21 +50,40 @@ int lull__atomic_open(lull_atomic_file *f, const char *path, const char *field, 
   return LULL_OK;
 }
 
+/* Make the rename itself durable: fsync the folder that holds the name. Best
+ * effort: the file is in place by now, and undoing the rename would destroy
+ * a finished file to guard against a crash in the next few seconds (some
+ * file systems also refuse fsync on a folder, with EINVAL). */
+static void sync_folder(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char *folder = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+  if (!folder) return;
+  int fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  free(folder);
+  if (fd < 0) return;
+  (void)fsync(fd);
+  close(fd);
+}
+
 int lull__atomic_commit(lull_atomic_file *f, const char *field, lull_diag *diag) {
-  /* The seam for durability: an fsync of the data belongs before the
-   * writer closes f->fd, and one of the directory after this rename. */
-  if (rename(f->tmp, f->path) != 0) {
+  /* The data reaches the disk before the name does: renamed first, a crash
+   * could leave the target empty or short, where the old file was whole. */
+  if (fsync(f->sync_fd) != 0 || rename(f->tmp, f->path) != 0) {
     int err = lull_diag_set(diag, LULL_EIO, field, "%s: %s", f->path, strerror(errno));
     lull__atomic_abort(f);
     return err;
   }
   free(f->tmp);
   f->tmp = NULL; /* renamed: nothing to remove */
+  sync_folder(f->path);
   lull__atomic_abort(f);
   return LULL_OK;
 }
 
 void lull__atomic_abort(lull_atomic_file *f) {
+  /* A zeroed f (stdout's, in audio_file.c) has no path and owns no
+   * descriptor: its sync_fd of 0 is not one to close. */
+  if (f->path && f->sync_fd >= 0) close(f->sync_fd);
   if (f->tmp) {
     unlink(f->tmp);
     free(f->tmp);
@@ -59,4 +91,5 @@ void lull__atomic_abort(lull_atomic_file *f) {
   free(f->path);
   memset(f, 0, sizeof *f);
   f->fd = -1;
+  f->sync_fd = -1;
 }

@@ -15,17 +15,20 @@ typedef struct lull_atomic_file {
   char *tmp;  /* the temporary file beside it; NULL once renamed or never made */
   int fd;     /* the temporary file, open for writing; the writer owns it and
                  closes it (directly or through fdopen/sf_open_fd) before commit */
+  int sync_fd; /* a dup of fd, this file's own: commit fsyncs through it
+                  (meaningful only while path is set) */
 } lull_atomic_file;
 
 /* Create path's temporary file beside it ("PATH.tmp-XXXXXX", mode as the
  * umask says). LULL_OK, LULL_ENOMEM, or LULL_EIO ("PATH: cannot write
  * here: ..."); field names the flag in diag. Nothing to clean up on error. */
 int lull__atomic_open(lull_atomic_file *f, const char *path, const char *field, lull_diag *diag);
-/* Rename the (closed) temporary file over the target, then release f.
- * LULL_OK or LULL_EIO ("PATH: reason"), after which nothing is left behind. */
+/* fsync the (closed) temporary file, rename it over the target, fsync the
+ * target's folder, then release f. LULL_OK or LULL_EIO ("PATH: reason"),
+ * after which nothing is left behind. */
 int lull__atomic_commit(lull_atomic_file *f, const char *field, lull_diag *diag);
-/* Remove the temporary file, if any, and release f (not its fd). Safe on
- * a released or zeroed-and-fd-less f, and twice. */
+/* Remove the temporary file, if any, and release f (not its fd; sync_fd is
+ * closed). Safe on a released or zeroed f, and twice. */
 void lull__atomic_abort(lull_atomic_file *f);
 
 /* ---- JSON files (json_file.c) --------------------------------------------- */
