@@ -14,10 +14,37 @@
 
 #include "io/io_int.h"
 
+/* The folder that holds path's name ("." for a bare name); NULL: no memory. */
+static char *folder_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+}
+
+/* Why path's temporary file could not be made, in the user's terms. */
+static int cannot_create(const char *path, int e, const char *field, lull_diag *diag) {
+  char *folder = folder_of(path);
+  const char *in = folder ? folder : "its folder";
+  int err;
+  if (e == ENOENT) err = lull_diag_set(diag, LULL_EIO, field, "%s: the folder %s does not exist", path, in);
+  else if (e == ENOTDIR) err = lull_diag_set(diag, LULL_EIO, field, "%s: %s is not a folder", path, in);
+  else if (e == EACCES || e == EPERM || e == EROFS)
+    err = lull_diag_set(diag, LULL_EIO, field, "%s: cannot write in the folder %s: %s", path, in, strerror(e));
+  else err = lull_diag_set(diag, LULL_EIO, field, "%s: cannot write here: %s", path, strerror(e));
+  free(folder);
+  return err;
+}
+
 int lull__atomic_open(lull_atomic_file *f, const char *path, const char *field, lull_diag *diag) {
   memset(f, 0, sizeof *f);
   f->fd = -1;
   f->sync_fd = -1;
+  /* What the rename would refuse (a folder) or should not do (replace a
+   * device or a FIFO with a file) is refused here, before any work: the
+   * rename comes only after the whole render. */
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return lull_diag_set(diag, LULL_EIO, field, "%s: is %s; give a file name", path,
+                         S_ISDIR(st.st_mode) ? "a folder" : "not a regular file (a device or a FIFO)");
   size_t n = strlen(path) + sizeof ".tmp-XXXXXX";
   f->path = strdup(path);
   f->tmp = malloc(n);
@@ -32,7 +59,7 @@ int lull__atomic_open(lull_atomic_file *f, const char *path, const char *field, 
     free(f->tmp);
     f->tmp = NULL; /* nothing was created: nothing to remove */
     lull__atomic_abort(f);
-    return lull_diag_set(diag, LULL_EIO, field, "%s: cannot write here: %s", path, strerror(e));
+    return cannot_create(path, e, field, diag);
   }
   /* The writer closes fd (through fdopen or libsndfile); this second
    * descriptor on the same open file outlives that, for the fsync. */
@@ -55,8 +82,7 @@ int lull__atomic_open(lull_atomic_file *f, const char *path, const char *field, 
  * a finished file to guard against a crash in the next few seconds (some
  * file systems also refuse fsync on a folder, with EINVAL). */
 static void sync_folder(const char *path) {
-  const char *slash = strrchr(path, '/');
-  char *folder = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+  char *folder = folder_of(path);
   if (!folder) return;
   int fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   free(folder);

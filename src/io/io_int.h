@@ -20,8 +20,11 @@ typedef struct lull_atomic_file {
 } lull_atomic_file;
 
 /* Create path's temporary file beside it ("PATH.tmp-XXXXXX", mode as the
- * umask says). LULL_OK, LULL_ENOMEM, or LULL_EIO ("PATH: cannot write
- * here: ..."); field names the flag in diag. Nothing to clean up on error. */
+ * umask says), so a target that cannot be written fails here, before any
+ * work. LULL_OK, LULL_ENOMEM, or LULL_EIO naming the path and what is wrong
+ * ("PATH: is a folder; give a file name", "PATH: the folder DIR does not
+ * exist", "PATH: cannot write in the folder DIR: ..."); field names the flag
+ * in diag. Nothing to clean up on error. */
 int lull__atomic_open(lull_atomic_file *f, const char *path, const char *field, lull_diag *diag);
 /* fsync the (closed) temporary file, rename it over the target, fsync the
  * target's folder, then release f. LULL_OK or LULL_EIO ("PATH: reason"),

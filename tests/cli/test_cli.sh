@@ -167,6 +167,24 @@ check "missing file" [ "$(code $lull render --phrase "$tmp/none.json" -o "$o")" 
 check "missing file named" grep -q 'none.json' "$tmp/err"
 check "unwritable path" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o /nonexistent-dir/x.wav)" = 1 ]
 check "unwritable named" grep -q '/nonexistent-dir/x.wav' "$tmp/err"
+# An output that cannot be written is refused before rendering (a render of
+# 5000 loops would take minutes: timeout says it did not start), exit 1,
+# naming the path and what is wrong, with no temporary file anywhere.
+long=(--phrase "$examples/night-in-a.json" --loops 5000)
+mkdir "$tmp/out-dir/folder.wav"
+check "output is a folder" [ "$(code timeout 20 $lull render "${long[@]}" -o "$tmp/out-dir/folder.wav")" = 1 ]
+check "output is a folder named" grep -q "$tmp/out-dir/folder.wav: is a folder; give a file name" "$tmp/err"
+check "output is a folder: nothing beside it" [ "$(ls -A "$tmp/out-dir")" = folder.wav ]
+check "output is a folder: nothing in it" [ -z "$(ls -A "$tmp/out-dir/folder.wav")" ]
+rmdir "$tmp/out-dir/folder.wav"
+check "output folder missing" [ "$(code timeout 20 $lull render "${long[@]}" -o "$tmp/out-dir/none/x.wav")" = 1 ]
+check "output folder missing named" grep -q "$tmp/out-dir/none/x.wav: the folder $tmp/out-dir/none does not exist" "$tmp/err"
+# Root writes in a mode-555 folder anyway; sysfs refuses new files even to root.
+if [ "$(id -u)" = 0 ]; then ro=/sys; else ro="$tmp/out-dir/ro"; mkdir "$ro"; chmod 555 "$ro"; fi
+check "output folder unwritable" [ "$(code timeout 20 $lull render "${long[@]}" -o "$ro/x.wav")" = 1 ]
+check "output folder unwritable named" grep -q "$ro/x.wav: cannot write in the folder $ro: Permission denied" "$tmp/err"
+check "output folder unwritable: nothing in it" [ -z "$(ls -A "$ro" | grep -F x.wav)" ]
+[ "$ro" = /sys ] || rmdir "$ro"
 check "failures: no files" no_files
 
 # Composed music: length, MIDI beside it, the same seed twice is the same,
