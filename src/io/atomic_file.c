@@ -92,18 +92,42 @@ static void sync_folder(const char *path) {
 }
 
 int lull__atomic_commit(lull_atomic_file *f, const char *field, lull_diag *diag) {
+  return lull__atomic_commit_pair(f, field, NULL, NULL, diag);
+}
+
+/* Both, or neither: every fsync comes before the first rename, so the only
+ * failure left once a's name is in place is b's rename, and then a's new
+ * name is removed again. (Whatever a replaced is gone by then: a rename
+ * cannot be undone. Only a folder changed under a running render gets
+ * here; lull__atomic_open has checked both targets before any work.) */
+int lull__atomic_commit_pair(lull_atomic_file *a, const char *field_a, lull_atomic_file *b, const char *field_b,
+                             lull_diag *diag) {
+  lull_atomic_file *f[2] = {a, b};
+  const char *field[2] = {field_a, field_b};
+  int err = LULL_OK;
   /* The data reaches the disk before the name does: renamed first, a crash
    * could leave the target empty or short, where the old file was whole. */
-  if (fsync(f->sync_fd) != 0 || rename(f->tmp, f->path) != 0) {
-    int err = lull_diag_set(diag, LULL_EIO, field, "%s: %s", f->path, strerror(errno));
-    lull__atomic_abort(f);
-    return err;
+  for (int i = 0; i < 2 && !err; i++)
+    if (f[i] && f[i]->tmp && fsync(f[i]->sync_fd) != 0)
+      err = lull_diag_set(diag, LULL_EIO, field[i], "%s: %s", f[i]->path, strerror(errno));
+  int renamed[2] = {0, 0};
+  for (int i = 0; i < 2 && !err; i++) {
+    if (!f[i] || !f[i]->tmp) continue;
+    if (rename(f[i]->tmp, f[i]->path) != 0) {
+      err = lull_diag_set(diag, LULL_EIO, field[i], "%s: %s", f[i]->path, strerror(errno));
+      break;
+    }
+    free(f[i]->tmp);
+    f[i]->tmp = NULL; /* renamed: nothing to remove */
+    renamed[i] = 1;
   }
-  free(f->tmp);
-  f->tmp = NULL; /* renamed: nothing to remove */
-  sync_folder(f->path);
-  lull__atomic_abort(f);
-  return LULL_OK;
+  for (int i = 0; i < 2; i++) {
+    if (!f[i]) continue;
+    if (err && renamed[i]) unlink(f[i]->path);
+    if (renamed[i]) sync_folder(f[i]->path);
+    lull__atomic_abort(f[i]);
+  }
+  return err;
 }
 
 void lull__atomic_abort(lull_atomic_file *f) {

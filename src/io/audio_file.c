@@ -234,7 +234,9 @@ int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, l
   return LULL_OK;
 }
 
-int lull__audio_commit(lull_audio_writer *w, lull_diag *diag) {
+/* The file whole under its temporary name: the last frames, the trailer
+ * (sizes, the Ogg stream's end), closed. */
+static int finish(lull_audio_writer *w, lull_diag *diag) {
   int err = LULL_OK;
   if (w->sf && sf_close(w->sf) != 0) err = lull_diag_set(diag, LULL_EIO, "-o", "%s: closing failed", w->file.path);
   w->sf = NULL;
@@ -250,7 +252,16 @@ int lull__audio_commit(lull_audio_writer *w, lull_diag *diag) {
     lull__encoder_destroy(w->opus);
     w->opus = NULL;
   }
-  if (!err && w->file.tmp) err = lull__atomic_commit(&w->file, "-o", diag);
+  return err;
+}
+
+int lull__audio_commit(lull_audio_writer *w, lull_diag *diag) { return lull__audio_commit_with(w, NULL, diag); }
+
+int lull__audio_commit_with(lull_audio_writer *w, lull_midi_file *m, lull_diag *diag) {
+  int err = finish(w, diag);
+  /* stdout's file holds no temporary file: the pair skips it. */
+  if (!err) err = lull__atomic_commit_pair(&w->file, "-o", m ? &m->file : NULL, "--midi", diag);
+  lull__midi_abort(m);
   lull__audio_abort(w);
   return err;
 }

@@ -30,9 +30,20 @@ int lull__atomic_open(lull_atomic_file *f, const char *path, const char *field, 
  * target's folder, then release f. LULL_OK or LULL_EIO ("PATH: reason"),
  * after which nothing is left behind. */
 int lull__atomic_commit(lull_atomic_file *f, const char *field, lull_diag *diag);
+/* Commit a and b so that both appear or neither: both fsynced, then a
+ * renamed, then b; if b's rename fails, a's new name is removed. Either may
+ * be NULL or hold no temporary file (stdout): it is skipped. Both released.
+ * LULL_OK or LULL_EIO naming the field and path that failed. */
+int lull__atomic_commit_pair(lull_atomic_file *a, const char *field_a, lull_atomic_file *b, const char *field_b,
+                             lull_diag *diag);
 /* Remove the temporary file, if any, and release f (not its fd; sync_fd is
  * closed). Safe on a released or zeroed f, and twice. */
 void lull__atomic_abort(lull_atomic_file *f);
+
+/* A MIDI file being made (midi.c): its temporary file, fd -1 once closed. */
+struct lull_midi_file {
+  lull_atomic_file file;
+};
 
 /* ---- JSON files (json_file.c) --------------------------------------------- */
 

@@ -185,6 +185,23 @@ check "output folder unwritable" [ "$(code timeout 20 $lull render "${long[@]}" 
 check "output folder unwritable named" grep -q "$ro/x.wav: cannot write in the folder $ro: Permission denied" "$tmp/err"
 check "output folder unwritable: nothing in it" [ -z "$(ls -A "$ro" | grep -F x.wav)" ]
 [ "$ro" = /sys ] || rmdir "$ro"
+# --midi that cannot be written: the audio file does not appear either (both
+# or neither), and it is found before the render, like -o.
+short=(--phrase "$examples/night-in-a.json" --dry)
+check "--midi folder missing" [ "$(code $lull render "${short[@]}" -o "$tmp/out-dir/m.wav" --midi "$tmp/out-dir/none/m.mid")" = 1 ]
+check "--midi folder missing named" grep -q "$tmp/out-dir/none/m.mid: the folder $tmp/out-dir/none does not exist" "$tmp/err"
+check "--midi folder missing: no audio file" no_files
+mkdir "$tmp/out-dir/m.mid"
+check "--midi is a folder" [ "$(code timeout 20 $lull render "${long[@]}" -o "$tmp/out-dir/m.wav" --midi "$tmp/out-dir/m.mid")" = 1 ]
+check "--midi is a folder named" grep -q "$tmp/out-dir/m.mid: is a folder" "$tmp/err"
+check "--midi is a folder: no audio, no temporary file" [ "$(ls -A "$tmp/out-dir")" = m.mid ]
+rmdir "$tmp/out-dir/m.mid"
+if [ "$(id -u)" != 0 ]; then mkdir "$ro"; chmod 555 "$ro"; fi
+check "--midi folder unwritable" [ "$(code timeout 20 $lull render "${long[@]}" -o "$tmp/out-dir/m.wav" --midi "$ro/m.mid")" = 1 ]
+check "--midi folder unwritable named" grep -q "$ro/m.mid: cannot write in the folder $ro" "$tmp/err"
+[ "$ro" = /sys ] || rmdir "$ro"
+check "--midi same as -o" [ "$(code $lull render "${short[@]}" -o "$tmp/out-dir/m.wav" --midi "$tmp/out-dir/m.wav")" = 2 ]
+check "--midi same as -o named" grep -q -- "--midi and -o both name $tmp/out-dir/m.wav" "$tmp/err"
 check "failures: no files" no_files
 
 # Composed music: length, MIDI beside it, the same seed twice is the same,

@@ -1,7 +1,8 @@
 /* atomic_file.c: a committed file is whole under its name with no
  * temporary file left; its data is fsynced before the rename and its folder
  * after (the calls are seen through the linker's --wrap, in order); an
- * abort or a failed rename leaves nothing. */
+ * abort or a failed rename leaves nothing; a pair appears whole or not at
+ * all, even when its second rename fails. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@ static struct {
   char kind;
   ino_t ino;
 } calls[MAX_CALLS];
-static int ncalls, fail_rename;
+static int ncalls, renames, fail_rename; /* fail the fail_rename-th rename (from 1); 0: none */
 
 int __real_fsync(int fd);
 int __real_rename(const char *from, const char *to);
@@ -37,7 +38,7 @@ int __wrap_fsync(int fd) {
 
 int __wrap_rename(const char *from, const char *to) {
   if (ncalls < MAX_CALLS) calls[ncalls++].kind = 'r';
-  if (fail_rename) {
+  if (++renames == fail_rename) {
     errno = EXDEV;
     return -1;
   }
@@ -150,7 +151,7 @@ static void test_failures_leave_nothing(void **state) {
   ASSERT_EQ_INT(files_in_dir(), 0);
   ASSERT_EQ_INT(lull__atomic_open(&f, path, "--midi", &d), LULL_OK);
   close(f.fd);
-  fail_rename = 1;
+  renames = 0, fail_rename = 1;
   ASSERT_EQ_INT(lull__atomic_commit(&f, "--midi", &d), LULL_EIO);
   fail_rename = 0;
   ASSERT_STR_EQ(d.field, "--midi");
@@ -163,9 +164,55 @@ static void test_failures_leave_nothing(void **state) {
   ASSERT_EQ_INT(fcntl(0, F_GETFD) != -1, fd0_open);
 }
 
+/* Two files committed together: both fsynced before either rename, then
+ * both in place. When the second rename fails, the first file's new name is
+ * removed again: neither appears, no temporary file is left, and the error
+ * names the second. */
+static void test_pair_both_or_neither(void **state) {
+  (void)state;
+  char a_path[512], b_path[512];
+  snprintf(a_path, sizeof a_path, "%s/p.wav", dir);
+  snprintf(b_path, sizeof b_path, "%s/p.mid", dir);
+  lull_atomic_file a, b;
+  lull_diag d;
+  ASSERT_EQ_INT(lull__atomic_open(&a, a_path, "-o", &d), LULL_OK);
+  ASSERT_EQ_INT(lull__atomic_open(&b, b_path, "--midi", &d), LULL_OK);
+  close(a.fd), close(b.fd);
+  ncalls = 0;
+  ASSERT_EQ_INT(lull__atomic_commit_pair(&a, "-o", &b, "--midi", &d), LULL_OK);
+  ASSERT_EQ_INT(ncalls, 6);
+  const char order[] = "ffrrdd";
+  for (int i = 0; i < 6; i++) ASSERT_EQ_INT(calls[i].kind, order[i]);
+  ASSERT_TRUE(inode(a_path) && inode(b_path));
+  ASSERT_EQ_INT(files_in_dir(), 2);
+  unlink(a_path), unlink(b_path);
+
+  for (int which = 1; which <= 2; which++) {
+    ASSERT_EQ_INT(lull__atomic_open(&a, a_path, "-o", &d), LULL_OK);
+    ASSERT_EQ_INT(lull__atomic_open(&b, b_path, "--midi", &d), LULL_OK);
+    close(a.fd), close(b.fd);
+    renames = 0, fail_rename = which;
+    memset(&d, 0, sizeof d);
+    ASSERT_EQ_INT(lull__atomic_commit_pair(&a, "-o", &b, "--midi", &d), LULL_EIO);
+    fail_rename = 0;
+    ASSERT_STR_EQ(d.field, which == 1 ? "-o" : "--midi");
+    ASSERT_STR_CONTAINS(d.message, which == 1 ? a_path : b_path);
+    ASSERT_EQ_INT(files_in_dir(), 0); /* neither file, no temporary file */
+  }
+  /* One side absent (stdout has no file): the other alone. */
+  ASSERT_EQ_INT(lull__atomic_open(&b, b_path, "--midi", &d), LULL_OK);
+  close(b.fd);
+  lull_atomic_file none;
+  memset(&none, 0, sizeof none);
+  ASSERT_EQ_INT(lull__atomic_commit_pair(&none, "-o", &b, "--midi", &d), LULL_OK);
+  ASSERT_EQ_INT(files_in_dir(), 1);
+  unlink(b_path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_commit_syncs_file_then_renames_then_syncs_folder),
                                      cmocka_unit_test(test_commit_relative_path),
-                                     cmocka_unit_test(test_failures_leave_nothing)};
+                                     cmocka_unit_test(test_failures_leave_nothing),
+                                     cmocka_unit_test(test_pair_both_or_neither)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
