@@ -165,7 +165,7 @@ int lull__cmd_render(int argc, char **argv) {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGHUP, on_signal);
-  signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error, reported */
+  signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error (EPIPE), seen below */
   if ((err = lull__audio_open(out_path, fmt, LULL_SAMPLE_RATE_HZ, total, &w, &diag))) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     status = err == LULL_EFORMAT ? LULL_EXIT_USAGE : LULL_EXIT_FAIL;
@@ -188,6 +188,15 @@ int lull__cmd_render(int argc, char **argv) {
       break;
     done_frames += frames;
     lull__progress_update(&prog, (double)done_frames / LULL_SAMPLE_RATE_HZ);
+  }
+  if (err && lull__audio_reader_gone(w)) {
+    /* -o - into `head -c 100`: the reader took what it wanted and closed the
+     * pipe, which is how a pipeline ends, not a failure (as with `yes | head`):
+     * stop quietly, exit 0. A --midi file is not written: it would describe
+     * a piece that was never rendered to its end. */
+    if (prog.enabled) fputc('\n', stderr);
+    status = LULL_EXIT_OK;
+    goto done;
   }
   if (err) {
     fprintf(stderr, "lull render: %s\n", diag.message);

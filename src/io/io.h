@@ -50,6 +50,11 @@ typedef struct lull_midi_file lull_midi_file;
  * none): both renamed into place, or neither (if the second rename fails,
  * the first file is removed again). Frees w and m, whatever happens. */
 int lull__audio_commit_with(lull_audio_writer *w, lull_midi_file *m, lull_diag *diag);
+/* stdout only: whether the reader closed the pipe (after which every write
+ * fails with LULL_EIO, "stdout: the reader closed the pipe"). A reader that
+ * has what it wanted is no failure: the caller stops quietly. SIGPIPE must
+ * be ignored for this to be seen. */
+int lull__audio_reader_gone(const lull_audio_writer *w);
 /* Drop the temporary file; frees w. NULL is fine. */
 void lull__audio_abort(lull_audio_writer *w);
 
