@@ -241,9 +241,9 @@ check "the same up to the first change" cmp -s -n $((44 + 4 * 48000 * 4)) "$c/t.
 rm -rf "$c"
 
 # Interrupted: SIGTERM, SIGINT or SIGHUP mid-render leaves nothing (not even
-# the temporary file, which is there while it renders).
+# the temporary files, audio and MIDI, which are there while it renders).
 for sig in TERM INT HUP; do
-  $lull render --phrase "$examples/night-in-a.json" -o "$tmp/out-dir/long.wav" --loops 5000 2>/dev/null &
+  $lull render --phrase "$examples/night-in-a.json" -o "$tmp/out-dir/long.wav" --midi "$tmp/out-dir/long.mid" --loops 5000 2>/dev/null &
   pid=$!
   for _ in $(seq 200); do [ -n "$(ls -A "$tmp/out-dir")" ] && break; sleep 0.05; done
   check "SIG$sig: rendering into a temporary file" [ -n "$(ls -A "$tmp/out-dir")" ]
