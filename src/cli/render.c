@@ -2,7 +2,8 @@
  * explicit phrase file, to an audio file and optionally a MIDI file,
  * offline, as fast as the engine goes. The flags become a pump (stream/),
  * whose blocks go to the audio file; interrupted or failed renders leave
- * no audio file behind. */
+ * no file behind, and the audio and MIDI files appear together or not at
+ * all. */
 #include <math.h>
 #include <signal.h>
 #include <string.h>
@@ -127,6 +128,10 @@ int lull__cmd_render(int argc, char **argv) {
                     "--timeline are for composed music, not both\n");
     return LULL_EXIT_USAGE;
   }
+  if (midi_path && strcmp(midi_path, out_path) == 0) {
+    fprintf(stderr, "lull render: --midi and -o both name %s; give the MIDI file its own name (like x.mid)\n", out_path);
+    return LULL_EXIT_USAGE;
+  }
   params.seed = seed;
 
   lull_phrase phrase = {0};
@@ -148,6 +153,7 @@ int lull__cmd_render(int argc, char **argv) {
                          .tap_user = &midi};
   lull_pump *pump = NULL;
   lull_audio_writer *w = NULL;
+  lull_midi_file *mf = NULL;
   int status = LULL_EXIT_FAIL, err;
   if ((err = lull__pump_create(&pc, &pump, &diag))) {
     fprintf(stderr, "lull render: %s: %s\n", diag.field, diag.message);
@@ -159,10 +165,16 @@ int lull__cmd_render(int argc, char **argv) {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGHUP, on_signal);
-  signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error, reported */
+  signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error (EPIPE), seen below */
   if ((err = lull__audio_open(out_path, fmt, LULL_SAMPLE_RATE_HZ, total, &w, &diag))) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     status = err == LULL_EFORMAT ? LULL_EXIT_USAGE : LULL_EXIT_FAIL;
+    goto done;
+  }
+  /* The MIDI file's temporary file too, now: a --midi path that cannot be
+   * written fails before the render, not after it. */
+  if (midi_path && (err = lull__midi_open(midi_path, &mf, &diag))) {
+    fprintf(stderr, "lull render: %s\n", diag.message);
     goto done;
   }
   lull_progress prog;
@@ -177,6 +189,15 @@ int lull__cmd_render(int argc, char **argv) {
     done_frames += frames;
     lull__progress_update(&prog, (double)done_frames / LULL_SAMPLE_RATE_HZ);
   }
+  if (err && lull__audio_reader_gone(w)) {
+    /* -o - into `head -c 100`: the reader took what it wanted and closed the
+     * pipe, which is how a pipeline ends, not a failure (as with `yes | head`):
+     * stop quietly, exit 0. A --midi file is not written: it would describe
+     * a piece that was never rendered to its end. */
+    if (prog.enabled) fputc('\n', stderr);
+    status = LULL_EXIT_OK;
+    goto done;
+  }
   if (err) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     goto done;
@@ -186,18 +207,22 @@ int lull__cmd_render(int argc, char **argv) {
     goto done;
   }
   lull__progress_finish(&prog);
-  err = lull__audio_commit(w, &diag);
-  w = NULL;
-  if (err) {
+  /* Both files complete under their temporary names, then both renamed
+   * into place, or neither. */
+  if (mf && (err = lull__midi_finish(mf, midi.events, midi.count, LULL_SAMPLE_RATE_HZ, &diag))) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     goto done;
   }
-  if (midi_path && (err = lull__midi_write(midi_path, midi.events, midi.count, LULL_SAMPLE_RATE_HZ, &diag))) {
+  err = lull__audio_commit_with(w, mf, &diag);
+  w = NULL;
+  mf = NULL;
+  if (err) {
     fprintf(stderr, "lull render: %s\n", diag.message);
     goto done;
   }
   status = LULL_EXIT_OK;
 done:
+  lull__midi_abort(mf);
   lull__audio_abort(w);
   lull__pump_destroy(pump);
   lull__midi_capture_free(&midi);

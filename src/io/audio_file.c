@@ -28,6 +28,7 @@ struct lull_audio_writer {
   uint64_t samples; /* written, per channel: where the Ogg stream is trimmed to */
   int ogg_failed;
   lull_atomic_file file; /* file.path is NULL for stdout */
+  int reader_gone;        /* stdout: the pipe's reader closed it (EPIPE) */
   lull_sample_format fmt;
   uint32_t dither;
   short pcm[CHUNK_FRAMES * 2];
@@ -129,6 +130,12 @@ int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, ui
   if (strcmp(path, "-") == 0) {
     if (write_wav_header(STDOUT_FILENO, fmt, rate, expected_frames)) {
       int e = errno;
+      /* A reader gone already is reported by the first write, as later. */
+      if (e == EPIPE) {
+        w->reader_gone = 1;
+        *out = w;
+        return LULL_OK;
+      }
       lull__audio_abort(w);
       return lull_diag_set(diag, LULL_EIO, "-o", "stdout: %s", strerror(e));
     }
@@ -220,9 +227,14 @@ int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, l
       }
     }
     sf_count_t wrote;
+    if (w->reader_gone) return lull_diag_set(diag, LULL_EIO, "-o", "stdout: the reader closed the pipe");
     if (!w->sf) wrote = write_stream(w, frames, n) == 0 ? (sf_count_t)n : -1;
     else if (w->fmt == LULL_SAMPLE_PCM16) wrote = sf_writef_short(w->sf, w->pcm, (sf_count_t)n);
     else wrote = sf_writef_float(w->sf, frames, (sf_count_t)n);
+    if (!w->sf && wrote != (sf_count_t)n && errno == EPIPE) {
+      w->reader_gone = 1;
+      return lull_diag_set(diag, LULL_EIO, "-o", "stdout: the reader closed the pipe");
+    }
     if (!w->sf && wrote != (sf_count_t)n)
       return lull_diag_set(diag, LULL_EIO, "-o", "stdout: write failed: %s", strerror(errno));
     if (wrote != (sf_count_t)n)
@@ -234,7 +246,9 @@ int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, l
   return LULL_OK;
 }
 
-int lull__audio_commit(lull_audio_writer *w, lull_diag *diag) {
+/* The file whole under its temporary name: the last frames, the trailer
+ * (sizes, the Ogg stream's end), closed. */
+static int finish(lull_audio_writer *w, lull_diag *diag) {
   int err = LULL_OK;
   if (w->sf && sf_close(w->sf) != 0) err = lull_diag_set(diag, LULL_EIO, "-o", "%s: closing failed", w->file.path);
   w->sf = NULL;
@@ -250,10 +264,21 @@ int lull__audio_commit(lull_audio_writer *w, lull_diag *diag) {
     lull__encoder_destroy(w->opus);
     w->opus = NULL;
   }
-  if (!err && w->file.tmp) err = lull__atomic_commit(&w->file, "-o", diag);
+  return err;
+}
+
+int lull__audio_commit(lull_audio_writer *w, lull_diag *diag) { return lull__audio_commit_with(w, NULL, diag); }
+
+int lull__audio_commit_with(lull_audio_writer *w, lull_midi_file *m, lull_diag *diag) {
+  int err = finish(w, diag);
+  /* stdout's file holds no temporary file: the pair skips it. */
+  if (!err) err = lull__atomic_commit_pair(&w->file, "-o", m ? &m->file : NULL, "--midi", diag);
+  lull__midi_abort(m);
   lull__audio_abort(w);
   return err;
 }
+
+int lull__audio_reader_gone(const lull_audio_writer *w) { return w && w->reader_gone; }
 
 void lull__audio_abort(lull_audio_writer *w) {
   if (!w) return;

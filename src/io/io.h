@@ -45,6 +45,16 @@ int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t sample_r
 int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, lull_diag *diag);
 /* Finish and rename into place; frees w. */
 int lull__audio_commit(lull_audio_writer *w, lull_diag *diag);
+typedef struct lull_midi_file lull_midi_file;
+/* The same, together with a finished MIDI file (lull__midi_finish; NULL:
+ * none): both renamed into place, or neither (if the second rename fails,
+ * the first file is removed again). Frees w and m, whatever happens. */
+int lull__audio_commit_with(lull_audio_writer *w, lull_midi_file *m, lull_diag *diag);
+/* stdout only: whether the reader closed the pipe (after which every write
+ * fails with LULL_EIO, "stdout: the reader closed the pipe"). A reader that
+ * has what it wanted is no failure: the caller stops quietly. SIGPIPE must
+ * be ignored for this to be seen. */
+int lull__audio_reader_gone(const lull_audio_writer *w);
 /* Drop the temporary file; frees w. NULL is fine. */
 void lull__audio_abort(lull_audio_writer *w);
 
@@ -58,6 +68,15 @@ void lull__audio_abort(lull_audio_writer *w);
  * GM drum channel (kick 36, hat 42). Temporary file, then rename. */
 int lull__midi_write(const char *path, const lull_event *events, size_t count, uint32_t sample_rate_hz,
                      lull_diag *diag);
+/* The same in steps, for a render that also writes audio: open makes the
+ * temporary file at once (a path that cannot be written fails before any
+ * work: LULL_EIO naming it), finish writes the events into it and closes it
+ * (LULL_EIO, LULL_ENOMEM), and lull__audio_commit_with renames it into place
+ * with the audio file. abort removes it and frees m (NULL is fine). */
+int lull__midi_open(const char *path, lull_midi_file **out, lull_diag *diag);
+int lull__midi_finish(lull_midi_file *m, const lull_event *events, size_t count, uint32_t sample_rate_hz,
+                      lull_diag *diag);
+void lull__midi_abort(lull_midi_file *m);
 
 /* The events of a render, kept for lull__midi_write: lull__midi_capture is
  * a lull_pump_tap (user: a lull_midi_capture, zeroed to start) that appends

@@ -4,7 +4,8 @@
  * track; a note's end is its duration (cut at the next lead note, as the
  * lead is monophonic), its OFF event, or (percussion) the part's length.
  * A render's events are kept by lull__midi_capture, a pump tap. Written as
- * an atomic file (a temporary file, then renamed). */
+ * an atomic file (a temporary file, then renamed), made before the render so
+ * a bad path fails first and renamed with the audio file (both or neither). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -111,7 +112,9 @@ static const struct {
     [LULL_PART_HAT] = {"hat", 9, -1, 0.1},
 };
 
-int lull__midi_write(const char *path, const lull_event *ev, size_t n, uint32_t rate, lull_diag *diag) {
+/* The whole file's bytes into result: LULL_OK or LULL_ENOMEM (the caller
+ * frees result->data either way). */
+static int encode(const lull_event *ev, size_t n, uint32_t rate, buf *result) {
   int err = LULL_ENOMEM;
   tempo_map m = {0};
   msg *msgs = NULL;
@@ -182,23 +185,67 @@ int lull__midi_write(const char *path, const lull_event *ev, size_t n, uint32_t 
     }
     track(&out, msgs, k, parts[part].name);
   }
-  if (out.failed) goto done;
-  lull_atomic_file file;
-  if ((err = lull__atomic_open(&file, path, "--midi", diag))) goto done;
-  FILE *f = fdopen(file.fd, "wb");
-  int ok = f && fwrite(out.data, 1, out.len, f) == out.len;
-  ok = (f ? fclose(f) == 0 : (close(file.fd), 0)) && ok;
-  if (!ok) {
-    err = lull_diag_set(diag, LULL_EIO, "--midi", "%s: %s", path, strerror(errno));
-    lull__atomic_abort(&file);
-    goto done;
-  }
-  err = lull__atomic_commit(&file, "--midi", diag);
+  err = out.failed ? LULL_ENOMEM : LULL_OK;
 done:
-  if (err == LULL_ENOMEM) lull_diag_set(diag, err, "--midi", "out of memory");
-  free(out.data);
+  *result = out;
   free(msgs);
   free(m.frame), free(m.bpm), free(m.tick);
+  return err;
+}
+
+int lull__midi_open(const char *path, lull_midi_file **out, lull_diag *diag) {
+  *out = NULL;
+  lull_midi_file *mf = calloc(1, sizeof *mf);
+  if (!mf) return lull_diag_set(diag, LULL_ENOMEM, "--midi", "out of memory");
+  int err = lull__atomic_open(&mf->file, path, "--midi", diag);
+  if (err) {
+    free(mf);
+    return err;
+  }
+  *out = mf;
+  return LULL_OK;
+}
+
+int lull__midi_finish(lull_midi_file *mf, const lull_event *ev, size_t n, uint32_t rate, lull_diag *diag) {
+  buf out = {0};
+  int err = encode(ev, n, rate, &out);
+  if (err) {
+    free(out.data);
+    return lull_diag_set(diag, err, "--midi", "out of memory");
+  }
+  int e = 0;
+  FILE *f = fdopen(mf->file.fd, "wb");
+  if (!f) {
+    e = errno;
+    close(mf->file.fd);
+  } else {
+    errno = 0;
+    if (fwrite(out.data, 1, out.len, f) != out.len) e = errno ? errno : EIO;
+    if (fclose(f) != 0 && !e) e = errno;
+  }
+  mf->file.fd = -1; /* closed either way */
+  free(out.data);
+  if (e) return lull_diag_set(diag, LULL_EIO, "--midi", "%s: %s", mf->file.path, strerror(e));
+  return LULL_OK;
+}
+
+void lull__midi_abort(lull_midi_file *mf) {
+  if (!mf) return;
+  if (mf->file.fd >= 0) close(mf->file.fd);
+  lull__atomic_abort(&mf->file);
+  free(mf);
+}
+
+int lull__midi_write(const char *path, const lull_event *ev, size_t n, uint32_t rate, lull_diag *diag) {
+  lull_midi_file *mf;
+  int err = lull__midi_open(path, &mf, diag);
+  if (err) return err;
+  if ((err = lull__midi_finish(mf, ev, n, rate, diag))) {
+    lull__midi_abort(mf);
+    return err;
+  }
+  err = lull__atomic_commit(&mf->file, "--midi", diag);
+  free(mf);
   return err;
 }
 

@@ -7,6 +7,9 @@
 
 #include "io/io_int.h"
 
+/* The longest value text: far past any key, mode or number written by hand. */
+#define MAX_VALUE_CHARS 63
+
 static int parse(json_t *root, const lull_params *start, uint32_t rate, lull_timeline *out, lull_diag *diag) {
   if (!json_is_array(root))
     return lull_diag_set(diag, LULL_EPARSE, "", "a timeline is a JSON array of {\"at\": seconds, ...changes}");
@@ -40,25 +43,33 @@ static int parse(json_t *root, const lull_params *start, uint32_t rate, lull_tim
     int changed = 0;
     json_object_foreach(item, key, v) {
       if (strcmp(key, "at") == 0) continue;
-      /* A string goes whole to lull_params_set: cut to a buffer, "0.5"
-       * and 60 zeros, then "1e1", would read as 0.5. */
-      char text[64];
-      const char *value = text;
-      if (json_is_string(v)) value = json_string_value(v);
-      else if (json_is_integer(v)) snprintf(text, sizeof text, "%lld", (long long)json_integer_value(v));
-      else if (json_is_real(v)) snprintf(text, sizeof text, "%.17g", json_real_value(v));
-      else text[0] = 0;
+      /* Strings are checked whole: a copy cut to a buffer would let
+       * "70.000...0garbage" through once the garbage fell past the cut.
+       * Numbers are printed into the buffer, where they always fit. */
+      char buf[MAX_VALUE_CHARS + 1];
+      const char *text = buf;
+      if (json_is_string(v)) text = json_string_value(v);
+      else if (json_is_integer(v)) snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+      else if (json_is_real(v)) snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
+      else buf[0] = 0;
       lull_diag d;
       snprintf(field, sizeof field, "%s.%s", where, key);
       if (strcmp(key, "seed") == 0) {
         lull__timeline_free(out);
         return lull_diag_set(diag, LULL_EINVAL, field, "the seed cannot change during a piece");
       }
-      int err = lull_params_set(&p, key, value, &d);
+      int err = lull_params_set(&p, key, text, &d);
       if (err) {
         lull__timeline_free(out);
         if (err == LULL_EUNKNOWN) return lull_diag_set(diag, err, field, "unknown; allowed: at, key, mode, bpm, intensity");
         return lull_diag_set(diag, err, field, "%s", d.message);
+      }
+      /* After the value's own check, so an unknown field or a bad value is
+       * named as such; what is left is a valid value padded out (zeros). */
+      if (json_is_string(v) && json_string_length(v) > MAX_VALUE_CHARS) {
+        lull__timeline_free(out);
+        return lull_diag_set(diag, LULL_ERANGE, field, "is %zu characters long; a value is at most %d",
+                             json_string_length(v), MAX_VALUE_CHARS);
       }
       changed = 1;
     }

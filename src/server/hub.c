@@ -169,31 +169,42 @@ static size_t ws_frame_header(unsigned char *p, size_t payload) {
 }
 
 /* One unit from source packets [seq, seq + per_unit): LULL_OK, LULL_EAGAIN
- * (not all there yet) or LULL_EOVERTAKEN (lost: skip them). */
+ * (not all there yet) or LULL_EOVERTAKEN (lost: skip them). Each slot's
+ * length is read once: the writer may be rewriting the slot under us, and
+ * two reads could disagree (the frame header would then announce one size
+ * and the copy write another). A length past the slot's capacity can only
+ * be such a rewrite, so it is not copied and the unit counts as torn. */
 static int build_unit(lull_feed *f, uint64_t seq) {
   const lull_ring_slot *slot[16];
+  uint32_t len[16];
   size_t payload = 0;
   int ws = f->kind == LULL_FEED_WS_OPUS || f->kind == LULL_FEED_WS_PCM;
+  /* The wire header has 16 bits for the length. */
+  uint32_t cap = ws && f->src->slot_bytes > UINT16_MAX ? UINT16_MAX : f->src->slot_bytes;
   for (uint32_t i = 0; i < f->per_unit; i++) {
     uint64_t lost = 0;
     int err = lull__ring_get(f->src, seq + i, &slot[i], &lost);
     if (err) return err;
-    payload += lull__slot_len(slot[i]) + (ws ? LULL_WIRE_HEADER_BYTES : 0);
+    len[i] = lull__slot_len(slot[i]);
+    if (len[i] > cap) {
+      f->torn++;
+      return LULL_EOVERTAKEN;
+    }
+    payload += len[i] + (ws ? LULL_WIRE_HEADER_BYTES : 0);
   }
   size_t total = payload + (ws ? (payload < 126 ? 2 : 4) : 0);
   uint64_t off;
   unsigned char *p = log_reserve(f, total, &off), *q = p;
   if (ws) q += ws_frame_header(q, payload);
   for (uint32_t i = 0; i < f->per_unit; i++) {
-    uint32_t len = lull__slot_len(slot[i]);
     if (ws) {
-      lull_wire_header h = {LULL_WIRE_VERSION, f->kind == LULL_FEED_WS_PCM ? LULL_CODEC_PCM : LULL_CODEC_OPUS, (uint16_t)len,
-                            (uint32_t)(seq + i), lull__slot_position(slot[i])};
+      lull_wire_header h = {LULL_WIRE_VERSION, f->kind == LULL_FEED_WS_PCM ? LULL_CODEC_PCM : LULL_CODEC_OPUS,
+                            (uint16_t)len[i], (uint32_t)(seq + i), lull__slot_position(slot[i])};
       lull__wire_put(q, &h);
       q += LULL_WIRE_HEADER_BYTES;
     }
-    memcpy(q, slot[i]->data, len);
-    q += len;
+    memcpy(q, slot[i]->data, len[i]);
+    q += len[i];
   }
   int intact = 1;
   for (uint32_t i = 0; i < f->per_unit; i++) intact &= lull__ring_intact(f->src, slot[i], seq + i);

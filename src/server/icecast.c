@@ -254,9 +254,11 @@ static int stream(lull_icecast *ic, shout_t *sh, char *err, size_t cap) {
     int got;
     while (!rc && (got = lull__ring_get(ring, next, &s, &lost)) != LULL_EAGAIN) {
       if (got == LULL_OK) {
+        /* Read once and bounded (copy holds slot_bytes): a length past
+         * that is a rewrite seen mid-way, torn like the check below. */
         uint32_t len = lull__slot_len(s);
-        memcpy(copy, s->data, len);
-        if (lull__ring_intact(ring, s, next)) {
+        if (len <= ring->slot_bytes) memcpy(copy, s->data, len);
+        if (lull__ring_intact(ring, s, next) && len <= ring->slot_bytes) {
           rc = send_bytes(ic, sh, copy, len, err, cap);
           next++;
           continue;

@@ -1,5 +1,5 @@
 /* timeline.c: changes in order, each applied on top of the last; errors
- * name the entry and field. */
+ * name the entry and field; string values are checked whole. */
 #include "io/io.h"
 #include "support/harness.h"
 
@@ -55,7 +55,34 @@ static void test_errors(void **state) {
          LULL_ERANGE, "timeline[0].intensity", "0..1");
 }
 
+/* A string value is checked whole, never a copy cut short: garbage past the
+ * 63rd character is an error, and so is a valid value padded past 63. */
+static void test_long_values(void **state) {
+  (void)state;
+  char text[512], value[256];
+  /* "70." and zeros up to 63 characters: a number, and accepted. */
+  snprintf(value, sizeof value, "70.%0*d", 60, 0);
+  snprintf(text, sizeof text, "[{\"at\": 5, \"bpm\": \"%s\"}]", value);
+  lull_params start = lull_params_default();
+  lull_timeline t;
+  lull_diag d;
+  ASSERT_EQ_INT(lull__timeline_parse(text, "t.json", &start, 48000, &t, &d), LULL_OK);
+  ASSERT_NEAR(t.changes[0].params.bpm, 70, 0);
+  lull__timeline_free(&t);
+  /* Garbage after the 63rd character. */
+  snprintf(value, sizeof value, "70.%0*dgarbage", 70, 0);
+  snprintf(text, sizeof text, "[{\"at\": 5, \"bpm\": \"%s\"}]", value);
+  expect(text, LULL_ERANGE, "timeline[0].bpm", "must be a number 30..180");
+  snprintf(text, sizeof text, "[{\"at\": 5, \"key\": \"D\"}, {\"at\": 6, \"mode\": \"dorian%064d\"}]", 0);
+  expect(text, LULL_ERANGE, "timeline[1].mode", "must be one of");
+  /* A valid number, but longer than any value: named, with the limit. */
+  snprintf(value, sizeof value, "70.%0*d", 61, 0);
+  snprintf(text, sizeof text, "[{\"at\": 5, \"intensity\": 0.5, \"bpm\": \"%s\"}]", value);
+  expect(text, LULL_ERANGE, "timeline[0].bpm", "is 64 characters long; a value is at most 63");
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_parse), cmocka_unit_test(test_errors)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_parse), cmocka_unit_test(test_errors),
+                                     cmocka_unit_test(test_long_values)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* hub.c: the wire header round-trips and rejects what it must; a joining
  * listener gets the burst; one that falls more than a second behind jumps
  * to the live edge with the gap counted; one that stays behind for five
- * seconds is disconnected; one that keeps up never skips. */
+ * seconds is disconnected; one that keeps up never skips; a slot whose
+ * length is past its capacity (a rewrite seen mid-way) is never copied. */
 #include <string.h>
 
 #include "server/hub.h"
@@ -217,9 +218,43 @@ static void test_feed_overtaken(void **state) {
   lull__ring_free(&r);
 }
 
+/* A slot's length is read once and bounded by the slot: one announcing more
+ * bytes than the slot holds (what a read torn by the writer can see) is
+ * dropped as torn, not copied past the slot. The corrupt slot is the ring's
+ * last, so an unbounded copy would also run off the ring's allocation
+ * (ASan reports it); a release build sees the oversized unit in the log. */
+static void test_feed_bounds_slot_length(void **state) {
+  (void)state;
+  for (int kind = LULL_FEED_WS_OPUS; kind <= LULL_FEED_OGG; kind++) {
+    lull_ring r;
+    ASSERT_EQ_INT(lull__ring_init(&r, 16, 64), LULL_OK);
+    lull_feed f;
+    ASSERT_EQ_INT(lull__feed_init(&f, kind, &r, 1, 1000), LULL_OK);
+    ASSERT_EQ_INT(f.src_next, 0);
+    /* Two pulls of eight, so every packet is inside the ring's safe window. */
+    for (int i = 0; i < 16; i++) {
+      memset(lull__ring_begin(&r), i, 64);
+      lull__ring_publish(&r, 10, (uint64_t)i * 960, 0);
+      if (i == 7) ASSERT_EQ_INT(lull__feed_pull(&f), 8);
+    }
+    const lull_ring_slot *s;
+    uint64_t lost = 0;
+    ASSERT_EQ_INT(lull__ring_get(&r, 15, &s, &lost), LULL_OK);
+    atomic_store_explicit(&((lull_ring_slot *)s)->len, 64 + 200, memory_order_relaxed);
+    ASSERT_EQ_INT(lull__feed_pull(&f), 7); /* 8..14; 15 dropped */
+    ASSERT_EQ_INT(f.torn, 1);
+    size_t framing = kind == LULL_FEED_OGG ? 0 : 2 + LULL_WIRE_HEADER_BYTES;
+    for (uint64_t u = f.tail; u < f.head; u++) ASSERT_EQ_INT(f.units[u & f.unit_mask].len, 10 + framing);
+    ASSERT_EQ_INT(f.src_next, 16);
+    lull__feed_free(&f);
+    lull__ring_free(&r);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_wire), cmocka_unit_test(test_join_gets_the_burst),
                                      cmocka_unit_test(test_lag_policy), cmocka_unit_test(test_a_hiccup_is_forgiven), cmocka_unit_test(test_feed_frames_messages),
-                                     cmocka_unit_test(test_feed_wraps_and_forgets), cmocka_unit_test(test_feed_overtaken)};
+                                     cmocka_unit_test(test_feed_wraps_and_forgets), cmocka_unit_test(test_feed_overtaken),
+                                     cmocka_unit_test(test_feed_bounds_slot_length)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

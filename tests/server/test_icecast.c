@@ -2,11 +2,14 @@
  * loopback port with a generated config: `lull serve --icecast` pushes a
  * station, the mount is read back over HTTP and decoded; Icecast is stopped
  * and started again while a WebSocket listener of lull's own sees no gap;
- * a wrong password is logged, shown in /api/status, and harms nothing. */
+ * a wrong password is logged, shown in /api/status, and harms nothing; the
+ * output's log lines stay whole lines within their 512-byte buffer however
+ * long its (valid) URL. */
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lull/icecast.h"
+#include "lull/lull.h"
 #include "server/hub.h"
 #include "support/decode.h"
 #include "support/harness.h"
@@ -325,10 +330,81 @@ static void test_push_read_restart_and_wrong_password(void **state) {
   close(bad_fd);
 }
 
+/* ---- log lines from a long URL ------------------------------------------- */
+
+enum { MAX_LINES = 8, LINE_BUF = 512 };
+typedef struct log_capture {
+  char prefix[720];
+  _Atomic int lines;
+  int bad;            /* a line with no NUL within the buffer's 512 bytes, or not starting with the prefix */
+  size_t longest;
+} log_capture;
+
+/* The output's thread: each line must end (NUL) within 512 bytes, so at most
+ * 511 characters, and start with the prefix, or as much of it as fits. */
+static void capture_line(void *user, int level, const char *message) {
+  (void)level;
+  log_capture *c = user;
+  const char *nul = memchr(message, 0, LINE_BUF);
+  size_t len = nul ? (size_t)(nul - message) : LINE_BUF;
+  size_t want = strlen(c->prefix) < len ? strlen(c->prefix) : len;
+  if (!nul || strncmp(message, c->prefix, want) != 0) c->bad++;
+  if (len > c->longest) c->longest = len;
+  if (atomic_load(&c->lines) < MAX_LINES) atomic_fetch_add(&c->lines, 1);
+}
+
+/* A string of n copies of ch. */
+static void fill(char *out, char ch, size_t n) {
+  memset(out, ch, n);
+  out[n] = 0;
+}
+
+/* Valid URLs of 462 and of 590 characters (a 63-character user, a
+ * 255-character host: 127.0.0.1 written as octal with leading zeros, a
+ * 255-character mount), to a loopback port where nothing listens: the login
+ * fails at once and is logged. The first URL leaves room for the message
+ * after the prefix, which is cut at the buffer's end; the second does not
+ * fit the buffer even alone, and the prefix itself is cut. Under ASan, any
+ * write or read past the buffer would be reported. */
+static void test_long_url_log_lines(void **state) {
+  (void)state;
+  lull_station *st;
+  lull_diag d;
+  ASSERT_EQ_INT(lull_station_create(&(lull_station_config){0}, &st, &d), LULL_OK);
+  static const struct {
+    size_t user, host_zeros, mount;
+  } shapes[] = {{40, 141, 250}, {63, 246, 250}};
+  for (int k = 0; k < 2; k++) {
+    char user[64], zeros[256], mount[256], url[700];
+    fill(user, 'u', shapes[k].user);
+    fill(zeros, '0', shapes[k].host_zeros);
+    fill(mount, 'm', shapes[k].mount);
+    uint16_t port = free_port();
+    snprintf(url, sizeof url, "icecast://%s@%s177.0.0.1:%u/%s.ogg", user, zeros, port, mount);
+    ASSERT_EQ_INT(lull_icecast_check_url(url, &d), LULL_OK);
+    log_capture c = {.lines = 0};
+    snprintf(c.prefix, sizeof c.prefix, "icecast main -> %s: ", url);
+    print_message("# a URL of %zu characters (prefix %zu)\n", strlen(url), strlen(c.prefix));
+    ASSERT_GE(strlen(url), 400);
+    lull_icecast_config cfg = {.url = url, .password = "x", .log = capture_line, .log_user = &c};
+    lull_icecast *ic;
+    ASSERT_EQ_INT(lull_icecast_create(&cfg, st, &ic, &d), LULL_OK);
+    ASSERT_EQ_INT(lull_icecast_start(ic), LULL_OK);
+    for (int i = 0; i < 250 && atomic_load(&c.lines) == 0; i++) nap_ms(20);
+    lull_icecast_destroy(ic); /* joins the thread: c is read after its last line */
+    ASSERT_GE(atomic_load(&c.lines), 1);
+    ASSERT_EQ_INT(c.bad, 0);
+    ASSERT_LE(c.longest, LINE_BUF - 1);
+    ASSERT_EQ_INT(c.longest, LINE_BUF - 1); /* the URL makes it long enough to be cut */
+  }
+  lull_station_destroy(st);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_push_read_restart_and_wrong_password, teardown),
+      cmocka_unit_test(test_long_url_log_lines),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
