@@ -3,7 +3,6 @@
  * after (the calls are seen through the linker's --wrap, in order); an
  * abort or a failed rename leaves nothing; a pair appears whole or not at
  * all, even when its second rename fails. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -45,33 +44,7 @@ int __wrap_rename(const char *from, const char *to) {
   return __real_rename(from, to);
 }
 
-static char dir[] = "/tmp/lull-test-atomic-XXXXXX";
-
-static int setup(void **state) {
-  (void)state;
-  return mkdtemp(dir) ? 0 : -1;
-}
-
-static int files_in_dir(void) {
-  DIR *d = opendir(dir);
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) n += e->d_name[0] != '.';
-  closedir(d);
-  return n;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char path[512];
-  while ((e = readdir(d)))
-    if (e->d_name[0] != '.') snprintf(path, sizeof path, "%s/%s", dir, e->d_name), unlink(path);
-  closedir(d);
-  rmdir(dir);
-  return 0;
-}
+static const char *const dir = lull_test_dir;
 
 static ino_t inode(const char *path) {
   struct stat st;
@@ -112,7 +85,7 @@ static void test_commit_syncs_file_then_renames_then_syncs_folder(void **state) 
   ASSERT_EQ_INT(read(fd, buf, sizeof buf), 5);
   close(fd);
   ASSERT_STR_EQ(buf, "hello");
-  ASSERT_EQ_INT(files_in_dir(), 1); /* no temporary file left */
+  ASSERT_EQ_INT(lull_test_files_in(dir), 1); /* no temporary file left */
   unlink(path);
 }
 
@@ -131,7 +104,7 @@ static void test_commit_relative_path(void **state) {
   ASSERT_EQ_INT(ncalls, 3);
   ASSERT_EQ_INT(calls[2].kind, 'd');
   ASSERT_EQ_INT(calls[2].ino, inode(dir));
-  ASSERT_EQ_INT(files_in_dir(), 1);
+  ASSERT_EQ_INT(lull_test_files_in(dir), 1);
   unlink("b.txt");
   ASSERT_EQ_INT(chdir(cwd), 0);
 }
@@ -148,7 +121,7 @@ static void test_failures_leave_nothing(void **state) {
   close(f.fd);
   lull__atomic_abort(&f);
   lull__atomic_abort(&f);
-  ASSERT_EQ_INT(files_in_dir(), 0);
+  ASSERT_EQ_INT(lull_test_files_in(dir), 0);
   ASSERT_EQ_INT(lull__atomic_open(&f, path, "--midi", &d), LULL_OK);
   close(f.fd);
   renames = 0, fail_rename = 1;
@@ -156,7 +129,7 @@ static void test_failures_leave_nothing(void **state) {
   fail_rename = 0;
   ASSERT_STR_EQ(d.field, "--midi");
   ASSERT_STR_CONTAINS(d.message, path);
-  ASSERT_EQ_INT(files_in_dir(), 0);
+  ASSERT_EQ_INT(lull_test_files_in(dir), 0);
   int fd0_open = fcntl(0, F_GETFD) != -1;
   lull_atomic_file zero;
   memset(&zero, 0, sizeof zero);
@@ -184,7 +157,7 @@ static void test_pair_both_or_neither(void **state) {
   const char order[] = "ffrrdd";
   for (int i = 0; i < 6; i++) ASSERT_EQ_INT(calls[i].kind, order[i]);
   ASSERT_TRUE(inode(a_path) && inode(b_path));
-  ASSERT_EQ_INT(files_in_dir(), 2);
+  ASSERT_EQ_INT(lull_test_files_in(dir), 2);
   unlink(a_path), unlink(b_path);
 
   for (int which = 1; which <= 2; which++) {
@@ -197,7 +170,7 @@ static void test_pair_both_or_neither(void **state) {
     fail_rename = 0;
     ASSERT_STR_EQ(d.field, which == 1 ? "-o" : "--midi");
     ASSERT_STR_CONTAINS(d.message, which == 1 ? a_path : b_path);
-    ASSERT_EQ_INT(files_in_dir(), 0); /* neither file, no temporary file */
+    ASSERT_EQ_INT(lull_test_files_in(dir), 0); /* neither file, no temporary file */
   }
   /* One side absent (stdout has no file): the other alone. */
   ASSERT_EQ_INT(lull__atomic_open(&b, b_path, "--midi", &d), LULL_OK);
@@ -205,7 +178,7 @@ static void test_pair_both_or_neither(void **state) {
   lull_atomic_file none;
   memset(&none, 0, sizeof none);
   ASSERT_EQ_INT(lull__atomic_commit_pair(&none, "-o", &b, "--midi", &d), LULL_OK);
-  ASSERT_EQ_INT(files_in_dir(), 1);
+  ASSERT_EQ_INT(lull_test_files_in(dir), 1);
   unlink(b_path);
 }
 
@@ -214,5 +187,5 @@ int main(void) {
                                      cmocka_unit_test(test_commit_relative_path),
                                      cmocka_unit_test(test_failures_leave_nothing),
                                      cmocka_unit_test(test_pair_both_or_neither)};
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, lull_test_dir_setup, lull_test_dir_teardown);
 }

@@ -1,6 +1,5 @@
 /* audio_file.c: WAV and FLAC read back with the written content; failures
  * and aborts leave no file, not even a temporary one. */
-#include <dirent.h>
 #include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,33 +11,7 @@
 #include "support/harness.h"
 #include "support/signal.h"
 
-static char dir[] = "/tmp/lull-test-audio-XXXXXX";
-
-static int setup(void **state) {
-  (void)state;
-  return mkdtemp(dir) ? 0 : -1;
-}
-
-static int files_in_dir(void) {
-  DIR *d = opendir(dir);
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) n += e->d_name[0] != '.';
-  closedir(d);
-  return n;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char path[512];
-  while ((e = readdir(d)))
-    if (e->d_name[0] != '.') snprintf(path, sizeof path, "%s/%s", dir, e->d_name), unlink(path);
-  closedir(d);
-  rmdir(dir);
-  return 0;
-}
+static const char *const dir = lull_test_dir;
 
 static void roundtrip(const char *name, lull_sample_format fmt, int sf_format, double tol) {
   char path[512];
@@ -72,7 +45,7 @@ static void test_formats(void **state) {
   roundtrip("c.wav", LULL_SAMPLE_FLOAT, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 0);
   roundtrip("d.flac", LULL_SAMPLE_PCM16, SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 2.5 / 32768);
   roundtrip("e.FLAC", LULL_SAMPLE_PCM24, SF_FORMAT_FLAC | SF_FORMAT_PCM_24, 1.0 / 8388608);
-  ASSERT_EQ_INT(files_in_dir(), 5);
+  ASSERT_EQ_INT(lull_test_files_in(dir), 5);
 }
 
 /* .ogg/.opus go through the stations' encoder: the file decodes (libopusfile)
@@ -133,7 +106,7 @@ static void test_dither_is_not_truncation(void **state) {
 
 static void test_failures_leave_nothing(void **state) {
   (void)state;
-  int before = files_in_dir();
+  int before = lull_test_files_in(dir);
   lull_audio_writer *w;
   lull_diag d;
   char path[512];
@@ -150,12 +123,12 @@ static void test_failures_leave_nothing(void **state) {
   ASSERT_EQ_INT(lull__audio_write(w, x, 32, &d), LULL_OK);
   lull__audio_abort(w);
   lull__audio_abort(NULL);
-  ASSERT_EQ_INT(files_in_dir(), before);
+  ASSERT_EQ_INT(lull_test_files_in(dir), before);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_formats), cmocka_unit_test(test_ogg_opus),
                                      cmocka_unit_test(test_dither_is_not_truncation),
                                      cmocka_unit_test(test_failures_leave_nothing)};
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, lull_test_dir_setup, lull_test_dir_teardown);
 }

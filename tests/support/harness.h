@@ -1,6 +1,7 @@
 /* Test harness: cmocka as the runner, typed asserts that print both values
- * and file:line, the test seed (LULL_TEST_SEED overrides), and artefacts
- * (WAV dumps) written under LULL_TEST_ARTIFACTS when a test fails. */
+ * and file:line, the test seed (LULL_TEST_SEED overrides), artefacts (WAV
+ * dumps) written under LULL_TEST_ARTIFACTS when a test fails, and scratch
+ * folders for tests of files. */
 #ifndef LULL_TEST_HARNESS_H
 #define LULL_TEST_HARNESS_H
 
@@ -61,5 +62,14 @@
 uint64_t lull_test_seed(uint64_t dflt);
 /* Write a float WAV to $LULL_TEST_ARTIFACTS/name.wav (for failures). */
 void lull_test_dump_wav(const char *name, const float *interleaved, size_t frames, int channels);
+/* A scratch folder for a test file's group: lull_test_dir_setup and
+ * _teardown are cmocka group fixtures that make lull_test_dir (a fresh
+ * /tmp/lull-test-XXXXXX) and remove it with the files in it. */
+extern char lull_test_dir[64];
+int lull_test_dir_setup(void **state);
+int lull_test_dir_teardown(void **state);
+/* A folder's entries (not . and ..): what a test left behind; -1 if it
+ * cannot be read. */
+int lull_test_files_in(const char *dir);
 
 #endif
