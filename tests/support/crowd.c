@@ -88,28 +88,6 @@ static double uniform(crowd *cr) {
   return (double)((cr->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
 }
 
-/* A client's (masked, RFC 6455 5.3) frame: first byte, the length it
- * announces (which may be a lie), then the payload it really sends. */
-static size_t ws_frame(unsigned char *out, unsigned first, uint64_t announce, const void *payload, size_t len) {
-  static const unsigned char key[4] = {0x12, 0x34, 0x56, 0x78};
-  size_t h = 0;
-  out[h++] = (unsigned char)first;
-  if (announce < 126) {
-    out[h++] = (unsigned char)(0x80 | announce);
-  } else if (announce < 65536) {
-    out[h++] = 0x80 | 126;
-    out[h++] = (unsigned char)(announce >> 8);
-    out[h++] = (unsigned char)announce;
-  } else {
-    out[h++] = 0x80 | 127;
-    for (int i = 7; i >= 0; i--) out[h++] = (unsigned char)(announce >> (8 * i));
-  }
-  memcpy(out + h, key, 4);
-  h += 4;
-  for (size_t i = 0; i < len; i++) out[h + i] = ((const unsigned char *)payload)[i] ^ key[i & 3];
-  return h + len;
-}
-
 #define LIT(s) (const unsigned char *)(s), sizeof(s) - 1
 
 static const char ws_head[] = "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -120,20 +98,20 @@ static void build_scripts(crowd *cr) {
    * a reserved opcode (1002), a 64-bit length with its top bit set and a
    * control frame with an extended length (both protocol errors: closed). */
   size_t n;
-  n = ws_frame(cr->frames[0], 0x81, 1ull << 40, "abcd", 4);
+  n = nc_ws_frame(cr->frames[0], 0x81, 1ull << 40, "abcd", 4);
   cr->big_frame[0] = (script){cr->frames[0], n, 1009, 0};
-  n = ws_frame(cr->frames[1], 0x81, 65535, "abcd", 4);
+  n = nc_ws_frame(cr->frames[1], 0x81, 65535, "abcd", 4);
   cr->big_frame[1] = (script){cr->frames[1], n, 1009, 0};
-  n = ws_frame(cr->frames[2], 0x82, 3, "abc", 3);
+  n = nc_ws_frame(cr->frames[2], 0x82, 3, "abc", 3);
   cr->big_frame[2] = (script){cr->frames[2], n, 1003, 0};
-  n = ws_frame(cr->frames[3], 0x83, 3, "abc", 3);
+  n = nc_ws_frame(cr->frames[3], 0x83, 3, "abc", 3);
   cr->big_frame[3] = (script){cr->frames[3], n, 1002, 1};
   static const unsigned char top_bit[] = {0x81, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 4, 0x12, 0x34, 0x56, 0x78, 'a', 'b', 'c', 'd'};
   memcpy(cr->frames[4], top_bit, sizeof top_bit);
   cr->big_frame[4] = (script){cr->frames[4], sizeof top_bit, 0, 0};
   unsigned char pad[200];
   memset(pad, 'x', sizeof pad);
-  n = ws_frame(cr->frames[5], 0x89, sizeof pad, pad, sizeof pad);
+  n = nc_ws_frame(cr->frames[5], 0x89, sizeof pad, pad, sizeof pad);
   cr->big_frame[5] = (script){cr->frames[5], n, 0, 0};
   /* Floods: 40 control or status messages at once (10 a second are
    * allowed, then errors, then 1008), or 300 pings (not rate-limited:
@@ -142,10 +120,10 @@ static void build_scripts(crowd *cr) {
   static const char control[] = "{\"type\":\"control\",\"intensity\":0.4}", status[] = "{\"type\":\"status\"}";
   size_t a = 0, b = 0, c = 0;
   for (int i = 0; i < 40; i++) {
-    a += ws_frame(cr->floods[0] + a, 0x81, sizeof control - 1, control, sizeof control - 1);
-    b += ws_frame(cr->floods[1] + b, 0x81, sizeof status - 1, status, sizeof status - 1);
+    a += nc_ws_frame(cr->floods[0] + a, 0x81, sizeof control - 1, control, sizeof control - 1);
+    b += nc_ws_frame(cr->floods[1] + b, 0x81, sizeof status - 1, status, sizeof status - 1);
   }
-  for (int i = 0; i < 300; i++) c += ws_frame(cr->floods[2] + c, 0x89, 4, "lull", 4);
+  for (int i = 0; i < 300; i++) c += nc_ws_frame(cr->floods[2] + c, 0x89, 4, "lull", 4);
   cr->flood[0] = (script){cr->floods[0], a, 1008, 0};
   cr->flood[1] = (script){cr->floods[1], b, 1008, 0};
   cr->flood[2] = (script){cr->floods[2], c, 0, 0};
@@ -597,7 +575,7 @@ static void on_timer(crowd *cr, client *c, double t) {
       break;
     case CROWD_CLOSE_FRAME: {
       unsigned char f[16];
-      if (put(c, f, ws_frame(f, 0x88, 2, "\x03\xe8", 2))) snprintf(c->why, sizeof c->why, "could not send its close");
+      if (put(c, f, nc_ws_frame(f, 0x88, 2, "\x03\xe8", 2))) snprintf(c->why, sizeof c->why, "could not send its close");
       c->phase = AWAIT_END;
       break;
     }
