@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench clean
+.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench soak clean
 
 all: build
 
@@ -64,6 +64,14 @@ bench: build
 	$(BUILD)/bench_stations 4 20
 	$(BUILD)/bench_server --listeners 5000 --seconds 30
 	node bench/bench_web.mjs
+
+# The server under a steady crowd for SOAK_MINUTES (docs/reliability.md): 1000
+# listeners stay, 20 a second come and go; a sample every 10 s in
+# docs/reliability-soak.csv, drawn to docs/reliability-soak.svg.
+SOAK_MINUTES ?= 60
+soak: build
+	$(BUILD)/soak --minutes $(SOAK_MINUTES) --csv docs/reliability-soak.csv
+	$(BUILD)/soak_plot docs/reliability-soak.csv docs/reliability-soak.svg
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) out
