@@ -592,9 +592,20 @@ static void readable(crowd *cr, client *c) {
   }
 }
 
+static void unexpected(crowd_log *l, const char *line) {
+  if (l->unexpected < 4) snprintf(l->first_unexpected[l->unexpected], sizeof l->first_unexpected[0], "%.239s", line);
+  l->unexpected++;
+}
+
 static void log_line(crowd *cr, char *line) {
   crowd_log *l = &cr->log;
   l->lines++;
+  /* A sanitizer's report in a sanitized server's stderr. */
+  if (strstr(line, "Sanitizer") || strstr(line, "runtime error:")) {
+    l->warnings++;
+    unexpected(l, line);
+    return;
+  }
   /* "2024-01-01T00:00:00.000Z warn  message": the level padded to five. */
   const char *sp = strchr(line, ' ');
   if (!sp || strlen(sp) < 7) return;
@@ -611,8 +622,7 @@ static void log_line(crowd *cr, char *line) {
       l->expected++;
       return;
     }
-  if (l->unexpected < 4) snprintf(l->first_unexpected[l->unexpected], sizeof l->first_unexpected[0], "%.239s", line);
-  l->unexpected++;
+  unexpected(l, line);
 }
 
 static void read_log(crowd *cr) {
