@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench clean
+.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench soak clean
 
 all: build
 
@@ -44,7 +44,7 @@ test-asan:
 test-tsan:
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_ring test_queue test_station test_server test_ws test_http test_status \
-	  test_access test_session test_worker test_intake test_icecast lull_cli
+	  test_access test_session test_worker test_intake test_icecast test_churn lull_cli
 	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 ctest --output-on-failure -L threads -LE timing
 
 # Every parser of outside text under libFuzzer (clang; plain-C objects only),
@@ -78,6 +78,14 @@ bench: build
 	$(BUILD)/bench_stations 4 20
 	$(BUILD)/bench_server --listeners 5000 --seconds 30
 	node bench/bench_web.mjs
+
+# The server under a steady crowd for SOAK_MINUTES (docs/reliability.md): 1000
+# listeners stay, 20 a second come and go; a sample every 10 s in
+# docs/reliability-soak.csv, drawn to docs/reliability-soak.svg.
+SOAK_MINUTES ?= 60
+soak: build
+	$(BUILD)/soak --minutes $(SOAK_MINUTES) --csv docs/reliability-soak.csv
+	$(BUILD)/soak_plot docs/reliability-soak.csv docs/reliability-soak.svg
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) out

@@ -102,6 +102,10 @@ static void head_readable(struct ev_loop *loop, ev_io *io, int revents) {
   int direct = eol && lull__direct_wants(c->head);
   if ((!eol || (direct && !strstr(c->head, "\r\n\r\n"))) && n < MAX_HEAD) {
     ev_io_stop(loop, &c->rio);
+    /* Set again each time: a libev timer that has fired keeps an expiry of
+     * about 0, and started as it is it fires at once (a busy loop on the
+     * same peeked bytes until the request deadline). */
+    ev_timer_set(&c->retry, 0.02, 0.);
     ev_timer_start(loop, &c->retry);
     return;
   }

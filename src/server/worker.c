@@ -230,7 +230,11 @@ static void sweep(lws_sorted_usec_list_t *sul) {
     next = c->next;
     if (!c->deadline_ms || t < c->deadline_ms) continue;
     lull__log(srv, LULL_LOG_DEBUG, "%s: no complete request within %u ms: closed", c->ip, srv->cfg.request_ms);
-    c->deadline_ms = 0;
+    /* Told again at each sweep until it is gone: libwebsockets sets its own
+     * timeout (10 s) again on each byte of a body it reads, over the kill,
+     * so a body trickled after an answer (a 405 to a POST announcing 100 MB)
+     * would otherwise keep the connection for as long as it trickles. */
+    c->deadline_ms = c->wsi ? t + SWEEP_MS : 0;
     if (c->wsi)
       lws_set_timeout(c->wsi, PENDING_TIMEOUT_HTTP_CONTENT, LWS_TO_KILL_ASYNC);
     else if (!c->direct)

@@ -279,8 +279,13 @@ static int ws_receive(session *s, const void *in, size_t len) {
   lull_server *srv = s->w->srv;
   struct lws *wsi = s->wsi;
   if (s->closing) return 0;
+  /* Returning -1 alone makes libwebsockets send the close frame and wait
+   * up to 5 s for the answer, the session still registered and the wake
+   * writing audio after the close frame. Closing makes the wake ask for a
+   * writable callback instead, which ends the connection (ws_writeable). */
   if (lws_frame_is_binary(wsi)) {
     atomic_fetch_add(&srv->protocol_closed, 1);
+    s->closing = 1;
     lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE, (unsigned char *)"text only", 9);
     return -1;
   }
@@ -290,6 +295,7 @@ static int ws_receive(session *s, const void *in, size_t len) {
   if (over < 0) return -1;
   if (over) {
     atomic_fetch_add(&srv->protocol_closed, 1);
+    s->closing = 1;
     char m[48];
     int n = snprintf(m, sizeof m, "messages are at most %d bytes", MAX_TEXT);
     lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)m, (size_t)n);

@@ -157,19 +157,6 @@ void expect_close(nc_ws *ws, int code) {
   fail_msg("no close frame (expected %d)", code);
 }
 
-double proc_cpu_s(pid_t pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "r");
-  if (!f) return -1;
-  char *ok = fgets(buf, sizeof buf, f);
-  fclose(f);
-  if (!ok) return -1;
-  unsigned long ut = 0, st = 0;
-  sscanf(strrchr(buf, ')') + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 static pthread_mutex_t cap_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void capture(void *user, int level, const char *message) {

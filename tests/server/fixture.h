@@ -11,6 +11,7 @@
 #include "lull/server.h"
 #include "server/hub.h"
 #include "support/netclient.h"
+#include "support/spawn.h"
 
 void nap_ms(long ms);
 /* A server on a free loopback port, started; fails the test if it cannot be. */
@@ -45,8 +46,6 @@ void expect_http(uint16_t port, const char *method, const char *path, const char
 void expect_upgrade(uint16_t port, const char *path, const char *headers, int status, const char *code);
 /* The connection is closed by the server with this code. */
 void expect_close(nc_ws *ws, int code);
-/* CPU seconds a process has used (user + system), from /proc; -1 if gone. */
-double proc_cpu_s(pid_t pid);
 
 /* What the server logged at info and above, kept for a test to search. */
 typedef struct logcap {

@@ -183,24 +183,29 @@ int nc_ws_open(nc_ws *ws, uint16_t port, const char *path, const char *headers, 
   return status;
 }
 
-int nc_ws_send(nc_ws *ws, int opcode, const void *data, size_t len) {
-  unsigned char *f = malloc(len + 14), mask[4] = {0x12, 0x34, 0x56, 0x78};
+size_t nc_ws_frame(unsigned char *out, unsigned first, uint64_t announce, const void *payload, size_t len) {
+  static const unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
   size_t h = 0;
-  f[h++] = (unsigned char)(0x80 | opcode);
-  if (len < 126) {
-    f[h++] = (unsigned char)(0x80 | len);
-  } else if (len < 65536) {
-    f[h++] = 0x80 | 126;
-    f[h++] = (unsigned char)(len >> 8);
-    f[h++] = (unsigned char)len;
+  out[h++] = (unsigned char)first;
+  if (announce < 126) {
+    out[h++] = (unsigned char)(0x80 | announce);
+  } else if (announce < 65536) {
+    out[h++] = 0x80 | 126;
+    out[h++] = (unsigned char)(announce >> 8);
+    out[h++] = (unsigned char)announce;
   } else {
-    f[h++] = 0x80 | 127;
-    for (int i = 7; i >= 0; i--) f[h++] = (unsigned char)((uint64_t)len >> (8 * i));
+    out[h++] = 0x80 | 127;
+    for (int i = 7; i >= 0; i--) out[h++] = (unsigned char)(announce >> (8 * i));
   }
-  memcpy(f + h, mask, 4);
+  memcpy(out + h, mask, 4);
   h += 4;
-  for (size_t i = 0; i < len; i++) f[h + i] = ((const unsigned char *)data)[i] ^ mask[i & 3];
-  int rc = write_all(ws->fd, f, h + len);
+  for (size_t i = 0; i < len; i++) out[h + i] = ((const unsigned char *)payload)[i] ^ mask[i & 3];
+  return h + len;
+}
+
+int nc_ws_send(nc_ws *ws, int opcode, const void *data, size_t len) {
+  unsigned char *f = malloc(len + 14);
+  int rc = write_all(ws->fd, f, nc_ws_frame(f, 0x80u | (unsigned)opcode, len, data, len));
   free(f);
   return rc;
 }

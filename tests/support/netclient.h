@@ -39,6 +39,10 @@ typedef struct nc_ws {
  * response body (malloc'd). */
 int nc_ws_open(nc_ws *ws, uint16_t port, const char *path, const char *headers, int rcvbuf, char **body);
 int nc_ws_send(nc_ws *ws, int opcode, const void *data, size_t len);
+/* A client's frame (masked, RFC 6455 5.3) into out (len + 14 bytes): its
+ * first byte (FIN, opcode), the length it announces (a test may lie), then
+ * len bytes of payload. Returns its size. */
+size_t nc_ws_frame(unsigned char *out, unsigned first, uint64_t announce, const void *payload, size_t len);
 /* The next whole message: its opcode (1 text, 2 binary, 8 close), 0 on
  * timeout, -1 when the connection ended. The payload is ws->msg/msg_len;
  * text is NUL-terminated. */
