@@ -4,6 +4,8 @@
 #include "server/fixture.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,5 +226,24 @@ int wait_listeners(uint16_t port, int want, double timeout_s) {
     if (server_listeners(port) == want) return 1;
     nap_ms(50);
   } while (nc_now_s() < end);
+  return 0;
+}
+
+pid_t serve_with_a_listener(nc_ws *ws, int *err_fd) {
+  uint16_t port;
+  pid_t pid = spawn_serve(LULL_BIN, NULL, 0, &port, err_fd);
+  ASSERT_TRUE(pid > 0);
+  *ws = ws_open(port, "/ws/stream");
+  int op;
+  for (int got = 0; got < 5 && (op = nc_ws_recv(ws, 2000)) > 0;) got += op == 2;
+  return pid;
+}
+
+int wait_exit(pid_t pid, double t0, double limit_s, int *status) {
+  pid_t done;
+  while ((done = waitpid(pid, status, WNOHANG)) == 0 && nc_now_s() - t0 < limit_s) nap_ms(5);
+  if (done == pid) return 1;
+  kill(pid, SIGKILL);
+  waitpid(pid, status, 0);
   return 0;
 }

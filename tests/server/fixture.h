@@ -47,6 +47,13 @@ void expect_upgrade(uint16_t port, const char *path, const char *headers, int st
 /* The connection is closed by the server with this code. */
 void expect_close(nc_ws *ws, int code);
 
+/* `lull serve` as a child process with one WebSocket listener that has had
+ * some audio: its pid (the listener in *ws, its stderr in *err_fd). */
+pid_t serve_with_a_listener(nc_ws *ws, int *err_fd);
+/* Wait for a child to exit, up to limit_s from t0 (then it is killed): 1 if
+ * it exited by itself, its status in *status. */
+int wait_exit(pid_t pid, double t0, double limit_s, int *status);
+
 /* What the server logged at info and above, kept for a test to search. */
 typedef struct logcap {
   char text[1 << 18];

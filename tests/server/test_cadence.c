@@ -98,19 +98,13 @@ static void test_rate_and_write_cadence(void **state) {
 static void test_sigterm_to_exit_within_a_second(void **state) {
   (void)state;
   int err_fd;
-  uint16_t port;
-  pid_t pid = spawn_serve(LULL_BIN, NULL, 0, &port, &err_fd);
-  ASSERT_TRUE(pid > 0);
-  nc_ws ws = ws_open(port, "/ws/stream");
-  int op;
-  for (int got = 0; got < 5 && (op = nc_ws_recv(&ws, 2000)) > 0;) got += op == 2;
+  nc_ws ws;
+  pid_t pid = serve_with_a_listener(&ws, &err_fd);
   double t0 = nc_now_s();
   kill(pid, SIGTERM);
   int status;
-  pid_t done = 0;
-  while ((done = waitpid(pid, &status, WNOHANG)) == 0 && nc_now_s() - t0 < 10) nap_ms(5);
+  wait_exit(pid, t0, 10, &status);
   double took = nc_now_s() - t0;
-  if (!done) kill(pid, SIGKILL), waitpid(pid, &status, 0);
   print_message("# SIGTERM to exit: %.0f ms\n", took * 1000);
   ASSERT_LE(took, 1.0);
   nc_ws_close(&ws);

@@ -24,21 +24,15 @@
 static void test_serve_stops_gracefully_on_sigterm(void **state) {
   (void)state;
   int err_fd;
-  uint16_t port;
-  pid_t pid = spawn_serve(LULL_BIN, NULL, 0, &port, &err_fd);
-  ASSERT_TRUE(pid > 0);
-  nc_ws ws = ws_open(port, "/ws/stream");
-  int op;
-  for (int got = 0; got < 5 && (op = nc_ws_recv(&ws, 2000)) > 0;) got += op == 2;
+  nc_ws ws;
+  pid_t pid = serve_with_a_listener(&ws, &err_fd);
   double t0 = nc_now_s();
   kill(pid, SIGTERM);
   expect_close(&ws, 1001);
   int status;
-  pid_t done = 0;
-  while ((done = waitpid(pid, &status, WNOHANG)) == 0 && nc_now_s() - t0 < 10) nap_ms(10);
-  if (!done) kill(pid, SIGKILL), waitpid(pid, &status, 0);
+  int done = wait_exit(pid, t0, 10, &status);
   print_message("# SIGTERM to exit: %.0f ms (timed in test_cadence)\n", (nc_now_s() - t0) * 1000);
-  ASSERT_TRUE(done == pid);
+  ASSERT_TRUE(done);
   ASSERT_TRUE(WIFEXITED(status));
   ASSERT_EQ_INT(WEXITSTATUS(status), 0);
   nc_ws_close(&ws);
