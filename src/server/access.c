@@ -108,6 +108,15 @@ int lull__listener_check(lull_server *srv, const char *ip, int take) {
   return status;
 }
 
+const char *lull__listener_refusal(const lull_server *srv, int status, char *message, size_t cap) {
+  if (status == 503) {
+    snprintf(message, cap, "the server is full (%u listeners); try again later", srv->cfg.max_clients);
+    return "too_many_listeners";
+  }
+  snprintf(message, cap, "at most %u listeners from one address", srv->cfg.max_per_ip);
+  return "too_many_from_address";
+}
+
 void lull__listener_release(lull_server *srv, const char *ip) {
   pthread_mutex_lock(&srv->ip_lock);
   ip_slot *s = ip_find(srv, ip, 0);

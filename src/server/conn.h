@@ -280,6 +280,8 @@ int lull__trusted(const lull_server *srv, const void *sockaddr);
  * trusted proxy holds, into out; 0 when the headers name none. */
 int lull__forwarded_client(const lull_server *srv, const char *xff, const char *forwarded, char *out, size_t cap);
 int lull__listener_check(lull_server *srv, const char *ip, int take);
+/* The error code of lull__listener_check's refusal (503 or 429), its words in message. */
+const char *lull__listener_refusal(const lull_server *srv, int status, char *message, size_t cap);
 void lull__listener_release(lull_server *srv, const char *ip);
 int lull__token_ok(const lull_server *srv, const char *given);
 int lull__bearer_ok(struct lws *wsi, lull_server *srv);

@@ -111,12 +111,8 @@ void lull__direct_start(conn *c) {
   int status = is_head ? 0 : lull__listener_check(srv, client, 1);
   if (status) {
     char m[96];
-    if (status == 503)
-      snprintf(m, sizeof m, "the server is full (%u listeners); try again later", srv->cfg.max_clients);
-    else
-      snprintf(m, sizeof m, "at most %u listeners from one address", srv->cfg.max_per_ip);
-    answer_and_close(c, (unsigned)status, status == 503 ? "Service Unavailable" : "Too Many Requests",
-                     status == 503 ? "too_many_listeners" : "too_many_from_address", "", m);
+    const char *code = lull__listener_refusal(srv, status, m, sizeof m);
+    answer_and_close(c, (unsigned)status, status == 503 ? "Service Unavailable" : "Too Many Requests", code, "", m);
     return;
   }
   char head[512];

@@ -105,14 +105,9 @@ int lull__respond_error(struct lws *wsi, unsigned status, const char *code, cons
 
 int lull__refuse_listener(struct lws *wsi, lull_server *srv, int status) {
   atomic_fetch_add(&srv->rejected, 1);
-  if (status == 503) {
-    char m[96];
-    snprintf(m, sizeof m, "the server is full (%u listeners); try again later", srv->cfg.max_clients);
-    return lull__respond_error(wsi, 503, "too_many_listeners", "", m);
-  }
   char m[96];
-  snprintf(m, sizeof m, "at most %u listeners from one address", srv->cfg.max_per_ip);
-  return lull__respond_error(wsi, 429, "too_many_from_address", "", m);
+  const char *code = lull__listener_refusal(srv, status, m, sizeof m);
+  return lull__respond_error(wsi, (unsigned)status, code, "", m);
 }
 
 /* A station named in a request: its index, or -1 with the refusal sent
