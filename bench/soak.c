@@ -56,9 +56,11 @@ static uint64_t stayer_gaps(const crowd *cr) {
   return g;
 }
 
+/* Clients not treated as their way demands, and stayers the server let go. */
 static uint64_t failures(const crowd *cr) {
   uint64_t f = 0;
   for (int w = 0; w < CROWD_WAYS; w++) f += crowd_way(cr, w)->failed;
+  for (int i = 0; i < crowd_stayers(cr); i++) f += crowd_stayer_at(cr, i)->ended != 0;
   return f;
 }
 

@@ -402,6 +402,13 @@ static size_t ws_parse(crowd *cr, client *c) {
       ws_packets(c, b + h, (size_t)len);
     } else if (op == 8) {
       c->st.close_code = len >= 2 ? b[h] << 8 | b[h + 1] : 1005;
+    } else if (op == 9 && len <= 125) {
+      /* A ping is answered, as every browser does: libwebsockets hangs up
+       * on a peer it has heard nothing from for 310 s (its default
+       * validity policy pings at 300 s). */
+      unsigned char pong[256];
+      size_t n = nc_ws_frame(pong, 0x8a, len, (const char *)b + h, (size_t)len);
+      if (put(c, pong, n)) snprintf(c->why, sizeof c->why, "could not answer a ping");
     }
     at += h + (size_t)len;
   }
