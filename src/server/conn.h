@@ -61,7 +61,6 @@ typedef struct session {
   uint32_t text_len;
   uint8_t text_over;
   uint8_t watched;  /* in the worker's hang-up set */
-  uint8_t rx_off;   /* an HTTP stream's input no longer watched by lws */
   /* S_DIRECT only: the socket, its write watcher (on while the kernel's
    * buffer is full), the response head still to send, how much of the Ogg
    * headers and of the current feed unit is out, and its connection. */
@@ -115,9 +114,10 @@ typedef struct worker {
   conn *conns;         /* every open connection of this worker */
   conn **by_fd;        /* the same, by descriptor */
   size_t by_fd_cap;
-  /* Listeners' sockets, edge-triggered on EPOLLRDHUP only: a peer's FIN or
-   * RST shows here even while libwebsockets does not read the socket (an
-   * endless HTTP response), and stray bytes never wake it. */
+  /* Listeners' sockets, edge-triggered on EPOLLRDHUP: a peer's FIN or RST
+   * shows here even while libwebsockets does not read the socket (an endless
+   * HTTP response). Stray bytes wake it only for the streams lws carries
+   * (EPOLLIN too: they end them, see http.c). */
   int hup_fd;
   ev_io hup_watch;
   int stop_seen;

@@ -174,25 +174,20 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
   s->header_sent = kind != LULL_FEED_OGG;
   lull__session_register(s);
   lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0); /* an endless response */
-  /* libwebsockets 4.1 never reads a connection inside an endless response:
-   * left to watch its input, it would be woken by every stray byte or FIN,
-   * for ever. Its input is not watched; the worker's hang-up set sees the
-   * peer leave (session.c). */
+  /* libwebsockets 4.1 reads nothing more inside a response (the wsi stays
+   * in LRS_DOING_TRANSACTION), so a byte or a FIN from the listener would
+   * wake it at every turn of the loop, for ever: the worker's hang-up set
+   * ends the stream at the first one (session.c). Its input stays watched
+   * by lws all the same: paused (rx flow control), the h1 POLLIN handler
+   * returns before it serves POLLOUT, so a send lws held back (a full
+   * socket) would never go out, and the loop would spin on the writable
+   * socket. */
   lws_callback_on_writable(wsi);
   return 0;
 }
 
 static int http_stream_writeable(session *s) {
   if (s->closing) return -1;
-  if (!s->rx_off) {
-    /* libwebsockets 4.1 never reads a connection inside an endless
-     * response: left to watch its input, it would be woken by every stray
-     * byte or FIN, for ever. Its input is not watched from here on (this
-     * cannot be said in the HTTP callback itself: lws would then never call
-     * back for writing); the worker's hang-up set sees the peer leave. */
-    s->rx_off = 1;
-    lws_rx_flow_control(s->wsi, 0);
-  }
   if (lws_partial_buffered(s->wsi)) return 0;
   if (!s->header_sent) {
     uint32_t len;

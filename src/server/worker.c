@@ -30,8 +30,8 @@
 static void wake(worker *w);
 static void sweep(lws_sorted_usec_list_t *sul);
 
-/* Listeners whose peer hung up (FIN or RST): ended now, whether or not
- * libwebsockets was reading their socket. */
+/* Listeners whose peer hung up (FIN or RST), or sent a stream lws carries
+ * a byte: ended now, whether or not libwebsockets was reading their socket. */
 static void hangups(struct ev_loop *loop, ev_io *io, int revents) {
   (void)loop;
   (void)revents;
@@ -40,7 +40,10 @@ static void hangups(struct ev_loop *loop, ev_io *io, int revents) {
   int n = epoll_wait(w->hup_fd, ev, 64, 0);
   for (int i = 0; i < n; i++) {
     session *s = ev[i].data.ptr;
-    lull__session_kill(s, ev[i].events & (EPOLLERR | EPOLLHUP) ? "reset by the listener" : "the listener left");
+    uint32_t e = ev[i].events;
+    lull__session_kill(s, e & (EPOLLERR | EPOLLHUP) ? "reset by the listener"
+                          : e & EPOLLRDHUP           ? "the listener left"
+                                                     : "the listener sent bytes into the stream");
   }
 }
 
