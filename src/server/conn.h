@@ -61,6 +61,7 @@ typedef struct session {
   uint32_t text_len;
   uint8_t text_over;
   uint8_t watched;  /* in the worker's hang-up set */
+  uint8_t input_checked; /* S_HTTP_STREAM: asked whether lws holds bytes that came with its request */
   /* S_DIRECT only: the socket, its write watcher (on while the kernel's
    * buffer is full), the response head still to send, how much of the Ogg
    * headers and of the current feed unit is out, and its connection. */
@@ -224,6 +225,10 @@ int lull__respond(struct lws *wsi, unsigned status, const char *type, const void
 int lull__respond_error(struct lws *wsi, unsigned status, const char *code, const char *field, const char *message);
 int lull__refuse_listener(struct lws *wsi, lull_server *srv, int status);
 int lull__stream_request_ok(struct lws *wsi, lull_server *srv, const query *q, int *station, int *refused);
+/* End the streams lws carries that got bytes along with their request (each
+ * is asked once, the first time it is writable; the sweep asks again when
+ * lws could not tell). */
+void lull__http_input_check(worker *w);
 
 /* status.c: status and metrics as JSON and Prometheus text, and the log's metrics line. */
 typedef struct sbuf {

@@ -227,6 +227,7 @@ static void sweep(lws_sorted_usec_list_t *sul) {
         s->unit_off = 0; /* skipped mid-unit: the decoder resyncs on the next */
       }
     }
+  lull__http_input_check(w);
   /* A request must be in by its deadline however it trickles: the clock
    * starts at accept (or at the previous answer) and nothing resets it. */
   for (conn *c = w->conns, *next; c; c = next) {

@@ -255,16 +255,16 @@ static int wait_logged(logcap *log, int want, double timeout_s) {
   return 0;
 }
 
-enum { TLS_STRAY_LATER, TLS_CLOSE_NOTIFY, TLS_RST, TLS_PAUSED_READER, TLS_WAYS };
-static const char *const tls_way_names[TLS_WAYS] = {"a byte later", "close_notify, then FIN", "RST",
-                                                    "reader paused 3 s"};
+enum { TLS_STRAY_WITH_REQUEST, TLS_STRAY_LATER, TLS_CLOSE_NOTIFY, TLS_RST, TLS_PAUSED_READER, TLS_WAYS };
+static const char *const tls_way_names[TLS_WAYS] = {"a byte with the request", "a byte later", "close_notify, then FIN",
+                                                    "RST", "reader paused 3 s"};
 
 /* Over TLS libwebsockets reads the request and carries the stream. A byte
- * sent after the request, or a close_notify, ends the stream within 2 s
- * with a disconnect line (the client stays connected meanwhile); an RST
- * too; a reader that pauses long enough for its socket to fill is served on
- * once it reads again. None makes the network thread busy, and places,
- * descriptors and log lines come back. */
+ * sent with the request (one TLS record) or later, or a close_notify, ends
+ * the stream within 2 s with a disconnect line (the client stays
+ * connected meanwhile); an RST too; a reader that pauses long enough for
+ * its socket to fill is served on once it reads again. None makes the
+ * network thread busy, and places, descriptors and log lines come back. */
 static void test_tls_stream_every_way(void **state) {
   (void)state;
   char dir[] = "/tmp/lull-tls-XXXXXX", cert[64], key[64];
@@ -284,11 +284,14 @@ static void test_tls_stream_every_way(void **state) {
     tls_client t;
     tls_open(&t, port, cert, way == TLS_PAUSED_READER ? 4096 : 0);
     char req[128];
-    int n = snprintf(req, sizeof req, "GET /stream.ogg HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n", port);
-    ASSERT_EQ_INT(SSL_write(t.ssl, req, n), n);
+    int n = snprintf(req, sizeof req, "GET /stream.ogg HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n%s", port,
+                     way == TLS_STRAY_WITH_REQUEST ? "Z" : "");
+    ASSERT_EQ_INT(SSL_write(t.ssl, req, n), n); /* one record: read with the request */
     long got = tls_read_for(&t, 300);
-    ASSERT_TRUE(got > 0);
-    if (!wait_logged(&log, 1, 2)) fail_msg("%s: not counted", tls_way_names[way]);
+    if (way != TLS_STRAY_WITH_REQUEST) {
+      ASSERT_TRUE(got > 0);
+      if (!wait_logged(&log, 1, 2)) fail_msg("%s: not counted", tls_way_names[way]);
+    }
     double t0 = nc_now_s();
     c0 = cpu_self_s();
     if (way == TLS_PAUSED_READER) {
@@ -332,13 +335,34 @@ static void test_tls_stream_every_way(void **state) {
     ASSERT_LE(used - idle, 0.3);
     tls_free(&t);
   }
+  /* Two at once, in either order, so that each is new while the other is:
+   * the one that sent a byte with its request ends, the other is served. */
+  for (int stray = 0; stray < 2; stray++) {
+    tls_client pair[2];
+    for (int i = 0; i < 2; i++) tls_open(&pair[i], port, cert, 0);
+    for (int i = 0; i < 2; i++) {
+      char req[128];
+      int n = snprintf(req, sizeof req, "GET /stream.ogg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n%s", i == stray ? "Z" : "");
+      ASSERT_EQ_INT(SSL_write(pair[i].ssl, req, n), n);
+    }
+    long got[2];
+    for (int i = 0; i < 2; i++) got[i] = tls_read_for(&pair[i], 500);
+    print_message("# TLS two at once, the %s with a byte: %ld bytes, %s; the other %ld bytes, %s\n",
+                  stray ? "second" : "first", got[stray], pair[stray].closed ? "ended" : "served",
+                  got[!stray], pair[!stray].closed ? "ended" : "served");
+    ASSERT_TRUE(pair[stray].closed);
+    ASSERT_TRUE(!pair[!stray].closed && got[!stray] > 1000);
+    for (int i = 0; i < 2; i++) tls_free(&pair[i]);
+    ASSERT_TRUE(wait_logged(&log, 0, 2));
+  }
+  ASSERT_EQ_INT(logged(&log, "(bytes came with its request)"), 3);
   /* Everything came back: a disconnect line each, the descriptors, and the
    * places (the per-address limit is 2). */
   nap_ms(300);
   int fds = open_fds();
   int disconnects = logged(&log, "\ndisconnect ");
-  print_message("# %d TLS streams: %d disconnect lines; descriptors %d -> %d\n", TLS_WAYS, disconnects, fds0, fds);
-  ASSERT_EQ_INT(disconnects, TLS_WAYS);
+  print_message("# %d TLS streams: %d disconnect lines; descriptors %d -> %d\n", TLS_WAYS + 4, disconnects, fds0, fds);
+  ASSERT_EQ_INT(disconnects, TLS_WAYS + 4);
   ASSERT_LE(fds, fds0);
   tls_client held[2];
   for (int i = 0; i < 2; i++) {
