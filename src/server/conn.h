@@ -213,6 +213,13 @@ int lull__ws_upgrade(struct lws *wsi, worker *w, const char *protocol);
 int lull__ws_established(session *s, struct lws *wsi, worker *w);
 int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, lull_diag *d);
 const char *lull__steer_code(int err);
+/* lws is closing a listener's connection on its own, for a protocol error
+ * it found in a frame: the listener is ended (1), before anything more is
+ * written. 0 when not. */
+int lull__ws_closed_by_lws(session *s);
+/* The listener sent a close frame (code and words in payload): it ends now,
+ * and lws answers it. */
+void lull__ws_peer_closed(session *s, const unsigned char *payload, size_t len);
 
 /* http.c: requests, responses and streams. */
 typedef struct query {

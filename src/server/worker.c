@@ -98,6 +98,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
       if (s) lull__session_end(s, "closed");
       return 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+      if (s && s->role == S_WS) lull__ws_peer_closed(s, in, len);
+      return 0; /* lws answers it */
     case LWS_CALLBACK_CLOSED:
       if (s) lull__session_end(s, s->close_code == 1008 ? "closed by the server" : "closed");
       return 0;
@@ -124,6 +127,7 @@ static void push(session *s) {
     if (lull__direct_write(s)) lull__direct_end(s, "send failed");
     return;
   }
+  if (s->role == S_WS && lull__ws_closed_by_lws(s)) return; /* nothing may follow its close frame */
   if (s->closing || s->hello_pending || s->replies || s->params_pending || !s->header_sent ||
       lws_partial_buffered(s->wsi)) {
     lws_callback_on_writable(s->wsi);
