@@ -61,7 +61,7 @@ typedef struct session {
   uint32_t text_len;
   uint8_t text_over;
   uint8_t watched;  /* in the worker's hang-up set */
-  uint8_t rx_off;   /* an HTTP stream's input no longer watched by lws */
+  uint8_t input_checked; /* S_HTTP_STREAM: asked whether lws holds bytes that came with its request */
   /* S_DIRECT only: the socket, its write watcher (on while the kernel's
    * buffer is full), the response head still to send, how much of the Ogg
    * headers and of the current feed unit is out, and its connection. */
@@ -115,9 +115,10 @@ typedef struct worker {
   conn *conns;         /* every open connection of this worker */
   conn **by_fd;        /* the same, by descriptor */
   size_t by_fd_cap;
-  /* Listeners' sockets, edge-triggered on EPOLLRDHUP only: a peer's FIN or
-   * RST shows here even while libwebsockets does not read the socket (an
-   * endless HTTP response), and stray bytes never wake it. */
+  /* Listeners' sockets, edge-triggered on EPOLLRDHUP: a peer's FIN or RST
+   * shows here even while libwebsockets does not read the socket (an endless
+   * HTTP response). Stray bytes wake it only for the streams lws carries
+   * (EPOLLIN too: they end them, see http.c). */
   int hup_fd;
   ev_io hup_watch;
   int stop_seen;
@@ -212,6 +213,13 @@ int lull__ws_upgrade(struct lws *wsi, worker *w, const char *protocol);
 int lull__ws_established(session *s, struct lws *wsi, worker *w);
 int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, lull_diag *d);
 const char *lull__steer_code(int err);
+/* lws is closing a listener's connection on its own, for a protocol error
+ * it found in a frame: the listener is ended (1), before anything more is
+ * written. 0 when not. */
+int lull__ws_closed_by_lws(session *s);
+/* The listener sent a close frame (code and words in payload): it ends now,
+ * and lws answers it. */
+void lull__ws_peer_closed(session *s, const unsigned char *payload, size_t len);
 
 /* http.c: requests, responses and streams. */
 typedef struct query {
@@ -224,6 +232,10 @@ int lull__respond(struct lws *wsi, unsigned status, const char *type, const void
 int lull__respond_error(struct lws *wsi, unsigned status, const char *code, const char *field, const char *message);
 int lull__refuse_listener(struct lws *wsi, lull_server *srv, int status);
 int lull__stream_request_ok(struct lws *wsi, lull_server *srv, const query *q, int *station, int *refused);
+/* End the streams lws carries that got bytes along with their request (each
+ * is asked once, the first time it is writable; the sweep asks again when
+ * lws could not tell). */
+void lull__http_input_check(worker *w);
 
 /* status.c: status and metrics as JSON and Prometheus text, and the log's metrics line. */
 typedef struct sbuf {

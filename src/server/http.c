@@ -174,25 +174,72 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
   s->header_sent = kind != LULL_FEED_OGG;
   lull__session_register(s);
   lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0); /* an endless response */
-  /* libwebsockets 4.1 never reads a connection inside an endless response:
-   * left to watch its input, it would be woken by every stray byte or FIN,
-   * for ever. Its input is not watched; the worker's hang-up set sees the
-   * peer leave (session.c). */
+  /* libwebsockets 4.1 reads nothing more inside a response (the wsi stays
+   * in LRS_DOING_TRANSACTION), so a byte or a FIN from the listener would
+   * wake it at every turn of the loop, for ever: the worker's hang-up set
+   * ends the stream at the first one (session.c). Its input stays watched
+   * by lws all the same: paused (rx flow control), the h1 POLLIN handler
+   * returns before it serves POLLOUT, so a send lws held back (a full
+   * socket) would never go out, and the loop would spin on the writable
+   * socket. */
   lws_callback_on_writable(wsi);
   return 0;
 }
 
+/* Pause or resume a stream's input in lws now, also from inside one of its
+ * callbacks (where the change would otherwise wait for the return). */
+static void pause_input(session *s, int pause) {
+  lws_rx_flow_control(s->wsi, LWS_RXFLOW_REASON_USER_BOOL | LWS_RXFLOW_REASON_FLAG_PROCESS_NOW |
+                                  (pause ? LWS_RXFLOW_REASON_APPLIES_DISABLE : LWS_RXFLOW_REASON_APPLIES_ENABLE));
+}
+
+/* lws holds input for a connection whose input is not paused (bytes it
+ * read but has not used, or a TLS record not yet read out): it would
+ * service it without waiting for the network, and
+ * lws_service_adjust_timeout() says 0. */
+static int lws_holds_input(worker *w) { return lws_service_adjust_timeout(w->ctx, 1, 0) == 0; }
+
+/* Bytes that came with a stream's request (in the same read: one TLS
+ * record) are never read (see http_stream), and never leave lws's input
+ * buffer: lws gives the connection forced service at every turn of the
+ * loop, a busy loop for as long as the listener stays. lws 4.1 does not say
+ * whose input it holds, only whether it holds any for a connection that is
+ * not paused: with the streams not yet asked about paused, each is resumed
+ * and asked about in turn, and ended if it is the one. Asked once, before
+ * anything is sent: later bytes come through the socket, where the hang-up
+ * set sees them. */
+void lull__http_input_check(worker *w) {
+  lull_server *srv = w->srv;
+  static const int kinds[] = {LULL_FEED_OGG, LULL_FEED_MP3};
+  int n = 0;
+  for (size_t i = 0; i < srv->n_stations; i++)
+    for (int k = 0; k < 2; k++)
+      for (session *s = w->lists[i * LULL_FEED_KINDS + kinds[k]]; s; s = s->next)
+        if (s->role == S_HTTP_STREAM && !s->input_checked && !s->closing) {
+          pause_input(s, 1);
+          n++;
+        }
+  if (!n) return;
+  /* lws holds input for another connection too (requests pipelined on a
+   * keep-alive connection, for a turn of the loop): ask again later. */
+  int others = lws_holds_input(w);
+  for (size_t i = 0; i < srv->n_stations; i++)
+    for (int k = 0; k < 2; k++)
+      for (session *s = w->lists[i * LULL_FEED_KINDS + kinds[k]]; s; s = s->next) {
+        if (s->role != S_HTTP_STREAM || s->input_checked || s->closing) continue;
+        pause_input(s, 0);
+        if (others) continue;
+        s->input_checked = 1;
+        if (lws_holds_input(w)) {
+          pause_input(s, 1); /* so that it does not answer for the next */
+          lull__session_kill(s, "bytes came with its request");
+        }
+      }
+}
+
 static int http_stream_writeable(session *s) {
+  if (!s->input_checked) lull__http_input_check(s->w);
   if (s->closing) return -1;
-  if (!s->rx_off) {
-    /* libwebsockets 4.1 never reads a connection inside an endless
-     * response: left to watch its input, it would be woken by every stray
-     * byte or FIN, for ever. Its input is not watched from here on (this
-     * cannot be said in the HTTP callback itself: lws would then never call
-     * back for writing); the worker's hang-up set sees the peer leave. */
-    s->rx_off = 1;
-    lws_rx_flow_control(s->wsi, 0);
-  }
   if (lws_partial_buffered(s->wsi)) return 0;
   if (!s->header_sent) {
     uint32_t len;

@@ -26,7 +26,9 @@ void lull__session_register(session *s) {
   s->registered = 1;
   w->sessions++;
   lull__conn_listening(s->wsi);
-  struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLET, .data.ptr = s};
+  /* A stream lws carries ends at the listener's first byte too (http.c);
+   * the others read what they are sent, or ignore it (direct.c). */
+  struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLET | (s->role == S_HTTP_STREAM ? EPOLLIN : 0), .data.ptr = s};
   s->watched = epoll_ctl(w->hup_fd, EPOLL_CTL_ADD, session_fd(s), &ev) == 0;
   lull_feed *f = feed_of(s);
   lull__hub_join_at(&s->cur, f->head, f->tail, &w->srv->policy[s->kind]);
@@ -86,6 +88,9 @@ void lull__session_kill(session *s, const char *why) {
   if (s->closing && s->why) return;
   s->closing = 1;
   s->why = why;
+  /* lws never reads a stream's input (http.c): a FIN or a byte would wake
+   * it at every turn of the loop until the kill's timer comes round. */
+  if (s->role == S_HTTP_STREAM) lws_rx_flow_control(s->wsi, 0);
   lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 }
 

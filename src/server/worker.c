@@ -30,8 +30,8 @@
 static void wake(worker *w);
 static void sweep(lws_sorted_usec_list_t *sul);
 
-/* Listeners whose peer hung up (FIN or RST): ended now, whether or not
- * libwebsockets was reading their socket. */
+/* Listeners whose peer hung up (FIN or RST), or sent a stream lws carries
+ * a byte: ended now, whether or not libwebsockets was reading their socket. */
 static void hangups(struct ev_loop *loop, ev_io *io, int revents) {
   (void)loop;
   (void)revents;
@@ -40,7 +40,10 @@ static void hangups(struct ev_loop *loop, ev_io *io, int revents) {
   int n = epoll_wait(w->hup_fd, ev, 64, 0);
   for (int i = 0; i < n; i++) {
     session *s = ev[i].data.ptr;
-    lull__session_kill(s, ev[i].events & (EPOLLERR | EPOLLHUP) ? "reset by the listener" : "the listener left");
+    uint32_t e = ev[i].events;
+    lull__session_kill(s, e & (EPOLLERR | EPOLLHUP) ? "reset by the listener"
+                          : e & EPOLLRDHUP           ? "the listener left"
+                                                     : "the listener sent bytes into the stream");
   }
 }
 
@@ -95,6 +98,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
       if (s) lull__session_end(s, "closed");
       return 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+      if (s && s->role == S_WS) lull__ws_peer_closed(s, in, len);
+      return 0; /* lws answers it */
     case LWS_CALLBACK_CLOSED:
       if (s) lull__session_end(s, s->close_code == 1008 ? "closed by the server" : "closed");
       return 0;
@@ -121,6 +127,7 @@ static void push(session *s) {
     if (lull__direct_write(s)) lull__direct_end(s, "send failed");
     return;
   }
+  if (s->role == S_WS && lull__ws_closed_by_lws(s)) return; /* nothing may follow its close frame */
   if (s->closing || s->hello_pending || s->replies || s->params_pending || !s->header_sent ||
       lws_partial_buffered(s->wsi)) {
     lws_callback_on_writable(s->wsi);
@@ -224,6 +231,7 @@ static void sweep(lws_sorted_usec_list_t *sul) {
         s->unit_off = 0; /* skipped mid-unit: the decoder resyncs on the next */
       }
     }
+  lull__http_input_check(w);
   /* A request must be in by its deadline however it trickles: the clock
    * starts at accept (or at the previous answer) and nothing resets it. */
   for (conn *c = w->conns, *next; c; c = next) {

@@ -76,7 +76,40 @@ static size_t params_msg(session *s, char *out, size_t cap) {
   return n < (int)cap ? (size_t)n : cap - 1;
 }
 
+/* A listener whose connection closes while lws has the last word: ended
+ * now (its place, its disconnect line), with nothing more written; lws
+ * finishes the close handshake and the wsi goes later (LWS_CALLBACK_CLOSED
+ * then finds it ended). */
+static void end_while_closing(session *s, const char *who, const unsigned char *payload, size_t len) {
+  char why[96], words[48];
+  size_t n = 0;
+  for (size_t i = 2; i < len && n + 1 < sizeof words; i++) /* the peer's words may be anything: not into the log */
+    words[n++] = payload[i] >= 0x20 && payload[i] < 0x7f ? (char)payload[i] : '?';
+  words[n] = 0;
+  snprintf(why, sizeof why, "%s: %d%s%s", who, len >= 2 ? payload[0] << 8 | payload[1] : 1005, n ? " " : "", words);
+  s->closing = 1;
+  lull__session_end(s, why);
+}
+
+int lull__ws_closed_by_lws(session *s) {
+  /* lws 4.1 says nothing when it refuses a frame itself (a reserved
+   * opcode, RSV bits): it sets a close reason (lws_close_reason()), sends
+   * close 1002 and waits up to 5 s for the answer; LWS_CALLBACK_CLOSED
+   * comes only then. The reason it holds is the one sign: lull sets one
+   * only when it closes itself (closing). */
+  int len = s->closing ? 0 : lws_get_close_length(s->wsi);
+  if (!len) return 0;
+  atomic_fetch_add(&s->w->srv->protocol_closed, 1);
+  end_while_closing(s, "closed by libwebsockets", lws_get_close_payload(s->wsi), (size_t)len);
+  return 1;
+}
+
+void lull__ws_peer_closed(session *s, const unsigned char *payload, size_t len) {
+  if (!s->closing) end_while_closing(s, "the listener closed it", payload, len);
+}
+
 static int ws_writeable(session *s) {
+  if (!s->registered || lull__ws_closed_by_lws(s)) return 0; /* ended: lws has the last word */
   if (lws_partial_buffered(s->wsi)) return 0; /* still flushing; lws calls again */
   if (s->closing) {
     const char *why = s->close_code == 1001   ? "server going away"

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -227,6 +228,16 @@ int wait_listeners(uint16_t port, int want, double timeout_s) {
     nap_ms(50);
   } while (nc_now_s() < end);
   return 0;
+}
+
+/* openssl's command line: the same as a user would run. */
+void make_cert(const char *dir) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/key.pem -out %s/cert.pem -days 2 -subj /CN=127.0.0.1 "
+           "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+           dir, dir);
+  ASSERT_EQ_INT(system(cmd), 0);
 }
 
 pid_t serve_with_a_listener(nc_ws *ws, int *err_fd) {

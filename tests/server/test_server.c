@@ -39,16 +39,6 @@ static void test_serve_stops_gracefully_on_sigterm(void **state) {
   close(err_fd);
 }
 
-/* A self-signed certificate for 127.0.0.1 in dir (openssl's command line). */
-static void make_cert(const char *dir) {
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd,
-           "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/key.pem -out %s/cert.pem -days 2 -subj /CN=127.0.0.1 "
-           "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-           dir, dir);
-  ASSERT_EQ_INT(system(cmd), 0);
-}
-
 /* GET path over TLS, trusting only cert, reading for up to `seconds` or to
  * the close: the status, and the body in *body (malloc'd). -1 when the
  * handshake fails. */

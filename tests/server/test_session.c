@@ -1,14 +1,21 @@
 /* Listeners' lives: a reader that stops is skipped to the live edge, then
  * closed, while a reader beside it loses nothing; and a listener who leaves,
- * whichever way, is gone within 2 s, its place, descriptor and log line
- * with it, and the idle server spins on nothing. */
+ * whichever way (also over TLS, where libwebsockets carries the stream), is
+ * gone within 2 s, its place, descriptor and log line with it, and the idle
+ * server spins on nothing. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "server/fixture.h"
 #include "support/harness.h"
@@ -188,6 +195,191 @@ static void test_every_way_of_leaving(void **state) {
   lull_server_destroy(srv);
 }
 
+/* A TLS client of a stream (OpenSSL), reading with a short timeout. */
+typedef struct tls_client {
+  SSL_CTX *ctx;
+  SSL *ssl;
+  int fd, closed;
+} tls_client;
+
+static void tls_open(tls_client *t, uint16_t port, const char *cert, int rcvbuf) {
+  t->closed = 0;
+  t->ctx = SSL_CTX_new(TLS_client_method());
+  ASSERT_TRUE(t->ctx && SSL_CTX_load_verify_locations(t->ctx, cert, NULL) == 1);
+  SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
+  t->fd = nc_connect(port, rcvbuf);
+  ASSERT_TRUE(t->fd >= 0);
+  struct timeval tv = {0, 50000};
+  setsockopt(t->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  t->ssl = SSL_new(t->ctx);
+  SSL_set_fd(t->ssl, t->fd);
+  X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), "127.0.0.1");
+  ASSERT_EQ_INT(SSL_connect(t->ssl), 1);
+}
+
+/* Plaintext bytes read within ms, or until the server ends the connection
+ * (then t->closed). */
+static long tls_read_for(tls_client *t, int ms) {
+  static unsigned char buf[1 << 16];
+  long total = 0;
+  for (double end = nc_now_s() + ms / 1000.0; nc_now_s() < end && !t->closed;) {
+    ERR_clear_error();
+    errno = 0;
+    int n = SSL_read(t->ssl, buf, sizeof buf);
+    if (n > 0) {
+      total += n;
+      continue;
+    }
+    int e = SSL_get_error(t->ssl, n);
+    if (e == SSL_ERROR_WANT_READ || (e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))) continue;
+    t->closed = 1;
+  }
+  return total;
+}
+
+static void tls_free(tls_client *t) {
+  SSL_free(t->ssl); /* the descriptor is ours (SSL_set_fd does not close it) */
+  SSL_CTX_free(t->ctx);
+  if (t->fd >= 0) close(t->fd);
+}
+
+/* Listeners as the server's log counts them: its API speaks HTTPS only here. */
+static int listeners_logged(logcap *log) { return logged(log, "\nconnect ") - logged(log, "\ndisconnect "); }
+
+static int wait_logged(logcap *log, int want, double timeout_s) {
+  double end = nc_now_s() + timeout_s;
+  do {
+    if (listeners_logged(log) == want) return 1;
+    nap_ms(20);
+  } while (nc_now_s() < end);
+  return 0;
+}
+
+enum { TLS_STRAY_WITH_REQUEST, TLS_STRAY_LATER, TLS_CLOSE_NOTIFY, TLS_RST, TLS_PAUSED_READER, TLS_WAYS };
+static const char *const tls_way_names[TLS_WAYS] = {"a byte with the request", "a byte later", "close_notify, then FIN",
+                                                    "RST", "reader paused 3 s"};
+
+/* Over TLS libwebsockets reads the request and carries the stream. A byte
+ * sent with the request (one TLS record) or later, or a close_notify, ends
+ * the stream within 2 s with a disconnect line (the client stays
+ * connected meanwhile); an RST too; a reader that pauses long enough for
+ * its socket to fill is served on once it reads again. None makes the
+ * network thread busy, and places, descriptors and log lines come back. */
+static void test_tls_stream_every_way(void **state) {
+  (void)state;
+  char dir[] = "/tmp/lull-tls-XXXXXX", cert[64], key[64];
+  ASSERT_TRUE(mkdtemp(dir) != NULL);
+  make_cert(dir);
+  snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+  snprintf(key, sizeof key, "%s/key.pem", dir);
+  static logcap log;
+  lull_server *srv = start_logged(&(lull_server_config){.tls_cert = cert, .tls_key = key, .max_per_ip = 2}, &log);
+  uint16_t port = lull_server_port(srv);
+  nap_ms(300);
+  int fds0 = open_fds();
+  double c0 = cpu_self_s();
+  nap_ms(1500);
+  double idle = cpu_self_s() - c0;
+  for (int way = 0; way < TLS_WAYS; way++) {
+    tls_client t;
+    tls_open(&t, port, cert, way == TLS_PAUSED_READER ? 4096 : 0);
+    char req[128];
+    int n = snprintf(req, sizeof req, "GET /stream.ogg HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n%s", port,
+                     way == TLS_STRAY_WITH_REQUEST ? "Z" : "");
+    ASSERT_EQ_INT(SSL_write(t.ssl, req, n), n); /* one record: read with the request */
+    long got = tls_read_for(&t, 300);
+    if (way != TLS_STRAY_WITH_REQUEST) {
+      ASSERT_TRUE(got > 0);
+      if (!wait_logged(&log, 1, 2)) fail_msg("%s: not counted", tls_way_names[way]);
+    }
+    double t0 = nc_now_s();
+    c0 = cpu_self_s();
+    if (way == TLS_PAUSED_READER) {
+      /* Its socket fills and libwebsockets holds back the rest; it is
+       * skipped to the live edge meanwhile, then served on. */
+      nap_ms(3000);
+      c0 = cpu_self_s();
+      got = tls_read_for(&t, 1500);
+      double used = cpu_self_s() - c0;
+      long after = tls_read_for(&t, 1000); /* past what the buffers held: the stream goes on */
+      print_message("# TLS %-24s served on: %ld bytes in 1.5 s (%.2f CPU s, idle %.2f), then %ld in 1 s\n",
+                    tls_way_names[way], got, used, idle, after);
+      ASSERT_TRUE(!t.closed);
+      ASSERT_LE(used - idle, 0.3);
+      ASSERT_TRUE(after > 1000);
+      t0 = nc_now_s();
+      close(t.fd); /* then FIN */
+      t.fd = -1;
+      if (!wait_logged(&log, 0, 2)) fail_msg("%s, then FIN: still a listener after 2 s", tls_way_names[way]);
+      tls_free(&t);
+      continue;
+    }
+    if (way == TLS_STRAY_LATER) ASSERT_EQ_INT(SSL_write(t.ssl, "Z", 1), 1);
+    if (way == TLS_CLOSE_NOTIFY) ASSERT_TRUE(SSL_shutdown(t.ssl) >= 0); /* the FIN comes after */
+    if (way == TLS_RST) {
+      rst_close(t.fd);
+      t.fd = -1;
+    }
+    /* The client stays (but for the RST): the server ends the stream, and
+     * spins on nothing meanwhile. */
+    double gone = -1;
+    while (nc_now_s() - t0 < 1.5) {
+      if (gone < 0 && listeners_logged(&log) == 0) gone = nc_now_s() - t0;
+      nap_ms(20);
+    }
+    double used = cpu_self_s() - c0;
+    if (gone < 0 && wait_logged(&log, 0, 0.5)) gone = nc_now_s() - t0;
+    print_message("# TLS %-24s gone in %.0f ms; %.2f CPU s in 1.5 s (idle %.2f)\n", tls_way_names[way], gone * 1000,
+                  used, idle);
+    if (gone < 0) fail_msg("%s: still a listener after 2 s", tls_way_names[way]);
+    ASSERT_LE(used - idle, 0.3);
+    tls_free(&t);
+  }
+  /* Two at once, in either order, so that each is new while the other is:
+   * the one that sent a byte with its request ends, the other is served. */
+  for (int stray = 0; stray < 2; stray++) {
+    tls_client pair[2];
+    for (int i = 0; i < 2; i++) tls_open(&pair[i], port, cert, 0);
+    for (int i = 0; i < 2; i++) {
+      char req[128];
+      int n = snprintf(req, sizeof req, "GET /stream.ogg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n%s", i == stray ? "Z" : "");
+      ASSERT_EQ_INT(SSL_write(pair[i].ssl, req, n), n);
+    }
+    long got[2];
+    for (int i = 0; i < 2; i++) got[i] = tls_read_for(&pair[i], 500);
+    print_message("# TLS two at once, the %s with a byte: %ld bytes, %s; the other %ld bytes, %s\n",
+                  stray ? "second" : "first", got[stray], pair[stray].closed ? "ended" : "served",
+                  got[!stray], pair[!stray].closed ? "ended" : "served");
+    ASSERT_TRUE(pair[stray].closed);
+    ASSERT_TRUE(!pair[!stray].closed && got[!stray] > 1000);
+    for (int i = 0; i < 2; i++) tls_free(&pair[i]);
+    ASSERT_TRUE(wait_logged(&log, 0, 2));
+  }
+  ASSERT_EQ_INT(logged(&log, "(bytes came with its request)"), 3);
+  /* Everything came back: a disconnect line each, the descriptors, and the
+   * places (the per-address limit is 2). */
+  nap_ms(300);
+  int fds = open_fds();
+  int disconnects = logged(&log, "\ndisconnect ");
+  print_message("# %d TLS streams: %d disconnect lines; descriptors %d -> %d\n", TLS_WAYS + 4, disconnects, fds0, fds);
+  ASSERT_EQ_INT(disconnects, TLS_WAYS + 4);
+  ASSERT_LE(fds, fds0);
+  tls_client held[2];
+  for (int i = 0; i < 2; i++) {
+    tls_open(&held[i], port, cert, 0);
+    const char *req = "GET /stream.mp3 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    ASSERT_EQ_INT(SSL_write(held[i].ssl, req, (int)strlen(req)), (int)strlen(req));
+  }
+  for (int i = 0; i < 2; i++) ASSERT_TRUE(tls_read_for(&held[i], 300) > 0 && !held[i].closed);
+  ASSERT_TRUE(wait_logged(&log, 2, 2));
+  for (int i = 0; i < 2; i++) tls_free(&held[i]);
+  ASSERT_TRUE(wait_logged(&log, 0, 2));
+  lull_server_destroy(srv);
+  char rm[128];
+  snprintf(rm, sizeof rm, "rm -r %s", dir);
+  ASSERT_EQ_INT(system(rm), 0);
+}
+
 /* A direct stream's reader that stops is closed by the lag policy (skip,
  * then drop), and the place comes back. */
 static void test_stream_reader_that_stops(void **state) {
@@ -213,6 +405,7 @@ int main(void) {
       cmocka_unit_test(test_stalled_reader_is_skipped_then_dropped),
       cmocka_unit_test(test_every_way_of_leaving),
       cmocka_unit_test(test_stream_reader_that_stops),
+      cmocka_unit_test(test_tls_stream_every_way),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

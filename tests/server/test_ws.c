@@ -154,6 +154,70 @@ static void test_frame_announcing_too_much_is_refused(void **state) {
   lull_server_destroy(srv);
 }
 
+/* A close frame on its way ends the listener at once, whoever sent it:
+ * libwebsockets answering frames it refuses by itself (a reserved opcode,
+ * a reserved control opcode, RSV bits: close 1002, said to lull by nothing
+ * but the close reason it holds), and a client's own close frame (echoed).
+ * Nothing follows the server's close frame, and the listener's place and
+ * disconnect line come within 2 s, not after the 5 s libwebsockets waits
+ * for the answer to its close. */
+static void test_close_frames_end_the_listener_at_once(void **state) {
+  (void)state;
+  static logcap log;
+  lull_server *srv = start_logged(&(lull_server_config){.max_per_ip = 1}, &log);
+  uint16_t port = lull_server_port(srv);
+  static const struct {
+    unsigned first; /* the frame's first byte */
+    int close_code;
+    const char *name;
+  } frames[] = {
+      {0x83, 1002, "reserved opcode 3"},
+      {0x8B, 1002, "reserved control opcode 0xB"},
+      {0xC1, 1002, "RSV1 on a text frame"},
+      {0x88, 1000, "the client's close frame"},
+  };
+  for (size_t i = 0; i < sizeof frames / sizeof *frames; i++) {
+    nc_ws ws = ws_open(port, "/ws/stream"); /* the place of the one before is back: the limit is 1 */
+    int op;
+    while ((op = nc_ws_recv(&ws, 2000)) > 0 && op != 2) {
+    }
+    ASSERT_EQ_INT(op, 2); /* audio flows */
+    unsigned char f[16];
+    static const unsigned char bye[2] = {1000 >> 8, 1000 & 0xff};
+    size_t n = nc_ws_frame(f, frames[i].first, frames[i].first == 0x88 ? 2 : 0, bye, frames[i].first == 0x88 ? 2 : 0);
+    double t0 = nc_now_s();
+    ASSERT_EQ_INT(send(ws.fd, f, n, MSG_NOSIGNAL), (long)n);
+    int gone = wait_listeners(port, 0, 2);
+    double gone_ms = (nc_now_s() - t0) * 1000;
+    /* Audio before the close frame is fine; after it, nothing. The client
+     * never answers the close: the connection ends when lws stops waiting. */
+    int closed = 0, after = 0;
+    while ((op = nc_ws_recv(&ws, 1500)) > 0) {
+      if (op == 8 && !closed) {
+        closed = 1;
+        ASSERT_EQ_INT(ws.close_code, frames[i].close_code);
+      } else if (closed) {
+        after++;
+      }
+    }
+    print_message("# %-28s close %d; listener gone in %.0f ms; %d messages after the close frame\n", frames[i].name,
+                  ws.close_code, gone_ms, after);
+    ASSERT_TRUE(closed);
+    ASSERT_EQ_INT(after, 0);
+    if (!gone) fail_msg("%s: still a listener after 2 s", frames[i].name);
+    nc_ws_close(&ws);
+  }
+  ASSERT_EQ_INT(logged(&log, "(closed by libwebsockets: 1002"), 3);
+  ASSERT_EQ_INT(logged(&log, "(the listener closed it: 1000)"), 1);
+  char *body;
+  ASSERT_EQ_INT(nc_http(port, "GET", "/api/metrics", NULL, NULL, &body, NULL), 200);
+  json_t *m = parse(body);
+  ASSERT_EQ_INT(json_integer_value(json_object_get(m, "protocol_closed")), 3);
+  json_decref(m);
+  free(body);
+  lull_server_destroy(srv);
+}
+
 /* A client steering as fast as it may does not multiply everyone's sends:
  * listeners get the latest params, at most every 250 ms. */
 static void test_params_broadcasts_are_coalesced(void **state) {
@@ -189,6 +253,7 @@ int main(void) {
       cmocka_unit_test(test_control_reaches_every_listener_of_its_station),
       cmocka_unit_test(test_bad_messages_get_clear_errors),
       cmocka_unit_test(test_frame_announcing_too_much_is_refused),
+      cmocka_unit_test(test_close_frames_end_the_listener_at_once),
       cmocka_unit_test(test_params_broadcasts_are_coalesced),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
