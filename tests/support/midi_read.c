@@ -55,7 +55,7 @@ int midi_read(const char *path, midi_file *m, char *err) {
   fclose(f);
   const unsigned char *p = data, *end = data + size;
   if (size < 14 || memcmp(p, "MThd", 4) || be(p + 4, 4) != 6) {
-    snprintf(err, 128, "no MThd");
+    snprintf(err, 128, "not a standard MIDI file (no MThd header)");
     goto fail;
   }
   m->format = (int)be(p + 8, 2), m->tracks = (int)be(p + 10, 2), m->ppq = (int)be(p + 12, 2);
