@@ -28,12 +28,19 @@ static unsigned rotate(unsigned mask, int by) { return ((mask << by) | (mask >> 
 
 int ma_key_init(ma_key *k, const char *key, const char *mode) {
   static const int letter_pc[7] = {9, 11, 0, 2, 4, 5, 7}; /* A B C D E F G */
-  int c = toupper((unsigned char)key[0]);
-  if (c < 'A' || c > 'G') return -1;
-  int pc = letter_pc[c - 'A'];
-  if (key[1] == '#') pc++;
-  else if (key[1] == 'b') pc--;
-  if (key[1] && key[(key[1] == '#' || key[1] == 'b') + 1]) return -1;
+  int c = toupper((unsigned char)key[0]), pc;
+  if (isdigit(c)) { /* a pitch class 0..11, as lull takes it too */
+    char *end;
+    long n = strtol(key, &end, 10);
+    if (*end || n > 11) return -1;
+    pc = (int)n;
+  } else {
+    if (c < 'A' || c > 'G') return -1;
+    pc = letter_pc[c - 'A'];
+    if (key[1] == '#') pc++;
+    else if (key[1] == 'b') pc--;
+    if (key[1] && key[(key[1] == '#' || key[1] == 'b') + 1]) return -1;
+  }
   k->tonic_pc = (pc + 12) % 12;
   for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
     if (strcmp(mode, modes[i].name) != 0) continue;

@@ -27,7 +27,7 @@ typedef struct ma_key {
   unsigned scale_mask, stable_mask;
 } ma_key;
 
-/* Key "A", "C#", "Db" and mode as lull names them (ionian/major, dorian,
+/* Key "A", "C#", "Db" (or a pitch class 0..11) and mode as lull names them (ionian/major, dorian,
  * phrygian, lydian, mixolydian, aeolian/minor, pentatonic-major,
  * pentatonic-minor). 0, -1 for a bad key, -2 for a bad mode. */
 int ma_key_init(ma_key *k, const char *key, const char *mode);

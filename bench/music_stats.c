@@ -82,7 +82,7 @@ static void usage(FILE *f) {
           "swells, and the pad's harmony (chord lengths, range, bass motion).\n"
           "\n"
           "  --midi FILE      the render's MIDI file (without it: the audio figures only)\n"
-          "  --key K          the key the piece was rendered in: C, C#, Db, ... B (default A)\n"
+          "  --key K          the key the piece was rendered in: C, C#, Db, ... B, or 0..11 (default A)\n"
           "  --mode M         ionian (major), dorian, phrygian, lydian, mixolydian, aeolian (minor),\n"
           "                   pentatonic-major, pentatonic-minor (default aeolian)\n"
           "  --bpm B          30..180 (default 64): the tempo when the MIDI file has no tempo map;\n"
@@ -166,7 +166,7 @@ static int parse_args(int argc, char **argv, options *o) {
   }
   ma_key k;
   int e = ma_key_init(&k, o->key, o->mode);
-  if (e == -1) return bad("--key", "must be a note name (C, C#, Db, D, ... B)", o->key);
+  if (e == -1) return bad("--key", "must be a note name (C, C#, Db, D, ... B) or 0..11", o->key);
   if (e == -2)
     return bad("--mode",
                "must be ionian, major, dorian, phrygian, lydian, mixolydian, aeolian, minor, "

@@ -32,6 +32,10 @@ static void test_key(void **state) {
   ASSERT_EQ_INT(k.stable_mask, 1u << 1 | 1u << 5 | 1u << 8); /* Db F Ab */
   ASSERT_EQ_INT(ma_key_init(&k, "E", "pentatonic-minor"), 0);
   ASSERT_EQ_INT(k.stable_mask, 1u << 4 | 1u << 7 | 1u << 11); /* E G B */
+  ASSERT_EQ_INT(ma_key_init(&k, "2", "dorian"), 0);
+  ASSERT_EQ_INT(k.tonic_pc, 2);
+  ASSERT_EQ_INT(k.stable_mask, 1u << 2 | 1u << 5 | 1u << 9); /* D F A */
+  ASSERT_EQ_INT(ma_key_init(&k, "12", "aeolian"), -1);
   ASSERT_EQ_INT(ma_key_init(&k, "H", "aeolian"), -1);
   ASSERT_EQ_INT(ma_key_init(&k, "A#x", "aeolian"), -1);
   ASSERT_EQ_INT(ma_key_init(&k, "A", "locrian"), -2);
