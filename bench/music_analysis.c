@@ -134,9 +134,9 @@ static size_t phrase_end(const midi_note *n, size_t count, int ppq, size_t from)
   return i;
 }
 
-size_t ma_phrase_starts(const midi_note *n, size_t count, int ppq, double *starts) {
+size_t ma_phrase_starts(const midi_note *n, size_t count, int ppq, uint64_t *starts) {
   size_t k = 0;
-  for (size_t s = 0; s < count; s = phrase_end(n, count, ppq, s)) starts[k++] = n[s].on_s;
+  for (size_t s = 0; s < count; s = phrase_end(n, count, ppq, s)) starts[k++] = n[s].on_tick;
   return k;
 }
 
@@ -263,16 +263,26 @@ void ma_onset_gaps(const midi_note *n, size_t count, ma_summary *out) {
   free(gap);
 }
 
-/* The lowest pad note sounding just after t (onsets up to t count, notes
- * ending at t do not); -1 if none. */
-static int bass_at(const midi_note *n, size_t count, double t) {
-  int low = -1;
-  for (size_t i = 0; i < count && n[i].on_s <= t + 1e-6; i++)
-    if ((n[i].off_s < 0 || n[i].off_s > t + 1e-6) && (low < 0 || n[i].note < low)) low = n[i].note;
-  return low;
+/* The pad notes sounding at tick t (onsets up to t count, notes ending at
+ * t do not): their pitch classes as a mask relative to C, and the lowest
+ * (-1 if none). */
+static unsigned sounding(const midi_note *n, size_t count, uint64_t t, int *low) {
+  unsigned mask = 0;
+  *low = -1;
+  for (size_t i = 0; i < count && n[i].on_tick <= t; i++)
+    if (n[i].off_s < 0 || n[i].off_tick > t) {
+      mask |= 1u << (n[i].note % 12);
+      if (*low < 0 || n[i].note < *low) *low = n[i].note;
+    }
+  return mask;
 }
 
-void ma_harmony_measure(const midi_note *pad, size_t count, int ppq, const ma_key *k, const double *phrase_starts,
+static int is_tonic_chord(unsigned mask, const ma_key *k) {
+  unsigned triad = k->stable_mask, above = ((triad << 1) | (triad >> 11)) & 0xfffu;
+  return (mask & triad) == triad && !(mask & above);
+}
+
+void ma_harmony_measure(const midi_note *pad, size_t count, int ppq, const ma_key *k, const uint64_t *phrase_starts,
                         size_t phrases, ma_harmony *out) {
   memset(out, 0, sizeof *out);
   out->lo = 128, out->hi = -1;
@@ -294,7 +304,8 @@ void ma_harmony_measure(const midi_note *pad, size_t count, int ppq, const ma_ke
       bars[durations++] = (double)ticks / (double)bar;
       whole += off <= (uint64_t)ppq / 8 || off >= bar - (uint64_t)ppq / 8;
     }
-    int bass = bass_at(pad, count, pad[e - 1].on_s);
+    int bass;
+    sounding(pad, count, pad[e - 1].on_tick, &bass);
     if (bass >= 0 && prev_bass >= 0) {
       int a = abs(bass - prev_bass);
       by_size[a == 0 ? 0 : a <= 2 ? 1 : a <= 4 ? 2 : 3]++;
@@ -307,14 +318,24 @@ void ma_harmony_measure(const midi_note *pad, size_t count, int ppq, const ma_ke
   out->moves = by_size[0] + by_size[1] + by_size[2] + by_size[3];
   out->bass_same = share(by_size[0], out->moves), out->bass_step = share(by_size[1], out->moves);
   out->bass_third = share(by_size[2], out->moves), out->bass_leap = share(by_size[3], out->moves);
+  uint64_t after = (uint64_t)ppq / 8, line = bar * 8;
   size_t tonic = 0;
+  int low;
   for (size_t i = 0; i < phrases; i++) {
-    int bass = bass_at(pad, count, phrase_starts[i]);
-    if (bass < 0) continue;
+    unsigned mask = sounding(pad, count, phrase_starts[i] + after, &low);
+    if (low < 0) continue;
     out->phrases_over_pad++;
-    tonic += bass % 12 == k->tonic_pc;
+    tonic += is_tonic_chord(mask, k);
   }
-  out->tonic_bass = share(tonic, out->phrases_over_pad);
+  out->tonic_phrases = share(tonic, out->phrases_over_pad);
+  tonic = 0;
+  for (uint64_t t = 0; count && t <= pad[count - 1].on_tick; t += line) {
+    unsigned mask = sounding(pad, count, t + after, &low);
+    if (low < 0) continue;
+    out->lines++;
+    tonic += is_tonic_chord(mask, k);
+  }
+  out->tonic_lines = share(tonic, out->lines);
   free(secs);
   free(bars);
 }

@@ -24,7 +24,7 @@ extern const char *const ma_band_names[MA_BANDS];
  * 1, 3 and 5: the tonic triad), as 12-bit masks relative to C. */
 typedef struct ma_key {
   int tonic_pc;
-  unsigned scale_mask, stable_mask;
+  unsigned scale_mask, stable_mask; /* stable: the tonic triad */
 } ma_key;
 
 /* Key "A", "C#", "Db" (or a pitch class 0..11) and mode as lull names them (ionian/major, dorian,
@@ -75,9 +75,9 @@ typedef struct ma_lead {
   double cells_recur, cells3_recur;
 } ma_lead;
 void ma_lead_measure(const midi_note *n, size_t count, int ppq, const ma_key *k, ma_lead *out);
-/* The onset time (s) of each lead phrase (the rule above) into starts (count
+/* The onset tick of each lead phrase (the rule above) into starts (count
  * entries at most); returns how many. */
-size_t ma_phrase_starts(const midi_note *n, size_t count, int ppq, double *starts);
+size_t ma_phrase_starts(const midi_note *n, size_t count, int ppq, uint64_t *starts);
 
 /* Kick: bars (of the piece's end_tick) with at least one kick onset, and
  * the longest run of such bars. */
@@ -96,8 +96,13 @@ void ma_onset_gaps(const midi_note *n, size_t count, ma_summary *out);
  * MA_CHORD_GROUP_S of the group's first; a chord lasts to the next one's
  * first onset (the last is left out). The bass is the lowest pad note
  * sounding just after a chord's last onset; its moves are counted by size
- * (0, 1-2, 3-4, 5 or more semitones). tonic_bass: the share of the lead's
- * phrases that start over a bass on the tonic (of those over any pad). */
+ * (0, 1-2, 3-4, 5 or more semitones). The tonic chord: the pad sounds the
+ * tonic triad and no pitch class a semitone above one of its notes (which
+ * tells i from VI7 = F A C E in A minor, not from III6 = C E G A in C
+ * major); its share is read an eighth of a beat after each lead phrase's
+ * start and after every eighth bar line (lull's 8-bar phrases) up to the
+ * last pad onset, so that a strummed chord has entered, of those where the
+ * pad sounds. */
 typedef struct ma_harmony {
   size_t chords;
   ma_summary dur_s, dur_bars;
@@ -105,10 +110,10 @@ typedef struct ma_harmony {
   int lo, hi;
   size_t moves;
   double bass_same, bass_step, bass_third, bass_leap;
-  size_t phrases_over_pad;
-  double tonic_bass;
+  size_t phrases_over_pad, lines;
+  double tonic_phrases, tonic_lines; /* shares opening on the tonic chord */
 } ma_harmony;
-void ma_harmony_measure(const midi_note *pad, size_t count, int ppq, const ma_key *k, const double *phrase_starts,
+void ma_harmony_measure(const midi_note *pad, size_t count, int ppq, const ma_key *k, const uint64_t *phrase_starts,
                         size_t phrases, ma_harmony *out);
 
 /* Band shares (MA_BANDS) and spectral centroid (Hz) of a power spectrum of

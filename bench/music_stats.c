@@ -360,7 +360,7 @@ static void measure(figures *g, const options *o) {
   ma_loudness_split(g->st_seconds, g->n_st_seconds, a->st_t0, 10 * a->step_s, 3.0, lead, nlead, LEAD_TAIL_S,
                     &g->split_st);
   ma_loudness_split(a->momentary, a->n_momentary, a->mom_t0, a->step_s, 0.4, lead, nlead, LEAD_TAIL_S, &g->split_m);
-  double *starts = malloc((nlead + 1) * sizeof *starts);
+  uint64_t *starts = malloc((nlead + 1) * sizeof *starts);
   if (!starts) exit(1);
   size_t phrases = ma_phrase_starts(lead, nlead, m->file.ppq, starts);
   if (g->lead) ma_lead_measure(lead, nlead, m->file.ppq, &g->key, &g->melody);
@@ -470,8 +470,8 @@ static void print_table(const figures *g, const options *o) {
     printf("  pad range                      %s..%s\n", ma_note_name(h->lo, lo), ma_note_name(h->hi, hi));
     printf("  bass (lowest pad note) moves   %zu: held %.1f %%, 1-2 st %.1f %%, 3-4 st %.1f %%, 5+ st %.1f %%\n",
            h->moves, pct(h->bass_same), pct(h->bass_step), pct(h->bass_third), pct(h->bass_leap));
-    if (g->lead)
-      printf("  lead phrases over a tonic bass %.1f %% of %zu\n", pct(h->tonic_bass), h->phrases_over_pad);
+    printf("  on the tonic chord             %.1f %% of %zu 8-bar lines; %.1f %% of %zu lead phrase starts\n",
+           pct(h->tonic_lines), h->lines, pct(h->tonic_phrases), h->phrases_over_pad);
   }
 }
 
@@ -620,7 +620,8 @@ static void print_json(const figures *g, const options *o) {
       j_num(&j, "bass_moves", (double)h->moves), j_num(&j, "bass_held", h->bass_same);
       j_num(&j, "bass_step_1_2", h->bass_step), j_num(&j, "bass_third_3_4", h->bass_third);
       j_num(&j, "bass_leap_5_up", h->bass_leap), j_num(&j, "lead_phrases_over_pad", (double)h->phrases_over_pad);
-      j_num(&j, "lead_phrases_over_tonic_bass", h->tonic_bass);
+      j_num(&j, "lead_phrases_on_tonic_chord", h->tonic_phrases);
+      j_num(&j, "eight_bar_lines", (double)h->lines), j_num(&j, "eight_bar_lines_on_tonic_chord", h->tonic_lines);
       j_close(&j, '}');
     }
   }

@@ -127,9 +127,9 @@ static void test_phrase_rule(void **state) {
   (void)state;
   /* A rest just under a beat keeps the phrase; a beat ends it. */
   midi_note n[3] = {note_at(0, 1, 60, 80), note_at(1 + 479.0 / PPQ, 1, 62, 80), note_at(3 + 479.0 / PPQ, 1, 64, 80)};
-  double starts[3];
+  uint64_t starts[3];
   ASSERT_EQ_INT(ma_phrase_starts(n, 3, PPQ, starts), 2);
-  ASSERT_NEAR(starts[1], 3 + 479.0 / PPQ, 1e-9);
+  ASSERT_EQ_INT(starts[1], 3 * PPQ + 479);
   ASSERT_EQ_INT(ma_phrase_starts(n, 0, PPQ, starts), 0);
 }
 
@@ -171,7 +171,7 @@ static void test_harmony(void **state) {
   midi_note pad[7] = {note_at(0, 4, 57, 80),    note_at(0.02, 8, 60, 80), note_at(0.04, 8, 64, 80),
                       note_at(4.02, 4, 53, 80), note_at(8, 4, 55, 80),    note_at(8.02, 4, 59, 80),
                       note_at(8.04, 4, 62, 80)};
-  double starts[3] = {0.5, 9, 20}; /* over A, over G, over nothing */
+  uint64_t starts[3] = {0, 9 * PPQ, 20 * PPQ}; /* on Am (still entering), on G, over nothing */
   ma_harmony h;
   ma_harmony_measure(pad, 7, PPQ, &k, starts, 3, &h);
   ASSERT_EQ_INT(h.chords, 3);
@@ -186,7 +186,21 @@ static void test_harmony(void **state) {
   ASSERT_NEAR(h.bass_third, 0.5, 1e-12);
   ASSERT_NEAR(h.bass_step, 0.5, 1e-12);
   ASSERT_EQ_INT(h.phrases_over_pad, 2);
-  ASSERT_NEAR(h.tonic_bass, 0.5, 1e-12);
+  ASSERT_NEAR(h.tonic_phrases, 0.5, 1e-12);
+  ASSERT_EQ_INT(h.lines, 1); /* bar 0 only: the pad's last onset comes before bar 8 */
+  ASSERT_NEAR(h.tonic_lines, 1, 1e-12);
+  /* The F chord held to bar 8 with an A added (F A C E, VI7: not the tonic
+   * chord though it holds A C E), then G B D strummed from bar 8. */
+  pad[0].off_s = 32, pad[0].off_tick = 32 * PPQ;
+  pad[1].off_s = pad[2].off_s = 32, pad[1].off_tick = pad[2].off_tick = 32 * PPQ;
+  pad[3] = note_at(4.02, 28, 53, 80);
+  for (int i = 4; i < 7; i++) pad[i] = note_at(32 + 0.02 * (i - 4), 4, pad[i].note, 80);
+  uint64_t on_vi7 = 5 * PPQ;
+  ma_harmony_measure(pad, 7, PPQ, &k, &on_vi7, 1, &h);
+  ASSERT_EQ_INT(h.lines, 2);
+  ASSERT_NEAR(h.tonic_lines, 0.5, 1e-12); /* Am, then G */
+  ASSERT_EQ_INT(h.phrases_over_pad, 1);
+  ASSERT_NEAR(h.tonic_phrases, 0, 1e-12);
 }
 
 static void test_bands_and_rows(void **state) {
