@@ -219,7 +219,8 @@ static int read_audio(const char *path, audio *a) {
   double *window = sig_window(FFT_N), *mag = malloc((FFT_N / 2 + 1) * sizeof *mag);
   a->momentary = malloc(steps * sizeof *a->momentary), a->short_term = malloc(steps * sizeof *a->short_term);
   a->spec = calloc((size_t)SPEC_W * SPEC_H, sizeof *a->spec), a->spec_count = calloc(SPEC_W, sizeof *a->spec_count);
-  if (!st || !block || !fb || !power || !frame_power || !window || !mag || !a->momentary || !a->short_term || !a->spec || !a->spec_count) {
+  if (!st || !block || !fb || !power || !frame_power || !window || !mag || !a->momentary || !a->short_term ||
+      !a->spec || !a->spec_count) {
     fprintf(stderr, "music_stats: out of memory\n");
     exit(1);
   }
@@ -243,6 +244,10 @@ static int read_audio(const char *path, audio *a) {
       fb_len -= FFT_HOP, fb_start += FFT_HOP;
     }
   }
+  if (sf_error(sf)) {
+    fprintf(stderr, "music_stats: AUDIO %s: %s\n", path, sf_strerror(sf));
+    exit(1);
+  }
   sf_close(sf);
   ebur128_loudness_global(st, &a->integrated);
   ebur128_loudness_range(st, &a->lra);
@@ -254,8 +259,11 @@ static int read_audio(const char *path, audio *a) {
   a->true_peak_db = 20 * log10(peak + 1e-30);
   ma_lra_bounds(a->short_term, a->n_short_term, &a->lra_lo, &a->lra_hi);
   ma_band_shares(power, FFT_N / 2 + 1, FFT_N, a->rate, a->band, &a->centroid_hz);
+  /* Means; a column no frame fell in (a file of under SPEC_W frames) repeats the one before. */
   for (size_t c = 0; c < SPEC_W; c++)
-    for (int r = 0; r < SPEC_H && a->spec_count[c]; r++) a->spec[c * SPEC_H + (size_t)r] /= (double)a->spec_count[c];
+    for (size_t r = 0; r < SPEC_H; r++)
+      if (a->spec_count[c]) a->spec[c * SPEC_H + r] /= (double)a->spec_count[c];
+      else if (c) a->spec[c * SPEC_H + r] = a->spec[(c - 1) * SPEC_H + r];
   ebur128_destroy(&st);
   free(block), free(fb), free(power), free(frame_power), free(window), free(mag);
   return 0;
@@ -401,7 +409,8 @@ static void print_table(const figures *g, const options *o) {
            g->split_m.with_lufs, g->split_m.without_lufs, g->split_m.diff_lu);
   }
   printf("  energy by band (Hz)           ");
-  for (int b = 0; b < MA_BANDS; b++) printf(" %s %.1f %%%s", ma_band_names[b], pct(a->band[b]), b + 1 < MA_BANDS ? "," : "\n");
+  for (int b = 0; b < MA_BANDS; b++)
+    printf(" %s %.1f %%%s", ma_band_names[b], pct(a->band[b]), b + 1 < MA_BANDS ? "," : "\n");
   printf("  energy above 2.5 kHz           %7.2f %%\n", pct(a->band[4] + a->band[5]));
   printf("  spectral centroid              %7.0f Hz\n", a->centroid_hz);
   if (!g->have_midi) return;
@@ -734,7 +743,8 @@ static void palette(unsigned char rgb[256 * 3]) {
     int s = 0;
     while (s < 3 && x > stops[s + 1][0]) s++;
     double u = (x - stops[s][0]) / (stops[s + 1][0] - stops[s][0]);
-    for (int c = 0; c < 3; c++) rgb[i * 3 + c] = (unsigned char)lround(stops[s][c + 1] * (1 - u) + stops[s + 1][c + 1] * u);
+    for (int c = 0; c < 3; c++)
+      rgb[i * 3 + c] = (unsigned char)lround(stops[s][c + 1] * (1 - u) + stops[s + 1][c + 1] * u);
   }
   rgb[255 * 3] = rgb[255 * 3 + 1] = rgb[255 * 3 + 2] = 200;
 }

@@ -67,7 +67,8 @@ int png_write_indexed(const char *path, const unsigned char *index, int w, int h
   k += 4;
   unsigned char ihdr[13];
   be32(ihdr, (uint32_t)w), be32(ihdr + 4, (uint32_t)h);
-  ihdr[8] = 8, ihdr[9] = 3, ihdr[10] = ihdr[11] = ihdr[12] = 0; /* 8 bits, palette, deflate, no filter choice, no interlace */
+  /* 8 bits, palette, deflate, adaptive filtering (each row says none), no interlace. */
+  ihdr[8] = 8, ihdr[9] = 3, ihdr[10] = ihdr[11] = ihdr[12] = 0;
   static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   FILE *f = fopen(path, "wb");
   int err = !f || fwrite(signature, 1, 8, f) != 8 || chunk(f, "IHDR", ihdr, 13) ||

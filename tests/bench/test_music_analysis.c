@@ -209,7 +209,8 @@ static void test_bands_and_rows(void **state) {
   const double rate = 48000, hz[3] = {60, 3000, 9000};
   const int band[3] = {0, 4, 5};
   float *x = malloc(N * sizeof *x);
-  double *window = sig_window(N), *mag = malloc((N / 2 + 1) * sizeof *mag), *power = malloc((N / 2 + 1) * sizeof *power);
+  double *window = sig_window(N), *mag = malloc((N / 2 + 1) * sizeof *mag);
+  double *power = malloc((N / 2 + 1) * sizeof *power);
   for (int s = 0; s < 3; s++) {
     for (int i = 0; i < N; i++) x[i] = (float)(0.5 * sin(2 * M_PI * hz[s] * i / rate));
     sig_spectrum_into(x, N, 1, window, mag);
@@ -260,6 +261,10 @@ static void test_loudness(void **state) {
   ASSERT_NEAR(s.diff_lu, 15, 1e-9);
 }
 
+static uint32_t be32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static void test_png(void **state) {
   (void)state;
   ASSERT_EQ_INT(png_crc32(0, "123456789", 9), 0xcbf43926u); /* the CRC-32 check value */
@@ -285,9 +290,9 @@ static void test_png(void **state) {
   size_t raw_len = 0, at = 8;
   int chunks = 0;
   while (at + 12 <= len) {
-    uint32_t n = (uint32_t)file[at] << 24 | (uint32_t)file[at + 1] << 16 | (uint32_t)file[at + 2] << 8 | file[at + 3];
+    uint32_t n = be32(file + at);
     const unsigned char *type = file + at + 4, *body = type + 4, *crc = body + n;
-    ASSERT_EQ_INT(png_crc32(0, type, 4 + n), (uint32_t)crc[0] << 24 | (uint32_t)crc[1] << 16 | (uint32_t)crc[2] << 8 | crc[3]);
+    ASSERT_EQ_INT(png_crc32(0, type, 4 + n), be32(crc));
     if (!memcmp(type, "IHDR", 4)) {
       ASSERT_EQ_INT(body[3], W & 0xff);
       ASSERT_EQ_INT(body[8], 8); /* bit depth */
@@ -304,7 +309,7 @@ static void test_png(void **state) {
         memcpy(raw + raw_len, p + 5, block);
         raw_len += block, p += 5 + block;
       }
-      ASSERT_EQ_INT(png_adler32(1, raw, raw_len), (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+      ASSERT_EQ_INT(png_adler32(1, raw, raw_len), be32(p));
     }
     chunks++;
     at += 12 + n;
