@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench soak clean
+.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench soak music-stats clean
 
 all: build
 
@@ -86,6 +86,26 @@ SOAK_MINUTES ?= 60
 soak: build
 	$(BUILD)/soak --minutes $(SOAK_MINUTES) --csv docs/reliability-soak.csv
 	$(BUILD)/soak_plot docs/reliability-soak.csv docs/reliability-soak.svg
+
+# The music measured (issue 19, docs/music-before.md): seed MUSIC_SEED in A
+# aeolian at 64 bpm, rendered with its MIDI into out/ at intensities 0.15,
+# 0.45 and 0.85 for MINUTES each and at 0.45 for an hour, one after the
+# other; bench/music_stats prints each one's figures (kept in out/NAME.txt)
+# and draws out/NAME-loudness.svg and out/NAME-spectrogram.png.
+MINUTES ?= 30
+MUSIC_SEED ?= 7
+music-stats:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target lull_cli music_stats >/dev/null
+	@mkdir -p out
+	@set -o pipefail; for run in $(sort 0.15:$(MINUTES) 0.45:$(MINUTES) 0.85:$(MINUTES) 0.45:60); do \
+	  i=$${run%:*}; m=$${run#*:}; name=out/music-$${i#0.}-$${m}min; \
+	  echo "== lull render -o $$name.flac --minutes $$m --key A --mode aeolian --bpm 64 --intensity $$i --seed $(MUSIC_SEED) --midi $$name.mid"; \
+	  $(BUILD)/lull render -o $$name.flac --minutes $$m --key A --mode aeolian --bpm 64 --intensity $$i \
+	    --seed $(MUSIC_SEED) --midi $$name.mid --quiet || exit 1; \
+	  $(BUILD)/music_stats $$name.flac --midi $$name.mid --key A --mode aeolian --bpm 64 --svg-prefix $$name \
+	    | tee $$name.txt || exit 1; echo; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) out

@@ -1,5 +1,6 @@
-/* Standard MIDI file reader for the tests (formats 0 and 1, running
- * status, meta and sysex skipped but for tempo). */
+/* Standard MIDI file reader for the tests and bench programs (formats 0
+ * and 1, running status, meta and sysex skipped but for tempo and track
+ * names). */
 #include "support/midi_read.h"
 
 #include <stdio.h>
@@ -43,26 +44,51 @@ int midi_read(const char *path, midi_file *m, char *err) {
   fseek(f, 0, SEEK_END);
   long size = ftell(f);
   fseek(f, 0, SEEK_SET);
-  unsigned char *data = malloc((size_t)size);
-  if (fread(data, 1, (size_t)size, f) != (size_t)size) return fclose(f), free(data), snprintf(err, 128, "short read"), -1;
-  fclose(f);
-  const unsigned char *p = data, *end = data + size;
-  if (size < 14 || memcmp(p, "MThd", 4) || be(p + 4, 4) != 6) return free(data), snprintf(err, 128, "no MThd"), -1;
-  m->format = (int)be(p + 8, 2), m->tracks = (int)be(p + 10, 2), m->ppq = (int)be(p + 12, 2);
-  p += 14;
+  unsigned char *data = malloc(size > 0 ? (size_t)size : 1);
   raw *ev = NULL;
   size_t n = 0, cap = 0;
+  if (!data || fread(data, 1, (size_t)size, f) != (size_t)size) {
+    fclose(f);
+    snprintf(err, 128, "short read");
+    goto fail;
+  }
+  fclose(f);
+  const unsigned char *p = data, *end = data + size;
+  if (size < 14 || memcmp(p, "MThd", 4) || be(p + 4, 4) != 6) {
+    snprintf(err, 128, "not a standard MIDI file (no MThd header)");
+    goto fail;
+  }
+  m->format = (int)be(p + 8, 2), m->tracks = (int)be(p + 10, 2), m->ppq = (int)be(p + 12, 2);
+  p += 14;
+  if (m->ppq <= 0 || m->ppq & 0x8000) {
+    snprintf(err, 128, "time division %d: only ticks per quarter note are read", m->ppq);
+    goto fail;
+  }
+  m->track_names = calloc((size_t)m->tracks + 1, sizeof *m->track_names);
+  if (!m->track_names) {
+    snprintf(err, 128, "out of memory");
+    goto fail;
+  }
   for (int t = 0; t < m->tracks; t++) {
-    if (end - p < 8 || memcmp(p, "MTrk", 4)) return free(data), free(ev), snprintf(err, 128, "track %d: no MTrk", t), -1;
+    if (end - p < 8 || memcmp(p, "MTrk", 4)) {
+      snprintf(err, 128, "track %d: no MTrk", t);
+      goto fail;
+    }
     uint32_t len = be(p + 4, 4);
     p += 8;
+    if (len > (size_t)(end - p)) {
+      snprintf(err, 128, "track %d overruns the file", t);
+      goto fail;
+    }
     const unsigned char *te = p + len;
-    if (te > end) return free(data), free(ev), snprintf(err, 128, "track %d overruns the file", t), -1;
     uint64_t tick = 0;
     int status = 0;
     while (p < te) {
       uint32_t delta;
-      if (vlq(&p, te, &delta)) return free(data), free(ev), snprintf(err, 128, "bad delta"), -1;
+      if (vlq(&p, te, &delta)) {
+        snprintf(err, 128, "bad delta");
+        goto fail;
+      }
       tick += delta;
       int s = *p;
       if (s & 0x80) p++, status = s;
@@ -70,21 +96,39 @@ int midi_read(const char *path, midi_file *m, char *err) {
       if (s == 0xff) {
         int type = *p++;
         uint32_t l = 0;
-        if (vlq(&p, te, &l)) return free(data), free(ev), snprintf(err, 128, "bad meta length"), -1;
+        if (vlq(&p, te, &l) || l > (size_t)(te - p)) {
+          snprintf(err, 128, "bad meta length");
+          goto fail;
+        }
         if (type == 0x51 && l == 3) {
           if (n == cap) cap = cap * 2 + 256, ev = realloc(ev, cap * sizeof *ev);
           ev[n++] = (raw){tick, t, 0xff, (int)be(p, 3), 0};
+        } else if (type == 0x03 && !m->track_names[t]) {
+          if (!(m->track_names[t] = malloc(l + 1))) {
+            snprintf(err, 128, "out of memory");
+            goto fail;
+          }
+          memcpy(m->track_names[t], p, l);
+          m->track_names[t][l] = 0;
         }
         p += l;
       } else if (s == 0xf0 || s == 0xf7) {
         uint32_t l = 0;
-        if (vlq(&p, te, &l)) return free(data), free(ev), snprintf(err, 128, "bad sysex length"), -1;
+        if (vlq(&p, te, &l)) {
+          snprintf(err, 128, "bad sysex length");
+          goto fail;
+        }
         p += l;
       } else {
         int hi = s & 0xf0, a = *p++, b = (hi == 0xc0 || hi == 0xd0) ? 0 : *p++;
         if (n == cap) cap = cap * 2 + 256, ev = realloc(ev, cap * sizeof *ev);
         ev[n++] = (raw){tick, t, s, a, b};
       }
+    }
+    if (tick > m->end_tick) m->end_tick = tick;
+    if (!m->track_names[t] && !(m->track_names[t] = calloc(1, 1))) {
+      snprintf(err, 128, "out of memory");
+      goto fail;
     }
   }
   qsort(ev, n, sizeof *ev, by_tick); /* stable enough: ties keep meaning below */
@@ -94,22 +138,25 @@ int midi_read(const char *path, midi_file *m, char *err) {
   uint32_t us = 500000;
   midi_note *open_notes[16][128] = {{0}};
   m->notes = calloc(n + 1, sizeof *m->notes);
+  m->tempo_min_us = m->tempo_max_us = us;
   for (size_t i = 0; i < n; i++) {
     sec += (double)(ev[i].tick - last) * us / 1e6 / m->ppq;
     last = ev[i].tick;
     if (ev[i].status == 0xff) {
       us = (uint32_t)ev[i].a;
-      if (m->tempos++ == 0) m->tempo_first_us = us;
+      if (m->tempos++ == 0) m->tempo_first_us = m->tempo_min_us = m->tempo_max_us = us;
+      if (us < m->tempo_min_us) m->tempo_min_us = us;
+      if (us > m->tempo_max_us) m->tempo_max_us = us;
       continue;
     }
     int hi = ev[i].status & 0xf0, ch = ev[i].status & 0x0f;
     if (hi == 0x90 && ev[i].b > 0) {
       midi_note *nt = &m->notes[m->count++];
-      *nt = (midi_note){ev[i].track, ch, ev[i].a, ev[i].b, sec, -1};
+      *nt = (midi_note){ev[i].track, ch, ev[i].a, ev[i].b, sec, -1, ev[i].tick, ev[i].tick};
       open_notes[ch][ev[i].a] = nt;
     } else if (hi == 0x80 || (hi == 0x90 && ev[i].b == 0)) {
       midi_note *nt = open_notes[ch][ev[i].a];
-      if (nt && nt->off_s < 0) nt->off_s = sec;
+      if (nt && nt->off_s < 0) nt->off_s = sec, nt->off_tick = ev[i].tick;
     }
   }
   if (!m->tempos) m->tempo_first_us = us;
@@ -117,6 +164,17 @@ int midi_read(const char *path, midi_file *m, char *err) {
   free(ev);
   free(data);
   return 0;
+fail:
+  free(ev);
+  free(data);
+  midi_free(m);
+  return -1;
 }
 
-void midi_free(midi_file *m) { free(m->notes); }
+void midi_free(midi_file *m) {
+  if (m->track_names)
+    for (int t = 0; t < m->tracks; t++) free(m->track_names[t]);
+  free(m->track_names);
+  free(m->notes);
+  m->track_names = NULL, m->notes = NULL;
+}

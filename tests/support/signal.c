@@ -31,20 +31,32 @@ static void fft(double complex *a, size_t n) {
   }
 }
 
-double *sig_spectrum(const float *x, size_t n, size_t stride) {
-  double complex *a = malloc(sizeof *a * n);
-  double *mag = malloc(sizeof *mag * (n / 2 + 1));
-  double wsum = 0;
+double *sig_window(size_t n) {
+  double *w = malloc(sizeof *w * n);
   for (size_t i = 0; i < n; i++) {
     double t = 2.0 * M_PI * (double)i / (double)(n - 1);
-    double w = 0.35875 - 0.48829 * cos(t) + 0.14128 * cos(2 * t) - 0.01168 * cos(3 * t);
-    wsum += w;
-    a[i] = (double)x[i * stride] * w;
+    w[i] = 0.35875 - 0.48829 * cos(t) + 0.14128 * cos(2 * t) - 0.01168 * cos(3 * t);
+  }
+  return w;
+}
+
+void sig_spectrum_into(const float *x, size_t n, size_t stride, const double *window, double *mag) {
+  double complex *a = malloc(sizeof *a * n);
+  double wsum = 0;
+  for (size_t i = 0; i < n; i++) {
+    wsum += window[i];
+    a[i] = (double)x[i * stride] * window[i];
   }
   fft(a, n);
   /* Scaled so a full-scale sine reads 1 at its peak bin. */
   for (size_t i = 0; i <= n / 2; i++) mag[i] = 2.0 * cabs(a[i]) / wsum;
   free(a);
+}
+
+double *sig_spectrum(const float *x, size_t n, size_t stride) {
+  double *w = sig_window(n), *mag = malloc(sizeof *mag * (n / 2 + 1));
+  sig_spectrum_into(x, n, stride, w, mag);
+  free(w);
   return mag;
 }
 

@@ -8,6 +8,10 @@
 /* Magnitude spectrum (linear, n/2+1 bins) of x[0..n) times a 4-term
  * Blackman-Harris window (sidelobes -92 dB); n a power of two. Caller frees. */
 double *sig_spectrum(const float *x, size_t n, size_t stride);
+/* The same for many frames: the window (sig_window(n), caller frees) made
+ * once, the magnitudes into mag (n/2+1). */
+double *sig_window(size_t n);
+void sig_spectrum_into(const float *x, size_t n, size_t stride, const double *window, double *mag);
 /* Largest bin of spec within [lo_hz, hi_hz], refined by parabolic
  * interpolation; returns the frequency, *mag its magnitude. */
 double sig_peak_hz(const double *spec, size_t n, double rate, double lo_hz, double hi_hz, double *mag);
