@@ -15,6 +15,9 @@ typedef enum lull_part {
   LULL_PART_KICK,
   LULL_PART_SWELL,
   LULL_PART_HAT,
+  LULL_PART_BASS,
+  LULL_PART_AIR,
+  LULL_PART_BELL,
   LULL_PART_COUNT
 } lull_part;
 
