@@ -355,6 +355,10 @@ LULL_VEC v8f lull__svf8_tick(lull_svf8 *f, lull_svf_mode mode, v8f v0) {
 
 /* ---- noise (noise.c) ------------------------------------------------- */
 
+/* splitmix64 (Steele, Lea, Flood 2014): the next of a sequence of
+ * well-mixed 64-bit values from *x; seeds every stream of noise and LFO. */
+uint64_t lull__splitmix64(uint64_t *x);
+
 /* xorshift32: uniform white noise in [-1, 1), fully determined by the seed. */
 typedef struct lull_noise { uint32_t state; } lull_noise;
 void lull__noise_init(lull_noise *n, uint64_t seed);

@@ -185,7 +185,7 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
 
 /* At each grid line: LFOs and smoothed values plan their next period. */
 static void control_tick(lull_engine *e) {
-  lull__pool_control(&e->pool);
+  lull__pool_control(&e->pool, e->pos);
   if (!e->cfg.dry) {
     lull__reverb_control(&e->reverb);
     lull__delay_control(&e->delay);
@@ -222,6 +222,6 @@ void lull_engine_render(lull_engine *e, float *out, size_t frames) {
 }
 
 const char *lull_part_name(int part) {
-  static const char *const names[LULL_PART_COUNT] = {"pad", "lead", "kick", "swell", "hat"};
+  static const char *const names[LULL_PART_COUNT] = {"pad", "lead", "kick", "swell", "hat", "bass", "air", "bell"};
   return part >= 0 && part < LULL_PART_COUNT ? names[part] : NULL;
 }
