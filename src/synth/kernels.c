@@ -159,6 +159,7 @@ LULL_VEC void render_fm_paths(lull_bank *b, v8f *y, uint32_t frames, const int w
     v8f tone = lull__sin_turns8(lull__phase_turns8(pc + offset));
     if (with_partial) {
       tone += (partial_floor + partial) * lull__sin_turns8(lull__phase_turns8(pp));
+      pp += ip;
       partial *= partial_decay;
     }
     y[n] = tone * ((amp_floor + amp) * level);
@@ -170,7 +171,7 @@ LULL_VEC void render_fm_paths(lull_bank *b, v8f *y, uint32_t frames, const int w
   }
   b->phase_a = pc;
   b->phase_b = pm;
-  b->phase_c = pp + ip * frames; /* the added partial's phase moves on either way */
+  b->phase_c = with_partial ? pp : pp + ip * frames; /* the added partial's phase moves on either way */
   b->amp = amp;
   b->index = index;
   b->partial = partial;
