@@ -33,7 +33,8 @@ typedef enum lull_event_kind {
 
 /* Continuous controls (LULL_EVENT_SET), applied at their frame and glided. */
 typedef enum lull_control {
-  LULL_CONTROL_BRIGHTNESS = 0, /* 0..1, 0.5 = the seed's pad filter; glides 50 ms (99 % in 230 ms) */
+  LULL_CONTROL_BRIGHTNESS = 0, /* 0..1: the pad's cutoff, 250 Hz x 24^b (1.22 kHz at 0.5, 6 kHz at 1);
+                                * glides 50 ms (99 % in 230 ms) */
   LULL_CONTROL_BPM,            /* 30..180: accepted and validated, but moves no sound (the delay runs
                                 * free of the tempo); it carries the tempo map to MIDI files */
   LULL_CONTROL_GAIN_DB,        /* master gain -24..24 dB, glides 50 ms */

@@ -29,7 +29,7 @@ const lull_part_spec lull__part_specs[LULL_PART_COUNT] = {
     /* hat: a short burst of noise above 7 kHz. */
     [LULL_PART_HAT] = {{1, 70, 0.0f, 30}, 0.3f, 0.5f, 0.15f, 0.10f, 71},
     /* bass: a sine with a touch of its octave, A 700 / R 1500 ms, centred, dry. */
-    [LULL_PART_BASS] = {{700, 0, 1.0f, 1500}, 0.36f, 1.0f, 0.05f, 0.0f, 0},
+    [LULL_PART_BASS] = {{700, 0, 1.0f, 1500}, 0.29f, 1.0f, 0.05f, 0.0f, 0},
     /* air: noise resonating at the note (Q 11), A 3.5 s / R 5.5 s. */
     [LULL_PART_AIR] = {{3500, 0, 1.0f, 5500}, 0.094f, 6.0f, 0.55f, 0.10f, 0},
     /* bell: a struck FM bell decaying over seconds; a long release lets the
