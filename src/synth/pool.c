@@ -14,6 +14,7 @@
  * 6 kHz: 250 x 24^b, 1.22 kHz at 0.5. */
 #define PAD_CUTOFF_DARK_HZ 250.0f
 #define PAD_CUTOFF_BRIGHT_HZ 6000.0f
+#define PAD_Q 0.7071f
 #define BRIGHTNESS_GLIDE_MS 50.0f
 /* Each voice's two LFOs have periods from 20 to 60 s, seeded. */
 #define LFO_MIN_S 20.0
@@ -85,8 +86,15 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
 void lull__pool_control(lull_pool *p, uint64_t now) {
   /* exp2f per tick, not per sample. */
   float b = lull__smooth_next(&p->brightness, LULL_GRID_FRAMES);
-  p->pad_cutoff_hz = PAD_CUTOFF_DARK_HZ * exp2f(b * log2f(PAD_CUTOFF_BRIGHT_HZ / PAD_CUTOFF_DARK_HZ));
-  for (int k = 0; k < LULL_BANK_COUNT; k++) lull__bank_modulate(&p->bank[k], p->pad_cutoff_hz, p->sample_rate_hz, now, -1);
+  float fc = PAD_CUTOFF_DARK_HZ * exp2f(b * log2f(PAD_CUTOFF_BRIGHT_HZ / PAD_CUTOFF_DARK_HZ));
+  fc = fminf(fc, 0.45f * p->sample_rate_hz); /* tan's argument stays well below pi/2, LFO and all */
+  if (fc != p->pad.cutoff_hz) { /* the brightness settles, and then this is skipped */
+    p->pad.cutoff_hz = fc;
+    p->pad.x = (float)M_PI * fc / p->sample_rate_hz;
+    p->pad.g = tanf(p->pad.x);
+    p->pad.k = 1.0f / PAD_Q;
+  }
+  for (int k = 0; k < LULL_BANK_COUNT; k++) lull__bank_modulate(&p->bank[k], &p->pad, now, -1);
 }
 
 /* Uniform in [-1, 1) from the pool's xorshift32. */
@@ -170,7 +178,7 @@ void lull__pool_note_on(lull_pool *p, int part, int pitch, float velocity, uint6
   b->serial[lane] = ++p->serial;
   b->held[lane] = 1;
   b->active |= (uint8_t)(1u << lane);
-  lull__bank_modulate(b, p->pad_cutoff_hz, p->sample_rate_hz, now, lane);
+  lull__bank_modulate(b, &p->pad, now, lane);
   b->release_at[lane] = duration_frames ? now + duration_frames : UINT64_MAX;
 }
 

@@ -96,6 +96,12 @@ typedef void lull_soft_clip_fn(float *left, float *right, uint32_t frames, float
 
 typedef void lull_dcblock_fn(lull_dcblock *l, lull_dcblock *r, float *left, float *right, uint32_t frames);
 
+/* The pad's shared lowpass at a control tick, before each voice's LFO:
+ * x = pi fc / fs, g = tan(x) (the TPT prewarp), k = 1/Q. */
+typedef struct lull_pad_filter {
+  float cutoff_hz, x, g, k;
+} lull_pad_filter;
+
 typedef struct lull_pool {
   lull_bank bank[LULL_BANK_COUNT];
   lull_bank_render_fn *render; /* the kernels for this CPU, chosen at init */
@@ -103,7 +109,7 @@ typedef struct lull_pool {
   lull_dcblock_fn *dcblock;
   const lull_wavetable *wt;
   lull_smooth brightness; /* 0..1; opens the pad's filter (250 Hz .. 6 kHz) */
-  float pad_cutoff_hz;   /* set at each control tick, before each voice's own LFO */
+  lull_pad_filter pad;   /* set at each control tick (tanf only when the cutoff moved) */
   float sample_rate_hz;
   double lead_pan_turns[2]; /* seeded phases of the lead's slow stereo wander */
   uint32_t pan_cycle;    /* spreads successive pad notes across the field */
@@ -145,7 +151,7 @@ void lull__bank_start(lull_bank *b, const lull_wavetable *wt, int lane, int part
  * lanes of b whose filter, pitch or pan move are set (pad and air: their
  * LFOs; swell: its glide). With lane >= 0: the first values of the note
  * just started there, the LFOs where they are. */
-void lull__bank_modulate(lull_bank *b, float pad_cutoff_hz, float sample_rate_hz, uint64_t now, int lane);
+void lull__bank_modulate(lull_bank *b, const lull_pad_filter *pad, uint64_t now, int lane);
 
 /* Event heap (sequencer.c): a binary min-heap on (frame, arrival order). */
 typedef struct lull_seq_item {

@@ -49,7 +49,6 @@ const lull_part_slots lull__part_slots[LULL_PART_COUNT] = {
 };
 
 #define PAD_DETUNE_CENTS 6.0f
-#define PAD_Q 0.7071f
 #define PAD_LFO_FILTER 0.04f /* each voice's cutoff moves +- 4 % */
 #define PAD_LFO_CENTS 1.5f   /* its pitch drifts +- 1.5 cents */
 #define PAD_LFO_PAN 0.15f    /* its pan moves +- 0.15 */
@@ -248,19 +247,16 @@ void lull__bank_start(lull_bank *b, const lull_wavetable *wt, int lane, int part
 
 /* The pad bank: every lane's cutoff, pitch and pan from its two LFOs, as
  * vectors. The cutoff's small moves go through tan's first-order expansion
- * around the shared cutoff (g = tan(pi fc / fs); for +- 4 % the error is
- * below 0.03 %), so one tanf serves the bank. */
-static void modulate_pad(lull_bank *b, float cutoff_hz, float sample_rate_hz) {
+ * around the shared cutoff (g = tan(x), x = pi fc / fs; for +- 4 % the
+ * error is below 0.03 %), so the bank needs no tanf. */
+static void modulate_pad(lull_bank *b, const lull_pad_filter *pad) {
   const v8f m1 = lull__sin_turns8(lull__phase_turns8(b->lfo_phase[0]));
   const v8f m2 = lull__sin_turns8(lull__phase_turns8(b->lfo_phase[1]));
   const v8f m3 = lull__sin_turns8(lull__phase_turns8(b->lfo_phase[0] + 0x40000000u)); /* m1's cosine */
-  lull_svf_coefs c = lull__svf_coefs(cutoff_hz, PAD_Q, sample_rate_hz);
-  float g0 = c.a2 / c.a1; /* a2 = g a1 */
-  float x0 = atanf(g0);   /* pi fc / fs, as clamped */
-  v8f g = g0 + ((1.0f + g0 * g0) * x0 * PAD_LFO_FILTER) * m1;
-  v8f a1 = 1.0f / (1.0f + g * (g + c.k)), a2 = g * a1, a3 = g * a2;
+  v8f g = pad->g + ((1.0f + pad->g * pad->g) * pad->x * PAD_LFO_FILTER) * m1;
+  v8f a1 = 1.0f / (1.0f + g * (g + pad->k)), a2 = g * a1, a3 = g * a2;
   lull_svf8 *f = &b->svf;
-  f->a1 = a1, f->a2 = a2, f->a3 = a3, f->k = v8f_set1(c.k);
+  f->a1 = a1, f->a2 = a2, f->a3 = a3, f->k = v8f_set1(pad->k);
   f->c11 = 2.0f * a1 - 1.0f, f->c12 = -2.0f * a2, f->c21 = 2.0f * a2, f->c22 = 1.0f - 2.0f * a3;
   f->b1 = 2.0f * a2, f->b2 = 2.0f * a3;
   /* Drift: inc x 2^(cents / 1200), to first order (the error is ~1e-7). */
@@ -305,7 +301,7 @@ static void flush_fm(lull_bank *b) {
   b->partial = v8f_select((b->partial < small) & (b->partial > -small), zero, b->partial);
 }
 
-void lull__bank_modulate(lull_bank *b, float pad_cutoff_hz, float sample_rate_hz, uint64_t now, int lane) {
+void lull__bank_modulate(lull_bank *b, const lull_pad_filter *pad, uint64_t now, int lane) {
   if (lane < 0) {
     b->lfo_phase[0] += b->lfo_inc[0];
     b->lfo_phase[1] += b->lfo_inc[1];
@@ -318,6 +314,6 @@ void lull__bank_modulate(lull_bank *b, float pad_cutoff_hz, float sample_rate_hz
     case LULL_BANK_FM:
       if (lane < 0) flush_fm(b);
       break;
-    default: modulate_pad(b, pad_cutoff_hz, sample_rate_hz); break; /* the same values for the other lanes */
+    default: modulate_pad(b, pad); break; /* the same values for the other lanes */
   }
 }
