@@ -112,8 +112,10 @@ LULL_VEC void render_misc_paths(lull_bank *b, v8f *y, uint32_t frames, const int
       phase += inc;
       inc += dinc;
       amp *= decay;
+      y[n] = u * (level + curve * (level * level * (3.0f - 2.0f * level) - level));
+    } else {
+      y[n] = u * level; /* only kick lanes have a curve */
     }
-    y[n] = u * (level + curve * (level * level * (3.0f - 2.0f * level) - level));
     level += step;
   }
   for (uint32_t n = 0; split && n < frames; n++) {
