@@ -47,8 +47,8 @@
 #define FADE_S 30.0    /* a layer fades fully in or out over this long */
 #define HUMAN_MS 35.0  /* the largest delay of a humanised onset */
 #define BASS_LO 31     /* G1 */
-#define AIR_LO 84      /* C6 */
-#define AIR_HI 98
+#define AIR_LO 96      /* C7: above the lead, where the air is */
+#define AIR_HI 108
 #define NO_DEG (-1000) /* an item that is not a scale degree */
 
 /* ---- random numbers ---------------------------------------------------- */
@@ -524,7 +524,7 @@ static void change_harmony(lull_composer *c, double beat, double dur_beats, int 
       int note = AIR_LO + ((pc - AIR_LO) % 12 + 12) % 12 + (rng_chance(r, 0.4) ? 12 : 0);
       if (note > AIR_HI) note -= 12;
       if (contains(c->air, c->air_count, note)) continue;
-      float av = (float)((0.45 + 0.3 * rng_unit(r)) * air);
+      float av = (float)((0.65 + 0.35 * rng_unit(r)) * air);
       add(c, beat + 0.5 * i, dur_beats + 2.0, LULL_PART_AIR, LULL_EVENT_ON, note, av);
       c->air[c->air_count++] = note;
     }
@@ -635,7 +635,7 @@ static void new_section(lull_composer *c, double beat) {
    * arriving hears it soon); the others come and go. */
   s->target[L_LEAD] = c->sections == 0 || rng_chance(r, 0.75) ? 1.0 : 0.0;
   s->target[L_BASS] = rng_chance(r, 0.85) ? 0.7 + 0.3 * rng_unit(r) : 0.0;
-  s->target[L_AIR] = rng_chance(r, 0.45 + 0.4 * in) ? 0.6 + 0.4 * rng_unit(r) : 0.0;
+  s->target[L_AIR] = rng_chance(r, 0.6 + 0.35 * in) ? 0.6 + 0.4 * rng_unit(r) : 0.0;
   s->target[L_LOOPS] = rng_chance(r, 0.9 - 0.3 * in) ? 0.7 + 0.3 * rng_unit(r) : 0.15;
   s->target[L_PERC] = rng_chance(r, 0.75) ? 1.0 : 0.0;
   if (c->sections == 0)
@@ -676,7 +676,7 @@ static double brightness(const lull_composer *c, double t_s) {
   /* Intensity sets it; the section and two slow cycles on free periods
    * (not bars) move it. */
   double cyc = 0.07 * sin(2.0 * M_PI * t_s / 97.0) + 0.04 * sin(2.0 * M_PI * t_s / 263.0 + 1.0);
-  double b = 0.2 + 0.6 * (double)c->p.intensity + c->sec.brightness + cyc;
+  double b = 0.32 + 0.6 * (double)c->p.intensity + c->sec.brightness + cyc;
   return clampd(b, 0.0, 1.0);
 }
 
