@@ -130,7 +130,11 @@ static void start_fm(lull_bank *b, int lane, int part, float hz, float velocity,
   float scale = powf(440.0f / hz, v->tau_pitch_exp);
   float two_pi = 6.28318530718f;
   float amp_x = 1.0f - v->amp_floor;
-  float index_x = (v->index0 + v->index_vel * velocity - v->index_floor) / two_pi; /* turns */
+  /* Above 2 kHz the index shrinks with the pitch, so the sidebands that
+   * would pass Nyquist (and fold back) stay under -80 dB. */
+  float narrow = hz > 2000.0f ? 2000.0f / hz : 1.0f;
+  float index_floor = v->index_floor * narrow;
+  float index_x = (v->index0 + v->index_vel * velocity) * narrow / two_pi - index_floor / two_pi; /* turns */
   float partial_x = v->partial0 + v->partial_vel * velocity;
   if (!fresh) {
     /* A stolen voice: the level heard so far goes into the envelope (the
@@ -138,7 +142,7 @@ static void start_fm(lull_bank *b, int lane, int part, float hz, float velocity,
      * where they are, so the waveform does not step. */
     float heard = b->amp_floor[lane] + b->amp[lane];
     b->env.level[lane] *= heard;
-    index_x = b->index_floor[lane] + b->index[lane] - v->index_floor / two_pi;
+    index_x = b->index_floor[lane] + b->index[lane] - index_floor / two_pi;
     partial_x = b->partial_floor[lane] + b->partial[lane] - v->partial_floor;
   } else {
     b->phase_a[lane] = 0;
@@ -151,9 +155,10 @@ static void start_fm(lull_bank *b, int lane, int part, float hz, float velocity,
   b->amp_floor[lane] = v->amp_floor;
   b->amp[lane] = amp_x;
   b->decay[lane] = per_sample(v->amp_tau_s * scale, sample_rate_hz);
-  b->index_floor[lane] = v->index_floor / two_pi;
+  b->index_floor[lane] = index_floor / two_pi;
   b->index[lane] = index_x;
   b->index_decay[lane] = per_sample(v->index_tau_s * scale, sample_rate_hz);
+  if (hz * v->partial_ratio > 0.45f * sample_rate_hz) partial_x = 0; /* above ~21.6 kHz it would alias: left out */
   b->partial_floor[lane] = v->partial_floor;
   b->partial[lane] = partial_x;
   b->partial_decay[lane] = per_sample(v->partial_tau_s * scale, sample_rate_hz);

@@ -78,6 +78,28 @@ static void test_lead_pitch_partials_and_decay(void **state) {
   }
 }
 
+/* A very high lead note does not fold back below Nyquist: its tine is left
+ * out (C8: 7.03 x 4186 Hz = 29.4 kHz would land at 18.6 kHz) and its index
+ * narrowed (its 6th and 7th harmonics would land at 22.9 and 18.7 kHz).
+ * The master gain is down 20 dB, so the soft clip's own distortion does not
+ * count. */
+static void test_lead_high_note_does_not_alias(void **state) {
+  (void)state;
+  lull_engine_config cfg = {.dry = 1, .master_gain_db = -20.0f};
+  lull_engine *e;
+  ASSERT_EQ_INT(lull_engine_create(&cfg, &e, NULL), LULL_OK);
+  test_note(e, 0, LULL_PART_LEAD, LULL_EVENT_ON, 108, 0.9f, 24000);
+  float *x = test_render(e, 24000, 960);
+  float *m = mono(x, lull_engine_latency_frames(e) + 240, 8192);
+  double *spec = sig_spectrum(m, 8192, 1), f0 = midi_hz(108), fund = partial_mag(spec, 8192, f0), worst = 0;
+  const double folded[3] = {48000 - 7.03 * f0, 48000 - 6 * f0, 48000 - 7 * f0};
+  for (int i = 0; i < 3; i++) worst = fmax(worst, partial_mag(spec, 8192, folded[i]));
+  printf("# lead C8: what folds back, at most %.1f dB under the fundamental\n", sig_db(fund / worst));
+  ASSERT_LE(sig_db(worst / fund), -80.0);
+  free(spec), free(m), free(x);
+  lull_engine_destroy(e);
+}
+
 /* No glide: a note's pitch is right within its first 20 ms, even straight
  * after another note. And it is polyphonic: three notes struck 0.3 s apart
  * all still sound (none was cut) 0.4 s after the last. */
@@ -534,6 +556,7 @@ static void test_balance(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lead_pitch_partials_and_decay),
+      cmocka_unit_test(test_lead_high_note_does_not_alias),
       cmocka_unit_test(test_lead_no_glide_and_polyphony),
       cmocka_unit_test(test_lead_wanders_in_stereo),
       cmocka_unit_test(test_bass),
