@@ -162,17 +162,7 @@ static int encode(const lull_event *ev, size_t n, uint32_t rate, buf *result) {
       int vel = (int)lroundf(e->velocity * 127.0f);
       vel = vel < 1 ? 1 : vel > 127 ? 127 : vel;
       uint64_t end;
-      if (e->duration_frames) {
-        end = e->frame + e->duration_frames;
-        /* A channel cannot hold one pitch twice: a note ends where its
-         * pitch starts again. */
-        for (size_t j = i + 1; j < n && ev[j].frame < end; j++)
-          if (ev[j].part == part && (ev[j].kind == LULL_EVENT_ON || ev[j].kind == LULL_EVENT_HIT) &&
-              ev[j].pitch == e->pitch) {
-            end = ev[j].frame;
-            break;
-          }
-      }
+      if (e->duration_frames) end = e->frame + e->duration_frames;
       else if (e->kind == LULL_EVENT_HIT) end = e->frame + (uint64_t)(parts[part].hit_seconds * rate);
       else { /* held until its OFF (or the last event) */
         end = ev[n - 1].frame;
@@ -183,6 +173,14 @@ static int encode(const lull_event *ev, size_t n, uint32_t rate, buf *result) {
             break;
           }
       }
+      /* A channel cannot hold one pitch twice: a note ends where its pitch
+       * (for drums, its note) starts again. */
+      for (size_t j = i + 1; j < n && ev[j].frame < end; j++)
+        if (ev[j].part == part && (ev[j].kind == LULL_EVENT_ON || ev[j].kind == LULL_EVENT_HIT) &&
+            (ev[j].pitch == e->pitch || parts[part].program < 0)) {
+          end = ev[j].frame;
+          break;
+        }
       msgs[k++] = (msg){(uint64_t)llround(tick_of(&m, e->frame, rate)), 2,
                         {(unsigned char)(0x90 | ch), (unsigned char)note, (unsigned char)vel}, 3};
       msgs[k++] = (msg){(uint64_t)llround(tick_of(&m, end, rate)), 1, {(unsigned char)(0x80 | ch), (unsigned char)note, 0}, 3};
