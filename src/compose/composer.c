@@ -676,7 +676,7 @@ static double brightness(const lull_composer *c, double t_s) {
   /* Intensity sets it; the section and two slow cycles on free periods
    * (not bars) move it. */
   double cyc = 0.07 * sin(2.0 * M_PI * t_s / 97.0) + 0.04 * sin(2.0 * M_PI * t_s / 263.0 + 1.0);
-  double b = 0.32 + 0.6 * (double)c->p.intensity + c->sec.brightness + cyc;
+  double b = 0.46 + 0.52 * (double)c->p.intensity + c->sec.brightness + cyc;
   return clampd(b, 0.0, 1.0);
 }
 
