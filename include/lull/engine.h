@@ -24,7 +24,7 @@ typedef struct lull_engine lull_engine;
 typedef struct lull_engine_config {
   uint32_t sample_rate_hz;  /* 0 = 48000; 22050..192000 */
   uint32_t event_capacity;  /* pending events; 0 = 4096 */
-  float bpm;                /* tempo for the synced delay; 0 = 70; 30..180 */
+  float bpm;                /* the tempo; 0 = 70; 30..180 (validated and kept; no effect is tied to it) */
   uint64_t seed;            /* noise seed; 0 is a valid seed */
   int dry;                  /* nonzero: reverb and delay off */
   float reverb_decay_s;     /* RT60; 0 = 6; 2..10 */
@@ -63,8 +63,9 @@ void lull_engine_render(lull_engine *engine, float *out, size_t frames);
 /* Absolute frame of the next sample render will produce. Render thread. */
 uint64_t lull_engine_position(const lull_engine *engine);
 
-/* Tempo for tempo-synced effects (the delay time glides over 250 ms).
- * 30..180; LULL_ERANGE otherwise. Render thread. */
+/* The tempo, 30..180; LULL_ERANGE otherwise. Validated and kept, but no
+ * sound depends on it: the delay's times are fixed in seconds (0.83 s and
+ * 1.29 s), so its echoes never line up with the bar. Render thread. */
 __attribute__((warn_unused_result))
 int lull_engine_set_bpm(lull_engine *engine, float bpm);
 

@@ -43,6 +43,7 @@ typedef struct lull_station_now {
   uint64_t bar;             /* bars since the start */
   uint32_t section;         /* sections since the start */
   uint32_t params_changes;  /* how many times the params changed (a version) */
+  int key, mode;            /* where the music is now: params.key/mode is home, a section may travel */
 } lull_station_now;
 
 typedef struct lull_station_metrics {

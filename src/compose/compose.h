@@ -1,8 +1,10 @@
 /* compose: the composer. From params and a seed it produces lull_events bar
- * by bar, deterministically: harmony (weighted progressions per mode, 8-bar
- * phrases with cadences, voice-led pad), melody (stepwise, chord tones on
- * strong beats, phrase arcs), percussion by intensity, and long-form
- * sections. No audio types. Module interface for stream/ and cli/. */
+ * by bar, deterministically: harmony (weighted progressions per mode,
+ * phrases of unequal chords with cadences, a voice-led pad over a stepping
+ * bass, excursions that come home), motifs developed into short phrases,
+ * loops on free periods, humanised percussion, layers that fade over tens
+ * of seconds, and a tempo that breathes. No audio types. Module interface
+ * for stream/ and cli/. */
 #ifndef LULL_COMPOSE_H
 #define LULL_COMPOSE_H
 
@@ -18,9 +20,12 @@ typedef struct lull_composer lull_composer;
 typedef struct lull_composer_status {
   lull_params params;   /* in force at the last beat handed out */
   char chord[16];       /* "Am7", "Fmaj7", "Dsus2" */
-  uint64_t bar;         /* bars since the start */
+  uint64_t bar;         /* bars since the start: the last one planned */
+  uint64_t bar_frame;   /* where that bar starts */
   uint32_t section;     /* sections since the start */
   uint32_t section_phrase, section_phrases; /* where in the section */
+  int key_now, mode_now;      /* where the music is: params.key/mode is home, a section may travel */
+  uint64_t scale_since_frame; /* where the scale in force began */
 } lull_composer_status;
 
 /* Create a composer; the params are validated (diag names the field). */

@@ -1,17 +1,31 @@
-/* The composer. Time is counted in beats (4 to a bar, 8 bars to a phrase);
- * each bar is planned when the first of its events is needed, as items at
- * fractional beat positions, and handed out as frames only when asked for,
- * so a change of params can still reach every beat not handed out yet.
+/* The composer. Time is counted in beats (4 to a bar); each bar is planned
+ * when the first of its events is needed, as items at fractional beat
+ * positions, and handed out as frames only when asked for, so a change of
+ * params can still reach every beat not handed out yet.
  *
- * Harmony: chords are stacks of scale degrees (every other step, plus a
- * colour from further up), so every pad note is in the scale by
- * construction. Progressions walk a weighted table per mode, open phrases on
- * the tonic and close them on a cadence chord. The pad's four voices are
- * chosen among all voicings in its register for the least total movement.
+ * What it writes, and why (issue "music that breathes"):
+ * - Harmony: chords are stacks of scale degrees, so every note is in the
+ *   scale in force. Phrases are 2-5 chords of unequal lengths (long at low
+ *   intensity: tens of seconds), open mostly but not always on the tonic and
+ *   close on a cadence chord. The bass steps: inversions are chosen for the
+ *   smallest bass move; some phrases hold a pedal under changing chords.
+ *   Some sections travel to a neighbouring mode or key and come home.
+ * - Layers (lead, bass, air, loops, percussion) fade in and out over tens of
+ *   seconds (their velocities glide) instead of switching at a phrase line;
+ *   the pad is always there: it is the body.
+ * - Melody: each section draws a motif (3-6 notes, intervals and rhythm)
+ *   and develops it: repeated, moved onto the chord of the moment,
+ *   inverted, stretched, cut to a fragment; a phrase is at most a dozen
+ *   notes, ends on a stable degree and is followed by rest.
+ * - Loops (Eno's tape loops): two or three short loops of scale tones with
+ *   periods in seconds that share no beat, anchored in time, not in bars.
+ * - Off the grid: onsets humanised by tens of milliseconds, durations
+ *   varied, the tempo breathes a few percent over minutes; swells come on
+ *   free periods, the kick is a heartbeat, hats move.
  *
  * Everything random comes from xoshiro256** streams seeded from the seed by
- * splitmix64: one stream each for harmony, melody, percussion and form, so
- * a change in one does not shift the others. */
+ * splitmix64: one stream each for harmony, melody, percussion, form and
+ * loops, so a change in one does not shift the others. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +35,21 @@
 #include "theory/theory.h"
 
 #define BEATS_PER_BAR 4
-#define BARS_PER_PHRASE 8
-#define PLAN_CAP 128
+#define PLAN_CAP 256
 #define PAD_VOICES 4
 #define TONIC_MIDI_BASE 48 /* C3: the pad's tonic octave */
+#define CHORDS_MAX 5
+#define MOTIF_MAX 6
+#define PHRASE_NOTES 12 /* a melodic phrase: at most a dozen notes, then rest */
+#define STMTS_MAX 4
+#define LOOPS_MAX 3
+#define LOOP_TONES 3
+#define FADE_S 30.0    /* a layer fades fully in or out over this long */
+#define HUMAN_MS 35.0  /* the largest delay of a humanised onset */
+#define BASS_LO 31     /* G1 */
+#define AIR_LO 96      /* C7: above the lead, where the air is */
+#define AIR_HI 108
+#define NO_DEG (-1000) /* an item that is not a scale degree */
 
 /* ---- random numbers ---------------------------------------------------- */
 
@@ -55,6 +80,7 @@ static uint64_t rng_next(rng *r) { /* xoshiro256** (Blackman & Vigna) */
 static double rng_unit(rng *r) { return (double)(rng_next(r) >> 11) * 0x1p-53; }
 static int rng_chance(rng *r, double p) { return rng_unit(r) < p; }
 static int rng_range(rng *r, int lo, int hi) { return lo + (int)(rng_unit(r) * (double)(hi - lo + 1)); }
+static int rng_sign(rng *r) { return rng_chance(r, 0.5) ? 1 : -1; }
 
 static int rng_weighted(rng *r, const double *w, int n) {
   double total = 0;
@@ -68,29 +94,61 @@ static int rng_weighted(rng *r, const double *w, int n) {
   return n - 1;
 }
 
+static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+
 /* ---- state --------------------------------------------------------------- */
 
 typedef struct item {
   double beat; /* absolute, fractional */
   double duration_beats;
+  int deg;     /* the scale degree it sounds (NO_DEG: none), to move it to another scale */
+  int order;   /* planning order: equal beats keep it */
   lull_event ev;
 } item;
 
+/* The layers that come and go; the pad stays. */
+enum { L_LEAD, L_BASS, L_AIR, L_LOOPS, L_PERC, LAYERS };
+
 typedef struct section {
-  int phrases, phrase;    /* length and position, in phrases */
-  int melody;             /* the lead plays */
-  int percussion;         /* percussion may play (intensity decides how much) */
-  int chord_bars;         /* 2 or 4 bars a chord */
+  int phrases, phrase;    /* length and position, in harmonic phrases */
   int register_shift;     /* semitones the pad sits up or down */
-  double density;         /* melody notes, times */
+  double density;         /* melody statements, times */
   double brightness;      /* offset to the brightness intensity sets */
+  double target[LAYERS];  /* where each layer's presence glides to */
 } section;
+
+/* A motif: intervals in scale steps from its first note, onsets and
+ * lengths in beats. */
+typedef struct motif {
+  int n;
+  int step[MOTIF_MAX];
+  double at[MOTIF_MAX], dur[MOTIF_MAX];
+  double pickup; /* where in its two bars it starts */
+} motif;
+
+/* A note of the melodic phrase being played: its degree is fixed only when
+ * its bar is planned (rel steps from its statement's anchor, which is the
+ * chord tone of that moment nearest the line). */
+typedef struct mnote {
+  double beat, dur;
+  int rel, stmt, last;
+  double vel;
+} mnote;
+
+/* A tape loop: tones at fixed offsets within a period in seconds. */
+typedef struct loop {
+  double period_s;
+  int n;
+  int deg[LOOP_TONES];
+  double next_s[LOOP_TONES]; /* the tone's next time */
+  double vel;
+} loop;
 
 struct lull_composer {
   lull_params p, pending;
   int has_pending;
   double rate;
-  rng harmony, melody, percussion, form;
+  rng harmony, melody, percussion, form, loops;
 
   /* The clock: beat `beat` starts at frame beat_start and lasts beat_len.
    * It only moves over beats that start before what was asked for, so the
@@ -99,26 +157,49 @@ struct lull_composer {
   double beat_start, beat_len;
   uint64_t ramp_beat; /* this beat has length ramp_len (a tempo change) */
   double ramp_len;
+  double breath_bars, breath_phase; /* the tempo's slow breathing */
   uint64_t handed_until; /* every event before this frame has been handed out */
-  uint64_t harmony_bar;  /* a change already set this bar's chord */
 
   item plan[PLAN_CAP];
-  int plan_count, plan_next;
+  int plan_count, plan_next, plan_order;
   uint64_t next_bar; /* the next bar to plan */
+  uint64_t bar_frame; /* where the last bar planned starts */
 
-  /* Music. */
+  /* Where the music is: home is the params' key and mode. */
+  int key, mode, excursion;
+  uint64_t scale_since; /* frame where the scale in force began */
+
+  /* Harmony. */
   int chord_deg, chord_pcs[5], chord_n, chord_root_pc; /* pcs relative to C */
   int pad[PAD_VOICES], pad_count;                      /* sounding pad notes */
-  int melody_deg;                                      /* in the current scale, from the tonic */
-  int have_melody;
+  int chord_beats[CHORDS_MAX], chords, chord_i;         /* the phrase's chord plan */
+  double next_chord_beat, phrase_beats;
+  int pedal, pedal_note;  /* the bass holds pedal_note this phrase */
+  int bass_note;          /* the last bass note struck (MIDI), -1 none */
+  int air[2], air_count;  /* sounding air notes */
+  char chord_name[16];
+
+  /* Melody. */
+  motif motif;
+  mnote mel[PHRASE_NOTES];
+  int mel_count, mel_next;
+  int anchor[STMTS_MAX], shift[STMTS_MAX];
+  double rest_until; /* beat: the next melodic phrase starts no earlier */
+  int melody_deg, have_melody;
+  int leap; /* the last move, in steps, if it was a leap to recover from */
+
+  loop loop[LOOPS_MAX];
+  int loop_count;
+  double next_swell_s;
+
   section sec;
+  double pres[LAYERS];
   uint32_t sections;
   uint64_t phrase_index;
-  char chord_name[16];
-  float last_brightness;
+  float last_brightness, last_bpm;
 };
 
-static double bpm_len(const lull_composer *c, float bpm) { return 60.0 * c->rate / (double)bpm; }
+static double tempo_len(const lull_composer *c, float bpm, uint64_t beat);
 
 int lull__composer_create(const lull_params *params, uint32_t sample_rate_hz, lull_composer **out, lull_diag *diag) {
   if (!out) return lull_diag_set(diag, LULL_EINVAL, "out", "must not be NULL");
@@ -135,15 +216,112 @@ int lull__composer_create(const lull_params *params, uint32_t sample_rate_hz, lu
   rng_seed(&c->melody, params->seed, 2);
   rng_seed(&c->percussion, params->seed, 3);
   rng_seed(&c->form, params->seed, 4);
-  c->beat_len = bpm_len(c, params->bpm);
-  c->ramp_beat = c->harmony_bar = UINT64_MAX;
+  rng_seed(&c->loops, params->seed, 5);
+  /* Breathing: a period of 50-90 bars (minutes at any tempo), from the seed. */
+  c->breath_bars = 50.0 + 40.0 * rng_unit(&c->form);
+  c->breath_phase = 2.0 * M_PI * rng_unit(&c->form);
+  c->ramp_beat = UINT64_MAX;
+  c->beat_len = tempo_len(c, params->bpm, 0);
+  c->key = params->key;
+  c->mode = params->mode;
   c->chord_deg = -1;
-  c->last_brightness = -1;
+  c->bass_note = -1;
+  c->last_brightness = c->last_bpm = -1;
   *out = c;
   return LULL_OK;
 }
 
 void lull__composer_destroy(lull_composer *c) { free(c); }
+
+static const lull_scale *scale_now(const lull_composer *c) { return lull__scale_of(c->mode); }
+static int tonic_midi(const lull_composer *c) { return TONIC_MIDI_BASE + c->key; }
+
+/* ---- the clock ------------------------------------------------------------ */
+
+/* The tempo breathes a few percent over minutes: two slow sines per bar. */
+static double breath(const lull_composer *c, uint64_t beat) {
+  double bar = (double)(beat / BEATS_PER_BAR);
+  return 1.0 + 0.018 * sin(2.0 * M_PI * bar / c->breath_bars + c->breath_phase) +
+         0.008 * sin(2.0 * M_PI * bar / (c->breath_bars * 2.37));
+}
+
+static double tempo_len(const lull_composer *c, float bpm, uint64_t beat) {
+  double t = clampd((double)bpm * breath(c, beat), LULL_BPM_MIN, LULL_BPM_MAX);
+  return 60.0 * c->rate / t;
+}
+
+static double len_of(const lull_composer *c, uint64_t b) {
+  return b == c->ramp_beat ? c->ramp_len : tempo_len(c, c->p.bpm, b);
+}
+
+/* The frame of a (fractional) beat position at or after the clock's beat.
+ * The clock moves on only over beats that start before limit; beyond, the
+ * frame is computed at the present tempo without fixing anything. */
+static double frame_of(lull_composer *c, double beat, double limit) {
+  while ((double)(c->beat + 1) <= beat && c->beat_start + c->beat_len < limit) {
+    c->beat_start += c->beat_len;
+    c->beat++;
+    c->beat_len = len_of(c, c->beat);
+  }
+  double start = c->beat_start, len = c->beat_len;
+  for (uint64_t b = c->beat + 1; (double)b <= beat; b++) start += len, len = len_of(c, b);
+  return start + (beat - floor(beat)) * len;
+}
+
+/* The beat position (fractional) of frame f, within or after the clock's beat. */
+static double beat_at(const lull_composer *c, double f) {
+  double start = c->beat_start, len = c->beat_len;
+  uint64_t b = c->beat;
+  while (f >= start + len) start += len, len = len_of(c, ++b);
+  return (double)b + (f - start) / len;
+}
+
+/* ---- planning helpers ------------------------------------------------------ */
+
+static item *add(lull_composer *c, double beat, double dur_beats, int part, int kind, int pitch, float vel) {
+  static item spill; /* cannot happen: a bar plans far fewer than PLAN_CAP */
+  if (c->plan_count == PLAN_CAP) return &spill;
+  item *it = &c->plan[c->plan_count++];
+  it->beat = beat;
+  it->duration_beats = dur_beats;
+  it->deg = NO_DEG;
+  it->order = c->plan_order++;
+  vel = vel < 0.0f ? 0.0f : vel > 1.0f ? 1.0f : vel;
+  it->ev = (lull_event){0, 0, (uint8_t)part, (uint8_t)kind, (uint8_t)pitch, 0, vel};
+  return it;
+}
+
+static void add_control(lull_composer *c, double beat, int control, float value) {
+  add(c, beat, 0, control, LULL_EVENT_SET, 0, 0)->ev.velocity = value;
+}
+
+/* A late onset: up to max_ms after beat, never past the bar's end (so each
+ * bar's notes sound within it, in its scale). */
+static double human(const lull_composer *c, rng *r, double beat, double bar_end, double max_ms) {
+  double b = beat + rng_unit(r) * max_ms * 0.001 * c->rate / c->beat_len;
+  return b < bar_end - 0.01 ? b : beat;
+}
+
+static int contains(const int *a, int n, int x) {
+  for (int i = 0; i < n; i++)
+    if (a[i] == x) return 1;
+  return 0;
+}
+
+static int is_chord_tone(const lull_composer *c, int note) { return contains(c->chord_pcs, c->chord_n, note % 12); }
+
+static int stable_degree(const lull_scale *s, int deg) {
+  int d = ((deg % s->size) + s->size) % s->size;
+  return s->size == 7 ? (d == 0 || d == 2 || d == 4) : (d == 0 || d == 2 || d == 3);
+}
+
+/* The note of deg in the current scale, folded by octaves into [lo, hi]. */
+static int fold_degree(const lull_composer *c, int deg, int lo, int hi) {
+  const lull_scale *s = scale_now(c);
+  while (lull__degree_note(s, tonic_midi(c), deg) > hi) deg -= s->size;
+  while (lull__degree_note(s, tonic_midi(c), deg) < lo) deg += s->size;
+  return deg;
+}
 
 /* ---- harmony -------------------------------------------------------------- */
 
@@ -187,23 +365,25 @@ static int is_diminished(const lull_scale *s, int deg) {
   return s->size == 7 && (t[1] - t[0] + 12) % 12 == 3 && (t[2] - t[0] + 12) % 12 == 6;
 }
 
-static int next_degree(lull_composer *c, const lull_scale *s, int from, int bar_in_phrase, int chord_bars) {
+static int next_degree(lull_composer *c, const lull_scale *s, int from, int first, int last) {
   double w[7] = {0};
   int n = s->size;
-  int last = bar_in_phrase == BARS_PER_PHRASE - chord_bars;
   for (int d = 0; d < n; d++) {
-    if (bar_in_phrase == 0) {
-      /* Phrases open on the tonic, sometimes on its relative. */
-      w[d] = d == 0 ? 6.0 : (n == 7 && (d == 5 || d == 2)) ? 1.0 : 0.0;
+    if (first) {
+      /* Phrases open on the tonic less than half the time: its relative,
+       * the subdominant and the mode's colour open them too. */
+      static const double open7[7] = {3.0, 0.5, 0.6, 1.3, 0.4, 1.6, 0.3};
+      w[d] = n == 7 ? open7[d] * mode_boost(c->mode, d) : d == 0 ? 2.0 : 0.8;
+      if (d == from) w[d] *= 0.3;
     } else if (n == 5) {
       w[d] = d == from ? 0.0 : d == 0 ? (last ? 0.5 : 2.0) : 1.0;
     } else if (last) {
       /* Cadence: into the dominant, subdominant or the mode's colour, ready
        * to fall back to the tonic. */
       static const double cadence[7] = {0.0, 0.8, 0.2, 2.5, 3.0, 0.6, 1.2};
-      w[d] = d == from ? 0.0 : cadence[d] * mode_boost(c->p.mode, d);
+      w[d] = d == from ? 0.0 : cadence[d] * mode_boost(c->mode, d);
     } else {
-      w[d] = (from < 0 ? 1.0 : step7[from][d]) * mode_boost(c->p.mode, d);
+      w[d] = (from < 0 ? 1.0 : step7[from][d]) * mode_boost(c->mode, d);
     }
     if (is_diminished(s, d)) w[d] *= 0.1;
   }
@@ -236,7 +416,7 @@ static void build_chord(lull_composer *c, const lull_scale *s, int deg) {
   }
   c->chord_deg = deg;
   c->chord_n = n;
-  for (int i = 0; i < n; i++) c->chord_pcs[i] = (c->p.key + lull__degree_pc(s, degs[i])) % 12;
+  for (int i = 0; i < n; i++) c->chord_pcs[i] = (c->key + lull__degree_pc(s, degs[i])) % 12;
   c->chord_root_pc = c->chord_pcs[0];
   /* A name for the status: root, quality from the triad, colour. */
   int t[3];
@@ -254,21 +434,31 @@ static void build_chord(lull_composer *c, const lull_scale *s, int deg) {
 /* The pad's register: four voices from lo to lo + 24, moved by the section. */
 static int pad_low(const lull_composer *c) { return 45 + c->sec.register_shift; }
 
-static int contains(const int *a, int n, int x) {
-  for (int i = 0; i < n; i++)
-    if (a[i] == x) return 1;
-  return 0;
+/* The bass's pitch class for the chord: root, third or fifth, whichever
+ * moves least from the last bass (a step, mostly), the root preferred,
+ * above all where a phrase opens. */
+static int choose_bass_pc(lull_composer *c, int first) {
+  if (c->pad_count < PAD_VOICES) return c->chord_root_pc;
+  int prev = c->pad[0], best = c->chord_root_pc;
+  double best_cost = 1e9;
+  for (int k = 0; k < 3 && k < c->chord_n; k++) {
+    int pc = c->chord_pcs[k];
+    int up = ((pc - prev) % 12 + 12) % 12, move = up <= 6 ? up : 12 - up;
+    double cost = move + (k ? 1.0 : 0.0) + (first && k ? 1.5 : 0.0) + (move == 0 ? 1.0 : 0.0) + 0.5 * rng_unit(&c->harmony);
+    if (cost < best_cost) best_cost = cost, best = pc;
+  }
+  return best;
 }
 
 /* Choose the voicing of the current chord that moves least from the last:
  * every set of four distinct chord notes in the register is tried (a few
  * hundred), scored by total movement, plus penalties for a bass that is
- * not the root, a missing chord tone, and seconds between upper voices. */
-static void voice_chord(lull_composer *c, int out[PAD_VOICES]) {
+ * not bass_pc, a missing chord tone, and seconds between upper voices. */
+static void voice_chord(lull_composer *c, int bass_pc, int out[PAD_VOICES]) {
   int lo = pad_low(c), hi = lo + 24;
   int cand[32], nc = 0;
   for (int m = lo; m <= hi && nc < 32; m++)
-    if (contains(c->chord_pcs, c->chord_n, m % 12)) cand[nc++] = m;
+    if (is_chord_tone(c, m)) cand[nc++] = m;
   int prev[PAD_VOICES] = {lo + 7, lo + 12, lo + 15, lo + 19}; /* first chord: around the middle */
   if (c->pad_count == PAD_VOICES) memcpy(prev, c->pad, sizeof prev);
   memcpy(out, prev, sizeof prev); /* (a register always holds >= 4 chord notes) */
@@ -280,7 +470,7 @@ static void voice_chord(lull_composer *c, int out[PAD_VOICES]) {
           int v[PAD_VOICES] = {cand[a], cand[b], cand[d], cand[e]};
           double cost = 0;
           for (int i = 0; i < PAD_VOICES; i++) cost += abs(v[i] - prev[i]);
-          if (v[0] % 12 != c->chord_root_pc) cost += 7;
+          if (v[0] % 12 != bass_pc) cost += 14;
           for (int k = 0; k < c->chord_n && k < 3; k++) {
             int found = 0;
             for (int i = 0; i < PAD_VOICES; i++) found |= v[i] % 12 == c->chord_pcs[k];
@@ -293,29 +483,17 @@ static void voice_chord(lull_composer *c, int out[PAD_VOICES]) {
         }
 }
 
-/* ---- planning ------------------------------------------------------------- */
-
-static void add(lull_composer *c, double beat, double dur_beats, int part, int kind, int pitch, float vel) {
-  if (c->plan_count == PLAN_CAP) return; /* cannot happen: a bar plans far fewer */
-  item *it = &c->plan[c->plan_count++];
-  it->beat = beat;
-  it->duration_beats = dur_beats;
-  it->ev = (lull_event){0, 0, (uint8_t)part, (uint8_t)kind, (uint8_t)pitch, 0, vel};
-}
-
-static void add_control(lull_composer *c, double beat, int control, float value) {
-  add(c, beat, 0, control, LULL_EVENT_SET, 0, value);
-}
-
-/* Move the pad to the current chord at beat: notes it keeps go on
- * sounding, the others are released as the new ones enter. */
-static void change_pad(lull_composer *c, double beat) {
+/* Move the pad (and bass and air) to the current chord at beat, for
+ * dur_beats: notes the pad keeps go on sounding, the others are released as
+ * the new ones enter. */
+static void change_harmony(lull_composer *c, double beat, double dur_beats, int first) {
+  rng *r = &c->harmony;
   int v[PAD_VOICES];
-  voice_chord(c, v);
+  voice_chord(c, choose_bass_pc(c, first), v);
   /* A little life: each chord is touched a bit differently (velocity) and
    * strummed at its own pace. */
-  float vel = (float)(0.52 + 0.25 * (double)c->p.intensity + 0.06 * rng_unit(&c->harmony));
-  double strum = 0.01 + 0.02 * rng_unit(&c->harmony);
+  float vel = (float)(0.52 + 0.25 * (double)c->p.intensity + 0.06 * rng_unit(r));
+  double strum = 0.02 + 0.05 * rng_unit(r);
   for (int i = 0; i < c->pad_count; i++)
     if (!contains(v, PAD_VOICES, c->pad[i])) add(c, beat, 0, LULL_PART_PAD, LULL_EVENT_OFF, c->pad[i], 0);
   for (int i = 0; i < PAD_VOICES; i++)
@@ -323,231 +501,462 @@ static void change_pad(lull_composer *c, double beat) {
       add(c, beat + strum * i, 0, LULL_PART_PAD, LULL_EVENT_ON, v[i], vel);
   memcpy(c->pad, v, sizeof v);
   c->pad_count = PAD_VOICES;
+
+  /* The bass: an octave under the pad's lowest voice, or the phrase's pedal. */
+  double bass = c->pres[L_BASS];
+  if (bass > 0.04) {
+    int note = c->pedal ? c->pedal_note : v[0] - 12;
+    while (note < BASS_LO) note += 12;
+    double len = c->pedal ? c->phrase_beats : dur_beats;
+    if (!c->pedal || first) {
+      float bv = (float)((0.55 + 0.15 * rng_unit(r)) * bass);
+      add(c, beat, len + 0.25, LULL_PART_BASS, LULL_EVENT_ON, note, bv);
+      c->bass_note = note;
+    }
+  }
+  /* Air: one or two chord tones high above, breathing in slowly. */
+  c->air_count = 0;
+  double air = c->pres[L_AIR];
+  if (air > 0.04 && rng_chance(r, 0.8)) {
+    int n = rng_chance(r, 0.4) ? 2 : 1;
+    for (int i = 0; i < n; i++) {
+      int pc = c->chord_pcs[rng_range(r, 0, c->chord_n - 1)];
+      int note = AIR_LO + ((pc - AIR_LO) % 12 + 12) % 12 + (rng_chance(r, 0.4) ? 12 : 0);
+      if (note > AIR_HI) note -= 12;
+      if (contains(c->air, c->air_count, note)) continue;
+      float av = (float)((0.65 + 0.35 * rng_unit(r)) * air);
+      add(c, beat + 0.5 * i, dur_beats + 2.0, LULL_PART_AIR, LULL_EVENT_ON, note, av);
+      c->air[c->air_count++] = note;
+    }
+  }
 }
 
-static void new_section(lull_composer *c) {
+/* ---- form ------------------------------------------------------------------- */
+
+static void new_motif(lull_composer *c) {
+  rng *r = &c->melody;
+  motif *m = &c->motif;
+  const lull_scale *s = scale_now(c);
+  double in = (double)c->p.intensity;
+  m->n = rng_range(r, 3, in > 0.5 ? 6 : 5);
+  static const double gaps[6] = {0.5, 1.0, 1.5, 2.0, 3.0, 1.0};
+  static const double gap_w[6] = {2.0, 3.0, 1.5, 2.0, 0.8, 0.0};
+  int cur = 0, leap = 0;
+  double at = 0;
+  for (int i = 0; i < m->n; i++) {
+    if (i > 0) {
+      double g = gaps[rng_weighted(r, gap_w, 6)];
+      m->dur[i - 1] = g * (0.7 + 0.25 * rng_unit(r));
+      at += g;
+      if (leap) {
+        cur += leap > 0 ? -1 : 1; /* a leap is recovered by step */
+        leap = 0;
+      } else {
+        double u = rng_unit(r);
+        int sign = rng_sign(r);
+        if (u < 0.58) cur += sign;
+        else if (u < 0.78) cur += 2 * sign;
+        else if (u < 0.98) { /* a fourth to a sixth */
+          leap = sign * (s->size == 7 ? rng_range(r, 3, 5) : rng_range(r, 2, 3));
+          cur += leap;
+        } /* else: a repeated note, rarely */
+      }
+    }
+    m->at[i] = at;
+    m->step[i] = cur;
+  }
+  m->dur[m->n - 1] = 1.5 + 1.5 * rng_unit(r);
+  if (at > 6.0) /* fit two bars */
+    for (int i = 0; i < m->n; i++) m->at[i] *= 6.0 / at, m->dur[i] *= 6.0 / at;
+  m->pickup = 0.5 * rng_range(r, 0, 3);
+  if (m->pickup + at > 7.5) m->pickup = 0;
+}
+
+/* Two or three loops of one to three scale tones, with periods in seconds
+ * that share no beat, anchored at time t_s. */
+static void new_loops(lull_composer *c, double t_s) {
+  rng *r = &c->loops;
+  const lull_scale *s = scale_now(c);
+  c->loop_count = rng_chance(r, 0.5 + 0.3 * (1.0 - (double)c->p.intensity)) ? 3 : 2;
+  static const double deg_w[7] = {3.0, 1.0, 2.5, 1.0, 2.5, 1.2, 0.6};
+  for (int i = 0; i < c->loop_count; i++) {
+    loop *l = &c->loop[i];
+    /* 13-37 s, never a simple ratio of another (whole tenths of a second
+     * with an odd hundredth). */
+    l->period_s = 13.0 + 24.0 * rng_unit(r) + 0.013 * (i + 1);
+    l->n = rng_range(r, 1, LOOP_TONES);
+    double at = t_s + rng_unit(r) * l->period_s;
+    for (int j = 0; j < l->n; j++) {
+      int deg = rng_weighted(r, deg_w, s->size);
+      l->deg[j] = deg + s->size * rng_range(r, 2, 3); /* two or three octaves above the pad's tonic */
+      l->next_s[j] = at;
+      at += 1.2 + 2.5 * rng_unit(r);
+    }
+    l->vel = 0.35 + 0.25 * rng_unit(r);
+  }
+}
+
+/* A neighbouring mode on the same tonic (one note changed), or the same
+ * mode a fifth up or down; pentatonic modes move by key only. */
+static void choose_excursion(lull_composer *c) {
+  rng *r = &c->form;
+  int home = c->p.mode;
+  static const int near[LULL_MODE_COUNT][2] = {
+      [LULL_MODE_IONIAN] = {LULL_MODE_LYDIAN, LULL_MODE_MIXOLYDIAN},
+      [LULL_MODE_DORIAN] = {LULL_MODE_AEOLIAN, LULL_MODE_MIXOLYDIAN},
+      [LULL_MODE_PHRYGIAN] = {LULL_MODE_AEOLIAN, LULL_MODE_AEOLIAN},
+      [LULL_MODE_LYDIAN] = {LULL_MODE_IONIAN, LULL_MODE_IONIAN},
+      [LULL_MODE_MIXOLYDIAN] = {LULL_MODE_IONIAN, LULL_MODE_DORIAN},
+      [LULL_MODE_AEOLIAN] = {LULL_MODE_DORIAN, LULL_MODE_PHRYGIAN},
+      [LULL_MODE_PENTA_MAJOR] = {LULL_MODE_PENTA_MAJOR, LULL_MODE_PENTA_MAJOR},
+      [LULL_MODE_PENTA_MINOR] = {LULL_MODE_PENTA_MINOR, LULL_MODE_PENTA_MINOR},
+  };
+  if (lull__scale_of(home)->size == 7 && rng_chance(r, 0.6)) {
+    c->key = c->p.key;
+    c->mode = near[home][rng_range(r, 0, 1)];
+  } else {
+    c->mode = home;
+    c->key = (c->p.key + (rng_chance(r, 0.5) ? 7 : 5)) % 12;
+  }
+  c->excursion = 1;
+}
+
+static void new_section(lull_composer *c, double beat) {
   rng *r = &c->form;
   section *s = &c->sec;
-  s->phrases = rng_range(r, 2, 5);
+  double in = (double)c->p.intensity;
+  s->phrases = rng_range(r, 2, 4);
   s->phrase = 0;
-  s->melody = c->sections == 0 || rng_chance(r, 0.8); /* a listener arriving hears the melody soon */
-  s->percussion = rng_chance(r, 0.75);
-  s->chord_bars = rng_chance(r, 0.7) ? 2 : 4;
-  static const int shifts[4] = {-3, 0, 0, 3};
-  s->register_shift = shifts[rng_range(r, 0, 3)];
+  static const int shifts[6] = {-5, -3, 0, 0, 2, 4};
+  s->register_shift = shifts[rng_range(r, 0, 5)];
   s->density = 0.6 + 0.8 * rng_unit(r);
-  s->brightness = -0.15 + 0.3 * rng_unit(r);
+  s->brightness = -0.12 + 0.24 * rng_unit(r);
+  /* The layers: the lead plays most sections (and the first: a listener
+   * arriving hears it soon); the others come and go. */
+  s->target[L_LEAD] = c->sections == 0 || rng_chance(r, 0.75) ? 1.0 : 0.0;
+  s->target[L_BASS] = rng_chance(r, 0.85) ? 0.7 + 0.3 * rng_unit(r) : 0.0;
+  s->target[L_AIR] = rng_chance(r, 0.6 + 0.35 * in) ? 0.6 + 0.4 * rng_unit(r) : 0.0;
+  s->target[L_LOOPS] = rng_chance(r, 0.9 - 0.3 * in) ? 0.7 + 0.3 * rng_unit(r) : 0.15;
+  s->target[L_PERC] = rng_chance(r, 0.75) ? 1.0 : 0.0;
+  if (c->sections == 0)
+    for (int l = 0; l < LAYERS; l++) c->pres[l] = s->target[l];
+  /* Travel for a section now and then; always come home after. */
+  int was_away = c->excursion;
+  int key = c->key, mode = c->mode;
+  c->key = c->p.key, c->mode = c->p.mode, c->excursion = 0;
+  if (c->sections > 0 && !was_away && rng_chance(r, 0.3)) choose_excursion(c);
+  double f = frame_of(c, beat, 0);
+  if (c->key != key || c->mode != mode || c->sections == 0) c->scale_since = (uint64_t)llround(f);
   c->sections++;
+  new_motif(c);
+  new_loops(c, f / c->rate);
 }
 
-static double brightness(const lull_composer *c) {
-  /* Intensity sets it; the section and a slow 7-phrase cycle move it. */
-  double cyc = 0.08 * sin(2.0 * M_PI * (double)c->phrase_index / 7.0);
-  double b = 0.2 + 0.6 * (double)c->p.intensity + c->sec.brightness + cyc;
-  return b < 0 ? 0 : b > 1 ? 1 : b;
+/* A harmonic phrase from beat (a bar line): 2-5 chords of unequal lengths,
+ * slower when quiet, the whole a number of bars. */
+static void new_phrase(lull_composer *c, double beat) {
+  rng *r = &c->harmony;
+  double in = (double)c->p.intensity;
+  if (c->sections > 0) c->phrase_index++;
+  if (c->sections == 0 || ++c->sec.phrase >= c->sec.phrases) new_section(c, beat);
+  static const int quiet[4] = {12, 16, 24, 32}, mid[4] = {8, 10, 12, 16}, busy[4] = {6, 8, 8, 12};
+  const int *lens = in < 0.3 ? quiet : in < 0.65 ? mid : busy;
+  c->chords = rng_range(r, 2, in < 0.3 ? 3 : 5);
+  int total = 0;
+  for (int i = 0; i < c->chords; i++) total += c->chord_beats[i] = lens[rng_range(r, 0, 3)];
+  if (c->chord_beats[c->chords - 1] < 8) c->chord_beats[c->chords - 1] += 2, total += 2;
+  if (total % BEATS_PER_BAR) c->chord_beats[c->chords - 1] += BEATS_PER_BAR - total % BEATS_PER_BAR;
+  c->phrase_beats = 0;
+  for (int i = 0; i < c->chords; i++) c->phrase_beats += c->chord_beats[i];
+  c->chord_i = 0;
+  c->pedal = rng_chance(r, 0.4 - 0.2 * in) && c->pres[L_BASS] > 0.04;
+}
+
+static double brightness(const lull_composer *c, double t_s) {
+  /* Intensity sets it; the section and two slow cycles on free periods
+   * (not bars) move it. */
+  double cyc = 0.07 * sin(2.0 * M_PI * t_s / 97.0) + 0.04 * sin(2.0 * M_PI * t_s / 263.0 + 1.0);
+  double b = 0.46 + 0.52 * (double)c->p.intensity + c->sec.brightness + cyc;
+  return clampd(b, 0.0, 1.0);
 }
 
 /* Keep loudness near -16 LUFS whatever the intensity: quiet settings are
  * sparse and dark, so they get a little more gain. */
 static float gain_db(const lull_composer *c) { return (float)(-2.6 - 3.4 * (double)c->p.intensity); }
 
-static int melody_range_low(const lull_composer *c) { return pad_low(c) + 22; }
+/* ---- melody ----------------------------------------------------------------- */
 
-/* Melody notes of one bar from beat `from` (absolute) on. */
-static void plan_melody(lull_composer *c, const lull_scale *s, uint64_t bar, double from, int bar_in_phrase) {
-  if (!c->sec.melody) return;
+static int melody_lo(const lull_composer *c) { return pad_low(c) + 22; }
+
+/* A melodic phrase from beat on: the motif stated one to four times,
+ * transformed, at most a dozen notes, then rest. */
+static void new_melodic_phrase(lull_composer *c, double beat) {
   rng *r = &c->melody;
+  const motif *m = &c->motif;
   double in = (double)c->p.intensity;
-  double cycle = 1.0 + 0.2 * sin(2.0 * M_PI * (double)c->phrase_index / 5.0 + 1.0);
-  double target = (0.3 + 4.5 * pow(in, 1.2)) * c->sec.density * cycle;
-  if (bar_in_phrase == BARS_PER_PHRASE - 1) target *= 0.5; /* breathe at the phrase's end */
-  int n = (int)floor(target + rng_unit(r));
-  if (n > 8) n = 8;
-  if (n <= 0) return;
-  /* Onsets among the bar's eighths, strong beats likelier. */
-  static const double weight[8] = {4, 1, 2.5, 1, 3, 1, 2, 1};
-  double w[8];
-  int on[8] = {0};
-  memcpy(w, weight, sizeof w);
-  double bar_start = (double)(bar * BEATS_PER_BAR);
-  for (int k = 0; k < 8; k++)
-    if (bar_start + 0.5 * k < from) w[k] = 0;
-  for (int i = 0; i < n; i++) {
-    int k = rng_weighted(r, w, 8);
-    if (w[k] <= 0) break;
-    on[k] = 1;
-    w[k] = 0;
+  int stmts = 1 + rng_chance(r, 0.25 + 0.6 * in) + rng_chance(r, 0.7 * in * c->sec.density) +
+              (in > 0.6 && rng_chance(r, in - 0.5));
+  /* The arc: each statement's anchor is pulled up or down from the line. */
+  static const int shapes[7][STMTS_MAX] = {{0, 2, 3, 1},  {0, -2, -3, -1}, {0, 2, -1, -2}, {0, -2, 1, 2},
+                                           {0, 1, -1, 0}, {0, 1, 2, 4},    {0, -1, 2, 3}};
+  const int *shape = shapes[rng_range(r, 0, 6)];
+  /* Each statement takes its own two bars (a stretched one four), from the
+   * motif's own place in them, so a listener hears the cell come back. */
+  double at = beat;
+  c->mel_count = c->mel_next = 0;
+  for (int st = 0; st < stmts && c->mel_count < PHRASE_NOTES; st++) {
+    /* 0 as drawn, 1 inverted, 2 stretched, 3 a fragment. */
+    static const double kind_w[4] = {4.0, 1.5, 1.0, 1.5};
+    int kind = st == 0 ? 0 : rng_weighted(r, kind_w, 4);
+    double stretch = kind == 2 ? 2.0 : 1.0;
+    int n = kind == 3 ? rng_range(r, 2, m->n > 2 ? m->n - 1 : 2) : m->n;
+    c->anchor[st] = NO_DEG;
+    c->shift[st] = shape[st];
+    for (int i = 0; i < n && c->mel_count < PHRASE_NOTES; i++) {
+      mnote *x = &c->mel[c->mel_count++];
+      x->beat = at + m->pickup + m->at[i] * stretch;
+      x->dur = m->dur[i] * stretch * (0.8 + 0.35 * rng_unit(r));
+      x->rel = kind == 1 ? -m->step[i] : m->step[i];
+      x->stmt = st;
+      x->last = 0;
+      x->vel = 0.44 + 0.1 * (i == 0) + 0.12 * in + 0.08 * rng_unit(r);
+    }
+    at += 2 * BEATS_PER_BAR * stretch;
+    if (in < 0.4 && rng_chance(r, 0.5)) at += 2 * BEATS_PER_BAR; /* room between statements when quiet */
   }
-  int lo = melody_range_low(c), hi = lo + 19;
-  int tonic = TONIC_MIDI_BASE + c->p.key;
+  mnote *last = &c->mel[c->mel_count - 1];
+  last->last = 1;
+  last->dur = 2.0 + 2.0 * rng_unit(r);
+  /* Rest: a bar or more, longer when quiet. */
+  double rest = BEATS_PER_BAR * (1.0 + rng_unit(r) * (1.0 + 4.0 * (1.0 - in)));
+  c->rest_until = last->beat + last->dur + rest;
+}
+
+/* The degree a statement starts on: the chord tone of the moment nearest
+ * the line (pulled by the arc), not the note just played. */
+static int anchor_degree(const lull_composer *c, int target, int lo, int hi) {
+  const lull_scale *s = scale_now(c);
+  int best = target, best_d = 99;
+  for (int dd = -3; dd <= 3; dd++) {
+    int d = target + dd, note = lull__degree_note(s, tonic_midi(c), d);
+    if (note < lo || note > hi || !is_chord_tone(c, note)) continue;
+    int cost = 2 * abs(dd) + 7 * (d == c->melody_deg);
+    if (cost < best_d) best = d, best_d = cost;
+  }
+  return best;
+}
+
+static void plan_melody(lull_composer *c, double start, double end) {
+  rng *r = &c->melody;
+  const lull_scale *s = scale_now(c);
+  int lo = melody_lo(c), hi = lo + 19;
   if (!c->have_melody) {
-    /* Start in the lower middle of the range: phrases rise first. */
-    int start = lo + rng_range(r, 3, 9);
-    c->melody_deg = 0;
-    while (lull__degree_note(s, tonic, c->melody_deg) < start) c->melody_deg++;
+    c->melody_deg = fold_degree(c, s->size + 2, lo + 4, hi);
     c->have_melody = 1;
   }
-  int dir = bar_in_phrase < BARS_PER_PHRASE / 2 ? 1 : -1; /* the phrase's arc */
-  for (int k = 0; k < 8; k++) {
-    if (!on[k]) continue;
-    int strong = k == 0 || k == 4;
-    int deg = c->melody_deg;
-    if (strong) {
-      /* The nearest chord tone, leaning the arc's way; standing still costs
-       * a little, so a line moves when it can. */
-      int best = deg, bestd = 99;
-      for (int dd = -3; dd <= 3; dd++) {
-        int cand = deg + dd, note = lull__degree_note(s, tonic, cand);
-        if (note < lo || note > hi) continue;
-        int score = 4 * abs(dd) - 2 * (dd * dir > 0) + 3 * (dd == 0);
-        if (contains(c->chord_pcs, c->chord_n, note % 12) && score < bestd) best = cand, bestd = score;
-      }
-      deg = best;
-    } else {
-      double u = rng_unit(r);
-      deg += u < 0.6 ? dir : u < 0.82 ? -dir : u < 0.94 ? 2 * dir : 0;
+  if (c->mel_next >= c->mel_count && start >= c->rest_until && c->pres[L_LEAD] > 0.1 &&
+      fmod(start, 2 * BEATS_PER_BAR) == 0)
+    new_melodic_phrase(c, start);
+  double pres = c->pres[L_LEAD];
+  while (c->mel_next < c->mel_count && c->mel[c->mel_next].beat < end) {
+    const mnote *x = &c->mel[c->mel_next++];
+    if (c->anchor[x->stmt] == NO_DEG) c->anchor[x->stmt] = anchor_degree(c, c->melody_deg + c->shift[x->stmt], lo, hi);
+    int deg = fold_degree(c, c->anchor[x->stmt] + x->rel, lo, hi);
+    if (c->leap && x != c->mel) deg = c->melody_deg + (c->leap > 0 ? -1 : 1); /* a leap is recovered by step */
+    int move = deg - c->melody_deg;
+    c->leap = abs(move) >= (s->size == 7 ? 3 : 2) ? move : 0;
+    if (x->last && !stable_degree(s, deg)) {
+      /* End on a stable degree: the nearest of 1, 3, 5. */
+      int down = deg, up = deg;
+      while (!stable_degree(s, down)) down--;
+      while (!stable_degree(s, up)) up++;
+      int pick = deg - down <= up - deg ? down : up;
+      if (pick == c->melody_deg) pick = pick == down ? up : down; /* not the note just played */
+      deg = fold_degree(c, pick, lo, hi);
     }
-    /* Stay in range: turn back at the edges. */
-    while (lull__degree_note(s, tonic, deg) > hi) deg -= 1, dir = -1;
-    while (lull__degree_note(s, tonic, deg) < lo) deg += 1, dir = 1;
     c->melody_deg = deg;
-    int next = k + 1;
-    while (next < 8 && !on[next]) next++;
-    double len = 0.5 * (next - k) * 0.92;
-    if (next == 8) len = 0.5 * (8 - k) + (bar_in_phrase == BARS_PER_PHRASE - 1 ? 2.0 : 0.5);
-    if (len > 3.0) len = 3.0;
-    float vel = (float)(0.42 + 0.12 * strong + 0.12 * in + 0.08 * rng_unit(r));
-    add(c, bar_start + 0.5 * k, len, LULL_PART_LEAD, LULL_EVENT_ON, lull__degree_note(s, tonic, deg), vel);
+    if (pres < 0.05) continue;
+    double at = x->beat < start ? start : human(c, r, x->beat, end, HUMAN_MS);
+    item *it = add(c, at, x->dur, LULL_PART_LEAD, LULL_EVENT_ON, lull__degree_note(s, tonic_midi(c), deg),
+                   (float)(x->vel * pres));
+    it->deg = deg;
   }
 }
 
-/* Percussion: none when quiet; kicks on downbeats, swells at phrase
- * boundaries, hats only when intense. Never busy. */
-static void plan_percussion(lull_composer *c, uint64_t bar, double from, int bar_in_phrase) {
+/* ---- loops, swells, percussion ---------------------------------------------- */
+
+static void plan_loops(lull_composer *c, double t0, double t1, double end) {
+  const lull_scale *s = scale_now(c);
+  for (int i = 0; i < c->loop_count; i++) {
+    loop *l = &c->loop[i];
+    for (int j = 0; j < l->n; j++)
+      for (; l->next_s[j] < t1; l->next_s[j] += l->period_s) {
+        if (l->next_s[j] < t0 || c->pres[L_LOOPS] < 0.05) continue;
+        double beat = beat_at(c, l->next_s[j] * c->rate);
+        if (beat >= end) beat = end - 0.01;
+        int deg = fold_degree(c, l->deg[j], 64, 90);
+        float vel = (float)(l->vel * c->pres[L_LOOPS] * (0.9 + 0.2 * rng_unit(&c->loops)));
+        item *it = add(c, beat, 3.0, LULL_PART_BELL, LULL_EVENT_ON, lull__degree_note(s, tonic_midi(c), deg), vel);
+        it->deg = deg;
+      }
+  }
+}
+
+/* Swells on free periods (tens of seconds), each its own length and
+ * strength, a band of noise around a chord tone. */
+static void plan_swells(lull_composer *c, double t0, double t1, double end) {
   rng *r = &c->percussion;
-  double in = (double)c->p.intensity, bar_start = (double)(bar * BEATS_PER_BAR);
-  if (bar_start >= from && (bar_in_phrase == 0 || (bar_in_phrase == 4 && in > 0.6)) && in >= 0.15 &&
-      rng_chance(r, 0.85))
-    add(c, bar_start, 2.0 * BEATS_PER_BAR, LULL_PART_SWELL, LULL_EVENT_HIT, 60, (float)(0.35 + 0.45 * in));
-  if (!c->sec.percussion) return;
-  if (in >= 0.35 && bar_start >= from && (in >= 0.6 || bar % 2 == 0))
-    add(c, bar_start, 0, LULL_PART_KICK, LULL_EVENT_HIT, 36, (float)(0.45 + 0.4 * in));
-  if (in >= 0.85 && bar_start + 2 >= from && rng_chance(r, 0.5))
-    add(c, bar_start + 2, 0, LULL_PART_KICK, LULL_EVENT_HIT, 36, (float)(0.3 + 0.3 * in));
-  if (in >= 0.7)
-    for (int b = 0; b < BEATS_PER_BAR; b++) {
-      double at = bar_start + b + 0.5;
-      if (at >= from && rng_chance(r, (in - 0.6) * 1.5))
-        add(c, at, 0, LULL_PART_HAT, LULL_EVENT_HIT, 42, (float)(0.2 + 0.2 * rng_unit(r)));
-    }
+  double in = (double)c->p.intensity;
+  if (c->next_swell_s <= 0) c->next_swell_s = 6.0 + 20.0 * rng_unit(r);
+  for (; c->next_swell_s < t1; c->next_swell_s += 22.0 + 40.0 * rng_unit(r) - 12.0 * in) {
+    if (c->next_swell_s < t0 || in < 0.15) continue;
+    double beat = beat_at(c, c->next_swell_s * c->rate);
+    if (beat >= end) beat = end - 0.01;
+    double len_s = 5.0 + 8.0 * rng_unit(r);
+    int pc = c->chord_pcs[rng_range(r, 0, c->chord_n - 1)];
+    int note = 72 + ((pc - 72) % 12 + 12) % 12 + 12 * rng_range(r, 0, 1);
+    float vel = (float)((0.25 + 0.5 * rng_unit(r)) * (0.6 + 0.4 * in));
+    add(c, beat, len_s * c->rate / c->beat_len, LULL_PART_SWELL, LULL_EVENT_HIT, note, vel);
+  }
+}
+
+/* The kick is a heartbeat: some bars, a beat and sometimes its softer echo,
+ * never the same strength twice; hats wander over the off-beats. */
+static void plan_percussion(lull_composer *c, double start, double end) {
+  rng *r = &c->percussion;
+  double in = (double)c->p.intensity, pres = c->pres[L_PERC];
+  if (pres < 0.05) return;
+  if (in >= 0.35 && rng_chance(r, 0.3 + 0.5 * (in - 0.35) / 0.65)) {
+    float v = (float)((0.4 + 0.3 * in + 0.2 * rng_unit(r)) * pres);
+    add(c, human(c, r, start, end, 12), 0, LULL_PART_KICK, LULL_EVENT_HIT, 36, v);
+    if (rng_chance(r, 0.45))
+      add(c, human(c, r, start + (rng_chance(r, 0.5) ? 0.5 : 0.75), end, 15), 0, LULL_PART_KICK, LULL_EVENT_HIT, 36,
+          v * (float)(0.5 + 0.2 * rng_unit(r)));
+    if (in >= 0.8 && rng_chance(r, 0.3))
+      add(c, human(c, r, start + 2, end, 15), 0, LULL_PART_KICK, LULL_EVENT_HIT, 36, v * 0.7f);
+  }
+  if (in >= 0.65) {
+    static const double at[6] = {0.5, 1.5, 2.5, 3.5, 1.75, 3.25};
+    for (int k = 0; k < 6; k++)
+      if (rng_chance(r, (in - 0.55) * (k < 4 ? 1.0 : 0.5)))
+        add(c, human(c, r, start + at[k], end, 20), 0, LULL_PART_HAT, LULL_EVENT_HIT, 42,
+            (float)((0.15 + 0.3 * rng_unit(r)) * pres));
+  }
 }
 
 static int by_beat(const void *a, const void *b) {
   const item *x = a, *y = b;
-  return x->beat < y->beat ? -1 : x->beat > y->beat;
+  if (x->beat != y->beat) return x->beat < y->beat ? -1 : 1;
+  return (x->order > y->order) - (x->order < y->order);
 }
 
-/* Plan bar `bar`: harmony at its start (where the phrase wants a chord),
- * the form at phrase starts, then melody and percussion. */
+/* Plan bar `bar`: the tempo, harmony where the phrase wants a chord (and the
+ * form at phrase starts), the layers' fades, then melody, loops, swells and
+ * percussion. */
 static void plan_bar(lull_composer *c, uint64_t bar) {
-  const lull_scale *s = lull__scale_of(c->p.mode);
-  int bar_in_phrase = (int)(bar % BARS_PER_PHRASE);
-  double start = (double)(bar * BEATS_PER_BAR);
+  double start = (double)(bar * BEATS_PER_BAR), end = start + BEATS_PER_BAR;
   c->plan_count = c->plan_next = 0;
-  if (bar_in_phrase == 0) {
-    if (bar > 0) c->phrase_index++;
-    if (bar == 0 || ++c->sec.phrase >= c->sec.phrases) new_section(c);
+  double f0 = frame_of(c, start, 0), f1 = frame_of(c, end, 0);
+  double t0 = f0 / c->rate, t1 = f1 / c->rate;
+  c->bar_frame = (uint64_t)llround(f0);
+  if (bar == 0) add_control(c, 0, LULL_CONTROL_GAIN_DB, gain_db(c));
+  if (bar * BEATS_PER_BAR != c->ramp_beat) {
+    float bpm = (float)(60.0 * c->rate / len_of(c, bar * BEATS_PER_BAR));
+    if (bpm != c->last_bpm) add_control(c, start, LULL_CONTROL_BPM, bpm), c->last_bpm = bpm;
   }
-  if (bar == 0) {
-    add_control(c, 0, LULL_CONTROL_BPM, c->p.bpm);
-    add_control(c, 0, LULL_CONTROL_GAIN_DB, gain_db(c));
+  while (c->next_chord_beat < end) {
+    double at = c->next_chord_beat;
+    if (c->chord_i >= c->chords) new_phrase(c, at);
+    const lull_scale *s = scale_now(c);
+    int first = c->chord_i == 0, last = c->chord_i == c->chords - 1;
+    build_chord(c, s, next_degree(c, s, c->chord_deg, first, last));
+    if (first && c->pedal) c->pedal_note = BASS_LO + ((c->chord_root_pc - BASS_LO) % 12 + 12) % 12;
+    double dur = c->chord_beats[c->chord_i++];
+    change_harmony(c, at, dur, first);
+    c->next_chord_beat = at + dur;
   }
-  float b = (float)brightness(c);
+  /* The layers glide toward the section's targets. */
+  for (int l = 0; l < LAYERS; l++) {
+    double step = (t1 - t0) / FADE_S, d = c->sec.target[l] - c->pres[l];
+    c->pres[l] += clampd(d, -step, step);
+  }
+  float b = (float)brightness(c, t0);
   if (b != c->last_brightness) add_control(c, start, LULL_CONTROL_BRIGHTNESS, b), c->last_brightness = b;
-  if (bar != c->harmony_bar && (c->chord_deg < 0 || bar_in_phrase % c->sec.chord_bars == 0)) {
-    int deg = next_degree(c, s, c->chord_deg, bar_in_phrase, c->sec.chord_bars);
-    build_chord(c, s, deg);
-    change_pad(c, start);
-  }
-  plan_melody(c, s, bar, start, bar_in_phrase);
-  plan_percussion(c, bar, start, bar_in_phrase);
+  plan_melody(c, start, end);
+  plan_loops(c, t0, t1, end);
+  plan_swells(c, t0, t1, end);
+  plan_percussion(c, start, end);
   qsort(c->plan, (size_t)c->plan_count, sizeof c->plan[0], by_beat);
   c->next_bar = bar + 1;
 }
 
-/* ---- the clock and handing out -------------------------------------------- */
+/* ---- steering and handing out ------------------------------------------------ */
 
-static double len_of(const lull_composer *c, uint64_t b) {
-  return b == c->ramp_beat ? c->ramp_len : bpm_len(c, c->p.bpm);
-}
-
-/* The frame of a (fractional) beat position at or after the clock's beat.
- * The clock moves on only over beats that start before limit; beyond, the
- * frame is computed at the present tempo without fixing anything. */
-static double frame_of(lull_composer *c, double beat, double limit) {
-  while ((double)(c->beat + 1) <= beat && c->beat_start + c->beat_len < limit) {
-    c->beat_start += c->beat_len;
-    c->beat++;
-    c->beat_len = len_of(c, c->beat);
-  }
-  double start = c->beat_start, len = c->beat_len;
-  for (uint64_t b = c->beat + 1; (double)b <= beat; b++) start += len, len = len_of(c, b);
-  return start + (beat - floor(beat)) * len;
-}
-
-/* The beat position (fractional) of frame f, within or after the clock's beat. */
-static double beat_at(const lull_composer *c, double f) {
-  double start = c->beat_start, len = c->beat_len;
-  uint64_t b = c->beat;
-  while (f >= start + len) start += len, len = len_of(c, ++b);
-  return (double)b + (f - start) / len;
+/* The degree deg of a scale of from_size steps, in one of to_size steps. */
+static int move_degree(int deg, int from_size, int to_size) {
+  int oct = deg >= 0 ? deg / from_size : -((-deg + from_size - 1) / from_size);
+  int step = deg - oct * from_size;
+  return oct * to_size + (step * to_size + from_size / 2) / from_size;
 }
 
 /* Apply pending params. Harmony and tempo change at beat `at`, the first
- * not handed out: what was planned from there is dropped, the pad moves to
- * the new key's tonic chord and the rest of the bar is planned again; the
- * tempo ramps over that beat. Intensity's glide starts at once, at frame
- * `now`; its writing follows from the next bar. */
+ * not handed out: the pad moves to the new key's tonic chord there, the bass
+ * and air let go, and every planned melodic note from there is moved into
+ * the new scale; the tempo ramps over that beat. Intensity's glide starts at
+ * once, at frame `now`; its writing follows from the next bar. */
 static void apply_pending(lull_composer *c, uint64_t at, double now) {
   lull_params old = c->p;
+  int old_size = scale_now(c)->size;
   c->p = c->pending;
   c->has_pending = 0;
   int harmony = old.key != c->p.key || old.mode != c->p.mode;
-  uint64_t bar = at / BEATS_PER_BAR;
-  int bar_line = at % BEATS_PER_BAR == 0;
-  /* Keep what comes before `at`. */
-  int keep = c->plan_next;
-  while (keep < c->plan_count && c->plan[keep].beat < (double)at) keep++;
-  if (harmony || !bar_line) c->plan_count = keep;
   if (old.bpm != c->p.bpm) {
     /* Beat `at` is the ramp (the mean of the old and new lengths). */
     c->ramp_beat = at;
-    c->ramp_len = 0.5 * (bpm_len(c, old.bpm) + bpm_len(c, c->p.bpm));
+    double after = tempo_len(c, c->p.bpm, at + 1);
+    c->ramp_len = 0.5 * (tempo_len(c, old.bpm, at) + tempo_len(c, c->p.bpm, at));
     if (c->beat == at) c->beat_len = c->ramp_len;
     add_control(c, (double)at, LULL_CONTROL_BPM, (float)(60.0 * c->rate / c->ramp_len));
-    add_control(c, (double)at + 1, LULL_CONTROL_BPM, c->p.bpm);
+    c->last_bpm = (float)(60.0 * c->rate / after);
+    add_control(c, (double)at + 1, LULL_CONTROL_BPM, c->last_bpm);
   }
   if (old.intensity != c->p.intensity) {
     double b = beat_at(c, now);
-    float bright = (float)brightness(c);
+    float bright = (float)brightness(c, now / c->rate);
     add_control(c, b, LULL_CONTROL_BRIGHTNESS, bright);
     add_control(c, b, LULL_CONTROL_GAIN_DB, gain_db(c));
     c->last_brightness = bright;
   }
-  const lull_scale *s = lull__scale_of(c->p.mode);
   if (harmony) {
+    /* Home is where the listener says: any excursion ends here. */
+    c->key = c->p.key, c->mode = c->p.mode, c->excursion = 0;
+    c->scale_since = (uint64_t)llround(frame_of(c, (double)at, 0));
+    const lull_scale *s = scale_now(c);
+    int keep = c->plan_next;
+    for (int i = c->plan_next; i < c->plan_count; i++) {
+      item *it = &c->plan[i];
+      int part = it->ev.part;
+      if (it->beat >= (double)at && it->ev.kind != LULL_EVENT_SET &&
+          (part == LULL_PART_PAD || part == LULL_PART_BASS || part == LULL_PART_AIR || part == LULL_PART_SWELL))
+        continue; /* the new chord brings its own */
+      if (it->beat >= (double)at && it->deg != NO_DEG) {
+        it->deg = move_degree(it->deg, old_size, s->size);
+        int lo = part == LULL_PART_LEAD ? melody_lo(c) : 64, hi = part == LULL_PART_LEAD ? lo + 19 : 90;
+        it->deg = fold_degree(c, it->deg, lo, hi);
+        it->ev.pitch = (uint8_t)lull__degree_note(s, tonic_midi(c), it->deg);
+      }
+      c->plan[keep++] = *it;
+    }
+    c->plan_count = keep;
+    c->melody_deg = fold_degree(c, move_degree(c->melody_deg, old_size, s->size), melody_lo(c), melody_lo(c) + 19);
+    if (c->bass_note >= 0) add(c, (double)at, 0, LULL_PART_BASS, LULL_EVENT_OFF, c->bass_note, 0);
+    for (int i = 0; i < c->air_count; i++) add(c, (double)at, 0, LULL_PART_AIR, LULL_EVENT_OFF, c->air[i], 0);
+    c->bass_note = -1;
+    c->pedal = 0;
     build_chord(c, s, 0); /* a new key is announced by its tonic chord */
-    change_pad(c, (double)at);
-    c->harmony_bar = bar;
-  }
-  if (!bar_line) {
-    /* The rest of this bar again: melody in the new scale, percussion at the
-     * new intensity (what was planned there was dropped above). */
-    plan_melody(c, s, bar, (double)at, (int)(bar % BARS_PER_PHRASE));
-    plan_percussion(c, bar, (double)at, (int)(bar % BARS_PER_PHRASE));
-    c->next_bar = bar + 1;
-  } else {
-    c->next_bar = bar; /* plan_bar writes the whole bar */
+    /* It lasts to the next planned change, at least two beats. */
+    if (c->next_chord_beat < (double)at + 2) c->next_chord_beat += BEATS_PER_BAR;
+    change_harmony(c, (double)at, c->next_chord_beat - (double)at, 1);
   }
   qsort(c->plan + c->plan_next, (size_t)(c->plan_count - c->plan_next), sizeof c->plan[0], by_beat);
 }
@@ -597,7 +1006,11 @@ void lull__composer_status(const lull_composer *c, lull_composer_status *s) {
   s->params = c->p;
   snprintf(s->chord, sizeof s->chord, "%s", c->chord_name);
   s->bar = c->next_bar ? c->next_bar - 1 : 0;
+  s->bar_frame = c->bar_frame;
   s->section = c->sections;
   s->section_phrase = (uint32_t)c->sec.phrase;
   s->section_phrases = (uint32_t)c->sec.phrases;
+  s->key_now = c->key;
+  s->mode_now = c->mode;
+  s->scale_since_frame = c->scale_since;
 }

@@ -1,13 +1,18 @@
-/* Tempo-synced ping-pong delay: left input feeds the left line, each line's
- * output feeds the other line, so echoes alternate sides. The delay time is
- * beats * 60 / bpm, glided (one-pole, 250 ms) when the tempo changes and read
- * with linear interpolation so the glide is smooth. Feedback is damped by a
- * one-zero lowpass (no state). A block is read with vector loads when the
- * delay is longer than the block, which it is at any musical setting. */
+/* Free-running ping-pong delay: left input feeds the left line, each line's
+ * output feeds the other line, so echoes alternate sides. Each line has its
+ * own time in seconds (not beats: the echoes drift against the bar and
+ * against each other), moved by a slow sine of a few milliseconds (periods
+ * 19.7 s and 27.1 s, themselves sharing no beat) and read with linear
+ * interpolation so the motion is smooth. Feedback is damped by a one-zero
+ * lowpass (no state). A block is read with vector loads when the delay is
+ * longer than the block, which it always is here. */
 #include <math.h>
 #include <string.h>
 
 #include "dsp/dsp.h"
+
+#define MOD_LEFT_HZ (1.0f / 19.7f)
+#define MOD_RIGHT_HZ (1.0f / 27.1f)
 
 static uint32_t pow2_at_least(uint32_t n) {
   uint32_t p = 1;
@@ -19,27 +24,33 @@ size_t lull__delay_floats(float sample_rate_hz, float max_seconds) {
   return 2u * pow2_at_least((uint32_t)ceilf(max_seconds * sample_rate_hz) + 2);
 }
 
-static float beats_frames(const lull_delay *d, float bpm) {
-  float f = d->beats * 60.0f / bpm * d->sample_rate_hz;
-  return fminf(fmaxf(f, 1.0f), d->max_frames);
+static float clamp_frames(const lull_delay *d, float f) { return fminf(fmaxf(f, 1.0f), d->max_frames); }
+
+/* The tap of side c at the LFO's current phase. */
+static float tap_now(const lull_delay *d, int c) {
+  float m = lull__sin_turns(lull__phase_turns(d->mod[c].phase));
+  return clamp_frames(d, d->time_frames[c] + d->mod_depth_frames * m);
 }
 
-void lull__delay_init(lull_delay *d, float sample_rate_hz, float max_seconds, float beats, float feedback,
-                      float bpm, float *mem) {
+void lull__delay_init(lull_delay *d, const lull_delay_config *cfg, float sample_rate_hz, float max_seconds,
+                      float *mem) {
   uint32_t cap = pow2_at_least((uint32_t)ceilf(max_seconds * sample_rate_hz) + 2);
   d->buf[0] = mem;
   d->buf[1] = mem + cap;
   d->mask = cap - 1;
   d->sample_rate_hz = sample_rate_hz;
   d->max_frames = (float)(cap - 4); /* reads reach two frames past the tap */
-  d->beats = beats;
-  d->feedback = feedback;
+  d->feedback = cfg->feedback;
   d->damp_coef = 0.5f; /* a zero at Nyquist: each repeat a little darker */
-  lull__smooth_init(&d->time_frames, 0, 250.0f, sample_rate_hz);
-  float t = beats_frames(d, bpm);
-  d->time_frames.value = d->time_frames.target = t;
-  d->time_base = t;
-  d->time_step = 0;
+  d->mod_depth_frames = cfg->mod_depth_ms * 0.001f * sample_rate_hz;
+  d->time_frames[0] = cfg->left_s * sample_rate_hz;
+  d->time_frames[1] = cfg->right_s * sample_rate_hz;
+  lull__lfo_init(&d->mod[0], MOD_LEFT_HZ, sample_rate_hz, 0.0f);
+  lull__lfo_init(&d->mod[1], MOD_RIGHT_HZ, sample_rate_hz, 0.37f);
+  for (int c = 0; c < 2; c++) {
+    d->time_base[c] = tap_now(d, c);
+    d->time_step[c] = 0;
+  }
   d->time_phase = 0;
   lull__delay_reset(d);
 }
@@ -50,11 +61,12 @@ void lull__delay_reset(lull_delay *d) {
   d->pos = 0;
 }
 
-void lull__delay_set_bpm(lull_delay *d, float bpm) { lull__smooth_set(&d->time_frames, beats_frames(d, bpm)); }
-
 void lull__delay_control(lull_delay *d) {
-  d->time_base = d->time_frames.value;
-  d->time_step = (lull__smooth_next(&d->time_frames, LULL_GRID_FRAMES) - d->time_base) / LULL_GRID_FRAMES;
+  for (int c = 0; c < 2; c++) {
+    d->time_base[c] = tap_now(d, c);
+    lull__lfo_next(&d->mod[c], LULL_GRID_FRAMES);
+    d->time_step[c] = (tap_now(d, c) - d->time_base[c]) / LULL_GRID_FRAMES;
+  }
   d->time_phase = 0;
 }
 
@@ -69,16 +81,19 @@ void lull__delay_process(lull_delay *d, float *out_l, float *out_r, const float 
   while (frames) {
     /* The taps of this block, from the control period's start (split-
      * invariant); a block may not be longer than the shortest tap. */
-    float tap[LULL_GRID_FRAMES];
+    float tap[2][LULL_GRID_FRAMES];
     size_t n = frames < LULL_GRID_FRAMES ? frames : LULL_GRID_FRAMES;
     const int32_t phase = (int32_t)d->time_phase;
-    for (size_t k = 0; k < n; k++) tap[k] = d->time_base + d->time_step * (float)(phase + (int32_t)k);
-    float shortest = tap[0];
-    for (size_t k = 1; k < n; k++) shortest = tap[k] < shortest ? tap[k] : shortest;
+    float shortest = d->max_frames;
+    for (int c = 0; c < 2; c++)
+      for (size_t k = 0; k < n; k++) {
+        tap[c][k] = d->time_base[c] + d->time_step[c] * (float)(phase + (int32_t)k);
+        shortest = tap[c][k] < shortest ? tap[c][k] : shortest;
+      }
     if ((float)n > shortest) n = (size_t)shortest; /* >= 1: taps are clamped to >= 1 frame */
     float dl[LULL_GRID_FRAMES], dr[LULL_GRID_FRAMES], pl[LULL_GRID_FRAMES], pr[LULL_GRID_FRAMES];
-    lull__tap_read(d->buf[0], d->mask, d->pos, tap, n, d->damp_coef, d->feedback, dl, pl);
-    lull__tap_read(d->buf[1], d->mask, d->pos, tap, n, d->damp_coef, d->feedback, dr, pr);
+    lull__tap_read(d->buf[0], d->mask, d->pos, tap[0], n, d->damp_coef, d->feedback, dl, pl);
+    lull__tap_read(d->buf[1], d->mask, d->pos, tap[1], n, d->damp_coef, d->feedback, dr, pr);
     for (size_t k = 0; k < n; k++) {
       out_l[k] += pl[k];
       out_r[k] += pr[k];

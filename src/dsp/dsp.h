@@ -355,6 +355,10 @@ LULL_VEC v8f lull__svf8_tick(lull_svf8 *f, lull_svf_mode mode, v8f v0) {
 
 /* ---- noise (noise.c) ------------------------------------------------- */
 
+/* splitmix64 (Steele, Lea, Flood 2014): the next of a sequence of
+ * well-mixed 64-bit values from *x; seeds every stream of noise and LFO. */
+uint64_t lull__splitmix64(uint64_t *x);
+
 /* xorshift32: uniform white noise in [-1, 1), fully determined by the seed. */
 typedef struct lull_noise { uint32_t state; } lull_noise;
 void lull__noise_init(lull_noise *n, uint64_t seed);
@@ -483,26 +487,35 @@ static inline void lull__reverb_process(lull_reverb *r, float *out_l, float *out
 lull_reverb_process_fn lull__reverb_process_generic;
 lull_reverb_process_fn lull__reverb_process_v3;
 
-/* ---- tempo-synced ping-pong delay (delay.c) -------------------------- */
+/* ---- free-running ping-pong delay (delay.c) ---------------------------- */
+
+/* Each side has its own time, in seconds, chosen to share no beat with the
+ * music or with each other (the echoes never line up with the bar), each
+ * wandering slowly by a few milliseconds. */
+typedef struct lull_delay_config {
+  float left_s, right_s; /* base times; each at most max_seconds - mod_depth_ms */
+  float feedback;        /* gain of each pass, 0..0.95 */
+  float mod_depth_ms;    /* each time moves +- this, 0..20 */
+} lull_delay_config;
 
 typedef struct lull_delay {
   float *buf[2];
   uint32_t mask, pos;
-  lull_smooth time_frames;   /* glides when the tempo changes */
-  float time_base, time_step; /* at the control period's start, and per frame */
+  float time_frames[2];       /* base times, left and right */
+  lull_lfo mod[2];            /* their slow modulation (periods in delay.c) */
+  float mod_depth_frames;
+  float time_base[2], time_step[2]; /* taps at the control period's start, and per frame */
   uint32_t time_phase;        /* frames into the control period */
   float feedback, damp_coef;  /* damping: one-zero, as in the reverb */
-  float beats, sample_rate_hz;
+  float sample_rate_hz;
   float max_frames;
 } lull_delay;
 
 size_t lull__delay_floats(float sample_rate_hz, float max_seconds);
-void lull__delay_init(lull_delay *d, float sample_rate_hz, float max_seconds, float beats, float feedback,
-                      float bpm, float *mem);
+void lull__delay_init(lull_delay *d, const lull_delay_config *cfg, float sample_rate_hz, float max_seconds,
+                      float *mem);
 void lull__delay_reset(lull_delay *d);
-/* New tempo: the delay time glides to beats * 60 / bpm. */
-void lull__delay_set_bpm(lull_delay *d, float bpm);
-/* At a grid line: plan the delay time for the next period. */
+/* At a grid line: plan the delay times for the next period. */
 void lull__delay_control(lull_delay *d);
 /* Accumulate the echoes of in_l/in_r into out_l/out_r (ping-pong). */
 void lull__delay_process(lull_delay *d, float *out_l, float *out_r, const float *in_l, const float *in_r,

@@ -3,7 +3,7 @@
  * so it is never used. */
 #include "dsp/dsp.h"
 
-static uint64_t splitmix64(uint64_t *x) {
+uint64_t lull__splitmix64(uint64_t *x) {
   uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -12,7 +12,7 @@ static uint64_t splitmix64(uint64_t *x) {
 
 static uint32_t nonzero_state(uint64_t *x) {
   uint32_t s;
-  do s = (uint32_t)(splitmix64(x) >> 32);
+  do s = (uint32_t)(lull__splitmix64(x) >> 32);
   while (s == 0);
   return s;
 }

@@ -1,8 +1,9 @@
 /* Standard MIDI files, type 1. Ticks come from frames through the tempo
  * map the events carry (LULL_CONTROL_BPM): within a stretch of one tempo,
  * tick = tick0 + (frame - frame0) * bpm / 60 / rate * PPQ. Each part gets a
- * track; a note's end is its duration (cut at the next lead note, as the
- * lead is monophonic), its OFF event, or (percussion) the part's length.
+ * track and a channel of its own; a note's end is its duration (cut where
+ * its channel strikes the same pitch again, since a channel cannot hold one
+ * pitch twice), its OFF event, or (percussion) the part's length.
  * A render's events are kept by lull__midi_capture, a pump tap. Written as
  * an atomic file (a temporary file, then renamed), made before the render so
  * a bad path fails first and renamed with the audio file (both or neither). */
@@ -106,10 +107,13 @@ static const struct {
   double hit_seconds;   /* a HIT's length when its event gives none */
 } parts[LULL_PART_COUNT] = {
     [LULL_PART_PAD] = {"pad", 0, 89, 0},     /* GM Pad 2 (warm) */
-    [LULL_PART_LEAD] = {"lead", 1, 80, 0},   /* GM Lead 1 (square) */
+    [LULL_PART_LEAD] = {"lead", 1, 4, 0},    /* GM Electric Piano 1 (an FM electric piano here too) */
     [LULL_PART_KICK] = {"kick", 9, -1, 0.25},
     [LULL_PART_SWELL] = {"swell", 2, 94, 2}, /* GM Pad 7 (halo) */
     [LULL_PART_HAT] = {"hat", 9, -1, 0.1},
+    [LULL_PART_BASS] = {"bass", 3, 38, 0},   /* GM Synth Bass 1 */
+    [LULL_PART_AIR] = {"air", 4, 91, 0},     /* GM Pad 4 (choir): a breath */
+    [LULL_PART_BELL] = {"bell", 5, 14, 0},   /* GM Tubular Bells */
 };
 
 /* The whole file's bytes into result: LULL_OK or LULL_ENOMEM (the caller
@@ -158,17 +162,7 @@ static int encode(const lull_event *ev, size_t n, uint32_t rate, buf *result) {
       int vel = (int)lroundf(e->velocity * 127.0f);
       vel = vel < 1 ? 1 : vel > 127 ? 127 : vel;
       uint64_t end;
-      if (e->duration_frames) {
-        end = e->frame + e->duration_frames;
-        /* The lead is monophonic, and a channel cannot hold one pitch twice:
-         * a note ends where the next lead note (or the same pitch) starts. */
-        for (size_t j = i + 1; j < n && ev[j].frame < end; j++)
-          if (ev[j].part == part && (ev[j].kind == LULL_EVENT_ON || ev[j].kind == LULL_EVENT_HIT) &&
-              (part == LULL_PART_LEAD || ev[j].pitch == e->pitch)) {
-            end = ev[j].frame;
-            break;
-          }
-      }
+      if (e->duration_frames) end = e->frame + e->duration_frames;
       else if (e->kind == LULL_EVENT_HIT) end = e->frame + (uint64_t)(parts[part].hit_seconds * rate);
       else { /* held until its OFF (or the last event) */
         end = ev[n - 1].frame;
@@ -179,6 +173,14 @@ static int encode(const lull_event *ev, size_t n, uint32_t rate, buf *result) {
             break;
           }
       }
+      /* A channel cannot hold one pitch twice: a note ends where its pitch
+       * (for drums, its note) starts again. */
+      for (size_t j = i + 1; j < n && ev[j].frame < end; j++)
+        if (ev[j].part == part && (ev[j].kind == LULL_EVENT_ON || ev[j].kind == LULL_EVENT_HIT) &&
+            (ev[j].pitch == e->pitch || parts[part].program < 0)) {
+          end = ev[j].frame;
+          break;
+        }
       msgs[k++] = (msg){(uint64_t)llround(tick_of(&m, e->frame, rate)), 2,
                         {(unsigned char)(0x90 | ch), (unsigned char)note, (unsigned char)vel}, 3};
       msgs[k++] = (msg){(uint64_t)llround(tick_of(&m, end, rate)), 1, {(unsigned char)(0x80 | ch), (unsigned char)note, 0}, 3};

@@ -1,7 +1,8 @@
-/* Phrase files: JSON in the seed's shape (chords, melody, percussion), read
- * strictly: unknown keys, duplicate keys, wrong types and out-of-range values
- * are errors that name the field. Chords become four pad notes each, held
- * until the next chord. See README.md, "Phrase files". */
+/* Phrase files: JSON in the seed's shape (chords, melody, percussion) and
+ * the lines of the other pitched parts (bass, air, bell, shaped like the
+ * melody), read strictly: unknown keys, duplicate keys, wrong types and
+ * out-of-range values are errors that name the field. Chords become four pad
+ * notes each, held until the next chord. See README.md, "Phrase files". */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,15 @@
 
 #define MAX_TIME 1e7 /* beats or seconds: far beyond any phrase */
 #define DEFAULT_VELOCITY 0.8
+#define SWELL_PITCH 84 /* C6: a percussion item's pitch when it gives none (the swell's band) */
+
+/* The arrays of notes, each for one part. */
+static const struct {
+  const char *key;
+  int part;
+} note_arrays[] = {
+    {"melody", LULL_PART_LEAD}, {"bass", LULL_PART_BASS}, {"air", LULL_PART_AIR}, {"bell", LULL_PART_BELL}};
+#define NOTE_ARRAYS (sizeof note_arrays / sizeof note_arrays[0])
 
 typedef struct ctx {
   lull_diag *diag;
@@ -184,10 +194,11 @@ static int read_chords(ctx *c, json_t *arr, double *end_units) {
   return LULL_OK;
 }
 
-static int read_melody(ctx *c, json_t *arr) {
+/* Notes of one pitched part from an array named key ("melody" for the lead). */
+static int read_notes(ctx *c, json_t *arr, const char *key, int part) {
   for (size_t i = 0; i < json_array_size(arr); i++) {
     char where[40];
-    snprintf(where, sizeof where, "melody[%zu]", i);
+    snprintf(where, sizeof where, "%s[%zu]", key, i);
     json_t *item = json_array_get(arr, i);
     double at, dur, vel = DEFAULT_VELOCITY;
     int pitch;
@@ -198,7 +209,7 @@ static int read_melody(ctx *c, json_t *arr) {
       return c->err;
     if (c->err) return c->err;
     uint64_t f = to_frames(c, at), d = to_frames(c, at + dur) - f;
-    lull_event ev = {f, d ? d : 1, LULL_PART_LEAD, LULL_EVENT_ON, (uint8_t)pitch, 0, (float)vel};
+    lull_event ev = {f, d ? d : 1, (uint8_t)part, LULL_EVENT_ON, (uint8_t)pitch, 0, (float)vel};
     if (push(c, ev)) return c->err;
   }
   return LULL_OK;
@@ -210,7 +221,8 @@ static int read_percussion(ctx *c, json_t *arr) {
     snprintf(where, sizeof where, "percussion[%zu]", i);
     json_t *item = json_array_get(arr, i);
     double at, vel = DEFAULT_VELOCITY, dur = 0;
-    if (item_object(c, item, where) || check_keys(c, item, where, "at type velocity duration") ||
+    int pitch = SWELL_PITCH;
+    if (item_object(c, item, where) || check_keys(c, item, where, "at type velocity duration pitch") ||
         get_number(c, item, where, "at", 1, 0, MAX_TIME, &at) ||
         get_number(c, item, where, "velocity", 0, 0, 1, &vel) < 0 ||
         get_number(c, item, where, "duration", 0, 1e-3, MAX_TIME, &dur) < 0)
@@ -225,8 +237,10 @@ static int read_percussion(ctx *c, json_t *arr) {
                : strcmp(t, "hat") == 0   ? LULL_PART_HAT
                                          : -1;
     if (part < 0) return fail(c, LULL_EUNKNOWN, field, "%s", "must be one of: kick, swell, hat");
+    if (json_object_get(item, "pitch") && get_pitch(c, item, where, "pitch", &pitch)) return c->err;
     uint64_t f = to_frames(c, at);
-    lull_event ev = {f, dur > 0 ? to_frames(c, at + dur) - f : 0, (uint8_t)part, LULL_EVENT_HIT, 60, 0, (float)vel};
+    lull_event ev = {f, dur > 0 ? to_frames(c, at + dur) - f : 0, (uint8_t)part, LULL_EVENT_HIT, (uint8_t)pitch, 0,
+                     (float)vel};
     if (push(c, ev)) return c->err;
   }
   return LULL_OK;
@@ -243,8 +257,8 @@ static int by_frame(const void *a, const void *b) {
  * (their own checks reject them). */
 static double content_end(json_t *root) {
   double end = 0;
-  const char *keys[] = {"chords", "melody", "percussion"};
-  for (int k = 0; k < 3; k++) {
+  const char *keys[] = {"chords", "melody", "percussion", "bass", "air", "bell"};
+  for (int k = 0; k < 6; k++) {
     json_t *arr = json_object_get(root, keys[k]);
     for (size_t i = 0; json_is_array(arr) && i < json_array_size(arr); i++) {
       json_t *item = json_array_get(arr, i);
@@ -262,7 +276,7 @@ static double content_end(json_t *root) {
 static int parse_root(json_t *root, uint32_t rate, lull_phrase *out, lull_diag *diag) {
   ctx c = {diag, 0, NULL, 0, 0, LULL_OK};
   if (!json_is_object(root)) return fail(&c, LULL_EPARSE, "", "%s", "the phrase must be a JSON object");
-  if (check_keys(&c, root, "", "bpm time length chords melody percussion")) return c.err;
+  if (check_keys(&c, root, "", "bpm time length chords melody percussion bass air bell")) return c.err;
   double bpm = 70;
   if (get_number(&c, root, "", "bpm", 0, 30, 180, &bpm) < 0) return c.err;
   int seconds = 0;
@@ -276,11 +290,13 @@ static int parse_root(json_t *root, uint32_t rate, lull_phrase *out, lull_diag *
   double end = content_end(root), length = 0;
   int has_length = get_number(&c, root, "", "length", 0, 1e-3, MAX_TIME, &length);
   if (c.err) return c.err;
-  json_t *chords = get_array(&c, root, "chords"), *melody = get_array(&c, root, "melody"),
-         *perc = get_array(&c, root, "percussion");
+  json_t *chords = get_array(&c, root, "chords"), *perc = get_array(&c, root, "percussion"), *notes[NOTE_ARRAYS];
+  int any = chords || perc;
+  for (size_t k = 0; k < NOTE_ARRAYS && !c.err; k++) any |= (notes[k] = get_array(&c, root, note_arrays[k].key)) != NULL;
   if (c.err) return c.err;
-  if (!chords && !melody && !perc)
-    return fail(&c, LULL_EPARSE, "", "%s", "nothing to play: give at least one of chords, melody, percussion");
+  if (!any)
+    return fail(&c, LULL_EPARSE, "", "%s",
+                "nothing to play: give at least one of chords, melody, percussion, bass, air, bell");
   /* The last chord rings to the phrase's length, or 4 beats past the end. */
   double last_chord_at = 0;
   if (chords && json_array_size(chords)) {
@@ -289,14 +305,16 @@ static int parse_root(json_t *root, uint32_t rate, lull_phrase *out, lull_diag *
       last_chord_at = json_number_value(at);
   }
   double chord_end = has_length == LULL_OK ? length : fmax(end, last_chord_at + (seconds ? 4 * 60.0 / bpm : 4));
-  if ((chords && read_chords(&c, chords, &chord_end)) || (melody && read_melody(&c, melody)) ||
-      (perc && read_percussion(&c, perc))) {
+  int err = (chords && read_chords(&c, chords, &chord_end)) || (perc && read_percussion(&c, perc));
+  for (size_t k = 0; k < NOTE_ARRAYS && !err; k++)
+    err = notes[k] && read_notes(&c, notes[k], note_arrays[k].key, note_arrays[k].part);
+  if (err) {
     free(c.events);
     return c.err;
   }
   if (c.count == 0) {
     free(c.events);
-    return fail(&c, LULL_EPARSE, "", "%s", "nothing to play: chords, melody and percussion are all empty");
+    return fail(&c, LULL_EPARSE, "", "%s", "nothing to play: the arrays are all empty");
   }
   qsort(c.events, c.count, sizeof *c.events, by_frame);
   out->bpm = bpm;

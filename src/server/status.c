@@ -51,11 +51,14 @@ void lull__station_json(lull_server *srv, sbuf *b, size_t i) {
   lull__params_json(params, sizeof params, &now.params);
   uint32_t l[LULL_FEED_KINDS], total = lull__station_listeners(srv, i, l);
   lull__sb_printf(b,
-            "{\"name\":\"%s\",\"params\":%s,\"now\":{\"chord\":\"%s\",\"bar\":%llu,\"section\":%u},"
+            "{\"name\":\"%s\",\"params\":%s,\"now\":{\"chord\":\"%s\",\"bar\":%llu,\"section\":%u,"
+            "\"key\":\"%s\",\"mode\":\"%s\",\"home\":%s},"
             "\"listeners\":{\"total\":%u,\"ws_opus\":%u,\"ws_pcm\":%u,\"ogg\":%u,\"mp3\":%u},"
             "\"lead_ms\":%.2f,\"lead_ms_min\":%.2f,\"lead_ms_max\":%.2f,\"burst_ms\":%u,\"skip_ms\":%u,"
             "\"frames\":%llu,\"late_frames\":%llu,\"faults\":%llu,\"encode_us_mean\":%.1f,\"realtime\":%s}",
-            lull_station_name(st), params, now.chord, (unsigned long long)now.bar, now.section, total, l[0], l[1], l[2],
+            lull_station_name(st), params, now.chord, (unsigned long long)now.bar, now.section,
+            lull_key_name(now.key), lull_mode_name(now.mode),
+            now.key == now.params.key && now.mode == now.params.mode ? "true" : "false", total, l[0], l[1], l[2],
             l[3], m.lead_ms, m.lead_ms_min, m.lead_ms_max, srv->cfg.burst_ms, srv->cfg.skip_ms,
             (unsigned long long)m.frames, (unsigned long long)m.late_frames, (unsigned long long)m.faults,
             m.encode_us_mean, m.realtime ? "true" : "false");

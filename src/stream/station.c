@@ -158,6 +158,8 @@ static void publish_now(lull_station *st, int changed) {
   memcpy(st->now.chord, cs.chord, sizeof st->now.chord);
   st->now.bar = cs.bar;
   st->now.section = cs.section;
+  st->now.key = cs.key_now;
+  st->now.mode = cs.mode_now;
   if (changed) st->now.params_changes++;
   uint64_t w[sizeof st->now_pub / 8] = {0};
   memcpy(w, &st->now, sizeof st->now);

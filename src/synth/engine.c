@@ -15,8 +15,13 @@
 
 #define DEFAULT_EVENTS 4096u
 #define MAX_EVENTS (1u << 20)
-#define DELAY_MAX_S 2.5f /* a dotted eighth at 30 bpm is 1.5 s */
-#define DELAY_BEATS 0.75f
+/* The delay runs free of the tempo: 0.83 s left, 1.29 s right (a ratio
+ * near 1.554, no small fraction, and no beat of 30..180 bpm a multiple of
+ * either), each wandering +- 1.5 ms. */
+#define DELAY_MAX_S 1.5f
+#define DELAY_LEFT_S 0.83f
+#define DELAY_RIGHT_S 1.29f
+#define DELAY_MOD_MS 1.5f
 #define DELAY_FEEDBACK 0.35f
 #define CEILING_DB (-1.0f)
 #define LOOKAHEAD_MS 1.5f
@@ -86,7 +91,8 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
   lull__seq_init(&e->seq, (lull_seq_item *)(mem + off_ev), c.event_capacity);
   lull_reverb_config rc = {c.reverb_decay_s, 25.0f, 0.35f, 0.6f};
   lull__reverb_init(&e->reverb, &rc, fs, (float *)(mem + off_rev));
-  lull__delay_init(&e->delay, fs, DELAY_MAX_S, DELAY_BEATS, DELAY_FEEDBACK, c.bpm, (float *)(mem + off_dly));
+  lull_delay_config dc = {DELAY_LEFT_S, DELAY_RIGHT_S, DELAY_FEEDBACK, DELAY_MOD_MS};
+  lull__delay_init(&e->delay, &dc, fs, DELAY_MAX_S, (float *)(mem + off_dly));
   lull__limiter_init(&e->limiter, CEILING_DB, LOOKAHEAD_MS, LIMITER_RELEASE_MS, fs);
   lull__dcblock_init(&e->dc[0], 10.0f, fs);
   lull__dcblock_init(&e->dc[1], 10.0f, fs);
@@ -121,8 +127,7 @@ uint64_t lull_engine_position(const lull_engine *e) { return e->pos; }
 
 int lull_engine_set_bpm(lull_engine *e, float bpm) {
   if (!(bpm >= 30.0f && bpm <= 180.0f)) return LULL_ERANGE;
-  e->cfg.bpm = bpm;
-  lull__delay_set_bpm(&e->delay, bpm);
+  e->cfg.bpm = bpm; /* kept, and nothing else: the delay is not tied to the tempo */
   return LULL_OK;
 }
 
@@ -142,7 +147,7 @@ static void apply(lull_engine *e, const lull_event *ev) {
   switch (ev->kind) {
     case LULL_EVENT_SET:
       if (ev->part == LULL_CONTROL_BRIGHTNESS) lull__smooth_set(&e->pool.brightness, ev->velocity);
-      else if (ev->part == LULL_CONTROL_BPM) lull__delay_set_bpm(&e->delay, ev->velocity); /* validated at schedule */
+      else if (ev->part == LULL_CONTROL_BPM) e->cfg.bpm = ev->velocity; /* validated at schedule; moves nothing */
       else lull__smooth_set(&e->master, powf(10.0f, ev->velocity / 20.0f) * SOFT_CLIP_DRIVE);
       break;
     case LULL_EVENT_OFF: lull__pool_note_off(&e->pool, ev->part, ev->pitch); break;
@@ -180,7 +185,7 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
 
 /* At each grid line: LFOs and smoothed values plan their next period. */
 static void control_tick(lull_engine *e) {
-  lull__pool_control(&e->pool);
+  lull__pool_control(&e->pool, e->pos);
   if (!e->cfg.dry) {
     lull__reverb_control(&e->reverb);
     lull__delay_control(&e->delay);
@@ -217,6 +222,6 @@ void lull_engine_render(lull_engine *e, float *out, size_t frames) {
 }
 
 const char *lull_part_name(int part) {
-  static const char *const names[LULL_PART_COUNT] = {"pad", "lead", "kick", "swell", "hat"};
+  static const char *const names[LULL_PART_COUNT] = {"pad", "lead", "kick", "swell", "hat", "bass", "air", "bell"};
   return part >= 0 && part < LULL_PART_COUNT ? names[part] : NULL;
 }

@@ -1,21 +1,36 @@
-/* The voice pool: a fixed set of banks (two for the pad, one shared by lead
- * and kick, one by swell and hat), allocated with the engine. Stealing rule, when a part has no idle
- * voice: take its releasing voice with the lowest level, else its oldest
- * voice. A stolen voice is retriggered from its current level with its phase
- * and filter state kept, so the change of note never steps the waveform. */
+/* The voice pool: a fixed set of banks (three for the pad, one of FM
+ * voices for lead, bell and bass, one for the noise and percussion parts),
+ * allocated with the engine. Stealing rule, when a part has no idle voice:
+ * take its releasing voice with the lowest level, else its oldest voice. A
+ * stolen voice is retriggered from the level heard with its phase and
+ * filter state kept, so the change of note never steps the waveform. Where
+ * a note sits in the stereo field is chosen here, per part. */
 #include <math.h>
 #include <string.h>
 
 #include "synth/synth_int.h"
 
-#define PAD_LFO_HZ 0.5f
-#define PAD_CUTOFF_LOW_HZ 1000.0f
-#define PAD_CUTOFF_HIGH_HZ 1200.0f
+/* Brightness 0..1 moves the pad's cutoff exponentially from 250 Hz to
+ * 6 kHz: 250 x 24^b, 1.22 kHz at 0.5. */
+#define PAD_CUTOFF_DARK_HZ 250.0f
+#define PAD_CUTOFF_BRIGHT_HZ 6000.0f
 #define PAD_Q 0.7071f
 #define BRIGHTNESS_GLIDE_MS 50.0f
+/* Each voice's two LFOs have periods from 20 to 60 s, seeded. */
+#define LFO_MIN_S 20.0
+#define LFO_SPAN_S 40.0
+/* The lead's notes wander through +- 0.35 of the field along two slow
+ * sines (13.7 s and 21.1 s, phases seeded). */
+#define LEAD_PAN 0.35
+#define LEAD_PAN_A_S 13.7
+#define LEAD_PAN_B_S 21.1
+#define BELL_PAN 0.7f
+#define AIR_PAN 0.5f
 
 /* Pad notes take pan positions in turn, so a chord spreads across the field. */
 static const float pad_pans[4] = {-0.6f, 0.2f, -0.2f, 0.6f};
+
+static double unit(uint64_t *x) { return (double)(lull__splitmix64(x) >> 11) * 0x1p-53; }
 
 void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_hz, uint64_t seed) {
   memset(p, 0, sizeof *p);
@@ -31,6 +46,7 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
 #endif
   p->wt = wt;
   p->sample_rate_hz = sample_rate_hz;
+  uint64_t lfo_seed = seed ^ 0x6c756c6c2d6c666full; /* a stream apart from the noise's */
   for (int k = 0; k < LULL_BANK_COUNT; k++) {
     lull_bank *b = &p->bank[k];
     b->kind = (uint8_t)k;
@@ -40,7 +56,16 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
     lull__noise8_init(&b->noise, seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(k + 1)));
     b->decay = v8f_set1(1.0f);
     b->amp = v8f_set1(1.0f);
-    for (int j = 0; j < LULL_LANES; j++) b->release_at[j] = UINT64_MAX;
+    b->index_decay = v8f_set1(1.0f);
+    b->partial_decay = v8f_set1(1.0f);
+    for (int j = 0; j < LULL_LANES; j++) {
+      b->release_at[j] = UINT64_MAX;
+      for (int i = 0; i < 2; i++) {
+        double period_s = LFO_MIN_S + LFO_SPAN_S * unit(&lfo_seed);
+        b->lfo_inc[i][j] = (uint32_t)llround(4294967296.0 * LULL_GRID_FRAMES / (period_s * (double)sample_rate_hz));
+        b->lfo_phase[i][j] = (uint32_t)(lull__splitmix64(&lfo_seed) >> 32);
+      }
+    }
   }
   for (int part = 0; part < LULL_PART_COUNT; part++) {
     const lull_part_slots *s = &lull__part_slots[part];
@@ -50,22 +75,57 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
         p->bank[k].part[j] = (uint8_t)part;
       }
   }
-  lull__lfo_init(&p->pad_lfo, PAD_LFO_HZ, sample_rate_hz, 0.0f);
+  p->lead_pan_turns[0] = unit(&lfo_seed);
+  p->lead_pan_turns[1] = unit(&lfo_seed);
+  do p->rng = (uint32_t)(lull__splitmix64(&lfo_seed) >> 32);
+  while (p->rng == 0);
   lull__smooth_init(&p->brightness, 0.5f, BRIGHTNESS_GLIDE_MS, sample_rate_hz);
-  lull__pool_control(p);
+  lull__pool_control(p, 0);
 }
 
-void lull__pool_control(lull_pool *p) {
-  float lfo = lull__lfo_next(&p->pad_lfo, LULL_GRID_FRAMES);
-  /* Brightness scales the seed's 1000-1200 Hz by 2^(2 (b - 0.5)): a quarter
-   * at 0, four times at 1. exp2f per tick, not per sample. */
+void lull__pool_control(lull_pool *p, uint64_t now) {
+  /* exp2f per tick, not per sample. */
   float b = lull__smooth_next(&p->brightness, LULL_GRID_FRAMES);
-  float scale = exp2f(2.0f * (b - 0.5f));
-  p->pad_cutoff_hz = scale * (PAD_CUTOFF_LOW_HZ + (PAD_CUTOFF_HIGH_HZ - PAD_CUTOFF_LOW_HZ) * 0.5f * (lfo + 1.0f));
-  p->pad_coefs = lull__svf_coefs(p->pad_cutoff_hz, PAD_Q, p->sample_rate_hz);
-  for (int k = LULL_BANK_PAD0; k < LULL_BANK_PAD0 + LULL_PAD_BANKS; k++)
-    for (int j = 0; j < LULL_LANES; j++)
-      if (p->bank[k].active & (1u << j)) lull__svf8_put_lane(&p->bank[k].svf, j, p->pad_coefs);
+  float fc = PAD_CUTOFF_DARK_HZ * exp2f(b * log2f(PAD_CUTOFF_BRIGHT_HZ / PAD_CUTOFF_DARK_HZ));
+  fc = fminf(fc, 0.45f * p->sample_rate_hz); /* tan's argument stays well below pi/2, LFO and all */
+  if (fc != p->pad.cutoff_hz) { /* the brightness settles, and then this is skipped */
+    p->pad.cutoff_hz = fc;
+    p->pad.x = (float)M_PI * fc / p->sample_rate_hz;
+    p->pad.g = tanf(p->pad.x);
+    p->pad.k = 1.0f / PAD_Q;
+  }
+  for (int k = 0; k < LULL_BANK_COUNT; k++) lull__bank_modulate(&p->bank[k], &p->pad, now, -1);
+}
+
+/* Uniform in [-1, 1) from the pool's xorshift32. */
+static float spread(lull_pool *p) {
+  uint32_t x = p->rng;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  p->rng = x;
+  return (float)(int32_t)x * 0x1p-31f;
+}
+
+/* Where a new note of part sits, -1..1. */
+static float place(lull_pool *p, int part, int pitch, uint64_t now) {
+  switch (part) {
+    case LULL_PART_PAD: return pad_pans[p->pan_cycle++ & 3];
+    case LULL_PART_HAT: return (p->pan_cycle & 1) ? 0.3f : -0.3f;
+    case LULL_PART_LEAD: {
+      double t = (double)now / (double)p->sample_rate_hz;
+      double a = sin(2 * M_PI * (t / LEAD_PAN_A_S + p->lead_pan_turns[0]));
+      double c = sin(2 * M_PI * (t / LEAD_PAN_B_S + p->lead_pan_turns[1]));
+      return (float)(LEAD_PAN * (0.6 * a + 0.4 * c));
+    }
+    case LULL_PART_BELL: {
+      /* Higher bells to the right, each with its own scatter. */
+      float pan = 0.4f * (float)(pitch - 76) / 14.0f + 0.45f * spread(p);
+      return fminf(fmaxf(pan, -BELL_PAN), BELL_PAN);
+    }
+    case LULL_PART_AIR: return AIR_PAN * spread(p);
+    default: return 0.0f; /* kick, swell, bass: centred */
+  }
 }
 
 /* Choose the lane for a new note of part: idle first, then the quietest
@@ -107,26 +167,18 @@ static lull_bank *choose(lull_pool *p, int part, int *lane_out, int *stolen) {
 
 void lull__pool_note_on(lull_pool *p, int part, int pitch, float velocity, uint64_t duration_frames, uint64_t now) {
   const lull_part_spec *spec = &lull__part_specs[part];
-  float glide_from = 0;
-  if (part == LULL_PART_LEAD) {
-    /* Monophonic: the held note is released (its release still sounds). */
-    lull__pool_note_off(p, part, -1);
-    glide_from = p->last_lead_hz;
-  }
+  if (duration_frames == 0 && spec->default_ms > 0)
+    duration_frames = (uint64_t)(spec->default_ms * 0.001f * p->sample_rate_hz + 0.5f);
   int lane, stolen;
   lull_bank *b = choose(p, part, &lane, &stolen);
   if (stolen) p->stolen++;
-  float pan = 0;
-  if (part == LULL_PART_PAD) pan = pad_pans[p->pan_cycle++ & 3];
-  if (part == LULL_PART_HAT) pan = (p->pan_cycle & 1) ? 0.3f : -0.3f;
-  lull__bank_start(b, p->wt, lane, part, pitch, velocity, pan, glide_from, p->sample_rate_hz);
-  if (part == LULL_PART_PAD) lull__svf8_put_lane(&b->svf, lane, p->pad_coefs);
-  if (part == LULL_PART_LEAD) p->last_lead_hz = b->hz[lane];
+  float pan = place(p, part, pitch, now);
+  b->onset[lane] = now;
+  lull__bank_start(b, p->wt, lane, part, pitch, velocity, pan, duration_frames, p->sample_rate_hz);
   b->serial[lane] = ++p->serial;
   b->held[lane] = 1;
   b->active |= (uint8_t)(1u << lane);
-  if (duration_frames == 0 && spec->default_ms > 0)
-    duration_frames = (uint64_t)(spec->default_ms * 0.001f * p->sample_rate_hz + 0.5f);
+  lull__bank_modulate(b, &p->pad, now, lane);
   b->release_at[lane] = duration_frames ? now + duration_frames : UINT64_MAX;
 }
 
@@ -178,7 +230,7 @@ int lull__pool_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, ui
     for (int j = 0; j < LULL_LANES; j++) {
       if (b->ramp_left[j]) {
         b->ramp_left[j] -= frames;
-        if (b->ramp_left[j] == 0) { /* land exactly on the target pitch */
+        if (b->ramp_left[j] == 0) { /* the sweep lands exactly on its pitch */
           b->inc_a[j] = b->ramp_target[j];
           b->dinc[j] = 0;
         }
@@ -191,9 +243,11 @@ int lull__pool_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, ui
       if (!lull__adsr8_active(&b->env, j)) {
         b->active &= (uint8_t)~(1u << j);
         b->held[j] = 0;
-        /* An idle kick lane would keep decaying into denormals. */
+        /* An idle kick or FM lane would keep decaying into denormals. */
         b->amp[j] = 1.0f;
         b->decay[j] = 1.0f;
+        b->index[j] = b->partial[j] = 0.0f;
+        b->index_decay[j] = b->partial_decay[j] = 1.0f;
       }
     }
   }

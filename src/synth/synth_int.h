@@ -1,8 +1,9 @@
 /* synth internals: voice banks, the voice pool, the event heap. Voices of
  * one part run eight to a bank, one per SIMD lane. The engine renders in
  * sub-blocks that end wherever any voice changes state (envelope segment,
- * glide or sweep end, scheduled release) or an event is due, so inside a
- * sub-block every voice is a straight-line kernel. */
+ * sweep end, scheduled release), an event is due or a grid line is crossed
+ * (slow modulation moves there), so inside a sub-block every voice is a
+ * straight-line kernel. */
 #ifndef LULL_SYNTH_INT_H
 #define LULL_SYNTH_INT_H
 
@@ -14,11 +15,12 @@
 
 #define LULL_MAX_BLOCK LULL_GRID_FRAMES /* sub-blocks never cross a grid line */
 
-/* Banks: three of pad voices (24); one shared by the parts that rarely
- * sound more than one note at a time: lead in lanes 0-1, kick 2-3, swell
- * 4-5, hat 6-7. Its kernel runs the sine and the noise path on every lane
- * and masks per lane, which costs less than two half-empty banks. */
-enum { LULL_BANK_PAD0 = 0, LULL_BANK_PAD1, LULL_BANK_PAD2, LULL_BANK_MISC, LULL_BANK_COUNT };
+/* Banks: three of pad voices (24); one of FM voices: lead in lanes 0-2,
+ * bell 3-5, bass 6-7; one shared by the noise and percussion parts: air in
+ * lanes 0-3, kick 4, swell 5-6, hat 7. The misc kernel runs the sine and
+ * the noise path on every lane and masks per lane, which costs less than
+ * two half-empty banks. */
+enum { LULL_BANK_PAD0 = 0, LULL_BANK_PAD1, LULL_BANK_PAD2, LULL_BANK_MISC, LULL_BANK_FM, LULL_BANK_COUNT };
 #define LULL_PAD_BANKS 3
 #define LULL_VOICE_COUNT (LULL_BANK_COUNT * LULL_LANES)
 _Static_assert(LULL_VOICE_COUNT >= 32, "the pool holds at least 32 voices");
@@ -54,19 +56,31 @@ typedef struct lull_bank {
   lull_svf8 svf;
   lull_noise8 noise;
   const float *wt_data;        /* band-limited tables (pad) */
-  v8u phase_a, inc_a, table_a; /* oscillator A: pad saw, lead/kick sine */
-  v8u phase_b, inc_b, table_b; /* oscillator B: the pad's detuned saw */
-  v8i dinc;                    /* per-sample change of inc_a (glide, sweep) */
+  v8u phase_a, inc_a, table_a; /* oscillator A: pad saw, kick sine, FM carrier */
+  v8u phase_b, inc_b, table_b; /* oscillator B: the pad's detuned saw, FM modulator */
+  v8u phase_c, inc_c;          /* FM: the added partial */
+  v8u base_a, base_b;          /* pad: inc_a and inc_b before the LFO's drift */
+  v8i dinc;                    /* per-sample change of inc_a (kick sweep) */
   v8f gain_l, gain_r;          /* velocity x voice gain x part level x pan */
   v8f gain_rev, gain_dly;      /* the same, times the sends */
-  v8f decay, amp;              /* kick: exponential decay per sample (1 elsewhere) */
-  v8f mix_sine;                  /* misc bank: 1 on sine lanes (lead, kick), else 0 */
+  v8f gain, pan;               /* the note's gain before the pan law, and its pan (-1..1) */
+  v8f decay, amp;              /* kick, FM: amp *= decay per sample (1 elsewhere) */
+  v8f amp_floor;               /* FM: the level is amp_floor + amp */
+  v8f index, index_decay, index_floor; /* FM: modulation index in turns, floor + index, index *= decay */
+  v8f partial, partial_decay, partial_floor; /* FM: the added partial's level, likewise */
+  v8f mix_sine;                  /* misc bank: 1 on sine lanes (kick), else 0 */
   v8f mix_in, mix_band, mix_low; /* misc bank: the noise lanes' filter response */
+  v8f mix_cascade;               /* misc bank: 1 where the response goes through the band-pass again */
+  v8f ic3, ic4;                  /* misc bank: that second band-pass's states (svf's coefficients) */
+  v8f curve;                     /* misc bank: 1 where the envelope is shaped (smoothstep), else 0 */
+  v8u lfo_phase[2], lfo_inc[2];  /* slow per-voice LFOs (pad, air): increments per grid period */
   uint64_t release_at[LULL_LANES]; /* absolute frame of a scheduled release */
   uint64_t serial[LULL_LANES];     /* allocation order, for oldest-first stealing */
-  uint32_t ramp_left[LULL_LANES];  /* frames left of a glide or sweep */
+  uint64_t onset[LULL_LANES];      /* absolute frame the note began (swell glide) */
+  uint64_t length[LULL_LANES];     /* its duration in frames (swell glide); 0: none */
+  uint32_t ramp_left[LULL_LANES];  /* frames left of the kick's sweep */
   uint32_t ramp_target[LULL_LANES];/* inc_a when the ramp ends */
-  float hz[LULL_LANES];            /* current pitch of oscillator A */
+  float hz[LULL_LANES];            /* the note's pitch (filter centre for air and swell) */
   uint8_t part[LULL_LANES];
   uint8_t pitch[LULL_LANES];
   uint8_t held[LULL_LANES];        /* gate is on (not yet released) */
@@ -82,19 +96,24 @@ typedef void lull_soft_clip_fn(float *left, float *right, uint32_t frames, float
 
 typedef void lull_dcblock_fn(lull_dcblock *l, lull_dcblock *r, float *left, float *right, uint32_t frames);
 
+/* The pad's shared lowpass at a control tick, before each voice's LFO:
+ * x = pi fc / fs, g = tan(x) (the TPT prewarp), k = 1/Q. */
+typedef struct lull_pad_filter {
+  float cutoff_hz, x, g, k;
+} lull_pad_filter;
+
 typedef struct lull_pool {
   lull_bank bank[LULL_BANK_COUNT];
   lull_bank_render_fn *render; /* the kernels for this CPU, chosen at init */
   lull_soft_clip_fn *soft_clip;
   lull_dcblock_fn *dcblock;
   const lull_wavetable *wt;
-  lull_lfo pad_lfo;
-  lull_smooth brightness; /* 0..1; moves the pad's filter (0.5: the seed's) */
-  float pad_cutoff_hz;   /* set at each control tick */
-  lull_svf_coefs pad_coefs;
+  lull_smooth brightness; /* 0..1; opens the pad's filter (250 Hz .. 6 kHz) */
+  lull_pad_filter pad;   /* set at each control tick (tanf only when the cutoff moved) */
   float sample_rate_hz;
-  float last_lead_hz;    /* where the next lead note glides from */
+  double lead_pan_turns[2]; /* seeded phases of the lead's slow stereo wander */
   uint32_t pan_cycle;    /* spreads successive pad notes across the field */
+  uint32_t rng;          /* xorshift32, seeded: the bell's spread */
   uint64_t serial;
   uint64_t stolen;
 } lull_pool;
@@ -105,8 +124,9 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
 void lull__pool_note_on(lull_pool *p, int part, int pitch, float velocity, uint64_t duration_frames, uint64_t now);
 void lull__pool_note_off(lull_pool *p, int part, int pitch);
 void lull__pool_release_all(lull_pool *p);
-/* At a grid line: move the pad's filter with its LFO. */
-void lull__pool_control(lull_pool *p);
+/* At the grid line now: brightness and the slow per-voice LFOs move the
+ * pad's and air's filters, pitch and pan; the swell's centre glides. */
+void lull__pool_control(lull_pool *p, uint64_t now);
 /* Frames from now until some voice changes state; at least 1. */
 uint32_t lull__pool_frames_to_change(const lull_pool *p, uint64_t now);
 /* Render frames into the buses (added); then move every voice on. Returns
@@ -123,9 +143,15 @@ lull_bank_render_fn lull__bank_render_v3;
 lull_soft_clip_fn lull__soft_clip_block_v3;
 lull_dcblock_fn lull__dcblock_stereo_v3;
 #endif
-/* Part-specific setup of a lane for a new note. */
+/* Part-specific setup of a lane for a new note (voices.c); duration_frames
+ * as the event gives it (0: none). */
 void lull__bank_start(lull_bank *b, const lull_wavetable *wt, int lane, int part, int pitch, float velocity,
-                      float pan, float glide_from_hz, float sample_rate_hz);
+                      float pan, uint64_t duration_frames, float sample_rate_hz);
+/* At the grid line now (lane < 0): the LFOs advance a grid period and the
+ * lanes of b whose filter, pitch or pan move are set (pad and air: their
+ * LFOs; swell: its glide). With lane >= 0: the first values of the note
+ * just started there, the LFOs where they are. */
+void lull__bank_modulate(lull_bank *b, const lull_pad_filter *pad, uint64_t now, int lane);
 
 /* Event heap (sequencer.c): a binary min-heap on (frame, arrival order). */
 typedef struct lull_seq_item {

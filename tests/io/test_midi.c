@@ -46,11 +46,10 @@ static void test_roundtrip_through_a_tempo_change(void **state) {
         found++;
         ASSERT_NEAR(m.notes[k].velocity, lroundf(e->velocity * 127), 1);
         if (e->duration_frames) {
-          /* Monophonic lead: a note ends at the next lead note at the latest. */
+          /* A note ends where its part strikes its pitch again, at the latest. */
           uint64_t end = e->frame + e->duration_frames;
           for (size_t j = i + 1; j < l.n && l.ev[j].frame < end; j++)
-            if (l.ev[j].part == e->part && l.ev[j].kind == LULL_EVENT_ON &&
-                (e->part == LULL_PART_LEAD || l.ev[j].pitch == e->pitch)) {
+            if (l.ev[j].part == e->part && l.ev[j].kind == LULL_EVENT_ON && l.ev[j].pitch == e->pitch) {
               end = l.ev[j].frame;
               break;
             }
@@ -66,6 +65,68 @@ static void test_roundtrip_through_a_tempo_change(void **state) {
   lull__composer_destroy(c);
 }
 
+/* Whether the n bytes of what occur in the file's bytes. */
+static int has_bytes(const unsigned char *data, size_t len, const void *what, size_t n) {
+  for (size_t i = 0; i + n <= len; i++)
+    if (memcmp(data + i, what, n) == 0) return 1;
+  return 0;
+}
+
+/* One note of every part: each on its own track (named after the part)
+ * and channel, melodic parts with their GM program; the lead keeps
+ * overlapping notes of different pitches whole (it is polyphonic), and a
+ * pitch struck again ends the note before it. */
+static void test_every_part_has_a_track(void **state) {
+  (void)state;
+  static const int channel[LULL_PART_COUNT] = {0, 1, 9, 2, 9, 3, 4, 5};
+  static const int program[LULL_PART_COUNT] = {89, 4, -1, 94, -1, 38, 91, 14};
+  lull_event ev[LULL_PART_COUNT + 2];
+  for (int p = 0; p < LULL_PART_COUNT; p++)
+    ev[p] = (lull_event){(uint64_t)p * 4800, 48000, (uint8_t)p, LULL_EVENT_ON, (uint8_t)(40 + 5 * p), 0, 0.5f};
+  ev[LULL_PART_KICK].kind = ev[LULL_PART_HAT].kind = ev[LULL_PART_SWELL].kind = LULL_EVENT_HIT;
+  ev[LULL_PART_COUNT] = (lull_event){9600, 48000, LULL_PART_LEAD, LULL_EVENT_ON, 80, 0, 0.5f};     /* over the first */
+  ev[LULL_PART_COUNT + 1] = (lull_event){38400, 9600, LULL_PART_LEAD, LULL_EVENT_ON, 45, 0, 0.5f}; /* its pitch again */
+  char path[] = "/tmp/lull-test-midi-XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  lull_diag d;
+  ASSERT_EQ_INT(lull__midi_write(path, ev, LULL_PART_COUNT + 2, 48000, &d), LULL_OK);
+  midi_file m;
+  char err[128];
+  if (midi_read(path, &m, err)) fail_msg("midi_read: %s", err);
+  FILE *f = fopen(path, "rb");
+  unsigned char data[4096];
+  size_t len = fread(data, 1, sizeof data, f);
+  fclose(f);
+  unlink(path);
+  ASSERT_EQ_INT(m.tracks, 1 + LULL_PART_COUNT);
+  ASSERT_EQ_INT(m.count, LULL_PART_COUNT + 2);
+  for (int p = 0; p < LULL_PART_COUNT; p++) {
+    const char *name = lull_part_name(p);
+    unsigned char meta[16] = {0xff, 0x03, (unsigned char)strlen(name)};
+    memcpy(meta + 3, name, strlen(name));
+    ASSERT_TRUE(has_bytes(data, len, meta, 3 + strlen(name)));
+    if (program[p] >= 0) {
+      unsigned char pc[2] = {(unsigned char)(0xc0 | channel[p]), (unsigned char)program[p]};
+      ASSERT_TRUE(has_bytes(data, len, pc, 2));
+    }
+    int seen = 0;
+    for (size_t k = 0; k < m.count; k++)
+      if (m.notes[k].track == 1 + p) {
+        seen++;
+        ASSERT_EQ_INT(m.notes[k].channel, channel[p]);
+      }
+    ASSERT_EQ_INT(seen, p == LULL_PART_LEAD ? 3 : 1);
+  }
+  for (size_t k = 0; k < m.count; k++) {
+    if (m.notes[k].track != 1 + LULL_PART_LEAD) continue;
+    /* 80 whole (1 s); the first 45 (from 0.1 s) cut at 0.8 s, where 45 comes again for 0.2 s. */
+    double want = m.notes[k].note == 80 ? 1.0 : m.notes[k].on_s < 0.5 ? 0.7 : 0.2;
+    ASSERT_NEAR(m.notes[k].off_s - m.notes[k].on_s, want, 2e-3);
+  }
+  midi_free(&m);
+}
+
 static void test_unwritable(void **state) {
   (void)state;
   lull_event e = {0, 4800, LULL_PART_LEAD, LULL_EVENT_ON, 60, 0, 0.5f};
@@ -76,6 +137,7 @@ static void test_unwritable(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_roundtrip_through_a_tempo_change),
+                                     cmocka_unit_test(test_every_part_has_a_track),
                                      cmocka_unit_test(test_unwritable)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

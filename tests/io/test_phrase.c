@@ -67,6 +67,45 @@ static void test_units_and_chords(void **state) {
   lull__phrase_free(&p);
 }
 
+/* bass, air and bell lines are shaped like the melody and land on their
+ * parts; a swell takes a pitch (the centre of its band), C6 when it gives
+ * none. */
+static void test_other_parts(void **state) {
+  (void)state;
+  lull_phrase p;
+  lull_diag d;
+  const char *json = "{\"bpm\": 60, \"bass\": [{\"at\": 0, \"pitch\": \"A1\", \"duration\": 4}],"
+                     " \"air\": [{\"at\": 1, \"pitch\": 88, \"duration\": 3, \"velocity\": 0.4}],"
+                     " \"bell\": [{\"at\": 2, \"pitch\": \"E5\", \"duration\": 1}],"
+                     " \"percussion\": [{\"at\": 0, \"type\": \"swell\", \"pitch\": \"G5\", \"duration\": 2},"
+                     "                  {\"at\": 1, \"type\": \"swell\"}]}";
+  ASSERT_EQ_INT(lull__phrase_parse(json, "t", 48000, &p, &d), LULL_OK);
+  ASSERT_EQ_INT(p.count, 5);
+  int seen[LULL_PART_COUNT] = {0};
+  for (size_t i = 0; i < p.count; i++) {
+    const lull_event *e = &p.events[i];
+    seen[e->part]++;
+    if (e->part == LULL_PART_BASS) {
+      ASSERT_EQ_INT(e->pitch, 33);
+      ASSERT_EQ_INT(e->kind, LULL_EVENT_ON);
+      ASSERT_EQ_INT(e->duration_frames, 4 * 48000);
+    }
+    if (e->part == LULL_PART_AIR) {
+      ASSERT_EQ_INT(e->pitch, 88);
+      ASSERT_EQ_INT(e->frame, 48000);
+      ASSERT_NEAR(e->velocity, 0.4, 1e-6);
+    }
+    if (e->part == LULL_PART_BELL) ASSERT_EQ_INT(e->pitch, 76);
+    if (e->part == LULL_PART_SWELL) ASSERT_EQ_INT(e->pitch, e->frame == 0 ? 79 : 84);
+  }
+  ASSERT_EQ_INT(seen[LULL_PART_BASS], 1);
+  ASSERT_EQ_INT(seen[LULL_PART_AIR], 1);
+  ASSERT_EQ_INT(seen[LULL_PART_BELL], 1);
+  ASSERT_EQ_INT(seen[LULL_PART_SWELL], 2);
+  ASSERT_EQ_INT(p.length_frames, 4 * 48000);
+  lull__phrase_free(&p);
+}
+
 static void expect_error(const char *json, int err, const char *field, const char *text) {
   lull_phrase p;
   lull_diag d;
@@ -113,6 +152,13 @@ static void test_bad_input(void **state) {
   expect_error("{\"chords\": [{\"at\": 0, \"root\": 120, \"type\": \"maj7\"}]}", LULL_ERANGE, "chords[0].root", "leave MIDI");
   expect_error("{\"percussion\": [{\"at\": 0, \"type\": \"snare\"}]}", LULL_EUNKNOWN, "percussion[0].type",
                "kick, swell, hat");
+  expect_error("{\"percussion\": [{\"at\": 0, \"type\": \"swell\", \"pitch\": 130}]}", LULL_ERANGE,
+               "percussion[0].pitch", "0..127, got 130");
+  expect_error("{\"bass\": [{\"at\": 0, \"pitch\": 40}]}", LULL_EPARSE, "bass[0].duration", "missing");
+  expect_error("{\"air\": [{\"at\": 0, \"pitch\": \"X9\", \"duration\": 1}]}", LULL_ERANGE, "air[0].pitch", "not a note");
+  expect_error("{\"bell\": {}}", LULL_EPARSE, "bell", "must be an array");
+  expect_error("{\"bell\": [], \"air\": []}", LULL_EPARSE, "", "all empty");
+  expect_error("{\"drone\": []}", LULL_EUNKNOWN, "drone", "percussion bass air bell");
 }
 
 static void test_missing_file(void **state) {
@@ -125,6 +171,7 @@ static void test_missing_file(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_example_loads), cmocka_unit_test(test_units_and_chords),
+                                     cmocka_unit_test(test_other_parts),
                                      cmocka_unit_test(test_bad_input), cmocka_unit_test(test_missing_file)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

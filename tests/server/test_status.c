@@ -30,7 +30,13 @@ static void test_rest_json_and_prometheus(void **state) {
       json_t *lead = json_object_get(st, "lead_ms");
       /* Never more than the lead asked for (a sanitizer build may fall behind, so no lower bound). */
       ASSERT_TRUE(json_is_number(lead) && json_number_value(lead) <= 61);
-      ASSERT_TRUE(json_string_length(json_object_get(json_object_get(st, "now"), "chord")) > 0);
+      json_t *now = json_object_get(st, "now");
+      ASSERT_TRUE(json_string_length(json_object_get(now, "chord")) > 0);
+      /* Where the music is: a key and mode, and whether that is home. */
+      lull_params where = lull_params_default();
+      ASSERT_EQ_INT(lull_params_set(&where, "key", json_string_value(json_object_get(now, "key")), NULL), LULL_OK);
+      ASSERT_TRUE(json_string_length(json_object_get(now, "mode")) > 0);
+      ASSERT_TRUE(json_is_boolean(json_object_get(now, "home")));
     }
     json_decref(j);
     free(body);

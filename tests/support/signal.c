@@ -113,3 +113,41 @@ size_t sig_nonfinite(const float *x, size_t n) {
 }
 
 double sig_db(double ratio) { return 20.0 * log10(ratio + 1e-30); }
+
+double sig_period_hz(const float *x, size_t n, size_t stride, double rate, double lo_hz, double hi_hz) {
+  size_t lag_lo = (size_t)floor(rate / hi_hz), lag_hi = (size_t)ceil(rate / lo_hz);
+  if (lag_hi + 2 >= n) return 0;
+  size_t m = n - lag_hi - 1; /* the same count of products for every lag */
+  double best = -1e300, r[3] = {0};
+  size_t best_lag = lag_lo;
+  for (size_t lag = lag_lo; lag <= lag_hi; lag++) {
+    double dot = 0, ea = 0, eb = 0;
+    for (size_t i = 0; i < m; i++) {
+      double a = x[i * stride], b = x[(i + lag) * stride];
+      dot += a * b, ea += a * a, eb += b * b;
+    }
+    double c = dot / sqrt(ea * eb + 1e-300);
+    if (c > best) best = c, best_lag = lag;
+  }
+  /* Parabolic refinement over the neighbouring lags. */
+  for (int k = -1; k <= 1; k++) {
+    size_t lag = best_lag + (size_t)k;
+    double dot = 0, ea = 0, eb = 0;
+    for (size_t i = 0; i < m; i++) {
+      double a = x[i * stride], b = x[(i + lag) * stride];
+      dot += a * b, ea += a * a, eb += b * b;
+    }
+    r[k + 1] = dot / sqrt(ea * eb + 1e-300);
+  }
+  double den = r[0] - 2 * r[1] + r[2], shift = den != 0 ? 0.5 * (r[0] - r[2]) / den : 0;
+  return rate / ((double)best_lag + shift);
+}
+
+double sig_band_energy(const double *spec, size_t n, double rate, double lo_hz, double hi_hz) {
+  double e = 0;
+  for (size_t i = 1; i < n / 2; i++) {
+    double f = (double)i * rate / (double)n;
+    if (f >= lo_hz && f < hi_hz) e += spec[i] * spec[i];
+  }
+  return e;
+}

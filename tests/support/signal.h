@@ -15,6 +15,13 @@ void sig_spectrum_into(const float *x, size_t n, size_t stride, const double *wi
 /* Largest bin of spec within [lo_hz, hi_hz], refined by parabolic
  * interpolation; returns the frequency, *mag its magnitude. */
 double sig_peak_hz(const double *spec, size_t n, double rate, double lo_hz, double hi_hz, double *mag);
+/* Frequency of a periodic signal from its normalised autocorrelation, the
+ * best lag between rate / hi_hz and rate / lo_hz refined by a parabola:
+ * exact for any waveform with one period (partials and all). 0 when n is
+ * too short for the lowest frequency. */
+double sig_period_hz(const float *x, size_t n, size_t stride, double rate, double lo_hz, double hi_hz);
+/* Energy (sum of squared magnitudes) of spec's bins in [lo_hz, hi_hz). */
+double sig_band_energy(const double *spec, size_t n, double rate, double lo_hz, double hi_hz);
 /* Frequency from upward zero crossings (linearly interpolated). */
 double sig_zero_cross_hz(const float *x, size_t n, size_t stride, double rate);
 double sig_rms(const float *x, size_t n, size_t stride);

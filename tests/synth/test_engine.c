@@ -135,11 +135,36 @@ static void test_dry_has_no_tail(void **state) {
   lull_engine_destroy(wet);
 }
 
+/* The delay runs free of the tempo: an engine at 60 bpm and one at 150 bpm
+ * that is told 90 bpm midway (LULL_CONTROL_BPM and lull_engine_set_bpm)
+ * render the same bits. */
+static void test_tempo_moves_nothing(void **state) {
+  (void)state;
+  lull_engine_config c60 = {.bpm = 60}, c150 = {.bpm = 150};
+  lull_engine *a, *b;
+  ASSERT_EQ_INT(lull_engine_create(&c60, &a, NULL), LULL_OK);
+  ASSERT_EQ_INT(lull_engine_create(&c150, &b, NULL), LULL_OK);
+  schedule_phrase(a);
+  schedule_phrase(b);
+  lull_event bpm = {96000, 0, LULL_CONTROL_BPM, LULL_EVENT_SET, 0, 0, 90.0f};
+  ASSERT_EQ_INT(lull_engine_schedule(b, &bpm), LULL_OK);
+  bpm.velocity = 200.0f;
+  ASSERT_EQ_INT(lull_engine_schedule(b, &bpm), LULL_EINVAL); /* still validated */
+  const size_t frames = 3 * 96000;
+  float *x = test_render(a, frames, 960);
+  ASSERT_EQ_INT(lull_engine_set_bpm(b, 31.0f), LULL_OK);
+  float *y = test_render(b, frames, 960);
+  ASSERT_TRUE(memcmp(x, y, sizeof(float) * 2 * frames) == 0);
+  free(x), free(y);
+  lull_engine_destroy(a);
+  lull_engine_destroy(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_config_validation), cmocka_unit_test(test_abuse_sweep),
       cmocka_unit_test(test_deterministic_and_sane), cmocka_unit_test(test_limiter_holds_when_driven),
-      cmocka_unit_test(test_dry_has_no_tail),
+      cmocka_unit_test(test_dry_has_no_tail), cmocka_unit_test(test_tempo_moves_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,12 +24,27 @@ static lull_engine *engine_on(const char *isa, int dry) {
   return e;
 }
 
-/* The composer's events for a minute at an intensity where every part plays. */
+/* The composer's events for a minute at an intensity where every part it
+ * knows plays, with bass, air and bell notes of our own on top (so every
+ * kernel path runs), in order of frame. */
 static event_list composed(void) {
   lull_composer *c = make_composer(2, LULL_MODE_DORIAN, 72.0f, 0.8f, lull_test_seed(5));
   event_list l = {0};
   compose_until(c, 0, FRAMES, &l);
   lull__composer_destroy(c);
+  for (uint64_t t = 0; t + 48000 < FRAMES; t += 8 * 48000) {
+    lull_event more[4] = {{t + 1000, 7 * 48000, LULL_PART_BASS, LULL_EVENT_ON, 38, 0, 0.7f},
+                          {t + 5000, 6 * 48000, LULL_PART_AIR, LULL_EVENT_ON, 86, 0, 0.6f},
+                          {t + 3 * 48000 + 7, 3 * 48000, LULL_PART_BELL, LULL_EVENT_ON, 74, 0, 0.6f},
+                          {t + 5 * 48000 + 11, 2 * 48000, LULL_PART_BELL, LULL_EVENT_ON, 81, 0, 0.5f}};
+    list_push(&l, more, 4);
+  }
+  for (size_t i = 1; i < l.n; i++) /* a stable insertion: events of one frame keep their order */
+    for (size_t j = i; j > 0 && l.ev[j - 1].frame > l.ev[j].frame; j--) {
+      lull_event t = l.ev[j];
+      l.ev[j] = l.ev[j - 1];
+      l.ev[j - 1] = t;
+    }
   return l;
 }
 

@@ -1,5 +1,5 @@
-/* pool.c: the stealing rule (idle, then quietest releasing, then oldest)
- * and that a steal never steps the waveform. */
+/* pool.c: the stealing rule (idle, then quietest releasing, then oldest),
+ * parts kept to their own lanes, and that a steal never steps the waveform. */
 #include <stdlib.h>
 
 #include "support/engine_util.h"
@@ -71,20 +71,31 @@ static void test_steals_quietest_release_then_oldest(void **state) {
   free(p);
 }
 
-/* Lead notes: two lanes, so a third overlapping note steals the quieter
- * releasing one; kicks likewise. */
+/* Lead notes: three lanes, so a fourth overlapping note steals the oldest
+ * (none is releasing); kicks: one lane, so each overlapping kick steals. */
 static void test_small_parts_steal(void **state) {
   (void)state;
   lull_pool *p = aligned_alloc(64, (sizeof *p + 63) / 64 * 64);
   lull__pool_init(p, &wt, 48000.0f, 1);
-  lull__pool_note_on(p, LULL_PART_LEAD, 60, 0.5f, 0, 0);
-  lull__pool_note_on(p, LULL_PART_LEAD, 62, 0.5f, 0, 0); /* 60 releases */
+  for (int i = 0; i < 3; i++) lull__pool_note_on(p, LULL_PART_LEAD, 60 + 2 * i, 0.5f, 48000, 0);
   ASSERT_EQ_INT(p->stolen, 0);
-  lull__pool_note_on(p, LULL_PART_LEAD, 64, 0.5f, 0, 0); /* 62 releases; 60 is taken */
+  ASSERT_EQ_INT(lull__pool_active_voices(p), 3);
+  lull__pool_note_on(p, LULL_PART_LEAD, 67, 0.5f, 48000, 0); /* takes 60's lane */
   ASSERT_EQ_INT(p->stolen, 1);
-  ASSERT_EQ_INT(lull__pool_active_voices(p), 2);
+  ASSERT_EQ_INT(lull__pool_active_voices(p), 3);
+  int has60 = 0;
+  for (int j = 0; j < 3; j++) has60 |= p->bank[LULL_BANK_FM].pitch[j] == 60;
+  ASSERT_TRUE(!has60);
   for (int i = 0; i < 3; i++) lull__pool_note_on(p, LULL_PART_KICK, 36, 1.0f, 0, 0);
-  ASSERT_EQ_INT(p->stolen, 2);
+  ASSERT_EQ_INT(p->stolen, 3);
+  /* Parts never take each other's lanes: bells and bass leave the lead alone. */
+  for (int i = 0; i < 5; i++) lull__pool_note_on(p, LULL_PART_BELL, 70 + i, 0.5f, 48000, 0);
+  for (int i = 0; i < 3; i++) lull__pool_note_on(p, LULL_PART_BASS, 30 + i, 0.5f, 0, 0);
+  for (int j = 0; j < LULL_LANES; j++) {
+    int part = p->bank[LULL_BANK_FM].part[j];
+    ASSERT_EQ_INT(part, j < 3 ? LULL_PART_LEAD : j < 6 ? LULL_PART_BELL : LULL_PART_BASS);
+  }
+  ASSERT_EQ_INT(p->stolen, 3 + 2 + 1);
   free(p);
 }
 
@@ -121,10 +132,33 @@ static void test_steal_is_click_free(void **state) {
   lull_engine_destroy(e);
 }
 
+/* A lead note that steals a sounding voice continues from what was heard
+ * (level, index, added partial) with the phase kept: above 8 kHz (little of
+ * the lead is there at these pitches) the steal is no louder than the
+ * attacks of the notes before it. */
+static void test_lead_steal_is_click_free(void **state) {
+  (void)state;
+  lull_engine *e = test_engine(1);
+  for (int i = 0; i < 3; i++) test_note(e, (uint64_t)i * 9600, LULL_PART_LEAD, LULL_EVENT_ON, 57 + 3 * i, 0.7f, 96000);
+  test_note(e, 48000, LULL_PART_LEAD, LULL_EVENT_ON, 69, 0.7f, 48000); /* steals the first, still sounding */
+  float *x = test_render(e, 96000, 960);
+  lull_engine_stats st;
+  lull_engine_get_stats(e, &st);
+  ASSERT_EQ_INT(st.voices_stolen, 1);
+  size_t lat = lull_engine_latency_frames(e);
+  double attack = hf_peak(x, lat + 19200 - 800, 3200), steal = hf_peak(x, lat + 48000 - 800, 3200);
+  printf("# above 8 kHz: %.2f dBFS at the third note's attack, %.2f dBFS across the steal\n", 20 * log10(attack),
+         20 * log10(steal));
+  ASSERT_LE(steal, 1.6 * attack + 1e-6);
+  free(x);
+  lull_engine_destroy(e);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_pool_size),
                                      cmocka_unit_test(test_steals_quietest_release_then_oldest),
                                      cmocka_unit_test(test_small_parts_steal),
-                                     cmocka_unit_test(test_steal_is_click_free)};
+                                     cmocka_unit_test(test_steal_is_click_free),
+                                     cmocka_unit_test(test_lead_steal_is_click_free)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -50,7 +50,12 @@ static void test_no_allocation_in_render(void **state) {
     uint64_t t = (uint64_t)k * 960;
     for (int i = 0; i < 5; i++) test_note(e, t + (uint64_t)i * 100, LULL_PART_PAD, LULL_EVENT_ON, 40 + (k + i) % 40, 0.6f, 30000);
     test_note(e, t, LULL_PART_LEAD, LULL_EVENT_ON, 60 + k % 24, 0.7f, 3000);
-    test_note(e, t + 480, LULL_PART_KICK + k % 3, LULL_EVENT_HIT, 60, 0.8f, 0);
+    if (k % 6 < 3) test_note(e, t + 480, LULL_PART_KICK + k % 3, LULL_EVENT_HIT, 80, 0.8f, 0);
+    else test_note(e, t + 480, LULL_PART_KICK + k % 6, LULL_EVENT_ON, 60 + k % 30, 0.6f, 20000); /* bass, air, bell */
+    if (k % 50 == 0) {
+      lull_event bright = {t, 0, LULL_CONTROL_BRIGHTNESS, LULL_EVENT_SET, 0, 0, (float)(k % 100) / 100.0f};
+      if (lull_engine_schedule(e, &bright) != LULL_OK) abort();
+    }
     if (k == 250 && lull_engine_set_bpm(e, 100.0f) != LULL_OK) abort();
     lull_engine_render(e, buf, 960);
   }

@@ -62,7 +62,14 @@ static void test_block_size_invariance(void **state) {
     lull_engine *e = test_engine(0);
     for (int i = 0; i < 4; i++) test_note(e, 100 + (uint64_t)i * 7, LULL_PART_PAD, LULL_EVENT_ON, 50 + 3 * i, 0.7f, 60000);
     for (int i = 0; i < 12; i++) test_note(e, 333 + (uint64_t)i * 6007, LULL_PART_LEAD, LULL_EVENT_ON, 62 + i, 0.6f, 5000);
-    for (int i = 0; i < 8; i++) test_note(e, 1111 + (uint64_t)i * 11113, LULL_PART_KICK + i % 3, LULL_EVENT_HIT, 60, 0.8f, 0);
+    for (int i = 0; i < 8; i++) test_note(e, 1111 + (uint64_t)i * 11113, LULL_PART_KICK + i % 3, LULL_EVENT_HIT, 80, 0.8f, 0);
+    /* Every other part, and a brightness change: the slow modulation moves
+     * on grid lines, whatever the blocks. */
+    test_note(e, 205, LULL_PART_BASS, LULL_EVENT_ON, 38, 0.7f, 50000);
+    for (int i = 0; i < 3; i++) test_note(e, 999 + (uint64_t)i * 20011, LULL_PART_AIR, LULL_EVENT_ON, 86 + 2 * i, 0.6f, 30000);
+    for (int i = 0; i < 6; i++) test_note(e, 2222 + (uint64_t)i * 13331, LULL_PART_BELL, LULL_EVENT_ON, 70 + i, 0.6f, 9000);
+    lull_event bright = {40001, 0, LULL_CONTROL_BRIGHTNESS, LULL_EVENT_SET, 0, 0, 0.9f};
+    ASSERT_EQ_INT(lull_engine_schedule(e, &bright), LULL_OK);
     float *x = test_render(e, frames, chunks[c]);
     if (!ref) ref = x;
     else {
