@@ -265,7 +265,7 @@ static void test_intensity_glides_within_250ms(void **state) {
   ASSERT_TRUE(target >= 0);
   ASSERT_EQ_INT(others, 0); /* the measurement is of this glide alone */
   ASSERT_LE((double)(target_at - change), 0.02 * FS); /* the glide starts at once */
-  ASSERT_GE(target - from, 0.3); /* a real step, not a nudge */
+  ASSERT_GE(target - from, 0.2); /* a real step, not a nudge (0.1 -> 0.9 moves it 0.42, less where it reaches 1) */
   free(buf);
   lull_engine_destroy(e);
   lull__composer_destroy(c);

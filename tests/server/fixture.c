@@ -231,12 +231,16 @@ int wait_listeners(uint16_t port, int want, double timeout_s) {
 }
 
 /* openssl's command line: the same as a user would run. */
-void make_cert(const char *dir) {
+void make_cert(test_cert *c) {
+  snprintf(c->dir, sizeof c->dir, "/tmp/lull-tls-XXXXXX");
+  ASSERT_TRUE(mkdtemp(c->dir) != NULL);
+  snprintf(c->cert, sizeof c->cert, "%s/cert.pem", c->dir);
+  snprintf(c->key, sizeof c->key, "%s/key.pem", c->dir);
   char cmd[1024];
   snprintf(cmd, sizeof cmd,
-           "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/key.pem -out %s/cert.pem -days 2 -subj /CN=127.0.0.1 "
+           "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 2 -subj /CN=127.0.0.1 "
            "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-           dir, dir);
+           c->key, c->cert);
   ASSERT_EQ_INT(system(cmd), 0);
 }
 

@@ -70,7 +70,11 @@ int server_listeners(uint16_t port);
 int open_fds(void);
 /* Wait up to timeout_s for the server to count `want` listeners: 1 if it did. */
 int wait_listeners(uint16_t port, int want, double timeout_s);
-/* A self-signed certificate for 127.0.0.1 in dir: cert.pem and key.pem. */
-void make_cert(const char *dir);
+/* A self-signed certificate for 127.0.0.1 in a new folder under /tmp:
+ * its paths. */
+typedef struct test_cert {
+  char dir[32], cert[64], key[64];
+} test_cert;
+void make_cert(test_cert *c);
 
 #endif

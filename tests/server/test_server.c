@@ -86,11 +86,9 @@ static int tls_get(uint16_t port, const char *cert, const char *path, double sec
  * the streams) and refuses plain HTTP; a bad pair is named. */
 static void test_tls(void **state) {
   (void)state;
-  char dir[] = "/tmp/lull-tls-XXXXXX", cert[64], key[64];
-  ASSERT_TRUE(mkdtemp(dir) != NULL);
-  make_cert(dir);
-  snprintf(cert, sizeof cert, "%s/cert.pem", dir);
-  snprintf(key, sizeof key, "%s/key.pem", dir);
+  test_cert tc;
+  make_cert(&tc);
+  const char *dir = tc.dir, *cert = tc.cert, *key = tc.key;
   lull_server *srv = start(&(lull_server_config){.tls_cert = cert, .tls_key = key});
   uint16_t port = lull_server_port(srv);
   unsigned char *body;
@@ -135,10 +133,9 @@ static void test_tls(void **state) {
   ASSERT_STR_CONTAINS(dg.field, "tls_cert");
   ASSERT_STR_CONTAINS(dg.message, "no PEM certificate");
   /* A key of another certificate. */
-  char other[] = "/tmp/lull-tls2-XXXXXX", okey[64];
-  ASSERT_TRUE(mkdtemp(other) != NULL);
-  make_cert(other);
-  snprintf(okey, sizeof okey, "%s/key.pem", other);
+  test_cert oc;
+  make_cert(&oc);
+  const char *other = oc.dir, *okey = oc.key;
   ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.tls_cert = cert, .tls_key = okey}, &none, &dg), LULL_EINVAL);
   ASSERT_STR_CONTAINS(dg.message, "is not the key of the certificate");
   /* TLS runs on one network thread. */

@@ -267,11 +267,9 @@ static const char *const tls_way_names[TLS_WAYS] = {"a byte with the request", "
  * network thread busy, and places, descriptors and log lines come back. */
 static void test_tls_stream_every_way(void **state) {
   (void)state;
-  char dir[] = "/tmp/lull-tls-XXXXXX", cert[64], key[64];
-  ASSERT_TRUE(mkdtemp(dir) != NULL);
-  make_cert(dir);
-  snprintf(cert, sizeof cert, "%s/cert.pem", dir);
-  snprintf(key, sizeof key, "%s/key.pem", dir);
+  test_cert tc;
+  make_cert(&tc);
+  const char *dir = tc.dir, *cert = tc.cert, *key = tc.key;
   static logcap log;
   lull_server *srv = start_logged(&(lull_server_config){.tls_cert = cert, .tls_key = key, .max_per_ip = 2}, &log);
   uint16_t port = lull_server_port(srv);
