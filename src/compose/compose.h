@@ -26,6 +26,7 @@ typedef struct lull_composer_status {
   uint32_t section_phrase, section_phrases; /* where in the section */
   int key_now, mode_now;      /* where the music is: params.key/mode is home, a section may travel */
   uint64_t scale_since_frame; /* where the scale in force began */
+  uint64_t lost;              /* events dropped because the plan was full: a fault, 0 */
 } lull_composer_status;
 
 /* Create a composer; the params are validated (diag names the field). */

@@ -50,6 +50,7 @@
 #define AIR_LO 96      /* C7: above the lead, where the air is */
 #define AIR_HI 108
 #define NO_DEG (-1000) /* an item that is not a scale degree */
+#define HELD_MAX 16    /* held notes of a part sounding at once, counted at hand-out */
 
 /* ---- random numbers ---------------------------------------------------- */
 
@@ -162,6 +163,16 @@ struct lull_composer {
 
   item plan[PLAN_CAP];
   int plan_count, plan_next, plan_order;
+  item spill;          /* where an item goes when the plan is full */
+  uint64_t lost;       /* items that found the plan full (should stay 0) */
+  uint64_t last_frame; /* the frame of the last event handed out */
+
+  /* What the held parts sound as events are handed out: pad notes until
+   * their OFF, bass and air until their length runs out (or an OFF). A
+   * change of key releases exactly these. */
+  int pad_on[HELD_MAX], pad_on_n;
+  int held_pitch[2][HELD_MAX], held_n[2]; /* [0] bass, [1] air */
+  uint64_t held_end[2][HELD_MAX];
   uint64_t next_bar; /* the next bar to plan */
   uint64_t bar_frame; /* where the last bar planned starts */
 
@@ -171,12 +182,11 @@ struct lull_composer {
 
   /* Harmony. */
   int chord_deg, chord_pcs[5], chord_n, chord_root_pc; /* pcs relative to C */
-  int pad[PAD_VOICES], pad_count;                      /* sounding pad notes */
+  int pad[HELD_MAX], pad_count;                        /* pad notes sounding after the last change (ascending) */
   int chord_beats[CHORDS_MAX], chords, chord_i;         /* the phrase's chord plan */
   double next_chord_beat, phrase_beats;
   int pedal, pedal_note;  /* the bass holds pedal_note this phrase */
-  int bass_note;          /* the last bass note struck (MIDI), -1 none */
-  int air[2], air_count;  /* sounding air notes */
+  int air[2], air_count;  /* the air notes of the current chord */
   char chord_name[16];
 
   /* Melody. */
@@ -225,7 +235,6 @@ int lull__composer_create(const lull_params *params, uint32_t sample_rate_hz, lu
   c->key = params->key;
   c->mode = params->mode;
   c->chord_deg = -1;
-  c->bass_note = -1;
   c->last_brightness = c->last_bpm = -1;
   *out = c;
   return LULL_OK;
@@ -279,8 +288,12 @@ static double beat_at(const lull_composer *c, double f) {
 /* ---- planning helpers ------------------------------------------------------ */
 
 static item *add(lull_composer *c, double beat, double dur_beats, int part, int kind, int pitch, float vel) {
-  static item spill; /* cannot happen: a bar plans far fewer than PLAN_CAP */
-  if (c->plan_count == PLAN_CAP) return &spill;
+  /* A bar plans far fewer than PLAN_CAP, and steering replaces what it
+   * planned before: a full plan is a fault, counted (the status has it). */
+  if (c->plan_count == PLAN_CAP) {
+    c->lost++;
+    return &c->spill;
+  }
   item *it = &c->plan[c->plan_count++];
   it->beat = beat;
   it->duration_beats = dur_beats;
@@ -490,6 +503,7 @@ static void change_harmony(lull_composer *c, double beat, double dur_beats, int 
   rng *r = &c->harmony;
   int v[PAD_VOICES];
   voice_chord(c, choose_bass_pc(c, first), v);
+  /* (c->pad holds what sounds: after a change of key, maybe not 4.) */
   /* A little life: each chord is touched a bit differently (velocity) and
    * strummed at its own pace. */
   float vel = (float)(0.52 + 0.25 * (double)c->p.intensity + 0.06 * rng_unit(r));
@@ -511,7 +525,6 @@ static void change_harmony(lull_composer *c, double beat, double dur_beats, int 
     if (!c->pedal || first) {
       float bv = (float)((0.55 + 0.15 * rng_unit(r)) * bass);
       add(c, beat, len + 0.25, LULL_PART_BASS, LULL_EVENT_ON, note, bv);
-      c->bass_note = note;
     }
   }
   /* Air: one or two chord tones high above, breathing in slowly. */
@@ -910,6 +923,21 @@ static void apply_pending(lull_composer *c, uint64_t at, double now) {
   c->p = c->pending;
   c->has_pending = 0;
   int harmony = old.key != c->p.key || old.mode != c->p.mode;
+  /* What was handed out leaves the plan, and a newer change replaces the
+   * controls an older one planned that are not handed out yet: steering as
+   * fast as allowed cannot fill the plan. */
+  memmove(c->plan, c->plan + c->plan_next, sizeof c->plan[0] * (size_t)(c->plan_count - c->plan_next));
+  c->plan_count -= c->plan_next;
+  c->plan_next = 0;
+  int keep_sets = c->plan_next;
+  for (int i = c->plan_next; i < c->plan_count; i++) {
+    const lull_event *e = &c->plan[i].ev;
+    int bpm = e->part == LULL_CONTROL_BPM, light = e->part == LULL_CONTROL_BRIGHTNESS || e->part == LULL_CONTROL_GAIN_DB;
+    if (e->kind == LULL_EVENT_SET && ((bpm && old.bpm != c->p.bpm) || (light && old.intensity != c->p.intensity)))
+      continue;
+    c->plan[keep_sets++] = c->plan[i];
+  }
+  c->plan_count = keep_sets;
   if (old.bpm != c->p.bpm) {
     /* Beat `at` is the ramp (the mean of the old and new lengths). */
     c->ramp_beat = at;
@@ -930,15 +958,29 @@ static void apply_pending(lull_composer *c, uint64_t at, double now) {
   if (harmony) {
     /* Home is where the listener says: any excursion ends here. */
     c->key = c->p.key, c->mode = c->p.mode, c->excursion = 0;
-    c->scale_since = (uint64_t)llround(frame_of(c, (double)at, 0));
+    double at_frame = frame_of(c, (double)at, 0);
+    c->scale_since = (uint64_t)llround(at_frame);
     const lull_scale *s = scale_now(c);
+    /* What will sound at `at`: what was handed out, then what stays
+     * planned before it. The pad, bass and air planned from `at` on are
+     * dropped (the new chord brings its own), as are swells (their band
+     * is a chord tone); melody and loop notes move into the new scale. */
+    int pad[HELD_MAX], pad_n = c->pad_on_n;
+    memcpy(pad, c->pad_on, sizeof pad);
     int keep = c->plan_next;
     for (int i = c->plan_next; i < c->plan_count; i++) {
       item *it = &c->plan[i];
-      int part = it->ev.part;
-      if (it->beat >= (double)at && it->ev.kind != LULL_EVENT_SET &&
+      int part = it->ev.part, set = it->ev.kind == LULL_EVENT_SET;
+      if (it->beat >= (double)at && !set &&
           (part == LULL_PART_PAD || part == LULL_PART_BASS || part == LULL_PART_AIR || part == LULL_PART_SWELL))
-        continue; /* the new chord brings its own */
+        continue;
+      if (!set && part == LULL_PART_PAD) {
+        int found = -1;
+        for (int j = 0; j < pad_n; j++)
+          if (pad[j] == it->ev.pitch) found = j;
+        if (it->ev.kind == LULL_EVENT_OFF && found >= 0) pad[found] = pad[--pad_n];
+        if (it->ev.kind == LULL_EVENT_ON && found < 0 && pad_n < HELD_MAX) pad[pad_n++] = it->ev.pitch;
+      }
       if (it->beat >= (double)at && it->deg != NO_DEG) {
         it->deg = move_degree(it->deg, old_size, s->size);
         int lo = part == LULL_PART_LEAD ? melody_lo(c) : 64, hi = part == LULL_PART_LEAD ? lo + 19 : 90;
@@ -948,10 +990,29 @@ static void apply_pending(lull_composer *c, uint64_t at, double now) {
       c->plan[keep++] = *it;
     }
     c->plan_count = keep;
+    /* Bass and air still sounding at `at` (handed out, or planned before
+     * it) are let go there. */
+    for (int h = 0; h < 2; h++) {
+      int part = h ? LULL_PART_AIR : LULL_PART_BASS, released[HELD_MAX], nr = 0;
+      for (int j = 0; j < c->held_n[h]; j++)
+        if ((double)c->held_end[h][j] > at_frame && !contains(released, nr, c->held_pitch[h][j]))
+          released[nr++] = c->held_pitch[h][j];
+      for (int i = c->plan_next; i < c->plan_count && nr < HELD_MAX; i++)
+        if (c->plan[i].ev.part == part && c->plan[i].ev.kind == LULL_EVENT_ON && !contains(released, nr, c->plan[i].ev.pitch))
+          released[nr++] = c->plan[i].ev.pitch;
+      for (int j = 0; j < nr; j++) add(c, (double)at, 0, part, LULL_EVENT_OFF, released[j], 0);
+    }
+    /* The voicing moves from what sounds (ascending, as voice_chord reads it). */
+    for (int i = 1; i < pad_n; i++)
+      for (int j = i; j > 0 && pad[j - 1] > pad[j]; j--) {
+        int t = pad[j];
+        pad[j] = pad[j - 1], pad[j - 1] = t;
+      }
+    memcpy(c->pad, pad, sizeof pad);
+    c->pad_count = pad_n;
     c->melody_deg = fold_degree(c, move_degree(c->melody_deg, old_size, s->size), melody_lo(c), melody_lo(c) + 19);
-    if (c->bass_note >= 0) add(c, (double)at, 0, LULL_PART_BASS, LULL_EVENT_OFF, c->bass_note, 0);
-    for (int i = 0; i < c->air_count; i++) add(c, (double)at, 0, LULL_PART_AIR, LULL_EVENT_OFF, c->air[i], 0);
-    c->bass_note = -1;
+    for (int st = 0; st < STMTS_MAX; st++)
+      if (c->anchor[st] != NO_DEG) c->anchor[st] = move_degree(c->anchor[st], old_size, s->size);
     c->pedal = 0;
     build_chord(c, s, 0); /* a new key is announced by its tonic chord */
     /* It lasts to the next planned change, at least two beats. */
@@ -959,6 +1020,27 @@ static void apply_pending(lull_composer *c, uint64_t at, double now) {
     change_harmony(c, (double)at, c->next_chord_beat - (double)at, 1);
   }
   qsort(c->plan + c->plan_next, (size_t)(c->plan_count - c->plan_next), sizeof c->plan[0], by_beat);
+}
+
+/* Keep count of the held notes sounding, as each event is handed out. */
+static void track_held(lull_composer *c, const lull_event *e) {
+  if (e->kind == LULL_EVENT_SET) return;
+  if (e->part == LULL_PART_PAD) {
+    int found = -1;
+    for (int j = 0; j < c->pad_on_n; j++)
+      if (c->pad_on[j] == e->pitch) found = j;
+    if (e->kind == LULL_EVENT_OFF && found >= 0) c->pad_on[found] = c->pad_on[--c->pad_on_n];
+    if (e->kind == LULL_EVENT_ON && found < 0 && c->pad_on_n < HELD_MAX) c->pad_on[c->pad_on_n++] = e->pitch;
+    return;
+  }
+  if (e->part != LULL_PART_BASS && e->part != LULL_PART_AIR) return;
+  int h = e->part == LULL_PART_AIR, n = 0;
+  for (int j = 0; j < c->held_n[h]; j++) /* forget what has ended, and this pitch if it is let go or struck again */
+    if (c->held_end[h][j] > e->frame && c->held_pitch[h][j] != e->pitch)
+      c->held_pitch[h][n] = c->held_pitch[h][j], c->held_end[h][n] = c->held_end[h][j], n++;
+  if (e->kind == LULL_EVENT_ON && n < HELD_MAX)
+    c->held_pitch[h][n] = e->pitch, c->held_end[h][n] = e->frame + e->duration_frames, n++;
+  c->held_n[h] = n;
 }
 
 size_t lull__composer_fill(lull_composer *c, uint64_t until, lull_event *out, size_t cap) {
@@ -983,10 +1065,15 @@ size_t lull__composer_fill(lull_composer *c, uint64_t until, lull_event *out, si
     if (f >= limit) break;
     lull_event ev = it->ev;
     ev.frame = (uint64_t)llround(f);
-    if (ev.frame < c->handed_until) ev.frame = c->handed_until; /* never behind what was handed out */
+    /* Never behind what was handed out (a bar planned after a change's
+     * items for its first beat starts a few frames late). */
+    if (ev.frame < c->handed_until) ev.frame = c->handed_until;
+    if (ev.frame < c->last_frame) ev.frame = c->last_frame;
     if (it->duration_beats > 0) ev.duration_frames = (uint64_t)llround(it->duration_beats * c->beat_len);
     out[n++] = ev;
     c->plan_next++;
+    c->last_frame = ev.frame;
+    track_held(c, &ev);
   }
   if (until > c->handed_until && n < cap) c->handed_until = until;
   return n;
@@ -1013,4 +1100,5 @@ void lull__composer_status(const lull_composer *c, lull_composer_status *s) {
   s->key_now = c->key;
   s->mode_now = c->mode;
   s->scale_since_frame = c->scale_since;
+  s->lost = c->lost;
 }

@@ -174,10 +174,10 @@ static int encode(const lull_event *ev, size_t n, uint32_t rate, buf *result) {
           }
       }
       /* A channel cannot hold one pitch twice: a note ends where its pitch
-       * (for drums, its note) starts again. */
+       * (for drums, its note) starts again, or at its OFF if that comes
+       * before its length runs out (a change of key lets go of the bass). */
       for (size_t j = i + 1; j < n && ev[j].frame < end; j++)
-        if (ev[j].part == part && (ev[j].kind == LULL_EVENT_ON || ev[j].kind == LULL_EVENT_HIT) &&
-            (ev[j].pitch == e->pitch || parts[part].program < 0)) {
+        if (ev[j].part == part && ev[j].kind != LULL_EVENT_SET && (ev[j].pitch == e->pitch || parts[part].program < 0)) {
           end = ev[j].frame;
           break;
         }

@@ -285,6 +285,93 @@ static void test_plans_at_most_a_bar_ahead(void **state) {
   lull__composer_destroy(c);
 }
 
+/* Steering at random (key, mode, tempo, intensity; sometimes several
+ * changes at once) never leaves a note hanging: the pad sounds at most its
+ * four voices and never strikes a pitch it holds; bass and air of the old
+ * key are let go at the change (a note may ring into the next chord by at
+ * most its overlap, 2.5 beats); every tonal note starts in the scale in
+ * force; frames never go back; tempos stay 30..180; and steering as fast as
+ * a client may (every 20 ms, at 30 bpm) never fills the plan. */
+static void steer(uint64_t seed, double minutes, int every, int fast) {
+  lull_params p = {9, LULL_MODE_AEOLIAN, fast ? 30.0f : 64.0f, 0.45f, seed};
+  lull_composer *c;
+  ASSERT_EQ_INT(lull__composer_create(&p, FS, &c, NULL), LULL_OK);
+  event_list l = {0};
+  scale_marks s = {0};
+  uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1, end = (uint64_t)(minutes * 60 * FS);
+  for (uint64_t t = 0; t < end; t += 960) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    if (fast || x % (uint64_t)every == 0) {
+      int changes = fast ? 1 : 1 + (int)((x >> 20) % 4 == 0) * 3; /* now and then several at once */
+      for (int k = 0; k < changes; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        switch (fast ? 3 - (int)(t / 960 % 10 == 0) : (int)(x >> 33) % 4) {
+          case 0: p.key = (int)((x >> 8) % 12); break;
+          case 1: p.mode = (int)((x >> 8) % LULL_MODE_COUNT); break;
+          case 2: p.bpm = fast ? (p.bpm == 30.0f ? 31.0f : 30.0f) : 30.0f + (float)((x >> 8) % 151); break;
+          default: p.intensity = fast ? 1.0f - p.intensity : (float)((x >> 8) % 101) / 100.0f; break;
+        }
+        ASSERT_EQ_INT(lull__composer_set_params(c, &p, NULL), LULL_OK);
+      }
+    }
+    compose_tracked(c, t, t + 960, &l, &s);
+  }
+  lull_composer_status st;
+  lull__composer_status(c, &st);
+  ASSERT_EQ_INT(st.lost, 0);
+  int pad[128] = {0}, pad_n = 0;
+  for (size_t i = 0; i < l.n; i++) {
+    const lull_event *e = &l.ev[i];
+    if (i) ASSERT_GE(e->frame, l.ev[i - 1].frame);
+    if (e->kind == LULL_EVENT_SET) {
+      if (e->part == LULL_CONTROL_BPM) ASSERT_TRUE(e->velocity >= 30.0f && e->velocity <= 180.0f);
+      continue;
+    }
+    if (is_tonal(e)) {
+      const scale_mark *m = scale_at(&s, e->frame);
+      if (!lull__in_scale(m->key, m->mode, e->pitch))
+        fail_msg("%s %d at %llu not in %s on %d", lull_part_name(e->part), e->pitch, (unsigned long long)e->frame,
+                 lull__mode_name(m->mode), m->key);
+    }
+    if (e->part == LULL_PART_PAD) {
+      if (e->kind == LULL_EVENT_ON) {
+        if (pad[e->pitch]) fail_msg("pad %d struck again while it sounds, at %llu", e->pitch, (unsigned long long)e->frame);
+        pad[e->pitch] = 1, pad_n++;
+        if (pad_n > 4) fail_msg("%d pad notes sound at %llu", pad_n, (unsigned long long)e->frame);
+      } else if (pad[e->pitch]) {
+        pad[e->pitch] = 0, pad_n--;
+      }
+    }
+    if ((e->part == LULL_PART_BASS || e->part == LULL_PART_AIR) && e->kind == LULL_EVENT_ON) {
+      /* Where it stops: its length, its OFF, or its pitch struck again. */
+      uint64_t stop = e->frame + e->duration_frames;
+      for (size_t j = i + 1; j < l.n && l.ev[j].frame < stop; j++)
+        if (l.ev[j].part == e->part && l.ev[j].pitch == e->pitch && l.ev[j].kind != LULL_EVENT_SET) {
+          stop = l.ev[j].frame;
+          break;
+        }
+      for (size_t k = 0; k < s.n; k++) {
+        const scale_mark *m = &s.m[k];
+        if (m->since <= e->frame || m->since >= stop || lull__in_scale(m->key, m->mode, e->pitch)) continue;
+        if ((double)(stop - m->since) > 2.5 * 60.0 * FS / 30.0)
+          fail_msg("%s %d rings %.1f s into %s on %d", lull_part_name(e->part), e->pitch,
+                   (double)(stop - m->since) / FS, lull__mode_name(m->mode), m->key);
+      }
+    }
+  }
+  printf("# %s steering for %.0f min: %zu events, %zu scales\n", fast ? "fast" : "random", minutes, l.n, s.n);
+  free(l.ev), free(s.m);
+  lull__composer_destroy(c);
+}
+
+static void test_steering_leaves_nothing_hanging(void **state) {
+  (void)state;
+  uint64_t seed = lull_test_seed(41);
+  for (uint64_t k = 0; k < 4; k++) steer(seed + k, 20, 1500, 0); /* a change every ~30 s */
+  steer(seed, 10, 50, 0);  /* every ~1 s */
+  steer(seed, 2, 1, 1);    /* every 20 ms at 30 bpm */
+}
+
 static void test_rejects_bad_params(void **state) {
   (void)state;
   lull_composer *c = make_composer(0, LULL_MODE_IONIAN, 90, 0.7f, 8);
@@ -314,6 +401,7 @@ int main(void) {
       cmocka_unit_test(test_intensity_glides_within_250ms),
       cmocka_unit_test(test_plans_at_most_a_bar_ahead),
       cmocka_unit_test(test_rejects_bad_params),
+      cmocka_unit_test(test_steering_leaves_nothing_hanging),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
