@@ -77,8 +77,8 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
   }
   p->lead_pan_turns[0] = unit(&lfo_seed);
   p->lead_pan_turns[1] = unit(&lfo_seed);
-  do p->rng = (uint32_t)(lull__splitmix64(&lfo_seed) >> 32);
-  while (p->rng == 0);
+  do p->rng.state = (uint32_t)(lull__splitmix64(&lfo_seed) >> 32);
+  while (p->rng.state == 0);
   lull__smooth_init(&p->brightness, 0.5f, BRIGHTNESS_GLIDE_MS, sample_rate_hz);
   lull__pool_control(p, 0);
 }
@@ -97,16 +97,6 @@ void lull__pool_control(lull_pool *p, uint64_t now) {
   for (int k = 0; k < LULL_BANK_COUNT; k++) lull__bank_modulate(&p->bank[k], &p->pad, now, -1);
 }
 
-/* Uniform in [-1, 1) from the pool's xorshift32. */
-static float spread(lull_pool *p) {
-  uint32_t x = p->rng;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  p->rng = x;
-  return (float)(int32_t)x * 0x1p-31f;
-}
-
 /* Where a new note of part sits, -1..1. */
 static float place(lull_pool *p, int part, int pitch, uint64_t now) {
   switch (part) {
@@ -120,10 +110,10 @@ static float place(lull_pool *p, int part, int pitch, uint64_t now) {
     }
     case LULL_PART_BELL: {
       /* Higher bells to the right, each with its own scatter. */
-      float pan = 0.4f * (float)(pitch - 76) / 14.0f + 0.45f * spread(p);
+      float pan = 0.4f * (float)(pitch - 76) / 14.0f + 0.45f * lull__noise_next(&p->rng);
       return fminf(fmaxf(pan, -BELL_PAN), BELL_PAN);
     }
-    case LULL_PART_AIR: return AIR_PAN * spread(p);
+    case LULL_PART_AIR: return AIR_PAN * lull__noise_next(&p->rng);
     default: return 0.0f; /* kick, swell, bass: centred */
   }
 }

@@ -113,7 +113,7 @@ typedef struct lull_pool {
   float sample_rate_hz;
   double lead_pan_turns[2]; /* seeded phases of the lead's slow stereo wander */
   uint32_t pan_cycle;    /* spreads successive pad notes across the field */
-  uint32_t rng;          /* xorshift32, seeded: the bell's spread */
+  lull_noise rng;        /* seeded: the bell's and the air's spread in the field */
   uint64_t serial;
   uint64_t stolen;
 } lull_pool;
