@@ -912,6 +912,15 @@ static int move_degree(int deg, int from_size, int to_size) {
   return oct * to_size + (step * to_size + from_size / 2) / from_size;
 }
 
+/* The pad notes sounding, *n of them in set, after pad event e. */
+static void pad_follow(int set[HELD_MAX], int *n, const lull_event *e) {
+  int found = -1;
+  for (int j = 0; j < *n; j++)
+    if (set[j] == e->pitch) found = j;
+  if (e->kind == LULL_EVENT_OFF && found >= 0) set[found] = set[--*n];
+  if (e->kind == LULL_EVENT_ON && found < 0 && *n < HELD_MAX) set[(*n)++] = e->pitch;
+}
+
 /* Apply pending params. Harmony and tempo change at beat `at`, the first
  * not handed out: the pad moves to the new key's tonic chord there, the bass
  * and air let go, and every planned melodic note from there is moved into
@@ -975,11 +984,7 @@ static void apply_pending(lull_composer *c, uint64_t at, double now) {
           (part == LULL_PART_PAD || part == LULL_PART_BASS || part == LULL_PART_AIR || part == LULL_PART_SWELL))
         continue;
       if (!set && part == LULL_PART_PAD) {
-        int found = -1;
-        for (int j = 0; j < pad_n; j++)
-          if (pad[j] == it->ev.pitch) found = j;
-        if (it->ev.kind == LULL_EVENT_OFF && found >= 0) pad[found] = pad[--pad_n];
-        if (it->ev.kind == LULL_EVENT_ON && found < 0 && pad_n < HELD_MAX) pad[pad_n++] = it->ev.pitch;
+        pad_follow(pad, &pad_n, &it->ev);
       }
       if (it->beat >= (double)at && it->deg != NO_DEG) {
         it->deg = move_degree(it->deg, old_size, s->size);
@@ -1026,11 +1031,7 @@ static void apply_pending(lull_composer *c, uint64_t at, double now) {
 static void track_held(lull_composer *c, const lull_event *e) {
   if (e->kind == LULL_EVENT_SET) return;
   if (e->part == LULL_PART_PAD) {
-    int found = -1;
-    for (int j = 0; j < c->pad_on_n; j++)
-      if (c->pad_on[j] == e->pitch) found = j;
-    if (e->kind == LULL_EVENT_OFF && found >= 0) c->pad_on[found] = c->pad_on[--c->pad_on_n];
-    if (e->kind == LULL_EVENT_ON && found < 0 && c->pad_on_n < HELD_MAX) c->pad_on[c->pad_on_n++] = e->pitch;
+    pad_follow(c->pad_on, &c->pad_on_n, e);
     return;
   }
   if (e->part != LULL_PART_BASS && e->part != LULL_PART_AIR) return;
