@@ -38,6 +38,8 @@ typedef enum lull_control {
   LULL_CONTROL_BPM,            /* 30..180: accepted and validated, but moves no sound (the delay runs
                                 * free of the tempo); it carries the tempo map to MIDI files */
   LULL_CONTROL_GAIN_DB,        /* master gain -24..24 dB, glides 50 ms */
+  LULL_CONTROL_PALETTE,        /* a lull_palette (0, 1, ...): notes from here on take its instruments;
+                                * sounding notes keep theirs; its room and master glide over 2 s */
   LULL_CONTROL_COUNT
 } lull_control;
 

@@ -23,6 +23,18 @@ typedef enum lull_mode {
   LULL_MODE_COUNT
 } lull_mode;
 
+/* Palettes: whole sound worlds, each with its own instruments, levels,
+ * registers, space and way of writing for them. */
+typedef enum lull_palette {
+  LULL_PALETTE_CLASSIC = 0, /* detuned saw pad, FM electric piano, sine bass, heartbeat (the default) */
+  LULL_PALETTE_GLASS,       /* glass bells, harp arpeggios, a soft pad, rain; no drums */
+  LULL_PALETTE_STRINGS,     /* string ensemble, harp, a distant choir; no drums */
+  LULL_PALETTE_KEYS,        /* DX electric piano, warm pad, kalimba, brushes */
+  LULL_PALETTE_NIGHT,       /* sub drone, wind, sparse glass bells, a long dark room */
+  LULL_PALETTE_TAPE,        /* a piano-like lead and a worn pad through wow, flutter and hiss */
+  LULL_PALETTE_COUNT
+} lull_palette;
+
 #define LULL_BPM_MIN 30.0f
 #define LULL_BPM_MAX 180.0f
 
@@ -32,6 +44,7 @@ typedef struct lull_params {
   float bpm;       /* 30..180 */
   float intensity; /* 0..1 */
   uint64_t seed;
+  int palette;     /* lull_palette (last, so {key, mode, bpm, intensity, seed} still reads) */
 } lull_params;
 
 /* Which fields of lull_params a change carries (lull_station_set_params, a
@@ -42,10 +55,11 @@ enum {
   LULL_PARAM_MODE = 2,
   LULL_PARAM_BPM = 4,
   LULL_PARAM_INTENSITY = 8,
-  LULL_PARAM_ALL = 15 /* every field a change can carry */
+  LULL_PARAM_PALETTE = 16,
+  LULL_PARAM_ALL = 31 /* every field a change can carry */
 };
 
-/* A minor, 64 bpm, intensity 0.4, seed 0. Thread-safe. */
+/* A minor, 64 bpm, intensity 0.4, palette classic, seed 0. Thread-safe. */
 lull_params lull_params_default(void);
 
 /* LULL_OK, or LULL_ERANGE naming the first bad field. Thread-safe. */
@@ -53,7 +67,8 @@ __attribute__((warn_unused_result))
 int lull_params_validate(const lull_params *p, lull_diag *diag);
 
 /* Set one field from text: key ("A", "F#", "Bb" or 0..11), mode ("dorian",
- * "minor", "pentatonic-major", ...), bpm, intensity, seed. The params are
+ * "minor", "pentatonic-major", ...), bpm, intensity, palette ("glass"),
+ * seed. The params are
  * left unchanged on error: LULL_EUNKNOWN for an unknown field, LULL_ERANGE
  * or LULL_EPARSE for a bad value. Thread-safe. */
 __attribute__((warn_unused_result))
@@ -62,6 +77,12 @@ int lull_params_set(lull_params *p, const char *field, const char *value, lull_d
 /* Names: "A", "aeolian"; NULL when out of range. Thread-safe. */
 const char *lull_key_name(int key);
 const char *lull_mode_name(int mode);
+/* "glass"; NULL when out of range. Thread-safe. */
+const char *lull_palette_name(int palette);
+/* One line on what the palette sounds like; NULL when out of range. */
+const char *lull_palette_describe(int palette);
+/* The palette named name, or -1. */
+int lull_palette_parse(const char *name);
 
 #ifdef __cplusplus
 }

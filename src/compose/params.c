@@ -7,7 +7,37 @@
 #include "lull/params.h"
 #include "theory/theory.h"
 
-lull_params lull_params_default(void) { return (lull_params){9, LULL_MODE_AEOLIAN, 64.0f, 0.4f, 0}; }
+static const struct {
+  const char *name, *line;
+} palettes[LULL_PALETTE_COUNT] = {
+    {"classic", "detuned saw pad, FM electric piano, sine bass, bells, heartbeat and hats (the default)"},
+    {"glass", "glass bells with long decays, a harp arpeggiating the chord, a soft pad, light rain; no drums"},
+    {"strings", "a string ensemble holding voice-led lines, harp, a distant choir; no drums"},
+    {"keys", "a DX electric piano (tine and body), a warm pad, kalimba and brushed percussion"},
+    {"night", "a sub drone, wind, sparse glass bells and grains of its own echo in a long dark room"},
+    {"tape", "a piano-like lead and a worn pad through wow, flutter, saturation and hiss"},
+};
+
+lull_params lull_params_default(void) {
+  return (lull_params){.key = 9, .mode = LULL_MODE_AEOLIAN, .bpm = 64.0f, .intensity = 0.4f, .palette = LULL_PALETTE_CLASSIC};
+}
+
+const char *lull_palette_name(int palette) {
+  return palette >= 0 && palette < LULL_PALETTE_COUNT ? palettes[palette].name : NULL;
+}
+
+const char *lull_palette_describe(int palette) {
+  return palette >= 0 && palette < LULL_PALETTE_COUNT ? palettes[palette].line : NULL;
+}
+
+int lull_palette_parse(const char *name) {
+  for (int i = 0; name && i < LULL_PALETTE_COUNT; i++)
+    if (strcmp(name, palettes[i].name) == 0) return i;
+  return -1;
+}
+
+#define PALETTE_NAMES "classic, glass, strings, keys, night, tape"
+_Static_assert(LULL_PALETTE_COUNT == 6, "PALETTE_NAMES lists every palette");
 
 int lull_params_validate(const lull_params *p, lull_diag *diag) {
   if (!p) return lull_diag_set(diag, LULL_EINVAL, "params", "must not be NULL");
@@ -20,6 +50,9 @@ int lull_params_validate(const lull_params *p, lull_diag *diag) {
     return lull_diag_set(diag, LULL_ERANGE, "bpm", "must be 30..180, got %g", (double)p->bpm);
   if (!(p->intensity >= 0.0f && p->intensity <= 1.0f))
     return lull_diag_set(diag, LULL_ERANGE, "intensity", "must be 0..1, got %g", (double)p->intensity);
+  if (p->palette < 0 || p->palette >= LULL_PALETTE_COUNT)
+    return lull_diag_set(diag, LULL_ERANGE, "palette", "must be 0..%d (" PALETTE_NAMES "), got %d", LULL_PALETTE_COUNT - 1,
+                         p->palette);
   return LULL_OK;
 }
 
@@ -59,6 +92,10 @@ int lull_params_set(lull_params *p, const char *field, const char *value, lull_d
     if (parse_number(value, &v) || !(v >= 0 && v <= 1))
       return lull_diag_set(diag, LULL_ERANGE, "intensity", "must be a number 0..1, got \"%.32s\"", value);
     q.intensity = (float)v;
+  } else if (strcmp(field, "palette") == 0) {
+    int k = lull_palette_parse(value);
+    if (k < 0) return lull_diag_set(diag, LULL_ERANGE, "palette", "must be one of " PALETTE_NAMES "; got \"%.32s\"", value);
+    q.palette = k;
   } else if (strcmp(field, "seed") == 0) {
     char *end;
     errno = 0;
@@ -68,7 +105,7 @@ int lull_params_set(lull_params *p, const char *field, const char *value, lull_d
                            value);
     q.seed = s;
   } else {
-    return lull_diag_set(diag, LULL_EUNKNOWN, field, "unknown param; known: key, mode, bpm, intensity, seed");
+    return lull_diag_set(diag, LULL_EUNKNOWN, field, "unknown param; known: key, mode, bpm, intensity, palette, seed");
   }
   *p = q;
   return LULL_OK;

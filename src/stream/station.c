@@ -203,6 +203,7 @@ static void produce(lull_station *st) {
     if (cmd.fields & LULL_PARAM_MODE) st->params.mode = cmd.params.mode;
     if (cmd.fields & LULL_PARAM_BPM) st->params.bpm = cmd.params.bpm;
     if (cmd.fields & LULL_PARAM_INTENSITY) st->params.intensity = cmd.params.intensity;
+    if (cmd.fields & LULL_PARAM_PALETTE) st->params.palette = cmd.params.palette;
     changed = 1;
     atomic_fetch_add_explicit(&st->m_commands, 1, memory_order_relaxed);
   }
@@ -302,6 +303,7 @@ int lull_station_set_params(lull_station *st, const lull_params *p, uint32_t fie
   if (fields & LULL_PARAM_MODE) check.mode = p->mode;
   if (fields & LULL_PARAM_BPM) check.bpm = p->bpm;
   if (fields & LULL_PARAM_INTENSITY) check.intensity = p->intensity;
+  if (fields & LULL_PARAM_PALETTE) check.palette = p->palette;
   int err = lull_params_validate(&check, diag);
   if (err) return err;
   lull_command cmd = {fields & LULL_PARAM_ALL, *p};

@@ -11,6 +11,7 @@
 #include "dsp/denormal.h"
 #include "lull/engine.h"
 #include "lull/err.h"
+#include "lull/params.h"
 #include "synth/synth_int.h"
 
 #define DEFAULT_EVENTS 4096u
@@ -110,6 +111,7 @@ static int control_ok(int control, float v) {
     case LULL_CONTROL_BRIGHTNESS: return v >= 0.0f && v <= 1.0f;
     case LULL_CONTROL_BPM: return v >= 30.0f && v <= 180.0f;
     case LULL_CONTROL_GAIN_DB: return v >= -24.0f && v <= 24.0f;
+    case LULL_CONTROL_PALETTE: return v >= 0.0f && v < (float)LULL_PALETTE_COUNT && v == floorf(v);
     default: return 0;
   }
 }
@@ -148,7 +150,7 @@ static void apply(lull_engine *e, const lull_event *ev) {
     case LULL_EVENT_SET:
       if (ev->part == LULL_CONTROL_BRIGHTNESS) lull__smooth_set(&e->pool.brightness, ev->velocity);
       else if (ev->part == LULL_CONTROL_BPM) e->cfg.bpm = ev->velocity; /* validated at schedule; moves nothing */
-      else lull__smooth_set(&e->master, powf(10.0f, ev->velocity / 20.0f) * SOFT_CLIP_DRIVE);
+      else if (ev->part == LULL_CONTROL_GAIN_DB) lull__smooth_set(&e->master, powf(10.0f, ev->velocity / 20.0f) * SOFT_CLIP_DRIVE);
       break;
     case LULL_EVENT_OFF: lull__pool_note_off(&e->pool, ev->part, ev->pitch); break;
     default: lull__pool_note_on(&e->pool, ev->part, ev->pitch, ev->velocity, ev->duration_frames, e->pos); break;

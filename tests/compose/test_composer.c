@@ -68,7 +68,7 @@ static void test_deterministic_with_a_change(void **state) {
   for (uint64_t u = 4096; u < t; u += 4096)
     while ((n = lull__composer_fill(b, u, buf, 5)) > 0) list_push(&lb, buf, n);
   while ((n = lull__composer_fill(b, t, buf, 5)) > 0) list_push(&lb, buf, n);
-  lull_params p = {4, LULL_MODE_MIXOLYDIAN, 90, 0.8f, 77};
+  lull_params p = {4, LULL_MODE_MIXOLYDIAN, 90, 0.8f, 77, 0};
   ASSERT_EQ_INT(lull__composer_set_params(a, &p, NULL), LULL_OK);
   ASSERT_EQ_INT(lull__composer_set_params(b, &p, NULL), LULL_OK);
   compose_until(a, t, t + 120 * 48000, &la);
@@ -164,7 +164,7 @@ static void test_key_change_within_a_beat(void **state) {
   const uint64_t t = (uint64_t)(20.3 * FS); /* mid-beat */
   compose_until(c, 0, t, &l);
   size_t before = l.n;
-  lull_params p = {2, LULL_MODE_LYDIAN, bpm, 0.5f, 21};
+  lull_params p = {2, LULL_MODE_LYDIAN, bpm, 0.5f, 21, 0};
   ASSERT_EQ_INT(lull__composer_set_params(c, &p, NULL), LULL_OK);
   compose_until(c, t, t + 30 * FS, &l);
   /* The first pad note of the new key: within a beat of the change. */
@@ -200,7 +200,7 @@ static void test_tempo_ramps_over_a_beat(void **state) {
   const uint64_t t = 10 * FS;
   compose_until(c, 0, t, &l);
   size_t before = l.n;
-  lull_params p = {0, LULL_MODE_IONIAN, 120, 0.5f, 3};
+  lull_params p = {0, LULL_MODE_IONIAN, 120, 0.5f, 3, 0};
   ASSERT_EQ_INT(lull__composer_set_params(c, &p, NULL), LULL_OK);
   compose_until(c, t, t + 10 * FS, &l);
   const lull_event *ramp = NULL, *after = NULL;
@@ -240,7 +240,7 @@ static void test_intensity_glides_within_250ms(void **state) {
   int others = 0;
   while (pos < change + 2 * FS) {
     if (pos == change) {
-      lull_params p = {9, LULL_MODE_AEOLIAN, 64, 0.9f, 4};
+      lull_params p = {9, LULL_MODE_AEOLIAN, 64, 0.9f, 4, 0};
       ASSERT_EQ_INT(lull__composer_set_params(c, &p, NULL), LULL_OK);
     }
     size_t n;
@@ -293,7 +293,7 @@ static void test_plans_at_most_a_bar_ahead(void **state) {
  * force; frames never go back; tempos stay 30..180; and steering as fast as
  * a client may (every 20 ms, at 30 bpm) never fills the plan. */
 static void steer(uint64_t seed, double minutes, int every, int fast) {
-  lull_params p = {9, LULL_MODE_AEOLIAN, fast ? 30.0f : 64.0f, 0.45f, seed};
+  lull_params p = {9, LULL_MODE_AEOLIAN, fast ? 30.0f : 64.0f, 0.45f, seed, 0};
   lull_composer *c;
   ASSERT_EQ_INT(lull__composer_create(&p, FS, &c, NULL), LULL_OK);
   event_list l = {0};
@@ -376,14 +376,14 @@ static void test_rejects_bad_params(void **state) {
   (void)state;
   lull_composer *c = make_composer(0, LULL_MODE_IONIAN, 90, 0.7f, 8);
   lull_diag d;
-  lull_params p = {0, LULL_MODE_IONIAN, 300, 0.7f, 8};
+  lull_params p = {0, LULL_MODE_IONIAN, 300, 0.7f, 8, 0};
   ASSERT_EQ_INT(lull__composer_set_params(c, &p, &d), LULL_ERANGE);
   ASSERT_STR_CONTAINS(d.field, "bpm");
-  p = (lull_params){0, LULL_MODE_IONIAN, 90, 0.7f, 9};
+  p = (lull_params){0, LULL_MODE_IONIAN, 90, 0.7f, 9, 0};
   ASSERT_EQ_INT(lull__composer_set_params(c, &p, &d), LULL_EINVAL);
   ASSERT_STR_CONTAINS(d.field, "seed");
   lull_composer *x = NULL;
-  p = (lull_params){13, LULL_MODE_IONIAN, 90, 0.7f, 9};
+  p = (lull_params){13, LULL_MODE_IONIAN, 90, 0.7f, 9, 0};
   ASSERT_EQ_INT(lull__composer_create(&p, 48000, &x, &d), LULL_ERANGE);
   ASSERT_TRUE(x == NULL);
   lull__composer_destroy(c);

@@ -37,6 +37,14 @@ static void test_set_and_validate(void **state) {
   ASSERT_TRUE(p.seed == UINT64_MAX);
   ASSERT_STR_CONTAINS(lull_mode_name(LULL_MODE_DORIAN), "dorian");
   ASSERT_STR_CONTAINS(lull_key_name(1), "C#");
+  ASSERT_EQ_INT(lull_params_default().palette, LULL_PALETTE_CLASSIC);
+  for (int k = 0; k < LULL_PALETTE_COUNT; k++) {
+    ASSERT_EQ_INT(lull_params_set(&p, "palette", lull_palette_name(k), &d), LULL_OK);
+    ASSERT_EQ_INT(p.palette, k);
+    ASSERT_EQ_INT(lull_palette_parse(lull_palette_name(k)), k);
+    ASSERT_TRUE(strlen(lull_palette_describe(k)) > 20);
+  }
+  ASSERT_TRUE(lull_palette_name(LULL_PALETTE_COUNT) == NULL && lull_palette_describe(-1) == NULL);
 }
 
 static void test_rejections(void **state) {
@@ -52,7 +60,9 @@ static void test_rejections(void **state) {
   expect_bad("intensity", "1.01", LULL_ERANGE, "0..1");
   expect_bad("seed", "-1", LULL_ERANGE, "whole number 0..18446744073709551615");
   expect_bad("seed", "18446744073709551616", LULL_ERANGE, "whole number");
-  expect_bad("tempo", "60", LULL_EUNKNOWN, "known: key, mode, bpm, intensity, seed");
+  expect_bad("palette", "jazz", LULL_ERANGE, "must be one of classic, glass, strings, keys, night, tape; got \"jazz\"");
+  expect_bad("palette", "", LULL_ERANGE, "classic, glass");
+  expect_bad("tempo", "60", LULL_EUNKNOWN, "known: key, mode, bpm, intensity, palette, seed");
   lull_params p = lull_params_default();
   lull_diag d;
   p.bpm = 200;
@@ -68,6 +78,10 @@ static void test_rejections(void **state) {
   p = lull_params_default(), p.mode = LULL_MODE_COUNT;
   ASSERT_EQ_INT(lull_params_validate(&p, &d), LULL_ERANGE);
   ASSERT_STR_CONTAINS(d.field, "mode");
+  p = lull_params_default(), p.palette = LULL_PALETTE_COUNT;
+  ASSERT_EQ_INT(lull_params_validate(&p, &d), LULL_ERANGE);
+  ASSERT_STR_CONTAINS(d.field, "palette");
+  ASSERT_STR_CONTAINS(d.message, "classic, glass");
   ASSERT_EQ_INT(lull_params_validate(NULL, &d), LULL_EINVAL);
 }
 

@@ -15,7 +15,7 @@ static void test_roundtrip_through_a_tempo_change(void **state) {
   lull_composer *c = make_composer(9, LULL_MODE_AEOLIAN, 64, 0.9f, 12);
   event_list l = {0};
   compose_until(c, 0, 60 * 48000, &l);
-  lull_params p = {9, LULL_MODE_AEOLIAN, 100, 0.9f, 12};
+  lull_params p = {9, LULL_MODE_AEOLIAN, 100, 0.9f, 12, 0};
   ASSERT_EQ_INT(lull__composer_set_params(c, &p, NULL), LULL_OK);
   compose_until(c, 60 * 48000, 120 * 48000, &l);
   char path[] = "/tmp/lull-test-midi-XXXXXX";

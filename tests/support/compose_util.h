@@ -71,7 +71,7 @@ static inline int is_tonal(const lull_event *e) {
 }
 
 static inline lull_composer *make_composer(int key, int mode, float bpm, float intensity, uint64_t seed) {
-  lull_params p = {key, mode, bpm, intensity, seed};
+  lull_params p = {key, mode, bpm, intensity, seed, LULL_PALETTE_CLASSIC};
   lull_composer *c;
   if (lull__composer_create(&p, 48000, &c, NULL) != LULL_OK) abort();
   return c;
