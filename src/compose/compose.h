@@ -48,6 +48,11 @@ int lull__composer_set_params(lull_composer *c, const lull_params *params, lull_
 
 void lull__composer_status(const lull_composer *c, lull_composer_status *status);
 
+/* The day cycle: light 0 (deep night) .. 1 (midday) from the local hour,
+ * or < 0 for none (the default). Brightness, density and tempo drift with
+ * it, slowly, from the next bar. */
+void lull__composer_set_daylight(lull_composer *c, float light);
+
 /* The events include LULL_EVENT_SET controls: LULL_CONTROL_BPM at frame 0
  * and wherever the tempo changes (so they are also the tempo map of what was
  * handed out), and LULL_CONTROL_BRIGHTNESS and LULL_CONTROL_GAIN_DB from

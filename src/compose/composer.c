@@ -148,6 +148,7 @@ typedef struct loop {
 struct lull_composer {
   lull_params p, pending;
   int has_pending;
+  float daylight; /* 0 night .. 1 midday; < 0: no day cycle */
   double rate;
   rng harmony, melody, percussion, form, loops;
 
@@ -221,6 +222,7 @@ int lull__composer_create(const lull_params *params, uint32_t sample_rate_hz, lu
   lull_composer *c = calloc(1, sizeof *c);
   if (!c) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   c->p = *params;
+  c->daylight = -1.0f;
   c->rate = sample_rate_hz;
   rng_seed(&c->harmony, params->seed, 1);
   rng_seed(&c->melody, params->seed, 2);
@@ -1088,6 +1090,10 @@ int lull__composer_set_params(lull_composer *c, const lull_params *params, lull_
   c->pending = *params;
   c->has_pending = 1;
   return LULL_OK;
+}
+
+void lull__composer_set_daylight(lull_composer *c, float light) {
+  c->daylight = light < 0 ? -1.0f : light > 1 ? 1.0f : light;
 }
 
 void lull__composer_status(const lull_composer *c, lull_composer_status *s) {

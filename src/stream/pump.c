@@ -85,6 +85,10 @@ int lull__pump_set_params(lull_pump *p, const lull_params *params, lull_diag *di
   return lull__composer_set_params(p->composer, params, diag);
 }
 
+void lull__pump_set_daylight(lull_pump *p, float light) {
+  if (p->composer) lull__composer_set_daylight(p->composer, light);
+}
+
 void lull__pump_status(const lull_pump *p, lull_composer_status *out) {
   if (p->composer) lull__composer_status(p->composer, out);
   else memset(out, 0, sizeof *out);

@@ -234,6 +234,10 @@ int lull__pump_next(lull_pump *p, float **pcm, size_t *frames, lull_diag *diag);
 __attribute__((warn_unused_result))
 int lull__pump_set_params(lull_pump *p, const lull_params *params, lull_diag *diag);
 
+/* The day cycle's light 0..1 (< 0: none); see lull__composer_set_daylight.
+ * Nothing for a phrase. The pump's thread. */
+void lull__pump_set_daylight(lull_pump *p, float light);
+
 /* The composer's view (chord, params, bar); zeroes for a phrase. The
  * pump's thread. */
 struct lull_composer_status;
