@@ -97,6 +97,35 @@ static int rng_weighted(rng *r, const double *w, int n) {
 
 static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
 
+/* ---- how each palette is written for ------------------------------------- */
+
+enum { LEAD_NONE = 0, LEAD_MOTIF, LEAD_ARP };
+
+typedef struct writing {
+  int drums, swells, lead;
+  double lead_density; /* times the chance of each further statement (motif) or arpeggio (harp) */
+  double loop_period;  /* loop periods times this: bells sparser */
+  double bell_beats;   /* a loop tone's length: long decays ring on */
+  int pad_shift;       /* semitones: the night's drone sits an octave down */
+  int lead_shift;
+  double air_beats;    /* > 0: the air is a bed of notes this long, one at a time */
+} writing;
+
+static const writing writings[LULL_PALETTE_COUNT] = {
+    [LULL_PALETTE_CLASSIC] = {1, 1, LEAD_MOTIF, 1.0, 1.0, 3.0, 0, 0, 0},
+    /* Glass: the harp arpeggiates the chord; bells sparse with long decays; rain for air. */
+    [LULL_PALETTE_GLASS] = {0, 1, LEAD_ARP, 1.0, 1.5, 10.0, 0, 0, 48},
+    /* Strings: the ensemble holds the voice-led chord; the harp arpeggiates,
+     * less often; a rare glass bell. */
+    [LULL_PALETTE_STRINGS] = {0, 1, LEAD_ARP, 0.6, 2.2, 10.0, 0, -12, 0},
+    /* Keys: the piano plays the motifs; kalimba loops short; brushes. */
+    [LULL_PALETTE_KEYS] = {1, 0, LEAD_MOTIF, 1.0, 0.8, 2.0, 0, 0, 0},
+    /* Night: a drone an octave down, few and slow lead notes, sparse bells, wind. */
+    [LULL_PALETTE_NIGHT] = {0, 1, LEAD_MOTIF, 0.35, 2.0, 12.0, -12, 0, 64},
+    /* Tape: the piano plays the motifs; guitar loops; surf for air; brushes. */
+    [LULL_PALETTE_TAPE] = {1, 1, LEAD_MOTIF, 0.9, 1.0, 4.0, 0, 0, 40},
+};
+
 /* ---- state --------------------------------------------------------------- */
 
 typedef struct item {
@@ -203,6 +232,11 @@ struct lull_composer {
   int loop_count;
   double next_swell_s;
 
+  const writing *w;     /* the palette's, from the next bar */
+  int palette_switch;   /* the next bar brings the palette in */
+  double arp_until;     /* beat: the harp's next arpeggio starts no earlier */
+  double air_bed_until; /* beat: the air bed's next note */
+
   section sec;
   double pres[LAYERS];
   uint32_t sections;
@@ -223,6 +257,7 @@ int lull__composer_create(const lull_params *params, uint32_t sample_rate_hz, lu
   if (!c) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   c->p = *params;
   c->daylight = -1.0f;
+  c->w = &writings[params->palette];
   c->rate = sample_rate_hz;
   rng_seed(&c->harmony, params->seed, 1);
   rng_seed(&c->melody, params->seed, 2);
@@ -256,8 +291,10 @@ static double breath(const lull_composer *c, uint64_t beat) {
          0.008 * sin(2.0 * M_PI * bar / (c->breath_bars * 2.37));
 }
 
+static double day_offset(const lull_composer *c);
+
 static double tempo_len(const lull_composer *c, float bpm, uint64_t beat) {
-  double t = clampd((double)bpm * breath(c, beat), LULL_BPM_MIN, LULL_BPM_MAX);
+  double t = clampd((double)bpm * breath(c, beat) * (1.0 + 0.06 * day_offset(c)), LULL_BPM_MIN, LULL_BPM_MAX);
   return 60.0 * c->rate / t;
 }
 
@@ -447,7 +484,7 @@ static void build_chord(lull_composer *c, const lull_scale *s, int deg) {
 }
 
 /* The pad's register: four voices from lo to lo + 24, moved by the section. */
-static int pad_low(const lull_composer *c) { return 45 + c->sec.register_shift; }
+static int pad_low(const lull_composer *c) { return 45 + c->sec.register_shift + c->w->pad_shift; }
 
 /* The bass's pitch class for the chord: root, third or fifth, whichever
  * moves least from the last bass (a step, mostly), the root preferred,
@@ -532,7 +569,7 @@ static void change_harmony(lull_composer *c, double beat, double dur_beats, int 
   /* Air: one or two chord tones high above, breathing in slowly. */
   c->air_count = 0;
   double air = c->pres[L_AIR];
-  if (air > 0.04 && rng_chance(r, 0.8)) {
+  if (air > 0.04 && c->w->air_beats <= 0 && rng_chance(r, 0.8)) {
     int n = rng_chance(r, 0.4) ? 2 : 1;
     for (int i = 0; i < n; i++) {
       int pc = c->chord_pcs[rng_range(r, 0, c->chord_n - 1)];
@@ -598,7 +635,7 @@ static void new_loops(lull_composer *c, double t_s) {
     loop *l = &c->loop[i];
     /* 13-37 s, never a simple ratio of another (whole tenths of a second
      * with an odd hundredth). */
-    l->period_s = 13.0 + 24.0 * rng_unit(r) + 0.013 * (i + 1);
+    l->period_s = (13.0 + 24.0 * rng_unit(r)) * c->w->loop_period + 0.013 * (i + 1);
     l->n = rng_range(r, 1, LOOP_TONES);
     double at = t_s + rng_unit(r) * l->period_s;
     for (int j = 0; j < l->n; j++) {
@@ -687,11 +724,16 @@ static void new_phrase(lull_composer *c, double beat) {
   c->pedal = rng_chance(r, 0.4 - 0.2 * in) && c->pres[L_BASS] > 0.04;
 }
 
+/* The day cycle (Reflection's idea): lighter, denser and a little faster by
+ * day, darker, sparser and slower at night; nothing without one. */
+static double day_offset(const lull_composer *c) { return c->daylight < 0 ? 0.0 : (double)c->daylight - 0.5; }
+static double day_density(const lull_composer *c) { return 1.0 + 0.6 * day_offset(c); }
+
 static double brightness(const lull_composer *c, double t_s) {
   /* Intensity sets it; the section and two slow cycles on free periods
    * (not bars) move it. */
   double cyc = 0.07 * sin(2.0 * M_PI * t_s / 97.0) + 0.04 * sin(2.0 * M_PI * t_s / 263.0 + 1.0);
-  double b = 0.46 + 0.52 * (double)c->p.intensity + c->sec.brightness + cyc;
+  double b = 0.46 + 0.52 * (double)c->p.intensity + c->sec.brightness + cyc + 0.24 * day_offset(c);
   return clampd(b, 0.0, 1.0);
 }
 
@@ -701,7 +743,7 @@ static float gain_db(const lull_composer *c) { return (float)(-2.6 - 3.4 * (doub
 
 /* ---- melody ----------------------------------------------------------------- */
 
-static int melody_lo(const lull_composer *c) { return pad_low(c) + 22; }
+static int melody_lo(const lull_composer *c) { return 67 + c->sec.register_shift + c->w->lead_shift; }
 
 /* A melodic phrase from beat on: the motif stated one to four times,
  * transformed, at most a dozen notes, then rest. */
@@ -744,7 +786,7 @@ static void new_melodic_phrase(lull_composer *c, double beat) {
   last->dur = 2.0 + 2.0 * rng_unit(r);
   /* Rest: a bar or more, longer when quiet. */
   double rest = BEATS_PER_BAR * (1.0 + rng_unit(r) * (1.0 + 4.0 * (1.0 - in)));
-  c->rest_until = last->beat + last->dur + rest;
+  c->rest_until = last->beat + last->dur + rest / (c->w->lead_density * day_density(c));
 }
 
 /* The degree a statement starts on: the chord tone of the moment nearest
@@ -811,7 +853,7 @@ static void plan_loops(lull_composer *c, double t0, double t1, double end) {
         if (beat >= end) beat = end - 0.01;
         int deg = fold_degree(c, l->deg[j], 64, 90);
         float vel = (float)(l->vel * c->pres[L_LOOPS] * (0.9 + 0.2 * rng_unit(&c->loops)));
-        item *it = add(c, beat, 3.0, LULL_PART_BELL, LULL_EVENT_ON, lull__degree_note(s, tonic_midi(c), deg), vel);
+        item *it = add(c, beat, c->w->bell_beats, LULL_PART_BELL, LULL_EVENT_ON, lull__degree_note(s, tonic_midi(c), deg), vel);
         it->deg = deg;
       }
   }
@@ -824,7 +866,7 @@ static void plan_swells(lull_composer *c, double t0, double t1, double end) {
   double in = (double)c->p.intensity;
   if (c->next_swell_s <= 0) c->next_swell_s = 6.0 + 20.0 * rng_unit(r);
   for (; c->next_swell_s < t1; c->next_swell_s += 22.0 + 40.0 * rng_unit(r) - 12.0 * in) {
-    if (c->next_swell_s < t0 || in < 0.15) continue;
+    if (c->next_swell_s < t0 || in < 0.15 || !c->w->swells) continue;
     double beat = beat_at(c, c->next_swell_s * c->rate);
     if (beat >= end) beat = end - 0.01;
     double len_s = 5.0 + 8.0 * rng_unit(r);
@@ -840,7 +882,7 @@ static void plan_swells(lull_composer *c, double t0, double t1, double end) {
 static void plan_percussion(lull_composer *c, double start, double end) {
   rng *r = &c->percussion;
   double in = (double)c->p.intensity, pres = c->pres[L_PERC];
-  if (pres < 0.05) return;
+  if (pres < 0.05 || !c->w->drums) return;
   if (in >= 0.35 && rng_chance(r, 0.3 + 0.5 * (in - 0.35) / 0.65)) {
     float v = (float)((0.4 + 0.3 * in + 0.2 * rng_unit(r)) * pres);
     add(c, human(c, r, start, end, 12), 0, LULL_PART_KICK, LULL_EVENT_HIT, 36, v);
@@ -859,6 +901,71 @@ static void plan_percussion(lull_composer *c, double start, double end) {
   }
 }
 
+/* The harp: the chord rolled up (sometimes up and back), notes left to
+ * ring, then a rest of a bar or more, longer when quiet. */
+static void plan_arp(lull_composer *c, double start, double end) {
+  rng *r = &c->melody;
+  double in = (double)c->p.intensity, pres = c->pres[L_LEAD];
+  if (pres < 0.1 || start < c->arp_until) return;
+  const lull_scale *s = scale_now(c);
+  int lo = melody_lo(c) - 7, hi = lo + 19, notes[24], degs[24], n = 0;
+  for (int d = -3 * s->size; d < 6 * s->size && n < 24; d++) {
+    int note = lull__degree_note(s, tonic_midi(c), d);
+    if (note >= lo && note <= hi && is_chord_tone(c, note)) notes[n] = note, degs[n++] = d;
+  }
+  if (n == 0) return;
+  double step = in < 0.3 ? 0.75 : in < 0.65 ? 0.5 : 1.0 / 3.0;
+  int len = rng_range(r, n < 4 ? n : 4, n < 7 ? n : 7), back = rng_chance(r, 0.4);
+  double at = start + (rng_chance(r, 0.5) ? 0.0 : 0.5);
+  for (int i = 0; i < len + (back ? len - 1 : 0); i++, at += step) {
+    if (at >= end - 0.01) break;
+    int k = i < len ? i : 2 * len - 2 - i;
+    float vel = (float)((0.42 + 0.16 * in - 0.03 * k + 0.06 * rng_unit(r)) * pres);
+    item *it = add(c, human(c, r, at, end, 12), 3.0, LULL_PART_LEAD, LULL_EVENT_ON, notes[k], vel);
+    it->deg = degs[k];
+  }
+  double rest = 1.0 + rng_unit(r) * (1.0 + 3.0 * (1.0 - in));
+  c->arp_until = start + BEATS_PER_BAR * (1.0 + rest / (c->w->lead_density * day_density(c)));
+}
+
+/* A bed for the air (rain, wind, surf): one long note at a time, each
+ * overlapping the last by a quarter so they cross-fade. */
+static void plan_air_bed(lull_composer *c, double start, double end) {
+  double air = c->pres[L_AIR];
+  if (c->w->air_beats <= 0 || air < 0.04 || start < c->air_bed_until) return;
+  rng *r = &c->harmony;
+  int pc = c->chord_pcs[rng_range(r, 0, c->chord_n - 1)];
+  int note = 72 + ((pc - 72) % 12 + 12) % 12;
+  float vel = (float)((0.7 + 0.3 * rng_unit(r)) * air);
+  add(c, human(c, r, start, end, 30), c->w->air_beats, LULL_PART_AIR, LULL_EVENT_ON, note, vel);
+  c->air_bed_until = start + 0.75 * c->w->air_beats;
+}
+
+/* A new palette comes in at this bar: the engine is told first, then every
+ * held note sounding is struck again on the new instruments, so the old
+ * ones release while the new ones rise (a cross-fade of about a bar). */
+static void switch_palette(lull_composer *c, double start, uint64_t bar) {
+  add_control(c, start, LULL_CONTROL_PALETTE, (float)c->p.palette);
+  c->w = &writings[c->p.palette];
+  if (bar == 0) return;
+  float vel = (float)(0.52 + 0.25 * (double)c->p.intensity);
+  for (int i = 0; i < c->pad_count; i++) {
+    add(c, start, 0, LULL_PART_PAD, LULL_EVENT_OFF, c->pad[i], 0);
+    add(c, start + 0.03 * i, 0, LULL_PART_PAD, LULL_EVENT_ON, c->pad[i], vel);
+  }
+  double f = frame_of(c, start, 0);
+  for (int h = 0; h < 2; h++) {
+    int part = h ? LULL_PART_AIR : LULL_PART_BASS;
+    for (int j = 0; j < c->held_n[h]; j++) {
+      if ((double)c->held_end[h][j] <= f + c->beat_len) continue;
+      double left = ((double)c->held_end[h][j] - f) / c->beat_len;
+      add(c, start, 0, part, LULL_EVENT_OFF, c->held_pitch[h][j], 0);
+      add(c, start, left, part, LULL_EVENT_ON, c->held_pitch[h][j], (float)(0.6 * (c->pres[h ? L_AIR : L_BASS])));
+    }
+  }
+  c->air_bed_until = c->arp_until = start;
+}
+
 static int by_beat(const void *a, const void *b) {
   const item *x = a, *y = b;
   if (x->beat != y->beat) return x->beat < y->beat ? -1 : 1;
@@ -875,6 +982,8 @@ static void plan_bar(lull_composer *c, uint64_t bar) {
   double t0 = f0 / c->rate, t1 = f1 / c->rate;
   c->bar_frame = (uint64_t)llround(f0);
   if (bar == 0) add_control(c, 0, LULL_CONTROL_GAIN_DB, gain_db(c));
+  if (bar == 0 || c->palette_switch) switch_palette(c, start, bar);
+  c->palette_switch = 0;
   if (bar * BEATS_PER_BAR != c->ramp_beat) {
     float bpm = (float)(60.0 * c->rate / len_of(c, bar * BEATS_PER_BAR));
     if (bpm != c->last_bpm) add_control(c, start, LULL_CONTROL_BPM, bpm), c->last_bpm = bpm;
@@ -897,7 +1006,9 @@ static void plan_bar(lull_composer *c, uint64_t bar) {
   }
   float b = (float)brightness(c, t0);
   if (b != c->last_brightness) add_control(c, start, LULL_CONTROL_BRIGHTNESS, b), c->last_brightness = b;
-  plan_melody(c, start, end);
+  if (c->w->lead == LEAD_ARP) plan_arp(c, start, end);
+  else if (c->w->lead == LEAD_MOTIF) plan_melody(c, start, end);
+  plan_air_bed(c, start, end);
   plan_loops(c, t0, t1, end);
   plan_swells(c, t0, t1, end);
   plan_percussion(c, start, end);
@@ -934,6 +1045,7 @@ static void apply_pending(lull_composer *c, uint64_t at, double now) {
   c->p = c->pending;
   c->has_pending = 0;
   int harmony = old.key != c->p.key || old.mode != c->p.mode;
+  if (old.palette != c->p.palette) c->palette_switch = 1; /* at the next bar line */
   /* What was handed out leaves the plan, and a newer change replaces the
    * controls an older one planned that are not handed out yet: steering as
    * fast as allowed cannot fill the plan. */
@@ -1021,6 +1133,7 @@ static void apply_pending(lull_composer *c, uint64_t at, double now) {
     for (int st = 0; st < STMTS_MAX; st++)
       if (c->anchor[st] != NO_DEG) c->anchor[st] = move_degree(c->anchor[st], old_size, s->size);
     c->pedal = 0;
+    c->air_bed_until = (double)at;
     build_chord(c, s, 0); /* a new key is announced by its tonic chord */
     /* It lasts to the next planned change, at least two beats. */
     if (c->next_chord_beat < (double)at + 2) c->next_chord_beat += BEATS_PER_BAR;

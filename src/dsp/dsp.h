@@ -478,6 +478,9 @@ struct lull_reverb {
 size_t lull__reverb_floats(float sample_rate_hz);
 void lull__reverb_init(lull_reverb *r, const lull_reverb_config *cfg, float sample_rate_hz, float *mem);
 void lull__reverb_reset(lull_reverb *r);
+/* A new RT60 and damping, keeping the tail (glide them at grid lines: each
+ * call moves the line gains at once). Not per sample: eight powf. */
+void lull__reverb_set_decay(lull_reverb *r, float decay_s, float damping);
 /* At a grid line: plan the modulation for the next period. */
 void lull__reverb_control(lull_reverb *r);
 /* Accumulate the wet stereo signal of in into out_l/out_r (r->process). */

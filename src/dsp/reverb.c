@@ -77,6 +77,14 @@ void lull__reverb_init(lull_reverb *r, const lull_reverb_config *cfg, float samp
   lull__reverb_control(r);
 }
 
+void lull__reverb_set_decay(lull_reverb *r, float decay_s, float damping) {
+  r->cfg.decay_s = decay_s;
+  for (uint32_t i = 0; i < LULL_REVERB_LINES; i++)
+    r->gain[i] = powf(10.0f, -3.0f * (float)r->len[i] / (decay_s * r->sample_rate_hz));
+  r->damp_coef = fminf(fmaxf(damping, 0.0f), 0.5f);
+  r->cfg.damping = r->damp_coef;
+}
+
 void lull__reverb_reset(lull_reverb *r) {
   for (uint32_t i = 0; i < LULL_REVERB_LINES; i++) memset(r->line[i], 0, sizeof(float) * (r->mask[i] + 1));
   for (uint32_t i = 0; i < LULL_REVERB_DIFFUSERS; i++) memset(r->diff[i], 0, sizeof(float) * (r->diff_mask[i] + 1));

@@ -29,6 +29,9 @@
 #define LIMITER_RELEASE_MS 120.0f
 #define MASTER_SMOOTH_MS 50.0f
 #define SOFT_CLIP_DRIVE 0.95f /* the seed's tanh(0.95 x) */
+#define ROOM_GLIDE_MS 450.0f   /* a palette's room arrives in about 2 s (99 %) */
+#define RECENT_S 4.0f          /* what grains may read: the last seconds of output */
+#define ENSEMBLE_TAIL_S 0.1f   /* the chorus's delays empty well within this */
 
 struct lull_engine {
   lull_pool pool; /* first: holds the 32-byte aligned vectors */
@@ -36,11 +39,18 @@ struct lull_engine {
   lull_seq seq;
   lull_reverb reverb;
   lull_delay delay;
+  lull_ensemble ensemble;
+  lull_tape tape;
+  lull_smooth room_decay, room_damping, echo_feedback; /* the palette's room, glided at grid lines */
+  uint32_t ensemble_tail;    /* frames the chorus still runs after its last input */
+  lull_grain_source recent;  /* the output's last seconds, mono, for grains */
+  float *recent_data;
   lull_limiter limiter;
   lull_dcblock dc[2];
   lull_smooth master;
   float master_now, master_step; /* at the control period's start, and per frame */
-  float mix[2][LULL_MAX_BLOCK], rev_in[LULL_MAX_BLOCK], dly_in[LULL_MAX_BLOCK];
+  float mix[2][LULL_MAX_BLOCK], rev_in[LULL_MAX_BLOCK], dly_in[LULL_MAX_BLOCK], ens_in[LULL_MAX_BLOCK];
+  float scratch[2][LULL_MAX_BLOCK];
   float silence[LULL_MAX_BLOCK];
   lull_engine_config cfg;
   lull_engine_stats stats;
@@ -76,19 +86,37 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
   if (err) return err;
   float fs = (float)c.sample_rate_hz;
 
-  /* One allocation, carved up: engine | wavetables | reverb | delay | events. */
+  /* One allocation, carved up: engine | wavetables | reverb | delay |
+   * ensemble | tape | recent output | scalar voices and their strings | events. */
+  size_t recent = 1;
+  while (recent < (size_t)(RECENT_S * fs)) recent <<= 1;
   size_t off_wt = round_up(sizeof(lull_engine), 64);
   size_t off_rev = round_up(off_wt + lull__wavetable_floats() * sizeof(float), 64);
   size_t off_dly = round_up(off_rev + lull__reverb_floats(fs) * sizeof(float), 64);
-  size_t off_ev = round_up(off_dly + lull__delay_floats(fs, DELAY_MAX_S) * sizeof(float), 64);
+  size_t off_ens = round_up(off_dly + lull__delay_floats(fs, DELAY_MAX_S) * sizeof(float), 64);
+  size_t off_tape = round_up(off_ens + lull__ensemble_floats(fs) * sizeof(float), 64);
+  size_t off_recent = round_up(off_tape + lull__tape_floats(fs) * sizeof(float), 64);
+  size_t off_x = round_up(off_recent + recent * sizeof(float), 64);
+  size_t off_str = round_up(off_x + LULL_XVOICES * sizeof(lull_xvoice), 64);
+  size_t off_ev = round_up(off_str + lull__pool_floats(fs) * sizeof(float), 64);
   size_t total = round_up(off_ev + (size_t)c.event_capacity * sizeof(lull_seq_item), 64);
   unsigned char *mem = aligned_alloc(64, total);
   if (!mem) return lull_diag_set(diag, LULL_ENOMEM, "", "engine: cannot allocate %zu bytes", total);
   memset(mem, 0, off_wt);
+  memset(mem + off_recent, 0, off_ev - off_recent);
   lull_engine *e = (lull_engine *)mem;
   e->cfg = c;
   lull__wavetable_init(&e->wt, fs, (float *)(mem + off_wt));
   lull__pool_init(&e->pool, &e->wt, fs, c.seed);
+  e->pool.x = (lull_xvoice *)(mem + off_x);
+  e->recent_data = (float *)(mem + off_recent);
+  e->recent = (lull_grain_source){e->recent_data, (uint32_t)(recent - 1), 0};
+  lull__pool_attach(&e->pool, (float *)(mem + off_str), e->scratch[0], e->scratch[1], &e->recent);
+  lull__ensemble_init(&e->ensemble, (float *)(mem + off_ens), fs);
+  lull__tape_init(&e->tape, (float *)(mem + off_tape), fs, c.seed ^ 0x7461706500000000ull);
+  lull__smooth_init(&e->room_decay, c.reverb_decay_s, ROOM_GLIDE_MS, fs);
+  lull__smooth_init(&e->room_damping, 0.35f, ROOM_GLIDE_MS, fs);
+  lull__smooth_init(&e->echo_feedback, DELAY_FEEDBACK, ROOM_GLIDE_MS, fs);
   lull__seq_init(&e->seq, (lull_seq_item *)(mem + off_ev), c.event_capacity);
   lull_reverb_config rc = {c.reverb_decay_s, 25.0f, 0.35f, 0.6f};
   lull__reverb_init(&e->reverb, &rc, fs, (float *)(mem + off_rev));
@@ -135,7 +163,9 @@ int lull_engine_set_bpm(lull_engine *e, float bpm) {
 
 void lull_engine_release_all(lull_engine *e) { lull__pool_release_all(&e->pool); }
 
-uint32_t lull_engine_latency_frames(const lull_engine *e) { return lull__limiter_latency(&e->limiter); }
+uint32_t lull_engine_latency_frames(const lull_engine *e) {
+  return lull__limiter_latency(&e->limiter) + lull__tape_latency_frames(&e->tape);
+}
 
 void lull_engine_get_stats(const lull_engine *e, lull_engine_stats *s) {
   *s = e->stats;
@@ -145,12 +175,36 @@ void lull_engine_get_stats(const lull_engine *e, lull_engine_stats *s) {
   s->brightness = e->pool.brightness.value;
 }
 
+/* A palette: its instruments take the next notes; its room, chorus and
+ * tape glide there (or are there at once if nothing has been rendered). The
+ * reverb's decay set in the config is classic's; other palettes bring their own. */
+static void set_palette(lull_engine *e, int palette) {
+  const lull_palette_spec *ps = &lull__palettes[palette];
+  lull__pool_set_palette(&e->pool, palette);
+  lull__smooth_set(&e->room_decay, palette == LULL_PALETTE_CLASSIC ? e->cfg.reverb_decay_s : ps->reverb_decay_s);
+  lull__smooth_set(&e->room_damping, ps->reverb_damping);
+  lull__smooth_set(&e->echo_feedback, ps->delay_feedback);
+  lull__ensemble_set_depth(&e->ensemble, ps->ensemble_depth);
+  lull__tape_set_amount(&e->tape, ps->tape);
+  if (e->pos == 0) {
+    e->pool.pad_tone.value = e->pool.pad_tone.target;
+    e->room_decay.value = e->room_decay.target;
+    e->room_damping.value = e->room_damping.target;
+    e->echo_feedback.value = e->echo_feedback.target;
+    lull__tape_snap(&e->tape);
+    lull__reverb_set_decay(&e->reverb, e->room_decay.value, e->room_damping.value);
+    e->delay.feedback = e->echo_feedback.value;
+    lull__pool_control(&e->pool, 0);
+  }
+}
+
 static void apply(lull_engine *e, const lull_event *ev) {
   switch (ev->kind) {
     case LULL_EVENT_SET:
       if (ev->part == LULL_CONTROL_BRIGHTNESS) lull__smooth_set(&e->pool.brightness, ev->velocity);
       else if (ev->part == LULL_CONTROL_BPM) e->cfg.bpm = ev->velocity; /* validated at schedule; moves nothing */
       else if (ev->part == LULL_CONTROL_GAIN_DB) lull__smooth_set(&e->master, powf(10.0f, ev->velocity / 20.0f) * SOFT_CLIP_DRIVE);
+      else set_palette(e, (int)ev->velocity);
       break;
     case LULL_EVENT_OFF: lull__pool_note_off(&e->pool, ev->part, ev->pitch); break;
     default: lull__pool_note_on(&e->pool, ev->part, ev->pitch, ev->velocity, ev->duration_frames, e->pos); break;
@@ -163,32 +217,51 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
   float *ml = e->mix[0], *mr = e->mix[1];
   memset(ml, 0, sizeof(float) * n);
   memset(mr, 0, sizeof(float) * n);
-  lull_mix_bus bus = {ml, mr, NULL, NULL};
+  lull_mix_bus bus = {ml, mr, NULL, NULL, e->ens_in};
   if (!e->cfg.dry) {
     memset(e->rev_in, 0, sizeof(float) * n);
     memset(e->dly_in, 0, sizeof(float) * n);
     bus.reverb = e->rev_in;
     bus.delay = e->dly_in;
   }
+  memset(e->ens_in, 0, sizeof(float) * n);
   lull__pool_render(&e->pool, &bus, n, e->pos);
+  /* The chorus runs while string or choir voices feed it, and a little after. */
+  int fed = 0;
+  for (uint32_t i = 0; i < n && !fed; i++) fed = e->ens_in[i] != 0.0f;
+  if (fed) e->ensemble_tail = (uint32_t)(ENSEMBLE_TAIL_S * e->pool.sample_rate_hz);
+  if (e->ensemble_tail) {
+    lull__ensemble_process(&e->ensemble, e->ens_in, ml, mr, n);
+    e->ensemble_tail = fed ? e->ensemble_tail : e->ensemble_tail > n ? e->ensemble_tail - n : 0;
+  }
   if (!e->cfg.dry) {
     /* Mono delay send into the left line: the ping-pong carries it across. */
     lull__delay_process(&e->delay, ml, mr, e->dly_in, e->silence, n);
     lull__reverb_process(&e->reverb, ml, mr, e->rev_in, n);
   }
+  lull__tape_process(&e->tape, ml, mr, n);
   e->pool.dcblock(&e->dc[0], &e->dc[1], ml, mr, n);
   e->pool.soft_clip(ml, mr, n, e->master_now, e->master_step, (uint32_t)(e->pos % LULL_GRID_FRAMES));
   lull__limiter_process(&e->limiter, ml, mr, n);
+  uint32_t mask = e->recent.mask, w = (uint32_t)e->recent.written;
   for (uint32_t i = 0; i < n; i++) {
     out[2 * i] = ml[i];
     out[2 * i + 1] = mr[i];
+    e->recent_data[(w + i) & mask] = 0.5f * (ml[i] + mr[i]);
   }
+  e->recent.written += n;
 }
 
 /* At each grid line: LFOs and smoothed values plan their next period. */
 static void control_tick(lull_engine *e) {
   lull__pool_control(&e->pool, e->pos);
   if (!e->cfg.dry) {
+    float decay = e->room_decay.value, damping = e->room_damping.value;
+    lull__smooth_next(&e->room_decay, LULL_GRID_FRAMES);
+    lull__smooth_next(&e->room_damping, LULL_GRID_FRAMES);
+    if (e->room_decay.value != decay || e->room_damping.value != damping) /* only while a palette's room arrives */
+      lull__reverb_set_decay(&e->reverb, e->room_decay.value, e->room_damping.value);
+    e->delay.feedback = lull__smooth_next(&e->echo_feedback, LULL_GRID_FRAMES);
     lull__reverb_control(&e->reverb);
     lull__delay_control(&e->delay);
   }

@@ -16,6 +16,7 @@
 #define PAD_CUTOFF_BRIGHT_HZ 6000.0f
 #define PAD_Q 0.7071f
 #define BRIGHTNESS_GLIDE_MS 50.0f
+#define PALETTE_GLIDE_MS 500.0f /* 99 % in 2.3 s: a palette's pad tone arrives over a bar or two */
 /* Each voice's two LFOs have periods from 20 to 60 s, seeded. */
 #define LFO_MIN_S 20.0
 #define LFO_SPAN_S 40.0
@@ -80,13 +81,32 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
   do p->rng.state = (uint32_t)(lull__splitmix64(&lfo_seed) >> 32);
   while (p->rng.state == 0);
   lull__smooth_init(&p->brightness, 0.5f, BRIGHTNESS_GLIDE_MS, sample_rate_hz);
+  lull__smooth_init(&p->pad_tone, 1.0f, PALETTE_GLIDE_MS, sample_rate_hz);
   lull__pool_control(p, 0);
+}
+
+size_t lull__pool_floats(float sample_rate_hz) {
+  return (size_t)LULL_XVOICES * lull__pluck_floats(sample_rate_hz);
+}
+
+void lull__pool_attach(lull_pool *p, float *mem, float *scratch_l, float *scratch_r, const lull_grain_source *src) {
+  size_t each = lull__pluck_floats(p->sample_rate_hz);
+  for (int i = 0; i < LULL_XVOICES; i++) p->x[i].string_mem = mem + (size_t)i * each;
+  p->scratch[0] = scratch_l;
+  p->scratch[1] = scratch_r;
+  p->grain_src = src;
+}
+
+void lull__pool_set_palette(lull_pool *p, int palette) {
+  p->palette = palette;
+  lull__smooth_set(&p->pad_tone, lull__palettes[palette].pad_tone);
 }
 
 void lull__pool_control(lull_pool *p, uint64_t now) {
   /* exp2f per tick, not per sample. */
   float b = lull__smooth_next(&p->brightness, LULL_GRID_FRAMES);
-  float fc = PAD_CUTOFF_DARK_HZ * exp2f(b * log2f(PAD_CUTOFF_BRIGHT_HZ / PAD_CUTOFF_DARK_HZ));
+  float tone = lull__smooth_next(&p->pad_tone, LULL_GRID_FRAMES);
+  float fc = PAD_CUTOFF_DARK_HZ * exp2f(b * log2f(PAD_CUTOFF_BRIGHT_HZ / PAD_CUTOFF_DARK_HZ)) * tone;
   fc = fminf(fc, 0.45f * p->sample_rate_hz); /* tan's argument stays well below pi/2, LFO and all */
   if (fc != p->pad.cutoff_hz) { /* the brightness settles, and then this is skipped */
     p->pad.cutoff_hz = fc;
@@ -157,14 +177,28 @@ static lull_bank *choose(lull_pool *p, int part, int *lane_out, int *stolen) {
 
 void lull__pool_note_on(lull_pool *p, int part, int pitch, float velocity, uint64_t duration_frames, uint64_t now) {
   const lull_part_spec *spec = &lull__part_specs[part];
+  const lull_voicing *v = &lull__palettes[p->palette].part[part];
+  if (v->instr == LULL_INSTR_NONE) return;
   if (duration_frames == 0 && spec->default_ms > 0)
     duration_frames = (uint64_t)(spec->default_ms * 0.001f * p->sample_rate_hz + 0.5f);
+  if (v->instr != LULL_INSTR_BANK) {
+    lull__xvoice_note_on(p, v, part, pitch, velocity, place(p, part, pitch, now), duration_frames, now);
+    return;
+  }
   int lane, stolen;
   lull_bank *b = choose(p, part, &lane, &stolen);
   if (stolen) p->stolen++;
   float pan = place(p, part, pitch, now);
   b->onset[lane] = now;
   lull__bank_start(b, p->wt, lane, part, pitch, velocity, pan, duration_frames, p->sample_rate_hz);
+  if (v->level != 1.0f || v->reverb_send != 1.0f || v->delay_send != 1.0f) {
+    /* The palette's level and sends for this classic voice (modulate sets the pan's gains from gain). */
+    b->gain[lane] *= v->level;
+    b->gain_l[lane] *= v->level;
+    b->gain_r[lane] *= v->level;
+    b->gain_rev[lane] *= v->level * v->reverb_send;
+    b->gain_dly[lane] *= v->level * v->delay_send;
+  }
   b->serial[lane] = ++p->serial;
   b->held[lane] = 1;
   b->active |= (uint8_t)(1u << lane);
@@ -174,6 +208,7 @@ void lull__pool_note_on(lull_pool *p, int part, int pitch, float velocity, uint6
 
 /* pitch < 0 releases every held note of the part. */
 void lull__pool_note_off(lull_pool *p, int part, int pitch) {
+  lull__xvoice_note_off(p, part, pitch);
   const lull_part_slots *s = &lull__part_slots[part];
   for (int k = s->first_bank; k < s->first_bank + s->banks; k++) {
     lull_bank *b = &p->bank[k];
@@ -191,7 +226,8 @@ void lull__pool_release_all(lull_pool *p) {
 }
 
 uint32_t lull__pool_frames_to_change(const lull_pool *p, uint64_t now) {
-  uint64_t m = UINT32_MAX;
+  uint64_t m = UINT32_MAX, x = lull__xvoice_frames_to_change(p, now);
+  if (x < m) m = x;
   for (int k = 0; k < LULL_BANK_COUNT; k++) {
     const lull_bank *b = &p->bank[k];
     if (!b->active) continue;
@@ -210,7 +246,7 @@ uint32_t lull__pool_frames_to_change(const lull_pool *p, uint64_t now) {
 
 int lull__pool_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now) {
   uint64_t end = now + frames;
-  int sounded = 0;
+  int sounded = lull__xvoice_render(p, bus, frames, now);
   for (int k = 0; k < LULL_BANK_COUNT; k++) {
     lull_bank *b = &p->bank[k];
     if (!b->active) continue;
@@ -245,7 +281,7 @@ int lull__pool_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, ui
 }
 
 uint32_t lull__pool_active_voices(const lull_pool *p) {
-  uint32_t n = 0;
+  uint32_t n = p->x_active;
   for (int k = 0; k < LULL_BANK_COUNT; k++) n += (uint32_t)__builtin_popcount(p->bank[k].active);
   return n;
 }

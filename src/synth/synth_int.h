@@ -49,7 +49,56 @@ struct lull_mix_bus {
   float *left, *right; /* dry, after the part levels */
   float *reverb;       /* mono reverb send; NULL: no sends (dry) */
   float *delay;        /* mono delay send */
+  float *ensemble;     /* mono, into the ensemble chorus (string and choir voices) */
 };
+
+/* ---- palettes (palette.c) ----------------------------------------------
+ * A palette picks, for each part, the instrument that plays it, its level
+ * and sends, and the room and master: reverb, delay, ensemble and tape. The
+ * bank voices above are the classic instruments; the others are scalar
+ * voices from dsp/ (instrument.c). */
+typedef enum lull_instr {
+  LULL_INSTR_BANK = 0, /* the part's classic bank voice */
+  LULL_INSTR_NONE,     /* the part is silent in this palette */
+  LULL_INSTR_FM_GLASS,
+  LULL_INSTR_FM_BELL,
+  LULL_INSTR_FM_EPIANO,
+  LULL_INSTR_FM_PIANO,
+  LULL_INSTR_HARP,
+  LULL_INSTR_GUITAR,
+  LULL_INSTR_KALIMBA,
+  LULL_INSTR_STRINGS,
+  LULL_INSTR_STRINGS_LOW,
+  LULL_INSTR_DRONE,
+  LULL_INSTR_CHOIR_OOH,
+  LULL_INSTR_CHOIR_AAH,
+  LULL_INSTR_WIND,
+  LULL_INSTR_RAIN,
+  LULL_INSTR_SURF,
+  LULL_INSTR_BRUSH,
+  LULL_INSTR_SHIMMER,
+  LULL_INSTR_CLOUD,
+  LULL_INSTR_COUNT
+} lull_instr;
+
+/* One part in one palette. */
+typedef struct lull_voicing {
+  uint8_t instr;           /* lull_instr */
+  float level;             /* gain of the part (bank voices: times their classic level) */
+  float reverb_send, delay_send; /* bank voices: times their classic sends */
+} lull_voicing;
+
+typedef struct lull_palette_spec {
+  lull_voicing part[LULL_PART_COUNT];
+  float reverb_decay_s;   /* RT60 of the room */
+  float reverb_damping;   /* 0..0.5: darker tails as it grows */
+  float delay_feedback;
+  float pad_tone;         /* the classic pad's cutoff, times this */
+  float ensemble_depth;   /* 0..1 */
+  float tape;             /* the tape stage's amount 0..1 */
+} lull_palette_spec;
+
+extern const lull_palette_spec lull__palettes[]; /* LULL_PALETTE_COUNT rows */
 
 typedef struct lull_bank {
   lull_adsr8 env;
@@ -102,6 +151,27 @@ typedef struct lull_pad_filter {
   float cutoff_hz, x, g, k;
 } lull_pad_filter;
 
+/* A scalar voice of one of the palettes' instruments (instrument.c). */
+typedef struct lull_xvoice {
+  union {
+    lull_fm fm;
+    lull_pluck pluck;
+    lull_strings strings;
+    lull_choir choir;
+    lull_texture texture;
+    lull_grains grains;
+  } u;
+  float *string_mem;      /* this slot's delay line for plucked strings */
+  float gain_l, gain_r, gain_rev, gain_dly; /* level x pan, and the sends */
+  uint64_t release_at;    /* absolute frame of a scheduled release */
+  uint64_t serial;
+  uint8_t instr, family;  /* lull_instr, and what u holds (the pluck's line is set up once) */
+  uint8_t part, pitch, held, active, to_ensemble;
+} lull_xvoice;
+
+#define LULL_XVOICES 32
+#define LULL_XVOICES_PER_PART 14
+
 typedef struct lull_pool {
   lull_bank bank[LULL_BANK_COUNT];
   lull_bank_render_fn *render; /* the kernels for this CPU, chosen at init */
@@ -116,9 +186,21 @@ typedef struct lull_pool {
   lull_noise rng;        /* seeded: the bell's and the air's spread in the field */
   uint64_t serial;
   uint64_t stolen;
+  int palette;           /* lull_palette: the instruments new notes take */
+  lull_smooth pad_tone;  /* the palette's pad cutoff factor, glided */
+  lull_xvoice *x;        /* LULL_XVOICES, with the engine's memory */
+  float *scratch[2];     /* LULL_MAX_BLOCK each: one scalar voice's block */
+  const lull_grain_source *grain_src; /* the engine's recent output, for grains */
+  uint32_t x_active;     /* scalar voices sounding */
 } lull_pool;
 
 void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_hz, uint64_t seed);
+/* Floats of memory the scalar voices need (their string lines). */
+size_t lull__pool_floats(float sample_rate_hz);
+/* Give the pool that memory and its scratch blocks (after init). */
+void lull__pool_attach(lull_pool *p, float *mem, float *scratch_l, float *scratch_r, const lull_grain_source *src);
+/* Notes from now on take palette's instruments; the pad's tone glides. */
+void lull__pool_set_palette(lull_pool *p, int palette);
 /* Start a note (ON or HIT). duration_frames 0: held until an OFF (ON) or the
  * part's default length (HIT). now is the absolute frame. */
 void lull__pool_note_on(lull_pool *p, int part, int pitch, float velocity, uint64_t duration_frames, uint64_t now);
@@ -133,6 +215,14 @@ uint32_t lull__pool_frames_to_change(const lull_pool *p, uint64_t now);
  * nonzero when anything sounded. */
 int lull__pool_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now);
 uint32_t lull__pool_active_voices(const lull_pool *p);
+
+/* Scalar voices (instrument.c): start a note of part on instr, release by
+ * part and pitch (pitch < 0: all), and render (added into the buses). */
+void lull__xvoice_note_on(lull_pool *p, const lull_voicing *v, int part, int pitch, float velocity, float pan,
+                          uint64_t duration_frames, uint64_t now);
+void lull__xvoice_note_off(lull_pool *p, int part, int pitch);
+uint64_t lull__xvoice_frames_to_change(const lull_pool *p, uint64_t now);
+int lull__xvoice_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now);
 
 /* Kernels (kernels.c): one sub-block of one bank, added into the buses. */
 lull_bank_render_fn lull__bank_render_generic;
