@@ -396,6 +396,82 @@ void lull__lfo_init(lull_lfo *l, float rate_hz, float sample_rate_hz, float star
 /* Value in [-1, 1] at the current frame, then advance by frames. */
 float lull__lfo_next(lull_lfo *l, size_t frames);
 
+/* ---- FM voice, 2 to 4 operators (fm.c) -------------------------------- */
+
+/* DX-style phase modulation: sine operators with u32 phases at ratio x note
+ * hz (+ a fixed detune), each with its own four-level envelope, wired by one
+ * of a few algorithms (operator 1 is op[0]; modulators always have higher
+ * indices than what they modulate). Alias-free by construction: at start()
+ * each carrier's modulation indices are scaled down (and a carrier above
+ * Nyquist muted) so that every sideband that would land above fs/2 is 43 dB
+ * under the strongest one (Bessel functions, fm.c). Mono; render-safe. A
+ * note of a preset at velocity 1 peaks near 0.4, RMS about 0.2 at its start. */
+#define LULL_FM_OPS 4
+
+typedef enum lull_fm_algo {
+  LULL_FM_ALGO_2_1 = 0, /* 2 -> 1 */
+  LULL_FM_ALGO_3_2_1,   /* 3 -> 2 -> 1 */
+  LULL_FM_ALGO_21_43,   /* (2 -> 1) + (4 -> 3): two carriers */
+  LULL_FM_ALGO_23_1,    /* (2 + 3) -> 1 */
+  LULL_FM_ALGO_4_3_2_1, /* 4 -> 3 -> 2 -> 1 */
+  LULL_FM_ALGO_COUNT
+} lull_fm_algo;
+
+/* One operator. The envelope: a linear attack to l1, then segments linear in
+ * dB (exponential) to l2, then to l3, held while the gate is on; release to
+ * zero. Decay and release times are the time a segment takes to fall (or
+ * rise) 60 dB at its rate, so they are DX rates, not segment lengths. A level
+ * l3 of 0 decays on at decay2's rate (a struck sound). */
+typedef struct lull_fm_op_patch {
+  float ratio;      /* frequency = ratio x note hz + detune_hz */
+  float detune_hz;
+  float level;      /* carrier: peak amplitude; modulator: peak index in radians */
+  float attack_ms;  /* 0 -> l1, linear */
+  float decay1_ms, decay2_ms, release_ms; /* 60 dB times */
+  float l1, l2, l3; /* 0..1 of level */
+  float vel_sens;   /* 0..1: level x (1 - vel_sens (1 - velocity)) */
+  float key_rate;   /* times x (hz / 261.63)^-key_rate: higher notes decay faster */
+  float key_level;  /* modulators: index x (hz / 261.63)^-key_level above C4 */
+} lull_fm_op_patch;
+
+typedef struct lull_fm_patch {
+  lull_fm_algo algo;
+  int feedback_op;  /* which operator (0-based) feeds back on itself */
+  float feedback;   /* its self-modulation index in radians, 0..1 (0: none) */
+  float top_hz;     /* the highest note the synth plays with this patch */
+  lull_fm_op_patch op[LULL_FM_OPS];
+} lull_fm_patch;
+
+typedef struct lull_fm {
+  uint32_t phase[LULL_FM_OPS], inc[LULL_FM_OPS];
+  float level[LULL_FM_OPS];          /* envelope now, absolute (amplitude or radians) */
+  float mul[LULL_FM_OPS], add[LULL_FM_OPS]; /* level = level * mul + add, each frame */
+  uint32_t left[LULL_FM_OPS];        /* frames left in the segment; UINT32_MAX open-ended */
+  uint8_t stage[LULL_FM_OPS];
+  float target[LULL_FM_OPS][3];      /* l1, l2, l3, absolute */
+  float rate[LULL_FM_OPS][4];        /* attack step per frame; decay1, decay2, release 60 dB frames */
+  float peak[LULL_FM_OPS];           /* level at velocity 1 before caps (for lull__fm_level) */
+  float floor[LULL_FM_OPS];          /* a decay to 0 ends here (-100 dB of peak) */
+  float fb, fb_s1, fb_s2;            /* feedback index / 2 and the op's last two outputs */
+  int fb_op, ops;
+  lull_fm_algo algo;
+  float sample_rate_hz;
+} lull_fm;
+
+void lull__fm_init(lull_fm *v, float sample_rate_hz);
+/* (Re)start a note at hz, velocity 0..1. A sounding voice keeps its phases
+ * and envelope levels (the attack rises from where it is): no click. */
+void lull__fm_start(lull_fm *v, const lull_fm_patch *patch, float hz, float velocity, uint64_t seed);
+void lull__fm_release(lull_fm *v);
+/* Writes frames samples. */
+void lull__fm_render(lull_fm *v, float *out, uint32_t frames);
+/* 0 once every carrier is below -100 dB of its peak and done. */
+int lull__fm_active(const lull_fm *v);
+/* The loudest carrier's envelope, 0..1 of its patch level (for stealing). */
+float lull__fm_level(const lull_fm *v);
+
+extern const lull_fm_patch lull__fm_glass, lull__fm_bell, lull__fm_epiano, lull__fm_piano;
+
 /* ---- one-pole smoother (smooth.c) ------------------------------------- */
 
 /* y += (target - y) * coef; reaches 63 % in time_ms, 99 % in 4.6 time_ms. */
