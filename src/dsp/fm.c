@@ -12,7 +12,6 @@ enum { STAGE_IDLE = 0, STAGE_ATTACK, STAGE_DECAY1, STAGE_DECAY2, STAGE_HOLD, STA
 
 #define REF_HZ 261.6256f     /* C4: key scaling is 1 here */
 #define FLOOR_RATIO 1e-5f    /* -100 dB: a decay to zero ends here, then snaps to 0 */
-#define RAD_TO_PHASE 683565275.576f /* 2^32 / (2 pi) */
 
 /* Whom each operator modulates (-1: a carrier), per algorithm. Modulators
  * always sit above their targets, so a pass from the top down has every
@@ -213,63 +212,79 @@ void lull__fm_release(lull_fm *v) {
     if (v->stage[k] != STAGE_IDLE && v->stage[k] != STAGE_RELEASE) enter(v, k, STAGE_RELEASE);
 }
 
-/* One frame's worth for n frames, the algorithm's wiring constant (so each
- * case below compiles to straight code). Feedback, DX style: the operator
- * hears the mean of its last two outputs (a lowpass that keeps the loop from
- * hunting at high indices). */
-static inline __attribute__((always_inline)) void kernel(lull_fm *v, float *out, uint32_t n, int ops,
-                                                         const int8_t *target) {
-  uint32_t ph[LULL_FM_OPS], inc[LULL_FM_OPS];
-  float lv[LULL_FM_OPS], mul[LULL_FM_OPS], add[LULL_FM_OPS];
+/* Frames are made in sub-blocks of up to SUB, operator by operator from the
+ * top down (each one's modulation is then complete): first the envelopes,
+ * one recurrence per frame (so their values never depend on where a render
+ * was cut), then each operator's sines eight frames at a time. The phase
+ * offset is added in turns and wrapped by the 1.5 * 2^23 rounding trick.
+ * The feedback operator runs frame by frame (it hears itself), DX style: the
+ * mean of its last two outputs (a lowpass that keeps the loop from hunting). */
+enum { SUB = 64 };
+#define INV_TWO_PI 0.159154943092f
+#define ROUND_MAGIC 12582912.0f /* 1.5 * 2^23: x + M - M rounds x to an integer */
+
+static void render_sub(lull_fm *v, float *out, uint32_t n) {
+  const int8_t *target = algo_target[v->algo];
+  const int ops = v->ops;
+  const uint32_t n8 = (n + 7u) & ~7u;
+  _Alignas(32) float env[LULL_FM_OPS][SUB], mod[LULL_FM_OPS][SUB], sum[SUB];
+  int live[LULL_FM_OPS];
   for (int k = 0; k < ops; k++) {
-    ph[k] = v->phase[k];
-    inc[k] = v->inc[k];
-    lv[k] = v->level[k];
-    mul[k] = v->mul[k];
-    add[k] = v->add[k];
+    float l = v->level[k];
+    const float m = v->mul[k], a = v->add[k];
+    live[k] = l != 0.0f || a != 0.0f; /* an operator at 0 adds exactly nothing */
+    for (uint32_t i = 0; i < n; i++) {
+      env[k][i] = l;
+      l = l * m + a;
+    }
+    for (uint32_t i = n; i < n8; i++) env[k][i] = 0.0f;
+    v->level[k] = l;
   }
-  const float fb = v->fb;
-  const int fb_op = v->fb_op;
-  float s1 = v->fb_s1, s2 = v->fb_s2;
-  for (uint32_t i = 0; i < n; i++) {
-    float mod[LULL_FM_OPS] = {0.0f, 0.0f, 0.0f, 0.0f}, acc = 0.0f;
-    for (int k = ops - 1; k >= 0; k--) {
-      float m = mod[k];
-      if (k == fb_op) m += fb * (s1 + s2);
-      uint32_t p = ph[k] + (uint32_t)(int64_t)(m * RAD_TO_PHASE);
-      float s = lull__sin_turns(lull__phase_turns(p));
-      if (k == fb_op) {
+  for (uint32_t i = 0; i < n8; i++) sum[i] = 0.0f;
+  for (int k = 0; k < ops; k++)
+    for (uint32_t i = 0; i < n8; i++) mod[k][i] = 0.0f;
+  for (int k = ops - 1; k >= 0; k--) {
+    float *dst = target[k] < 0 ? sum : mod[target[k]];
+    const uint32_t ph = v->phase[k], inc = v->inc[k];
+    v->phase[k] = ph + n * inc;
+    if (!live[k]) continue;
+    if (k == v->fb_op) {
+      float s1 = v->fb_s1, s2 = v->fb_s2;
+      const float fb = v->fb;
+      for (uint32_t i = 0; i < n; i++) {
+        float t = lull__phase_turns(ph + i * inc) + (mod[k][i] + fb * (s1 + s2)) * INV_TWO_PI;
+        t -= (t + ROUND_MAGIC) - ROUND_MAGIC;
+        float s = lull__sin_turns(t);
         s2 = s1;
         s1 = s;
+        dst[i] += env[k][i] * s;
       }
-      float y = lv[k] * s;
-      if (target[k] < 0) acc += y;
-      else mod[target[k]] += y;
-      lv[k] = lv[k] * mul[k] + add[k];
-      ph[k] += inc[k];
+      v->fb_s1 = s1;
+      v->fb_s2 = s2;
+      continue;
     }
-    out[i] = acc;
+    v8u p = v8u_set1(ph) + (v8u){0, inc, 2 * inc, 3 * inc, 4 * inc, 5 * inc, 6 * inc, 7 * inc};
+    const v8u step = v8u_set1(8 * inc);
+    for (uint32_t i = 0; i < n8; i += 8, p += step) {
+      v8f e, m, d;
+      __builtin_memcpy(&e, &env[k][i], sizeof e);
+      __builtin_memcpy(&m, &mod[k][i], sizeof m);
+      __builtin_memcpy(&d, &dst[i], sizeof d);
+      v8f t = lull__phase_turns8(p) + m * INV_TWO_PI;
+      t -= (t + ROUND_MAGIC) - ROUND_MAGIC;
+      d += e * lull__sin_turns8(t);
+      __builtin_memcpy(&dst[i], &d, sizeof d);
+    }
   }
-  for (int k = 0; k < ops; k++) {
-    v->phase[k] = ph[k];
-    v->level[k] = lv[k];
-  }
-  v->fb_s1 = s1;
-  v->fb_s2 = s2;
+  lull__copy_floats(out, sum, n);
 }
 
 void lull__fm_render(lull_fm *v, float *out, uint32_t frames) {
   while (frames) {
-    uint32_t n = frames;
+    uint32_t n = frames < SUB ? frames : SUB;
     for (int k = 0; k < v->ops; k++)
       if (v->left[k] < n) n = v->left[k];
-    switch (v->algo) {
-      case LULL_FM_ALGO_2_1: kernel(v, out, n, 2, algo_target[LULL_FM_ALGO_2_1]); break;
-      case LULL_FM_ALGO_3_2_1: kernel(v, out, n, 3, algo_target[LULL_FM_ALGO_3_2_1]); break;
-      case LULL_FM_ALGO_21_43: kernel(v, out, n, 4, algo_target[LULL_FM_ALGO_21_43]); break;
-      case LULL_FM_ALGO_23_1: kernel(v, out, n, 3, algo_target[LULL_FM_ALGO_23_1]); break;
-      default: kernel(v, out, n, 4, algo_target[LULL_FM_ALGO_4_3_2_1]); break;
-    }
+    render_sub(v, out, n);
     for (int k = 0; k < v->ops; k++) {
       if (v->left[k] == UINT32_MAX) continue;
       v->left[k] -= n;
