@@ -32,6 +32,7 @@ void lull__pluck_body_init(lull_pluck_body *b, const lull_pluck_patch *patch, fl
 
 void lull__pluck_body_set(lull_pluck_body *b, const lull_pluck_patch *patch, float sample_rate_hz) {
   b->count = 0;
+  for (int k = 0; k < LULL_PLUCK_BODY; k++) b->b0[k] = b->a1[k] = b->a2[k] = 0.0f; /* unused: silent */
   for (int i = 0; i < LULL_PLUCK_BODY; i++) {
     double hz = patch->body_hz[i];
     if (hz <= 0.0 || hz >= 0.45 * (double)sample_rate_hz) continue;
@@ -45,18 +46,24 @@ void lull__pluck_body_set(lull_pluck_body *b, const lull_pluck_patch *patch, flo
   }
 }
 
-void lull__pluck_body_process(lull_pluck_body *b, float *out, const float *in, uint32_t frames) {
-  const int count = b->count;
-  for (uint32_t i = 0; i < frames; i++) {
-    float x = in[i], y = x;
-    for (int k = 0; k < count; k++) { /* transposed direct form II, b1 = 0, b2 = -b0 */
-      float r = b->b0[k] * x + b->z1[k];
-      b->z1[k] = b->z2[k] - b->a1[k] * r;
-      b->z2[k] = -b->b0[k] * x - b->a2[k] * r + LULL_TINY;
-      y += r;
-    }
-    out[i] = y;
+/* One frame of the body: in plus each resonance (transposed direct form
+ * II, b1 = 0, b2 = -b0), states in z1, z2. */
+static inline float body_tick(const lull_pluck_body *b, float *z1, float *z2, float x) {
+  float y = x;
+  for (int k = 0; k < LULL_PLUCK_BODY; k++) {
+    float r = b->b0[k] * x + z1[k];
+    z1[k] = z2[k] - b->a1[k] * r;
+    z2[k] = -b->b0[k] * x - b->a2[k] * r + LULL_TINY;
+    y += r;
   }
+  return y;
+}
+
+void lull__pluck_body_process(lull_pluck_body *b, float *out, const float *in, uint32_t frames) {
+  float z1[LULL_PLUCK_BODY], z2[LULL_PLUCK_BODY]; /* local: out cannot alias them */
+  for (int k = 0; k < LULL_PLUCK_BODY; k++) z1[k] = b->z1[k], z2[k] = b->z2[k];
+  for (uint32_t i = 0; i < frames; i++) out[i] = body_tick(b, z1, z2, in[i]);
+  for (int k = 0; k < LULL_PLUCK_BODY; k++) b->z1[k] = z1[k], b->z2[k] = z2[k];
 }
 
 /* Tune string st for hz with fundamental T60 t60_s (Jaffe and Smith):
@@ -210,7 +217,7 @@ static void run_string(lull_pluck_string *st, float *out, uint32_t n, uint32_t p
     float x = line[(p - d) & mask];
     float lf = x + s * (x1 - x); /* (1 - S) x[n] + S x[n-1] */
     x1 = x;
-    float ap = c * (lf - ay) + ax; /* first-order allpass: c x + x[n-1] - c y[n-1] */
+    float ap = (c * lf + ax) - c * ay; /* first-order allpass: c x + x[n-1] - c y[n-1] */
     ax = lf;
     ay = ap;
     float y = rho * ap + LULL_TINY;
@@ -231,7 +238,10 @@ void lull__pluck_render(lull_pluck *v, float *out, uint32_t frames) {
     run_string(st, out, n, v->pos, v->mask);
   }
   v->pos += frames;
-  lull__pluck_body_process(&v->body, out, out, frames);
+  /* the body and the tine in one pass (their recurrences overlap) */
+  lull_pluck_body *body = &v->body;
+  float z1[LULL_PLUCK_BODY], z2[LULL_PLUCK_BODY];
+  for (int k = 0; k < LULL_PLUCK_BODY; k++) z1[k] = body->z1[k], z2[k] = body->z2[k];
   const float b = 2.0f * v->tine_r * v->tine_cos, r2 = v->tine_r * v->tine_r, lm = v->level_mul;
   float y1 = v->tine_y1, y2 = v->tine_y2, kick = v->tine_kick, level = v->level;
   for (uint32_t i = 0; i < frames; i++) {
@@ -239,9 +249,10 @@ void lull__pluck_render(lull_pluck *v, float *out, uint32_t frames) {
     kick = 0.0f;
     y2 = y1;
     y1 = y;
-    out[i] += y;
+    out[i] = body_tick(body, z1, z2, out[i]) + y;
     level *= lm;
   }
+  for (int k = 0; k < LULL_PLUCK_BODY; k++) body->z1[k] = z1[k], body->z2[k] = z2[k];
   v->tine_y1 = y1;
   v->tine_y2 = y2;
   v->tine_kick = kick;
