@@ -396,6 +396,159 @@ void lull__lfo_init(lull_lfo *l, float rate_hz, float sample_rate_hz, float star
 /* Value in [-1, 1] at the current frame, then advance by frames. */
 float lull__lfo_next(lull_lfo *l, size_t frames);
 
+/* ---- FM voice, 2 to 4 operators (fm.c) -------------------------------- */
+
+/* DX-style phase modulation: sine operators with u32 phases at ratio x note
+ * hz (+ a fixed detune), each with its own four-level envelope, wired by one
+ * of a few algorithms (operator 1 is op[0]; modulators always have higher
+ * indices than what they modulate). Alias-free by construction: at start()
+ * each carrier's modulation indices are scaled down (and a carrier above
+ * Nyquist muted) so that every sideband that would land above fs/2 is 43 dB
+ * under the strongest one (Bessel functions, fm.c). Mono; render-safe. A
+ * note of a preset at velocity 1 peaks near 0.4 (0.37..0.40 tested); its RMS
+ * over the first half second is 0.14..0.22. */
+#define LULL_FM_OPS 4
+
+typedef enum lull_fm_algo {
+  LULL_FM_ALGO_2_1 = 0, /* 2 -> 1 */
+  LULL_FM_ALGO_3_2_1,   /* 3 -> 2 -> 1 */
+  LULL_FM_ALGO_21_43,   /* (2 -> 1) + (4 -> 3): two carriers */
+  LULL_FM_ALGO_23_1,    /* (2 + 3) -> 1 */
+  LULL_FM_ALGO_4_3_2_1, /* 4 -> 3 -> 2 -> 1 */
+  LULL_FM_ALGO_COUNT
+} lull_fm_algo;
+
+/* One operator. The envelope: a linear attack to l1, then segments linear in
+ * dB (exponential) to l2, then to l3, held while the gate is on; release to
+ * zero. Decay and release times are the time a segment takes to fall (or
+ * rise) 60 dB at its rate, so they are DX rates, not segment lengths. A level
+ * l3 of 0 decays on at decay2's rate (a struck sound). */
+typedef struct lull_fm_op_patch {
+  float ratio;      /* frequency = ratio x note hz + detune_hz */
+  float detune_hz;
+  float level;      /* carrier: peak amplitude; modulator: peak index in radians */
+  float attack_ms;  /* 0 -> l1, linear */
+  float decay1_ms, decay2_ms, release_ms; /* 60 dB times */
+  float l1, l2, l3; /* 0..1 of level */
+  float vel_sens;   /* 0..1: level x (1 - vel_sens (1 - velocity)) */
+  float key_rate;   /* times x (hz / 261.63)^-key_rate: higher notes decay faster */
+  float key_level;  /* modulators: index x (hz / 261.63)^-key_level above C4 */
+} lull_fm_op_patch;
+
+typedef struct lull_fm_patch {
+  lull_fm_algo algo;
+  int feedback_op;  /* which operator (0-based) feeds back on itself */
+  float feedback;   /* its self-modulation index in radians, 0..1 (0: none) */
+  float top_hz;     /* the highest note the synth plays with this patch */
+  lull_fm_op_patch op[LULL_FM_OPS];
+} lull_fm_patch;
+
+typedef struct lull_fm {
+  uint32_t phase[LULL_FM_OPS], inc[LULL_FM_OPS];
+  float level[LULL_FM_OPS];          /* envelope now, absolute (amplitude or radians) */
+  float mul[LULL_FM_OPS], add[LULL_FM_OPS]; /* level = level * mul + add, each frame */
+  uint32_t left[LULL_FM_OPS];        /* frames left in the segment; UINT32_MAX open-ended */
+  uint8_t stage[LULL_FM_OPS];
+  float target[LULL_FM_OPS][3];      /* l1, l2, l3, absolute */
+  float rate[LULL_FM_OPS][4];        /* attack step per frame; decay1, decay2, release 60 dB frames */
+  float peak[LULL_FM_OPS];           /* level at velocity 1 before caps (for lull__fm_level) */
+  float floor[LULL_FM_OPS];          /* a decay to 0 ends here (-100 dB of peak) */
+  float fb, fb_s1, fb_s2;            /* feedback index / 2 and the op's last two outputs */
+  int fb_op, ops;
+  lull_fm_algo algo;
+  float sample_rate_hz;
+} lull_fm;
+
+void lull__fm_init(lull_fm *v, float sample_rate_hz);
+/* (Re)start a note at hz, velocity 0..1. A sounding voice keeps its phases
+ * and envelope levels (the attack rises from where it is): no click. */
+void lull__fm_start(lull_fm *v, const lull_fm_patch *patch, float hz, float velocity, uint64_t seed);
+void lull__fm_release(lull_fm *v);
+/* Writes frames samples. */
+void lull__fm_render(lull_fm *v, float *out, uint32_t frames);
+/* 0 once every carrier is below -100 dB of its peak and done. */
+int lull__fm_active(const lull_fm *v);
+/* The loudest carrier's envelope, 0..1 of its patch level (for stealing). */
+float lull__fm_level(const lull_fm *v);
+
+extern const lull_fm_patch lull__fm_glass, lull__fm_bell, lull__fm_epiano, lull__fm_piano;
+
+/* ---- plucked and struck strings (pluck.c) ------------------------------ */
+
+/* Karplus-Strong as a digital waveguide (Jaffe and Smith 1983): a delay
+ * line, the two-tap loop filter (1 - S) x[n] + S x[n-1] with S and a loss
+ * rho chosen per note so the fundamental's T60 is the patch's, and a
+ * first-order allpass for the fraction of a sample left after the line and
+ * the loop filter's phase delay (exact at the fundamental). The excitation
+ * (seeded noise or a raised-cosine strike, lowpassed by velocity, combed by
+ * the pluck position) is written into the line at start(). A retriggered
+ * voice moves to its second line and damps the first (no click; it rings
+ * out under the new note). Then a small body (parallel band-passes) and an
+ * optional decaying "tine" resonator. Mono; render-safe. A note at velocity
+ * 1 peaks at 0.25..0.40; its RMS over the first half second is about 0.1
+ * (harp), 0.03..0.07 (guitar), 0.02..0.04 (kalimba: short). */
+#define LULL_PLUCK_BODY 3
+
+typedef struct lull_pluck_patch {
+  float t60_s;      /* the fundamental's 60 dB decay at C4 (261.63 Hz) */
+  float t60_key;    /* t60 x (hz / 261.63)^-t60_key: higher strings ring shorter */
+  float release_ms; /* after release(), 60 dB in this (a finger on the string) */
+  float tone_hz;    /* excitation lowpass (two poles) at velocity 1; 3 octaves lower at 0 */
+  float position;   /* pluck point, 0..0.5 of the length (a comb: every 1/position-th harmonic gone); 0 none */
+  int struck;       /* 1: a raised-cosine strike 1/tone_hz long instead of a noise burst */
+  float level;      /* peak of the excitation at velocity 1 */
+  float body_hz[LULL_PLUCK_BODY], body_q[LULL_PLUCK_BODY], body_gain[LULL_PLUCK_BODY]; /* hz 0: unused */
+  float tine_ratio, tine_gain, tine_t60_s; /* a decaying sine at ratio x hz, gain x level (0: none) */
+  float top_hz;     /* the highest note the synth plays with this patch */
+} lull_pluck_patch;
+
+typedef struct lull_pluck_string {
+  float *line;
+  uint32_t n;               /* whole frames of delay */
+  float hz;
+  float s, c, rho;          /* loop filter tap, allpass coefficient, loss per pass */
+  float x1, ap_x1, ap_y1;   /* filter states */
+  uint32_t left;            /* frames until it is below -90 dB (0: silent) */
+} lull_pluck_string;
+
+typedef struct lull_pluck_body {
+  float b0[LULL_PLUCK_BODY], a1[LULL_PLUCK_BODY], a2[LULL_PLUCK_BODY]; /* RBJ band-pass, 0 dB peak, times gain */
+  float z1[LULL_PLUCK_BODY], z2[LULL_PLUCK_BODY];
+  int count;
+} lull_pluck_body;
+
+typedef struct lull_pluck {
+  lull_pluck_string str[2];
+  int cur;                  /* the string of the current note; the other one rings out */
+  uint32_t mask, pos;       /* both lines share the write position */
+  lull_pluck_body body;
+  float tine_cos, tine_r, tine_kick, tine_y1, tine_y2; /* resonator: y = 2 r cos w y1 - r^2 y2 + kick */
+  float level, level_mul;   /* envelope estimate for lull__pluck_level */
+  float hz, release_ms, body_frames;
+  float sample_rate_hz;
+} lull_pluck;
+
+/* Floats of memory a voice needs: two lines, each a power of two holding a
+ * period of C1 (32.70 Hz) at sample_rate_hz. */
+size_t lull__pluck_floats(float sample_rate_hz);
+/* mem: lull__pluck_floats(sample_rate_hz) floats, owned by the caller. */
+void lull__pluck_init(lull_pluck *v, float *mem, float sample_rate_hz);
+/* Pluck at hz (32.70 Hz .. fs / 4), velocity 0..1; seed picks the noise. */
+void lull__pluck_start(lull_pluck *v, const lull_pluck_patch *patch, float hz, float velocity, uint64_t seed);
+void lull__pluck_release(lull_pluck *v);
+void lull__pluck_render(lull_pluck *v, float *out, uint32_t frames);
+int lull__pluck_active(const lull_pluck *v);
+float lull__pluck_level(const lull_pluck *v);
+
+/* The body on its own (the voice runs one): for tests and reuse. init
+ * clears it; set moves the resonances and keeps what rings. */
+void lull__pluck_body_init(lull_pluck_body *b, const lull_pluck_patch *patch, float sample_rate_hz);
+void lull__pluck_body_set(lull_pluck_body *b, const lull_pluck_patch *patch, float sample_rate_hz);
+/* out = in + the resonances (in place allowed). */
+void lull__pluck_body_process(lull_pluck_body *b, float *out, const float *in, uint32_t frames);
+
+extern const lull_pluck_patch lull__pluck_harp, lull__pluck_guitar, lull__pluck_kalimba;
+
 /* ---- one-pole smoother (smooth.c) ------------------------------------- */
 
 /* y += (target - y) * coef; reaches 63 % in time_ms, 99 % in 4.6 time_ms. */
