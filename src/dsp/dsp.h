@@ -590,6 +590,24 @@ static inline void lull__svf_tick(lull_svf *f, float v0, float *lp, float *bp) {
   *bp = f->k * v1;
 }
 
+/* 2^x for |x| < 126 without libm: a degree-5 polynomial on the fraction
+ * (relative error < 2e-4, 0.3 cent as a pitch ratio). For control rates. */
+static inline float lull__exp2_fast(float x) {
+  int32_t i = (int32_t)x;
+  i -= x < (float)i;
+  float f = x - (float)i;
+  float p = 1.0f + f * (0.69314718f + f * (0.24022651f + f * (0.05550411f + f * (0.00961813f + f * 0.00133336f))));
+  union { float f; uint32_t u; } r = {p};
+  r.u += (uint32_t)i << 23;
+  return r.f;
+}
+
+/* A uniform draw in [0, 1) from n (24 bits). */
+static inline float lull__noise_unit(lull_noise *n) {
+  (void)lull__noise_next(n);
+  return (float)(n->state >> 8) * 0x1p-24f;
+}
+
 /* A scalar gate envelope for the palette voices: a linear attack from the
  * level it is at (a retrigger never clicks), hold at 1, an exponential
  * release that falls 60 dB in release_s; idle (level 0) once below -90 dB. */
@@ -657,5 +675,72 @@ void lull__tape_set_amount(lull_tape *t, float amount01);
 void lull__tape_snap(lull_tape *t);
 uint32_t lull__tape_latency_frames(const lull_tape *t);
 void lull__tape_process(lull_tape *t, float *left, float *right, uint32_t frames);
+
+/* ---- textures (texture.c): wind, rain, surf, brush; stereo ------------ */
+
+/* Noise sounds. WIND: noise through a band-pass whose centre wanders (two
+ * seeded slow sines) within hz * 2^(+-band_octaves), in gusts of level; its
+ * RMS is held to gain * gust whatever the centre. RAIN: drops at density_hz
+ * per second (Poisson), each a decaying resonance (1.5-4 ms) at a seeded
+ * log-uniform frequency in [lo_hz, hi_hz], panned at random (and 2-6 %
+ * higher in the right ear, which decorrelates L and R), over a soft
+ * lowpassed noise floor. SURF: lowpassed noise in swells, each period drawn
+ * in [swell_min_s, swell_max_s], the cutoff rising lo_hz -> hi_hz with the
+ * swell. BRUSH: a hit: noise through a high-pass at lo_hz and a lowpass at
+ * hi_hz (4-pole Butterworths) under a 4 ms attack and an exponential decay that
+ * reaches -60 dB at length_s, then silence; gate times ignored. Only WIND
+ * uses hz. Levels at velocity 1 (measured in test_texture): wind RMS 0.07
+ * (0.12 in a full gust, peaks ~0.4), rain RMS 0.045 (peaks 0.42), surf RMS
+ * 0.075 (peaks 0.55 at a crest), brush peak 0.34. */
+typedef enum lull_texture_kind {
+  LULL_TEXTURE_WIND = 0,
+  LULL_TEXTURE_RAIN,
+  LULL_TEXTURE_SURF,
+  LULL_TEXTURE_BRUSH
+} lull_texture_kind;
+
+typedef struct lull_texture_patch {
+  int kind;                 /* lull_texture_kind */
+  float attack_s, release_s;
+  float gain;               /* WIND, SURF: RMS at full gust/crest; RAIN: a drop's peak; BRUSH: RMS at the hit's top */
+  float band_octaves, q;    /* WIND: the sweep's reach either side of hz, and the band-pass Q */
+  float rate_hz;            /* WIND: the sweep's base rate (gusts run ~3x faster) */
+  float density_hz;         /* RAIN: drops per second */
+  float lo_hz, hi_hz;       /* RAIN: drop frequencies; SURF: cutoff trough..crest; BRUSH: the band */
+  float floor;              /* RAIN: the noise floor's RMS */
+  float swell_min_s, swell_max_s; /* SURF */
+  float length_s;           /* BRUSH: to -60 dB */
+} lull_texture_patch;
+
+#define LULL_TEXTURE_DROPS 8
+
+typedef struct lull_texture {
+  const lull_texture_patch *patch;
+  lull_env1 env;
+  float gain, sample_rate_hz;
+  lull_noise noise[2], rng;
+  lull_svf f[2][4];           /* per channel: [0] band (wind), lowpass (rain floor, surf); brush: hp, hp, lp, lp */
+  uint32_t ctl_left;          /* frames to the next control update */
+  uint32_t mod_phase[4], mod_inc[4];
+  float level, level_step;    /* the slow level, a ramp between control updates */
+  float hz, norm_base, centre_hz; /* centre_hz: WIND's band now */
+  float span_octaves;         /* log2(hi_hz / lo_hz) */
+  float drop_p;               /* RAIN: chance of a drop per frame */
+  float drop_y1[2][LULL_TEXTURE_DROPS], drop_y2[2][LULL_TEXTURE_DROPS], drop_c[2][LULL_TEXTURE_DROPS];
+  float drop_r2[LULL_TEXTURE_DROPS];
+  uint32_t next_drop;
+  uint64_t drops;             /* drops started since init (tests) */
+  float swell_phase, swell_inc; /* SURF: turns of the current swell, and per control update */
+  uint32_t hit_frame, hit_frames; /* BRUSH: frames since the hit, and its length */
+} lull_texture;
+
+extern const lull_texture_patch lull__texture_wind, lull__texture_rain, lull__texture_surf, lull__texture_brush;
+
+void lull__texture_init(lull_texture *v, float sample_rate_hz);
+void lull__texture_start(lull_texture *v, const lull_texture_patch *patch, float hz, float velocity, uint64_t seed);
+void lull__texture_release(lull_texture *v);
+void lull__texture_render(lull_texture *v, float *out_l, float *out_r, uint32_t frames);
+int lull__texture_active(const lull_texture *v);
+float lull__texture_level(const lull_texture *v);
 
 #endif
