@@ -743,4 +743,69 @@ void lull__texture_render(lull_texture *v, float *out_l, float *out_r, uint32_t 
 int lull__texture_active(const lull_texture *v);
 float lull__texture_level(const lull_texture *v);
 
+/* ---- ensemble strings voice and BBD ensemble chorus (ensemble.c) ------- */
+
+/* A string-machine note: 2-3 band-limited saws detuned +-detune_cents (a
+ * third at 0) and a square at pulse_mix, at hz * pitch_ratio, through a
+ * lowpass at (cutoff_hz + cutoff_track hz) that opens from 40 % to 100 %
+ * with the envelope; vibrato fades in over vibrato_delay_s (rate and phase
+ * seeded, +-10 %). At velocity 1 an A4 of strings_ensemble peaks at 0.36,
+ * RMS 0.14 (test_ensemble). */
+typedef struct lull_strings_patch {
+  float attack_s, release_s; /* release: to -60 dB */
+  int saws;                  /* 2 or 3 */
+  float detune_cents, pulse_mix, pitch_ratio;
+  float cutoff_hz, cutoff_track, q;
+  float vibrato_hz, vibrato_cents, vibrato_delay_s;
+  float gain;
+} lull_strings_patch;
+
+typedef struct lull_strings {
+  const lull_strings_patch *patch;
+  const float *data;       /* the wavetable's */
+  uint32_t table[4], phase[4], inc[4];
+  float inc_base[4];
+  lull_env1 env;
+  lull_svf lp;
+  uint32_t ctl_left, vib_phase, vib_inc;
+  float vib_cents, vib_cents_step, gain, cutoff_hz, sample_rate_hz;
+} lull_strings;
+
+extern const lull_strings_patch lull__strings_ensemble, lull__strings_low, lull__strings_drone;
+
+void lull__strings_init(lull_strings *v, float sample_rate_hz);
+void lull__strings_start(lull_strings *v, const lull_strings_patch *patch, const lull_wavetable *wt, float hz,
+                         float velocity, uint64_t seed);
+void lull__strings_release(lull_strings *v);
+void lull__strings_render(lull_strings *v, float *out, uint32_t frames);
+int lull__strings_active(const lull_strings *v);
+float lull__strings_level(const lull_strings *v);
+
+/* Solina-style ensemble: three taps of one delay line (7.8, 4.9, 9.2 ms,
+ * each +- 1.5 ms at 0.6 Hz and +- 0.12 ms at 6 Hz, times depth), the three
+ * taps' LFOs 120 degrees apart; tap 0 left, 1 centre (0.55 each side), 2
+ * right; the wet lowpassed at 9 kHz (BBD darkness). Below 200 Hz the input
+ * passes dry and mono; above, dry and wet cross-fade at equal power with
+ * depth (depth 1 keeps 38 % dry), so a sine keeps its level (+-1.5 dB).
+ * Mono in, stereo added to the outputs. */
+#define LULL_ENSEMBLE_TAPS 3
+typedef struct lull_ensemble {
+  float *line;
+  uint32_t mask, pos, ctl_left;
+  uint32_t slow_phase, slow_inc, fast_phase, fast_inc;
+  float base_frames[LULL_ENSEMBLE_TAPS], slow_frames, fast_frames;
+  float tap_frames[LULL_ENSEMBLE_TAPS], tap_step[LULL_ENSEMBLE_TAPS]; /* the delay of each tap now (a test hook too) */
+  float depth, target, glide_coef;
+  float dry, dry_step, wet, wet_step;
+  lull_svf lp[2], bass;
+  float sample_rate_hz;
+} lull_ensemble;
+
+size_t lull__ensemble_floats(float sample_rate_hz);
+void lull__ensemble_init(lull_ensemble *e, float *mem, float sample_rate_hz);
+/* Depth 0..1 (starts at 1); glides over ~100 ms. Render-safe. */
+void lull__ensemble_set_depth(lull_ensemble *e, float depth01);
+/* Adds dry + wet of in to out_l and out_r. */
+void lull__ensemble_process(lull_ensemble *e, const float *in, float *out_l, float *out_r, uint32_t frames);
+
 #endif
