@@ -808,4 +808,69 @@ void lull__ensemble_set_depth(lull_ensemble *e, float depth01);
 /* Adds dry + wet of in to out_l and out_r. */
 void lull__ensemble_process(lull_ensemble *e, const float *in, float *out_l, float *out_r, uint32_t frames);
 
+/* ---- formant filter and choir voice (formant.c) ------------------------ */
+
+/* Three parallel band-passes (SVF, unity at centre, Q = F / bandwidth) at a
+ * vowel's F1..F3 with the formants' relative levels, from the tenor and
+ * soprano tables of the Csound manual's "Formant Values" appendix. Vowel
+ * 0..4 = a e i o u, continuous: frequencies, bandwidths and levels (in dB)
+ * interpolate between neighbours. Gain-normalised: a saw keeps about the
+ * same RMS whatever the vowel (the vowel "a" has unity gain at F1). */
+typedef enum lull_formant_voice { LULL_FORMANT_TENOR = 0, LULL_FORMANT_SOPRANO } lull_formant_voice;
+#define LULL_FORMANTS 3
+typedef struct lull_formant {
+  lull_svf bp[LULL_FORMANTS];
+  float gain[LULL_FORMANTS];
+  float norm[5]; /* per vowel: the voice's gain normalisation */
+  int voice;     /* lull_formant_voice */
+  float vowel, sample_rate_hz;
+} lull_formant;
+
+void lull__formant_init(lull_formant *f, float sample_rate_hz); /* tenor, vowel a */
+/* Takes effect at the next set_vowel; not per sample (libm). */
+void lull__formant_set_voice(lull_formant *f, int voice);
+/* Render-safe (no libm); moves coefficients without clearing state. */
+void lull__formant_set_vowel(lull_formant *f, float vowel);
+/* Any two vowels (0..4) blended, t 0..1: the choir's drift u - o - a. */
+void lull__formant_set_blend(lull_formant *f, int vowel_a, int vowel_b, float t);
+void lull__formant_process(lull_formant *f, float *out, const float *in, uint32_t frames);
+
+/* A choir note: three band-limited saws (+-detune_cents and 0), each with
+ * its own slight vibrato (seeded rate 4.5-6 Hz, vibrato_cents), through the
+ * formant filter, whose vowel drifts (two seeded slow sines) along the path
+ * u (0) - o (1) - a (2) within [vowel_lo, vowel_hi]; voice by pitch (tenor
+ * below 300 Hz, soprano above) unless the patch says. At velocity 1 an A3
+ * peaks ~0.35 (choir_ooh RMS 0.10, choir_aah RMS 0.07: its open vowel is
+ * peakier) (test_formant). */
+typedef struct lull_choir_patch {
+  float attack_s, release_s;
+  float detune_cents, vibrato_cents;
+  float vowel_lo, vowel_hi, drift_hz; /* on the path u 0 - o 1 - a 2 */
+  int voice;                          /* lull_formant_voice, or -1: by pitch */
+  float gain;
+} lull_choir_patch;
+
+typedef struct lull_choir {
+  const lull_choir_patch *patch;
+  const float *data;
+  uint32_t table[3], phase[3], inc[3], vib_phase[3], vib_inc[3];
+  float inc_base[3];
+  uint32_t drift_phase[2], drift_inc[2];
+  float vowel_pos;  /* on the u - o - a path now (a test hook too) */
+  lull_env1 env;
+  lull_formant formant;
+  uint32_t ctl_left;
+  float gain, sample_rate_hz;
+} lull_choir;
+
+extern const lull_choir_patch lull__choir_ooh, lull__choir_aah;
+
+void lull__choir_init(lull_choir *v, float sample_rate_hz);
+void lull__choir_start(lull_choir *v, const lull_choir_patch *patch, const lull_wavetable *wt, float hz, float velocity,
+                       uint64_t seed);
+void lull__choir_release(lull_choir *v);
+void lull__choir_render(lull_choir *v, float *out, uint32_t frames);
+int lull__choir_active(const lull_choir *v);
+float lull__choir_level(const lull_choir *v);
+
 #endif
