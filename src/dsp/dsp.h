@@ -743,6 +743,24 @@ static inline void lull__svf_tick(lull_svf *f, float v0, float *lp, float *bp) {
   *bp = f->k * v1;
 }
 
+/* 2^x for |x| < 126 without libm: a degree-5 polynomial on the fraction
+ * (relative error < 2e-4, 0.3 cent as a pitch ratio). For control rates. */
+static inline float lull__exp2_fast(float x) {
+  int32_t i = (int32_t)x;
+  i -= x < (float)i;
+  float f = x - (float)i;
+  float p = 1.0f + f * (0.69314718f + f * (0.24022651f + f * (0.05550411f + f * (0.00961813f + f * 0.00133336f))));
+  union { float f; uint32_t u; } r = {p};
+  r.u += (uint32_t)i << 23;
+  return r.f;
+}
+
+/* A uniform draw in [0, 1) from n (24 bits). */
+static inline float lull__noise_unit(lull_noise *n) {
+  (void)lull__noise_next(n);
+  return (float)(n->state >> 8) * 0x1p-24f;
+}
+
 /* A scalar gate envelope for the palette voices: a linear attack from the
  * level it is at (a retrigger never clicks), hold at 1, an exponential
  * release that falls 60 dB in release_s; idle (level 0) once below -90 dB. */
@@ -810,5 +828,202 @@ void lull__tape_set_amount(lull_tape *t, float amount01);
 void lull__tape_snap(lull_tape *t);
 uint32_t lull__tape_latency_frames(const lull_tape *t);
 void lull__tape_process(lull_tape *t, float *left, float *right, uint32_t frames);
+
+/* ---- textures (texture.c): wind, rain, surf, brush; stereo ------------ */
+
+/* Noise sounds. WIND: noise through a band-pass whose centre wanders (two
+ * seeded slow sines) within hz * 2^(+-band_octaves), in gusts of level; its
+ * RMS is held to gain * gust whatever the centre. RAIN: drops at density_hz
+ * per second (Poisson), each a decaying resonance (1.5-4 ms) at a seeded
+ * log-uniform frequency in [lo_hz, hi_hz], panned at random (and 2-6 %
+ * higher in the right ear, which decorrelates L and R), over a soft
+ * lowpassed noise floor. SURF: lowpassed noise in swells, each period drawn
+ * in [swell_min_s, swell_max_s], the cutoff rising lo_hz -> hi_hz with the
+ * swell. BRUSH: a hit: noise through a high-pass at lo_hz and a lowpass at
+ * hi_hz (4-pole Butterworths) under a 4 ms attack and an exponential decay that
+ * reaches -60 dB at length_s, then silence; gate times ignored. Only WIND
+ * uses hz. Levels at velocity 1 (measured in test_texture): wind RMS 0.07
+ * (0.12 in a full gust, peaks ~0.4), rain RMS 0.045 (peaks 0.42), surf RMS
+ * 0.075 (peaks 0.55 at a crest), brush peak 0.34. */
+typedef enum lull_texture_kind {
+  LULL_TEXTURE_WIND = 0,
+  LULL_TEXTURE_RAIN,
+  LULL_TEXTURE_SURF,
+  LULL_TEXTURE_BRUSH
+} lull_texture_kind;
+
+typedef struct lull_texture_patch {
+  int kind;                 /* lull_texture_kind */
+  float attack_s, release_s;
+  float gain;               /* WIND, SURF: RMS at full gust/crest; RAIN: a drop's peak; BRUSH: RMS at the hit's top */
+  float band_octaves, q;    /* WIND: the sweep's reach either side of hz, and the band-pass Q */
+  float rate_hz;            /* WIND: the sweep's base rate (gusts run ~3x faster) */
+  float density_hz;         /* RAIN: drops per second */
+  float lo_hz, hi_hz;       /* RAIN: drop frequencies; SURF: cutoff trough..crest; BRUSH: the band */
+  float floor;              /* RAIN: the noise floor's RMS */
+  float swell_min_s, swell_max_s; /* SURF */
+  float length_s;           /* BRUSH: to -60 dB */
+} lull_texture_patch;
+
+#define LULL_TEXTURE_DROPS 8
+
+typedef struct lull_texture {
+  const lull_texture_patch *patch;
+  lull_env1 env;
+  float gain, sample_rate_hz;
+  lull_noise noise[2], rng;
+  lull_svf f[2][4];           /* per channel: [0] band (wind), lowpass (rain floor, surf); brush: hp, hp, lp, lp */
+  uint32_t ctl_left;          /* frames to the next control update */
+  uint32_t mod_phase[4], mod_inc[4];
+  float level, level_step;    /* the slow level, a ramp between control updates */
+  float hz, norm_base, centre_hz; /* centre_hz: WIND's band now */
+  float span_octaves;         /* log2(hi_hz / lo_hz) */
+  float drop_p;               /* RAIN: chance of a drop per frame */
+  float drop_y1[2][LULL_TEXTURE_DROPS], drop_y2[2][LULL_TEXTURE_DROPS], drop_c[2][LULL_TEXTURE_DROPS];
+  float drop_r2[LULL_TEXTURE_DROPS];
+  uint32_t next_drop;
+  uint64_t drops;             /* drops started since init (tests) */
+  float swell_phase, swell_inc; /* SURF: turns of the current swell, and per control update */
+  uint32_t hit_frame, hit_frames; /* BRUSH: frames since the hit, and its length */
+} lull_texture;
+
+extern const lull_texture_patch lull__texture_wind, lull__texture_rain, lull__texture_surf, lull__texture_brush;
+
+void lull__texture_init(lull_texture *v, float sample_rate_hz);
+void lull__texture_start(lull_texture *v, const lull_texture_patch *patch, float hz, float velocity, uint64_t seed);
+void lull__texture_release(lull_texture *v);
+void lull__texture_render(lull_texture *v, float *out_l, float *out_r, uint32_t frames);
+int lull__texture_active(const lull_texture *v);
+float lull__texture_level(const lull_texture *v);
+
+/* ---- ensemble strings voice and BBD ensemble chorus (ensemble.c) ------- */
+
+/* A string-machine note: 2-3 band-limited saws detuned +-detune_cents (a
+ * third at 0) and a square at pulse_mix, at hz * pitch_ratio, through a
+ * lowpass at (cutoff_hz + cutoff_track hz) that opens from 40 % to 100 %
+ * with the envelope; vibrato fades in over vibrato_delay_s (rate and phase
+ * seeded, +-10 %). At velocity 1 an A4 of strings_ensemble peaks at 0.36,
+ * RMS 0.14 (test_ensemble). */
+typedef struct lull_strings_patch {
+  float attack_s, release_s; /* release: to -60 dB */
+  int saws;                  /* 2 or 3 */
+  float detune_cents, pulse_mix, pitch_ratio;
+  float cutoff_hz, cutoff_track, q;
+  float vibrato_hz, vibrato_cents, vibrato_delay_s;
+  float gain;
+} lull_strings_patch;
+
+typedef struct lull_strings {
+  const lull_strings_patch *patch;
+  const float *data;       /* the wavetable's */
+  uint32_t table[4], phase[4], inc[4];
+  float inc_base[4];
+  lull_env1 env;
+  lull_svf lp;
+  uint32_t ctl_left, vib_phase, vib_inc;
+  float vib_cents, vib_cents_step, gain, cutoff_hz, sample_rate_hz;
+} lull_strings;
+
+extern const lull_strings_patch lull__strings_ensemble, lull__strings_low, lull__strings_drone;
+
+void lull__strings_init(lull_strings *v, float sample_rate_hz);
+void lull__strings_start(lull_strings *v, const lull_strings_patch *patch, const lull_wavetable *wt, float hz,
+                         float velocity, uint64_t seed);
+void lull__strings_release(lull_strings *v);
+void lull__strings_render(lull_strings *v, float *out, uint32_t frames);
+int lull__strings_active(const lull_strings *v);
+float lull__strings_level(const lull_strings *v);
+
+/* Solina-style ensemble: three taps of one delay line (7.8, 4.9, 9.2 ms,
+ * each +- 1.5 ms at 0.6 Hz and +- 0.12 ms at 6 Hz, times depth), the three
+ * taps' LFOs 120 degrees apart; tap 0 left, 1 centre (0.55 each side), 2
+ * right; the wet lowpassed at 9 kHz (BBD darkness). Below 200 Hz the input
+ * passes dry and mono; above, dry and wet cross-fade at equal power with
+ * depth (depth 1 keeps 38 % dry), so a sine keeps its level (+-1.5 dB).
+ * Mono in, stereo added to the outputs. */
+#define LULL_ENSEMBLE_TAPS 3
+typedef struct lull_ensemble {
+  float *line;
+  uint32_t mask, pos, ctl_left;
+  uint32_t slow_phase, slow_inc, fast_phase, fast_inc;
+  float base_frames[LULL_ENSEMBLE_TAPS], slow_frames, fast_frames;
+  float tap_frames[LULL_ENSEMBLE_TAPS], tap_step[LULL_ENSEMBLE_TAPS]; /* the delay of each tap now (a test hook too) */
+  float depth, target, glide_coef;
+  float dry, dry_step, wet, wet_step;
+  lull_svf lp[2], bass;
+  float sample_rate_hz;
+} lull_ensemble;
+
+size_t lull__ensemble_floats(float sample_rate_hz);
+void lull__ensemble_init(lull_ensemble *e, float *mem, float sample_rate_hz);
+/* Depth 0..1 (starts at 1); glides over ~100 ms. Render-safe. */
+void lull__ensemble_set_depth(lull_ensemble *e, float depth01);
+/* Adds dry + wet of in to out_l and out_r. */
+void lull__ensemble_process(lull_ensemble *e, const float *in, float *out_l, float *out_r, uint32_t frames);
+
+/* ---- formant filter and choir voice (formant.c) ------------------------ */
+
+/* Three parallel band-passes (SVF, unity at centre, Q = F / bandwidth) at a
+ * vowel's F1..F3 with the formants' relative levels, from the tenor and
+ * soprano tables of the Csound manual's "Formant Values" appendix. Vowel
+ * 0..4 = a e i o u, continuous: frequencies, bandwidths and levels (in dB)
+ * interpolate between neighbours. Gain-normalised: a saw keeps about the
+ * same RMS whatever the vowel (the vowel "a" has unity gain at F1). */
+typedef enum lull_formant_voice { LULL_FORMANT_TENOR = 0, LULL_FORMANT_SOPRANO } lull_formant_voice;
+#define LULL_FORMANTS 3
+typedef struct lull_formant {
+  lull_svf bp[LULL_FORMANTS];
+  float gain[LULL_FORMANTS];
+  float norm[5]; /* per vowel: the voice's gain normalisation */
+  int voice;     /* lull_formant_voice */
+  float vowel, sample_rate_hz;
+} lull_formant;
+
+void lull__formant_init(lull_formant *f, float sample_rate_hz); /* tenor, vowel a */
+/* Takes effect at the next set_vowel; not per sample (libm). */
+void lull__formant_set_voice(lull_formant *f, int voice);
+/* Render-safe (no libm); moves coefficients without clearing state. */
+void lull__formant_set_vowel(lull_formant *f, float vowel);
+/* Any two vowels (0..4) blended, t 0..1: the choir's drift u - o - a. */
+void lull__formant_set_blend(lull_formant *f, int vowel_a, int vowel_b, float t);
+void lull__formant_process(lull_formant *f, float *out, const float *in, uint32_t frames);
+
+/* A choir note: three band-limited saws (+-detune_cents and 0), each with
+ * its own slight vibrato (seeded rate 4.5-6 Hz, vibrato_cents), through the
+ * formant filter, whose vowel drifts (two seeded slow sines) along the path
+ * u (0) - o (1) - a (2) within [vowel_lo, vowel_hi]; voice by pitch (tenor
+ * below 300 Hz, soprano above) unless the patch says. At velocity 1 an A3
+ * peaks ~0.35 (choir_ooh RMS 0.10, choir_aah RMS 0.07: its open vowel is
+ * peakier) (test_formant). */
+typedef struct lull_choir_patch {
+  float attack_s, release_s;
+  float detune_cents, vibrato_cents;
+  float vowel_lo, vowel_hi, drift_hz; /* on the path u 0 - o 1 - a 2 */
+  int voice;                          /* lull_formant_voice, or -1: by pitch */
+  float gain;
+} lull_choir_patch;
+
+typedef struct lull_choir {
+  const lull_choir_patch *patch;
+  const float *data;
+  uint32_t table[3], phase[3], inc[3], vib_phase[3], vib_inc[3];
+  float inc_base[3];
+  uint32_t drift_phase[2], drift_inc[2];
+  float vowel_pos;  /* on the u - o - a path now (a test hook too) */
+  lull_env1 env;
+  lull_formant formant;
+  uint32_t ctl_left;
+  float gain, sample_rate_hz;
+} lull_choir;
+
+extern const lull_choir_patch lull__choir_ooh, lull__choir_aah;
+
+void lull__choir_init(lull_choir *v, float sample_rate_hz);
+void lull__choir_start(lull_choir *v, const lull_choir_patch *patch, const lull_wavetable *wt, float hz, float velocity,
+                       uint64_t seed);
+void lull__choir_release(lull_choir *v);
+void lull__choir_render(lull_choir *v, float *out, uint32_t frames);
+int lull__choir_active(const lull_choir *v);
+float lull__choir_level(const lull_choir *v);
 
 #endif
