@@ -46,6 +46,7 @@ struct lull_station {
   pthread_t thread;
   _Atomic int running, started, realtime;
   _Atomic int inject_fault;
+  _Atomic uint32_t day_updates; /* times the light was handed to the pump (relaxed: a count for tests) */
   /* Published for other threads (relaxed counters; params by seqlock). */
   _Atomic uint64_t m_frames, m_late, m_faults, m_commands, m_encode_ns, m_encode_max_ns;
   _Atomic int64_t m_lead_ns, m_lead_min_ns, m_lead_max_ns;
@@ -79,6 +80,7 @@ static void day_update(lull_station *st) {
   st->now.day_hour = (float)h;
   st->now.day_light = lull_daylight(h);
   lull__pump_set_daylight(st->pump, st->now.day_light);
+  atomic_fetch_add_explicit(&st->day_updates, 1, memory_order_relaxed);
 }
 
 /* Encoder sinks: packets and pages go straight into their rings. */
@@ -405,6 +407,10 @@ const unsigned char *lull__station_ogg_header(const lull_station *st, uint32_t *
   }
   *len = st->header_len;
   return st->header;
+}
+
+uint32_t lull__station_day_updates(const lull_station *st) {
+  return atomic_load_explicit(&((lull_station *)st)->day_updates, memory_order_relaxed);
 }
 
 void lull__station_inject_fault(lull_station *st) { atomic_store_explicit(&st->inject_fault, 1, memory_order_relaxed); }
