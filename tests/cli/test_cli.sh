@@ -193,7 +193,7 @@ check "bad timeline" [ "$(code $lull render -o "$o" --minutes 0.1 --timeline "$t
 check "bad timeline named" grep -q 'timeline\[1\].bpm: must be a number 30..180, got "500"' "$tmp/err"
 printf '[{"at": 1, "tempo": 90}]' > "$tmp/tl-bad2.json"
 check "timeline unknown field" [ "$(code $lull render -o "$o" --minutes 0.1 --timeline "$tmp/tl-bad2.json")" = 1 ]
-check "timeline unknown named" grep -q 'timeline\[0\].tempo: unknown; allowed: at, key, mode, bpm, intensity' "$tmp/err"
+check "timeline unknown named" grep -q 'timeline\[0\].tempo: unknown; allowed: at, key, mode, bpm, intensity, palette' "$tmp/err"
 printf '[{"at": 5, "key": "D"}, {"at": 1, "key": "E"}]' > "$tmp/tl-bad3.json"
 check "timeline out of order" [ "$(code $lull render -o "$o" --minutes 0.1 --timeline "$tmp/tl-bad3.json")" = 1 ]
 check "timeline out of order named" grep -q 'timeline\[1\].at: changes must be in order' "$tmp/err"

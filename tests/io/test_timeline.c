@@ -1,5 +1,6 @@
 /* timeline.c: changes in order, each applied on top of the last; errors
- * name the entry and field; string values are checked whole. */
+ * name the entry and field; string values are checked whole; a palette
+ * goes by name. */
 #include "io/io.h"
 #include "support/harness.h"
 
@@ -47,12 +48,37 @@ static void test_errors(void **state) {
   expect("[{\"at\": 5, \"bpm\": 10}]", LULL_ERANGE, "timeline[0].bpm", "30..180");
   expect("[{\"at\": 5, \"intensity\": true}]", LULL_ERANGE, "timeline[0].intensity", "0..1");
   expect("[{\"at\": 5, \"seed\": 3}]", LULL_EINVAL, "timeline[0].seed", "cannot change");
-  expect("[{\"at\": 5, \"volume\": 3}]", LULL_EUNKNOWN, "timeline[0].volume", "allowed: at, key, mode, bpm, intensity");
+  expect("[{\"at\": 5, \"volume\": 3}]", LULL_EUNKNOWN, "timeline[0].volume", "allowed: at, key, mode, bpm, intensity, palette");
   expect("[{\"at\": 5, \"at\": 6, \"key\": \"D\"}]", LULL_EPARSE, "", "duplicate");
   /* A value is read whole: this is 5.000..., though its first 63
    * characters read 0.5 (fuzz/corpus/timeline/regress-value-cut-short.json). */
   expect("[{\"at\": 0, \"intensity\": \"0.5000000000000000000000000000000000000000000000000000000000000001e1\"}]",
          LULL_ERANGE, "timeline[0].intensity", "0..1");
+}
+
+/* A palette by name, carried on like any param; a number or an unknown
+ * name is refused with the names allowed. */
+static void test_palette(void **state) {
+  (void)state;
+  lull_params start = lull_params_default();
+  lull_timeline t;
+  lull_diag d;
+  const char *text = "[{\"at\": 0, \"palette\": \"glass\"}, {\"at\": 60, \"intensity\": 0.2},"
+                     " {\"at\": 90, \"palette\": \"night\", \"bpm\": 50}]";
+  ASSERT_EQ_INT(lull__timeline_parse(text, "t.json", &start, 48000, &t, &d), LULL_OK);
+  ASSERT_EQ_INT(t.count, 3);
+  ASSERT_EQ_INT(t.changes[0].frame, 0);
+  ASSERT_EQ_INT(t.changes[0].params.palette, LULL_PALETTE_GLASS);
+  ASSERT_EQ_INT(t.changes[1].params.palette, LULL_PALETTE_GLASS); /* carried on */
+  ASSERT_NEAR(t.changes[1].params.intensity, 0.2, 1e-6);
+  ASSERT_EQ_INT(t.changes[2].frame, 90 * 48000);
+  ASSERT_EQ_INT(t.changes[2].params.palette, LULL_PALETTE_NIGHT);
+  ASSERT_NEAR(t.changes[2].params.bpm, 50, 0);
+  lull__timeline_free(&t);
+  expect("[{\"at\": 5, \"palette\": 2}]", LULL_ERANGE, "timeline[0].palette",
+         "must be one of classic, glass, strings, keys, night, tape");
+  expect("[{\"at\": 5, \"palette\": \"jazz\"}]", LULL_ERANGE, "timeline[0].palette", "got \"jazz\"");
+  expect("[{\"at\": 5}]", LULL_EPARSE, "timeline[0]", "give key, mode, bpm, intensity or palette");
 }
 
 /* A string value is checked whole, never a copy cut short: garbage past the
@@ -82,7 +108,7 @@ static void test_long_values(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_parse), cmocka_unit_test(test_errors),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_parse), cmocka_unit_test(test_palette), cmocka_unit_test(test_errors),
                                      cmocka_unit_test(test_long_values)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
