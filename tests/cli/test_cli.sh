@@ -261,11 +261,14 @@ check "same seed, same audio" cmp -s "$c/a.wav" "$c/b.wav"
 check "same seed, same midi" cmp -s "$c/a.mid" "$c/b.mid"
 # mido (python3-mido), a reader lull did not write, against ours: format,
 # tracks, tempo map, notes per track and every note's time agree.
-check "midi: mido agrees, 90 bpm" "$python" "$here/midi_check.py" "$c/a.mid" "$midiinfo" --first-bpm 90 --last-bpm 90
+check "midi: mido agrees, 90 bpm" "$python" "$here/midi_check.py" "$c/a.mid" "$midiinfo" --first-bpm 90 --last-bpm 90 \
+  --programs 0=89,1=4,2=94,3=38,4=91,5=14 # classic's GM programs (0-based), pad to bell
 $lull render -o "$c/d.wav" --minutes 0.5 --key D --mode dorian --bpm 90 --intensity 0.7 --seed 4 2>/dev/null
 check "another seed, other music" differ "$c/a.wav" "$c/d.wav"
 printf '[{"at": 5, "key": "E", "mode": "lydian"}, {"at": 10, "intensity": 0.9, "bpm": 120}]' > "$c/tl.json"
 check "timeline ok" [ "$(code $lull render -o "$c/t.wav" --minutes 0.3 --seed 3 --timeline "$c/tl.json" --midi "$c/t.mid")" = 0 ]
+check "palette ok" [ "$(code $lull render -o "$c/g.wav" --minutes 0.1 --seed 3 --palette glass --midi "$c/g.mid")" = 0 ]
+check "midi: mido agrees on a palette's render" "$python" "$here/midi_check.py" "$c/g.mid" "$midiinfo"
 check "midi: mido agrees through a tempo change" "$python" "$here/midi_check.py" "$c/t.mid" "$midiinfo" --first-bpm 64 --last-bpm 120
 $lull render -o "$c/u.wav" --minutes 0.3 --seed 3 2>/dev/null
 check "timeline changed the music" differ "$c/t.wav" "$c/u.wav"
