@@ -11,6 +11,23 @@
 #include "support/harness.h"
 #include "support/midi_read.h"
 
+/* The events written as a MIDI file and read back: into m, and its bytes
+ * into data (up to cap; how many returned). The file is removed. */
+static size_t write_and_read(const lull_event *ev, size_t n, midi_file *m, unsigned char *data, size_t cap) {
+  char path[] = "/tmp/lull-test-midi-XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  lull_diag d;
+  ASSERT_EQ_INT(lull__midi_write(path, ev, n, 48000, &d), LULL_OK);
+  char err[128];
+  if (midi_read(path, m, err)) fail_msg("midi_read: %s", err);
+  FILE *f = fopen(path, "rb");
+  size_t len = fread(data, 1, cap, f);
+  fclose(f);
+  unlink(path);
+  return len;
+}
+
 static void test_roundtrip_through_a_tempo_change(void **state) {
   (void)state;
   lull_composer *c = make_composer(9, LULL_MODE_AEOLIAN, 64, 0.9f, 12);
@@ -19,15 +36,9 @@ static void test_roundtrip_through_a_tempo_change(void **state) {
   lull_params p = {9, LULL_MODE_AEOLIAN, 100, 0.9f, 12, 0};
   ASSERT_EQ_INT(lull__composer_set_params(c, &p, NULL), LULL_OK);
   compose_until(c, 60 * 48000, 120 * 48000, &l);
-  char path[] = "/tmp/lull-test-midi-XXXXXX";
-  int fd = mkstemp(path);
-  close(fd);
-  lull_diag d;
-  ASSERT_EQ_INT(lull__midi_write(path, l.ev, l.n, 48000, &d), LULL_OK);
   midi_file m;
-  char err[128];
-  if (midi_read(path, &m, err)) fail_msg("midi_read: %s", err);
-  unlink(path);
+  unsigned char head[14];
+  ASSERT_EQ_INT(write_and_read(l.ev, l.n, &m, head, sizeof head), sizeof head);
   ASSERT_EQ_INT(m.format, 1);
   ASSERT_EQ_INT(m.tracks, 1 + LULL_PART_COUNT);
   ASSERT_EQ_INT(m.ppq, LULL_MIDI_PPQ);
@@ -87,19 +98,9 @@ static void test_every_part_has_a_track(void **state) {
   ev[LULL_PART_KICK].kind = ev[LULL_PART_HAT].kind = ev[LULL_PART_SWELL].kind = LULL_EVENT_HIT;
   ev[LULL_PART_COUNT] = (lull_event){9600, 48000, LULL_PART_LEAD, LULL_EVENT_ON, 80, 0, 0.5f};     /* over the first */
   ev[LULL_PART_COUNT + 1] = (lull_event){38400, 9600, LULL_PART_LEAD, LULL_EVENT_ON, 45, 0, 0.5f}; /* its pitch again */
-  char path[] = "/tmp/lull-test-midi-XXXXXX";
-  int fd = mkstemp(path);
-  close(fd);
-  lull_diag d;
-  ASSERT_EQ_INT(lull__midi_write(path, ev, LULL_PART_COUNT + 2, 48000, &d), LULL_OK);
   midi_file m;
-  char err[128];
-  if (midi_read(path, &m, err)) fail_msg("midi_read: %s", err);
-  FILE *f = fopen(path, "rb");
   unsigned char data[4096];
-  size_t len = fread(data, 1, sizeof data, f);
-  fclose(f);
-  unlink(path);
+  size_t len = write_and_read(ev, LULL_PART_COUNT + 2, &m, data, sizeof data);
   ASSERT_EQ_INT(m.tracks, 1 + LULL_PART_COUNT);
   ASSERT_EQ_INT(m.count, LULL_PART_COUNT + 2);
   for (int p = 0; p < LULL_PART_COUNT; p++) {
@@ -147,20 +148,9 @@ static void test_palette_program_changes(void **state) {
       {96000, 0, LULL_CONTROL_PALETTE, LULL_EVENT_SET, 0, 0, (float)LULL_PALETTE_NIGHT},
       {96000, 48000, LULL_PART_LEAD, LULL_EVENT_ON, 64, 0, 0.5f},
   };
-  size_t n = sizeof ev / sizeof *ev;
-  char path[] = "/tmp/lull-test-midi-XXXXXX";
-  int fd = mkstemp(path);
-  close(fd);
-  lull_diag d;
-  ASSERT_EQ_INT(lull__midi_write(path, ev, n, 48000, &d), LULL_OK);
   midi_file m;
-  char err[128];
-  if (midi_read(path, &m, err)) fail_msg("midi_read: %s", err);
-  FILE *f = fopen(path, "rb");
   unsigned char data[4096];
-  size_t len = fread(data, 1, sizeof data, f);
-  fclose(f);
-  unlink(path);
+  size_t len = write_and_read(ev, sizeof ev / sizeof *ev, &m, data, sizeof data);
   ASSERT_EQ_INT(m.n_programs, 2 * 6); /* six melodic parts, twice */
   const uint64_t change_tick = 2 * 2 * LULL_MIDI_PPQ; /* 2 s at 120 bpm (no tempo given) */
   for (int p = 0; p < LULL_PART_COUNT; p++) {
@@ -182,9 +172,7 @@ static void test_palette_program_changes(void **state) {
   midi_free(&m);
 
   /* No palette named: classic's programs at the start, and no others. */
-  ASSERT_EQ_INT(lull__midi_write(path, ev + 1, 1, 48000, &d), LULL_OK);
-  if (midi_read(path, &m, err)) fail_msg("midi_read: %s", err);
-  unlink(path);
+  write_and_read(ev + 1, 1, &m, data, sizeof data);
   ASSERT_EQ_INT(m.n_programs, 6);
   for (size_t k = 0; k < m.n_programs; k++) ASSERT_EQ_INT(m.programs[k].tick, 0);
   for (size_t k = 0; k < m.n_programs; k++)
