@@ -135,11 +135,36 @@ static void test_palette_listed_steered_and_broadcast(void **state) {
   lull_server_destroy(srv);
 }
 
+/* The day cycle in /api/status: per station, null when off; at a fixed
+ * hour that hour, its light and the part of the day. */
+static void test_day_cycle_in_status(void **state) {
+  (void)state;
+  lull_station_config st[2] = {{.name = "day", .daycycle = LULL_DAYCYCLE_FIXED, .day_hour = 14.5}, {.name = "plain"}};
+  lull_server *srv = start(&(lull_server_config){.stations = st, .n_stations = 2});
+  char *body;
+  ASSERT_EQ_INT(nc_http(lull_server_port(srv), "GET", "/api/status", NULL, NULL, &body, NULL), 200);
+  json_t *j = parse(body);
+  json_t *sts = json_object_get(j, "stations");
+  json_t *day = json_object_get(json_array_get(sts, 0), "day");
+  ASSERT_TRUE(json_is_object(day));
+  ASSERT_TRUE(json_is_true(json_object_get(day, "cycle")));
+  ASSERT_STR_EQ(json_string_value(json_object_get(day, "clock")), "fixed");
+  ASSERT_NEAR(json_number_value(json_object_get(day, "hour")), 14.5, 1e-9);
+  ASSERT_NEAR(json_number_value(json_object_get(day, "light")), lull_daylight(14.5), 1e-3);
+  ASSERT_STR_EQ(json_string_value(json_object_get(day, "phase")), "afternoon");
+  json_t *none = json_object_get(json_array_get(sts, 1), "day");
+  ASSERT_TRUE(none != NULL && json_is_null(none));
+  json_decref(j);
+  free(body);
+  lull_server_destroy(srv);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rest_json_and_prometheus),
       cmocka_unit_test(test_palette_listed_steered_and_broadcast),
+      cmocka_unit_test(test_day_cycle_in_status),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
