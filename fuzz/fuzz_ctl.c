@@ -9,7 +9,7 @@
 
 #include "fuzz_check.h"
 
-const lull_params fuzz_ctl_current = {2, LULL_MODE_DORIAN, 77.0f, 0.25f, 12345};
+const lull_params fuzz_ctl_current = {2, LULL_MODE_DORIAN, 77.0f, 0.25f, 12345, LULL_PALETTE_STRINGS};
 
 static const char *const codes[] = {"bad_json",     "bad_message", "unknown_type", "unknown_field",
                                     "wrong_type",   "out_of_range", NULL};
@@ -47,6 +47,9 @@ static int reference(json_t *root, int body, lull_params *p, uint32_t *fields) {
     } else if (strcmp(k, "mode") == 0) {
       if (!json_is_string(v) || lull_params_set(p, "mode", json_string_value(v), &d)) return 0;
       *fields |= LULL_PARAM_MODE;
+    } else if (strcmp(k, "palette") == 0) {
+      if (!json_is_string(v) || lull_params_set(p, "palette", json_string_value(v), &d)) return 0;
+      *fields |= LULL_PARAM_PALETTE;
     } else if (strcmp(k, "bpm") == 0 || strcmp(k, "intensity") == 0) {
       if (!json_is_number(v)) return 0;
       double x = json_number_value(v);
@@ -91,7 +94,7 @@ void fuzz_ctl_check(const char *text, size_t len, int body, int rc, const lull_c
     FUZZ_CHECK(reference(root, body, &ref, &fields), "every field accepted has a plain reading");
     FUZZ_CHECK(fields == c->fields, "the fields marked are the fields given");
     FUZZ_CHECK(ref.key == c->params.key && ref.mode == c->params.mode && ref.bpm == c->params.bpm &&
-                   ref.intensity == c->params.intensity,
+                   ref.intensity == c->params.intensity && ref.palette == c->params.palette,
                "each field is set to what the message says and the others are left alone");
     FUZZ_CHECK(!c->has_token || strlen(c->token) <= 200, "a token is at most 200 characters");
     char out[256];

@@ -39,7 +39,8 @@ static int same_as_reference(const char *text, const lull_params *start, const l
       if (!value || lull_params_set(&p, key, value, &d) != LULL_OK) ok = 0;
     }
     const lull_params *q = &tl->changes[i].params;
-    ok = ok && q->key == p.key && q->mode == p.mode && q->bpm == p.bpm && q->intensity == p.intensity && q->seed == p.seed;
+    ok = ok && q->key == p.key && q->mode == p.mode && q->bpm == p.bpm && q->intensity == p.intensity && q->seed == p.seed &&
+         q->palette == p.palette;
   }
   json_decref(root);
   return ok;
@@ -47,7 +48,7 @@ static int same_as_reference(const char *text, const lull_params *start, const l
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *text = fuzz_cstr(data, size);
-  const lull_params start = {2, LULL_MODE_DORIAN, 77.0f, 0.25f, 12345};
+  const lull_params start = {2, LULL_MODE_DORIAN, 77.0f, 0.25f, 12345, LULL_PALETTE_STRINGS};
   lull_timeline tl;
   lull_diag d;
   memset(&d, 0, sizeof d);

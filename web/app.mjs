@@ -3,7 +3,7 @@
 // stats (the browser tests read them; so can a curious listener).
 import { Player } from './player.mjs';
 import { Visual } from './visual.mjs';
-import { KEYS, MODES, volumeGain, paramsFromSearch, shareLink, changes, keyHue } from './params.mjs';
+import { KEYS, MODES, volumeGain, paramsFromSearch, shareLink, changes, keyHue, paletteOptions } from './params.mjs';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
@@ -11,6 +11,7 @@ const shared = paramsFromSearch(location.search);
 const el = {
   play: $('play'), playLabel: $('play-label'), volume: $('volume'), message: $('message'),
   steer: $('steer'), station: $('station'), key: $('key'), mode: $('mode'), bpm: $('bpm'), bpmOut: $('bpm-out'),
+  palette: $('palette'), paletteAbout: $('palette-about'),
   intensity: $('intensity'), intensityOut: $('intensity-out'), token: $('token'), tokenRow: $('token-row'),
   sleep: $('sleep'), sleepLeft: $('sleep-left'), background: $('background'), share: $('share'), shareUrl: $('share-url'),
   bg: $('bg'),
@@ -57,12 +58,34 @@ function setStations(names, current) {
   el.station.value = current;
 }
 
+// The palettes the server has (/api/status), into the picker: once, and
+// again should the server's list change.
+let palettes = [];
+function setPalettes(list) {
+  const opts = paletteOptions(list);
+  if (!opts.length || opts.map((o) => o[0]).join() === palettes.map((o) => o[0]).join()) return;
+  palettes = opts;
+  el.palette.replaceChildren(...opts.map(([value, label, about]) => Object.assign(new Option(label, value), { title: about })));
+  showParams({});
+}
+
+function showPalette() {
+  if (!params.palette) return;
+  // A palette the list does not hold yet (an older list): shown all the same.
+  if (![...el.palette.options].some((o) => o.value === params.palette)) el.palette.add(new Option(params.palette, params.palette));
+  el.palette.value = params.palette;
+  const about = palettes.find(([name]) => name === params.palette);
+  el.paletteAbout.textContent = about ? about[2] : '';
+  $('now-palette').textContent = params.palette;
+}
+
 function showParams(p) {
   params = { ...params, ...p };
   if (params.key === undefined) return; // nothing from the server yet
   el.steer.disabled = false;
   if (dragging !== el.key) el.key.value = params.key;
   if (dragging !== el.mode) el.mode.value = params.mode;
+  showPalette();
   if (dragging !== el.bpm) el.bpm.value = params.bpm;
   if (dragging !== el.intensity) el.intensity.value = params.intensity;
   el.bpmOut.value = Math.round(el.bpm.value);
@@ -111,6 +134,7 @@ function refused(e) {
 
 el.key.addEventListener('change', () => steer({ key: el.key.value }));
 el.mode.addEventListener('change', () => steer({ mode: el.mode.value }));
+el.palette.addEventListener('change', () => steer({ palette: el.palette.value }));
 for (const [input, out, name, fmt] of [
   [el.bpm, el.bpmOut, 'bpm', (v) => Math.round(v)],
   [el.intensity, el.intensityOut, 'intensity', (v) => v.toFixed(2)],
@@ -271,13 +295,18 @@ player.addEventListener('status', (e) => {
 player.addEventListener('error', (e) => refused(e.detail));
 
 // While stopped (or in background mode) the page still shows what plays.
+// Playing, the socket says what changes; the palettes still come from here.
 async function refreshStatus() {
-  if (playing && !background) return;
+  if (playing && !background) {
+    if (!palettes.length) loadPalettes();
+    return;
+  }
   try {
     const s = await (await fetch('api/status')).json();
     const names = s.stations.map((x) => x.name);
     const st = s.stations.find((x) => x.name === (el.station.value || player.station)) || s.stations[0];
     setStations(names, st.name);
+    setPalettes(s.palettes);
     player.station = st.name;
     showParams(st.params);
     showNow(st.now.chord, st.listeners.total);
@@ -286,6 +315,14 @@ async function refreshStatus() {
     /* the server may be restarting */
   }
 }
+async function loadPalettes() {
+  try {
+    setPalettes((await (await fetch('api/status')).json()).palettes);
+  } catch {
+    /* the next refresh tries again */
+  }
+}
+
 refreshStatus();
 setInterval(refreshStatus, 5000);
 

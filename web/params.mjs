@@ -12,6 +12,18 @@ export const MODES = [
   ['pentatonic-minor', 'pentatonic minor'],
 ];
 export const BPM = [30, 180];
+// Palette names look like this; which exist, the server says (/api/status
+// "palettes"), so the page holds no list of its own.
+const PALETTE_NAME = /^[a-z]{1,16}$/;
+
+// The picker's options from /api/status's "palettes" ([{name, about}]):
+// [value, label, title] for each well-formed entry, in the server's order.
+export function paletteOptions(palettes) {
+  if (!Array.isArray(palettes)) return [];
+  return palettes
+    .filter((p) => p && typeof p.name === 'string' && PALETTE_NAME.test(p.name))
+    .map((p) => [p.name, p.name, typeof p.about === 'string' ? p.about : '']);
+}
 
 // Volume slider 0..1 to gain: 50 dB of range on a loudness-like scale
 // (equal slider steps sound like equal steps), and true silence at 0.
@@ -40,6 +52,11 @@ export function paramsFromSearch(search) {
     if (MODES.some(([id]) => id === m)) out.mode = m;
     else bad.push('mode');
   }
+  if (q.has('palette')) {
+    const p = q.get('palette');
+    if (PALETTE_NAME.test(p)) out.palette = p;
+    else bad.push('palette');
+  }
   if (q.has('bpm')) {
     const b = Number(q.get('bpm'));
     if (q.get('bpm') !== '' && b >= BPM[0] && b <= BPM[1]) out.bpm = b;
@@ -61,6 +78,7 @@ export function shareLink(base, station, p) {
   u.searchParams.set('station', station);
   u.searchParams.set('key', p.key);
   u.searchParams.set('mode', p.mode);
+  if (p.palette) u.searchParams.set('palette', p.palette);
   u.searchParams.set('bpm', String(Math.round(p.bpm)));
   u.searchParams.set('intensity', String(Math.round(p.intensity * 100) / 100));
   return u.toString();
@@ -69,7 +87,7 @@ export function shareLink(base, station, p) {
 // The fields of `want` that differ from `have` (what a control message sends).
 export function changes(want, have) {
   const out = {};
-  for (const k of ['key', 'mode', 'bpm', 'intensity'])
+  for (const k of ['key', 'mode', 'palette', 'bpm', 'intensity'])
     if (want[k] !== undefined && want[k] !== have[k]) out[k] = want[k];
   return out;
 }

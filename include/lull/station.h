@@ -18,6 +18,14 @@ extern "C" {
 
 typedef struct lull_station lull_station;
 
+/* The day cycle (lull_station_config.daycycle): the music follows the
+ * light of the hour, darkest about 02:00 and brightest about 14:00. */
+enum {
+  LULL_DAYCYCLE_OFF = 0,   /* no day cycle (the default) */
+  LULL_DAYCYCLE_CLOCK = 1, /* the local hour (localtime_r, TZ), read at most once a minute */
+  LULL_DAYCYCLE_FIXED = 2  /* day_hour, kept: a station that stays at dusk, or a test */
+};
+
 /* All zeroes means the defaults named beside each field. */
 typedef struct lull_station_config {
   const char *name;      /* [a-z0-9-]{1,32}; NULL = "main" */
@@ -26,6 +34,8 @@ typedef struct lull_station_config {
   uint32_t bitrate;      /* Opus bit/s; 0 = 96000; 32000..256000 */
   uint32_t ring_seconds; /* history kept for listeners; 0 = 8; 2..60 */
   int dry;               /* nonzero: no reverb or delay */
+  int daycycle;          /* LULL_DAYCYCLE_*; 0 = off */
+  double day_hour;       /* 0..<24 (14.5 = 14:30), read with LULL_DAYCYCLE_FIXED only */
   int priority;          /* 1..99: run the producer SCHED_FIFO at this priority, so a busy
                             machine cannot delay its frames; 0 = normal scheduling. If the
                             system refuses (no CAP_SYS_NICE), it runs normally and
@@ -44,6 +54,9 @@ typedef struct lull_station_now {
   uint32_t section;         /* sections since the start */
   uint32_t params_changes;  /* how many times the params changed (a version) */
   int key, mode;            /* where the music is now: params.key/mode is home, a section may travel */
+  int daycycle;             /* LULL_DAYCYCLE_*: off, or the day fields below are in force */
+  float day_hour;           /* 0..<24, the hour the light was last taken from */
+  float day_light;          /* 0 (deep night) .. 1 (midday): lull_daylight(day_hour) */
 } lull_station_now;
 
 typedef struct lull_station_metrics {
@@ -90,6 +103,13 @@ void lull_station_get_params(const lull_station *st, lull_params *out);
 void lull_station_get_now(const lull_station *st, lull_station_now *out);
 /* Counters and timings. Any thread. */
 void lull_station_get_metrics(const lull_station *st, lull_station_metrics *out);
+/* The light of an hour (0..<24, local): 0.5 - 0.5 cos(2 pi (hour - 2) / 24),
+ * 0 at 02:00 and 1 at 14:00, smooth all round. Thread-safe. */
+float lull_daylight(double hour);
+/* The part of the day an hour falls in: "night" (before 5 and from 21),
+ * "dawn" (5..8), "morning" (8..12), "afternoon" (12..17), "evening"
+ * (17..21). Thread-safe. */
+const char *lull_day_phase(double hour);
 /* Whether name is a valid station name: 1..32 of a-z, 0-9 and -. */
 int lull_station_name_valid(const char *name);
 /* The station's name. */

@@ -13,6 +13,7 @@
 int lull__cmd_render(int argc, char **argv);
 int lull__cmd_bench(int argc, char **argv);
 int lull__cmd_serve(int argc, char **argv);
+int lull__cmd_palettes(int argc, char **argv);
 
 /* ---- flags (flags.c) ---- */
 
@@ -28,8 +29,10 @@ int lull__arg_double(const char *cmd, const char *flag, const char *s, double lo
 /* ---- --station specs (station_spec.c) ---- */
 
 struct lull_station_config;
-/* NAME[:k=v,...] into *sc, name (name_cap bytes; sc->name points to it) and
- * its params: 0, or -1 with "lull serve: --station ..." printed to err. */
+/* NAME[:k=v,...] into *sc, name (name_cap bytes; sc->name points to it),
+ * its params and, when it says daycycle=on|off|HOUR, its daycycle and
+ * day_hour (otherwise left as they were): 0, or -1 with "lull serve:
+ * --station ..." printed to err. */
 int lull__station_spec(const char *spec, struct lull_station_config *sc, char *name, size_t name_cap, FILE *err);
 
 /* ---- progress bar (progress.c) ---- */

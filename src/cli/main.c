@@ -12,6 +12,7 @@ static void usage(FILE *f) {
         "  serve    stream live to listeners (web player, WebSocket, Ogg/Opus, MP3)\n"
         "  render   render a phrase file to WAV or FLAC\n"
         "  bench    measure render speed (realtime factor)\n"
+        "  palettes list the palettes (sound worlds) with what each sounds like\n"
         "\n"
         "lull <command> --help shows a command's options. lull --version prints the version.\n",
         f);
@@ -34,6 +35,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "render") == 0) return lull__cmd_render(argc - 1, argv + 1);
   if (strcmp(cmd, "bench") == 0) return lull__cmd_bench(argc - 1, argv + 1);
   if (strcmp(cmd, "serve") == 0) return lull__cmd_serve(argc - 1, argv + 1);
-  fprintf(stderr, "lull: unknown command \"%s\"; commands: serve, render, bench (lull --help)\n", cmd);
+  if (strcmp(cmd, "palettes") == 0) return lull__cmd_palettes(argc - 1, argv + 1);
+  fprintf(stderr, "lull: unknown command \"%s\"; commands: serve, render, bench, palettes (lull --help)\n", cmd);
   return LULL_EXIT_USAGE;
 }

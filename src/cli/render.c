@@ -30,7 +30,8 @@ static int load_failed(const char *path, const lull_diag *diag) {
 }
 
 static void help(FILE *f) {
-  fputs("usage: lull render -o OUT [--minutes N] [--key K] [--mode M] [--bpm B] [--intensity I] [--seed S] [options]\n"
+  fputs("usage: lull render -o OUT [--minutes N] [--key K] [--mode M] [--bpm B] [--intensity I] [--palette P]\n"
+        "                        [--seed S] [options]\n"
         "       lull render --phrase FILE.json -o OUT [options]\n"
         "\n"
         "Compose and render music (the first form), or render an explicit phrase\n"
@@ -43,6 +44,8 @@ static void help(FILE *f) {
         "                   pentatonic-major, pentatonic-minor (default aeolian)\n"
         "  --bpm B          30..180 (default 64)\n"
         "  --intensity I    0..1 (default 0.4)\n"
+        "  --palette P      the sound world: classic, glass, strings, keys, night, tape\n"
+        "                   (default classic; lull palettes describes each)\n"
         "  --timeline FILE  param changes at given seconds (JSON; see README)\n"
         "  --midi FILE.mid  also write the events as a standard MIDI file\n"
         "  --phrase FILE    render this phrase file instead of composing\n"
@@ -80,7 +83,8 @@ int lull__cmd_render(int argc, char **argv) {
     } else if (lull__flag_is(a, "--seed")) {
       if (!(v = lull__flag_value("render", argc, argv, &i, "--seed")) || lull__arg_u64("render", "--seed", v, 0, UINT64_MAX, &seed))
         return LULL_EXIT_USAGE;
-    } else if (lull__flag_is(a, "--key") || lull__flag_is(a, "--mode") || lull__flag_is(a, "--bpm") || lull__flag_is(a, "--intensity")) {
+    } else if (lull__flag_is(a, "--key") || lull__flag_is(a, "--mode") || lull__flag_is(a, "--bpm") || lull__flag_is(a, "--intensity") ||
+               lull__flag_is(a, "--palette")) {
       const char *field = a + 2;
       char name[16];
       snprintf(name, sizeof name, "%.*s", (int)strcspn(field, "="), field);
@@ -124,8 +128,8 @@ int lull__cmd_render(int argc, char **argv) {
     return LULL_EXIT_USAGE;
   }
   if (phrase_path && composed_flags) {
-    fprintf(stderr, "lull render: --phrase plays a fixed phrase; --minutes, --key, --mode, --bpm, --intensity and "
-                    "--timeline are for composed music, not both\n");
+    fprintf(stderr, "lull render: --phrase plays a fixed phrase; --minutes, --key, --mode, --bpm, --intensity, "
+                    "--palette and --timeline are for composed music, not both\n");
     return LULL_EXIT_USAGE;
   }
   if (midi_path && strcmp(midi_path, out_path) == 0) {

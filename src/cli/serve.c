@@ -23,8 +23,12 @@ static void help(FILE *f) {
         "  --bind ADDR              address to listen on (default 127.0.0.1; 0.0.0.0 for all)\n"
         "  --port N                 TCP port (default 8000; 0 = any free port)\n"
         "  --station NAME[:k=v,..]  a station (repeatable; default one named main). NAME is\n"
-        "                           1..32 of a-z 0-9 -; k is key, mode, bpm, intensity, seed,\n"
-        "                           e.g. --station night:key=D,mode=dorian,bpm=60,seed=7\n"
+        "                           1..32 of a-z 0-9 -; k is key, mode, bpm, intensity, palette,\n"
+        "                           seed or daycycle (on, off, or a fixed hour 0..24 like 19.5),\n"
+        "                           e.g. --station night:key=D,mode=dorian,palette=night,seed=7\n"
+        "                           (lull palettes lists the palettes)\n"
+        "  --daycycle               the day cycle on for every station that does not say\n"
+        "                           (daycycle=): the music follows the local hour's light\n"
         "  --max-clients N          listeners in all (default 10000)\n"
         "  --max-per-ip N           listeners from one address (default 32)\n"
         "  --control-token T        steering (control messages, POST) needs this token\n"
@@ -114,6 +118,7 @@ int lull__cmd_serve(int argc, char **argv) {
   lull_server_config cfg = {.port = 8000, .log_level = LULL_LOG_INFO};
   size_t ns = 0, no = 0;
   uint64_t v, bitrate = 0, lead = 0, prio = 0;
+  int daycycle = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *s;
 #define VALUE(flag) \
@@ -136,6 +141,7 @@ int lull__cmd_serve(int argc, char **argv) {
         fprintf(stderr, "lull serve: --station: at most %d stations\n", LULL_SERVER_MAX_STATIONS);
         return LULL_EXIT_USAGE;
       }
+      stations[ns].daycycle = -1; /* not said: --daycycle decides */
       if (lull__station_spec(s, &stations[ns], names[ns], sizeof names[ns], stderr)) return LULL_EXIT_USAGE;
       for (size_t j = 0; j < ns; j++)
         if (strcmp(names[j], names[ns]) == 0) {
@@ -143,6 +149,8 @@ int lull__cmd_serve(int argc, char **argv) {
           return LULL_EXIT_USAGE;
         }
       ns++;
+    } else if (strcmp(a, "--daycycle") == 0) {
+      daycycle = 1;
     } else if (lull__flag_is(a, "--max-clients")) {
       U64("--max-clients", 1, 1000000);
       cfg.max_clients = (uint32_t)v;
@@ -257,9 +265,11 @@ int lull__cmd_serve(int argc, char **argv) {
   if (!ns) {
     stations[0].name = "main";
     stations[0].params = lull_params_default();
+    stations[0].daycycle = -1;
     ns = 1;
   }
   for (size_t i = 0; i < ns; i++) {
+    if (stations[i].daycycle < 0) stations[i].daycycle = daycycle ? LULL_DAYCYCLE_CLOCK : LULL_DAYCYCLE_OFF;
     stations[i].bitrate = (uint32_t)bitrate;
     stations[i].lead_ms = (uint32_t)lead;
     stations[i].priority = (int)prio;

@@ -1,12 +1,38 @@
-/* --station NAME[:key=..,mode=..,bpm=..,intensity=..,seed=..]: a station's
- * name and starting params, or a message saying what is wrong. Apart from
+/* --station NAME[:key=..,mode=..,bpm=..,intensity=..,palette=..,seed=..,daycycle=..]:
+ * a station's name, starting params and day cycle, or a message saying what
+ * is wrong. Apart from
  * serve.c so that its fuzzer needs neither the server nor the engine. */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "lull/params.h"
 #include "lull/station.h"
+
+#define KNOWN "key, mode, bpm, intensity, palette, seed, daycycle"
+
+/* daycycle=on (the local clock's hour), off, or an hour 0..24 kept fixed
+ * (a station that stays at dusk; tests). */
+static int daycycle(const char *v, lull_station_config *sc) {
+  if (strcmp(v, "on") == 0) {
+    sc->daycycle = LULL_DAYCYCLE_CLOCK;
+    return 0;
+  }
+  if (strcmp(v, "off") == 0) {
+    sc->daycycle = LULL_DAYCYCLE_OFF;
+    return 0;
+  }
+  char *end;
+  errno = 0;
+  double h = strtod(v, &end);
+  if (!*v || *end || errno || !(h >= 0 && h < 24)) return -1;
+  sc->daycycle = LULL_DAYCYCLE_FIXED;
+  sc->day_hour = h;
+  return 0;
+}
 
 int lull__station_spec(const char *spec, lull_station_config *sc, char *name, size_t name_cap, FILE *err) {
   const char *colon = strchr(spec, ':');
@@ -35,12 +61,23 @@ int lull__station_spec(const char *spec, lull_station_config *sc, char *name, si
   for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
     char *eq = strchr(kv, '=');
     if (!eq) {
-      fprintf(err, "lull serve: --station %s: \"%s\" is not key=value (key, mode, bpm, intensity, seed)\n", name, kv);
+      fprintf(err, "lull serve: --station %s: \"%s\" is not key=value (" KNOWN ")\n", name, kv);
       return -1;
     }
     *eq = 0;
+    if (strcmp(kv, "daycycle") == 0) {
+      if (daycycle(eq + 1, sc) == 0) continue;
+      fprintf(err, "lull serve: --station %s: daycycle: must be on, off or a fixed hour from 0 to below 24 (like 14.5), got \"%s\"\n",
+              name, eq + 1);
+      return -1;
+    }
     lull_diag d = {{0}, {0}};
-    if (lull_params_set(&sc->params, kv, eq + 1, &d) != LULL_OK) {
+    int rc = lull_params_set(&sc->params, kv, eq + 1, &d);
+    if (rc == LULL_EUNKNOWN) {
+      fprintf(err, "lull serve: --station %s: unknown \"%s\"; known: " KNOWN "\n", name, kv);
+      return -1;
+    }
+    if (rc != LULL_OK) {
       fprintf(err, "lull serve: --station %s: %s: %s\n", name, d.field[0] ? d.field : kv, d.message);
       return -1;
     }

@@ -396,6 +396,159 @@ void lull__lfo_init(lull_lfo *l, float rate_hz, float sample_rate_hz, float star
 /* Value in [-1, 1] at the current frame, then advance by frames. */
 float lull__lfo_next(lull_lfo *l, size_t frames);
 
+/* ---- FM voice, 2 to 4 operators (fm.c) -------------------------------- */
+
+/* DX-style phase modulation: sine operators with u32 phases at ratio x note
+ * hz (+ a fixed detune), each with its own four-level envelope, wired by one
+ * of a few algorithms (operator 1 is op[0]; modulators always have higher
+ * indices than what they modulate). Alias-free by construction: at start()
+ * each carrier's modulation indices are scaled down (and a carrier above
+ * Nyquist muted) so that every sideband that would land above fs/2 is 43 dB
+ * under the strongest one (Bessel functions, fm.c). Mono; render-safe. A
+ * note of a preset at velocity 1 peaks near 0.4 (0.37..0.40 tested); its RMS
+ * over the first half second is 0.14..0.22. */
+#define LULL_FM_OPS 4
+
+typedef enum lull_fm_algo {
+  LULL_FM_ALGO_2_1 = 0, /* 2 -> 1 */
+  LULL_FM_ALGO_3_2_1,   /* 3 -> 2 -> 1 */
+  LULL_FM_ALGO_21_43,   /* (2 -> 1) + (4 -> 3): two carriers */
+  LULL_FM_ALGO_23_1,    /* (2 + 3) -> 1 */
+  LULL_FM_ALGO_4_3_2_1, /* 4 -> 3 -> 2 -> 1 */
+  LULL_FM_ALGO_COUNT
+} lull_fm_algo;
+
+/* One operator. The envelope: a linear attack to l1, then segments linear in
+ * dB (exponential) to l2, then to l3, held while the gate is on; release to
+ * zero. Decay and release times are the time a segment takes to fall (or
+ * rise) 60 dB at its rate, so they are DX rates, not segment lengths. A level
+ * l3 of 0 decays on at decay2's rate (a struck sound). */
+typedef struct lull_fm_op_patch {
+  float ratio;      /* frequency = ratio x note hz + detune_hz */
+  float detune_hz;
+  float level;      /* carrier: peak amplitude; modulator: peak index in radians */
+  float attack_ms;  /* 0 -> l1, linear */
+  float decay1_ms, decay2_ms, release_ms; /* 60 dB times */
+  float l1, l2, l3; /* 0..1 of level */
+  float vel_sens;   /* 0..1: level x (1 - vel_sens (1 - velocity)) */
+  float key_rate;   /* times x (hz / 261.63)^-key_rate: higher notes decay faster */
+  float key_level;  /* modulators: index x (hz / 261.63)^-key_level above C4 */
+} lull_fm_op_patch;
+
+typedef struct lull_fm_patch {
+  lull_fm_algo algo;
+  int feedback_op;  /* which operator (0-based) feeds back on itself */
+  float feedback;   /* its self-modulation index in radians, 0..1 (0: none) */
+  float top_hz;     /* the highest note the synth plays with this patch */
+  lull_fm_op_patch op[LULL_FM_OPS];
+} lull_fm_patch;
+
+typedef struct lull_fm {
+  uint32_t phase[LULL_FM_OPS], inc[LULL_FM_OPS];
+  float level[LULL_FM_OPS];          /* envelope now, absolute (amplitude or radians) */
+  float mul[LULL_FM_OPS], add[LULL_FM_OPS]; /* level = level * mul + add, each frame */
+  uint32_t left[LULL_FM_OPS];        /* frames left in the segment; UINT32_MAX open-ended */
+  uint8_t stage[LULL_FM_OPS];
+  float target[LULL_FM_OPS][3];      /* l1, l2, l3, absolute */
+  float rate[LULL_FM_OPS][4];        /* attack step per frame; decay1, decay2, release 60 dB frames */
+  float peak[LULL_FM_OPS];           /* level at velocity 1 before caps (for lull__fm_level) */
+  float floor[LULL_FM_OPS];          /* a decay to 0 ends here (-100 dB of peak) */
+  float fb, fb_s1, fb_s2;            /* feedback index / 2 and the op's last two outputs */
+  int fb_op, ops;
+  lull_fm_algo algo;
+  float sample_rate_hz;
+} lull_fm;
+
+void lull__fm_init(lull_fm *v, float sample_rate_hz);
+/* (Re)start a note at hz, velocity 0..1. A sounding voice keeps its phases
+ * and envelope levels (the attack rises from where it is): no click. */
+void lull__fm_start(lull_fm *v, const lull_fm_patch *patch, float hz, float velocity, uint64_t seed);
+void lull__fm_release(lull_fm *v);
+/* Writes frames samples. */
+void lull__fm_render(lull_fm *v, float *out, uint32_t frames);
+/* 0 once every carrier is below -100 dB of its peak and done. */
+int lull__fm_active(const lull_fm *v);
+/* The loudest carrier's envelope, 0..1 of its patch level (for stealing). */
+float lull__fm_level(const lull_fm *v);
+
+extern const lull_fm_patch lull__fm_glass, lull__fm_bell, lull__fm_epiano, lull__fm_piano;
+
+/* ---- plucked and struck strings (pluck.c) ------------------------------ */
+
+/* Karplus-Strong as a digital waveguide (Jaffe and Smith 1983): a delay
+ * line, the two-tap loop filter (1 - S) x[n] + S x[n-1] with S and a loss
+ * rho chosen per note so the fundamental's T60 is the patch's, and a
+ * first-order allpass for the fraction of a sample left after the line and
+ * the loop filter's phase delay (exact at the fundamental). The excitation
+ * (seeded noise or a raised-cosine strike, lowpassed by velocity, combed by
+ * the pluck position) is written into the line at start(). A retriggered
+ * voice moves to its second line and damps the first (no click; it rings
+ * out under the new note). Then a small body (parallel band-passes) and an
+ * optional decaying "tine" resonator. Mono; render-safe. A note at velocity
+ * 1 peaks at 0.25..0.40; its RMS over the first half second is about 0.1
+ * (harp), 0.03..0.07 (guitar), 0.02..0.04 (kalimba: short). */
+#define LULL_PLUCK_BODY 3
+
+typedef struct lull_pluck_patch {
+  float t60_s;      /* the fundamental's 60 dB decay at C4 (261.63 Hz) */
+  float t60_key;    /* t60 x (hz / 261.63)^-t60_key: higher strings ring shorter */
+  float release_ms; /* after release(), 60 dB in this (a finger on the string) */
+  float tone_hz;    /* excitation lowpass (two poles) at velocity 1; 3 octaves lower at 0 */
+  float position;   /* pluck point, 0..0.5 of the length (a comb: every 1/position-th harmonic gone); 0 none */
+  int struck;       /* 1: a raised-cosine strike 1/tone_hz long instead of a noise burst */
+  float level;      /* peak of the excitation at velocity 1 */
+  float body_hz[LULL_PLUCK_BODY], body_q[LULL_PLUCK_BODY], body_gain[LULL_PLUCK_BODY]; /* hz 0: unused */
+  float tine_ratio, tine_gain, tine_t60_s; /* a decaying sine at ratio x hz, gain x level (0: none) */
+  float top_hz;     /* the highest note the synth plays with this patch */
+} lull_pluck_patch;
+
+typedef struct lull_pluck_string {
+  float *line;
+  uint32_t n;               /* whole frames of delay */
+  float hz;
+  float s, c, rho;          /* loop filter tap, allpass coefficient, loss per pass */
+  float x1, ap_x1, ap_y1;   /* filter states */
+  uint32_t left;            /* frames until it is below -90 dB (0: silent) */
+} lull_pluck_string;
+
+typedef struct lull_pluck_body {
+  float b0[LULL_PLUCK_BODY], a1[LULL_PLUCK_BODY], a2[LULL_PLUCK_BODY]; /* RBJ band-pass, 0 dB peak, times gain */
+  float z1[LULL_PLUCK_BODY], z2[LULL_PLUCK_BODY];
+  int count;
+} lull_pluck_body;
+
+typedef struct lull_pluck {
+  lull_pluck_string str[2];
+  int cur;                  /* the string of the current note; the other one rings out */
+  uint32_t mask, pos;       /* both lines share the write position */
+  lull_pluck_body body;
+  float tine_cos, tine_r, tine_kick, tine_y1, tine_y2; /* resonator: y = 2 r cos w y1 - r^2 y2 + kick */
+  float level, level_mul;   /* envelope estimate for lull__pluck_level */
+  float hz, release_ms, body_frames;
+  float sample_rate_hz;
+} lull_pluck;
+
+/* Floats of memory a voice needs: two lines, each a power of two holding a
+ * period of C1 (32.70 Hz) at sample_rate_hz. */
+size_t lull__pluck_floats(float sample_rate_hz);
+/* mem: lull__pluck_floats(sample_rate_hz) floats, owned by the caller. */
+void lull__pluck_init(lull_pluck *v, float *mem, float sample_rate_hz);
+/* Pluck at hz (32.70 Hz .. fs / 4), velocity 0..1; seed picks the noise. */
+void lull__pluck_start(lull_pluck *v, const lull_pluck_patch *patch, float hz, float velocity, uint64_t seed);
+void lull__pluck_release(lull_pluck *v);
+void lull__pluck_render(lull_pluck *v, float *out, uint32_t frames);
+int lull__pluck_active(const lull_pluck *v);
+float lull__pluck_level(const lull_pluck *v);
+
+/* The body on its own (the voice runs one): for tests and reuse. init
+ * clears it; set moves the resonances and keeps what rings. */
+void lull__pluck_body_init(lull_pluck_body *b, const lull_pluck_patch *patch, float sample_rate_hz);
+void lull__pluck_body_set(lull_pluck_body *b, const lull_pluck_patch *patch, float sample_rate_hz);
+/* out = in + the resonances (in place allowed). */
+void lull__pluck_body_process(lull_pluck_body *b, float *out, const float *in, uint32_t frames);
+
+extern const lull_pluck_patch lull__pluck_harp, lull__pluck_guitar, lull__pluck_kalimba;
+
 /* ---- one-pole smoother (smooth.c) ------------------------------------- */
 
 /* y += (target - y) * coef; reaches 63 % in time_ms, 99 % in 4.6 time_ms. */
@@ -551,5 +704,329 @@ void lull__limiter_reset(lull_limiter *l);
 uint32_t lull__limiter_latency(const lull_limiter *l);
 /* In place on two channels. */
 void lull__limiter_process(lull_limiter *l, float *left, float *right, size_t frames);
+
+/* ==== palette voices (issue 20): tape, textures, ensemble, choir, grains ====
+ * Shared scalar helpers first; every family below is render-safe (no
+ * allocation, lock, I/O or libm per sample) and split-invariant (pure
+ * per-sample recurrences; slow parameters move every LULL_PAL_CTL_FRAMES
+ * counted inside the voice). */
+
+/* Slow parameters of the palette voices (filter sweeps, vowel drift) move
+ * every this many frames, counted in each voice's state. */
+#define LULL_PAL_CTL_FRAMES 32
+
+/* tan(pi x) for x in [0, 0.49] from two lull__sin_turns (no libm): the SVF's
+ * g for a cutoff of x fs, for coefficients moved inside a render. */
+static inline float lull__tan_pi(float x) {
+  return lull__sin_turns(0.5f * x) / lull__sin_turns(0.25f - 0.5f * x);
+}
+
+/* lull__svf_set without libm (same limits: [10 Hz, 0.49 fs], q > 0.05). */
+static inline void lull__svf_set_fast(lull_svf *f, float cutoff_hz, float q) {
+  float hi = 0.49f * f->sample_rate_hz;
+  cutoff_hz = cutoff_hz > 10.0f ? cutoff_hz : 10.0f;
+  cutoff_hz = cutoff_hz < hi ? cutoff_hz : hi;
+  q = q > 0.05f ? q : 0.05f;
+  float g = lull__tan_pi(cutoff_hz / f->sample_rate_hz);
+  f->k = 1.0f / q;
+  f->a1 = 1.0f / (1.0f + g * (g + f->k));
+  f->a2 = g * f->a1;
+  f->a3 = g * f->a2;
+}
+
+/* One sample through f (the recurrence of lull__svf_process): *lp the
+ * lowpass, *bp the bandpass (unity at its centre). */
+static inline void lull__svf_tick(lull_svf *f, float v0, float *lp, float *bp) {
+  float v3 = v0 - f->ic2;
+  float v1 = f->a1 * f->ic1 + f->a2 * v3;
+  float v2 = f->ic2 + f->a2 * f->ic1 + f->a3 * v3;
+  f->ic1 = 2.0f * v1 - f->ic1 + LULL_TINY;
+  f->ic2 = 2.0f * v2 - f->ic2 + LULL_TINY;
+  *lp = v2;
+  *bp = f->k * v1;
+}
+
+/* 2^x for |x| < 126 without libm: a degree-5 polynomial on the fraction
+ * (relative error < 2e-4, 0.3 cent as a pitch ratio). For control rates. */
+static inline float lull__exp2_fast(float x) {
+  int32_t i = (int32_t)x;
+  i -= x < (float)i;
+  float f = x - (float)i;
+  float p = 1.0f + f * (0.69314718f + f * (0.24022651f + f * (0.05550411f + f * (0.00961813f + f * 0.00133336f))));
+  union { float f; uint32_t u; } r = {p};
+  r.u += (uint32_t)i << 23;
+  return r.f;
+}
+
+/* A uniform draw in [0, 1) from n (24 bits). */
+static inline float lull__noise_unit(lull_noise *n) {
+  (void)lull__noise_next(n);
+  return (float)(n->state >> 8) * 0x1p-24f;
+}
+
+/* A scalar gate envelope for the palette voices: a linear attack from the
+ * level it is at (a retrigger never clicks), hold at 1, an exponential
+ * release that falls 60 dB in release_s; idle (level 0) once below -90 dB. */
+typedef enum lull_env1_stage { LULL_ENV1_IDLE = 0, LULL_ENV1_ATTACK, LULL_ENV1_HOLD, LULL_ENV1_RELEASE } lull_env1_stage;
+typedef struct lull_env1 {
+  float level, attack_step, release_coef;
+  int stage; /* lull_env1_stage */
+} lull_env1;
+
+/* Times in seconds (attack >= 1 frame). Not per sample (libm). */
+void lull__env1_set(lull_env1 *e, float attack_s, float release_s, float sample_rate_hz);
+static inline void lull__env1_gate_on(lull_env1 *e) { e->stage = LULL_ENV1_ATTACK; }
+static inline void lull__env1_gate_off(lull_env1 *e) {
+  if (e->stage != LULL_ENV1_IDLE) e->stage = LULL_ENV1_RELEASE;
+}
+static inline float lull__env1_tick(lull_env1 *e) {
+  switch (e->stage) {
+    case LULL_ENV1_ATTACK:
+      e->level += e->attack_step;
+      if (e->level >= 1.0f) e->level = 1.0f, e->stage = LULL_ENV1_HOLD;
+      break;
+    case LULL_ENV1_RELEASE:
+      e->level *= e->release_coef;
+      if (e->level < 3.1623e-5f) e->level = 0.0f, e->stage = LULL_ENV1_IDLE; /* -90 dB */
+      break;
+    default: break;
+  }
+  return e->level;
+}
+
+/* ---- tape master stage (tape.c) ---------------------------------------- */
+
+/* Stereo, in place, after the mix: wow (0.53 and 0.89 Hz sines, 0.12 % and
+ * 0.08 % peak pitch: +-0.2 % together, irregular as their sum) and flutter
+ * (9.3 Hz, 0.04 %; 6.1 Hz, 0.01 %) as a modulated delay around a constant
+ * base delay D = 3 ms (the stage's latency), then a head bump (+2 dB near
+ * 90 Hz) and HF roll-off (12 kHz, 2 poles), gentle asymmetric saturation
+ * (a -10 dBFS sine gets 2.2 % THD, H2 and H3 both near -36 dB; a -16 LUFS
+ * program ~1 %), and hiss
+ * (-66 dBFS RMS per channel, pink-ish, L and R uncorrelated); all of it
+ * scaled by an amount 0..1 that glides linearly (2 s for a full swing).
+ * At amount 0 (settled) the output is the input delayed by exactly D frames
+ * and costs a ring write and read per sample. */
+typedef struct lull_tape {
+  float *line[2];
+  uint32_t mask, pos, delay_frames;
+  float amount, target, step;       /* step: amount per frame of the glide */
+  uint32_t wow_phase[4], wow_inc[4]; /* two wow and two flutter sines */
+  float wow_depth_frames[4];
+  lull_svf lp[2], bump[2];
+  float bump_gain;
+  float drive, bias, bias_out, sat_norm; /* sat(x) = (clip(drive x + bias) - bias_out) * sat_norm */
+  lull_dcblock dc[2];
+  lull_noise hiss_noise[2];
+  float hiss_state[2], hiss_pole, hiss_white, hiss_gain;
+  float sample_rate_hz;
+} lull_tape;
+
+size_t lull__tape_floats(float sample_rate_hz);
+/* mem: lull__tape_floats(fs) floats. Starts at amount 0. Not render-safe. */
+void lull__tape_init(lull_tape *t, float *mem, float sample_rate_hz, uint64_t seed);
+/* The amount glides there (2 s per unit). Render-safe. */
+void lull__tape_set_amount(lull_tape *t, float amount01);
+/* Jump to the target now (an engine starting in the tape palette). */
+void lull__tape_snap(lull_tape *t);
+uint32_t lull__tape_latency_frames(const lull_tape *t);
+void lull__tape_process(lull_tape *t, float *left, float *right, uint32_t frames);
+
+/* ---- textures (texture.c): wind, rain, surf, brush; stereo ------------ */
+
+/* Noise sounds. WIND: noise through a band-pass whose centre wanders (two
+ * seeded slow sines) within hz * 2^(+-band_octaves), in gusts of level; its
+ * RMS is held to gain * gust whatever the centre. RAIN: drops at density_hz
+ * per second (Poisson), each a decaying resonance (1.5-4 ms) at a seeded
+ * log-uniform frequency in [lo_hz, hi_hz], panned at random (and 2-6 %
+ * higher in the right ear, which decorrelates L and R), over a soft
+ * lowpassed noise floor. SURF: lowpassed noise in swells, each period drawn
+ * in [swell_min_s, swell_max_s], the cutoff rising lo_hz -> hi_hz with the
+ * swell. BRUSH: a hit: noise through a high-pass at lo_hz and a lowpass at
+ * hi_hz (4-pole Butterworths) under a 4 ms attack and an exponential decay that
+ * reaches -60 dB at length_s, then silence; gate times ignored. Only WIND
+ * uses hz. Levels at velocity 1 (measured in test_texture): wind RMS 0.07
+ * (0.12 in a full gust, peaks ~0.4), rain RMS 0.045 (peaks 0.42), surf RMS
+ * 0.075 (peaks 0.55 at a crest), brush peak 0.34. */
+typedef enum lull_texture_kind {
+  LULL_TEXTURE_WIND = 0,
+  LULL_TEXTURE_RAIN,
+  LULL_TEXTURE_SURF,
+  LULL_TEXTURE_BRUSH
+} lull_texture_kind;
+
+typedef struct lull_texture_patch {
+  int kind;                 /* lull_texture_kind */
+  float attack_s, release_s;
+  float gain;               /* WIND, SURF: RMS at full gust/crest; RAIN: a drop's peak; BRUSH: RMS at the hit's top */
+  float band_octaves, q;    /* WIND: the sweep's reach either side of hz, and the band-pass Q */
+  float rate_hz;            /* WIND: the sweep's base rate (gusts run ~3x faster) */
+  float density_hz;         /* RAIN: drops per second */
+  float lo_hz, hi_hz;       /* RAIN: drop frequencies; SURF: cutoff trough..crest; BRUSH: the band */
+  float floor;              /* RAIN: the noise floor's RMS */
+  float swell_min_s, swell_max_s; /* SURF */
+  float length_s;           /* BRUSH: to -60 dB */
+} lull_texture_patch;
+
+#define LULL_TEXTURE_DROPS 8
+
+typedef struct lull_texture {
+  const lull_texture_patch *patch;
+  lull_env1 env;
+  float gain, sample_rate_hz;
+  lull_noise noise[2], rng;
+  lull_svf f[2][4];           /* per channel: [0] band (wind), lowpass (rain floor, surf); brush: hp, hp, lp, lp */
+  uint32_t ctl_left;          /* frames to the next control update */
+  uint32_t mod_phase[4], mod_inc[4];
+  float level, level_step;    /* the slow level, a ramp between control updates */
+  float hz, norm_base, centre_hz; /* centre_hz: WIND's band now */
+  float span_octaves;         /* log2(hi_hz / lo_hz) */
+  float drop_p;               /* RAIN: chance of a drop per frame */
+  float drop_y1[2][LULL_TEXTURE_DROPS], drop_y2[2][LULL_TEXTURE_DROPS], drop_c[2][LULL_TEXTURE_DROPS];
+  float drop_r2[LULL_TEXTURE_DROPS];
+  uint32_t next_drop;
+  uint64_t drops;             /* drops started since init (tests) */
+  float swell_phase, swell_inc; /* SURF: turns of the current swell, and per control update */
+  uint32_t hit_frame, hit_frames; /* BRUSH: frames since the hit, and its length */
+} lull_texture;
+
+extern const lull_texture_patch lull__texture_wind, lull__texture_rain, lull__texture_surf, lull__texture_brush;
+
+void lull__texture_init(lull_texture *v, float sample_rate_hz);
+void lull__texture_start(lull_texture *v, const lull_texture_patch *patch, float hz, float velocity, uint64_t seed);
+void lull__texture_release(lull_texture *v);
+void lull__texture_render(lull_texture *v, float *out_l, float *out_r, uint32_t frames);
+int lull__texture_active(const lull_texture *v);
+float lull__texture_level(const lull_texture *v);
+
+/* ---- ensemble strings voice and BBD ensemble chorus (ensemble.c) ------- */
+
+/* A string-machine note: 2-3 band-limited saws detuned +-detune_cents (a
+ * third at 0) and a square at pulse_mix, at hz * pitch_ratio, through a
+ * lowpass at (cutoff_hz + cutoff_track hz) that opens from 40 % to 100 %
+ * with the envelope; vibrato fades in over vibrato_delay_s (rate and phase
+ * seeded, +-10 %). At velocity 1 an A4 of strings_ensemble peaks at 0.36,
+ * RMS 0.14 (test_ensemble). */
+typedef struct lull_strings_patch {
+  float attack_s, release_s; /* release: to -60 dB */
+  int saws;                  /* 2 or 3 */
+  float detune_cents, pulse_mix, pitch_ratio;
+  float cutoff_hz, cutoff_track, q;
+  float vibrato_hz, vibrato_cents, vibrato_delay_s;
+  float gain;
+} lull_strings_patch;
+
+typedef struct lull_strings {
+  const lull_strings_patch *patch;
+  const float *data;       /* the wavetable's */
+  uint32_t table[4], phase[4], inc[4];
+  float inc_base[4];
+  lull_env1 env;
+  lull_svf lp;
+  uint32_t ctl_left, vib_phase, vib_inc;
+  float vib_cents, vib_cents_step, gain, cutoff_hz, sample_rate_hz;
+} lull_strings;
+
+extern const lull_strings_patch lull__strings_ensemble, lull__strings_low, lull__strings_drone;
+
+void lull__strings_init(lull_strings *v, float sample_rate_hz);
+void lull__strings_start(lull_strings *v, const lull_strings_patch *patch, const lull_wavetable *wt, float hz,
+                         float velocity, uint64_t seed);
+void lull__strings_release(lull_strings *v);
+void lull__strings_render(lull_strings *v, float *out, uint32_t frames);
+int lull__strings_active(const lull_strings *v);
+float lull__strings_level(const lull_strings *v);
+
+/* Solina-style ensemble: three taps of one delay line (7.8, 4.9, 9.2 ms,
+ * each +- 1.5 ms at 0.6 Hz and +- 0.12 ms at 6 Hz, times depth), the three
+ * taps' LFOs 120 degrees apart; tap 0 left, 1 centre (0.55 each side), 2
+ * right; the wet lowpassed at 9 kHz (BBD darkness). Below 200 Hz the input
+ * passes dry and mono; above, dry and wet cross-fade at equal power with
+ * depth (depth 1 keeps 38 % dry), so a sine keeps its level (+-1.5 dB).
+ * Mono in, stereo added to the outputs. */
+#define LULL_ENSEMBLE_TAPS 3
+typedef struct lull_ensemble {
+  float *line;
+  uint32_t mask, pos, ctl_left;
+  uint32_t slow_phase, slow_inc, fast_phase, fast_inc;
+  float base_frames[LULL_ENSEMBLE_TAPS], slow_frames, fast_frames;
+  float tap_frames[LULL_ENSEMBLE_TAPS], tap_step[LULL_ENSEMBLE_TAPS]; /* the delay of each tap now (a test hook too) */
+  float depth, target, glide_coef;
+  float dry, dry_step, wet, wet_step;
+  lull_svf lp[2], bass;
+  float sample_rate_hz;
+} lull_ensemble;
+
+size_t lull__ensemble_floats(float sample_rate_hz);
+void lull__ensemble_init(lull_ensemble *e, float *mem, float sample_rate_hz);
+/* Depth 0..1 (starts at 1); glides over ~100 ms. Render-safe. */
+void lull__ensemble_set_depth(lull_ensemble *e, float depth01);
+/* Adds dry + wet of in to out_l and out_r. */
+void lull__ensemble_process(lull_ensemble *e, const float *in, float *out_l, float *out_r, uint32_t frames);
+
+/* ---- formant filter and choir voice (formant.c) ------------------------ */
+
+/* Three parallel band-passes (SVF, unity at centre, Q = F / bandwidth) at a
+ * vowel's F1..F3 with the formants' relative levels, from the tenor and
+ * soprano tables of the Csound manual's "Formant Values" appendix. Vowel
+ * 0..4 = a e i o u, continuous: frequencies, bandwidths and levels (in dB)
+ * interpolate between neighbours. Gain-normalised: a saw keeps about the
+ * same RMS whatever the vowel (the vowel "a" has unity gain at F1). */
+typedef enum lull_formant_voice { LULL_FORMANT_TENOR = 0, LULL_FORMANT_SOPRANO } lull_formant_voice;
+#define LULL_FORMANTS 3
+typedef struct lull_formant {
+  lull_svf bp[LULL_FORMANTS];
+  float gain[LULL_FORMANTS];
+  float norm[5]; /* per vowel: the voice's gain normalisation */
+  int voice;     /* lull_formant_voice */
+  float vowel, sample_rate_hz;
+} lull_formant;
+
+void lull__formant_init(lull_formant *f, float sample_rate_hz); /* tenor, vowel a */
+/* Takes effect at the next set_vowel; not per sample (libm). */
+void lull__formant_set_voice(lull_formant *f, int voice);
+/* Render-safe (no libm); moves coefficients without clearing state. */
+void lull__formant_set_vowel(lull_formant *f, float vowel);
+/* Any two vowels (0..4) blended, t 0..1: the choir's drift u - o - a. */
+void lull__formant_set_blend(lull_formant *f, int vowel_a, int vowel_b, float t);
+void lull__formant_process(lull_formant *f, float *out, const float *in, uint32_t frames);
+
+/* A choir note: three band-limited saws (+-detune_cents and 0), each with
+ * its own slight vibrato (seeded rate 4.5-6 Hz, vibrato_cents), through the
+ * formant filter, whose vowel drifts (two seeded slow sines) along the path
+ * u (0) - o (1) - a (2) within [vowel_lo, vowel_hi]; voice by pitch (tenor
+ * below 300 Hz, soprano above) unless the patch says. At velocity 1 an A3
+ * peaks ~0.35 (choir_ooh RMS 0.10, choir_aah RMS 0.07: its open vowel is
+ * peakier) (test_formant). */
+typedef struct lull_choir_patch {
+  float attack_s, release_s;
+  float detune_cents, vibrato_cents;
+  float vowel_lo, vowel_hi, drift_hz; /* on the path u 0 - o 1 - a 2 */
+  int voice;                          /* lull_formant_voice, or -1: by pitch */
+  float gain;
+} lull_choir_patch;
+
+typedef struct lull_choir {
+  const lull_choir_patch *patch;
+  const float *data;
+  uint32_t table[3], phase[3], inc[3], vib_phase[3], vib_inc[3];
+  float inc_base[3];
+  uint32_t drift_phase[2], drift_inc[2];
+  float vowel_pos;  /* on the u - o - a path now (a test hook too) */
+  lull_env1 env;
+  lull_formant formant;
+  uint32_t ctl_left;
+  float gain, sample_rate_hz;
+} lull_choir;
+
+extern const lull_choir_patch lull__choir_ooh, lull__choir_aah;
+
+void lull__choir_init(lull_choir *v, float sample_rate_hz);
+void lull__choir_start(lull_choir *v, const lull_choir_patch *patch, const lull_wavetable *wt, float hz, float velocity,
+                       uint64_t seed);
+void lull__choir_release(lull_choir *v);
+void lull__choir_render(lull_choir *v, float *out, uint32_t frames);
+int lull__choir_active(const lull_choir *v);
+float lull__choir_level(const lull_choir *v);
 
 #endif

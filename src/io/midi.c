@@ -3,7 +3,10 @@
  * tick = tick0 + (frame - frame0) * bpm / 60 / rate * PPQ. Each part gets a
  * track and a channel of its own; a note's end is its duration (cut where
  * its channel strikes the same pitch again, since a channel cannot hold one
- * pitch twice), its OFF event, or (percussion) the part's length.
+ * pitch twice), its OFF event, or (percussion) the part's length. Each
+ * melodic part starts with the General MIDI program nearest its instrument
+ * in the palette at frame 0, and a palette change (LULL_CONTROL_PALETTE)
+ * writes the new palette's programs at its tick.
  * A render's events are kept by lull__midi_capture, a pump tap. Written as
  * an atomic file (a temporary file, then renamed), made before the render so
  * a bad path fails first and renamed with the audio file (both or neither). */
@@ -59,7 +62,7 @@ static void put_vlq(buf *b, uint32_t v) {
 /* One timed message of a track. */
 typedef struct msg {
   uint64_t tick;
-  int order;              /* at one tick: tempo, then note-offs, then note-ons */
+  int order;              /* at one tick: tempo (0), note-offs (1), program changes (2), note-ons (3) */
   unsigned char bytes[8];
   int len;
 } msg;
@@ -103,18 +106,45 @@ static void track(buf *out, msg *msgs, size_t n, const char *name) {
 
 static const struct {
   const char *name;
-  int channel, program; /* program < 0: drums */
-  double hit_seconds;   /* a HIT's length when its event gives none */
+  int channel;        /* 0-based on the wire: pad 0 (MIDI channel 1), ..., drums 9 (channel 10) */
+  double hit_seconds; /* a HIT's length when its event gives none */
 } parts[LULL_PART_COUNT] = {
-    [LULL_PART_PAD] = {"pad", 0, 89, 0},     /* GM Pad 2 (warm) */
-    [LULL_PART_LEAD] = {"lead", 1, 4, 0},    /* GM Electric Piano 1 (an FM electric piano here too) */
-    [LULL_PART_KICK] = {"kick", 9, -1, 0.25},
-    [LULL_PART_SWELL] = {"swell", 2, 94, 2}, /* GM Pad 7 (halo) */
-    [LULL_PART_HAT] = {"hat", 9, -1, 0.1},
-    [LULL_PART_BASS] = {"bass", 3, 38, 0},   /* GM Synth Bass 1 */
-    [LULL_PART_AIR] = {"air", 4, 91, 0},     /* GM Pad 4 (choir): a breath */
-    [LULL_PART_BELL] = {"bell", 5, 14, 0},   /* GM Tubular Bells */
+    [LULL_PART_PAD] = {"pad", 0, 0},     [LULL_PART_LEAD] = {"lead", 1, 0}, [LULL_PART_KICK] = {"kick", 9, 0.25},
+    [LULL_PART_SWELL] = {"swell", 2, 2}, [LULL_PART_HAT] = {"hat", 9, 0.1}, [LULL_PART_BASS] = {"bass", 3, 0},
+    [LULL_PART_AIR] = {"air", 4, 0},     [LULL_PART_BELL] = {"bell", 5, 0},
 };
+
+#define DRUMS (-1) /* channel 10: General MIDI gives it a drum kit, no program */
+
+/* The General MIDI program nearest each palette's instrument for each part,
+ * as written on the wire: 0-based, so GM's "15 Tubular Bells" is 14. The
+ * names below are GM's (1-based). A palette change (LULL_CONTROL_PALETTE)
+ * writes the new palette's row as program changes at its tick. */
+static const signed char programs[LULL_PALETTE_COUNT][LULL_PART_COUNT] = {
+    /*                       pad  lead  kick   swell  hat    bass  air  bell */
+    [LULL_PALETTE_CLASSIC] = {89, 4, DRUMS, 94, DRUMS, 38, 91, 14},
+    /* 90 Pad 2 (warm), 5 Electric Piano 1, 95 Pad 7 (halo), 39 Synth Bass 1, 92 Pad 4 (choir), 15 Tubular Bells */
+    [LULL_PALETTE_GLASS] = {88, 46, DRUMS, 94, DRUMS, 32, 96, 98},
+    /* 89 Pad 1 (new age), 47 Orchestral Harp, 95 Pad 7 (halo), 33 Acoustic Bass, 97 FX 1 (rain), 99 FX 3 (crystal) */
+    [LULL_PALETTE_STRINGS] = {48, 46, DRUMS, 49, DRUMS, 42, 52, 8},
+    /* 49 String Ensemble 1, 47 Orchestral Harp, 50 String Ensemble 2, 43 Cello, 53 Choir Aahs, 9 Celesta */
+    [LULL_PALETTE_KEYS] = {89, 5, DRUMS, 94, DRUMS, 33, 91, 108},
+    /* 90 Pad 2 (warm), 6 Electric Piano 2 (GM's DX-style piano), 95 Pad 7 (halo), 34 Electric Bass (finger),
+     * 92 Pad 4 (choir), 109 Kalimba */
+    [LULL_PALETTE_NIGHT] = {95, 102, DRUMS, 99, DRUMS, 38, 122, 98},
+    /* 96 Pad 8 (sweep), 103 FX 7 (echoes), 100 FX 4 (atmosphere), 39 Synth Bass 1 (the sub drone),
+     * 123 Seashore (GM's nearest to wind), 99 FX 3 (crystal) */
+    [LULL_PALETTE_TAPE] = {50, 0, DRUMS, 94, DRUMS, 32, 91, 11},
+    /* 51 SynthStrings 1 (a worn, Mellotron-like pad), 1 Acoustic Grand Piano, 95 Pad 7 (halo), 33 Acoustic Bass,
+     * 92 Pad 4 (choir), 12 Vibraphone */
+};
+
+/* The palette a LULL_CONTROL_PALETTE event names, or -1 when it is not one. */
+static int palette_of(const lull_event *e) {
+  if (e->kind != LULL_EVENT_SET || e->part != LULL_CONTROL_PALETTE) return -1;
+  float v = e->velocity;
+  return v >= 0.0f && v < (float)LULL_PALETTE_COUNT && v == floorf(v) ? (int)v : -1;
+}
 
 /* The whole file's bytes into result: LULL_OK or LULL_ENOMEM (the caller
  * frees result->data either way). */
@@ -151,10 +181,23 @@ static int encode(const lull_event *ev, size_t n, uint32_t rate, buf *result) {
     msgs[k++] = (msg){(uint64_t)llround(m.tick[i]), 0, {0xff, 0x51, 0x03, (unsigned char)(us >> 16), (unsigned char)(us >> 8), (unsigned char)us}, 6};
   }
   track(&out, msgs, k, "lull");
+  /* The palette at the start: the composer names it at frame 0 (the last
+   * word there counts); classic when nothing does. */
+  int first = LULL_PALETTE_CLASSIC;
+  for (size_t i = 0; i < n && ev[i].frame == 0; i++)
+    if (palette_of(&ev[i]) >= 0) first = palette_of(&ev[i]);
   for (int part = 0; part < LULL_PART_COUNT; part++) {
     k = 0;
-    int ch = parts[part].channel;
-    if (parts[part].program >= 0) msgs[k++] = (msg){0, 0, {(unsigned char)(0xc0 | ch), (unsigned char)parts[part].program}, 2};
+    int ch = parts[part].channel, drums = programs[LULL_PALETTE_CLASSIC][part] == DRUMS;
+    /* Programs: the first palette's at tick 0, then each change's at its
+     * tick, after the note-offs there and before the note-ons. */
+    if (!drums) msgs[k++] = (msg){0, 2, {(unsigned char)(0xc0 | ch), (unsigned char)programs[first][part]}, 2};
+    for (size_t i = 0; i < n && !drums; i++) {
+      int pal = palette_of(&ev[i]);
+      if (pal >= 0 && ev[i].frame > 0)
+        msgs[k++] = (msg){(uint64_t)llround(tick_of(&m, ev[i].frame, rate)), 2,
+                          {(unsigned char)(0xc0 | ch), (unsigned char)programs[pal][part]}, 2};
+    }
     for (size_t i = 0; i < n; i++) {
       const lull_event *e = &ev[i];
       if (e->part != part || e->kind == LULL_EVENT_SET || e->kind == LULL_EVENT_OFF) continue;
@@ -177,11 +220,11 @@ static int encode(const lull_event *ev, size_t n, uint32_t rate, buf *result) {
        * (for drums, its note) starts again, or at its OFF if that comes
        * before its length runs out (a change of key lets go of the bass). */
       for (size_t j = i + 1; j < n && ev[j].frame < end; j++)
-        if (ev[j].part == part && ev[j].kind != LULL_EVENT_SET && (ev[j].pitch == e->pitch || parts[part].program < 0)) {
+        if (ev[j].part == part && ev[j].kind != LULL_EVENT_SET && (ev[j].pitch == e->pitch || drums)) {
           end = ev[j].frame;
           break;
         }
-      msgs[k++] = (msg){(uint64_t)llround(tick_of(&m, e->frame, rate)), 2,
+      msgs[k++] = (msg){(uint64_t)llround(tick_of(&m, e->frame, rate)), 3,
                         {(unsigned char)(0x90 | ch), (unsigned char)note, (unsigned char)vel}, 3};
       msgs[k++] = (msg){(uint64_t)llround(tick_of(&m, end, rate)), 1, {(unsigned char)(0x80 | ch), (unsigned char)note, 0}, 3};
     }

@@ -61,7 +61,7 @@ static int parse(json_t *root, const lull_params *start, uint32_t rate, lull_tim
       int err = lull_params_set(&p, key, text, &d);
       if (err) {
         lull__timeline_free(out);
-        if (err == LULL_EUNKNOWN) return lull_diag_set(diag, err, field, "unknown; allowed: at, key, mode, bpm, intensity");
+        if (err == LULL_EUNKNOWN) return lull_diag_set(diag, err, field, "unknown; allowed: at, key, mode, bpm, intensity, palette");
         return lull_diag_set(diag, err, field, "%s", d.message);
       }
       /* After the value's own check, so an unknown field or a bad value is
@@ -75,7 +75,7 @@ static int parse(json_t *root, const lull_params *start, uint32_t rate, lull_tim
     }
     if (!changed) {
       lull__timeline_free(out);
-      return lull_diag_set(diag, LULL_EPARSE, where, "changes nothing; give key, mode, bpm or intensity");
+      return lull_diag_set(diag, LULL_EPARSE, where, "changes nothing; give key, mode, bpm, intensity or palette");
     }
     out->changes[out->count++] = (lull_timeline_change){(uint64_t)llround(t * rate), p};
   }

@@ -50,13 +50,19 @@ void lull__station_json(lull_server *srv, sbuf *b, size_t i) {
   char params[256];
   lull__params_json(params, sizeof params, &now.params);
   uint32_t l[LULL_FEED_KINDS], total = lull__station_listeners(srv, i, l);
+  /* The day cycle: null when off, else the hour the light came from. */
+  char day[160] = "null";
+  if (now.daycycle)
+    snprintf(day, sizeof day, "{\"cycle\":true,\"clock\":\"%s\",\"hour\":%.2f,\"light\":%.3f,\"phase\":\"%s\"}",
+             now.daycycle == LULL_DAYCYCLE_CLOCK ? "local" : "fixed", (double)now.day_hour, (double)now.day_light,
+             lull_day_phase(now.day_hour));
   lull__sb_printf(b,
-            "{\"name\":\"%s\",\"params\":%s,\"now\":{\"chord\":\"%s\",\"bar\":%llu,\"section\":%u,"
+            "{\"name\":\"%s\",\"params\":%s,\"day\":%s,\"now\":{\"chord\":\"%s\",\"bar\":%llu,\"section\":%u,"
             "\"key\":\"%s\",\"mode\":\"%s\",\"home\":%s},"
             "\"listeners\":{\"total\":%u,\"ws_opus\":%u,\"ws_pcm\":%u,\"ogg\":%u,\"mp3\":%u},"
             "\"lead_ms\":%.2f,\"lead_ms_min\":%.2f,\"lead_ms_max\":%.2f,\"burst_ms\":%u,\"skip_ms\":%u,"
             "\"frames\":%llu,\"late_frames\":%llu,\"faults\":%llu,\"encode_us_mean\":%.1f,\"realtime\":%s}",
-            lull_station_name(st), params, now.chord, (unsigned long long)now.bar, now.section,
+            lull_station_name(st), params, day, now.chord, (unsigned long long)now.bar, now.section,
             lull_key_name(now.key), lull_mode_name(now.mode),
             now.key == now.params.key && now.mode == now.params.mode ? "true" : "false", total, l[0], l[1], l[2],
             l[3], m.lead_ms, m.lead_ms_min, m.lead_ms_max, srv->cfg.burst_ms, srv->cfg.skip_ms,
@@ -77,6 +83,15 @@ static totals worker_totals(lull_server *srv) {
     t.slow_closed += atomic_load_explicit(&srv->workers[i].slow_closed, memory_order_relaxed);
   }
   return t;
+}
+
+/* Every palette with its one line: the page builds its picker from these. */
+static void palettes_json(sbuf *b) {
+  for (int i = 0; i < LULL_PALETTE_COUNT; i++) {
+    char about[256];
+    lull__json_escape(about, sizeof about, lull_palette_describe(i));
+    lull__sb_printf(b, "%s{\"name\":\"%s\",\"about\":\"%s\"}", i ? "," : "", lull_palette_name(i), about);
+  }
 }
 
 void lull__status_json(lull_server *srv, sbuf *b) {
@@ -102,6 +117,8 @@ void lull__status_json(lull_server *srv, sbuf *b) {
               (unsigned long long)st.connects, (unsigned long long)st.failures, (unsigned long long)st.skipped_pages,
               st.retry_in_s);
   }
+  lull__sb_printf(b, "],\"palettes\":[");
+  palettes_json(b);
   lull__sb_printf(b, "]}\n");
 }
 

@@ -26,6 +26,7 @@
 #define QUEUE_CAP 64u
 #define PCM_BYTES (FRAME * 4u) /* int16 stereo */
 #define MP3_BYTES 8192u      /* >= 1.25 * 960 + 7200 */
+#define DAY_FRAMES 3000u     /* the day cycle's light is taken once a minute (of frames) */
 
 struct lull_station {
   char name[33];
@@ -45,6 +46,7 @@ struct lull_station {
   pthread_t thread;
   _Atomic int running, started, realtime;
   _Atomic int inject_fault;
+  _Atomic uint32_t day_updates; /* times the light was handed to the pump (relaxed: a count for tests) */
   /* Published for other threads (relaxed counters; params by seqlock). */
   _Atomic uint64_t m_frames, m_late, m_faults, m_commands, m_encode_ns, m_encode_max_ns;
   _Atomic int64_t m_lead_ns, m_lead_min_ns, m_lead_max_ns;
@@ -55,6 +57,31 @@ struct lull_station {
 };
 
 static void publish_now(lull_station *st, int changed);
+
+float lull_daylight(double hour) {
+  return (float)(0.5 - 0.5 * cos(6.283185307179586 * (hour - 2.0) / 24.0));
+}
+
+const char *lull_day_phase(double hour) {
+  return hour < 5 ? "night" : hour < 8 ? "dawn" : hour < 12 ? "morning" : hour < 17 ? "afternoon" : hour < 21 ? "evening" : "night";
+}
+
+/* The day cycle: the hour (the local clock's, or the fixed one) becomes the
+ * light the composer hears. On the producer thread, between frames (never
+ * in the engine's render); with the cycle off it is never called, and the
+ * composer keeps its "no day cycle". */
+static void day_update(lull_station *st) {
+  double h = st->cfg.day_hour;
+  if (st->cfg.daycycle == LULL_DAYCYCLE_CLOCK) {
+    time_t t = time(NULL);
+    struct tm tm;
+    if (localtime_r(&t, &tm)) h = tm.tm_hour + tm.tm_min / 60.0 + tm.tm_sec / 3600.0;
+  }
+  st->now.day_hour = (float)h;
+  st->now.day_light = lull_daylight(h);
+  lull__pump_set_daylight(st->pump, st->now.day_light);
+  atomic_fetch_add_explicit(&st->day_updates, 1, memory_order_relaxed);
+}
 
 /* Encoder sinks: packets and pages go straight into their rings. */
 static void on_packet(void *user, const unsigned char *data, uint32_t len) {
@@ -103,6 +130,11 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   if (c.ring_seconds == 0) c.ring_seconds = 8;
   if (c.ring_seconds < 2 || c.ring_seconds > 60)
     return lull_diag_set(diag, LULL_ERANGE, "ring_seconds", "must be 2..60, got %u", c.ring_seconds);
+  if (c.daycycle < LULL_DAYCYCLE_OFF || c.daycycle > LULL_DAYCYCLE_FIXED)
+    return lull_diag_set(diag, LULL_ERANGE, "daycycle", "must be 0 (off), 1 (the local clock) or 2 (day_hour), got %d",
+                         c.daycycle);
+  if (c.daycycle == LULL_DAYCYCLE_FIXED && !(c.day_hour >= 0 && c.day_hour < 24))
+    return lull_diag_set(diag, LULL_ERANGE, "day_hour", "must be an hour from 0 to below 24 (14.5 = 14:30), got %g", c.day_hour);
   if (c.priority < 0 || c.priority > 99)
     return lull_diag_set(diag, LULL_ERANGE, "priority", "must be 0 (normal) or 1..99 (SCHED_FIFO), got %d", c.priority);
   lull_station *st = calloc(1, sizeof *st);
@@ -126,6 +158,8 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
     lull_station_destroy(st);
     return err;
   }
+  st->now.daycycle = c.daycycle;
+  if (c.daycycle) day_update(st);
   atomic_init(&st->m_lead_min_ns, INT64_MAX);
   atomic_init(&st->m_lead_max_ns, INT64_MIN);
   publish_now(st, 0);
@@ -208,6 +242,7 @@ static void produce(lull_station *st) {
     atomic_fetch_add_explicit(&st->m_commands, 1, memory_order_relaxed);
   }
   if (changed && lull__pump_set_params(st->pump, &st->params, NULL) != LULL_OK) changed = 0;
+  if (st->cfg.daycycle && st->frame && st->frame % DAY_FRAMES == 0) day_update(st);
   size_t frames;
   int fault = lull__pump_next(st->pump, &st->pcm, &frames, NULL) != LULL_OK; /* an event refused */
   assert(frames == FRAME); /* endless */
@@ -372,6 +407,10 @@ const unsigned char *lull__station_ogg_header(const lull_station *st, uint32_t *
   }
   *len = st->header_len;
   return st->header;
+}
+
+uint32_t lull__station_day_updates(const lull_station *st) {
+  return atomic_load_explicit(&((lull_station *)st)->day_updates, memory_order_relaxed);
 }
 
 void lull__station_inject_fault(lull_station *st) { atomic_store_explicit(&st->inject_fault, 1, memory_order_relaxed); }

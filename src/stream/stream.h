@@ -257,6 +257,9 @@ void lull__station_mp3_listeners(lull_station *st, int delta);
 /* The Ogg header pages (OpusHead, OpusTags) a new listener starts with; NULL
  * with *len 0 until the first frame has been encoded. Any thread. */
 const unsigned char *lull__station_ogg_header(const lull_station *st, uint32_t *len);
+/* How many times the day cycle handed the pump its light (once at create,
+ * then once a minute of frames; never with the cycle off). Any thread. */
+uint32_t lull__station_day_updates(const lull_station *st);
 /* Tests: the next frame's audio is spoiled (NaN), as a fault would. */
 void lull__station_inject_fault(lull_station *st);
 /* The composer's view (chord, params, bar) as of the last frame. Producer

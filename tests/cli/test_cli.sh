@@ -24,7 +24,7 @@ differ() { ! cmp -s "$1" "$2"; }
 mkdir "$tmp/out-dir"
 
 # Help everywhere, exit 0, on stdout.
-for args in "--help" "render --help" "bench --help" "render -h" "serve --help"; do
+for args in "--help" "render --help" "bench --help" "render -h" "serve --help" "palettes --help"; do
   check "help: $args" [ "$(code $lull $args)" = 0 ]
   check "help text: $args" grep -q usage "$tmp/out"
 done
@@ -33,12 +33,35 @@ check "no command: usage" [ "$(code $lull)" = 2 ]
 check "unknown command" [ "$(code $lull dance)" = 2 ]
 check "unknown command named" grep -q '"dance"' "$tmp/err"
 
+# lull palettes: every palette, one a line, name then its description; the
+# same names render --help offers.
+check "palettes" [ "$(code $lull palettes)" = 0 ]
+check "palettes: six lines" [ "$(wc -l < "$tmp/out")" = 6 ]
+check "palettes: names in order" [ "$(awk '{print $1}' "$tmp/out" | tr '\n' ' ')" = "classic glass strings keys night tape " ]
+check "palettes: each described" [ "$(awk 'NF < 4' "$tmp/out" | wc -l)" = 0 ]
+check "palettes: glass's line" grep -q '^glass  *glass bells' "$tmp/out"
+for name in $(awk '{print $1}' "$tmp/out"); do
+  check "render --help names $name" sh -c "$lull render --help | grep -- '--palette' | grep -qw $name"
+done
+check "palettes: unknown option" [ "$(code $lull palettes --all)" = 2 ]
+check "palettes: unknown option named" grep -q '"--all"' "$tmp/err"
+check "usage lists palettes" sh -c "$lull --help | grep -q '^  palettes'"
+
 # serve: bad flags are refused before anything listens, each error named.
 check "serve: bad port" [ "$(code $lull serve --port 70000)" = 2 ]
 check "serve: bad port named" grep -q -- "--port" "$tmp/err"
 check "serve: bad station name" [ "$(code $lull serve --station Main)" = 2 ]
 check "serve: bad station param" [ "$(code $lull serve --station night:bpm=500)" = 2 ]
 check "serve: bad station param named" grep -q "bpm" "$tmp/err"
+check "serve: bad station palette" [ "$(code $lull serve --station night:palette=jazz)" = 2 ]
+check "serve: bad station palette names the allowed" grep -q 'palette: must be one of classic, glass, strings, keys, night, tape; got "jazz"' "$tmp/err"
+check "serve: station palette by number" [ "$(code $lull serve --station night:palette=1)" = 2 ]
+check "serve: bad daycycle" [ "$(code $lull serve --station night:daycycle=maybe)" = 2 ]
+check "serve: bad daycycle named" grep -q 'daycycle: must be on, off or a fixed hour' "$tmp/err"
+check "serve: daycycle hour 24" [ "$(code $lull serve --station night:daycycle=24)" = 2 ]
+check "serve: unknown station field" [ "$(code $lull serve --station night:colour=red)" = 2 ]
+check "serve: unknown station field lists the known" grep -q 'unknown "colour"; known: key, mode, bpm, intensity, palette, seed, daycycle' "$tmp/err"
+check "serve --help: palette and daycycle" sh -c "$lull serve --help | grep -q 'palette' && $lull serve --help | grep -q -- '--daycycle'"
 check "serve: station twice" [ "$(code $lull serve --station a --station a)" = 2 ]
 check "serve: station params too long" [ "$(code $lull serve --station "x:$(printf 'bpm=60,%.0s' {1..40})")" = 2 ]
 check "serve: station params too long named" grep -q "over 255 characters" "$tmp/err"
@@ -147,6 +170,10 @@ check "bad bpm" [ "$(code $lull render -o "$o" --bpm 200)" = 2 ]
 check "bad bpm message" grep -q 'bpm: must be a number 30..180, got "200"' "$tmp/err"
 check "bad intensity" [ "$(code $lull render -o "$o" --intensity=1.5)" = 2 ]
 check "bad intensity message" grep -q 'intensity: must be a number 0..1, got "1.5"' "$tmp/err"
+check "bad palette" [ "$(code $lull render -o "$o" --palette jazz)" = 2 ]
+check "bad palette message" grep -q 'palette: must be one of classic, glass, strings, keys, night, tape; got "jazz"' "$tmp/err"
+check "palette by number" [ "$(code $lull render -o "$o" --palette 2)" = 2 ]
+check "--phrase with --palette" [ "$(code $lull render --phrase "$examples/night-in-a.json" --palette glass -o "$o")" = 2 ]
 check "bad minutes" [ "$(code $lull render -o "$o" --minutes 0)" = 2 ]
 check "bad seed" [ "$(code $lull render -o "$o" --seed -1)" = 2 ]
 check "unknown flag" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$o" --wet)" = 2 ]
@@ -166,7 +193,7 @@ check "bad timeline" [ "$(code $lull render -o "$o" --minutes 0.1 --timeline "$t
 check "bad timeline named" grep -q 'timeline\[1\].bpm: must be a number 30..180, got "500"' "$tmp/err"
 printf '[{"at": 1, "tempo": 90}]' > "$tmp/tl-bad2.json"
 check "timeline unknown field" [ "$(code $lull render -o "$o" --minutes 0.1 --timeline "$tmp/tl-bad2.json")" = 1 ]
-check "timeline unknown named" grep -q 'timeline\[0\].tempo: unknown; allowed: at, key, mode, bpm, intensity' "$tmp/err"
+check "timeline unknown named" grep -q 'timeline\[0\].tempo: unknown; allowed: at, key, mode, bpm, intensity, palette' "$tmp/err"
 printf '[{"at": 5, "key": "D"}, {"at": 1, "key": "E"}]' > "$tmp/tl-bad3.json"
 check "timeline out of order" [ "$(code $lull render -o "$o" --minutes 0.1 --timeline "$tmp/tl-bad3.json")" = 1 ]
 check "timeline out of order named" grep -q 'timeline\[1\].at: changes must be in order' "$tmp/err"
@@ -234,11 +261,14 @@ check "same seed, same audio" cmp -s "$c/a.wav" "$c/b.wav"
 check "same seed, same midi" cmp -s "$c/a.mid" "$c/b.mid"
 # mido (python3-mido), a reader lull did not write, against ours: format,
 # tracks, tempo map, notes per track and every note's time agree.
-check "midi: mido agrees, 90 bpm" "$python" "$here/midi_check.py" "$c/a.mid" "$midiinfo" --first-bpm 90 --last-bpm 90
+check "midi: mido agrees, 90 bpm" "$python" "$here/midi_check.py" "$c/a.mid" "$midiinfo" --first-bpm 90 --last-bpm 90 \
+  --programs 0=89,1=4,2=94,3=38,4=91,5=14 # classic's GM programs (0-based), pad to bell
 $lull render -o "$c/d.wav" --minutes 0.5 --key D --mode dorian --bpm 90 --intensity 0.7 --seed 4 2>/dev/null
 check "another seed, other music" differ "$c/a.wav" "$c/d.wav"
 printf '[{"at": 5, "key": "E", "mode": "lydian"}, {"at": 10, "intensity": 0.9, "bpm": 120}]' > "$c/tl.json"
 check "timeline ok" [ "$(code $lull render -o "$c/t.wav" --minutes 0.3 --seed 3 --timeline "$c/tl.json" --midi "$c/t.mid")" = 0 ]
+check "palette ok" [ "$(code $lull render -o "$c/g.wav" --minutes 0.1 --seed 3 --palette glass --midi "$c/g.mid")" = 0 ]
+check "midi: mido agrees on a palette's render" "$python" "$here/midi_check.py" "$c/g.mid" "$midiinfo"
 check "midi: mido agrees through a tempo change" "$python" "$here/midi_check.py" "$c/t.mid" "$midiinfo" --first-bpm 64 --last-bpm 120
 $lull render -o "$c/u.wav" --minutes 0.3 --seed 3 2>/dev/null
 check "timeline changed the music" differ "$c/t.wav" "$c/u.wav"

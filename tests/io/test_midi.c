@@ -1,6 +1,7 @@
 /* midi.c: what the composer hands out, written as MIDI and read back by an
  * independent reader, has the same notes at the same times (within a
- * millisecond), through a tempo change. */
+ * millisecond), through a tempo change; a palette change is a program
+ * change on each melodic part's channel. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +11,23 @@
 #include "support/harness.h"
 #include "support/midi_read.h"
 
+/* The events written as a MIDI file and read back: into m, and its bytes
+ * into data (up to cap; how many returned). The file is removed. */
+static size_t write_and_read(const lull_event *ev, size_t n, midi_file *m, unsigned char *data, size_t cap) {
+  char path[] = "/tmp/lull-test-midi-XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  lull_diag d;
+  ASSERT_EQ_INT(lull__midi_write(path, ev, n, 48000, &d), LULL_OK);
+  char err[128];
+  if (midi_read(path, m, err)) fail_msg("midi_read: %s", err);
+  FILE *f = fopen(path, "rb");
+  size_t len = fread(data, 1, cap, f);
+  fclose(f);
+  unlink(path);
+  return len;
+}
+
 static void test_roundtrip_through_a_tempo_change(void **state) {
   (void)state;
   lull_composer *c = make_composer(9, LULL_MODE_AEOLIAN, 64, 0.9f, 12);
@@ -18,15 +36,9 @@ static void test_roundtrip_through_a_tempo_change(void **state) {
   lull_params p = {9, LULL_MODE_AEOLIAN, 100, 0.9f, 12, 0};
   ASSERT_EQ_INT(lull__composer_set_params(c, &p, NULL), LULL_OK);
   compose_until(c, 60 * 48000, 120 * 48000, &l);
-  char path[] = "/tmp/lull-test-midi-XXXXXX";
-  int fd = mkstemp(path);
-  close(fd);
-  lull_diag d;
-  ASSERT_EQ_INT(lull__midi_write(path, l.ev, l.n, 48000, &d), LULL_OK);
   midi_file m;
-  char err[128];
-  if (midi_read(path, &m, err)) fail_msg("midi_read: %s", err);
-  unlink(path);
+  unsigned char head[14];
+  ASSERT_EQ_INT(write_and_read(l.ev, l.n, &m, head, sizeof head), sizeof head);
   ASSERT_EQ_INT(m.format, 1);
   ASSERT_EQ_INT(m.tracks, 1 + LULL_PART_COUNT);
   ASSERT_EQ_INT(m.ppq, LULL_MIDI_PPQ);
@@ -86,19 +98,9 @@ static void test_every_part_has_a_track(void **state) {
   ev[LULL_PART_KICK].kind = ev[LULL_PART_HAT].kind = ev[LULL_PART_SWELL].kind = LULL_EVENT_HIT;
   ev[LULL_PART_COUNT] = (lull_event){9600, 48000, LULL_PART_LEAD, LULL_EVENT_ON, 80, 0, 0.5f};     /* over the first */
   ev[LULL_PART_COUNT + 1] = (lull_event){38400, 9600, LULL_PART_LEAD, LULL_EVENT_ON, 45, 0, 0.5f}; /* its pitch again */
-  char path[] = "/tmp/lull-test-midi-XXXXXX";
-  int fd = mkstemp(path);
-  close(fd);
-  lull_diag d;
-  ASSERT_EQ_INT(lull__midi_write(path, ev, LULL_PART_COUNT + 2, 48000, &d), LULL_OK);
   midi_file m;
-  char err[128];
-  if (midi_read(path, &m, err)) fail_msg("midi_read: %s", err);
-  FILE *f = fopen(path, "rb");
   unsigned char data[4096];
-  size_t len = fread(data, 1, sizeof data, f);
-  fclose(f);
-  unlink(path);
+  size_t len = write_and_read(ev, LULL_PART_COUNT + 2, &m, data, sizeof data);
   ASSERT_EQ_INT(m.tracks, 1 + LULL_PART_COUNT);
   ASSERT_EQ_INT(m.count, LULL_PART_COUNT + 2);
   for (int p = 0; p < LULL_PART_COUNT; p++) {
@@ -127,6 +129,57 @@ static void test_every_part_has_a_track(void **state) {
   midi_free(&m);
 }
 
+/* Palettes: each melodic part starts with the program of the palette named
+ * at frame 0 and changes program at each palette change, on its own
+ * channel, at the change's tick, before the notes there; the drums
+ * (channel 10) never get one. Without a palette event: classic's. */
+static void test_palette_program_changes(void **state) {
+  (void)state;
+  static const int channel[LULL_PART_COUNT] = {0, 1, 9, 2, 9, 3, 4, 5};
+  /* GM, 0-based: glass = Pad 1 (new age), Orchestral Harp, -, Pad 7 (halo), -, Acoustic Bass, FX 1 (rain),
+   * FX 3 (crystal); night = Pad 8 (sweep), FX 7 (echoes), -, FX 4 (atmosphere), -, Synth Bass 1, Seashore,
+   * FX 3 (crystal) */
+  static const int glass[LULL_PART_COUNT] = {88, 46, -1, 94, -1, 32, 96, 98};
+  static const int night[LULL_PART_COUNT] = {95, 102, -1, 99, -1, 38, 122, 98};
+  lull_event ev[] = {
+      {0, 0, LULL_CONTROL_PALETTE, LULL_EVENT_SET, 0, 0, (float)LULL_PALETTE_GLASS},
+      {0, 48000, LULL_PART_LEAD, LULL_EVENT_ON, 60, 0, 0.5f},
+      {0, 0, LULL_PART_KICK, LULL_EVENT_HIT, 36, 0, 0.5f},
+      {96000, 0, LULL_CONTROL_PALETTE, LULL_EVENT_SET, 0, 0, (float)LULL_PALETTE_NIGHT},
+      {96000, 48000, LULL_PART_LEAD, LULL_EVENT_ON, 64, 0, 0.5f},
+  };
+  midi_file m;
+  unsigned char data[4096];
+  size_t len = write_and_read(ev, sizeof ev / sizeof *ev, &m, data, sizeof data);
+  ASSERT_EQ_INT(m.n_programs, 2 * 6); /* six melodic parts, twice */
+  const uint64_t change_tick = 2 * 2 * LULL_MIDI_PPQ; /* 2 s at 120 bpm (no tempo given) */
+  for (int p = 0; p < LULL_PART_COUNT; p++) {
+    int seen = 0;
+    for (size_t k = 0; k < m.n_programs; k++) {
+      const midi_program *pc = &m.programs[k];
+      if (pc->channel != channel[p] || glass[p] < 0) continue;
+      ASSERT_EQ_INT(pc->track, 1 + p);
+      ASSERT_EQ_INT(pc->program, seen == 0 ? glass[p] : night[p]);
+      ASSERT_EQ_INT(pc->tick, seen == 0 ? 0 : change_tick);
+      seen++;
+    }
+    ASSERT_EQ_INT(seen, glass[p] < 0 ? 0 : 2);
+  }
+  for (size_t k = 0; k < m.n_programs; k++) ASSERT_TRUE(m.programs[k].channel != 9);
+  /* On the lead's track at the change: the program, then (delta 0) the note. */
+  unsigned char then_note[5] = {0xc1, 102, 0x00, 0x91, 64};
+  ASSERT_TRUE(has_bytes(data, len, then_note, sizeof then_note));
+  midi_free(&m);
+
+  /* No palette named: classic's programs at the start, and no others. */
+  write_and_read(ev + 1, 1, &m, data, sizeof data);
+  ASSERT_EQ_INT(m.n_programs, 6);
+  for (size_t k = 0; k < m.n_programs; k++) ASSERT_EQ_INT(m.programs[k].tick, 0);
+  for (size_t k = 0; k < m.n_programs; k++)
+    if (m.programs[k].channel == 1) ASSERT_EQ_INT(m.programs[k].program, 4); /* Electric Piano 1 */
+  midi_free(&m);
+}
+
 static void test_unwritable(void **state) {
   (void)state;
   lull_event e = {0, 4800, LULL_PART_LEAD, LULL_EVENT_ON, 60, 0, 0.5f};
@@ -138,6 +191,7 @@ static void test_unwritable(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_roundtrip_through_a_tempo_change),
                                      cmocka_unit_test(test_every_part_has_a_track),
+                                     cmocka_unit_test(test_palette_program_changes),
                                      cmocka_unit_test(test_unwritable)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

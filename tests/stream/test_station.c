@@ -3,14 +3,17 @@
  * packet is out with the first 20 ms frame (timed in bench_server); a change through the command queue
  * reaches the music within a beat; live, every frame is published in order
  * and none before its lead; a fault becomes silence and the stream goes on;
- * bad configs are refused by name; two stations run side by side. Asserts
+ * bad configs are refused by name; two stations run side by side; the day
+ * cycle's light follows the hour and is taken once a minute (of frames). Asserts
  * order, counts and content, never the clock: `test_station --timing` (the
  * CTest entry test_station_timing, label timing) holds the producer to the
  * wall clock for 30 s, with bounds a loaded 2-core machine keeps. */
+#include <math.h>
 #include <opus/opusfile.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int usleep(unsigned usec); /* POSIX.1-2001; not declared under _XOPEN_SOURCE=700 */
@@ -493,6 +496,82 @@ static void test_two_stations_side_by_side(void **state) {
   lull_station_destroy(b);
 }
 
+/* The day's light: darkest at 02:00, brightest at 14:00, half at 08:00 and
+ * 20:00, smooth across midnight; the phases at their bounds. */
+static void test_daylight_curve_and_phases(void **state) {
+  (void)state;
+  ASSERT_NEAR(lull_daylight(2), 0, 1e-6);
+  ASSERT_NEAR(lull_daylight(14), 1, 1e-6);
+  ASSERT_NEAR(lull_daylight(8), 0.5, 1e-6);
+  ASSERT_NEAR(lull_daylight(20), 0.5, 1e-6);
+  ASSERT_NEAR(lull_daylight(23.999), lull_daylight(0), 1e-3);
+  for (double h = 2; h < 14; h += 0.25) ASSERT_TRUE(lull_daylight(h + 0.25) > lull_daylight(h));
+  for (double h = 14; h < 26; h += 0.25) ASSERT_TRUE(lull_daylight(h + 0.25) < lull_daylight(h));
+  static const struct {
+    double hour;
+    const char *phase;
+  } at[] = {{0, "night"},      {4.99, "night"},    {5, "dawn"},        {7.99, "dawn"},    {8, "morning"},
+            {11.99, "morning"}, {12, "afternoon"}, {16.99, "afternoon"}, {17, "evening"}, {20.99, "evening"},
+            {21, "night"},     {23.99, "night"}};
+  for (size_t i = 0; i < sizeof at / sizeof *at; i++) ASSERT_STR_EQ(lull_day_phase(at[i].hour), at[i].phase);
+}
+
+/* The day cycle: off, it never touches the composer; at a fixed hour its
+ * light is in the station's now from the start and is taken again once a
+ * minute of frames; on the local clock, the hour is this machine's. Bad
+ * values are refused by name. */
+static void test_day_cycle(void **state) {
+  (void)state;
+  lull_station *st = NULL;
+  lull_diag d;
+  lull_station_now now;
+  ASSERT_EQ_INT(lull_station_create(NULL, &st, &d), LULL_OK);
+  ASSERT_EQ_INT(lull_station_run(st, 3001), LULL_OK);
+  lull_station_get_now(st, &now);
+  ASSERT_EQ_INT(now.daycycle, LULL_DAYCYCLE_OFF);
+  ASSERT_EQ_INT(lull__station_day_updates(st), 0);
+  lull_station_destroy(st);
+
+  lull_station_config c = {.daycycle = LULL_DAYCYCLE_FIXED, .day_hour = 14.5};
+  ASSERT_EQ_INT(lull_station_create(&c, &st, &d), LULL_OK);
+  lull_station_get_now(st, &now);
+  ASSERT_EQ_INT(now.daycycle, LULL_DAYCYCLE_FIXED);
+  ASSERT_NEAR(now.day_hour, 14.5, 1e-6);
+  ASSERT_NEAR(now.day_light, lull_daylight(14.5), 1e-6);
+  ASSERT_EQ_INT(lull__station_day_updates(st), 1);
+  ASSERT_EQ_INT(lull_station_run(st, 3000), LULL_OK);
+  ASSERT_EQ_INT(lull__station_day_updates(st), 1); /* a minute made: taken again before the next frame */
+  ASSERT_EQ_INT(lull_station_run(st, 1), LULL_OK);
+  ASSERT_EQ_INT(lull__station_day_updates(st), 2);
+  lull_station_get_now(st, &now);
+  ASSERT_NEAR(now.day_light, lull_daylight(14.5), 1e-6);
+  lull_station_destroy(st);
+
+  setenv("TZ", "UTC", 1);
+  c = (lull_station_config){.daycycle = LULL_DAYCYCLE_CLOCK};
+  time_t t0 = time(NULL);
+  ASSERT_EQ_INT(lull_station_create(&c, &st, &d), LULL_OK);
+  lull_station_get_now(st, &now);
+  struct tm tm;
+  gmtime_r(&t0, &tm);
+  double h = tm.tm_hour + tm.tm_min / 60.0 + tm.tm_sec / 3600.0;
+  double dh = now.day_hour - h;
+  ASSERT_TRUE((dh >= -1e-3 && dh < 0.01) || dh < -23.9); /* within seconds, or past midnight */
+  ASSERT_NEAR(now.day_light, lull_daylight(now.day_hour), 1e-6);
+  lull_station_destroy(st);
+
+  c = (lull_station_config){.daycycle = 3};
+  ASSERT_EQ_INT(lull_station_create(&c, &st, &d), LULL_ERANGE);
+  ASSERT_STR_EQ(d.field, "daycycle");
+  double bad[] = {24, -0.5, NAN};
+  for (int i = 0; i < 3; i++) {
+    c = (lull_station_config){.daycycle = LULL_DAYCYCLE_FIXED, .day_hour = bad[i]};
+    ASSERT_EQ_INT(lull_station_create(&c, &st, &d), LULL_ERANGE);
+    ASSERT_STR_EQ(d.field, "day_hour");
+  }
+  ASSERT_TRUE(st == NULL);
+}
+
 /* `test_station --timing`: the clock only (CTest label timing). */
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--timing") == 0) {
@@ -505,6 +584,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_two_stations_side_by_side),  cmocka_unit_test(test_live_with_listeners_and_steering),
       cmocka_unit_test(test_live_in_order),
       cmocka_unit_test(test_an_hour_decodes_back),
+      cmocka_unit_test(test_daylight_curve_and_phases),
+      cmocka_unit_test(test_day_cycle),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,6 +138,7 @@ int midi_read(const char *path, midi_file *m, char *err) {
   uint32_t us = 500000;
   midi_note *open_notes[16][128] = {{0}};
   m->notes = calloc(n + 1, sizeof *m->notes);
+  m->programs = calloc(n + 1, sizeof *m->programs);
   m->tempo_min_us = m->tempo_max_us = us;
   for (size_t i = 0; i < n; i++) {
     sec += (double)(ev[i].tick - last) * us / 1e6 / m->ppq;
@@ -150,7 +151,9 @@ int midi_read(const char *path, midi_file *m, char *err) {
       continue;
     }
     int hi = ev[i].status & 0xf0, ch = ev[i].status & 0x0f;
-    if (hi == 0x90 && ev[i].b > 0) {
+    if (hi == 0xc0) {
+      m->programs[m->n_programs++] = (midi_program){ev[i].track, ch, ev[i].a, ev[i].tick, sec};
+    } else if (hi == 0x90 && ev[i].b > 0) {
       midi_note *nt = &m->notes[m->count++];
       *nt = (midi_note){ev[i].track, ch, ev[i].a, ev[i].b, sec, -1, ev[i].tick, ev[i].tick};
       open_notes[ch][ev[i].a] = nt;
@@ -176,5 +179,6 @@ void midi_free(midi_file *m) {
     for (int t = 0; t < m->tracks; t++) free(m->track_names[t]);
   free(m->track_names);
   free(m->notes);
-  m->track_names = NULL, m->notes = NULL;
+  free(m->programs);
+  m->track_names = NULL, m->notes = NULL, m->programs = NULL;
 }

@@ -1,6 +1,7 @@
 /* midiinfo FILE: what the tests' own MIDI reader (midi_read.c) makes of a
  * file, one key=value per line, then one line per note ("note TRACK CHANNEL
- * PITCH VELOCITY ON_S OFF_S", in the reader's order), for the CLI test to
+ * PITCH VELOCITY ON_S OFF_S", in the reader's order) and per program
+ * change ("program TRACK CHANNEL PROGRAM AT_S"), for the CLI test to
  * hold against an independent reader (tests/cli/midi_check.py, mido). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,10 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < m.count; i++) {
     const midi_note *n = &m.notes[i];
     printf("note %d %d %d %d %.9f %.9f\n", n->track, n->channel, n->note, n->velocity, n->on_s, n->off_s);
+  }
+  for (size_t i = 0; i < m.n_programs; i++) {
+    const midi_program *p = &m.programs[i];
+    printf("program %d %d %d %.9f\n", p->track, p->channel, p->program, p->at_s);
   }
   midi_free(&m);
   return 0;

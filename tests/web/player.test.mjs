@@ -193,3 +193,43 @@ test('over HTTPS (--tls-cert) from another machine: the full player, its stream 
     tls.close();
   }
 });
+
+test('the palette picker: built from the server\'s list, steers by REST and over the socket, follows others', async () => {
+  const status = (await api('/api/status')).body;
+  const names = status.palettes.map((p) => p.name);
+  assert.ok(names.length >= 2 && names.includes('glass') && names.includes('night'), `palettes ${names}`);
+  const page = await openPage();
+  await until('the picker built from /api/status', async () =>
+    (await page.$$eval('#palette option', (os) => os.map((o) => o.value).join())) === names.join());
+  const titles = await page.$$eval('#palette option', (os) => os.map((o) => o.title));
+  assert.deepEqual(titles, status.palettes.map((p) => p.about), 'each option carries its line');
+  const now = status.stations[0].params.palette;
+  await until('the current palette shown', async () =>
+    (await page.inputValue('#palette')) === now && (await page.textContent('#now-palette')) === now);
+
+  // Stopped, the page steers by REST.
+  await page.selectOption('#palette', 'glass');
+  await until('glass on the server', async () => (await api('/api/status')).body.stations[0].params.palette === 'glass');
+  const glass = status.palettes.find((p) => p.name === 'glass').about;
+  await until("glass's line beside the picker", async () => (await page.textContent('#palette-about')) === glass);
+
+  // Playing, over the socket; and someone else's change reaches the picker.
+  await page.click('#play');
+  await until('live', async () => (await stats(page)).state === 'live', 10000);
+  await page.selectOption('#palette', 'night');
+  await until('night on the server', async () => (await api('/api/status')).body.stations[0].params.palette === 'night');
+  const r = await api('/api/stations/main/params', { method: 'POST', body: JSON.stringify({ palette: 'strings' }) });
+  assert.equal(r.status, 202);
+  await until('the picker to follow', async () =>
+    (await page.inputValue('#palette')) === 'strings' && (await page.textContent('#now-palette')) === 'strings');
+  // A name the server does not know: refused, the allowed ones named, the picker put back.
+  await page.evaluate(() => window.lull.player.send({ type: 'control', palette: 'disco' }));
+  await until('the refusal shown', async () => /palette: .*classic, glass/.test(await page.textContent('#message')));
+  assert.equal(await page.inputValue('#palette'), 'strings');
+  assert.equal((await api('/api/status')).body.stations[0].params.palette, 'strings');
+  await page.screenshot({ path: `${ART}/player-palette.png`, fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.click('#play');
+  await api('/api/stations/main/params', { method: 'POST', body: JSON.stringify({ palette: 'classic' }) });
+  await page.close();
+});

@@ -1,7 +1,7 @@
 // The page's pure helpers: volume curve, share links, reconnect backoff.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { volumeGain, paramsFromSearch, shareLink, changes, backoffMs, keyHue, KEYS } from '../../../web/params.mjs';
+import { volumeGain, paramsFromSearch, shareLink, changes, backoffMs, keyHue, KEYS, paletteOptions } from '../../../web/params.mjs';
 
 test('volume: silent at 0, unity at 1, equal steps in decibels between', () => {
   assert.equal(volumeGain(0), 0);
@@ -18,6 +18,21 @@ test('a share link round-trips station and params', () => {
   const link = shareLink('http://127.0.0.1:8000/?codec=pcm#x', 'night-2', p);
   const back = paramsFromSearch(new URL(link).search);
   assert.deepEqual(back, { params: { station: 'night-2', key: 'F#', mode: 'pentatonic-minor', bpm: 72, intensity: 0.65 }, bad: [] });
+});
+
+test('a share link carries the palette', () => {
+  const p = { key: 'D', mode: 'dorian', bpm: 60, intensity: 0.3, palette: 'glass' };
+  const back = paramsFromSearch(new URL(shareLink('http://h/', 'main', p)).search);
+  assert.equal(back.params.palette, 'glass');
+  assert.deepEqual(paramsFromSearch('?palette=Glass!').bad, ['palette']);
+  assert.deepEqual(changes({ palette: 'night', key: 'D' }, { palette: 'glass', key: 'D' }), { palette: 'night' });
+});
+
+test("the palette picker's options come from the server's list, in its order", () => {
+  const list = [{ name: 'classic', about: 'the default' }, { name: 'glass', about: 'bells' }, { name: 'Bad!' }, null, { about: 'x' }];
+  assert.deepEqual(paletteOptions(list), [['classic', 'classic', 'the default'], ['glass', 'glass', 'bells']]);
+  assert.deepEqual(paletteOptions(undefined), []);
+  assert.deepEqual(paletteOptions({ name: 'glass' }), []);
 });
 
 test('bad link values are left out and named', () => {
