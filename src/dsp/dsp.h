@@ -657,6 +657,8 @@ typedef struct lull_tape {
   float amount, target, step;       /* step: amount per frame of the glide */
   uint32_t wow_phase[4], wow_inc[4]; /* two wow and two flutter sines */
   float wow_depth_frames[4];
+  float mod_now, mod_step;           /* their sum (frames), a ramp between control points */
+  uint32_t ctl_left;
   lull_svf lp[2], bump[2];
   float bump_gain;
   float drive, bias, bias_out, sat_norm; /* sat(x) = (clip(drive x + bias) - bias_out) * sat_norm */

@@ -86,9 +86,10 @@ static void strings_control(lull_strings *v) {
   v->ctl_left = CTL;
 }
 
-void lull__strings_render(lull_strings *v, float *out, uint32_t frames) {
+void lull__strings_render(lull_strings *voice, float *out, uint32_t frames) {
   uint32_t i = 0;
-  if (v->patch) {
+  if (voice->patch && voice->env.stage != LULL_ENV1_IDLE) {
+    lull_strings local = *voice, *v = &local; /* a local copy: out cannot alias it */
     const float *data = v->data;
     const float pulse = v->patch->pulse_mix;
     float lp, bp;
@@ -106,6 +107,7 @@ void lull__strings_render(lull_strings *v, float *out, uint32_t frames) {
       lull__svf_tick(&v->lp, s, &lp, &bp);
       out[i] = v->gain * e * lp;
     }
+    *voice = local;
   }
   memset(out + i, 0, sizeof(float) * (frames - i));
 }
@@ -196,7 +198,8 @@ void lull__ensemble_set_depth(lull_ensemble *e, float depth01) {
   e->target = depth01 > 0.0f ? (depth01 < 1.0f ? depth01 : 1.0f) : 0.0f;
 }
 
-void lull__ensemble_process(lull_ensemble *e, const float *in, float *out_l, float *out_r, uint32_t frames) {
+void lull__ensemble_process(lull_ensemble *ens, const float *in, float *out_l, float *out_r, uint32_t frames) {
+  lull_ensemble local = *ens, *e = &local; /* a local copy: the outputs cannot alias it */
   const uint32_t mask = e->mask;
   float *line = e->line, lp, bp;
   for (uint32_t i = 0; i < frames; i++) {
@@ -229,4 +232,5 @@ void lull__ensemble_process(lull_ensemble *e, const float *in, float *out_l, flo
     lull__svf_tick(&e->lp[1], wr, &lp, &bp);
     out_r[i] += dry + e->wet * lp;
   }
+  *ens = local;
 }

@@ -85,9 +85,11 @@ static void spawn(lull_grains *g, const lull_grain_source *src, uint64_t now) {
   g->started++;
 }
 
-void lull__grains_render(lull_grains *g, const lull_grain_source *src, float *out_l, float *out_r, uint32_t frames) {
+void lull__grains_render(lull_grains *voice, const lull_grain_source *src, float *out_l, float *out_r,
+                         uint32_t frames) {
   uint32_t i = 0;
-  if (g->patch) {
+  if (voice->patch && voice->env.stage != LULL_ENV1_IDLE) {
+    lull_grains local = *voice, *g = &local; /* a local copy: the outputs cannot alias it */
     const float *data = src->data;
     const uint32_t mask = src->mask;
     const int cycle = src->written == LULL_GRAIN_CYCLE;
@@ -122,6 +124,7 @@ void lull__grains_render(lull_grains *g, const lull_grain_source *src, float *ou
       out_l[i] = e * l;
       out_r[i] = e * r;
     }
+    *voice = local;
   }
   memset(out_l + i, 0, sizeof(float) * (frames - i));
   memset(out_r + i, 0, sizeof(float) * (frames - i));

@@ -261,15 +261,17 @@ static uint32_t render_brush(lull_texture *v, float *out_l, float *out_r, uint32
   return frames;
 }
 
-void lull__texture_render(lull_texture *v, float *out_l, float *out_r, uint32_t frames) {
+void lull__texture_render(lull_texture *voice, float *out_l, float *out_r, uint32_t frames) {
   uint32_t done = 0;
-  if (v->patch) {
+  if (voice->patch && voice->env.stage != LULL_ENV1_IDLE) {
+    lull_texture local = *voice, *v = &local; /* a local copy: the outputs cannot alias it */
     switch (v->patch->kind) {
       case LULL_TEXTURE_WIND: done = render_wind(v, out_l, out_r, frames); break;
       case LULL_TEXTURE_RAIN: done = render_rain(v, out_l, out_r, frames); break;
       case LULL_TEXTURE_SURF: done = render_surf(v, out_l, out_r, frames); break;
       default: done = render_brush(v, out_l, out_r, frames); break;
     }
+    *voice = local;
   }
   /* Silent from the frame the voice fell idle: the same zeros whatever the split. */
   memset(out_l + done, 0, sizeof(float) * (frames - done));
