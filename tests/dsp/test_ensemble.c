@@ -8,43 +8,19 @@
 #include "dsp/dsp.h"
 #include "support/harness.h"
 #include "support/signal.h"
+#include "palette_fixture.h"
 
 #define FS 48000.0f
 
-/* One set of tables (their build is slow under sanitizers). The 96 kHz
- * voices read the 48 kHz tables: fewer harmonics than they could have, the
- * same pitch. */
-static lull_wavetable wt48;
-static float *wt_mem;
-#define wt96 wt48
-
-static int setup(void **state) {
-  (void)state;
-  wt_mem = malloc(sizeof(float) * lull__wavetable_floats());
-  lull__wavetable_init(&wt48, 48000.0f, wt_mem);
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  free(wt_mem);
-  return 0;
-}
+#define wt96 wt48 /* see palette_fixture.h */
 
 static void render_strings(lull_strings *v, float *out, size_t n, uint64_t chunk_seed) {
   size_t i = 0;
   while (i < n) {
-    size_t m = chunk_seed ? 1 + (size_t)(lull__splitmix64(&chunk_seed) % 500) : n - i;
-    if (m > n - i) m = n - i;
+    size_t m = next_chunk(&chunk_seed, n - i, 500);
     lull__strings_render(v, out + i, (uint32_t)m);
     i += m;
   }
-}
-
-static double correlation(const float *a, const float *b, size_t n) {
-  double ab = 0, aa = 0, bb = 0;
-  for (size_t i = 0; i < n; i++) ab += (double)a[i] * b[i], aa += (double)a[i] * a[i], bb += (double)b[i] * b[i];
-  return ab / sqrt(aa * bb + 1e-30);
 }
 
 static void test_strings_pitch(void **state) {
@@ -281,5 +257,5 @@ int main(void) {
       cmocka_unit_test(test_ensemble_gain_on_sines), cmocka_unit_test(test_ensemble_stereo_and_depth),
       cmocka_unit_test(test_split_invariance),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, wavetable_setup, wavetable_teardown);
 }

@@ -9,28 +9,11 @@
 #include "dsp/dsp.h"
 #include "support/harness.h"
 #include "support/signal.h"
+#include "palette_fixture.h"
 
 #define FS 48000.0f
 
-/* One set of tables (their build is slow under sanitizers). The 96 kHz
- * voices read the 48 kHz tables: fewer harmonics than they could have, the
- * same pitch. */
-static lull_wavetable wt48;
-static float *wt_mem;
-#define wt96 wt48
-
-static int setup(void **state) {
-  (void)state;
-  wt_mem = malloc(sizeof(float) * lull__wavetable_floats());
-  lull__wavetable_init(&wt48, 48000.0f, wt_mem);
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  free(wt_mem);
-  return 0;
-}
+#define wt96 wt48 /* see palette_fixture.h */
 
 /* Steady-state gain in dB of the filter at vowel for a sine at hz. */
 static double gain_db(int voice, float vowel, double hz) {
@@ -120,8 +103,7 @@ static void test_normalised(void **state) {
 static void render_choir(lull_choir *v, float *out, size_t n, uint64_t chunk_seed) {
   size_t i = 0;
   while (i < n) {
-    size_t m = chunk_seed ? 1 + (size_t)(lull__splitmix64(&chunk_seed) % 500) : n - i;
-    if (m > n - i) m = n - i;
+    size_t m = next_chunk(&chunk_seed, n - i, 500);
     lull__choir_render(v, out + i, (uint32_t)m);
     i += m;
   }
@@ -216,5 +198,5 @@ int main(void) {
       cmocka_unit_test(test_choir_pitch),         cmocka_unit_test(test_choir_drift_envelope_level),
       cmocka_unit_test(test_choir_split_invariance),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, wavetable_setup, wavetable_teardown);
 }

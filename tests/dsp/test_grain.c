@@ -57,15 +57,21 @@ static void render_ring(lull_grains *g, ring *r, float *l, float *rr, size_t n, 
   }
 }
 
+/* A grains voice started on a fresh ring of a sine at hz. */
+static void start_on_ring(lull_grains *g, ring *r, const lull_grains_patch *patch, double hz, int poison,
+                          uint64_t seed) {
+  ring_init(r, RING_BITS, hz, FS, poison);
+  lull__grains_init(g, FS);
+  lull__grains_start(g, patch, (float)hz, 1.0f, seed);
+}
+
 static void test_density(void **state) {
   (void)state;
   const lull_grains_patch *patches[] = {&lull__grains_shimmer, &lull__grains_cloud};
   for (int p = 0; p < 2; p++) {
     ring r;
-    ring_init(&r, RING_BITS, 440.0, FS, 0);
     lull_grains g;
-    lull__grains_init(&g, FS);
-    lull__grains_start(&g, patches[p], 440.0f, 1.0f, lull_test_seed(3));
+    start_on_ring(&g, &r, patches[p], 440.0, 0, lull_test_seed(3));
     enum { N = 6 * 48000 };
     float *l = malloc(sizeof(float) * N), *rr = malloc(sizeof(float) * N);
     render_ring(&g, &r, l, rr, N, 0, BLOCK);
@@ -143,10 +149,8 @@ static void test_window(void **state) {
   const lull_grains_patch *patches[] = {&lull__grains_shimmer, &lull__grains_cloud};
   for (int p = 0; p < 2; p++) {
     ring r;
-    ring_init(&r, RING_BITS, 300.0, FS, 1);
     lull_grains g;
-    lull__grains_init(&g, FS);
-    lull__grains_start(&g, patches[p], 300.0f, 1.0f, lull_test_seed(7));
+    start_on_ring(&g, &r, patches[p], 300.0, 1, lull_test_seed(7));
     enum { N = 4 * 48000 };
     float *l = malloc(sizeof(float) * N), *rr = malloc(sizeof(float) * N);
     render_ring(&g, &r, l, rr, N, 99, 2048);
@@ -160,10 +164,8 @@ static void test_window(void **state) {
   far.lag_min_s = 0.3f;
   far.lag_max_s = 6.0f; /* the ring holds 2.7 s */
   ring r;
-  ring_init(&r, RING_BITS, 300.0, FS, 1);
   lull_grains g;
-  lull__grains_init(&g, FS);
-  lull__grains_start(&g, &far, 300.0f, 1.0f, 9);
+  start_on_ring(&g, &r, &far, 300.0, 1, 9);
   enum { N = 4 * 48000 };
   float *l = malloc(sizeof(float) * N), *rr = malloc(sizeof(float) * N);
   render_ring(&g, &r, l, rr, N, 0, BLOCK);

@@ -10,6 +10,7 @@
 #include "dsp/dsp.h"
 #include "support/harness.h"
 #include "support/signal.h"
+#include "palette_fixture.h"
 
 #define FS 48000.0f
 
@@ -17,17 +18,10 @@
 static void render(lull_texture *v, float *l, float *r, size_t n, uint64_t chunk_seed) {
   size_t i = 0;
   while (i < n) {
-    size_t m = chunk_seed ? 1 + (size_t)(lull__splitmix64(&chunk_seed) % 500) : n - i;
-    if (m > n - i) m = n - i;
+    size_t m = next_chunk(&chunk_seed, n - i, 500);
     lull__texture_render(v, l + i, r + i, (uint32_t)m);
     i += m;
   }
-}
-
-static double correlation(const float *a, const float *b, size_t n) {
-  double ab = 0, aa = 0, bb = 0;
-  for (size_t i = 0; i < n; i++) ab += (double)a[i] * b[i], aa += (double)a[i] * a[i], bb += (double)b[i] * b[i];
-  return ab / sqrt(aa * bb + 1e-30);
 }
 
 /* Mean of log2(frequency) weighted by power per octave (power / hz: white
