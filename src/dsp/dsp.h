@@ -765,8 +765,9 @@ typedef struct lull_strings_patch {
 typedef struct lull_strings {
   const lull_strings_patch *patch;
   const float *data;       /* the wavetable's */
-  uint32_t table[4], phase[4], inc[4];
+  uint32_t table[4], phase[4], inc[4]; /* saws 0..2, the square 3 */
   float inc_base[4];
+  int saws;
   lull_env1 env;
   lull_svf lp;
   uint32_t ctl_left, vib_phase, vib_inc;

@@ -56,7 +56,7 @@ void lull__strings_start(lull_strings *v, const lull_strings_patch *patch, const
     float top = f * exp2f(patch->vibrato_cents / 1200.0f);
     v->table[k] = lull__wavetable_offset(wt, k < saws ? LULL_WAVE_SAW : LULL_WAVE_SQUARE, top);
   }
-  if (saws == 2) v->inc_base[2] = 0, v->inc[2] = 0; /* the third saw idle */
+  v->saws = saws;
   lull_noise rng;
   lull__noise_init(&rng, lull__splitmix64(&seed));
   float rate = patch->vibrato_hz * (0.9f + 0.2f * lull__noise_unit(&rng));
@@ -98,10 +98,8 @@ void lull__strings_render(lull_strings *voice, float *out, uint32_t frames) {
       if (v->ctl_left == 0) strings_control(v);
       v->ctl_left--;
       float e = lull__env1_tick(&v->env);
-      /* A third saw with inc 0 reads a constant: its phase never moves, so
-       * its DC is taken out by not adding it (inc 0 marks it idle). */
       float s = lull__wt_read(data, v->table[0], v->phase[0]) + lull__wt_read(data, v->table[1], v->phase[1]);
-      if (v->inc[2]) s += lull__wt_read(data, v->table[2], v->phase[2]);
+      if (v->saws == 3) s += lull__wt_read(data, v->table[2], v->phase[2]);
       s += pulse * lull__wt_read(data, v->table[3], v->phase[3]);
       for (int k = 0; k < 4; k++) v->phase[k] += v->inc[k];
       lull__svf_tick(&v->lp, s, &lp, &bp);

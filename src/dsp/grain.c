@@ -51,7 +51,7 @@ float lull__grains_level(const lull_grains *g) { return g->env.level; }
 static void spawn(lull_grains *g, const lull_grain_source *src, uint64_t now) {
   const lull_grains_patch *p = g->patch;
   float fs = g->sample_rate_hz;
-  g->next_onset = (uint32_t)(fs / p->density_hz * (0.5f + lull__noise_unit(&g->rng)));
+  g->next_onset = (uint32_t)(fs / fmaxf(p->density_hz, 0.1f) * (0.5f + lull__noise_unit(&g->rng)));
   float len_s = p->grain_min_s + (p->grain_max_s - p->grain_min_s) * lull__noise_unit(&g->rng);
   float cents = p->jitter_cents * (2.0f * lull__noise_unit(&g->rng) - 1.0f);
   float pan = 0.5f + p->spread * (lull__noise_unit(&g->rng) - 0.5f);
