@@ -813,6 +813,8 @@ typedef struct lull_tape {
   float amount, target, step;       /* step: amount per frame of the glide */
   uint32_t wow_phase[4], wow_inc[4]; /* two wow and two flutter sines */
   float wow_depth_frames[4];
+  float mod_now, mod_step;           /* their sum (frames), a ramp between control points */
+  uint32_t ctl_left;
   lull_svf lp[2], bump[2];
   float bump_gain;
   float drive, bias, bias_out, sat_norm; /* sat(x) = (clip(drive x + bias) - bias_out) * sat_norm */
@@ -919,8 +921,9 @@ typedef struct lull_strings_patch {
 typedef struct lull_strings {
   const lull_strings_patch *patch;
   const float *data;       /* the wavetable's */
-  uint32_t table[4], phase[4], inc[4];
+  uint32_t table[4], phase[4], inc[4]; /* saws 0..2, the square 3 */
   float inc_base[4];
+  int saws;
   lull_env1 env;
   lull_svf lp;
   uint32_t ctl_left, vib_phase, vib_inc;
@@ -1028,5 +1031,68 @@ void lull__choir_release(lull_choir *v);
 void lull__choir_render(lull_choir *v, float *out, uint32_t frames);
 int lull__choir_active(const lull_choir *v);
 float lull__choir_level(const lull_choir *v);
+
+/* ---- granular voice (grain.c): stereo --------------------------------- */
+
+/* What grains read: a power-of-two ring of the station's own recent output
+ * (mask = size - 1; written = the absolute frame index of the next write,
+ * which the engine makes after the voices render, so it is the block's
+ * first frame and the ring does not move during a render call), or, with
+ * written == LULL_GRAIN_CYCLE, one cycle of a periodic wave (mask + 1
+ * samples) read anywhere. */
+typedef struct lull_grain_source {
+  const float *data;
+  uint32_t mask;
+  uint64_t written;
+} lull_grain_source;
+#define LULL_GRAIN_CYCLE UINT64_MAX
+
+/* Grains with Hann windows of a seeded length in [grain_min_s, grain_max_s]
+ * at density_hz per second (onsets jittered 0.5-1.5 x the mean interval),
+ * each with a seeded pan within spread and pitch within +-jitter_cents.
+ * Pitch: a ring is read at ratio * hz / ref_hz times its speed (ref_hz 0:
+ * ratio alone), each grain starting a seeded lag_min_s..lag_max_s behind
+ * the frame it starts at (plus what a faster read would catch up); a cycle
+ * is played at ratio * hz. Grains read only between 0.1 s and size - 1
+ * frames behind `written` (a grain that would leave that window is cut);
+ * output is split-invariant while render calls stay shorter than
+ * lag_min_s - 0.1 s (the engine's blocks are far shorter). Level at
+ * velocity 1 (test_grain): a sine ring of RMS 0.35 gives RMS 0.20 with
+ * either preset (gain 0.8; overlap is normalised), peaks 0.6 (shimmer) to
+ * 0.8 (cloud): about 0.57 x the source's RMS. */
+typedef struct lull_grains_patch {
+  float attack_s, release_s;
+  float density_hz, grain_min_s, grain_max_s;
+  float ratio, ref_hz, jitter_cents;
+  float lag_min_s, lag_max_s;
+  float spread, gain;
+} lull_grains_patch;
+
+#define LULL_GRAINS_MAX 16
+typedef struct lull_grain {
+  uint64_t pos, step; /* 32.32 fixed point, frames (mod 2^32) */
+  uint32_t age, len;  /* len 0: free */
+  float phase_step, gl, gr;
+} lull_grain;
+
+typedef struct lull_grains {
+  const lull_grains_patch *patch;
+  lull_env1 env;
+  lull_noise rng;
+  lull_grain grain[LULL_GRAINS_MAX];
+  uint32_t live;        /* bit k: grain k sounds */
+  uint32_t next_onset;  /* frames to the next grain */
+  uint64_t started, cut; /* grains started, and cut at the window's edge (tests) */
+  float hz, gain, sample_rate_hz;
+} lull_grains;
+
+extern const lull_grains_patch lull__grains_shimmer, lull__grains_cloud;
+
+void lull__grains_init(lull_grains *g, float sample_rate_hz);
+void lull__grains_start(lull_grains *g, const lull_grains_patch *patch, float hz, float velocity, uint64_t seed);
+void lull__grains_release(lull_grains *g);
+void lull__grains_render(lull_grains *g, const lull_grain_source *src, float *out_l, float *out_r, uint32_t frames);
+int lull__grains_active(const lull_grains *g);
+float lull__grains_level(const lull_grains *g);
 
 #endif

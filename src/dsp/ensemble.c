@@ -56,7 +56,7 @@ void lull__strings_start(lull_strings *v, const lull_strings_patch *patch, const
     float top = f * exp2f(patch->vibrato_cents / 1200.0f);
     v->table[k] = lull__wavetable_offset(wt, k < saws ? LULL_WAVE_SAW : LULL_WAVE_SQUARE, top);
   }
-  if (saws == 2) v->inc_base[2] = 0, v->inc[2] = 0; /* the third saw idle */
+  v->saws = saws;
   lull_noise rng;
   lull__noise_init(&rng, lull__splitmix64(&seed));
   float rate = patch->vibrato_hz * (0.9f + 0.2f * lull__noise_unit(&rng));
@@ -86,9 +86,10 @@ static void strings_control(lull_strings *v) {
   v->ctl_left = CTL;
 }
 
-void lull__strings_render(lull_strings *v, float *out, uint32_t frames) {
+void lull__strings_render(lull_strings *voice, float *out, uint32_t frames) {
   uint32_t i = 0;
-  if (v->patch) {
+  if (voice->patch && voice->env.stage != LULL_ENV1_IDLE) {
+    lull_strings local = *voice, *v = &local; /* a local copy: out cannot alias it */
     const float *data = v->data;
     const float pulse = v->patch->pulse_mix;
     float lp, bp;
@@ -97,15 +98,14 @@ void lull__strings_render(lull_strings *v, float *out, uint32_t frames) {
       if (v->ctl_left == 0) strings_control(v);
       v->ctl_left--;
       float e = lull__env1_tick(&v->env);
-      /* A third saw with inc 0 reads a constant: its phase never moves, so
-       * its DC is taken out by not adding it (inc 0 marks it idle). */
       float s = lull__wt_read(data, v->table[0], v->phase[0]) + lull__wt_read(data, v->table[1], v->phase[1]);
-      if (v->inc[2]) s += lull__wt_read(data, v->table[2], v->phase[2]);
+      if (v->saws == 3) s += lull__wt_read(data, v->table[2], v->phase[2]);
       s += pulse * lull__wt_read(data, v->table[3], v->phase[3]);
       for (int k = 0; k < 4; k++) v->phase[k] += v->inc[k];
       lull__svf_tick(&v->lp, s, &lp, &bp);
       out[i] = v->gain * e * lp;
     }
+    *voice = local;
   }
   memset(out + i, 0, sizeof(float) * (frames - i));
 }
@@ -196,7 +196,8 @@ void lull__ensemble_set_depth(lull_ensemble *e, float depth01) {
   e->target = depth01 > 0.0f ? (depth01 < 1.0f ? depth01 : 1.0f) : 0.0f;
 }
 
-void lull__ensemble_process(lull_ensemble *e, const float *in, float *out_l, float *out_r, uint32_t frames) {
+void lull__ensemble_process(lull_ensemble *ens, const float *in, float *out_l, float *out_r, uint32_t frames) {
+  lull_ensemble local = *ens, *e = &local; /* a local copy: the outputs cannot alias it */
   const uint32_t mask = e->mask;
   float *line = e->line, lp, bp;
   for (uint32_t i = 0; i < frames; i++) {
@@ -229,4 +230,5 @@ void lull__ensemble_process(lull_ensemble *e, const float *in, float *out_l, flo
     lull__svf_tick(&e->lp[1], wr, &lp, &bp);
     out_r[i] += dry + e->wet * lp;
   }
+  *ens = local;
 }

@@ -89,8 +89,10 @@ static inline float formant_tick(lull_formant *f, float x) {
   return y;
 }
 
-void lull__formant_process(lull_formant *f, float *out, const float *in, uint32_t frames) {
-  for (uint32_t i = 0; i < frames; i++) out[i] = formant_tick(f, in[i]);
+void lull__formant_process(lull_formant *filter, float *out, const float *in, uint32_t frames) {
+  lull_formant f = *filter; /* a local copy: out cannot alias it */
+  for (uint32_t i = 0; i < frames; i++) out[i] = formant_tick(&f, in[i]);
+  *filter = f;
 }
 
 /* ---- the choir voice ---- */
@@ -169,9 +171,10 @@ void lull__choir_release(lull_choir *v) { lull__env1_gate_off(&v->env); }
 int lull__choir_active(const lull_choir *v) { return v->env.stage != LULL_ENV1_IDLE; }
 float lull__choir_level(const lull_choir *v) { return v->env.level; }
 
-void lull__choir_render(lull_choir *v, float *out, uint32_t frames) {
+void lull__choir_render(lull_choir *voice, float *out, uint32_t frames) {
   uint32_t i = 0;
-  if (v->patch) {
+  if (voice->patch && voice->env.stage != LULL_ENV1_IDLE) {
+    lull_choir local = *voice, *v = &local; /* a local copy: out cannot alias it */
     const float *data = v->data;
     for (; i < frames; i++) {
       if (v->env.stage == LULL_ENV1_IDLE) break;
@@ -185,6 +188,7 @@ void lull__choir_render(lull_choir *v, float *out, uint32_t frames) {
       }
       out[i] = v->gain * e * formant_tick(&v->formant, s);
     }
+    *voice = local;
   }
   memset(out + i, 0, sizeof(float) * (frames - i));
 }

@@ -8,6 +8,8 @@
 
 #include "dsp/dsp.h"
 
+#define CTL LULL_PAL_CTL_FRAMES
+
 #define BASE_DELAY_S 0.003f
 #define GLIDE_S 2.0f /* a full 0 -> 1 swing */
 #define BUMP_HZ 90.0f
@@ -59,6 +61,8 @@ void lull__tape_init(lull_tape *t, float *mem, float sample_rate_hz, uint64_t se
   t->line[1] = mem + cap;
   t->mask = cap - 1;
   t->pos = 0;
+  t->ctl_left = 0;
+  t->mod_now = t->mod_step = 0;
   t->delay_frames = base_delay(sample_rate_hz);
   t->sample_rate_hz = sample_rate_hz;
   t->amount = t->target = 0;
@@ -119,50 +123,79 @@ static void process_dry(lull_tape *t, float *left, float *right, uint32_t frames
   t->pos = pos;
   for (int k = 0; k < 4; k++) t->wow_phase[k] += t->wow_inc[k] * frames; /* wraps mod 2^32, as per frame */
   clear_filters(t); /* the blended path starts from rest when the amount rises */
+  t->ctl_left = 0;
 }
 
 static inline float sat(const lull_tape *t, float x) {
   return (lull__soft_clip(t->drive * x + t->bias) - t->bias_out) * t->sat_norm;
 }
 
-void lull__tape_process(lull_tape *t, float *left, float *right, uint32_t frames) {
-  if (t->amount == 0.0f && t->target == 0.0f) {
-    process_dry(t, left, right, frames);
-    return;
-  }
-  const uint32_t mask = t->mask;
+/* The modulation (frames) at the phases advanced by ahead frames. */
+static float mod_at(const lull_tape *t, uint32_t ahead) {
+  float mod = 0;
+  for (int k = 0; k < 4; k++)
+    mod += t->wow_depth_frames[k] * lull__sin_turns(lull__phase_turns(t->wow_phase[k] + t->wow_inc[k] * ahead));
+  return mod;
+}
+
+/* The blended path, sample by sample, until the frames are done or the
+ * amount lands on a target of 0 (then the dry path takes over at once, so
+ * that where a render is cut never matters). Returns the frames done. The
+ * state is worked on in a local copy (no aliasing with the outputs). */
+static uint32_t process_wet(lull_tape *tp, float *left, float *right, uint32_t frames) {
+  lull_tape t = *tp;
+  const uint32_t mask = t.mask;
   float *io[2] = {left, right};
-  for (uint32_t i = 0; i < frames; i++) {
-    if (t->amount < t->target) t->amount = fminf(t->amount + t->step, t->target);
-    else if (t->amount > t->target) t->amount = fmaxf(t->amount - t->step, t->target);
-    const float a = t->amount;
-    float mod = 0;
-    for (int k = 0; k < 4; k++) {
-      mod += t->wow_depth_frames[k] * lull__sin_turns(lull__phase_turns(t->wow_phase[k]));
-      t->wow_phase[k] += t->wow_inc[k];
+  uint32_t i = 0;
+  while (i < frames) {
+    if (t.ctl_left == 0) { /* wow and flutter: sines every CTL frames, a ramp between */
+      t.mod_now = mod_at(&t, 0);
+      t.mod_step = (mod_at(&t, CTL) - t.mod_now) / CTL;
+      t.ctl_left = CTL;
     }
-    float tap = (float)t->delay_frames + a * mod;
+    t.ctl_left--;
+    if (t.amount < t.target) t.amount = fminf(t.amount + t.step, t.target);
+    else if (t.amount > t.target) t.amount = fmaxf(t.amount - t.step, t.target);
+    const float a = t.amount;
+    float tap = (float)t.delay_frames + a * t.mod_now;
+    t.mod_now += t.mod_step;
+    for (int k = 0; k < 4; k++) t.wow_phase[k] += t.wow_inc[k];
     uint32_t whole = (uint32_t)tap;
     float frac = tap - (float)whole;
-    uint32_t pos = ++t->pos;
+    uint32_t pos = ++t.pos;
     for (int c = 0; c < 2; c++) {
-      float *buf = t->line[c];
+      float *buf = t.line[c];
       buf[pos & mask] = io[c][i];
       float r0 = buf[(pos - whole) & mask], r1 = buf[(pos - whole - 1) & mask];
       float y = r0 + frac * (r1 - r0);
       float lp, bp, unused;
-      lull__svf_tick(&t->lp[c], y, &lp, &unused);
-      lull__svf_tick(&t->bump[c], y, &unused, &bp);
-      float y1 = y + a * (lp + t->bump_gain * bp - y);
+      lull__svf_tick(&t.lp[c], y, &lp, &unused);
+      lull__svf_tick(&t.bump[c], y, &unused, &bp);
+      float y1 = y + a * (lp + t.bump_gain * bp - y);
       /* Only the clip's change is DC-blocked: the bias makes a little DC. */
-      float d = sat(t, y1) - y1;
-      lull_dcblock *dc = &t->dc[c];
+      float d = sat(&t, y1) - y1;
+      lull_dcblock *dc = &t.dc[c];
       dc->y1 = d - dc->x1 + dc->r * dc->y1 + LULL_TINY;
       dc->x1 = d;
-      float w = lull__noise_next(&t->hiss_noise[c]);
-      t->hiss_state[c] = t->hiss_pole * t->hiss_state[c] + (1.0f - t->hiss_pole) * w;
-      float hiss = t->hiss_gain * (t->hiss_state[c] + t->hiss_white * w);
+      float w = lull__noise_next(&t.hiss_noise[c]);
+      t.hiss_state[c] = t.hiss_pole * t.hiss_state[c] + (1.0f - t.hiss_pole) * w;
+      float hiss = t.hiss_gain * (t.hiss_state[c] + t.hiss_white * w);
       io[c][i] = y1 + a * (dc->y1 + hiss);
     }
+    i++;
+    if (a == 0.0f && t.target == 0.0f) break; /* this frame was exactly dry already */
+  }
+  *tp = t;
+  return i;
+}
+
+void lull__tape_process(lull_tape *t, float *left, float *right, uint32_t frames) {
+  uint32_t i = 0;
+  while (i < frames) {
+    if (t->amount == 0.0f && t->target == 0.0f) {
+      process_dry(t, left + i, right + i, frames - i);
+      return;
+    }
+    i += process_wet(t, left + i, right + i, frames - i);
   }
 }

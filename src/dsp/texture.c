@@ -161,18 +161,25 @@ int lull__texture_active(const lull_texture *v) { return v->env.stage != LULL_EN
 
 float lull__texture_level(const lull_texture *v) { return v->env.level; }
 
-static uint32_t render_wind(lull_texture *v, float *out_l, float *out_r, uint32_t frames) {
+/* WIND and SURF: noise through one moving filter per channel, the band-pass
+ * (wind) or the lowpass (surf), under the slow level. */
+static uint32_t render_filtered(lull_texture *v, float *out_l, float *out_r, uint32_t frames) {
+  const int wind = v->patch->kind == LULL_TEXTURE_WIND;
   float lp, bp;
   for (uint32_t i = 0; i < frames; i++) {
     if (v->env.stage == LULL_ENV1_IDLE) return i;
-    if (v->ctl_left == 0) control_wind(v), v->ctl_left = CTL;
+    if (v->ctl_left == 0) {
+      if (wind) control_wind(v);
+      else control_surf(v);
+      v->ctl_left = CTL;
+    }
     v->ctl_left--;
     v->level += v->level_step;
     float a = lull__env1_tick(&v->env) * v->level;
     lull__svf_tick(&v->f[0][0], lull__noise_next(&v->noise[0]), &lp, &bp);
-    out_l[i] = a * bp;
+    out_l[i] = a * (wind ? bp : lp);
     lull__svf_tick(&v->f[1][0], lull__noise_next(&v->noise[1]), &lp, &bp);
-    out_r[i] = a * bp;
+    out_r[i] = a * (wind ? bp : lp);
   }
   return frames;
 }
@@ -222,22 +229,6 @@ static uint32_t render_rain(lull_texture *v, float *out_l, float *out_r, uint32_
   return frames;
 }
 
-static uint32_t render_surf(lull_texture *v, float *out_l, float *out_r, uint32_t frames) {
-  float lp, bp;
-  for (uint32_t i = 0; i < frames; i++) {
-    if (v->env.stage == LULL_ENV1_IDLE) return i;
-    if (v->ctl_left == 0) control_surf(v), v->ctl_left = CTL;
-    v->ctl_left--;
-    v->level += v->level_step;
-    float a = lull__env1_tick(&v->env) * v->level;
-    lull__svf_tick(&v->f[0][0], lull__noise_next(&v->noise[0]), &lp, &bp);
-    out_l[i] = a * lp;
-    lull__svf_tick(&v->f[1][0], lull__noise_next(&v->noise[1]), &lp, &bp);
-    out_r[i] = a * lp;
-  }
-  return frames;
-}
-
 static uint32_t render_brush(lull_texture *v, float *out_l, float *out_r, uint32_t frames) {
   float lp, bp, *out[2] = {out_l, out_r};
   for (uint32_t i = 0; i < frames; i++) {
@@ -261,15 +252,16 @@ static uint32_t render_brush(lull_texture *v, float *out_l, float *out_r, uint32
   return frames;
 }
 
-void lull__texture_render(lull_texture *v, float *out_l, float *out_r, uint32_t frames) {
+void lull__texture_render(lull_texture *voice, float *out_l, float *out_r, uint32_t frames) {
   uint32_t done = 0;
-  if (v->patch) {
+  if (voice->patch && voice->env.stage != LULL_ENV1_IDLE) {
+    lull_texture local = *voice, *v = &local; /* a local copy: the outputs cannot alias it */
     switch (v->patch->kind) {
-      case LULL_TEXTURE_WIND: done = render_wind(v, out_l, out_r, frames); break;
       case LULL_TEXTURE_RAIN: done = render_rain(v, out_l, out_r, frames); break;
-      case LULL_TEXTURE_SURF: done = render_surf(v, out_l, out_r, frames); break;
-      default: done = render_brush(v, out_l, out_r, frames); break;
+      case LULL_TEXTURE_BRUSH: done = render_brush(v, out_l, out_r, frames); break;
+      default: done = render_filtered(v, out_l, out_r, frames); break;
     }
+    *voice = local;
   }
   /* Silent from the frame the voice fell idle: the same zeros whatever the split. */
   memset(out_l + done, 0, sizeof(float) * (frames - done));
