@@ -26,7 +26,8 @@ static const int algo_ops[LULL_FM_ALGO_COUNT] = {2, 3, 4, 3, 4};
 /* Bessel edge table: besselj_edge[k] is the largest index beta for which
  * every sideband of order above k is 43 dB (40 dB + a margin for envelope
  * smear) under the strongest, max_j |J_j(beta)|, for all indices up to beta.
- * Computed with jn() on a 0.0005 grid; tests/dsp/test_fm.c checks it. */
+ * Computed with jn() on a 0.0005 grid; the alias tests of test_fm.c hold
+ * the caps built on it to account. */
 static const float besselj_edge[32] = {
     0.0140f,  0.2365f,  0.6770f,  1.1860f,  1.7835f,  2.4325f,  3.1435f,  3.8330f,
     4.6120f,  5.3905f,  6.1585f,  6.9550f,  7.7890f,  8.6150f,  9.4360f,  10.2550f,
@@ -35,7 +36,7 @@ static const float besselj_edge[32] = {
 };
 
 /* The highest significant sideband order for index beta (0: the carrier
- * alone). Past the table the edge grows by about one order per 0.91. */
+ * alone). Past the table the edge grows by about one order per 0.9. */
 static float sideband_orders(float beta) {
   if (beta <= 0.0f) return 0.0f;
   for (int k = 0; k < 32; k++)
