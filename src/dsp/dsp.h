@@ -710,4 +710,113 @@ uint32_t lull__limiter_latency(const lull_limiter *l);
 /* In place on two channels. */
 void lull__limiter_process(lull_limiter *l, float *left, float *right, size_t frames);
 
+/* ==== palette voices (issue 20): tape, textures, ensemble, choir, grains ====
+ * Shared scalar helpers first; every family below is render-safe (no
+ * allocation, lock, I/O or libm per sample) and split-invariant (pure
+ * per-sample recurrences; slow parameters move every LULL_PAL_CTL_FRAMES
+ * counted inside the voice). */
+
+/* Slow parameters of the palette voices (filter sweeps, vowel drift) move
+ * every this many frames, counted in each voice's state. */
+#define LULL_PAL_CTL_FRAMES 32
+
+/* tan(pi x) for x in [0, 0.49] from two lull__sin_turns (no libm): the SVF's
+ * g for a cutoff of x fs, for coefficients moved inside a render. */
+static inline float lull__tan_pi(float x) {
+  return lull__sin_turns(0.5f * x) / lull__sin_turns(0.25f - 0.5f * x);
+}
+
+/* lull__svf_set without libm (same limits: [10 Hz, 0.49 fs], q > 0.05). */
+static inline void lull__svf_set_fast(lull_svf *f, float cutoff_hz, float q) {
+  float hi = 0.49f * f->sample_rate_hz;
+  cutoff_hz = cutoff_hz > 10.0f ? cutoff_hz : 10.0f;
+  cutoff_hz = cutoff_hz < hi ? cutoff_hz : hi;
+  q = q > 0.05f ? q : 0.05f;
+  float g = lull__tan_pi(cutoff_hz / f->sample_rate_hz);
+  f->k = 1.0f / q;
+  f->a1 = 1.0f / (1.0f + g * (g + f->k));
+  f->a2 = g * f->a1;
+  f->a3 = g * f->a2;
+}
+
+/* One sample through f (the recurrence of lull__svf_process): *lp the
+ * lowpass, *bp the bandpass (unity at its centre). */
+static inline void lull__svf_tick(lull_svf *f, float v0, float *lp, float *bp) {
+  float v3 = v0 - f->ic2;
+  float v1 = f->a1 * f->ic1 + f->a2 * v3;
+  float v2 = f->ic2 + f->a2 * f->ic1 + f->a3 * v3;
+  f->ic1 = 2.0f * v1 - f->ic1 + LULL_TINY;
+  f->ic2 = 2.0f * v2 - f->ic2 + LULL_TINY;
+  *lp = v2;
+  *bp = f->k * v1;
+}
+
+/* A scalar gate envelope for the palette voices: a linear attack from the
+ * level it is at (a retrigger never clicks), hold at 1, an exponential
+ * release that falls 60 dB in release_s; idle (level 0) once below -90 dB. */
+typedef enum lull_env1_stage { LULL_ENV1_IDLE = 0, LULL_ENV1_ATTACK, LULL_ENV1_HOLD, LULL_ENV1_RELEASE } lull_env1_stage;
+typedef struct lull_env1 {
+  float level, attack_step, release_coef;
+  int stage; /* lull_env1_stage */
+} lull_env1;
+
+/* Times in seconds (attack >= 1 frame). Not per sample (libm). */
+void lull__env1_set(lull_env1 *e, float attack_s, float release_s, float sample_rate_hz);
+static inline void lull__env1_gate_on(lull_env1 *e) { e->stage = LULL_ENV1_ATTACK; }
+static inline void lull__env1_gate_off(lull_env1 *e) {
+  if (e->stage != LULL_ENV1_IDLE) e->stage = LULL_ENV1_RELEASE;
+}
+static inline float lull__env1_tick(lull_env1 *e) {
+  switch (e->stage) {
+    case LULL_ENV1_ATTACK:
+      e->level += e->attack_step;
+      if (e->level >= 1.0f) e->level = 1.0f, e->stage = LULL_ENV1_HOLD;
+      break;
+    case LULL_ENV1_RELEASE:
+      e->level *= e->release_coef;
+      if (e->level < 3.1623e-5f) e->level = 0.0f, e->stage = LULL_ENV1_IDLE; /* -90 dB */
+      break;
+    default: break;
+  }
+  return e->level;
+}
+
+/* ---- tape master stage (tape.c) ---------------------------------------- */
+
+/* Stereo, in place, after the mix: wow (0.53 and 0.89 Hz sines, 0.12 % and
+ * 0.08 % peak pitch: +-0.2 % together, irregular as their sum) and flutter
+ * (9.3 Hz, 0.04 %; 6.1 Hz, 0.01 %) as a modulated delay around a constant
+ * base delay D = 3 ms (the stage's latency), then a head bump (+2 dB near
+ * 90 Hz) and HF roll-off (12 kHz, 2 poles), gentle asymmetric saturation
+ * (a -10 dBFS sine gets 2.2 % THD, H2 and H3 both near -36 dB; a -16 LUFS
+ * program ~1 %), and hiss
+ * (-66 dBFS RMS per channel, pink-ish, L and R uncorrelated); all of it
+ * scaled by an amount 0..1 that glides linearly (2 s for a full swing).
+ * At amount 0 (settled) the output is the input delayed by exactly D frames
+ * and costs a ring write and read per sample. */
+typedef struct lull_tape {
+  float *line[2];
+  uint32_t mask, pos, delay_frames;
+  float amount, target, step;       /* step: amount per frame of the glide */
+  uint32_t wow_phase[4], wow_inc[4]; /* two wow and two flutter sines */
+  float wow_depth_frames[4];
+  lull_svf lp[2], bump[2];
+  float bump_gain;
+  float drive, bias, bias_out, sat_norm; /* sat(x) = (clip(drive x + bias) - bias_out) * sat_norm */
+  lull_dcblock dc[2];
+  lull_noise hiss_noise[2];
+  float hiss_state[2], hiss_pole, hiss_white, hiss_gain;
+  float sample_rate_hz;
+} lull_tape;
+
+size_t lull__tape_floats(float sample_rate_hz);
+/* mem: lull__tape_floats(fs) floats. Starts at amount 0. Not render-safe. */
+void lull__tape_init(lull_tape *t, float *mem, float sample_rate_hz, uint64_t seed);
+/* The amount glides there (2 s per unit). Render-safe. */
+void lull__tape_set_amount(lull_tape *t, float amount01);
+/* Jump to the target now (an engine starting in the tape palette). */
+void lull__tape_snap(lull_tape *t);
+uint32_t lull__tape_latency_frames(const lull_tape *t);
+void lull__tape_process(lull_tape *t, float *left, float *right, uint32_t frames);
+
 #endif

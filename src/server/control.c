@@ -14,6 +14,14 @@ static int refuse(lull_ctl_msg *c, const char *code, const char *field, const ch
   return -1;
 }
 
+/* "classic, glass, ...": every palette, from params.c's table. */
+static void palette_names(char *out, size_t cap) {
+  size_t n = 0;
+  out[0] = 0;
+  for (int i = 0; i < LULL_PALETTE_COUNT && n < cap; i++)
+    n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "", lull_palette_name(i));
+}
+
 /* The fields of a params object (control message or REST body). */
 static int parse_fields(json_t *obj, const lull_params *current, lull_ctl_msg *c, int allow_type) {
   const char *k;
@@ -50,6 +58,16 @@ static int parse_fields(json_t *obj, const lull_params *current, lull_ctl_msg *c
       if (!json_is_string(v)) return refuse(c, "wrong_type", k, "mode must be a string (%s)", "major, minor, dorian, ...");
       if (lull_params_set(&p, "mode", json_string_value(v), &d) != LULL_OK) return refuse(c, "out_of_range", k, "%s", d.message);
       c->fields |= LULL_PARAM_MODE;
+    } else if (strcmp(k, "palette") == 0) {
+      /* A name only: the palettes' order is no promise to clients. */
+      if (!json_is_string(v)) {
+        char names[128];
+        palette_names(names, sizeof names);
+        return refuse(c, "wrong_type", k, "palette must be a string, one of %s", names);
+      }
+      if (lull_params_set(&p, "palette", json_string_value(v), &d) != LULL_OK)
+        return refuse(c, "out_of_range", k, "%s", d.message);
+      c->fields |= LULL_PARAM_PALETTE;
     } else if (strcmp(k, "bpm") == 0 || strcmp(k, "intensity") == 0) {
       if (!json_is_number(v)) return refuse(c, "wrong_type", k, "%s must be a number", k);
       double x = json_number_value(v);
@@ -64,7 +82,7 @@ static int parse_fields(json_t *obj, const lull_params *current, lull_ctl_msg *c
       return refuse(c, "unknown_field", k, "seed cannot change while a station plays; it is set when the station starts%s",
                     "");
     } else {
-      return refuse(c, "unknown_field", k, "unknown field \"%.40s\"; known: key, mode, bpm, intensity, token", k);
+      return refuse(c, "unknown_field", k, "unknown field \"%.40s\"; known: key, mode, bpm, intensity, palette, token", k);
     }
   }
   c->params = p;
@@ -102,7 +120,7 @@ int lull__control_parse(const char *text, size_t len, const lull_params *current
   } else if (strcmp(json_string_value(type), "control") == 0) {
     c->kind = LULL_CTL_PARAMS;
     rc = parse_fields(root, current, c, 1);
-    if (rc == 0 && !c->fields) rc = refuse(c, "bad_message", "", "a control message changes at least one of key, mode, bpm, intensity%s", "");
+    if (rc == 0 && !c->fields) rc = refuse(c, "bad_message", "", "a control message changes at least one of key, mode, bpm, intensity, palette%s", "");
   } else {
     refuse(c, "unknown_type", "type", "unknown type \"%.40s\"; known: control, status", json_string_value(type));
   }
@@ -116,15 +134,16 @@ int lull__control_parse_body(const char *text, size_t len, const lull_params *cu
   if (!root) return -1;
   c->kind = LULL_CTL_PARAMS;
   int rc = parse_fields(root, current, c, 0);
-  if (rc == 0 && !c->fields) rc = refuse(c, "bad_message", "", "the body changes at least one of key, mode, bpm, intensity%s", "");
+  if (rc == 0 && !c->fields) rc = refuse(c, "bad_message", "", "the body changes at least one of key, mode, bpm, intensity, palette%s", "");
   json_decref(root);
   return rc;
 }
 
 int lull__params_json(char *out, size_t cap, const lull_params *p) {
-  return snprintf(out, cap, "{\"key\":\"%s\",\"mode\":\"%s\",\"bpm\":%.6g,\"intensity\":%.6g,\"seed\":%llu}",
+  return snprintf(out, cap,
+                  "{\"key\":\"%s\",\"mode\":\"%s\",\"bpm\":%.6g,\"intensity\":%.6g,\"palette\":\"%s\",\"seed\":%llu}",
                   lull_key_name(p->key), lull_mode_name(p->mode), (double)p->bpm, (double)p->intensity,
-                  (unsigned long long)p->seed);
+                  lull_palette_name(p->palette), (unsigned long long)p->seed);
 }
 
 /* The length of the UTF-8 sequence s starts with (1..4), or 0 when it is

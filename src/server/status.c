@@ -79,6 +79,15 @@ static totals worker_totals(lull_server *srv) {
   return t;
 }
 
+/* Every palette with its one line: the page builds its picker from these. */
+static void palettes_json(sbuf *b) {
+  for (int i = 0; i < LULL_PALETTE_COUNT; i++) {
+    char about[256];
+    lull__json_escape(about, sizeof about, lull_palette_describe(i));
+    lull__sb_printf(b, "%s{\"name\":\"%s\",\"about\":\"%s\"}", i ? "," : "", lull_palette_name(i), about);
+  }
+}
+
 void lull__status_json(lull_server *srv, sbuf *b) {
   lull__sb_printf(b, "{\"version\":\"%s\",\"uptime_s\":%.1f,\"listeners\":%u,\"max_clients\":%u,\"threads\":%u,"
                "\"packets_per_message\":%u,\"http_write_ms\":%u,\"control_token\":%s,\"stations\":[",
@@ -102,6 +111,8 @@ void lull__status_json(lull_server *srv, sbuf *b) {
               (unsigned long long)st.connects, (unsigned long long)st.failures, (unsigned long long)st.skipped_pages,
               st.retry_in_s);
   }
+  lull__sb_printf(b, "],\"palettes\":[");
+  palettes_json(b);
   lull__sb_printf(b, "]}\n");
 }
 

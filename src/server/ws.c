@@ -181,7 +181,8 @@ int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const
   static const struct {
     uint32_t bit;
     const char *name;
-  } fields[] = {{LULL_PARAM_KEY, "key"}, {LULL_PARAM_MODE, "mode"}, {LULL_PARAM_BPM, "bpm"}, {LULL_PARAM_INTENSITY, "intensity"}};
+  } fields[] = {{LULL_PARAM_KEY, "key"}, {LULL_PARAM_MODE, "mode"}, {LULL_PARAM_BPM, "bpm"}, {LULL_PARAM_INTENSITY, "intensity"},
+                {LULL_PARAM_PALETTE, "palette"}};
   size_t n = 0;
   for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
     if (c->fields & fields[i].bit && n < sizeof changed)

@@ -73,6 +73,15 @@ static void test_each_field_applied(void **state) {
   ASSERT_NEAR(ok("{\"type\":\"control\",\"intensity\":0}").params.intensity, 0, 0);
   ASSERT_NEAR(ok("{\"type\":\"control\",\"intensity\":1}").params.intensity, 1, 0);
   ASSERT_NEAR(ok("{\"type\":\"control\",\"intensity\":1.0e0}").params.intensity, 1, 0);
+  c = ok("{\"type\":\"control\",\"palette\":\"glass\"}");
+  ASSERT_EQ_INT(c.fields, LULL_PARAM_PALETTE);
+  ASSERT_EQ_INT(c.params.palette, LULL_PALETTE_GLASS);
+  ASSERT_EQ_INT(c.params.key, 9);
+  for (int i = 0; i < LULL_PALETTE_COUNT; i++) {
+    char text[96];
+    snprintf(text, sizeof text, "{\"type\":\"control\",\"palette\":\"%s\"}", lull_palette_name(i));
+    ASSERT_EQ_INT(ok(text).params.palette, i);
+  }
   /* All at once, in any order, with a token. */
   c = ok("{\"intensity\":0.2,\"token\":\"s3cret\",\"bpm\":100,\"type\":\"control\",\"mode\":\"lydian\",\"key\":\"E\"}");
   ASSERT_EQ_INT(c.fields, LULL_PARAM_KEY | LULL_PARAM_MODE | LULL_PARAM_BPM | LULL_PARAM_INTENSITY);
@@ -113,7 +122,7 @@ static void test_refusals(void **state) {
   refused("{\"type\":\"control\",\"token\":\"t\"}", "bad_message", "", "changes at least one");
   /* Fields: unknown, wrong type, out of range; the first bad one is named. */
   refused("{\"type\":\"control\",\"volume\":3}", "unknown_field", "volume",
-          "unknown field \"volume\"; known: key, mode, bpm, intensity, token");
+          "unknown field \"volume\"; known: key, mode, bpm, intensity, palette, token");
   refused("{\"type\":\"control\",\"Key\":\"D\"}", "unknown_field", "Key", "unknown field");
   refused("{\"type\":\"control\",\"seed\":3}", "unknown_field", "seed", "seed cannot change while a station plays");
   refused("{\"type\":\"control\",\"key\":2.0}", "wrong_type", "key", "a note name string or an integer 0..11");
@@ -135,6 +144,14 @@ static void test_refusals(void **state) {
   refused("{\"type\":\"control\",\"intensity\":-0.01}", "out_of_range", "intensity", "intensity must be 0..1");
   refused("{\"type\":\"control\",\"intensity\":1.01}", "out_of_range", "intensity", "0..1");
   refused("{\"type\":\"control\",\"intensity\":1e400}", "bad_json", "", "at character"); /* jansson: out of range */
+  /* A palette by name only (not its index), and only a known one. */
+  refused("{\"type\":\"control\",\"palette\":1}", "wrong_type", "palette",
+          "palette must be a string, one of classic, glass, strings, keys, night, tape");
+  refused("{\"type\":\"control\",\"palette\":null}", "wrong_type", "palette", "must be a string");
+  refused("{\"type\":\"control\",\"palette\":\"jazz\"}", "out_of_range", "palette",
+          "must be one of classic, glass, strings, keys, night, tape; got \"jazz\"");
+  refused("{\"type\":\"control\",\"palette\":\"Glass\"}", "out_of_range", "palette", "got \"Glass\"");
+  refused("{\"type\":\"control\",\"palette\":\"\"}", "out_of_range", "palette", "must be one of");
   refused("{\"type\":\"control\",\"token\":5,\"bpm\":70}", "wrong_type", "token", "token must be a string");
   refused("{\"type\":\"control\",\"bpm\":70,\"key\":\"H\"}", "out_of_range", "key", "got \"H\"");
 }
@@ -180,9 +197,15 @@ static void test_rest_body(void **state) {
   ASSERT_EQ_INT(c.params.key, 2);
   ASSERT_NEAR(c.params.intensity, 0.7, 1e-7);
   ASSERT_NEAR(c.params.bpm, 64, 0);
+  body = "{\"palette\":\"night\"}";
+  ASSERT_EQ_INT(lull__control_parse_body(body, strlen(body), &cur, &c), 0);
+  ASSERT_EQ_INT(c.fields, LULL_PARAM_PALETTE);
+  ASSERT_EQ_INT(c.params.palette, LULL_PALETTE_NIGHT);
+  refused_by(lull__control_parse_body, "{\"palette\":4}", "wrong_type", "palette", "one of classic, glass");
+  refused_by(lull__control_parse_body, "{\"palette\":\"day\"}", "out_of_range", "palette", "classic, glass, strings");
   /* A body is the params alone: "type" is a field like any unknown one. */
   refused_by(lull__control_parse_body, "{\"type\":\"control\",\"bpm\":70}", "unknown_field", "type", "unknown field \"type\"");
-  refused_by(lull__control_parse_body, "{}", "bad_message", "", "the body changes at least one of key, mode, bpm, intensity");
+  refused_by(lull__control_parse_body, "{}", "bad_message", "", "the body changes at least one of key, mode, bpm, intensity, palette");
   refused_by(lull__control_parse_body, "[]", "bad_message", "", "must be a JSON object");
   refused_by(lull__control_parse_body, "{\"bpm\":70,\"bpm\":71}", "bad_json", "", "duplicate");
   refused_by(lull__control_parse_body, "{\"bpm\":300}", "out_of_range", "bpm", "30..180");
@@ -195,6 +218,7 @@ static void test_json_written(void **state) {
   char out[512];
   lull_params p = current();
   p.key = 1, p.mode = LULL_MODE_PENTA_MAJOR, p.bpm = 72.5f, p.intensity = 0.25f, p.seed = 9223372036854775807ull;
+  p.palette = LULL_PALETTE_TAPE;
   int n = lull__params_json(out, sizeof out, &p);
   ASSERT_EQ_INT(n, strlen(out));
   json_error_t e;
@@ -205,7 +229,8 @@ static void test_json_written(void **state) {
   ASSERT_NEAR(json_number_value(json_object_get(j, "bpm")), 72.5, 0);
   ASSERT_NEAR(json_number_value(json_object_get(j, "intensity")), 0.25, 0);
   ASSERT_EQ_INT(json_integer_value(json_object_get(j, "seed")), 9223372036854775807ll);
-  ASSERT_EQ_INT(json_object_size(j), 5);
+  ASSERT_STR_EQ(json_string_value(json_object_get(j, "palette")), "tape");
+  ASSERT_EQ_INT(json_object_size(j), 6);
   json_decref(j);
   /* Seeds are u64: the largest is written whole (beyond what jansson's
    * json_int_t or a JavaScript number holds exactly). */

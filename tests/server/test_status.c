@@ -68,10 +68,78 @@ static void test_rest_json_and_prometheus(void **state) {
   lull_server_destroy(srv);
 }
 
+/* The palette end to end: /api/status lists every palette with its line
+ * and shows the station's; a control message and a REST body change it,
+ * every listener hears of it (a params message), and a number or an
+ * unknown name is refused with the names allowed. */
+static void test_palette_listed_steered_and_broadcast(void **state) {
+  (void)state;
+  lull_server *srv = start(NULL);
+  uint16_t port = lull_server_port(srv);
+  nc_ws a = ws_open(port, "/ws/stream"), b = ws_open(port, "/ws/stream?codec=pcm");
+  char *body;
+  ASSERT_EQ_INT(nc_http(port, "GET", "/api/status", NULL, NULL, &body, NULL), 200);
+  json_t *j = parse(body);
+  json_t *pals = json_object_get(j, "palettes");
+  ASSERT_EQ_INT(json_array_size(pals), LULL_PALETTE_COUNT);
+  for (int i = 0; i < LULL_PALETTE_COUNT; i++) {
+    json_t *x = json_array_get(pals, (size_t)i);
+    ASSERT_STR_EQ(json_string_value(json_object_get(x, "name")), lull_palette_name(i));
+    ASSERT_STR_EQ(json_string_value(json_object_get(x, "about")), lull_palette_describe(i));
+  }
+  json_t *params = json_object_get(json_array_get(json_object_get(j, "stations"), 0), "params");
+  ASSERT_STR_EQ(json_string_value(json_object_get(params, "palette")), "classic");
+  json_decref(j);
+  free(body);
+
+  const char *msg = "{\"type\":\"control\",\"palette\":\"glass\"}";
+  ASSERT_EQ_INT(nc_ws_send(&a, 1, msg, strlen(msg)), 0);
+  nc_ws *both[2] = {&a, &b};
+  for (int i = 0; i < 2; i++) {
+    json_t *p = next_text(both[i], "params", 2000);
+    ASSERT_TRUE(p != NULL);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(p, "params"), "palette")), "glass");
+    json_decref(p);
+  }
+  int status = nc_http(port, "POST", "/api/stations/main/params", NULL, "{\"palette\":\"night\"}", &body, NULL);
+  if (status != 202) fail_msg("POST: %d %s", status, body);
+  ASSERT_STR_CONTAINS(body, "\"palette\":\"night\"");
+  free(body);
+  for (int i = 0; i < 2; i++) {
+    json_t *p = next_text(both[i], "params", 2000);
+    ASSERT_TRUE(p != NULL);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(p, "params"), "palette")), "night");
+    json_decref(p);
+  }
+  lull_params now;
+  lull_station_get_params(lull_server_station(srv, "main"), &now);
+  ASSERT_EQ_INT(now.palette, LULL_PALETTE_NIGHT);
+  ASSERT_EQ_INT(nc_http(port, "GET", "/api/stations", NULL, NULL, &body, NULL), 200);
+  ASSERT_STR_CONTAINS(body, "\"palette\":\"night\"");
+  free(body);
+
+  expect_error(&a, "{\"type\":\"control\",\"palette\":2}", "wrong_type", "palette");
+  expect_error(&a, "{\"type\":\"control\",\"palette\":\"disco\"}", "out_of_range", "palette");
+  ASSERT_EQ_INT(nc_http(port, "POST", "/api/stations/main/params", NULL, "{\"palette\":\"disco\"}", &body, NULL), 400);
+  j = parse(body);
+  json_t *err = json_object_get(j, "error");
+  ASSERT_STR_EQ(json_string_value(json_object_get(err, "code")), "out_of_range");
+  ASSERT_STR_EQ(json_string_value(json_object_get(err, "field")), "palette");
+  ASSERT_STR_CONTAINS(json_string_value(json_object_get(err, "message")), "classic, glass, strings, keys, night, tape");
+  json_decref(j);
+  free(body);
+  lull_station_get_params(lull_server_station(srv, "main"), &now);
+  ASSERT_EQ_INT(now.palette, LULL_PALETTE_NIGHT); /* nothing refused changed it */
+  nc_ws_close(&a);
+  nc_ws_close(&b);
+  lull_server_destroy(srv);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rest_json_and_prometheus),
+      cmocka_unit_test(test_palette_listed_steered_and_broadcast),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
