@@ -1,5 +1,5 @@
-/* pluck.c: pitch within 0.5 % from C1 to C7 at 48 and 96 kHz (the Cs at
- * 22.05 and 192 kHz too), the fundamental's T60 as the preset says at two
+/* pluck.c: pitch within 0.5 % from C1 to C7 at 48 and 96 kHz (C1, C4, C7
+ * at 22.05 and 192 kHz too), the fundamental's T60 as the preset says at two
  * pitches, body gain at a resonance, the pluck point's comb, peak levels,
  * velocity to brightness, release to silence, split invariance, retrigger
  * without a click, the kalimba's tine. */
@@ -55,12 +55,12 @@ static void test_memory_size(void **state) {
 static void test_pitch(void **state) {
   (void)state;
   const int notes[] = {24, 36, 48, 60, 72, 84, 96, 31, 57, 70, 89, 94};
-  /* every note at 48 and 96 kHz; the Cs (the first seven) at the extremes */
+  /* every note at 48 and 96 kHz; C1, C4 and C7 at the extremes */
   const float rates[] = {48000.0f, 96000.0f, 22050.0f, 192000.0f};
   double worst = 0;
   for (int r = 0; r < 4; r++)
     for (int i = 0; i < 3; i++)
-      for (size_t j = 0; j < (r < 2 ? sizeof notes / sizeof notes[0] : 7); j++) {
+      for (size_t j = 0; j < (r < 2 ? sizeof notes / sizeof notes[0] : 7); j += r < 2 ? 1 : 3) {
         double hz = midi_hz(notes[j]);
         /* after 0.4 s: the kalimba's inharmonic tine is gone */
         size_t skip = (size_t)(0.4f * rates[r]), n = (size_t)(0.2f * rates[r]);
