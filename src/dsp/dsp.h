@@ -488,7 +488,7 @@ extern const lull_fm_patch lull__fm_glass, lull__fm_bell, lull__fm_epiano, lull_
  * voice moves to its second line and damps the first (no click; it rings
  * out under the new note). Then a small body (parallel band-passes) and an
  * optional decaying "tine" resonator. Mono; render-safe. A note at velocity
- * 1 peaks at 0.25..0.40; its RMS over the first half second is about 0.1
+ * 1 peaks at 0.25..0.40; its RMS over the first half second is 0.12..0.15
  * (harp), 0.03..0.07 (guitar), 0.02..0.04 (kalimba: short). */
 #define LULL_PLUCK_BODY 3
 
