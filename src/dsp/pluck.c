@@ -128,6 +128,32 @@ static void damp(lull_pluck *v, lull_pluck_string *st, double time_ms, double bo
   if (left < st->left) st->left = left;
 }
 
+/* The excitation's samples one by one (so they can be made again): a
+ * raised-cosine strike 1 / tone long, or seeded noise through two one-pole
+ * lowpasses at tone. */
+typedef struct excitation {
+  lull_noise noise;
+  float a, y1, y2;
+  double width;
+  uint32_t j;
+  int struck;
+} excitation;
+
+static void excitation_init(excitation *e, int struck, double tone, double fs, uint32_t d, uint64_t seed) {
+  *e = (excitation){.struck = struck, .a = (float)(1.0 - exp(-2.0 * M_PI * tone / fs))};
+  e->width = fmin(fmax(fs / tone, 2.0), (double)d);
+  lull__noise_init(&e->noise, seed);
+}
+
+static float excitation_next(excitation *e) {
+  uint32_t j = e->j++;
+  if (e->struck)
+    return (double)j < e->width ? (float)(0.5 - 0.5 * cos(2.0 * M_PI * (j + 0.5) / e->width)) : 0.0f;
+  e->y1 += e->a * (lull__noise_next(&e->noise) - e->y1);
+  e->y2 += e->a * (e->y1 - e->y2);
+  return e->y2;
+}
+
 void lull__pluck_start(lull_pluck *v, const lull_pluck_patch *patch, float hz_in, float velocity, uint64_t seed) {
   const double fs = v->sample_rate_hz, body_frames = body_ring_frames(patch, fs);
   double hz = fmin(fmax((double)hz_in, MIN_HZ), 0.25 * fs);
@@ -146,29 +172,24 @@ void lull__pluck_start(lull_pluck *v, const lull_pluck_patch *patch, float hz_in
   st->hz = (float)hz;
   st->left = frames_to_silence(st, fs, hz, body_frames);
 
-  /* The excitation, one line's length d, written where the line reads next. */
+  /* The excitation, one line's length d, written where the line reads next;
+   * then the pluck point: a circular comb x[j] - x[j - gap mod d] (a
+   * string plucked at 1/k of its length has no k-th harmonics; circular
+   * because the line repeats it). The first gap values need the original
+   * tail, written over by then: made again from the same seed. */
   const uint32_t d = st->n, mask = v->mask, at = v->pos - d;
   float *line = st->line;
   double tone = fmin((double)patch->tone_hz * exp2(-3.0 * (1.0 - (double)vel)), 0.45 * fs);
-  if (patch->struck) { /* a raised-cosine strike, 1 / tone long */
-    double width = fmin(fmax(fs / tone, 2.0), (double)d);
-    for (uint32_t j = 0; j < d; j++)
-      line[(at + j) & mask] = (double)j < width ? (float)(0.5 - 0.5 * cos(2.0 * M_PI * (j + 0.5) / width)) : 0.0f;
-  } else { /* seeded noise through two one-pole lowpasses at tone */
-    lull_noise noise;
-    lull__noise_init(&noise, seed);
-    float a = (float)(1.0 - exp(-2.0 * M_PI * tone / fs)), y1 = 0.0f, y2 = 0.0f;
-    for (uint32_t j = 0; j < d; j++) {
-      y1 += a * (lull__noise_next(&noise) - y1);
-      y2 += a * (y1 - y2);
-      line[(at + j) & mask] = y2;
-    }
-  }
-  /* The pluck point: a comb x[j] - x[j - position d] (a string plucked at
-   * 1/k of its length has no k-th harmonics). */
+  excitation ex;
+  excitation_init(&ex, patch->struck, tone, fs, d, seed);
+  for (uint32_t j = 0; j < d; j++) line[(at + j) & mask] = excitation_next(&ex);
   uint32_t gap = (uint32_t)lround((double)patch->position * d);
-  if (gap >= 1 && gap < d)
+  if (gap >= 1 && gap < d) {
     for (uint32_t j = d; j-- > gap;) line[(at + j) & mask] -= line[(at + j - gap) & mask];
+    excitation_init(&ex, patch->struck, tone, fs, d, seed);
+    for (uint32_t j = 0; j < d - gap; j++) excitation_next(&ex);
+    for (uint32_t j = 0; j < gap; j++) line[(at + j) & mask] -= excitation_next(&ex);
+  }
   double mean = 0.0, peak = 0.0;
   for (uint32_t j = 0; j < d; j++) mean += (double)line[(at + j) & mask];
   mean /= d;
@@ -265,8 +286,8 @@ float lull__pluck_level(const lull_pluck *v) { return v->level; }
 
 /* ---- presets --------------------------------------------------------- */
 
-/* Harp: nylon, long and round. Plucked at the middle (no even harmonics,
- * hollow and soft), a dark burst (1.2 kHz at full velocity), 6 s to -60 dB
+/* Harp: nylon, long and round. Plucked at the middle, as harpists do (the
+ * even harmonics gone: hollow and soft), a dark burst (1.2 kHz at full velocity), 6 s to -60 dB
  * at C4 (4.2 s at C5: key 0.5), a light wooden box (soundboard resonances
  * at 180, 420, 1100 Hz). */
 const lull_pluck_patch lull__pluck_harp = {
