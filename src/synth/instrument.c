@@ -110,7 +110,7 @@ static lull_xvoice *choose(lull_pool *p, int part, int *stolen) {
 void lull__xvoice_note_on(lull_pool *p, const lull_voicing *v, int part, int pitch, float velocity, float pan,
                           uint64_t duration_frames, uint64_t now) {
   const instr_spec *is = &instrs[v->instr];
-  if (is->family == FAM_NONE) return;
+  if (is->family == FAM_NONE || !p->x) return; /* a pool without scalar voices plays only its banks */
   int stolen;
   lull_xvoice *x = choose(p, part, &stolen);
   if (stolen) p->stolen++;
@@ -154,6 +154,7 @@ void lull__xvoice_note_on(lull_pool *p, const lull_voicing *v, int part, int pit
 }
 
 void lull__xvoice_note_off(lull_pool *p, int part, int pitch) {
+  if (!p->x_active) return;
   for (int i = 0; i < LULL_XVOICES; i++) {
     lull_xvoice *x = &p->x[i];
     if (x->active && x->held && x->part == part && (pitch < 0 || x->pitch == pitch)) x_release(x);

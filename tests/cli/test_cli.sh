@@ -93,7 +93,9 @@ check "icecast: unknown station" [ "$(LULL_ICECAST_PASSWORD=x code $lull serve -
 check "icecast: unknown station named" grep -q 'no station "nope"' "$tmp/err"
 check "icecast: empty password file" [ "$(: >"$tmp/empty"; code $lull serve --icecast-password-file "$tmp/empty")" = 2 ]
 
-# A render: a finished file with sane audio.
+# A render: a finished file with sane audio. Every render ends with the
+# engine's latency: the limiter's lookahead (71) and the tape stage's 3 ms (144).
+LAT=215
 out="$tmp/out-dir/night.wav"
 check "render ok" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$out")" = 0 ]
 check "render: nothing on stdout" [ ! -s "$tmp/out" ]
@@ -101,8 +103,8 @@ check "render: no progress bar when stderr is a file" [ ! -s "$tmp/err" ]
 check "mode follows umask" [ "$(stat -c %a "$out")" = "$(printf '%o' $(( 0666 & ~$(umask) )))" ]
 check "rate 48000" [ "$(info "$out" rate)" = 48000 ]
 check "stereo" [ "$(info "$out" channels)" = 2 ]
-# 32 beats at 64 bpm = 30 s, plus the 7.5 s tail and the limiter's lookahead.
-check "length" [ "$(info "$out" frames)" = $((30 * 48000 + 360000 + 71)) ]
+# 32 beats at 64 bpm = 30 s, plus the 7.5 s tail and the latency.
+check "length" [ "$(info "$out" frames)" = $((30 * 48000 + 360000 + LAT)) ]
 check "peak <= -1 dBFS" le "$(info "$out" peak_dbfs)" -1.0
 check "not silent" ge "$(info "$out" rms_dbfs)" -40
 check "dc < 1e-3" le "$(info "$out" dc)" 0.001
@@ -120,16 +122,16 @@ check "--quiet: no progress bar" [ ! -s "$tmp/tty.out" ]
 
 # FLAC, 24 bit, float, loops, dry, stdout.
 check "flac 24" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$tmp/n.flac" --bits 24 --dry)" = 0 ]
-check "flac frames (dry tail)" [ "$(info "$tmp/n.flac" frames)" = $((30 * 48000 + 72000 + 71)) ]
+check "flac frames (dry tail)" [ "$(info "$tmp/n.flac" frames)" = $((30 * 48000 + 72000 + LAT)) ]
 check "loops" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$tmp/l.wav" --loops 2 --dry --bits=float)" = 0 ]
-check "loops frames" [ "$(info "$tmp/l.wav" frames)" = $((60 * 48000 + 72000 + 71)) ]
+check "loops frames" [ "$(info "$tmp/l.wav" frames)" = $((60 * 48000 + 72000 + LAT)) ]
 # WAV on stdout through a real pipe (not seekable), in every sample format;
 # the header carries the exact length.
 for bits in 16 24 float; do
   $lull render --phrase "$examples/night-in-a.json" -o - --dry --bits $bits 2>"$tmp/pipe.err" | cat > "$tmp/stdout.wav"
   check "pipe $bits: exit 0" [ "${PIPESTATUS[0]}" = 0 ]
   check "pipe $bits: is WAV" [ "$(head -c 4 "$tmp/stdout.wav")" = RIFF ]
-  check "pipe $bits: frames" [ "$(info "$tmp/stdout.wav" frames)" = $((30 * 48000 + 72000 + 71)) ]
+  check "pipe $bits: frames" [ "$(info "$tmp/stdout.wav" frames)" = $((30 * 48000 + 72000 + LAT)) ]
   check "pipe $bits: peak" le "$(info "$tmp/stdout.wav" peak_dbfs)" -1.0
   check "pipe $bits: not silent" ge "$(info "$tmp/stdout.wav" rms_dbfs)" -40
 done
@@ -251,7 +253,7 @@ check "failures: no files" no_files
 c="$tmp/composed"
 mkdir -p "$c"
 check "composed ok" [ "$(code $lull render -o "$c/a.wav" --minutes 0.5 --key D --mode dorian --bpm 90 --intensity 0.7 --seed 3 --midi "$c/a.mid")" = 0 ]
-check "composed length" [ "$(info "$c/a.wav" frames)" = $((30 * 48000 + 360000 + 71)) ]
+check "composed length" [ "$(info "$c/a.wav" frames)" = $((30 * 48000 + 360000 + LAT)) ]
 check "composed peak <= -1 dBFS" le "$(info "$c/a.wav" peak_dbfs)" -1.0
 check "composed not silent" ge "$(info "$c/a.wav" rms_dbfs)" -40
 check "midi written" [ "$(head -c 4 "$c/a.mid")" = MThd ]
