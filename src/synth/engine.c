@@ -42,6 +42,7 @@ struct lull_engine {
   lull_ensemble ensemble;
   lull_tape tape;
   lull_smooth room_decay, room_damping, echo_feedback; /* the palette's room, glided at grid lines */
+  lull_smooth makeup;        /* the palette's gain on the master (its music as loud as classic's) */
   uint32_t ensemble_tail;    /* frames the chorus still runs after its last input */
   lull_grain_source recent;  /* the output's last seconds, mono, for grains */
   float *recent_data;
@@ -117,6 +118,7 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
   lull__smooth_init(&e->room_decay, c.reverb_decay_s, ROOM_GLIDE_MS, fs);
   lull__smooth_init(&e->room_damping, 0.35f, ROOM_GLIDE_MS, fs);
   lull__smooth_init(&e->echo_feedback, DELAY_FEEDBACK, ROOM_GLIDE_MS, fs);
+  lull__smooth_init(&e->makeup, 1.0f, ROOM_GLIDE_MS, fs);
   lull__seq_init(&e->seq, (lull_seq_item *)(mem + off_ev), c.event_capacity);
   lull_reverb_config rc = {c.reverb_decay_s, 25.0f, 0.35f, 0.6f};
   lull__reverb_init(&e->reverb, &rc, fs, (float *)(mem + off_rev));
@@ -181,6 +183,7 @@ void lull_engine_get_stats(const lull_engine *e, lull_engine_stats *s) {
 static void set_palette(lull_engine *e, int palette) {
   const lull_palette_spec *ps = &lull__palettes[palette];
   lull__pool_set_palette(&e->pool, palette);
+  lull__smooth_set(&e->makeup, powf(10.0f, ps->makeup_db / 20.0f));
   lull__smooth_set(&e->room_decay, palette == LULL_PALETTE_CLASSIC ? e->cfg.reverb_decay_s : ps->reverb_decay_s);
   lull__smooth_set(&e->room_damping, ps->reverb_damping);
   lull__smooth_set(&e->echo_feedback, ps->delay_feedback);
@@ -191,6 +194,9 @@ static void set_palette(lull_engine *e, int palette) {
     e->room_decay.value = e->room_decay.target;
     e->room_damping.value = e->room_damping.target;
     e->echo_feedback.value = e->echo_feedback.target;
+    e->makeup.value = e->makeup.target;
+    e->master_now = e->master.value * e->makeup.value;
+    e->master_step = 0.0f;
     lull__tape_snap(&e->tape);
     lull__reverb_set_decay(&e->reverb, e->room_decay.value, e->room_damping.value);
     e->delay.feedback = e->echo_feedback.value;
@@ -265,8 +271,9 @@ static void control_tick(lull_engine *e) {
     lull__reverb_control(&e->reverb);
     lull__delay_control(&e->delay);
   }
-  e->master_now = e->master.value;
-  e->master_step = (lull__smooth_next(&e->master, LULL_GRID_FRAMES) - e->master_now) / LULL_GRID_FRAMES;
+  e->master_now = e->master.value * e->makeup.value;
+  float next = lull__smooth_next(&e->master, LULL_GRID_FRAMES) * lull__smooth_next(&e->makeup, LULL_GRID_FRAMES);
+  e->master_step = (next - e->master_now) / LULL_GRID_FRAMES;
 }
 
 void lull_engine_render(lull_engine *e, float *out, size_t frames) {

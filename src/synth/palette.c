@@ -20,8 +20,8 @@ const lull_palette_spec lull__palettes[LULL_PALETTE_COUNT] = {
     [LULL_PALETTE_GLASS] =
         {.part = {[LULL_PART_PAD] = BANK(0.8f), [LULL_PART_LEAD] = X(HARP, 0.55f, 0.35f, 0.22f), [LULL_PART_KICK] = NONE,
                   [LULL_PART_SWELL] = BANK(0.6f), [LULL_PART_HAT] = NONE, [LULL_PART_BASS] = BANK(0.9f),
-                  [LULL_PART_AIR] = X(RAIN, 0.10f, 0.25f, 0.0f), [LULL_PART_BELL] = X(FM_GLASS, 0.30f, 0.65f, 0.2f)},
-         .reverb_decay_s = 8.0f, .reverb_damping = 0.2f, .delay_feedback = 0.4f, .pad_tone = 0.6f},
+                  [LULL_PART_AIR] = X(RAIN, 0.10f, 0.25f, 0.0f), [LULL_PART_BELL] = X(FM_GLASS, 0.42f, 0.65f, 0.2f)},
+         .reverb_decay_s = 8.0f, .reverb_damping = 0.2f, .delay_feedback = 0.4f, .pad_tone = 0.8f, .makeup_db = 1.5f},
     /* Strings: an ensemble through the chorus holds the harmony, low strings
      * under it, a harp, a distant choir; no drums. */
     [LULL_PALETTE_STRINGS] =
@@ -30,22 +30,22 @@ const lull_palette_spec lull__palettes[LULL_PALETTE_COUNT] = {
                   [LULL_PART_BASS] = X(STRINGS_LOW, 0.35f, 0.25f, 0.0f), [LULL_PART_AIR] = X(CHOIR_OOH, 0.10f, 0.7f, 0.1f),
                   [LULL_PART_BELL] = X(FM_GLASS, 0.18f, 0.7f, 0.15f)},
          .reverb_decay_s = 7.0f, .reverb_damping = 0.4f, .delay_feedback = 0.25f, .pad_tone = 1.0f,
-         .ensemble_depth = 1.0f},
+         .ensemble_depth = 1.0f, .makeup_db = 5.5f},
     /* Keys: a DX electric piano over a warm pad, kalimba loops, brushes and
      * a soft kick, in a smaller room. */
     [LULL_PALETTE_KEYS] =
         {.part = {[LULL_PART_PAD] = BANK(0.9f), [LULL_PART_LEAD] = X(FM_EPIANO, 0.6f, 0.25f, 0.2f),
                   [LULL_PART_KICK] = BANK(0.7f), [LULL_PART_SWELL] = NONE, [LULL_PART_HAT] = X(BRUSH, 0.25f, 0.15f, 0.0f),
                   [LULL_PART_BASS] = BANK(1.0f), [LULL_PART_AIR] = NONE, [LULL_PART_BELL] = X(KALIMBA, 0.3f, 0.45f, 0.2f)},
-         .reverb_decay_s = 4.0f, .reverb_damping = 0.4f, .delay_feedback = 0.3f, .pad_tone = 0.55f},
+         .reverb_decay_s = 4.0f, .reverb_damping = 0.4f, .delay_feedback = 0.3f, .pad_tone = 0.55f, .makeup_db = 2.0f},
     /* Night: a sub drone and wind, sparse glass bells and a shimmer of the
      * music's own echo in a long, dark room; no drums. */
     [LULL_PALETTE_NIGHT] =
-        {.part = {[LULL_PART_PAD] = X(DRONE, 0.35f, 0.45f, 0.0f), [LULL_PART_LEAD] = X(FM_GLASS, 0.35f, 0.6f, 0.3f),
-                  [LULL_PART_KICK] = NONE, [LULL_PART_SWELL] = X(SHIMMER, 0.35f, 0.6f, 0.0f), [LULL_PART_HAT] = NONE,
-                  [LULL_PART_BASS] = BANK(1.0f), [LULL_PART_AIR] = X(WIND, 0.15f, 0.3f, 0.0f),
-                  [LULL_PART_BELL] = X(FM_GLASS, 0.25f, 0.75f, 0.25f)},
-         .reverb_decay_s = 10.0f, .reverb_damping = 0.48f, .delay_feedback = 0.45f, .pad_tone = 0.45f},
+        {.part = {[LULL_PART_PAD] = X(DRONE, 0.22f, 0.45f, 0.0f), [LULL_PART_LEAD] = X(FM_GLASS, 0.45f, 0.6f, 0.3f),
+                  [LULL_PART_KICK] = NONE, [LULL_PART_SWELL] = X(SHIMMER, 0.45f, 0.6f, 0.0f), [LULL_PART_HAT] = NONE,
+                  [LULL_PART_BASS] = BANK(1.0f), [LULL_PART_AIR] = X(WIND, 0.2f, 0.3f, 0.0f),
+                  [LULL_PART_BELL] = X(FM_GLASS, 0.35f, 0.75f, 0.25f)},
+         .reverb_decay_s = 10.0f, .reverb_damping = 0.48f, .delay_feedback = 0.45f, .pad_tone = 0.45f, .makeup_db = 7.0f},
     /* Tape: a piano-like lead, a worn pad, guitar loops, surf and brushes,
      * all through wow, flutter, saturation and hiss. */
     [LULL_PALETTE_TAPE] =
@@ -53,5 +53,5 @@ const lull_palette_spec lull__palettes[LULL_PALETTE_COUNT] = {
                   [LULL_PART_KICK] = BANK(0.6f), [LULL_PART_SWELL] = X(CLOUD, 0.3f, 0.5f, 0.0f),
                   [LULL_PART_HAT] = X(BRUSH, 0.22f, 0.15f, 0.0f), [LULL_PART_BASS] = BANK(1.0f),
                   [LULL_PART_AIR] = X(SURF, 0.12f, 0.3f, 0.0f), [LULL_PART_BELL] = X(GUITAR, 0.3f, 0.45f, 0.2f)},
-         .reverb_decay_s = 5.0f, .reverb_damping = 0.42f, .delay_feedback = 0.3f, .pad_tone = 0.7f, .tape = 1.0f},
+         .reverb_decay_s = 5.0f, .reverb_damping = 0.42f, .delay_feedback = 0.3f, .pad_tone = 0.7f, .tape = 1.0f, .makeup_db = 0.8f},
 };

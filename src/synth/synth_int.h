@@ -96,6 +96,7 @@ typedef struct lull_palette_spec {
   float pad_tone;         /* the classic pad's cutoff, times this */
   float ensemble_depth;   /* 0..1 */
   float tape;             /* the tape stage's amount 0..1 */
+  float makeup_db;        /* the master's gain on top of the configured one */
 } lull_palette_spec;
 
 extern const lull_palette_spec lull__palettes[]; /* LULL_PALETTE_COUNT rows */

@@ -40,13 +40,24 @@ static void test_the_counter_counts(void **state) {
   allocations = 0;
 }
 
-static void test_no_allocation_in_render(void **state) {
-  (void)state;
+/* 10 s of palette's instruments (every voice, every effect, steals), and
+ * halfway a change to the next palette; 4 s under a sanitizer. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define BLOCKS 200
+#else
+#define BLOCKS 500
+#endif
+
+static void render_busily(int palette) {
   lull_engine *e = test_engine(0);
   float *buf = malloc(sizeof(float) * 2 * 960);
+  lull_event pal = {0, 0, LULL_CONTROL_PALETTE, LULL_EVENT_SET, 0, 0, (float)palette};
+  if (lull_engine_schedule(e, &pal) != LULL_OK) abort();
+  pal.frame = BLOCKS / 2 * 960 + 17, pal.velocity = (float)((palette + 1) % LULL_PALETTE_COUNT);
+  if (lull_engine_schedule(e, &pal) != LULL_OK) abort();
   allocations = 0;
   counting = 1;
-  for (int k = 0; k < 500; k++) { /* 10 s: every voice, every effect, steals */
+  for (int k = 0; k < BLOCKS; k++) {
     uint64_t t = (uint64_t)k * 960;
     for (int i = 0; i < 5; i++) test_note(e, t + (uint64_t)i * 100, LULL_PART_PAD, LULL_EVENT_ON, 40 + (k + i) % 40, 0.6f, 30000);
     test_note(e, t, LULL_PART_LEAD, LULL_EVENT_ON, 60 + k % 24, 0.7f, 3000);
@@ -56,7 +67,7 @@ static void test_no_allocation_in_render(void **state) {
       lull_event bright = {t, 0, LULL_CONTROL_BRIGHTNESS, LULL_EVENT_SET, 0, 0, (float)(k % 100) / 100.0f};
       if (lull_engine_schedule(e, &bright) != LULL_OK) abort();
     }
-    if (k == 250 && lull_engine_set_bpm(e, 100.0f) != LULL_OK) abort();
+    if (k == BLOCKS / 2 && lull_engine_set_bpm(e, 100.0f) != LULL_OK) abort();
     lull_engine_render(e, buf, 960);
   }
   lull_engine_stats st;
@@ -68,6 +79,11 @@ static void test_no_allocation_in_render(void **state) {
   lull_engine_destroy(e);
 }
 
+static void test_no_allocation_in_render(void **state) {
+  (void)state;
+  for (int p = 0; p < LULL_PALETTE_COUNT; p++) render_busily(p);
+}
+
 /* Composer -> engine, 20 ms at a time, with a change of params midway. */
 static void test_no_allocation_in_the_pump(void **state) {
   (void)state;
@@ -76,7 +92,7 @@ static void test_no_allocation_in_the_pump(void **state) {
   lull_pump *pump;
   ASSERT_EQ_INT(lull__pump_create(&pc, &pump, NULL), LULL_OK);
   lull_params changed = pc.params;
-  changed.key = 4, changed.bpm = 100;
+  changed.key = 4, changed.bpm = 100, changed.palette = LULL_PALETTE_STRINGS;
   float *pcm;
   size_t frames;
   allocations = 0;
