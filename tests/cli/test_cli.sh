@@ -270,7 +270,12 @@ check "another seed, other music" differ "$c/a.wav" "$c/d.wav"
 printf '[{"at": 5, "key": "E", "mode": "lydian"}, {"at": 10, "intensity": 0.9, "bpm": 120}]' > "$c/tl.json"
 check "timeline ok" [ "$(code $lull render -o "$c/t.wav" --minutes 0.3 --seed 3 --timeline "$c/tl.json" --midi "$c/t.mid")" = 0 ]
 check "palette ok" [ "$(code $lull render -o "$c/g.wav" --minutes 0.1 --seed 3 --palette glass --midi "$c/g.mid")" = 0 ]
-check "midi: mido agrees on a palette's render" "$python" "$here/midi_check.py" "$c/g.mid" "$midiinfo"
+check "midi: mido agrees on a palette's render" "$python" "$here/midi_check.py" "$c/g.mid" "$midiinfo" \
+  --programs 0=88,1=46,2=94,3=32,4=96,5=98 # glass's GM programs: new age pad, harp, halo, bass, rain, crystal
+printf '[{"at": 4, "palette": "strings"}]' > "$c/pal.json"
+check "palette timeline ok" [ "$(code $lull render -o "$c/p.wav" --minutes 0.2 --seed 3 --timeline "$c/pal.json" --midi "$c/p.mid")" = 0 ]
+check "midi: a palette change is a program change" "$python" "$here/midi_check.py" "$c/p.mid" "$midiinfo" \
+  --programs 0=89,1=4,2=94,3=38,4=91,5=14 --program-changes
 check "midi: mido agrees through a tempo change" "$python" "$here/midi_check.py" "$c/t.mid" "$midiinfo" --first-bpm 64 --last-bpm 120
 $lull render -o "$c/u.wav" --minutes 0.3 --seed 3 2>/dev/null
 check "timeline changed the music" differ "$c/t.wav" "$c/u.wav"
