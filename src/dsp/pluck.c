@@ -252,13 +252,16 @@ static void run_string(lull_pluck_string *st, float *out, uint32_t n, uint32_t p
 
 void lull__pluck_render(lull_pluck *v, float *out, uint32_t frames) {
   for (uint32_t i = 0; i < frames; i++) out[i] = 0.0f;
+  uint32_t live = 0; /* the voice ends with its strings, body and tine too: exact to the frame, so splits agree */
   for (int k = 0; k < 2; k++) {
     lull_pluck_string *st = &v->str[k];
-    uint32_t n = st->left < frames ? st->left : frames; /* exact to the frame: splits agree */
+    uint32_t n = st->left < frames ? st->left : frames;
     if (st->left != UINT32_MAX) st->left -= n;
     run_string(st, out, n, v->pos, v->mask);
+    if (n > live) live = n;
   }
   v->pos += frames;
+  frames = live;
   /* the body and the tine in one pass (their recurrences overlap) */
   lull_pluck_body *body = &v->body;
   float z1[LULL_PLUCK_BODY], z2[LULL_PLUCK_BODY];

@@ -116,10 +116,11 @@ void lull__xvoice_note_on(lull_pool *p, const lull_voicing *v, int part, int pit
   if (stolen) p->stolen++;
   float hz = lull__midi_hz((float)pitch);
   uint64_t seed = p->serial * 0x9e3779b97f4a7c15ull ^ (uint64_t)pitch;
-  if (x->family != is->family) {
-    /* Another family held this slot: whatever it played stops here (only
-     * a steal of a sounding voice can make that audible, and stealing
-     * prefers the quietest). */
+  if (x->family != is->family || !x->active) {
+    /* A free slot starts from rest: an idle voice's state (its phases, its
+     * line) depends on where the render that ended it was cut, and a note
+     * must not. Another family in a sounding slot stops here (only a steal
+     * can make that audible, and stealing prefers the quietest). */
     if (is->family == FAM_PLUCK) lull__pluck_init(&x->u.pluck, x->string_mem, p->sample_rate_hz);
     else if (is->family == FAM_FM) lull__fm_init(&x->u.fm, p->sample_rate_hz);
     else if (is->family == FAM_STRINGS) lull__strings_init(&x->u.strings, p->sample_rate_hz);
