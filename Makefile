@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench soak music-stats clean
+.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench soak music-stats palette-pictures clean
 
 all: build
 
@@ -106,6 +106,16 @@ music-stats:
 	  $(BUILD)/music_stats $$name.flac --midi $$name.mid --key A --mode aeolian --bpm 64 --svg-prefix $$name \
 	    | tee $$name.txt || exit 1; echo; \
 	done
+
+# Each palette drawn (issue 20, docs/palettes.md): 3 minutes at intensity 0.5,
+# seed 7, rendered with its MIDI into out/; music_stats draws
+# docs/palette-NAME-spectrogram.png and -loudness.svg, and the figures go into
+# docs/palettes.md's table (scripts/palette-pictures.sh). Rerun after the
+# palettes' levels change.
+palette-pictures:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target lull_cli music_stats >/dev/null
+	@scripts/palette-pictures.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) out

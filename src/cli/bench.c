@@ -2,19 +2,26 @@
  * time of the rendering thread (not wall time), dry and with effects. The
  * load keeps twelve voices sounding: two four-voice pad chords, a lead note,
  * a swell, a kick re-struck every 240 ms (it lasts 250 ms) and a hat every
- * 96 ms (it lasts 101 ms). */
+ * 96 ms (it lasts 101 ms). With --palette the load is composed music
+ * instead (every part the palette writes for), and each palette's CPU per
+ * 20 ms block is set against classic's (issue 20: at most twice). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "compose/compose.h"
 #include "lull/lull.h"
 
 #define CHUNK 960 /* 20 ms, as a station renders */
+#define BATCH 64  /* events asked of the composer at a time */
+#define PALETTE_INTENSITY 0.9f /* busy music */
+#define PALETTE_SEED 17        /* its first section has every layer: each palette's parts all play within 60 s */
+#define PALETTE_GOAL 2.0       /* issue 20: each palette's mean CPU per block, times classic's at most */
 
 static void help(FILE *f) {
-  fputs("usage: lull bench [--seconds S] [--runs N] [--only dry|fx]\n"
+  fputs("usage: lull bench [--seconds S] [--runs N] [--only dry|fx] [--palette P|all]\n"
         "\n"
         "Render the full mix (12 voices) as fast as one core goes and print the\n"
         "realtime factor and ns per frame, dry and with reverb and delay.\n"
@@ -22,6 +29,11 @@ static void help(FILE *f) {
         "  --seconds S   seconds of audio per run (1..3600, default 60)\n"
         "  --runs N      runs per configuration; the best and median are shown (1..100, default 5)\n"
         "  --only WHICH  just one configuration: dry or fx\n"
+        "  --palette P   render composed music (intensity 0.9, seed 17) in palette P instead: classic,\n"
+        "                glass, strings, keys, night, tape, or all; one row a palette, beside classic:\n"
+        "                CPU microseconds per 20 ms block (mean and 99th percentile, best run), the\n"
+        "                ratio to classic, the realtime factor, and whether the palette meets the goal\n"
+        "                of at most 2x classic's CPU (a figure: the exit status does not depend on it)\n"
         "  -h, --help    this text\n",
         f);
 }
@@ -77,9 +89,108 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* One palette's figures from one run of composed music. */
+typedef struct palette_run {
+  double cpu_s;           /* the engine's render, all blocks */
+  double mean_us, p99_us; /* per 20 ms block */
+  double voices;          /* sounding, mean over blocks */
+  int parts;              /* parts that were given notes */
+} palette_run;
+
+/* Composed music in palette for frames, the composer's events scheduled
+ * before each 20 ms block and only the engine's render timed; block_s is
+ * scratch for frames / CHUNK times. 0, or -1 when something failed. */
+static int run_palette(int dry, int palette, uint64_t frames, double *block_s, palette_run *out) {
+  lull_params params = lull_params_default();
+  params.intensity = PALETTE_INTENSITY;
+  params.palette = palette;
+  params.seed = PALETTE_SEED;
+  lull_composer *c = NULL;
+  lull_engine *e = NULL;
+  lull_engine_config cfg = {.dry = dry, .bpm = params.bpm, .seed = params.seed};
+  float *buf = malloc(sizeof(float) * 2 * CHUNK);
+  int err = !buf || lull__composer_create(&params, LULL_SAMPLE_RATE_HZ, &c, NULL) != LULL_OK ||
+            lull_engine_create(&cfg, &e, NULL) != LULL_OK;
+  unsigned heard = 0; /* a bit a part */
+  double vsum = 0;
+  size_t blocks = 0;
+  for (uint64_t pos = 0; pos + CHUNK <= frames && !err; pos += CHUNK, blocks++) {
+    lull_event batch[BATCH];
+    size_t got;
+    while ((got = lull__composer_fill(c, pos + CHUNK, batch, BATCH)) > 0)
+      for (size_t k = 0; k < got; k++) {
+        if (batch[k].kind != LULL_EVENT_SET) heard |= 1u << batch[k].part;
+        err |= lull_engine_schedule(e, &batch[k]) != LULL_OK;
+      }
+    double t0 = thread_cpu_s();
+    lull_engine_render(e, buf, CHUNK);
+    block_s[blocks] = thread_cpu_s() - t0;
+    lull_engine_stats st;
+    lull_engine_get_stats(e, &st);
+    vsum += st.voices_active;
+  }
+  free(buf);
+  lull_engine_destroy(e);
+  lull__composer_destroy(c);
+  if (err || blocks == 0) return -1;
+  double sum = 0;
+  for (size_t b = 0; b < blocks; b++) sum += block_s[b];
+  qsort(block_s, blocks, sizeof *block_s, cmp_double);
+  size_t p99 = (size_t)ceil(0.99 * (double)blocks) - 1; /* nearest rank */
+  *out = (palette_run){sum, sum / (double)blocks * 1e6, block_s[p99] * 1e6, vsum / (double)blocks, 0};
+  for (int part = 0; part < LULL_PART_COUNT; part++) out->parts += (heard >> part) & 1;
+  return 0;
+}
+
+/* Whether a bench of palette want (-1: all) runs palette p: classic always,
+ * the reference. */
+static int benched(int want, int p) { return want < 0 || p == want || p == LULL_PALETTE_CLASSIC; }
+
+/* A table for each configuration (dry = first down to last), a row for
+ * each palette benched; runs interleave the palettes so that a machine that
+ * slows down weighs on all of them alike. */
+static int bench_palettes(int want, int first, int last, uint64_t seconds, uint64_t runs) {
+  uint64_t frames = seconds * LULL_SAMPLE_RATE_HZ;
+  size_t blocks = (size_t)(frames / CHUNK);
+  double *block_s = calloc(blocks, sizeof *block_s);
+  if (!block_s) return LULL_EXIT_FAIL;
+  printf("composed music at intensity %.1f, seed %d (A aeolian, 64 bpm); the engine's render alone timed,\n"
+         "per 20 ms block, in each palette's best run; parts: how many of the %d the music gave notes\n"
+         "goal (issue 20): every palette costs at most %.0fx classic's mean CPU per 20 ms block\n",
+         (double)PALETTE_INTENSITY, PALETTE_SEED, LULL_PART_COUNT, PALETTE_GOAL);
+  for (int dry = first; dry >= last; dry--) {
+    palette_run best[LULL_PALETTE_COUNT];
+    for (int p = 0; p < LULL_PALETTE_COUNT; p++) best[p].cpu_s = INFINITY;
+    for (uint64_t r = 0; r < runs; r++)
+      for (int p = 0; p < LULL_PALETTE_COUNT; p++) {
+        palette_run one;
+        if (!benched(want, p)) continue;
+        if (run_palette(dry, p, frames, block_s, &one)) {
+          fprintf(stderr, "lull bench: a run failed (palette %s)\n", lull_palette_name(p));
+          free(block_s);
+          return LULL_EXIT_FAIL;
+        }
+        if (one.cpu_s < best[p].cpu_s) best[p] = one;
+      }
+    printf("\n%-12s %9s %8s %10s %10s %7s %6s  %s\n", dry ? "dry" : "with effects", "mean us", "p99 us", "x classic",
+           "real time", "voices", "parts", "goal");
+    const palette_run *ref = &best[LULL_PALETTE_CLASSIC];
+    for (int p = 0; p < LULL_PALETTE_COUNT; p++) {
+      if (!benched(want, p)) continue;
+      double ratio = best[p].mean_us / ref->mean_us;
+      printf("%-12s %9.1f %8.1f %9.2fx %9.0fx %7.1f %6d  %s\n", lull_palette_name(p), best[p].mean_us, best[p].p99_us,
+             ratio, (double)seconds / best[p].cpu_s, best[p].voices, best[p].parts,
+             p == LULL_PALETTE_CLASSIC ? "(the reference)" : ratio <= PALETTE_GOAL ? "meets" : "misses");
+    }
+  }
+  free(block_s);
+  return LULL_EXIT_OK;
+}
+
 int lull__cmd_bench(int argc, char **argv) {
   uint64_t seconds = 60, runs = 5;
   int first = 1, last = 0; /* dry = 1, then with effects = 0 */
+  int palette = -2;         /* -2: the fixed 12-voice mix; -1: every palette; else that one */
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       help(stdout);
@@ -96,6 +207,16 @@ int lull__cmd_bench(int argc, char **argv) {
         fprintf(stderr, "lull bench: --only: expected dry or fx, got \"%s\"\n", w);
         return LULL_EXIT_USAGE;
       }
+    } else if (lull__flag_is(argv[i], "--palette")) {
+      const char *v = lull__flag_value("bench", argc, argv, &i, "--palette");
+      if (!v) return LULL_EXIT_USAGE;
+      if (strcmp(v, "all") == 0) palette = -1;
+      else if ((palette = lull_palette_parse(v)) < 0) {
+        fprintf(stderr, "lull bench: --palette: expected all or one of");
+        for (int p = 0; p < LULL_PALETTE_COUNT; p++) fprintf(stderr, "%s %s", p ? "," : "", lull_palette_name(p));
+        fprintf(stderr, "; got \"%s\"\n", v);
+        return LULL_EXIT_USAGE;
+      }
     } else {
       fprintf(stderr, "lull bench: unknown option or missing value \"%s\" (lull bench --help)\n", argv[i]);
       return LULL_EXIT_USAGE;
@@ -104,6 +225,7 @@ int lull__cmd_bench(int argc, char **argv) {
   uint64_t frames = seconds * LULL_SAMPLE_RATE_HZ;
   printf("lull bench: %llu s of audio per run, %llu runs per configuration, one thread, CPU time\n",
          (unsigned long long)seconds, (unsigned long long)runs);
+  if (palette != -2) return bench_palettes(palette, first, last, seconds, runs);
   for (int dry = first; dry >= last; dry--) {
     double *cpu = calloc(runs, sizeof *cpu), voices = 0;
     float limit = 1;

@@ -46,6 +46,12 @@ done
 check "palettes: unknown option" [ "$(code $lull palettes --all)" = 2 ]
 check "palettes: unknown option named" grep -q '"--all"' "$tmp/err"
 check "usage lists palettes" sh -c "$lull --help | grep -q '^  palettes'"
+# lull bench --palette: a row for the palette beside classic's (figures only:
+# nothing here depends on how fast the machine is).
+check "bench --palette" [ "$(code $lull bench --seconds 1 --runs 1 --only fx --palette glass)" = 0 ]
+check "bench --palette: glass row" grep -q '^glass  *[0-9.]* *[0-9.]* *[0-9.]*x ' "$tmp/out"
+check "bench --palette: classic row" grep -q '^classic ' "$tmp/out"
+check "bench --palette: the goal" grep -q 'at most 2x classic' "$tmp/out"
 
 # serve: bad flags are refused before anything listens, each error named.
 check "serve: bad port" [ "$(code $lull serve --port 70000)" = 2 ]
@@ -188,6 +194,8 @@ check "flag without value" [ "$(code $lull render --phrase)" = 2 ]
 check "bad extension" [ "$(code $lull render --phrase "$examples/night-in-a.json" -o "$tmp/out-dir/x.mp4")" = 2 ]
 check "bad extension says allowed" grep -q '.wav, .flac, .ogg or .opus' "$tmp/err"
 check "bench bad flag" [ "$(code $lull bench --runs 0)" = 2 ]
+check "bench: bad palette" [ "$(code $lull bench --palette jazz)" = 2 ]
+check "bench: bad palette names the allowed" grep -q 'palette: expected all or one of classic, glass, strings, keys, night, tape; got "jazz"' "$tmp/err"
 check "usage errors: no files" no_files
 
 printf '[{"at": 1, "key": "D"}, {"at": 2, "bpm": 500}]' > "$tmp/tl-bad.json"
