@@ -86,25 +86,39 @@ static void strings_control(lull_strings *v) {
   v->ctl_left = CTL;
 }
 
+/* In runs between control points, the running state in locals whose
+ * address nothing else sees (so it stays in registers while out is
+ * written); per frame the arithmetic of one frame at a time. */
 void lull__strings_render(lull_strings *voice, float *out, uint32_t frames) {
   uint32_t i = 0;
   if (voice->patch && voice->env.stage != LULL_ENV1_IDLE) {
     lull_strings local = *voice, *v = &local; /* a local copy: out cannot alias it */
     const float *data = v->data;
-    const float pulse = v->patch->pulse_mix;
-    float lp, bp;
-    for (; i < frames; i++) {
-      if (v->env.stage == LULL_ENV1_IDLE) break;
+    /* The four oscillators side by side: one vector of phases. */
+    const v4f weight = {1.0f, 1.0f, v->saws == 3 ? 1.0f : 0.0f, v->patch->pulse_mix};
+    const v4u table = {v->table[0], v->table[1], v->table[2], v->table[3]};
+    v4u phase = {v->phase[0], v->phase[1], v->phase[2], v->phase[3]};
+    while (i < frames && v->env.stage != LULL_ENV1_IDLE) {
       if (v->ctl_left == 0) strings_control(v);
-      v->ctl_left--;
-      float e = lull__env1_tick(&v->env);
-      float s = lull__wt_read(data, v->table[0], v->phase[0]) + lull__wt_read(data, v->table[1], v->phase[1]);
-      if (v->saws == 3) s += lull__wt_read(data, v->table[2], v->phase[2]);
-      s += pulse * lull__wt_read(data, v->table[3], v->phase[3]);
-      for (int k = 0; k < 4; k++) v->phase[k] += v->inc[k];
-      lull__svf_tick(&v->lp, s, &lp, &bp);
-      out[i] = v->gain * e * lp;
+      const uint32_t n = frames - i < v->ctl_left ? frames - i : v->ctl_left;
+      const v4u inc = {v->inc[0], v->inc[1], v->inc[2], v->inc[3]};
+      const float gain = v->gain;
+      lull_env1 env = v->env;
+      lull_svf lp = v->lp;
+      uint32_t j = 0;
+      for (; j < n && env.stage != LULL_ENV1_IDLE; j++) {
+        float e = lull__env1_tick(&env), l, b;
+        v4f o = lull__wt_read4(data, table, phase) * weight;
+        phase += inc;
+        lull__svf_tick(&lp, (o[0] + o[1]) + (o[2] + o[3]), &l, &b);
+        out[i + j] = gain * e * l;
+      }
+      v->env = env;
+      v->lp = lp;
+      v->ctl_left -= j;
+      i += j;
     }
+    for (int k = 0; k < 4; k++) v->phase[k] = phase[k];
     *voice = local;
   }
   memset(out + i, 0, sizeof(float) * (frames - i));

@@ -171,22 +171,36 @@ void lull__choir_release(lull_choir *v) { lull__env1_gate_off(&v->env); }
 int lull__choir_active(const lull_choir *v) { return v->env.stage != LULL_ENV1_IDLE; }
 float lull__choir_level(const lull_choir *v) { return v->env.level; }
 
+/* In runs between control points, like the strings voice (ensemble.c). */
 void lull__choir_render(lull_choir *voice, float *out, uint32_t frames) {
   uint32_t i = 0;
   if (voice->patch && voice->env.stage != LULL_ENV1_IDLE) {
     lull_choir local = *voice, *v = &local; /* a local copy: out cannot alias it */
     const float *data = v->data;
-    for (; i < frames; i++) {
-      if (v->env.stage == LULL_ENV1_IDLE) break;
+    while (i < frames && v->env.stage != LULL_ENV1_IDLE) {
       if (v->ctl_left == 0) choir_control(v);
-      v->ctl_left--;
-      float e = lull__env1_tick(&v->env);
-      float s = 0;
-      for (int k = 0; k < 3; k++) {
-        s += lull__wt_read(data, v->table[k], v->phase[k]);
-        v->phase[k] += v->inc[k];
+      const uint32_t n = frames - i < v->ctl_left ? frames - i : v->ctl_left;
+      const uint32_t t0 = v->table[0], t1 = v->table[1], t2 = v->table[2];
+      const uint32_t i0 = v->inc[0], i1 = v->inc[1], i2 = v->inc[2];
+      uint32_t p0 = v->phase[0], p1 = v->phase[1], p2 = v->phase[2];
+      const float gain = v->gain;
+      lull_env1 env = v->env;
+      lull_formant f = v->formant;
+      uint32_t j = 0;
+      for (; j < n && env.stage != LULL_ENV1_IDLE; j++) {
+        float e = lull__env1_tick(&env);
+        float s = 0;
+        s += lull__wt_read(data, t0, p0);
+        s += lull__wt_read(data, t1, p1);
+        s += lull__wt_read(data, t2, p2);
+        p0 += i0, p1 += i1, p2 += i2;
+        out[i + j] = gain * e * formant_tick(&f, s);
       }
-      out[i] = v->gain * e * formant_tick(&v->formant, s);
+      v->phase[0] = p0, v->phase[1] = p1, v->phase[2] = p2;
+      v->env = env;
+      v->formant = f;
+      v->ctl_left -= j;
+      i += j;
     }
     *voice = local;
   }

@@ -126,11 +126,37 @@ static void process_dry(lull_tape *t, float *left, float *right, uint32_t frames
   t->ctl_left = 0;
 }
 
-static inline float sat(const lull_tape *t, float x) {
-  return (lull__soft_clip(t->drive * x + t->bias) - t->bias_out) * t->sat_norm;
+/* The frame-rate state of one channel, held in locals while a run goes
+ * (nothing else sees their addresses, so they stay in registers). */
+typedef struct tape_channel {
+  lull_svf lp, bump;
+  lull_dcblock dc;
+  lull_noise noise;
+  float hiss;
+} tape_channel;
+
+/* One channel's frame: the line read at the tap, head bump and roll-off,
+ * the saturation's change DC-blocked, and hiss, blended by amount a. */
+static inline float channel_tick(const lull_tape *t, tape_channel *ch, const float *buf, uint32_t pos,
+                                 uint32_t whole, float frac, float a) {
+  const uint32_t mask = t->mask;
+  float r0 = buf[(pos - whole) & mask], r1 = buf[(pos - whole - 1) & mask];
+  float y = r0 + frac * (r1 - r0);
+  float lp, bp, unused;
+  lull__svf_tick(&ch->lp, y, &lp, &unused);
+  lull__svf_tick(&ch->bump, y, &unused, &bp);
+  float y1 = y + a * (lp + t->bump_gain * bp - y);
+  /* Only the clip's change is DC-blocked: the bias makes a little DC. */
+  float d = (lull__soft_clip(t->drive * y1 + t->bias) - t->bias_out) * t->sat_norm - y1;
+  ch->dc.y1 = d - ch->dc.x1 + ch->dc.r * ch->dc.y1 + LULL_TINY;
+  ch->dc.x1 = d;
+  float w = lull__noise_next(&ch->noise);
+  ch->hiss = t->hiss_pole * ch->hiss + (1.0f - t->hiss_pole) * w;
+  float hiss = t->hiss_gain * (ch->hiss + t->hiss_white * w);
+  return y1 + a * (ch->dc.y1 + hiss);
 }
 
-/* The modulation (frames) at the phases advanced by ahead frames. */
+/* A sine of the modulation (frames) at the phases advanced by ahead frames. */
 static float mod_at(const lull_tape *t, uint32_t ahead) {
   float mod = 0;
   for (int k = 0; k < 4; k++)
@@ -140,52 +166,51 @@ static float mod_at(const lull_tape *t, uint32_t ahead) {
 
 /* The blended path, sample by sample, until the frames are done or the
  * amount lands on a target of 0 (then the dry path takes over at once, so
- * that where a render is cut never matters). Returns the frames done. The
- * state is worked on in a local copy (no aliasing with the outputs). */
-static uint32_t process_wet(lull_tape *tp, float *left, float *right, uint32_t frames) {
-  lull_tape t = *tp;
-  const uint32_t mask = t.mask;
-  float *io[2] = {left, right};
+ * that where a render is cut never matters). Returns the frames done. Runs
+ * go from one control point to the next: wow and flutter are sines every
+ * CTL frames, a ramp between. */
+static uint32_t process_wet(lull_tape *t, float *left, float *right, uint32_t frames) {
+  const lull_tape k = *t; /* the constants, where the outputs cannot alias them */
   uint32_t i = 0;
-  while (i < frames) {
-    if (t.ctl_left == 0) { /* wow and flutter: sines every CTL frames, a ramp between */
-      t.mod_now = mod_at(&t, 0);
-      t.mod_step = (mod_at(&t, CTL) - t.mod_now) / CTL;
-      t.ctl_left = CTL;
+  int dry = 0;
+  while (i < frames && !dry) {
+    if (t->ctl_left == 0) {
+      t->mod_now = mod_at(t, 0);
+      t->mod_step = (mod_at(t, CTL) - t->mod_now) / CTL;
+      t->ctl_left = CTL;
     }
-    t.ctl_left--;
-    if (t.amount < t.target) t.amount = fminf(t.amount + t.step, t.target);
-    else if (t.amount > t.target) t.amount = fmaxf(t.amount - t.step, t.target);
-    const float a = t.amount;
-    float tap = (float)t.delay_frames + a * t.mod_now;
-    t.mod_now += t.mod_step;
-    for (int k = 0; k < 4; k++) t.wow_phase[k] += t.wow_inc[k];
-    uint32_t whole = (uint32_t)tap;
-    float frac = tap - (float)whole;
-    uint32_t pos = ++t.pos;
-    for (int c = 0; c < 2; c++) {
-      float *buf = t.line[c];
-      buf[pos & mask] = io[c][i];
-      float r0 = buf[(pos - whole) & mask], r1 = buf[(pos - whole - 1) & mask];
-      float y = r0 + frac * (r1 - r0);
-      float lp, bp, unused;
-      lull__svf_tick(&t.lp[c], y, &lp, &unused);
-      lull__svf_tick(&t.bump[c], y, &unused, &bp);
-      float y1 = y + a * (lp + t.bump_gain * bp - y);
-      /* Only the clip's change is DC-blocked: the bias makes a little DC. */
-      float d = sat(&t, y1) - y1;
-      lull_dcblock *dc = &t.dc[c];
-      dc->y1 = d - dc->x1 + dc->r * dc->y1 + LULL_TINY;
-      dc->x1 = d;
-      float w = lull__noise_next(&t.hiss_noise[c]);
-      t.hiss_state[c] = t.hiss_pole * t.hiss_state[c] + (1.0f - t.hiss_pole) * w;
-      float hiss = t.hiss_gain * (t.hiss_state[c] + t.hiss_white * w);
-      io[c][i] = y1 + a * (dc->y1 + hiss);
+    const uint32_t n = frames - i < t->ctl_left ? frames - i : t->ctl_left;
+    const float target = t->target, step = t->step, mod_step = t->mod_step, base = (float)t->delay_frames;
+    float amount = t->amount, mod = t->mod_now;
+    uint32_t pos = t->pos;
+    float *bl = t->line[0], *br = t->line[1];
+    tape_channel c0 = {t->lp[0], t->bump[0], t->dc[0], t->hiss_noise[0], t->hiss_state[0]};
+    tape_channel c1 = {t->lp[1], t->bump[1], t->dc[1], t->hiss_noise[1], t->hiss_state[1]};
+    uint32_t j = 0;
+    while (j < n) {
+      if (amount < target) amount = fminf(amount + step, target);
+      else if (amount > target) amount = fmaxf(amount - step, target);
+      const float a = amount, tap = base + a * mod;
+      mod += mod_step;
+      const uint32_t whole = (uint32_t)tap;
+      const float frac = tap - (float)whole;
+      pos++;
+      bl[pos & k.mask] = left[i + j];
+      br[pos & k.mask] = right[i + j];
+      left[i + j] = channel_tick(&k, &c0, bl, pos, whole, frac, a);
+      right[i + j] = channel_tick(&k, &c1, br, pos, whole, frac, a);
+      j++;
+      if (a == 0.0f && target == 0.0f) { /* this frame was exactly dry already */
+        dry = 1;
+        break;
+      }
     }
-    i++;
-    if (a == 0.0f && t.target == 0.0f) break; /* this frame was exactly dry already */
+    for (int w = 0; w < 4; w++) t->wow_phase[w] += t->wow_inc[w] * j; /* wraps mod 2^32, as per frame */
+    t->amount = amount, t->mod_now = mod, t->pos = pos, t->ctl_left -= j;
+    t->lp[0] = c0.lp, t->bump[0] = c0.bump, t->dc[0] = c0.dc, t->hiss_noise[0] = c0.noise, t->hiss_state[0] = c0.hiss;
+    t->lp[1] = c1.lp, t->bump[1] = c1.bump, t->dc[1] = c1.dc, t->hiss_noise[1] = c1.noise, t->hiss_state[1] = c1.hiss;
+    i += j;
   }
-  *tp = t;
   return i;
 }
 

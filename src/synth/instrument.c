@@ -175,36 +175,40 @@ uint64_t lull__xvoice_frames_to_change(const lull_pool *p, uint64_t now) {
   return m;
 }
 
-static void mix_mono(const lull_xvoice *x, const lull_mix_bus *bus, const float *s, uint32_t n) {
+/* One pass over the voice's block for each destination set (the common
+ * cases fused: the buses are distinct arrays, so the loops vectorise). */
+static void mix_mono(const lull_xvoice *x, const lull_mix_bus *bus, const float *restrict s, uint32_t n) {
+  const float gl = x->gain_l, gr = x->gain_r, gv = x->gain_rev, gd = x->gain_dly;
+  float *restrict rev = bus->reverb, *restrict dly = bus->delay;
   if (x->to_ensemble) {
-    float g = x->gain_l + x->gain_r; /* the chorus spreads it; its sum keeps the level */
-    for (uint32_t i = 0; i < n; i++) bus->ensemble[i] += g * s[i];
+    float *restrict ens = bus->ensemble;
+    const float g = gl + gr; /* the chorus spreads it; its sum keeps the level */
+    if (rev)
+      for (uint32_t i = 0; i < n; i++) ens[i] += g * s[i], rev[i] += gv * s[i], dly[i] += gd * s[i];
+    else
+      for (uint32_t i = 0; i < n; i++) ens[i] += g * s[i];
   } else {
-    for (uint32_t i = 0; i < n; i++) {
-      bus->left[i] += x->gain_l * s[i];
-      bus->right[i] += x->gain_r * s[i];
-    }
+    float *restrict l = bus->left, *restrict r = bus->right;
+    if (rev)
+      for (uint32_t i = 0; i < n; i++) l[i] += gl * s[i], r[i] += gr * s[i], rev[i] += gv * s[i], dly[i] += gd * s[i];
+    else
+      for (uint32_t i = 0; i < n; i++) l[i] += gl * s[i], r[i] += gr * s[i];
   }
-  if (bus->reverb)
-    for (uint32_t i = 0; i < n; i++) {
-      bus->reverb[i] += x->gain_rev * s[i];
-      bus->delay[i] += x->gain_dly * s[i];
-    }
 }
 
-static void mix_stereo(const lull_xvoice *x, const lull_mix_bus *bus, const float *l, const float *r, uint32_t n) {
+static void mix_stereo(const lull_xvoice *x, const lull_mix_bus *bus, const float *restrict l, const float *restrict r,
+                       uint32_t n) {
   /* A stereo texture keeps its own image; the pan only leans it. */
-  float gl = 2.0f * x->gain_l * (float)M_SQRT1_2, gr = 2.0f * x->gain_r * (float)M_SQRT1_2;
-  for (uint32_t i = 0; i < n; i++) {
-    bus->left[i] += gl * l[i];
-    bus->right[i] += gr * r[i];
-  }
-  if (bus->reverb)
+  const float gl = 2.0f * x->gain_l * (float)M_SQRT1_2, gr = 2.0f * x->gain_r * (float)M_SQRT1_2;
+  const float gv = 0.5f * x->gain_rev, gd = 0.5f * x->gain_dly;
+  float *restrict ol = bus->left, *restrict or_ = bus->right, *restrict rev = bus->reverb, *restrict dly = bus->delay;
+  if (rev)
     for (uint32_t i = 0; i < n; i++) {
-      float m = 0.5f * (l[i] + r[i]);
-      bus->reverb[i] += x->gain_rev * m;
-      bus->delay[i] += x->gain_dly * m;
+      float m = l[i] + r[i];
+      ol[i] += gl * l[i], or_[i] += gr * r[i], rev[i] += gv * m, dly[i] += gd * m;
     }
+  else
+    for (uint32_t i = 0; i < n; i++) ol[i] += gl * l[i], or_[i] += gr * r[i];
 }
 
 int lull__xvoice_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now) {

@@ -23,11 +23,12 @@ const lull_palette_spec lull__palettes[LULL_PALETTE_COUNT] = {
                   [LULL_PART_AIR] = X(RAIN, 0.10f, 0.25f, 0.0f), [LULL_PART_BELL] = X(FM_GLASS, 0.42f, 0.65f, 0.2f)},
          .reverb_decay_s = 8.0f, .reverb_damping = 0.2f, .delay_feedback = 0.4f, .pad_tone = 0.8f, .makeup_db = 1.5f},
     /* Strings: an ensemble through the chorus holds the harmony, low strings
-     * under it, a harp, a distant choir; no drums. */
+     * under it, a harp, a distant choir in the swells; no drums (and no air:
+     * a second choir there cost a fifth of the palette's CPU for little). */
     [LULL_PALETTE_STRINGS] =
         {.part = {[LULL_PART_PAD] = X(STRINGS, 0.30f, 0.4f, 0.0f), [LULL_PART_LEAD] = X(HARP, 0.55f, 0.35f, 0.18f),
                   [LULL_PART_KICK] = NONE, [LULL_PART_SWELL] = X(CHOIR_AAH, 0.18f, 0.6f, 0.0f), [LULL_PART_HAT] = NONE,
-                  [LULL_PART_BASS] = X(STRINGS_LOW, 0.35f, 0.25f, 0.0f), [LULL_PART_AIR] = X(CHOIR_OOH, 0.10f, 0.7f, 0.1f),
+                  [LULL_PART_BASS] = X(STRINGS_LOW, 0.35f, 0.25f, 0.0f), [LULL_PART_AIR] = NONE,
                   [LULL_PART_BELL] = X(FM_GLASS, 0.18f, 0.7f, 0.15f)},
          .reverb_decay_s = 7.0f, .reverb_damping = 0.4f, .delay_feedback = 0.25f, .pad_tone = 1.0f,
          .ensemble_depth = 1.0f, .makeup_db = 5.5f},
