@@ -941,25 +941,21 @@ static void plan_air_bed(lull_composer *c, double start, double end) {
   c->air_bed_until = start + 0.75 * c->w->air_beats;
 }
 
-/* A new palette comes in at this bar: the engine is told first, then every
- * held note sounding is struck again on the new instruments, so the old
- * ones release while the new ones rise (a cross-fade of about a bar). */
+/* A new palette comes in at this bar: the engine is told first (it lets
+ * the old palette's held notes sound on for a bar, then release), then
+ * every held note is struck again on the new instruments: a cross-fade. */
 static void switch_palette(lull_composer *c, double start, uint64_t bar) {
   add_control(c, start, LULL_CONTROL_PALETTE, (float)c->p.palette);
   c->w = &writings[c->p.palette];
   if (bar == 0) return;
   float vel = (float)(0.52 + 0.25 * (double)c->p.intensity);
-  for (int i = 0; i < c->pad_count; i++) {
-    add(c, start, 0, LULL_PART_PAD, LULL_EVENT_OFF, c->pad[i], 0);
-    add(c, start + 0.03 * i, 0, LULL_PART_PAD, LULL_EVENT_ON, c->pad[i], vel);
-  }
+  for (int i = 0; i < c->pad_count; i++) add(c, start + 0.03 * i, 0, LULL_PART_PAD, LULL_EVENT_ON, c->pad[i], vel);
   double f = frame_of(c, start, 0);
   for (int h = 0; h < 2; h++) {
     int part = h ? LULL_PART_AIR : LULL_PART_BASS;
     for (int j = 0; j < c->held_n[h]; j++) {
       if ((double)c->held_end[h][j] <= f + c->beat_len) continue;
       double left = ((double)c->held_end[h][j] - f) / c->beat_len;
-      add(c, start, 0, part, LULL_EVENT_OFF, c->held_pitch[h][j], 0);
       add(c, start, left, part, LULL_EVENT_ON, c->held_pitch[h][j], (float)(0.6 * (c->pres[h ? L_AIR : L_BASS])));
     }
   }

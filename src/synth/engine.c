@@ -182,6 +182,10 @@ void lull_engine_get_stats(const lull_engine *e, lull_engine_stats *s) {
  * reverb's decay set in the config is classic's; other palettes bring their own. */
 static void set_palette(lull_engine *e, int palette) {
   const lull_palette_spec *ps = &lull__palettes[palette];
+  if (e->pos > 0 && palette != e->pool.palette) {
+    /* The old palette's held notes sound on for a bar while the new one's rise. */
+    lull__pool_handover(&e->pool, e->pos, (uint64_t)(4.0f * 60.0f * e->pool.sample_rate_hz / e->cfg.bpm));
+  }
   lull__pool_set_palette(&e->pool, palette);
   lull__smooth_set(&e->makeup, powf(10.0f, ps->makeup_db / 20.0f));
   lull__smooth_set(&e->room_decay, palette == LULL_PALETTE_CLASSIC ? e->cfg.reverb_decay_s : ps->reverb_decay_s);

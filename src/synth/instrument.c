@@ -162,6 +162,16 @@ void lull__xvoice_note_off(lull_pool *p, int part, int pitch) {
   }
 }
 
+void lull__xvoice_handover(lull_pool *p, uint64_t until) {
+  if (!p->x_active) return;
+  for (int i = 0; i < LULL_XVOICES; i++) {
+    lull_xvoice *x = &p->x[i];
+    if (!x->active || !x->held) continue;
+    x->held = 0;
+    if (x->release_at > until) x->release_at = until;
+  }
+}
+
 uint64_t lull__xvoice_frames_to_change(const lull_pool *p, uint64_t now) {
   uint64_t m = UINT64_MAX;
   if (!p->x_active) return m;

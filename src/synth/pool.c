@@ -221,6 +221,19 @@ void lull__pool_note_off(lull_pool *p, int part, int pitch) {
   }
 }
 
+void lull__pool_handover(lull_pool *p, uint64_t now, uint64_t hold_frames) {
+  uint64_t until = now + hold_frames;
+  for (int k = 0; k < LULL_BANK_COUNT; k++) {
+    lull_bank *b = &p->bank[k];
+    for (int j = 0; j < LULL_LANES; j++) {
+      if (!b->held[j]) continue;
+      b->held[j] = 0; /* no note-off reaches it now: it ends on its own */
+      if (b->release_at[j] > until) b->release_at[j] = until;
+    }
+  }
+  lull__xvoice_handover(p, until);
+}
+
 void lull__pool_release_all(lull_pool *p) {
   for (int part = 0; part < LULL_PART_COUNT; part++) lull__pool_note_off(p, part, -1);
 }

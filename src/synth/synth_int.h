@@ -207,6 +207,10 @@ void lull__pool_set_palette(lull_pool *p, int palette);
 void lull__pool_note_on(lull_pool *p, int part, int pitch, float velocity, uint64_t duration_frames, uint64_t now);
 void lull__pool_note_off(lull_pool *p, int part, int pitch);
 void lull__pool_release_all(lull_pool *p);
+/* A palette change: every held note lets go of its note-off and sounds on
+ * for hold_frames more, then releases on its own (the new palette's notes,
+ * struck now, rise while the old ones hold: a crossfade). */
+void lull__pool_handover(lull_pool *p, uint64_t now, uint64_t hold_frames);
 /* At the grid line now: brightness and the slow per-voice LFOs move the
  * pad's and air's filters, pitch and pan; the swell's centre glides. */
 void lull__pool_control(lull_pool *p, uint64_t now);
@@ -222,6 +226,7 @@ uint32_t lull__pool_active_voices(const lull_pool *p);
 void lull__xvoice_note_on(lull_pool *p, const lull_voicing *v, int part, int pitch, float velocity, float pan,
                           uint64_t duration_frames, uint64_t now);
 void lull__xvoice_note_off(lull_pool *p, int part, int pitch);
+void lull__xvoice_handover(lull_pool *p, uint64_t until);
 uint64_t lull__xvoice_frames_to_change(const lull_pool *p, uint64_t now);
 int lull__xvoice_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now);
 
