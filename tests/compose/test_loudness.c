@@ -20,7 +20,7 @@
 #define FFT_N 8192u
 
 static void measure(int palette, float intensity, uint64_t seed, double minutes) {
-  lull_composer *c = make_composer_in(9, LULL_MODE_AEOLIAN, 64, intensity, seed, palette);
+  lull_composer *c = make_palette_composer(palette, 9, LULL_MODE_AEOLIAN, 64, intensity, seed);
   lull_engine *e;
   ASSERT_EQ_INT(lull_engine_create(NULL, &e, NULL), LULL_OK);
   ebur128_state *m = ebur128_init(2, FS, EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK | EBUR128_MODE_S);

@@ -70,8 +70,9 @@ static inline int is_tonal(const lull_event *e) {
   return (e->kind == LULL_EVENT_ON || e->kind == LULL_EVENT_HIT) && e->part != LULL_PART_KICK && e->part != LULL_PART_HAT;
 }
 
-static inline lull_composer *make_composer_in(int key, int mode, float bpm, float intensity, uint64_t seed,
-                                              int palette) {
+/* A composer at 48 kHz writing for palette (a lull_palette). */
+static inline lull_composer *make_palette_composer(int palette, int key, int mode, float bpm, float intensity,
+                                                   uint64_t seed) {
   lull_params p = {key, mode, bpm, intensity, seed, (lull_palette)palette};
   lull_composer *c;
   if (lull__composer_create(&p, 48000, &c, NULL) != LULL_OK) abort();
@@ -79,7 +80,7 @@ static inline lull_composer *make_composer_in(int key, int mode, float bpm, floa
 }
 
 static inline lull_composer *make_composer(int key, int mode, float bpm, float intensity, uint64_t seed) {
-  return make_composer_in(key, mode, bpm, intensity, seed, LULL_PALETTE_CLASSIC);
+  return make_palette_composer(LULL_PALETTE_CLASSIC, key, mode, bpm, intensity, seed);
 }
 
 #endif

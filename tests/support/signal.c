@@ -151,3 +151,31 @@ double sig_band_energy(const double *spec, size_t n, double rate, double lo_hz, 
   }
   return e;
 }
+
+static double mel_of(double hz) { return 2595.0 * log10(1.0 + hz / 700.0); }
+
+void sig_mfcc(const double *spec, size_t n, double rate, size_t bands, double lo_hz, double hi_hz, double range_db,
+              size_t coefs, double *out) {
+  double *e = calloc(bands, sizeof *e);
+  /* Band b peaks at mel lo + (b + 1) step and reaches zero at its
+   * neighbours' peaks: each bin feeds the two bands it lies between. */
+  double mlo = mel_of(lo_hz), step = (mel_of(hi_hz) - mlo) / (double)(bands + 1);
+  for (size_t i = 1; i <= n / 2; i++) {
+    double f = (double)i * rate / (double)n;
+    if (f <= lo_hz || f >= hi_hz) continue;
+    double u = (mel_of(f) - mlo) / step, p = spec[i] * spec[i];
+    size_t j = (size_t)u;
+    double frac = u - (double)j;
+    if (j >= 1 && j <= bands) e[j - 1] += (1.0 - frac) * p;
+    if (j < bands) e[j] += frac * p;
+  }
+  double top = 0;
+  for (size_t b = 0; b < bands; b++) top = fmax(top, e[b]);
+  for (size_t b = 0; b < bands; b++) e[b] = 10.0 * log10(fmax(e[b], top * pow(10.0, -range_db / 10.0)) + 1e-30);
+  for (size_t k = 0; k < coefs; k++) {
+    double c = 0;
+    for (size_t b = 0; b < bands; b++) c += e[b] * cos(M_PI * (double)k * ((double)b + 0.5) / (double)bands);
+    out[k] = c * sqrt((k ? 2.0 : 1.0) / (double)bands);
+  }
+  free(e);
+}

@@ -22,6 +22,14 @@ double sig_peak_hz(const double *spec, size_t n, double rate, double lo_hz, doub
 double sig_period_hz(const float *x, size_t n, size_t stride, double rate, double lo_hz, double hi_hz);
 /* Energy (sum of squared magnitudes) of spec's bins in [lo_hz, hi_hz). */
 double sig_band_energy(const double *spec, size_t n, double rate, double lo_hz, double hi_hz);
+/* Mel-frequency cepstral coefficients of one magnitude spectrum spec (n/2+1
+ * bins, as sig_spectrum gives): the power in bands triangular on the mel
+ * scale (HTK: 2595 log10(1 + f / 700)) between lo_hz and hi_hz, in dB, each
+ * at least the loudest's minus range_db (a near-silent band would swing the
+ * cepstrum by tens of dB), then an orthonormal DCT-II; out[0..coefs) from c0
+ * (the mean level) on. */
+void sig_mfcc(const double *spec, size_t n, double rate, size_t bands, double lo_hz, double hi_hz, double range_db,
+              size_t coefs, double *out);
 /* Frequency from upward zero crossings (linearly interpolated). */
 double sig_zero_cross_hz(const float *x, size_t n, size_t stride, double rate);
 double sig_rms(const float *x, size_t n, size_t stride);
