@@ -10,17 +10,17 @@
 #define CTL LULL_PAL_CTL_FRAMES
 
 /* Violins and violas: three saws +-7 cents (a section, not a synth), a
- * square at 0.35 for body, the lowpass at 2.5 kHz + 2 hz; 0.8 s in, 2 s
+ * square at 0.35 for body, the lowpass at 1.8 kHz + 2 hz (warm, muted); 0.8 s in, 2 s
  * out; vibrato 5.5 Hz +-6 cents after 0.8 s. */
 const lull_strings_patch lull__strings_ensemble = {
     .attack_s = 0.8f, .release_s = 2.0f, .saws = 3, .detune_cents = 7.0f, .pulse_mix = 0.35f, .pitch_ratio = 1.0f,
-    .cutoff_hz = 2500.0f, .cutoff_track = 2.0f, .q = 0.7f, .vibrato_hz = 5.5f, .vibrato_cents = 6.0f,
+    .cutoff_hz = 1800.0f, .cutoff_track = 2.0f, .q = 0.7f, .vibrato_hz = 5.5f, .vibrato_cents = 6.0f,
     .vibrato_delay_s = 0.8f, .gain = 0.5f};
 /* Cellos and basses: narrower detune, more square (a hollow woody low
- * end), the lowpass at 900 Hz + 1.5 hz; slower vibrato, later. */
+ * end), the lowpass at 600 Hz + 1.5 hz; slower vibrato, later. */
 const lull_strings_patch lull__strings_low = {
     .attack_s = 1.0f, .release_s = 2.5f, .saws = 3, .detune_cents = 5.0f, .pulse_mix = 0.6f, .pitch_ratio = 1.0f,
-    .cutoff_hz = 900.0f, .cutoff_track = 1.5f, .q = 0.8f, .vibrato_hz = 4.8f, .vibrato_cents = 5.0f,
+    .cutoff_hz = 600.0f, .cutoff_track = 1.5f, .q = 0.8f, .vibrato_hz = 4.8f, .vibrato_cents = 5.0f,
     .vibrato_delay_s = 1.2f, .gain = 0.55f};
 /* Night drone: an octave below the note, two saws barely apart (a slow
  * beat) and a full square, the lowpass at 350 Hz + hz (dark), 4 s in and

@@ -14,7 +14,7 @@
 #define GLIDE_S 2.0f /* a full 0 -> 1 swing */
 #define BUMP_HZ 90.0f
 #define BUMP_GAIN 0.26f /* +2 dB at the bump's centre */
-#define ROLLOFF_HZ 12000.0f
+#define ROLLOFF_HZ 7000.0f /* a worn cassette: the top octave gone */
 #define DRIVE 1.5f
 #define BIAS 0.08f /* asymmetry: H2 a few dB below H3 */
 #define HISS_DBFS (-66.0f)

@@ -172,15 +172,15 @@ static double distance(const features *a, const features *b) {
 
 /* The noise floor N is the median over the palettes of the distance
  * between two seeds (the same palette playing other music). Each pair of
- * palettes playing the same music (the nearer of two seeds) is printed
- * against it. Held: each palette's instruments move it at least 0.75 N
- * from the same notes on classic's (a palette whose instruments were not
- * applied would be 0 away), and night, the one with a register of its own
- * (a drone an octave down, no bank pad), lies at least 2 N from every
- * other. The other pairs are measured, not held: glass, keys and tape
- * share the bank pad and bass that carry most of the energy and lie within
- * N of each other. LULL_TEST_STRICT=1 holds every pair to 2 N (the aim of
- * the palettes' calibration). */
+ * palettes playing the same music (the nearer of two seeds) is held
+ * against it: every pair at least N apart (two palettes playing the same
+ * notes differ more than one palette playing two different pieces: what a
+ * listener hears is another sound, not only other music), each palette's
+ * instruments at least N from the same notes on classic's (a palette whose
+ * instruments were not applied would be 0 away), and night, the one with a
+ * register of its own (a drone an octave down), at least 2 N from every
+ * other. Over seeds 3-10 the nearest pair lies at 1.06-2.0 N (seed 5: every
+ * pair beyond 2 N); LULL_TEST_STRICT=1 holds every pair to 2 N. */
 static void test_palettes_sound_distinct(void **state) {
   (void)state;
   uint64_t seed = lull_test_seed(3);
@@ -245,10 +245,10 @@ static void test_palettes_sound_distinct(void **state) {
     for (int q = p + 1; q < NP; q++)
       if (d[p][q] < 2 * noise) printf(" %s-%s %.2f", lull_palette_name(p), lull_palette_name(q), d[p][q] / noise);
   printf("\n");
-  for (int p = 1; p < NP; p++) ASSERT_GE(inst[p], 0.75 * noise);
+  for (int p = 1; p < NP; p++) ASSERT_GE(inst[p], 1.0 * noise);
   for (int p = 0; p < NP; p++)
     for (int q = p + 1; q < NP; q++)
-      if (strict || p == LULL_PALETTE_NIGHT || q == LULL_PALETTE_NIGHT) ASSERT_GE(d[p][q], 2.0 * noise);
+      ASSERT_GE(d[p][q], (strict || p == LULL_PALETTE_NIGHT || q == LULL_PALETTE_NIGHT ? 2.0 : 1.0) * noise);
 }
 
 /* ---- what each palette is written ---------------------------------------- */
