@@ -1095,7 +1095,8 @@ typedef struct lull_grains_patch {
 typedef struct lull_grain {
   uint64_t pos, step; /* 32.32 fixed point, frames (mod 2^32) */
   uint32_t age, len;  /* len 0: free */
-  float phase_step, gl, gr;
+  float gl, gr;
+  float k2, c, c1;    /* the window's cosine by recurrence: c' = k2 c - c1, k2 = 2 cos(2 pi / len) */
 } lull_grain;
 
 typedef struct lull_grains {

@@ -23,10 +23,10 @@ const lull_strings_patch lull__strings_low = {
     .cutoff_hz = 600.0f, .cutoff_track = 1.5f, .q = 0.8f, .vibrato_hz = 4.8f, .vibrato_cents = 5.0f,
     .vibrato_delay_s = 1.2f, .gain = 0.55f};
 /* Night drone: an octave below the note, two saws barely apart (a slow
- * beat) and a full square, the lowpass at 350 Hz + hz (dark), 4 s in and
- * 3 s out, a 0.2 Hz drift of +-4 cents in place of vibrato. */
+ * beat) and a full square, the lowpass at 350 Hz + hz (dark), 3 s in and
+ * 2 s out, a 0.2 Hz drift of +-4 cents in place of vibrato. */
 const lull_strings_patch lull__strings_drone = {
-    .attack_s = 4.0f, .release_s = 3.0f, .saws = 2, .detune_cents = 3.0f, .pulse_mix = 1.0f, .pitch_ratio = 0.5f,
+    .attack_s = 3.0f, .release_s = 2.0f, .saws = 2, .detune_cents = 3.0f, .pulse_mix = 1.0f, .pitch_ratio = 0.5f,
     .cutoff_hz = 350.0f, .cutoff_track = 1.0f, .q = 0.7f, .vibrato_hz = 0.2f, .vibrato_cents = 4.0f,
     .vibrato_delay_s = 3.0f, .gain = 0.6f};
 

@@ -78,7 +78,12 @@ static void spawn(lull_grains *g, const lull_grain_source *src, uint64_t now) {
   }
   gr->step = (uint64_t)((double)speed * 4294967296.0);
   gr->age = 0;
-  gr->phase_step = 0.5f / (float)gr->len; /* sin(pi t / len) in turns */
+  /* The Hann window sin^2(pi t / len) = (1 - cos(2 pi t / len)) / 2, its
+   * cosine by the two-term recurrence (two operations a frame, not a sine). */
+  float cos_step = lull__sin_turns(0.25f - 1.0f / (float)gr->len);
+  gr->k2 = 2.0f * cos_step;
+  gr->c = 1.0f;
+  gr->c1 = cos_step; /* cos(-2 pi / len) */
   gr->gl = lull__sin_turns(0.25f - 0.25f * pan);
   gr->gr = lull__sin_turns(0.25f * pan);
   g->live |= 1u << k;
@@ -114,8 +119,10 @@ void lull__grains_render(lull_grains *voice, const lull_grain_source *src, float
           continue;
         }
         float a = data[idx & mask], b = data[(idx + 1) & mask];
-        float w = lull__sin_turns((float)gr->age * gr->phase_step);
-        float s = w * w * (a + frac * (b - a));
+        float c = gr->c;
+        gr->c = gr->k2 * c - gr->c1;
+        gr->c1 = c;
+        float s = (0.5f - 0.5f * c) * (a + frac * (b - a));
         l += gr->gl * s;
         r += gr->gr * s;
         gr->pos += gr->step;

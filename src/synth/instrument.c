@@ -16,6 +16,7 @@ typedef struct instr_spec {
   uint8_t ensemble; /* through the ensemble chorus instead of straight to the mix */
   const void *patch;
   float gain;       /* brings a typical note to the level of the classic voice it replaces */
+  uint8_t voices;   /* at most this many of the part at once (0: LULL_XVOICES_PER_PART) */
 } instr_spec;
 
 static const instr_spec instrs[LULL_INSTR_COUNT] = {
@@ -28,7 +29,9 @@ static const instr_spec instrs[LULL_INSTR_COUNT] = {
     [LULL_INSTR_KALIMBA] = {FAM_PLUCK, 0, &lull__pluck_kalimba, 1.0f},
     [LULL_INSTR_STRINGS] = {FAM_STRINGS, 1, &lull__strings_ensemble, 1.0f},
     [LULL_INSTR_STRINGS_LOW] = {FAM_STRINGS, 1, &lull__strings_low, 1.0f},
-    [LULL_INSTR_DRONE] = {FAM_STRINGS, 0, &lull__strings_drone, 1.0f},
+    /* Two drone voices (the latest struck of the chord: its moving voices)
+     * say enough an octave down; four made mud and cost twice. */
+    [LULL_INSTR_DRONE] = {FAM_STRINGS, 0, &lull__strings_drone, 1.0f, 2},
     [LULL_INSTR_CHOIR_OOH] = {FAM_CHOIR, 1, &lull__choir_ooh, 1.0f},
     [LULL_INSTR_CHOIR_AAH] = {FAM_CHOIR, 1, &lull__choir_aah, 1.0f},
     [LULL_INSTR_WIND] = {FAM_TEXTURE, 0, &lull__texture_wind, 1.0f},
@@ -79,7 +82,7 @@ static void x_release(lull_xvoice *x) {
 
 /* A slot for a new note of part: a free one while the part has room, else
  * the part's quietest releasing voice, else its oldest. */
-static lull_xvoice *choose(lull_pool *p, int part, int *stolen) {
+static lull_xvoice *choose(lull_pool *p, int part, int room, int *stolen) {
   lull_xvoice *free_slot = NULL, *rel = NULL, *old = NULL, *any_rel = NULL, *any_old = NULL;
   float rel_level = 2.0f, any_level = 2.0f;
   uint64_t old_serial = UINT64_MAX, any_serial = UINT64_MAX;
@@ -100,7 +103,7 @@ static lull_xvoice *choose(lull_pool *p, int part, int *stolen) {
     if (x->serial < any_serial) any_serial = x->serial, any_old = x;
   }
   *stolen = 0;
-  if (free_slot && mine < LULL_XVOICES_PER_PART) return free_slot;
+  if (free_slot && mine < room) return free_slot;
   *stolen = 1;
   if (rel) return rel;
   if (old) return old;
@@ -112,7 +115,7 @@ void lull__xvoice_note_on(lull_pool *p, const lull_voicing *v, int part, int pit
   const instr_spec *is = &instrs[v->instr];
   if (is->family == FAM_NONE || !p->x) return; /* a pool without scalar voices plays only its banks */
   int stolen;
-  lull_xvoice *x = choose(p, part, &stolen);
+  lull_xvoice *x = choose(p, part, is->voices ? is->voices : LULL_XVOICES_PER_PART, &stolen);
   if (stolen) p->stolen++;
   float hz = lull__midi_hz((float)pitch);
   uint64_t seed = p->serial * 0x9e3779b97f4a7c15ull ^ (uint64_t)pitch;
