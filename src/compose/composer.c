@@ -108,7 +108,7 @@ typedef struct writing {
   double bell_beats;   /* a loop tone's length: long decays ring on */
   int pad_shift;       /* semitones: the night's drone sits an octave down */
   int lead_shift;
-  double air_beats;    /* > 0: the air is a bed of notes this long, one at a time */
+  double air_beats;    /* > 0: the air is a bed of notes this long, one at a time; < 0: no air */
 } writing;
 
 static const writing writings[LULL_PALETTE_COUNT] = {
@@ -116,10 +116,10 @@ static const writing writings[LULL_PALETTE_COUNT] = {
     /* Glass: the harp arpeggiates the chord; bells sparse with long decays; rain for air. */
     [LULL_PALETTE_GLASS] = {0, 1, LEAD_ARP, 1.0, 1.5, 10.0, 0, 0, 48},
     /* Strings: the ensemble holds the voice-led chord; the harp arpeggiates,
-     * less often; a rare glass bell. */
-    [LULL_PALETTE_STRINGS] = {0, 1, LEAD_ARP, 0.6, 2.2, 10.0, 0, -12, 0},
-    /* Keys: the piano plays the motifs; kalimba loops short; brushes. */
-    [LULL_PALETTE_KEYS] = {1, 0, LEAD_MOTIF, 1.0, 0.8, 2.0, 0, 0, 0},
+     * less often; a rare glass bell; no air. */
+    [LULL_PALETTE_STRINGS] = {0, 1, LEAD_ARP, 0.6, 2.2, 10.0, 0, -12, -1},
+    /* Keys: the piano plays the motifs; kalimba loops short; brushes; no air. */
+    [LULL_PALETTE_KEYS] = {1, 0, LEAD_MOTIF, 1.0, 0.8, 2.0, 0, 0, -1},
     /* Night: a drone an octave down, few and slow lead notes, sparse bells, wind. */
     [LULL_PALETTE_NIGHT] = {0, 1, LEAD_MOTIF, 0.35, 2.0, 12.0, -12, 0, 64},
     /* Tape: the piano plays the motifs; guitar loops; surf for air; brushes. */
@@ -569,7 +569,7 @@ static void change_harmony(lull_composer *c, double beat, double dur_beats, int 
   /* Air: one or two chord tones high above, breathing in slowly. */
   c->air_count = 0;
   double air = c->pres[L_AIR];
-  if (air > 0.04 && c->w->air_beats <= 0 && rng_chance(r, 0.8)) {
+  if (air > 0.04 && c->w->air_beats == 0 && rng_chance(r, 0.8)) {
     int n = rng_chance(r, 0.4) ? 2 : 1;
     for (int i = 0; i < n; i++) {
       int pc = c->chord_pcs[rng_range(r, 0, c->chord_n - 1)];
@@ -951,7 +951,7 @@ static void switch_palette(lull_composer *c, double start, uint64_t bar) {
   float vel = (float)(0.52 + 0.25 * (double)c->p.intensity);
   for (int i = 0; i < c->pad_count; i++) add(c, start + 0.03 * i, 0, LULL_PART_PAD, LULL_EVENT_ON, c->pad[i], vel);
   double f = frame_of(c, start, 0);
-  for (int h = 0; h < 2; h++) {
+  for (int h = 0; h < (c->w->air_beats < 0 ? 1 : 2); h++) {
     int part = h ? LULL_PART_AIR : LULL_PART_BASS;
     for (int j = 0; j < c->held_n[h]; j++) {
       if ((double)c->held_end[h][j] <= f + c->beat_len) continue;
