@@ -106,7 +106,7 @@ typedef struct writing {
   double lead_density; /* times the chance of each further statement (motif) or arpeggio (harp) */
   double loop_period;  /* loop periods times this: bells sparser */
   double bell_beats;   /* a loop tone's length: long decays ring on */
-  int pad_shift;       /* semitones: the night's drone sits an octave down */
+  int pad_shift;       /* semitones the pad moves (none today: the drone voice itself sounds an octave down) */
   int lead_shift;
   double air_beats;    /* > 0: the air is a bed of notes this long, one at a time; < 0: no air */
 } writing;
@@ -120,8 +120,8 @@ static const writing writings[LULL_PALETTE_COUNT] = {
     [LULL_PALETTE_STRINGS] = {0, 1, LEAD_ARP, 0.6, 2.2, 10.0, 0, -12, -1},
     /* Keys: the piano plays the motifs; kalimba loops short; brushes; no air. */
     [LULL_PALETTE_KEYS] = {1, 0, LEAD_MOTIF, 1.0, 0.8, 2.0, 0, 0, -1},
-    /* Night: a drone an octave down, few and slow lead notes, sparse bells, wind. */
-    [LULL_PALETTE_NIGHT] = {0, 1, LEAD_MOTIF, 0.35, 2.0, 12.0, -12, 0, 64},
+    /* Night: the drone (its voice sounds an octave down), few and slow lead notes, sparse bells, wind. */
+    [LULL_PALETTE_NIGHT] = {0, 1, LEAD_MOTIF, 0.35, 2.0, 12.0, 0, 0, 64},
     /* Tape: the piano plays the motifs; guitar loops; surf for air; brushes. */
     [LULL_PALETTE_TAPE] = {1, 1, LEAD_MOTIF, 0.9, 1.0, 4.0, 0, 0, 40},
 };
@@ -213,6 +213,7 @@ struct lull_composer {
   /* Harmony. */
   int chord_deg, chord_pcs[5], chord_n, chord_root_pc; /* pcs relative to C */
   int pad[HELD_MAX], pad_count;                        /* pad notes sounding after the last change (ascending) */
+  int pad_at_switch[HELD_MAX], pad_at_switch_n;        /* the pad at a palette change's bar line */
   int chord_beats[CHORDS_MAX], chords, chord_i;         /* the phrase's chord plan */
   double next_chord_beat, phrase_beats;
   int pedal, pedal_note;  /* the bass holds pedal_note this phrase */
@@ -941,6 +942,20 @@ static void plan_air_bed(lull_composer *c, double start, double end) {
   c->air_bed_until = start + 0.75 * c->w->air_beats;
 }
 
+/* After a palette's SET: the pad notes that sounded at the bar line struck
+ * again on the new instruments. When the chord changes right on the line,
+ * only those the new chord keeps (the others had their note-off there,
+ * before any re-strike could be); a later change's note-offs come after. */
+static void restrike_pad(lull_composer *c, double start, int changed_on_the_line) {
+  float vel = (float)(0.52 + 0.25 * (double)c->p.intensity);
+  for (int i = 0, k = 0; i < c->pad_at_switch_n; i++) {
+    int note = c->pad_at_switch[i];
+    if (changed_on_the_line && !contains(c->pad, c->pad_count, note)) continue;
+    add(c, start + 0.03 * k++, 0, LULL_PART_PAD, LULL_EVENT_ON, note, vel);
+  }
+  c->pad_at_switch_n = 0;
+}
+
 /* A new palette comes in at this bar: the engine is told first (it lets
  * the old palette's held notes sound on for a bar, then release), then
  * every held note is struck again on the new instruments: a cross-fade. */
@@ -948,8 +963,9 @@ static void switch_palette(lull_composer *c, double start, uint64_t bar) {
   add_control(c, start, LULL_CONTROL_PALETTE, (float)c->p.palette);
   c->w = &writings[c->p.palette];
   if (bar == 0) return;
-  float vel = (float)(0.52 + 0.25 * (double)c->p.intensity);
-  for (int i = 0; i < c->pad_count; i++) add(c, start + 0.03 * i, 0, LULL_PART_PAD, LULL_EVENT_ON, c->pad[i], vel);
+  /* The pad is struck again after this bar's harmony is planned (restrike_pad). */
+  memcpy(c->pad_at_switch, c->pad, sizeof c->pad_at_switch);
+  c->pad_at_switch_n = c->pad_count;
   double f = frame_of(c, start, 0);
   for (int h = 0; h < (c->w->air_beats < 0 ? 1 : 2); h++) {
     int part = h ? LULL_PART_AIR : LULL_PART_BASS;
@@ -978,6 +994,7 @@ static void plan_bar(lull_composer *c, uint64_t bar) {
   double t0 = f0 / c->rate, t1 = f1 / c->rate;
   c->bar_frame = (uint64_t)llround(f0);
   if (bar == 0) add_control(c, 0, LULL_CONTROL_GAIN_DB, gain_db(c));
+  int switching = bar > 0 && c->palette_switch, changed_on_the_line = 0;
   if (bar == 0 || c->palette_switch) switch_palette(c, start, bar);
   c->palette_switch = 0;
   if (bar * BEATS_PER_BAR != c->ramp_beat) {
@@ -993,8 +1010,10 @@ static void plan_bar(lull_composer *c, uint64_t bar) {
     if (first && c->pedal) c->pedal_note = BASS_LO + ((c->chord_root_pc - BASS_LO) % 12 + 12) % 12;
     double dur = c->chord_beats[c->chord_i++];
     change_harmony(c, at, dur, first);
+    changed_on_the_line |= at == start;
     c->next_chord_beat = at + dur;
   }
+  if (switching) restrike_pad(c, start, changed_on_the_line);
   /* The layers glide toward the section's targets. */
   for (int l = 0; l < LAYERS; l++) {
     double step = (t1 - t0) / FADE_S, d = c->sec.target[l] - c->pres[l];

@@ -31,7 +31,7 @@
 #define SOFT_CLIP_DRIVE 0.95f /* the seed's tanh(0.95 x) */
 #define ROOM_GLIDE_MS 450.0f   /* a palette's room arrives in about 2 s (99 %) */
 #define RECENT_S 4.0f          /* what grains may read: the last seconds of output */
-#define ENSEMBLE_TAIL_S 0.1f   /* the chorus's delays empty well within this */
+#define ENSEMBLE_AFTER_S 15.0f /* the chorus runs this long after its palette: a bar's hold and a release */
 
 struct lull_engine {
   lull_pool pool; /* first: holds the 32-byte aligned vectors */
@@ -43,7 +43,7 @@ struct lull_engine {
   lull_tape tape;
   lull_smooth room_decay, room_damping, echo_feedback; /* the palette's room, glided at grid lines */
   lull_smooth makeup;        /* the palette's gain on the master (its music as loud as classic's) */
-  uint32_t ensemble_tail;    /* frames the chorus still runs after its last input */
+  uint64_t ensemble_left;    /* frames the chorus runs on (UINT64_MAX: its palette is in force) */
   lull_grain_source recent;  /* the output's last seconds, mono, for grains */
   float *recent_data;
   lull_limiter limiter;
@@ -192,6 +192,8 @@ static void set_palette(lull_engine *e, int palette) {
   lull__smooth_set(&e->room_damping, ps->reverb_damping);
   lull__smooth_set(&e->echo_feedback, ps->delay_feedback);
   lull__ensemble_set_depth(&e->ensemble, ps->ensemble_depth);
+  if (ps->ensemble_depth > 0.0f) e->ensemble_left = UINT64_MAX;
+  else if (e->ensemble_left == UINT64_MAX) e->ensemble_left = (uint64_t)(ENSEMBLE_AFTER_S * e->pool.sample_rate_hz);
   lull__tape_set_amount(&e->tape, ps->tape);
   if (e->pos == 0) {
     e->pool.pad_tone.value = e->pool.pad_tone.target;
@@ -236,13 +238,19 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
   }
   memset(e->ens_in, 0, sizeof(float) * n);
   lull__pool_render(&e->pool, &bus, n, e->pos);
-  /* The chorus runs while string or choir voices feed it, and a little after. */
-  int fed = 0;
-  for (uint32_t i = 0; i < n && !fed; i++) fed = e->ens_in[i] != 0.0f;
-  if (fed) e->ensemble_tail = (uint32_t)(ENSEMBLE_TAIL_S * e->pool.sample_rate_hz);
-  if (e->ensemble_tail) {
-    lull__ensemble_process(&e->ensemble, e->ens_in, ml, mr, n);
-    e->ensemble_tail = fed ? e->ensemble_tail : e->ensemble_tail > n ? e->ensemble_tail - n : 0;
+  /* What grains may read: the voices' dry mix, before the grains add
+   * theirs (no loop through themselves, nor through the master's gain). */
+  uint32_t mask = e->recent.mask, w = (uint32_t)e->recent.written;
+  for (uint32_t i = 0; i < n; i++) e->recent_data[(w + i) & mask] = 0.5f * (ml[i] + mr[i] + e->ens_in[i]);
+  lull__xvoice_render(&e->pool, &bus, n, e->pos, 1); /* their "now" is the block's start (they read 0.1 s back) */
+  e->recent.written += n;
+  /* The chorus runs while its palette is in force and for a while after,
+   * counted in frames from the change (an event's exact frame): when it
+   * runs never depends on how the render was cut. */
+  if (e->ensemble_left) {
+    uint32_t m = e->ensemble_left < n ? (uint32_t)e->ensemble_left : n;
+    lull__ensemble_process(&e->ensemble, e->ens_in, ml, mr, m);
+    if (e->ensemble_left != UINT64_MAX) e->ensemble_left -= m;
   }
   if (!e->cfg.dry) {
     /* Mono delay send into the left line: the ping-pong carries it across. */
@@ -253,13 +261,10 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
   e->pool.dcblock(&e->dc[0], &e->dc[1], ml, mr, n);
   e->pool.soft_clip(ml, mr, n, e->master_now, e->master_step, (uint32_t)(e->pos % LULL_GRID_FRAMES));
   lull__limiter_process(&e->limiter, ml, mr, n);
-  uint32_t mask = e->recent.mask, w = (uint32_t)e->recent.written;
   for (uint32_t i = 0; i < n; i++) {
     out[2 * i] = ml[i];
     out[2 * i + 1] = mr[i];
-    e->recent_data[(w + i) & mask] = 0.5f * (ml[i] + mr[i]);
   }
-  e->recent.written += n;
 }
 
 /* At each grid line: LFOs and smoothed values plan their next period. */

@@ -175,6 +175,12 @@ void lull__xvoice_handover(lull_pool *p, uint64_t until) {
   }
 }
 
+void lull__xvoice_release_pending(lull_pool *p) {
+  if (!p->x_active) return;
+  for (int i = 0; i < LULL_XVOICES; i++)
+    if (p->x[i].active && p->x[i].release_at != UINT64_MAX) x_release(&p->x[i]);
+}
+
 uint64_t lull__xvoice_frames_to_change(const lull_pool *p, uint64_t now) {
   uint64_t m = UINT64_MAX;
   if (!p->x_active) return m;
@@ -224,13 +230,15 @@ static void mix_stereo(const lull_xvoice *x, const lull_mix_bus *bus, const floa
     for (uint32_t i = 0; i < n; i++) ol[i] += gl * l[i], or_[i] += gr * r[i];
 }
 
-int lull__xvoice_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now) {
+int lull__xvoice_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now, int grains) {
   if (!p->x_active) return 0;
   uint64_t end = now + frames;
   float *s0 = p->scratch[0], *s1 = p->scratch[1];
+  int sounded = 0;
   for (int i = 0; i < LULL_XVOICES; i++) {
     lull_xvoice *x = &p->x[i];
-    if (!x->active) continue;
+    if (!x->active || (x->family == FAM_GRAINS) != grains) continue;
+    sounded = 1;
     switch (x->family) {
       case FAM_FM: lull__fm_render(&x->u.fm, s0, frames); break;
       case FAM_PLUCK: lull__pluck_render(&x->u.pluck, s0, frames); break;
@@ -247,5 +255,5 @@ int lull__xvoice_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, 
       p->x_active--;
     }
   }
-  return 1;
+  return sounded;
 }

@@ -46,7 +46,7 @@ const lull_palette_spec lull__palettes[LULL_PALETTE_COUNT] = {
                   [LULL_PART_KICK] = NONE, [LULL_PART_SWELL] = X(SHIMMER, 0.45f, 0.6f, 0.0f), [LULL_PART_HAT] = NONE,
                   [LULL_PART_BASS] = BANK(1.0f), [LULL_PART_AIR] = X(WIND, 0.2f, 0.3f, 0.0f),
                   [LULL_PART_BELL] = X(FM_GLASS, 0.35f, 0.75f, 0.25f)},
-         .reverb_decay_s = 10.0f, .reverb_damping = 0.48f, .delay_feedback = 0.45f, .pad_tone = 0.45f, .makeup_db = 6.5f},
+         .reverb_decay_s = 10.0f, .reverb_damping = 0.48f, .delay_feedback = 0.45f, .pad_tone = 0.45f, .makeup_db = 5.2f},
     /* Tape: a piano-like lead, a worn pad, guitar loops, surf and brushes,
      * all through wow, flutter, saturation and hiss. */
     [LULL_PALETTE_TAPE] =

@@ -236,6 +236,16 @@ void lull__pool_handover(lull_pool *p, uint64_t now, uint64_t hold_frames) {
 
 void lull__pool_release_all(lull_pool *p) {
   for (int part = 0; part < LULL_PART_COUNT; part++) lull__pool_note_off(p, part, -1);
+  /* and the notes a palette change let go of, still holding */
+  for (int k = 0; k < LULL_BANK_COUNT; k++) {
+    lull_bank *b = &p->bank[k];
+    for (int j = 0; j < LULL_LANES; j++)
+      if (b->release_at[j] != UINT64_MAX) {
+        b->release_at[j] = UINT64_MAX;
+        lull__adsr8_gate_off(&b->env, j);
+      }
+  }
+  lull__xvoice_release_pending(p);
 }
 
 uint32_t lull__pool_frames_to_change(const lull_pool *p, uint64_t now) {
@@ -259,7 +269,7 @@ uint32_t lull__pool_frames_to_change(const lull_pool *p, uint64_t now) {
 
 int lull__pool_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now) {
   uint64_t end = now + frames;
-  int sounded = lull__xvoice_render(p, bus, frames, now);
+  int sounded = lull__xvoice_render(p, bus, frames, now, 0);
   for (int k = 0; k < LULL_BANK_COUNT; k++) {
     lull_bank *b = &p->bank[k];
     if (!b->active) continue;

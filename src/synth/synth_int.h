@@ -227,8 +227,11 @@ void lull__xvoice_note_on(lull_pool *p, const lull_voicing *v, int part, int pit
                           uint64_t duration_frames, uint64_t now);
 void lull__xvoice_note_off(lull_pool *p, int part, int pitch);
 void lull__xvoice_handover(lull_pool *p, uint64_t until);
+void lull__xvoice_release_pending(lull_pool *p); /* every scheduled release, now */
 uint64_t lull__xvoice_frames_to_change(const lull_pool *p, uint64_t now);
-int lull__xvoice_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now);
+/* grains: 0 every voice but the granular ones, 1 those (they read the
+ * others' recent output, written in between: no loop through themselves). */
+int lull__xvoice_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now, int grains);
 
 /* Kernels (kernels.c): one sub-block of one bank, added into the buses. */
 lull_bank_render_fn lull__bank_render_generic;

@@ -160,11 +160,34 @@ static void test_tempo_moves_nothing(void **state) {
   lull_engine_destroy(b);
 }
 
+/* Grains read the voices' dry mix, not the output: at the master's +24 dB
+ * a held shimmer over one bell dies away with them (it fed on itself when
+ * it read the output: a level pinned at -6 dBFS). */
+static void test_grains_do_not_feed_on_themselves(void **state) {
+  (void)state;
+  lull_engine_config cfg = {.master_gain_db = 24.0f};
+  lull_engine *e;
+  ASSERT_EQ_INT(lull_engine_create(&cfg, &e, NULL), LULL_OK);
+  lull_event pal = {0, 0, LULL_CONTROL_PALETTE, LULL_EVENT_SET, 0, 0, (float)LULL_PALETTE_NIGHT};
+  ASSERT_EQ_INT(lull_engine_schedule(e, &pal), LULL_OK);
+  test_note(e, 100, LULL_PART_BELL, LULL_EVENT_ON, 76, 0.8f, 48000);
+  test_note(e, 200, LULL_PART_SWELL, LULL_EVENT_ON, 64, 0.8f, 0); /* held: only the source can end it */
+  const size_t frames = 40 * 48000;
+  float *x = test_render(e, frames, 960);
+  double early = sig_db(sig_rms(x + 2 * 48000, 2 * 48000, 1)), late = sig_db(sig_rms(x + 2 * (frames - 48000), 2 * 48000, 1));
+  printf("# night, +24 dB, a held shimmer over one bell: %.1f dBFS at 1-2 s, %.1f dBFS at 39-40 s\n", early, late);
+  ASSERT_GE(early, -40.0);
+  ASSERT_LE(late, -70.0);
+  free(x);
+  lull_engine_destroy(e);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_config_validation), cmocka_unit_test(test_abuse_sweep),
       cmocka_unit_test(test_deterministic_and_sane), cmocka_unit_test(test_limiter_holds_when_driven),
       cmocka_unit_test(test_dry_has_no_tail), cmocka_unit_test(test_tempo_moves_nothing),
+      cmocka_unit_test(test_grains_do_not_feed_on_themselves),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
