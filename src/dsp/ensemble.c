@@ -210,39 +210,58 @@ void lull__ensemble_set_depth(lull_ensemble *e, float depth01) {
   e->target = depth01 > 0.0f ? (depth01 < 1.0f ? depth01 : 1.0f) : 0.0f;
 }
 
+/* In runs from one control point to the next, the running state in locals
+ * (nothing else sees their addresses: registers while out is written). */
 void lull__ensemble_process(lull_ensemble *ens, const float *in, float *out_l, float *out_r, uint32_t frames) {
   lull_ensemble local = *ens, *e = &local; /* a local copy: the outputs cannot alias it */
   const uint32_t mask = e->mask;
-  float *line = e->line, lp, bp;
-  for (uint32_t i = 0; i < frames; i++) {
+  float *line = e->line;
+  uint32_t i = 0;
+  while (i < frames) {
     if (e->ctl_left == 0) ensemble_control(e);
-    e->ctl_left--;
-    uint32_t pos = ++e->pos;
-    /* high: a 2-pole high-pass (x - lp - bp); low = x - high, so that
-     * low + high is x exactly (depth 0 is the dry input). */
-    float low, high;
-    lull__svf_tick(&e->bass, in[i], &low, &bp);
-    high = in[i] - low - bp;
-    low = in[i] - high;
-    line[pos & mask] = high;
-    float wl = 0, wr = 0;
-    for (int k = 0; k < LULL_ENSEMBLE_TAPS; k++) {
-      float tap = e->tap_frames[k];
-      e->tap_frames[k] = tap + e->tap_step[k];
-      uint32_t whole = (uint32_t)tap;
-      float frac = tap - (float)whole;
-      float a = line[(pos - whole) & mask], b = line[(pos - whole - 1) & mask];
-      float y = a + frac * (b - a);
-      wl += tap_gain[0][k] * y;
-      wr += tap_gain[1][k] * y;
+    const uint32_t n = frames - i < e->ctl_left ? frames - i : e->ctl_left;
+    float t0 = e->tap_frames[0], t1 = e->tap_frames[1], t2 = e->tap_frames[2];
+    const float s0 = e->tap_step[0], s1 = e->tap_step[1], s2 = e->tap_step[2], dry_step = e->dry_step,
+                wet_step = e->wet_step;
+    float dry_gain = e->dry, wet_gain = e->wet;
+    lull_svf bass = e->bass, lp0 = e->lp[0], lp1 = e->lp[1];
+    uint32_t pos = e->pos;
+    for (uint32_t j = 0; j < n; j++) {
+      const float x = in[i + j];
+      pos++;
+      /* high: a 2-pole high-pass (x - lp - bp); low = x - high, so that
+       * low + high is x exactly (depth 0 is the dry input). */
+      float low, bp;
+      lull__svf_tick(&bass, x, &low, &bp);
+      float high = x - low - bp;
+      low = x - high;
+      line[pos & mask] = high;
+      /* Taps 0 left, 1 centre (0.55 each side), 2 right. */
+      float y[LULL_ENSEMBLE_TAPS], tap[LULL_ENSEMBLE_TAPS] = {t0, t1, t2};
+      t0 += s0, t1 += s1, t2 += s2;
+      for (int k = 0; k < LULL_ENSEMBLE_TAPS; k++) {
+        uint32_t whole = (uint32_t)tap[k];
+        float frac = tap[k] - (float)whole;
+        float a = line[(pos - whole) & mask], b = line[(pos - whole - 1) & mask];
+        y[k] = a + frac * (b - a);
+      }
+      float wl = tap_gain[0][0] * y[0] + tap_gain[0][1] * y[1] + tap_gain[0][2] * y[2];
+      float wr = tap_gain[1][0] * y[0] + tap_gain[1][1] * y[1] + tap_gain[1][2] * y[2];
+      dry_gain += dry_step;
+      wet_gain += wet_step;
+      float l, r;
+      lull__svf_tick(&lp0, wl, &l, &bp);
+      lull__svf_tick(&lp1, wr, &r, &bp);
+      float dry = low + dry_gain * high;
+      out_l[i + j] += dry + wet_gain * l;
+      out_r[i + j] += dry + wet_gain * r;
     }
-    e->dry += e->dry_step;
-    e->wet += e->wet_step;
-    lull__svf_tick(&e->lp[0], wl, &lp, &bp);
-    float dry = low + e->dry * high;
-    out_l[i] += dry + e->wet * lp;
-    lull__svf_tick(&e->lp[1], wr, &lp, &bp);
-    out_r[i] += dry + e->wet * lp;
+    e->tap_frames[0] = t0, e->tap_frames[1] = t1, e->tap_frames[2] = t2;
+    e->dry = dry_gain, e->wet = wet_gain;
+    e->bass = bass, e->lp[0] = lp0, e->lp[1] = lp1;
+    e->pos = pos;
+    e->ctl_left -= n;
+    i += n;
   }
   *ens = local;
 }

@@ -27,8 +27,10 @@ static const instr_spec instrs[LULL_INSTR_COUNT] = {
     [LULL_INSTR_HARP] = {FAM_PLUCK, 0, &lull__pluck_harp, 1.0f},
     [LULL_INSTR_GUITAR] = {FAM_PLUCK, 0, &lull__pluck_guitar, 1.0f},
     [LULL_INSTR_KALIMBA] = {FAM_PLUCK, 0, &lull__pluck_kalimba, 1.0f},
-    [LULL_INSTR_STRINGS] = {FAM_STRINGS, 1, &lull__strings_ensemble, 1.0f},
-    [LULL_INSTR_STRINGS_LOW] = {FAM_STRINGS, 1, &lull__strings_low, 1.0f},
+    /* A section in three parts (the chord's latest three: its moving voices
+     * and the one held longest go first) over one low line, legato. */
+    [LULL_INSTR_STRINGS] = {FAM_STRINGS, 1, &lull__strings_ensemble, 1.0f, 3},
+    [LULL_INSTR_STRINGS_LOW] = {FAM_STRINGS, 1, &lull__strings_low, 1.0f, 1},
     /* Two drone voices (the latest struck of the chord: its moving voices)
      * say enough an octave down; four made mud and cost twice. */
     [LULL_INSTR_DRONE] = {FAM_STRINGS, 0, &lull__strings_drone, 1.0f, 2},

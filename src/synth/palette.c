@@ -31,7 +31,7 @@ const lull_palette_spec lull__palettes[LULL_PALETTE_COUNT] = {
                   [LULL_PART_BASS] = X(STRINGS_LOW, 0.35f, 0.25f, 0.0f), [LULL_PART_AIR] = NONE,
                   [LULL_PART_BELL] = X(FM_GLASS, 0.18f, 0.7f, 0.15f)},
          .reverb_decay_s = 7.0f, .reverb_damping = 0.4f, .delay_feedback = 0.25f, .pad_tone = 1.0f,
-         .ensemble_depth = 1.0f, .makeup_db = 5.5f},
+         .ensemble_depth = 1.0f, .makeup_db = 6.8f},
     /* Keys: a DX electric piano over a warm pad, kalimba loops, brushes and
      * a soft kick, in a smaller room. */
     [LULL_PALETTE_KEYS] =
