@@ -390,8 +390,51 @@ static void test_rejects_bad_params(void **state) {
   lull__composer_destroy(NULL);
 }
 
+/* The day cycle: the same piece at midnight light (0) and at midday (1)
+ * over ten minutes: by day brighter (the brightness the composer sends),
+ * denser (more lead notes) and a little faster (the tempo it sends);
+ * without a day cycle, between the two. */
+typedef struct day_figures {
+  double brightness, bpm;
+  int lead;
+} day_figures;
+
+static day_figures compose_at(float light, uint64_t seed) {
+  lull_composer *c = make_composer(9, LULL_MODE_AEOLIAN, 64, 0.5f, seed);
+  lull__composer_set_daylight(c, light);
+  event_list l = {0};
+  compose_until(c, 0, 600ull * 48000, &l);
+  day_figures f = {0};
+  int nb = 0, nt = 0;
+  for (size_t i = 0; i < l.n; i++) {
+    const lull_event *e = &l.ev[i];
+    if (e->kind == LULL_EVENT_SET && e->part == LULL_CONTROL_BRIGHTNESS) f.brightness += e->velocity, nb++;
+    else if (e->kind == LULL_EVENT_SET && e->part == LULL_CONTROL_BPM) f.bpm += e->velocity, nt++;
+    else if (e->part == LULL_PART_LEAD && e->kind == LULL_EVENT_ON) f.lead++;
+  }
+  f.brightness /= nb ? nb : 1;
+  f.bpm /= nt ? nt : 1;
+  free(l.ev);
+  lull__composer_destroy(c);
+  return f;
+}
+
+static void test_day_cycle_moves_the_music(void **state) {
+  (void)state;
+  uint64_t seed = lull_test_seed(21);
+  day_figures night = compose_at(0.0f, seed), none = compose_at(-1.0f, seed), day = compose_at(1.0f, seed);
+  printf("# brightness %.3f / %.3f / %.3f, tempo %.2f / %.2f / %.2f bpm, lead notes %d / %d / %d (night / none / day)\n",
+         night.brightness, none.brightness, day.brightness, night.bpm, none.bpm, day.bpm, night.lead, none.lead,
+         day.lead);
+  ASSERT_GE(day.brightness - night.brightness, 0.15);
+  ASSERT_TRUE(night.brightness < none.brightness && none.brightness < day.brightness);
+  ASSERT_GE(day.bpm / night.bpm, 1.04); /* +-3 % around the set tempo */
+  ASSERT_GE((double)day.lead, 1.15 * night.lead);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_day_cycle_moves_the_music),
       cmocka_unit_test(test_every_pitch_in_scale),
       cmocka_unit_test(test_deterministic),
       cmocka_unit_test(test_deterministic_with_a_change),
