@@ -14,14 +14,8 @@
 #define MOD_LEFT_HZ (1.0f / 19.7f)
 #define MOD_RIGHT_HZ (1.0f / 27.1f)
 
-static uint32_t pow2_at_least(uint32_t n) {
-  uint32_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
 size_t lull__delay_floats(float sample_rate_hz, float max_seconds) {
-  return 2u * pow2_at_least((uint32_t)ceilf(max_seconds * sample_rate_hz) + 2);
+  return 2u * lull__pow2_at_least((uint32_t)ceilf(max_seconds * sample_rate_hz) + 2);
 }
 
 static float clamp_frames(const lull_delay *d, float f) { return fminf(fmaxf(f, 1.0f), d->max_frames); }
@@ -34,7 +28,7 @@ static float tap_now(const lull_delay *d, int c) {
 
 void lull__delay_init(lull_delay *d, const lull_delay_config *cfg, float sample_rate_hz, float max_seconds,
                       float *mem) {
-  uint32_t cap = pow2_at_least((uint32_t)ceilf(max_seconds * sample_rate_hz) + 2);
+  uint32_t cap = lull__pow2_at_least((uint32_t)ceilf(max_seconds * sample_rate_hz) + 2);
   d->buf[0] = mem;
   d->buf[1] = mem + cap;
   d->mask = cap - 1;

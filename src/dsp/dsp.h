@@ -120,6 +120,17 @@ static inline void lull__tap_read(const float *buf, uint32_t mask, uint32_t pos,
   }
 }
 
+/* The smallest power of two >= n: the size of every delay line and ring
+ * (a mask wraps the index). Not per sample. stream.h has the same one. */
+#ifndef LULL_POW2_AT_LEAST
+#define LULL_POW2_AT_LEAST
+static inline uint32_t lull__pow2_at_least(uint64_t n) {
+  uint32_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+#endif
+
 /* ---- approximations (no libm per sample) ------------------------------ */
 
 /* sin(2*pi*x) for x in turns, |x| <= 0.5. Folded to a quarter wave, then an

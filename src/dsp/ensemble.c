@@ -145,14 +145,8 @@ static const float tap_gain[2][LULL_ENSEMBLE_TAPS] = {{1.0f, 0.55f, 0.0f}, {0.0f
 /* 1 / sqrt(1 + 0.55^2): the wet's power equals the input's when the taps are incoherent. */
 #define ENS_WET_NORM 0.8762f
 
-static uint32_t pow2_at_least(uint32_t n) {
-  uint32_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
 static uint32_t ensemble_frames(float sample_rate_hz) {
-  return pow2_at_least((uint32_t)ceilf((ENS_MAX_BASE_S + ENS_SLOW_S + ENS_FAST_S) * sample_rate_hz) + 4);
+  return lull__pow2_at_least((uint32_t)ceilf((ENS_MAX_BASE_S + ENS_SLOW_S + ENS_FAST_S) * sample_rate_hz) + 4);
 }
 
 size_t lull__ensemble_floats(float sample_rate_hz) { return ensemble_frames(sample_rate_hz); }

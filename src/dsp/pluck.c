@@ -10,9 +10,7 @@
 #define MIN_HZ 32.7032 /* C1: the longest string the lines hold */
 
 static uint32_t line_frames(float sample_rate_hz) {
-  uint32_t need = (uint32_t)((double)sample_rate_hz / MIN_HZ) + 4u, size = 64;
-  while (size < need) size <<= 1;
-  return size;
+  return lull__pow2_at_least((uint32_t)((double)sample_rate_hz / MIN_HZ) + 4u);
 }
 
 size_t lull__pluck_floats(float sample_rate_hz) { return 2u * (size_t)line_frames(sample_rate_hz); }

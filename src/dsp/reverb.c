@@ -17,26 +17,20 @@ static const uint32_t diff_len_48k[LULL_REVERB_DIFFUSERS] = {142, 107, 379, 277}
 #define MAX_PREDELAY_MS 200.0f
 #define MAX_MOD_MS 2.0f
 
-static uint32_t pow2_at_least(uint32_t n) {
-  uint32_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
 static uint32_t scaled(uint32_t len48k, float sample_rate_hz) {
   return (uint32_t)lroundf((float)len48k * sample_rate_hz / 48000.0f);
 }
 
 static uint32_t line_cap(uint32_t i, float sample_rate_hz) {
   uint32_t mod = (uint32_t)ceilf(MAX_MOD_MS * 0.001f * sample_rate_hz);
-  return pow2_at_least(scaled(line_len_48k[i], sample_rate_hz) + mod + 4);
+  return lull__pow2_at_least(scaled(line_len_48k[i], sample_rate_hz) + mod + 4);
 }
 
 size_t lull__reverb_floats(float sample_rate_hz) {
   size_t n = 0;
   for (uint32_t i = 0; i < LULL_REVERB_LINES; i++) n += line_cap(i, sample_rate_hz);
-  for (uint32_t i = 0; i < LULL_REVERB_DIFFUSERS; i++) n += pow2_at_least(scaled(diff_len_48k[i], sample_rate_hz) + 1);
-  n += pow2_at_least((uint32_t)ceilf(MAX_PREDELAY_MS * 0.001f * sample_rate_hz) + 1);
+  for (uint32_t i = 0; i < LULL_REVERB_DIFFUSERS; i++) n += lull__pow2_at_least(scaled(diff_len_48k[i], sample_rate_hz) + 1);
+  n += lull__pow2_at_least((uint32_t)ceilf(MAX_PREDELAY_MS * 0.001f * sample_rate_hz) + 1);
   return n;
 }
 
@@ -57,13 +51,13 @@ void lull__reverb_init(lull_reverb *r, const lull_reverb_config *cfg, float samp
   }
   for (uint32_t i = 0; i < LULL_REVERB_DIFFUSERS; i++) {
     uint32_t len = scaled(diff_len_48k[i], sample_rate_hz);
-    uint32_t cap = pow2_at_least(len + 1);
+    uint32_t cap = lull__pow2_at_least(len + 1);
     r->diff[i] = mem;
     r->diff_len[i] = len;
     r->diff_mask[i] = cap - 1;
     mem += cap;
   }
-  uint32_t pre_cap = pow2_at_least((uint32_t)ceilf(MAX_PREDELAY_MS * 0.001f * sample_rate_hz) + 1);
+  uint32_t pre_cap = lull__pow2_at_least((uint32_t)ceilf(MAX_PREDELAY_MS * 0.001f * sample_rate_hz) + 1);
   r->pre = mem;
   r->pre_mask = pre_cap - 1;
   float pre_ms = fminf(fmaxf(cfg->predelay_ms, 0.0f), MAX_PREDELAY_MS);

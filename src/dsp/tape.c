@@ -25,12 +25,6 @@
 static const float mod_hz[4] = {0.53f, 0.89f, 9.3f, 6.1f};
 static const float mod_pitch[4] = {0.0012f, 0.0008f, 0.0004f, 0.0001f};
 
-static uint32_t pow2_at_least(uint32_t n) {
-  uint32_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
 /* A sine of peak delay A frames at f Hz moves the pitch by A 2 pi f / fs. */
 static float depth_frames(int k, float sample_rate_hz) {
   return mod_pitch[k] * sample_rate_hz / (2.0f * (float)M_PI * mod_hz[k]);
@@ -41,7 +35,7 @@ static uint32_t base_delay(float sample_rate_hz) { return (uint32_t)lroundf(BASE
 static uint32_t line_frames(float sample_rate_hz) {
   float depth = 0;
   for (int k = 0; k < 4; k++) depth += depth_frames(k, sample_rate_hz);
-  return pow2_at_least(base_delay(sample_rate_hz) + (uint32_t)ceilf(depth) + 4);
+  return lull__pow2_at_least(base_delay(sample_rate_hz) + (uint32_t)ceilf(depth) + 4);
 }
 
 size_t lull__tape_floats(float sample_rate_hz) { return 2u * line_frames(sample_rate_hz); }

@@ -32,12 +32,17 @@
 
 #define LULL_RING_MARGIN 8u
 
-/* The smallest power of two >= n (ring and table sizes). */
+/* The smallest power of two >= n (ring and table sizes). The same as
+ * dsp.h's, kept here because dsp.h (GCC vector code) is not for the parsers'
+ * clang fuzz builds that include this header; one definition per unit. */
+#ifndef LULL_POW2_AT_LEAST
+#define LULL_POW2_AT_LEAST
 static inline uint32_t lull__pow2_at_least(uint64_t n) {
   uint32_t p = 1;
   while (p < n) p <<= 1;
   return p;
 }
+#endif
 
 /* The fields are atomics (relaxed): a reader may read them while the writer
  * rewrites the slot (it then learns from lull__ring_intact), and in C11 such

@@ -89,8 +89,7 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
 
   /* One allocation, carved up: engine | wavetables | reverb | delay |
    * ensemble | tape | recent output | scalar voices and their strings | events. */
-  size_t recent = 1;
-  while (recent < (size_t)(RECENT_S * fs)) recent <<= 1;
+  size_t recent = lull__pow2_at_least((uint32_t)(RECENT_S * fs));
   size_t off_wt = round_up(sizeof(lull_engine), 64);
   size_t off_rev = round_up(off_wt + lull__wavetable_floats() * sizeof(float), 64);
   size_t off_dly = round_up(off_rev + lull__reverb_floats(fs) * sizeof(float), 64);
@@ -109,10 +108,10 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
   e->cfg = c;
   lull__wavetable_init(&e->wt, fs, (float *)(mem + off_wt));
   lull__pool_init(&e->pool, &e->wt, fs, c.seed);
-  e->pool.x = (lull_xvoice *)(mem + off_x);
   e->recent_data = (float *)(mem + off_recent);
   e->recent = (lull_grain_source){e->recent_data, (uint32_t)(recent - 1), 0};
-  lull__pool_attach(&e->pool, (float *)(mem + off_str), e->scratch[0], e->scratch[1], &e->recent);
+  lull__pool_attach(&e->pool, (lull_xvoice *)(mem + off_x), (float *)(mem + off_str), e->scratch[0], e->scratch[1],
+                    &e->recent);
   lull__ensemble_init(&e->ensemble, (float *)(mem + off_ens), fs);
   lull__tape_init(&e->tape, (float *)(mem + off_tape), fs, c.seed ^ 0x7461706500000000ull);
   lull__smooth_init(&e->room_decay, c.reverb_decay_s, ROOM_GLIDE_MS, fs);

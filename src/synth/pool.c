@@ -89,8 +89,10 @@ size_t lull__pool_floats(float sample_rate_hz) {
   return (size_t)LULL_XVOICES * lull__pluck_floats(sample_rate_hz);
 }
 
-void lull__pool_attach(lull_pool *p, float *mem, float *scratch_l, float *scratch_r, const lull_grain_source *src) {
+void lull__pool_attach(lull_pool *p, lull_xvoice *x, float *mem, float *scratch_l, float *scratch_r,
+                       const lull_grain_source *src) {
   size_t each = lull__pluck_floats(p->sample_rate_hz);
+  p->x = x;
   for (int i = 0; i < LULL_XVOICES; i++) p->x[i].string_mem = mem + (size_t)i * each;
   p->scratch[0] = scratch_l;
   p->scratch[1] = scratch_r;

@@ -198,8 +198,10 @@ typedef struct lull_pool {
 void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_hz, uint64_t seed);
 /* Floats of memory the scalar voices need (their string lines). */
 size_t lull__pool_floats(float sample_rate_hz);
-/* Give the pool that memory and its scratch blocks (after init). */
-void lull__pool_attach(lull_pool *p, float *mem, float *scratch_l, float *scratch_r, const lull_grain_source *src);
+/* Give the pool its LULL_XVOICES scalar voices (zeroed), that memory and
+ * its scratch blocks (after init). */
+void lull__pool_attach(lull_pool *p, lull_xvoice *x, float *mem, float *scratch_l, float *scratch_r,
+                       const lull_grain_source *src);
 /* Notes from now on take palette's instruments; the pad's tone glides. */
 void lull__pool_set_palette(lull_pool *p, int palette);
 /* Start a note (ON or HIT). duration_frames 0: held until an OFF (ON) or the
