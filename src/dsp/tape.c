@@ -120,34 +120,75 @@ static void process_dry(lull_tape *t, float *left, float *right, uint32_t frames
   t->ctl_left = 0;
 }
 
-/* The frame-rate state of one channel, held in locals while a run goes
- * (nothing else sees their addresses, so they stay in registers). */
-typedef struct tape_channel {
-  lull_svf lp, bump;
-  lull_dcblock dc;
-  lull_noise noise;
-  float hiss;
-} tape_channel;
+/* Four lanes: the roll-off lowpass of L and R, then the head bump of L and
+ * R (both filters hear the same input), so one vector tick runs all four.
+ * The later stages use lanes 0 and 1 (L, R); 2 and 3 ride along, finite
+ * and unused. Each lane does the scalar filter's operations in its order. */
+LULL_VEC v4f v4f_select(v4i mask, v4f a, v4f b) { return (v4f)(((v4i)a & mask) | ((v4i)b & ~mask)); }
 
-/* One channel's frame: the line read at the tap, head bump and roll-off,
- * the saturation's change DC-blocked, and hiss, blended by amount a. */
-static inline float channel_tick(const lull_tape *t, tape_channel *ch, const float *buf, uint32_t pos,
-                                 uint32_t whole, float frac, float a) {
-  const uint32_t mask = t->mask;
-  float r0 = buf[(pos - whole) & mask], r1 = buf[(pos - whole - 1) & mask];
-  float y = r0 + frac * (r1 - r0);
-  float lp, bp, unused;
-  lull__svf_tick(&ch->lp, y, &lp, &unused);
-  lull__svf_tick(&ch->bump, y, &unused, &bp);
-  float y1 = y + a * (lp + t->bump_gain * bp - y);
+LULL_VEC v4f v4f_soft_clip(v4f x) { /* lull__soft_clip, lane by lane */
+  const v4f three = {3, 3, 3, 3}, one = {1, 1, 1, 1};
+  x = v4f_select(x > three, three, v4f_select(x < -three, -three, x));
+  v4f x2 = x * x;
+  v4f y = x * (27.0f + x2) / (27.0f + 9.0f * x2);
+  return v4f_select(y > one, one, v4f_select(y < -one, -one, y));
+}
+
+/* The state a run keeps in registers (nothing else sees its address). */
+typedef struct tape_lanes {
+  v4f ic1, ic2, a1, a2, a3, k; /* {lp L, lp R, bump L, bump R} */
+  v4f dc_x1, dc_y1, dc_r, hiss;
+  v4u noise;
+} tape_lanes;
+
+static tape_lanes lanes_load(const lull_tape *t) {
+  const lull_svf *f[4] = {&t->lp[0], &t->lp[1], &t->bump[0], &t->bump[1]};
+  tape_lanes l;
+  for (int i = 0; i < 4; i++) {
+    l.ic1[i] = f[i]->ic1, l.ic2[i] = f[i]->ic2, l.a1[i] = f[i]->a1;
+    l.a2[i] = f[i]->a2, l.a3[i] = f[i]->a3, l.k[i] = f[i]->k;
+    int c = i & 1;
+    l.dc_x1[i] = i < 2 ? t->dc[c].x1 : 0, l.dc_y1[i] = i < 2 ? t->dc[c].y1 : 0, l.dc_r[i] = t->dc[c].r;
+    l.hiss[i] = i < 2 ? t->hiss_state[c] : 0;
+    l.noise[i] = t->hiss_noise[c].state;
+  }
+  return l;
+}
+
+static void lanes_store(lull_tape *t, const tape_lanes *l) {
+  lull_svf *f[4] = {&t->lp[0], &t->lp[1], &t->bump[0], &t->bump[1]};
+  for (int i = 0; i < 4; i++) f[i]->ic1 = l->ic1[i], f[i]->ic2 = l->ic2[i];
+  for (int c = 0; c < 2; c++) {
+    t->dc[c].x1 = l->dc_x1[c], t->dc[c].y1 = l->dc_y1[c];
+    t->hiss_state[c] = l->hiss[c];
+    t->hiss_noise[c].state = l->noise[c];
+  }
+}
+
+/* One frame of both channels: the line read at the tap (y: L, R, L, R),
+ * head bump and roll-off, the saturation's change DC-blocked, and hiss,
+ * blended by amount a. Lanes 0 and 1 of the result are L and R. */
+LULL_VEC v4f lanes_tick(const lull_tape *t, tape_lanes *l, v4f y, float a) {
+  v4f v3 = y - l->ic2;
+  v4f v1 = l->a1 * l->ic1 + l->a2 * v3;
+  v4f v2 = l->ic2 + l->a2 * l->ic1 + l->a3 * v3;
+  l->ic1 = 2.0f * v1 - l->ic1 + LULL_TINY;
+  l->ic2 = 2.0f * v2 - l->ic2 + LULL_TINY;
+  v4f bp = __builtin_shuffle(l->k * v1, (v4i){2, 3, 2, 3}); /* the bumps under the lowpasses */
+  v4f y1 = y + a * (v2 + t->bump_gain * bp - y);
   /* Only the clip's change is DC-blocked: the bias makes a little DC. */
-  float d = (lull__soft_clip(t->drive * y1 + t->bias) - t->bias_out) * t->sat_norm - y1;
-  ch->dc.y1 = d - ch->dc.x1 + ch->dc.r * ch->dc.y1 + LULL_TINY;
-  ch->dc.x1 = d;
-  float w = lull__noise_next(&ch->noise);
-  ch->hiss = t->hiss_pole * ch->hiss + (1.0f - t->hiss_pole) * w;
-  float hiss = t->hiss_gain * (ch->hiss + t->hiss_white * w);
-  return y1 + a * (ch->dc.y1 + hiss);
+  v4f d = (v4f_soft_clip(t->drive * y1 + t->bias) - t->bias_out) * t->sat_norm - y1;
+  l->dc_y1 = d - l->dc_x1 + l->dc_r * l->dc_y1 + LULL_TINY;
+  l->dc_x1 = d;
+  v4u x = l->noise; /* lull__noise_next */
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  l->noise = x;
+  v4f w = __builtin_convertvector((v4i)x, v4f) * 0x1p-31f;
+  l->hiss = t->hiss_pole * l->hiss + (1.0f - t->hiss_pole) * w;
+  v4f hiss = t->hiss_gain * (l->hiss + t->hiss_white * w);
+  return y1 + a * (l->dc_y1 + hiss);
 }
 
 /* A sine of the modulation (frames) at the phases advanced by ahead frames. */
@@ -178,8 +219,7 @@ static uint32_t process_wet(lull_tape *t, float *left, float *right, uint32_t fr
     float amount = t->amount, mod = t->mod_now;
     uint32_t pos = t->pos;
     float *bl = t->line[0], *br = t->line[1];
-    tape_channel c0 = {t->lp[0], t->bump[0], t->dc[0], t->hiss_noise[0], t->hiss_state[0]};
-    tape_channel c1 = {t->lp[1], t->bump[1], t->dc[1], t->hiss_noise[1], t->hiss_state[1]};
+    tape_lanes l = lanes_load(t);
     uint32_t j = 0;
     while (j < n) {
       if (amount < target) amount = fminf(amount + step, target);
@@ -191,8 +231,12 @@ static uint32_t process_wet(lull_tape *t, float *left, float *right, uint32_t fr
       pos++;
       bl[pos & k.mask] = left[i + j];
       br[pos & k.mask] = right[i + j];
-      left[i + j] = channel_tick(&k, &c0, bl, pos, whole, frac, a);
-      right[i + j] = channel_tick(&k, &c1, br, pos, whole, frac, a);
+      const uint32_t p0 = (pos - whole) & k.mask, p1 = (pos - whole - 1) & k.mask;
+      v4f r0 = {bl[p0], br[p0]}, r1 = {bl[p1], br[p1]};
+      v4f y = r0 + frac * (r1 - r0);
+      v4f out = lanes_tick(&k, &l, __builtin_shuffle(y, (v4i){0, 1, 0, 1}), a);
+      left[i + j] = out[0];
+      right[i + j] = out[1];
       j++;
       if (a == 0.0f && target == 0.0f) { /* this frame was exactly dry already */
         dry = 1;
@@ -201,8 +245,7 @@ static uint32_t process_wet(lull_tape *t, float *left, float *right, uint32_t fr
     }
     for (int w = 0; w < 4; w++) t->wow_phase[w] += t->wow_inc[w] * j; /* wraps mod 2^32, as per frame */
     t->amount = amount, t->mod_now = mod, t->pos = pos, t->ctl_left -= j;
-    t->lp[0] = c0.lp, t->bump[0] = c0.bump, t->dc[0] = c0.dc, t->hiss_noise[0] = c0.noise, t->hiss_state[0] = c0.hiss;
-    t->lp[1] = c1.lp, t->bump[1] = c1.bump, t->dc[1] = c1.dc, t->hiss_noise[1] = c1.noise, t->hiss_state[1] = c1.hiss;
+    lanes_store(t, &l);
     i += j;
   }
   return i;

@@ -208,25 +208,56 @@ static void start_drop(lull_texture *v) {
   v->drops++;
 }
 
+/* The drops ring in eight lanes a channel (LULL_TEXTURE_DROPS is 8); their
+ * state goes back to the voice only around a new drop and at the end. */
+LULL_VEC void drops_load(const lull_texture *v, v8f y1[2], v8f y2[2], v8f c[2], v8f *r2) {
+  for (int ch = 0; ch < 2; ch++) {
+    __builtin_memcpy(&y1[ch], v->drop_y1[ch], sizeof y1[ch]);
+    __builtin_memcpy(&y2[ch], v->drop_y2[ch], sizeof y2[ch]);
+    __builtin_memcpy(&c[ch], v->drop_c[ch], sizeof c[ch]);
+  }
+  __builtin_memcpy(r2, v->drop_r2, sizeof *r2);
+}
+
+LULL_VEC void drops_store(lull_texture *v, const v8f y1[2], const v8f y2[2]) {
+  for (int ch = 0; ch < 2; ch++) {
+    __builtin_memcpy(v->drop_y1[ch], &y1[ch], sizeof y1[ch]);
+    __builtin_memcpy(v->drop_y2[ch], &y2[ch], sizeof y2[ch]);
+  }
+}
+
 static uint32_t render_rain(lull_texture *v, float *out_l, float *out_r, uint32_t frames) {
+  _Static_assert(LULL_TEXTURE_DROPS == 8, "one v8f of drops a channel");
   float lp, bp, *out[2] = {out_l, out_r};
-  for (uint32_t i = 0; i < frames; i++) {
-    if (v->env.stage == LULL_ENV1_IDLE) return i;
-    if (lull__noise_unit(&v->rng) < v->drop_p) start_drop(v);
+  v8f y1[2], y2[2], c[2], r2;
+  drops_load(v, y1, y2, c, &r2);
+  uint32_t i = 0;
+  for (; i < frames; i++) {
+    if (v->env.stage == LULL_ENV1_IDLE) break;
+    if (lull__noise_unit(&v->rng) < v->drop_p) {
+      drops_store(v, y1, y2);
+      start_drop(v);
+      drops_load(v, y1, y2, c, &r2);
+    }
     float e = lull__env1_tick(&v->env);
-    for (int c = 0; c < 2; c++) {
-      float sum = 0, *y1 = v->drop_y1[c], *y2 = v->drop_y2[c];
-      for (int k = 0; k < LULL_TEXTURE_DROPS; k++) {
-        float y = v->drop_c[c][k] * y1[k] - v->drop_r2[k] * y2[k] + LULL_TINY;
-        y2[k] = y1[k];
-        y1[k] = y;
-        sum += y;
-      }
-      lull__svf_tick(&v->f[c][0], lull__noise_next(&v->noise[c]), &lp, &bp);
-      out[c][i] = e * (sum + v->norm_base * lp);
+    v8f y[2];
+    for (int ch = 0; ch < 2; ch++) {
+      y[ch] = c[ch] * y1[ch] - r2 * y2[ch] + LULL_TINY;
+      y2[ch] = y1[ch];
+      y1[ch] = y[ch];
+    }
+    /* Both channels' sums at once: fold halves, then pairs, then neighbours. */
+    v8f s = __builtin_shuffle(y[0], y[1], (v8i){0, 1, 2, 3, 8, 9, 10, 11}) +
+            __builtin_shuffle(y[0], y[1], (v8i){4, 5, 6, 7, 12, 13, 14, 15});
+    s += __builtin_shuffle(s, (v8i){2, 3, 0, 1, 6, 7, 4, 5});
+    s += __builtin_shuffle(s, (v8i){1, 0, 3, 2, 5, 4, 7, 6});
+    for (int ch = 0; ch < 2; ch++) {
+      lull__svf_tick(&v->f[ch][0], lull__noise_next(&v->noise[ch]), &lp, &bp);
+      out[ch][i] = e * (s[4 * ch] + v->norm_base * lp);
     }
   }
-  return frames;
+  drops_store(v, y1, y2);
+  return i;
 }
 
 static uint32_t render_brush(lull_texture *v, float *out_l, float *out_r, uint32_t frames) {
