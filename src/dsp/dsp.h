@@ -834,7 +834,7 @@ static inline float lull__env1_tick(lull_env1 *e) {
  * 0.08 % peak pitch: +-0.2 % together, irregular as their sum) and flutter
  * (9.3 Hz, 0.04 %; 6.1 Hz, 0.01 %) as a modulated delay around a constant
  * base delay D = 3 ms (the stage's latency), then a head bump (+2 dB near
- * 90 Hz) and HF roll-off (12 kHz, 2 poles), gentle asymmetric saturation
+ * 90 Hz) and HF roll-off (7 kHz, 2 poles), gentle asymmetric saturation
  * (a -10 dBFS sine gets 2.2 % THD, H2 and H3 both near -36 dB; a -16 LUFS
  * program ~1 %), and hiss
  * (-66 dBFS RMS per channel, pink-ish, L and R uncorrelated); all of it

@@ -120,44 +120,58 @@ static void process_dry(lull_tape *t, float *left, float *right, uint32_t frames
   t->ctl_left = 0;
 }
 
-/* Four lanes: the roll-off lowpass of L and R, then the head bump of L and
- * R (both filters hear the same input), so one vector tick runs all four.
- * The later stages use lanes 0 and 1 (L, R); 2 and 3 ride along, finite
- * and unused. Each lane does the scalar filter's operations in its order. */
-LULL_VEC v4f v4f_select(v4i mask, v4f a, v4f b) { return (v4f)(((v4i)a & mask) | ((v4i)b & ~mask)); }
-
-LULL_VEC v4f v4f_soft_clip(v4f x) { /* lull__soft_clip, lane by lane */
-  const v4f three = {3, 3, 3, 3}, one = {1, 1, 1, 1};
-  x = v4f_select(x > three, three, v4f_select(x < -three, -three, x));
-  v4f x2 = x * x;
-  v4f y = x * (27.0f + x2) / (27.0f + 9.0f * x2);
-  return v4f_select(y > one, one, v4f_select(y < -one, -one, y));
+/* A run (up to one control period) goes in three passes: the line read and
+ * the filters frame by frame, the saturation eight frames at a time (it
+ * carries no state), then the DC blocker and hiss frame by frame. Each
+ * sample sees the scalar operations in their order (bit-identical to a
+ * frame-by-frame loop); only the passes' split differs. */
+LULL_VEC v8f v8f_soft_clip(v8f x) { /* lull__soft_clip, lane by lane */
+  const v8f three = v8f_set1(3.0f), one = v8f_set1(1.0f);
+  x = v8f_select(x > three, three, v8f_select(x < -three, -three, x));
+  v8f x2 = x * x;
+  v8f y = x * (27.0f + x2) / (27.0f + 9.0f * x2);
+  return v8f_select(y > one, one, v8f_select(y < -one, -one, y));
 }
 
-/* The state a run keeps in registers (nothing else sees its address). */
-typedef struct tape_lanes {
-  v4f ic1, ic2, a1, a2, a3, k; /* {lp L, lp R, bump L, bump R} */
+/* The filters' state a run keeps in registers: four lanes, the roll-off
+ * lowpass of L and R, then the head bump of L and R (both hear the same
+ * input), so one vector tick runs all four. */
+typedef struct tape_filters {
+  v4f ic1, ic2, a1, a2, a3, k;
+} tape_filters;
+
+/* The DC blocker and hiss, L and R in lanes 0 and 1 (2 and 3 idle). */
+typedef struct tape_tail {
   v4f dc_x1, dc_y1, dc_r, hiss;
   v4u noise;
-} tape_lanes;
+} tape_tail;
 
-static tape_lanes lanes_load(const lull_tape *t) {
+static tape_filters filters_load(const lull_tape *t) {
   const lull_svf *f[4] = {&t->lp[0], &t->lp[1], &t->bump[0], &t->bump[1]};
-  tape_lanes l;
+  tape_filters l;
   for (int i = 0; i < 4; i++) {
     l.ic1[i] = f[i]->ic1, l.ic2[i] = f[i]->ic2, l.a1[i] = f[i]->a1;
     l.a2[i] = f[i]->a2, l.a3[i] = f[i]->a3, l.k[i] = f[i]->k;
-    int c = i & 1;
-    l.dc_x1[i] = i < 2 ? t->dc[c].x1 : 0, l.dc_y1[i] = i < 2 ? t->dc[c].y1 : 0, l.dc_r[i] = t->dc[c].r;
-    l.hiss[i] = i < 2 ? t->hiss_state[c] : 0;
-    l.noise[i] = t->hiss_noise[c].state;
   }
   return l;
 }
 
-static void lanes_store(lull_tape *t, const tape_lanes *l) {
+static void filters_store(lull_tape *t, const tape_filters *l) {
   lull_svf *f[4] = {&t->lp[0], &t->lp[1], &t->bump[0], &t->bump[1]};
   for (int i = 0; i < 4; i++) f[i]->ic1 = l->ic1[i], f[i]->ic2 = l->ic2[i];
+}
+
+static tape_tail tail_load(const lull_tape *t) {
+  tape_tail l = {{0}, {0}, {0}, {0}, {0}};
+  for (int c = 0; c < 2; c++) {
+    l.dc_x1[c] = t->dc[c].x1, l.dc_y1[c] = t->dc[c].y1, l.dc_r[c] = t->dc[c].r;
+    l.hiss[c] = t->hiss_state[c];
+    l.noise[c] = t->hiss_noise[c].state;
+  }
+  return l;
+}
+
+static void tail_store(lull_tape *t, const tape_tail *l) {
   for (int c = 0; c < 2; c++) {
     t->dc[c].x1 = l->dc_x1[c], t->dc[c].y1 = l->dc_y1[c];
     t->hiss_state[c] = l->hiss[c];
@@ -165,19 +179,32 @@ static void lanes_store(lull_tape *t, const tape_lanes *l) {
   }
 }
 
-/* One frame of both channels: the line read at the tap (y: L, R, L, R),
- * head bump and roll-off, the saturation's change DC-blocked, and hiss,
- * blended by amount a. Lanes 0 and 1 of the result are L and R. */
-LULL_VEC v4f lanes_tick(const lull_tape *t, tape_lanes *l, v4f y, float a) {
+/* Head bump and roll-off of the line's output y (L, R, L, R), blended by
+ * amount a: lanes 0 and 1 of the result are L and R. */
+LULL_VEC v4f filters_tick(const lull_tape *t, tape_filters *l, v4f y, float a) {
   v4f v3 = y - l->ic2;
   v4f v1 = l->a1 * l->ic1 + l->a2 * v3;
   v4f v2 = l->ic2 + l->a2 * l->ic1 + l->a3 * v3;
   l->ic1 = 2.0f * v1 - l->ic1 + LULL_TINY;
   l->ic2 = 2.0f * v2 - l->ic2 + LULL_TINY;
   v4f bp = __builtin_shuffle(l->k * v1, (v4i){2, 3, 2, 3}); /* the bumps under the lowpasses */
-  v4f y1 = y + a * (v2 + t->bump_gain * bp - y);
-  /* Only the clip's change is DC-blocked: the bias makes a little DC. */
-  v4f d = (v4f_soft_clip(t->drive * y1 + t->bias) - t->bias_out) * t->sat_norm - y1;
+  return y + a * (v2 + t->bump_gain * bp - y);
+}
+
+/* The saturation's change d of y1 (L and R rows, frames rounded up to 8). */
+static void saturate(const lull_tape *t, float (*d)[CTL], const float (*y1)[CTL], uint32_t frames) {
+  for (int c = 0; c < 2; c++)
+    for (uint32_t j = 0; j < frames; j += 8) {
+      v8f x;
+      __builtin_memcpy(&x, &y1[c][j], sizeof x);
+      v8f out = (v8f_soft_clip(t->drive * x + t->bias) - t->bias_out) * t->sat_norm - x;
+      __builtin_memcpy(&d[c][j], &out, sizeof out);
+    }
+}
+
+/* Only the clip's change is DC-blocked (the bias makes a little DC); then
+ * hiss; both blended by amount a. Lanes 0 and 1 of the result are L and R. */
+LULL_VEC v4f tail_tick(const lull_tape *t, tape_tail *l, v4f y1, v4f d, float a) {
   l->dc_y1 = d - l->dc_x1 + l->dc_r * l->dc_y1 + LULL_TINY;
   l->dc_x1 = d;
   v4u x = l->noise; /* lull__noise_next */
@@ -219,7 +246,8 @@ static uint32_t process_wet(lull_tape *t, float *left, float *right, uint32_t fr
     float amount = t->amount, mod = t->mod_now;
     uint32_t pos = t->pos;
     float *bl = t->line[0], *br = t->line[1];
-    tape_lanes l = lanes_load(t);
+    _Alignas(32) float y1[2][CTL] = {{0}}, d[2][CTL], amt[CTL];
+    tape_filters f = filters_load(t);
     uint32_t j = 0;
     while (j < n) {
       if (amount < target) amount = fminf(amount + step, target);
@@ -234,18 +262,25 @@ static uint32_t process_wet(lull_tape *t, float *left, float *right, uint32_t fr
       const uint32_t p0 = (pos - whole) & k.mask, p1 = (pos - whole - 1) & k.mask;
       v4f r0 = {bl[p0], br[p0]}, r1 = {bl[p1], br[p1]};
       v4f y = r0 + frac * (r1 - r0);
-      v4f out = lanes_tick(&k, &l, __builtin_shuffle(y, (v4i){0, 1, 0, 1}), a);
-      left[i + j] = out[0];
-      right[i + j] = out[1];
+      v4f out = filters_tick(&k, &f, __builtin_shuffle(y, (v4i){0, 1, 0, 1}), a);
+      y1[0][j] = out[0], y1[1][j] = out[1], amt[j] = a;
       j++;
       if (a == 0.0f && target == 0.0f) { /* this frame was exactly dry already */
         dry = 1;
         break;
       }
     }
+    filters_store(t, &f);
+    saturate(&k, d, (const float (*)[CTL])y1, j);
+    tape_tail tail = tail_load(t);
+    for (uint32_t m = 0; m < j; m++) {
+      v4f out = tail_tick(&k, &tail, (v4f){y1[0][m], y1[1][m]}, (v4f){d[0][m], d[1][m]}, amt[m]);
+      left[i + m] = out[0];
+      right[i + m] = out[1];
+    }
+    tail_store(t, &tail);
     for (int w = 0; w < 4; w++) t->wow_phase[w] += t->wow_inc[w] * j; /* wraps mod 2^32, as per frame */
     t->amount = amount, t->mod_now = mod, t->pos = pos, t->ctl_left -= j;
-    lanes_store(t, &l);
     i += j;
   }
   return i;

@@ -162,26 +162,54 @@ int lull__texture_active(const lull_texture *v) { return v->env.stage != LULL_EN
 float lull__texture_level(const lull_texture *v) { return v->env.level; }
 
 /* WIND and SURF: noise through one moving filter per channel, the band-pass
- * (wind) or the lowpass (surf), under the slow level. */
+ * (wind) or the lowpass (surf), under the slow level. L and R run in lanes
+ * 0 and 1 of one vector (2 and 3 idle), each lane the scalar filter's
+ * operations in their order, in runs between control points. */
 static uint32_t render_filtered(lull_texture *v, float *out_l, float *out_r, uint32_t frames) {
   const int wind = v->patch->kind == LULL_TEXTURE_WIND;
-  float lp, bp;
-  for (uint32_t i = 0; i < frames; i++) {
-    if (v->env.stage == LULL_ENV1_IDLE) return i;
+  uint32_t i = 0;
+  while (i < frames && v->env.stage != LULL_ENV1_IDLE) {
     if (v->ctl_left == 0) {
       if (wind) control_wind(v);
       else control_surf(v);
       v->ctl_left = CTL;
     }
-    v->ctl_left--;
-    v->level += v->level_step;
-    float a = lull__env1_tick(&v->env) * v->level;
-    lull__svf_tick(&v->f[0][0], lull__noise_next(&v->noise[0]), &lp, &bp);
-    out_l[i] = a * (wind ? bp : lp);
-    lull__svf_tick(&v->f[1][0], lull__noise_next(&v->noise[1]), &lp, &bp);
-    out_r[i] = a * (wind ? bp : lp);
+    const uint32_t n = frames - i < v->ctl_left ? frames - i : v->ctl_left;
+    const lull_svf *f0 = &v->f[0][0], *f1 = &v->f[1][0];
+    const v4f a1 = {f0->a1, f1->a1}, a2 = {f0->a2, f1->a2}, a3 = {f0->a3, f1->a3}, k = {f0->k, f1->k};
+    v4f ic1 = {f0->ic1, f1->ic1}, ic2 = {f0->ic2, f1->ic2};
+    v4u noise = {v->noise[0].state, v->noise[1].state};
+    lull_env1 env = v->env;
+    float level = v->level;
+    const float level_step = v->level_step;
+    uint32_t j = 0;
+    for (; j < n && env.stage != LULL_ENV1_IDLE; j++) {
+      level += level_step;
+      float e = lull__env1_tick(&env) * level;
+      v4u x = noise; /* lull__noise_next */
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      noise = x;
+      v4f v0 = __builtin_convertvector((v4i)x, v4f) * 0x1p-31f; /* lull__svf_tick */
+      v4f v3 = v0 - ic2;
+      v4f v1 = a1 * ic1 + a2 * v3;
+      v4f v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2.0f * v1 - ic1 + LULL_TINY;
+      ic2 = 2.0f * v2 - ic2 + LULL_TINY;
+      v4f y = e * (wind ? k * v1 : v2);
+      out_l[i + j] = y[0];
+      out_r[i + j] = y[1];
+    }
+    v->f[0][0].ic1 = ic1[0], v->f[1][0].ic1 = ic1[1];
+    v->f[0][0].ic2 = ic2[0], v->f[1][0].ic2 = ic2[1];
+    v->noise[0].state = noise[0], v->noise[1].state = noise[1];
+    v->env = env;
+    v->level = level;
+    v->ctl_left -= j;
+    i += j;
   }
-  return frames;
+  return i;
 }
 
 static void start_drop(lull_texture *v) {
