@@ -189,7 +189,8 @@ static int write_stream(lull_audio_writer *w, const float *x, size_t n) {
     if (w->fmt == LULL_SAMPLE_PCM16) {
       p = le16(p, (uint16_t)w->pcm[i]);
     } else if (w->fmt == LULL_SAMPLE_PCM24) {
-      int32_t v = (int32_t)lrintf(fminf(fmaxf(x[i], -1.0f), 1.0f) * 8388607.0f);
+      float c = x[i] > -1.0f ? x[i] : -1.0f; /* NaN too */
+      int32_t v = (int32_t)lrintf((c < 1.0f ? c : 1.0f) * 8388607.0f);
       p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8), p[2] = (unsigned char)(v >> 16), p += 3;
     } else {
       uint32_t bits;
@@ -222,8 +223,9 @@ int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, l
     if (w->fmt == LULL_SAMPLE_PCM16) {
       for (size_t i = 0; i < 2 * n; i++) {
         float d = uniform(&w->dither) - uniform(&w->dither);
-        float x = roundf(frames[i] * 32767.0f + d);
-        w->pcm[i] = (short)fminf(fmaxf(x, -32768.0f), 32767.0f);
+        float x = frames[i] * 32767.0f + d;
+        x = x > -32768.0f ? x : -32768.0f; /* NaN too */
+        w->pcm[i] = (short)lrintf(x < 32767.0f ? x : 32767.0f);
       }
     }
     sf_count_t wrote;
