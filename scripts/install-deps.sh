@@ -18,6 +18,7 @@ packages=(
   libmp3lame-dev    # /stream.mp3
   libmpg123-dev     # tests: decoding /stream.mp3 back
   libshout3-dev     # Icecast source output
+  liblilv-dev lv2-dev   # the LV2 host: plugins as instruments and master effects
   # tests
   libcmocka-dev
   bsdutils          # script(1): a terminal for the progress-bar test
@@ -26,6 +27,7 @@ packages=(
   icecast2          # the Icecast output's tests (started by the test, on loopback)
   openssl libssl-dev   # tests: a certificate for --tls-cert, and a TLS client
   python3-mido      # tests: MIDI files read by a reader lull did not write
+  dragonfly-reverb-lv2   # tests: a real LV2 effect (Dragonfly Hall) on the master
 )
 # Node.js runs the web player's tests: Debian 12's (18) or any newer one already here.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

@@ -29,6 +29,13 @@ typedef struct lull_engine_config {
   int dry;                  /* nonzero: reverb and delay off */
   float reverb_decay_s;     /* RT60; 0 = 6; 2..10 */
   float master_gain_db;     /* before soft clip; 0 = 0 dB; -24..24 */
+  /* LV2 effects on the master bus, in order, after reverb, delay and tape,
+   * before the soft clip and limiter: each "URI[,preset=P][,SYMBOL=VALUE...]"
+   * (lull plugins lists them). Opened at create; a bad one fails create
+   * (diag names it). Their worker requests run inside their run (offline
+   * renders are the same every time). */
+  const char *const *fx;
+  uint32_t fx_count;        /* 0..8 */
 } lull_engine_config;
 
 /* What the engine has counted since create. */
@@ -40,6 +47,7 @@ typedef struct lull_engine_stats {
   uint32_t voices_active;  /* sounding right now, all parts */
   float brightness;        /* the glided LULL_CONTROL_BRIGHTNESS now */
   float limiter_gain_min;  /* lowest limiter gain seen (1 = never limited) */
+  uint32_t fx_faults;      /* LV2 effects bypassed for NaN, infinity or output past +24 dBFS */
 } lull_engine_stats;
 
 /* Create an engine. Returns LULL_OK, LULL_EINVAL/LULL_ERANGE for a bad

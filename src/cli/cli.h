@@ -14,6 +14,7 @@ int lull__cmd_render(int argc, char **argv);
 int lull__cmd_bench(int argc, char **argv);
 int lull__cmd_serve(int argc, char **argv);
 int lull__cmd_palettes(int argc, char **argv);
+int lull__cmd_plugins(int argc, char **argv);
 
 /* ---- flags (flags.c) ---- */
 

@@ -13,6 +13,7 @@ static void usage(FILE *f) {
         "  render   render a phrase file to WAV or FLAC\n"
         "  bench    measure render speed (realtime factor)\n"
         "  palettes list the palettes (sound worlds) with what each sounds like\n"
+        "  plugins  list the LV2 effects and instruments lull can host\n"
         "\n"
         "lull <command> --help shows a command's options. lull --version prints the version.\n",
         f);
@@ -36,6 +37,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "bench") == 0) return lull__cmd_bench(argc - 1, argv + 1);
   if (strcmp(cmd, "serve") == 0) return lull__cmd_serve(argc - 1, argv + 1);
   if (strcmp(cmd, "palettes") == 0) return lull__cmd_palettes(argc - 1, argv + 1);
-  fprintf(stderr, "lull: unknown command \"%s\"; commands: serve, render, bench, palettes (lull --help)\n", cmd);
+  if (strcmp(cmd, "plugins") == 0) return lull__cmd_plugins(argc - 1, argv + 1);
+  fprintf(stderr, "lull: unknown command \"%s\"; commands: serve, render, bench, palettes, plugins (lull --help)\n", cmd);
   return LULL_EXIT_USAGE;
 }

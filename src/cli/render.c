@@ -52,6 +52,9 @@ static void help(FILE *f) {
         "  --loops N        play the phrase N times back to back (1..100000; default 1)\n"
         "  --bits B         16 (dithered, default), 24, or float (WAV only)\n"
         "  --dry            no reverb and no delay\n"
+        "  --fx SPEC        an LV2 effect on the master, after reverb and delay (or instead, with\n"
+        "                   --dry), before the limiter: URI[,preset=P][,SYMBOL=VALUE...]; repeat\n"
+        "                   for a chain of up to 8, in order (lull plugins lists them)\n"
         "  --seed N         the piece's seed: the same seed and params give the same music (default 0)\n"
         "  --quiet          no progress bar (it is off anyway when stderr is not a terminal)\n"
         "  -h, --help       this text\n"
@@ -65,6 +68,8 @@ int lull__cmd_render(int argc, char **argv) {
   uint64_t loops = 1, seed = 0;
   double minutes = 10;
   int dry = 0, quiet = 0, composed_flags = 0;
+  const char *fx[8];
+  uint32_t fx_count = 0;
   lull_params params = lull_params_default();
   lull_diag diag = {{0}, {0}};
   lull_sample_format fmt = LULL_SAMPLE_PCM16;
@@ -114,6 +119,13 @@ int lull__cmd_render(int argc, char **argv) {
         fprintf(stderr, "lull render: --bits: expected 16, 24 or float, got \"%s\"\n", v);
         return LULL_EXIT_USAGE;
       }
+    } else if (lull__flag_is(a, "--fx")) {
+      if (!(v = lull__flag_value("render", argc, argv, &i, "--fx"))) return LULL_EXIT_USAGE;
+      if (fx_count == 8) {
+        fprintf(stderr, "lull render: --fx: at most 8 effects\n");
+        return LULL_EXIT_USAGE;
+      }
+      fx[fx_count++] = v;
     } else if (strcmp(a, "--dry") == 0) {
       dry = 1;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -153,6 +165,8 @@ int lull__cmd_render(int argc, char **argv) {
                          .block_frames = BLOCK_FRAMES,
                          .event_capacity = 1u << 16,
                          .dry = dry,
+                         .fx = fx,
+                         .fx_count = fx_count,
                          .tap = midi_path ? lull__midi_capture : NULL,
                          .tap_user = &midi};
   lull_pump *pump = NULL;
@@ -160,7 +174,9 @@ int lull__cmd_render(int argc, char **argv) {
   lull_midi_file *mf = NULL;
   int status = LULL_EXIT_FAIL, err;
   if ((err = lull__pump_create(&pc, &pump, &diag))) {
-    fprintf(stderr, "lull render: %s: %s\n", diag.field, diag.message);
+    int fx_error = strcmp(diag.field, "fx") == 0; /* a plugin's URI, preset, symbol or value: bad input */
+    fprintf(stderr, "lull render: %s: %s\n", fx_error ? "--fx" : diag.field, diag.message);
+    if (fx_error) status = LULL_EXIT_USAGE;
     goto done;
   }
   uint64_t total = lull__pump_total_frames(pump);

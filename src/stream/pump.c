@@ -53,7 +53,7 @@ int lull__pump_create(const lull_pump_config *config, lull_pump **out, lull_diag
   int err;
   if (!c.phrase && (err = lull__composer_create(&c.params, LULL_SAMPLE_RATE_HZ, &p->composer, diag))) goto fail;
   lull_engine_config ec = {.bpm = c.phrase ? (float)c.phrase->bpm : c.params.bpm, .seed = c.params.seed,
-                           .dry = c.dry, .event_capacity = c.event_capacity};
+                           .dry = c.dry, .event_capacity = c.event_capacity, .fx = c.fx, .fx_count = c.fx_count};
   if ((err = lull_engine_create(&ec, &p->engine, diag))) goto fail;
   p->event_capacity = ec.event_capacity ? ec.event_capacity : 4096u; /* the engine's default */
   if (c.phrase) p->music_frames = c.phrase->length_frames * c.loops;
@@ -61,7 +61,7 @@ int lull__pump_create(const lull_pump_config *config, lull_pump **out, lull_diag
   if (p->music_frames == UINT64_MAX) {
     p->total_frames = UINT64_MAX;
   } else {
-    double tail_s = RELEASE_TAIL_S + (c.dry ? 0.0 : REVERB_TAIL_S);
+    double tail_s = RELEASE_TAIL_S + (c.dry && !c.fx_count ? 0.0 : REVERB_TAIL_S); /* an effect may be a room */
     p->total_frames = p->music_frames + (uint64_t)(tail_s * LULL_SAMPLE_RATE_HZ) + lull_engine_latency_frames(p->engine);
   }
   *out = p;

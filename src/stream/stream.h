@@ -204,6 +204,8 @@ typedef struct lull_pump_config {
   uint32_t block_frames;         /* the largest block; 0 = LULL_FRAME_SAMPLES; 1..65536 */
   uint32_t event_capacity;       /* the engine's queue: events one block may hold; 0 = the engine's default */
   int dry;                       /* no reverb or delay (and their shorter tail) */
+  const char *const *fx;         /* LV2 effects on the master (lull_engine_config); borrowed for create */
+  uint32_t fx_count;
   lull_pump_tap tap;             /* NULL = none */
   void *tap_user;
 } lull_pump_config;

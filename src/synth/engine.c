@@ -12,6 +12,7 @@
 #include "lull/engine.h"
 #include "lull/err.h"
 #include "lull/params.h"
+#include "plugin/plugin.h"
 #include "synth/synth_int.h"
 
 #define DEFAULT_EVENTS 4096u
@@ -24,13 +25,14 @@
 #define DELAY_RIGHT_S 1.29f
 #define DELAY_MOD_MS 1.5f
 #define DELAY_FEEDBACK 0.35f
-#define CEILING_DB (-1.0f)
+#define CEILING_DB (-1.5f) /* sample peaks: inter-sample overs of up to 0.5 dB stay under -1 dBTP */
 #define LOOKAHEAD_MS 1.5f
 #define LIMITER_RELEASE_MS 120.0f
 #define MASTER_SMOOTH_MS 50.0f
 #define SOFT_CLIP_DRIVE 0.95f /* the seed's tanh(0.95 x) */
 #define ROOM_GLIDE_MS 450.0f   /* a palette's room arrives in about 2 s (99 %) */
 #define RECENT_S 4.0f          /* what grains may read: the last seconds of output */
+#define LULL_MAX_FX 8
 #define ENSEMBLE_AFTER_S 15.0f /* the chorus runs this long after its palette: a bar's hold and a release */
 
 struct lull_engine {
@@ -53,6 +55,8 @@ struct lull_engine {
   float mix[2][LULL_MAX_BLOCK], rev_in[LULL_MAX_BLOCK], dly_in[LULL_MAX_BLOCK], ens_in[LULL_MAX_BLOCK];
   float scratch[2][LULL_MAX_BLOCK];
   float silence[LULL_MAX_BLOCK];
+  lull_plugin_host *plugins; /* NULL: no LV2 effects */
+  lull_plugin *fx[LULL_MAX_FX];
   lull_engine_config cfg;
   lull_engine_stats stats;
   uint64_t pos;
@@ -75,6 +79,8 @@ static int validate(lull_engine_config *c, lull_diag *diag) {
     return lull_diag_set(diag, LULL_ERANGE, "reverb_decay_s", "must be 2..10, got %g", (double)c->reverb_decay_s);
   if (!(c->master_gain_db >= -24.0f && c->master_gain_db <= 24.0f))
     return lull_diag_set(diag, LULL_ERANGE, "master_gain_db", "must be -24..24, got %g", (double)c->master_gain_db);
+  if (c->fx_count > LULL_MAX_FX || (c->fx_count && !c->fx))
+    return lull_diag_set(diag, LULL_ERANGE, "fx", "at most %d effects, got %u", LULL_MAX_FX, c->fx_count);
   return LULL_OK;
 }
 
@@ -129,11 +135,28 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
   lull__smooth_init(&e->master, powf(10.0f, c.master_gain_db / 20.0f) * SOFT_CLIP_DRIVE, MASTER_SMOOTH_MS, fs);
   e->stats.limiter_gain_min = 1.0f;
   e->master_now = e->master.value;
+  e->cfg.fx = NULL; /* the caller's strings are not kept */
+  if (c.fx_count) {
+    if ((err = lull__plugin_host_create(&e->plugins, diag)) != LULL_OK) {
+      lull_engine_destroy(e);
+      return err;
+    }
+    for (uint32_t i = 0; i < c.fx_count; i++)
+      if ((err = lull__plugin_open_fx(e->plugins, c.fx[i], "fx", fs, LULL_MAX_BLOCK, &e->fx[i], diag)) != LULL_OK) {
+        lull_engine_destroy(e);
+        return err;
+      }
+  }
   *out = e;
   return LULL_OK;
 }
 
-void lull_engine_destroy(lull_engine *engine) { free(engine); }
+void lull_engine_destroy(lull_engine *engine) {
+  if (!engine) return;
+  for (int i = 0; i < LULL_MAX_FX; i++) lull__plugin_close(engine->fx[i]);
+  lull__plugin_host_destroy(engine->plugins);
+  free(engine);
+}
 
 static int control_ok(int control, float v) {
   switch (control) {
@@ -165,7 +188,9 @@ int lull_engine_set_bpm(lull_engine *e, float bpm) {
 void lull_engine_release_all(lull_engine *e) { lull__pool_release_all(&e->pool); }
 
 uint32_t lull_engine_latency_frames(const lull_engine *e) {
-  return lull__limiter_latency(&e->limiter) + lull__tape_latency_frames(&e->tape);
+  uint32_t frames = lull__limiter_latency(&e->limiter) + lull__tape_latency_frames(&e->tape);
+  for (uint32_t i = 0; i < e->cfg.fx_count; i++) frames += lull__plugin_latency(e->fx[i]); /* as last reported */
+  return frames;
 }
 
 void lull_engine_get_stats(const lull_engine *e, lull_engine_stats *s) {
@@ -173,6 +198,8 @@ void lull_engine_get_stats(const lull_engine *e, lull_engine_stats *s) {
   s->voices_stolen = e->pool.stolen;
   s->voices_active = lull__pool_active_voices(&e->pool);
   s->limiter_gain_min = e->limiter.min_gain;
+  s->fx_faults = 0;
+  for (uint32_t i = 0; i < e->cfg.fx_count; i++) s->fx_faults += (uint32_t)lull__plugin_faulted(e->fx[i]);
   s->brightness = e->pool.brightness.value;
 }
 
@@ -257,6 +284,7 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
     lull__reverb_process(&e->reverb, ml, mr, e->rev_in, n);
   }
   lull__tape_process(&e->tape, ml, mr, n);
+  for (uint32_t i = 0; i < e->cfg.fx_count; i++) lull__plugin_process(e->fx[i], ml, mr, n);
   e->pool.dcblock(&e->dc[0], &e->dc[1], ml, mr, n);
   e->pool.soft_clip(ml, mr, n, e->master_now, e->master_step, (uint32_t)(e->pos % LULL_GRID_FRAMES));
   lull__limiter_process(&e->limiter, ml, mr, n);

@@ -24,7 +24,7 @@ differ() { ! cmp -s "$1" "$2"; }
 mkdir "$tmp/out-dir"
 
 # Help everywhere, exit 0, on stdout.
-for args in "--help" "render --help" "bench --help" "render -h" "serve --help" "palettes --help"; do
+for args in "--help" "render --help" "bench --help" "render -h" "serve --help" "palettes --help" "plugins --help"; do
   check "help: $args" [ "$(code $lull $args)" = 0 ]
   check "help text: $args" grep -q usage "$tmp/out"
 done
@@ -46,6 +46,26 @@ done
 check "palettes: unknown option" [ "$(code $lull palettes --all)" = 2 ]
 check "palettes: unknown option named" grep -q '"--all"' "$tmp/err"
 check "usage lists palettes" sh -c "$lull --help | grep -q '^  palettes'"
+# lull plugins: the installed LV2 plugins lull can host, with their ports;
+# lull render --fx puts one on the master. Dragonfly Hall is a test dependency.
+hall=https://github.com/michaelwillis/dragonfly-reverb
+check "plugins" [ "$(code $lull plugins)" = 0 ]
+check "plugins: the hall, an effect" grep -q "^$hall  Dragonfly Hall Reverb  (effect, " "$tmp/out"
+check "plugins: its decay port, range and default" grep -q '^    decay  *0.1..10, default 1.3' "$tmp/out"
+check "plugins URI" [ "$(code $lull plugins $hall)" = 0 ]
+check "plugins URI: one plugin" [ "$(grep -c '^[a-z]' "$tmp/out")" = 1 ]
+check "plugins: unknown URI" [ "$(code $lull plugins urn:lull:none)" = 2 ]
+check "plugins: unknown URI named" grep -q 'urn:lull:none' "$tmp/err"
+check "usage lists plugins" sh -c "$lull --help | grep -q '^  plugins'"
+for spec in "urn:lull:none|urn:lull:none" "$hall,decay=60|decay must be 0.1..10, got 60" "$hall,warmth=1|no control input \"warmth\"" \
+            "$hall,preset=Nowhere|no preset \"Nowhere\"" "$hall,decay|preset=P or SYMBOL=VALUE"; do
+  check "render --fx refused: ${spec%%|*}" [ "$(code $lull render -o "$tmp/out-dir/fx.wav" --minutes 0.05 --fx "${spec%%|*}")" = 2 ]
+  check "render --fx names it: ${spec#*|}" sh -c "grep -q -- '^lull render: --fx: ' '$tmp/err' && grep -qF -- '${spec#*|}' '$tmp/err'"
+  check "render --fx refused: no file" no_files
+done
+check "render --fx" [ "$(code $lull render -o "$tmp/fx.wav" --minutes 0.05 --dry --fx "$hall,decay=3" --quiet)" = 0 ]
+check "render --fx: the tail is longer than dry's" [ "$(info "$tmp/fx.wav" frames)" -gt "$(( (3 + 5) * 48000 ))" ]
+
 # lull bench --palette: a row for the palette beside classic's (figures only:
 # nothing here depends on how fast the machine is).
 check "bench --palette" [ "$(code $lull bench --seconds 1 --runs 1 --only fx --palette glass)" = 0 ]

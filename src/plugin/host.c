@@ -1,0 +1,531 @@
+/* The LV2 host: features (URID map and unmap, options, worker, bounded
+ * block length), discovery and listing, opening an effect from a spec,
+ * running it. What a plugin requires and lull does not give is refused at
+ * open, by name, never discovered while playing. */
+#include <lilv/lilv.h>
+#include <lv2/atom/atom.h>
+#include <lv2/buf-size/buf-size.h>
+#include <lv2/core/lv2.h>
+#include <lv2/options/options.h>
+#include <lv2/parameters/parameters.h>
+#include <lv2/presets/presets.h>
+#include <lv2/state/state.h>
+#include <lv2/urid/urid.h>
+#include <lv2/worker/worker.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin/plugin.h"
+
+#define URID_MAX 4096
+#define ATOM_BYTES 8192      /* each atom port's buffer */
+#define WORK_BYTES 4096      /* one worker response */
+#define FAULT_LEVEL 15.85f   /* +24 dBFS */
+#define MAX_PORTS 256
+
+/* The features lull gives; a plugin requiring any other cannot be hosted. */
+static const char *const supported[] = {
+    LV2_URID__map, LV2_URID__unmap, LV2_OPTIONS__options, LV2_WORKER__schedule, LV2_BUF_SIZE__boundedBlockLength,
+    LV2_CORE__hardRTCapable, LV2_CORE__inPlaceBroken, LV2_CORE__isLive};
+
+struct lull_plugin_host {
+  LilvWorld *world;
+  /* URIDs: the index + 1 of the URI; mapped under a lock (plugins may map
+   * from their own threads), never on the render path by lull. */
+  pthread_mutex_t lock;
+  char *uris[URID_MAX];
+  uint32_t count;
+  LV2_URID_Map map;
+  LV2_URID_Unmap unmap;
+  LilvNode *audio, *control, *atom, *input, *output, *optional, *preset, *label, *instrument, *latency;
+};
+
+typedef enum port_kind { PORT_AUDIO_IN, PORT_AUDIO_OUT, PORT_CONTROL_IN, PORT_CONTROL_OUT, PORT_ATOM_IN, PORT_ATOM_OUT, PORT_NONE } port_kind;
+
+struct lull_plugin {
+  lull_plugin_host *host;
+  const LilvPlugin *plugin;
+  LilvInstance *instance;
+  char uri[512];
+  uint32_t ports;
+  uint8_t kind[MAX_PORTS];
+  float control[MAX_PORTS];
+  void *atom[MAX_PORTS];
+  uint32_t audio_in[2], audio_out[2], n_in, n_out;
+  float *in[2], *out[2];
+  uint32_t max_block;
+  int latency_port; /* -1: none */
+  /* Options and features, kept for the instance's life. */
+  int32_t block_min, block_max, block_nominal;
+  float sample_rate;
+  LV2_Options_Option options[5];
+  LV2_Worker_Schedule schedule;
+  LV2_Feature f_map, f_unmap, f_options, f_schedule, f_bounded;
+  const LV2_Feature *features[6];
+  const LV2_Worker_Interface *worker;
+  /* Responses to work done inside run, delivered after it. */
+  unsigned char response[WORK_BYTES];
+  uint32_t response_size;
+  int responded, faulted, active;
+  uint32_t urid_chunk, urid_sequence;
+};
+
+static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri) {
+  lull_plugin_host *h = handle;
+  LV2_URID id = 0;
+  pthread_mutex_lock(&h->lock);
+  for (uint32_t i = 0; i < h->count && !id; i++)
+    if (strcmp(h->uris[i], uri) == 0) id = i + 1;
+  if (!id && h->count < URID_MAX && (h->uris[h->count] = strdup(uri))) id = ++h->count;
+  pthread_mutex_unlock(&h->lock);
+  return id; /* 0: the map is full (a plugin must cope, as with any host) */
+}
+
+static const char *unmap_urid(LV2_URID_Unmap_Handle handle, LV2_URID urid) {
+  lull_plugin_host *h = handle;
+  pthread_mutex_lock(&h->lock);
+  const char *uri = urid >= 1 && urid <= h->count ? h->uris[urid - 1] : NULL;
+  pthread_mutex_unlock(&h->lock);
+  return uri;
+}
+
+int lull__plugin_host_create(lull_plugin_host **out, lull_diag *diag) {
+  lull_plugin_host *h = calloc(1, sizeof *h);
+  if (!h || !(h->world = lilv_world_new())) {
+    free(h);
+    return lull_diag_set(diag, LULL_ENOMEM, "plugins", "out of memory loading the LV2 world");
+  }
+  pthread_mutex_init(&h->lock, NULL);
+  lilv_world_load_all(h->world);
+  h->map = (LV2_URID_Map){h, map_uri};
+  h->unmap = (LV2_URID_Unmap){h, unmap_urid};
+  LilvWorld *w = h->world;
+  h->audio = lilv_new_uri(w, LV2_CORE__AudioPort);
+  h->control = lilv_new_uri(w, LV2_CORE__ControlPort);
+  h->atom = lilv_new_uri(w, LV2_ATOM__AtomPort);
+  h->input = lilv_new_uri(w, LV2_CORE__InputPort);
+  h->output = lilv_new_uri(w, LV2_CORE__OutputPort);
+  h->optional = lilv_new_uri(w, LV2_CORE__connectionOptional);
+  h->preset = lilv_new_uri(w, LV2_PRESETS__Preset);
+  h->label = lilv_new_uri(w, "http://www.w3.org/2000/01/rdf-schema#label");
+  h->instrument = lilv_new_uri(w, LV2_CORE__InstrumentPlugin);
+  h->latency = lilv_new_uri(w, LV2_CORE__reportsLatency);
+  *out = h;
+  return LULL_OK;
+}
+
+void lull__plugin_host_destroy(lull_plugin_host *h) {
+  if (!h) return;
+  LilvNode *nodes[] = {h->audio, h->control, h->atom, h->input, h->output, h->optional, h->preset, h->label, h->instrument, h->latency};
+  for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) lilv_node_free(nodes[i]);
+  lilv_world_free(h->world);
+  for (uint32_t i = 0; i < h->count; i++) free(h->uris[i]);
+  pthread_mutex_destroy(&h->lock);
+  free(h);
+}
+
+/* ---- what a plugin is ---- */
+
+static port_kind kind_of(const lull_plugin_host *h, const LilvPlugin *p, const LilvPort *port) {
+  int in = lilv_port_is_a(p, port, h->input), out = lilv_port_is_a(p, port, h->output);
+  if (lilv_port_is_a(p, port, h->audio)) return in ? PORT_AUDIO_IN : out ? PORT_AUDIO_OUT : PORT_NONE;
+  if (lilv_port_is_a(p, port, h->control)) return in ? PORT_CONTROL_IN : out ? PORT_CONTROL_OUT : PORT_NONE;
+  if (lilv_port_is_a(p, port, h->atom)) return in ? PORT_ATOM_IN : out ? PORT_ATOM_OUT : PORT_NONE;
+  return PORT_NONE;
+}
+
+/* The first required feature lull does not give, or NULL. */
+static const char *missing_feature(const LilvPlugin *p) {
+  LilvNodes *req = lilv_plugin_get_required_features(p);
+  const char *missing = NULL;
+  LILV_FOREACH (nodes, i, req) {
+    const char *uri = lilv_node_as_uri(lilv_nodes_get(req, i));
+    int ok = 0;
+    for (size_t k = 0; k < sizeof supported / sizeof supported[0]; k++) ok |= strcmp(uri, supported[k]) == 0;
+    if (!ok) {
+      missing = uri; /* the world owns the string */
+      break;
+    }
+  }
+  lilv_nodes_free(req);
+  return missing;
+}
+
+/* Why lull cannot host it (a static or world-owned string), or NULL. */
+static const char *unhostable(const lull_plugin_host *h, const LilvPlugin *p, int *is_fx, int *is_instr) {
+  const char *feature = missing_feature(p);
+  if (feature) return feature;
+  uint32_t ain = 0, aout = 0, atom_in = 0;
+  uint32_t n = lilv_plugin_get_num_ports(p);
+  if (n > MAX_PORTS) return "more than 256 ports";
+  for (uint32_t i = 0; i < n; i++) {
+    const LilvPort *port = lilv_plugin_get_port_by_index(p, i);
+    port_kind k = kind_of(h, p, port);
+    if (k == PORT_NONE && !lilv_port_has_property(p, port, h->optional)) return "a port of a kind lull does not connect (CV or other)";
+    ain += k == PORT_AUDIO_IN, aout += k == PORT_AUDIO_OUT, atom_in += k == PORT_ATOM_IN;
+  }
+  *is_fx = ain >= 1 && ain <= 2 && aout >= 1 && aout <= 2;
+  const LilvPluginClass *cls = lilv_plugin_get_class(p);
+  *is_instr = ain == 0 && aout >= 1 && aout <= 2 && atom_in >= 1 &&
+              lilv_node_equals(lilv_plugin_class_get_uri(cls), h->instrument);
+  if (!*is_fx && !*is_instr) return "not an effect (1-2 audio in, 1-2 out) nor an instrument (MIDI in, 1-2 audio out)";
+  return NULL;
+}
+
+static void print_ports(const lull_plugin_host *h, const LilvPlugin *p, FILE *out) {
+  uint32_t n = lilv_plugin_get_num_ports(p);
+  for (uint32_t i = 0; i < n; i++) {
+    const LilvPort *port = lilv_plugin_get_port_by_index(p, i);
+    if (kind_of(h, p, port) != PORT_CONTROL_IN) continue;
+    LilvNode *def = NULL, *min = NULL, *max = NULL;
+    lilv_port_get_range(p, port, &def, &min, &max);
+    LilvNode *name = lilv_port_get_name(p, port);
+    fprintf(out, "    %-24s %g..%g, default %g  (%s)\n", lilv_node_as_string(lilv_port_get_symbol(p, port)),
+            min ? (double)lilv_node_as_float(min) : 0.0, max ? (double)lilv_node_as_float(max) : 0.0,
+            def ? (double)lilv_node_as_float(def) : 0.0,
+            name ? lilv_node_as_string(name) : "");
+    lilv_node_free(def), lilv_node_free(min), lilv_node_free(max), lilv_node_free(name);
+  }
+}
+
+static void print_presets(lull_plugin_host *h, const LilvPlugin *p, FILE *out) {
+  LilvNodes *presets = lilv_plugin_get_related(p, h->preset);
+  LILV_FOREACH (nodes, i, presets) {
+    const LilvNode *preset = lilv_nodes_get(presets, i);
+    lilv_world_load_resource(h->world, preset);
+    LilvNode *label = lilv_world_get(h->world, preset, h->label, NULL);
+    fprintf(out, "    preset %s%s%s\n", lilv_node_as_uri(preset), label ? "  " : "", label ? lilv_node_as_string(label) : "");
+    lilv_node_free(label);
+  }
+  lilv_nodes_free(presets);
+}
+
+static void print_plugin(lull_plugin_host *h, const LilvPlugin *p, const char *role, FILE *out, int detail) {
+  LilvNode *name = lilv_plugin_get_name(p);
+  const LilvPluginClass *cls = lilv_plugin_get_class(p);
+  fprintf(out, "%s  %s  (%s, %s)\n", lilv_node_as_uri(lilv_plugin_get_uri(p)), name ? lilv_node_as_string(name) : "?",
+          role, lilv_node_as_string(lilv_plugin_class_get_label(cls)));
+  lilv_node_free(name);
+  if (!detail) return;
+  print_presets(h, p, out);
+  print_ports(h, p, out);
+}
+
+int lull__plugin_list(lull_plugin_host *h, const char *uri, FILE *out, lull_diag *diag) {
+  const LilvPlugins *all = lilv_world_get_all_plugins(h->world);
+  if (uri) {
+    LilvNode *node = lilv_new_uri(h->world, uri);
+    const LilvPlugin *p = node ? lilv_plugins_get_by_uri(all, node) : NULL;
+    lilv_node_free(node);
+    if (!p)
+      return lull_diag_set(diag, LULL_EUNKNOWN, "URI", "no LV2 plugin \"%s\" is installed (lull plugins lists them)", uri);
+    int fx = 0, instr = 0;
+    const char *why = unhostable(h, p, &fx, &instr);
+    print_plugin(h, p, why ? "cannot host" : fx ? "effect" : "instrument", out, 1);
+    if (why) fprintf(out, "    lull cannot host it: %s\n", why);
+    return LULL_OK;
+  }
+  for (int pass = 0; pass < 2; pass++) {
+    fputs(pass == 0 ? "Effects and instruments lull can host:\n" : "\nInstalled, but lull cannot host them:\n", out);
+    LILV_FOREACH (plugins, i, all) {
+      const LilvPlugin *p = lilv_plugins_get(all, i);
+      int fx = 0, instr = 0;
+      const char *why = unhostable(h, p, &fx, &instr);
+      if ((why != NULL) != pass) continue;
+      if (why) {
+        print_plugin(h, p, "cannot host", out, 0);
+        fprintf(out, "    needs: %s\n", why);
+      } else {
+        print_plugin(h, p, fx ? "effect" : "instrument", out, 1);
+      }
+    }
+  }
+  return LULL_OK;
+}
+
+/* ---- the worker, run at once ---- */
+
+static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size, const void *data) {
+  lull_plugin *p = handle;
+  if (size > sizeof p->response || p->responded) return LV2_WORKER_ERR_NO_SPACE;
+  memcpy(p->response, data, size);
+  p->response_size = size;
+  p->responded = 1;
+  return LV2_WORKER_SUCCESS;
+}
+
+/* Offline renders must be the same every time, so the work is done inside
+ * the call and its response delivered after this run, as a threaded worker
+ * would at best deliver it. */
+static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle, uint32_t size, const void *data) {
+  lull_plugin *p = handle;
+  if (!p->worker) return LV2_WORKER_ERR_UNKNOWN;
+  return p->worker->work(lilv_instance_get_handle(p->instance), respond, p, size, data);
+}
+
+/* ---- opening an effect ---- */
+
+/* Parse a control value: a finite number, nothing after it. */
+static int parse_value(const char *s, float *out) {
+  char *end = NULL;
+  float v = strtof(s, &end);
+  if (end == s || *end || !isfinite(v)) return 0;
+  *out = v;
+  return 1;
+}
+
+static int find_preset(lull_plugin_host *h, const LilvPlugin *p, const char *want, LilvNode **out) {
+  LilvNodes *presets = lilv_plugin_get_related(p, h->preset);
+  *out = NULL;
+  LILV_FOREACH (nodes, i, presets) {
+    const LilvNode *preset = lilv_nodes_get(presets, i);
+    lilv_world_load_resource(h->world, preset);
+    LilvNode *label = lilv_world_get(h->world, preset, h->label, NULL);
+    int match = strcmp(lilv_node_as_uri(preset), want) == 0 || (label && strcmp(lilv_node_as_string(label), want) == 0);
+    lilv_node_free(label);
+    if (match) {
+      *out = lilv_node_duplicate(preset);
+      break;
+    }
+  }
+  lilv_nodes_free(presets);
+  return *out != NULL;
+}
+
+static void set_port_value(const char *symbol, void *user, const void *value, uint32_t size, uint32_t type) {
+  lull_plugin *p = user;
+  if (size != sizeof(float) || type != p->host->map.map(p->host, LV2_ATOM__Float)) return;
+  LilvNode *sym = lilv_new_string(p->host->world, symbol);
+  const LilvPort *port = lilv_plugin_get_port_by_symbol(p->plugin, sym);
+  lilv_node_free(sym);
+  if (port) p->control[lilv_port_get_index(p->plugin, port)] = *(const float *)value;
+}
+
+static int connect_ports(lull_plugin *p) {
+  lull_plugin_host *h = p->host;
+  for (uint32_t i = 0; i < p->ports; i++) {
+    const LilvPort *port = lilv_plugin_get_port_by_index(p->plugin, i);
+    p->kind[i] = (uint8_t)kind_of(h, p->plugin, port);
+    switch (p->kind[i]) {
+      case PORT_AUDIO_IN: p->audio_in[p->n_in++] = i; break;
+      case PORT_AUDIO_OUT: p->audio_out[p->n_out++] = i; break;
+      case PORT_CONTROL_IN: case PORT_CONTROL_OUT: {
+        LilvNode *def = NULL;
+        lilv_port_get_range(p->plugin, port, &def, NULL, NULL);
+        p->control[i] = def ? lilv_node_as_float(def) : 0.0f;
+        lilv_node_free(def);
+        break;
+      }
+      case PORT_ATOM_IN: case PORT_ATOM_OUT:
+        if (!(p->atom[i] = calloc(1, ATOM_BYTES))) return 0;
+        break;
+      default: break;
+    }
+  }
+  for (uint32_t c = 0; c < 2; c++)
+    if (!(p->in[c] = calloc(p->max_block, sizeof(float))) || !(p->out[c] = calloc(p->max_block, sizeof(float)))) return 0;
+  return 1;
+}
+
+/* Atom inputs: an empty sequence; outputs: room for the plugin to write. */
+static void reset_atoms(lull_plugin *p) {
+  for (uint32_t i = 0; i < p->ports; i++) {
+    LV2_Atom_Sequence *seq = p->atom[i];
+    if (!seq) continue;
+    if (p->kind[i] == PORT_ATOM_IN) {
+      seq->atom.size = sizeof(LV2_Atom_Sequence_Body);
+      seq->atom.type = p->urid_sequence;
+    } else {
+      seq->atom.size = ATOM_BYTES - sizeof(LV2_Atom);
+      seq->atom.type = p->urid_chunk;
+    }
+    seq->body.unit = 0, seq->body.pad = 0;
+  }
+}
+
+/* SYMBOL=VALUE: the port by its symbol, the value within its range. */
+static int set_control(lull_plugin *p, const char *field, const char *key, const char *value, lull_diag *diag) {
+  LilvNode *sym = lilv_new_string(p->host->world, key);
+  const LilvPort *port = lilv_plugin_get_port_by_symbol(p->plugin, sym);
+  lilv_node_free(sym);
+  if (!port || kind_of(p->host, p->plugin, port) != PORT_CONTROL_IN)
+    return lull_diag_set(diag, LULL_EUNKNOWN, field, "%s has no control input \"%s\" (lull plugins %s lists its ports)",
+                         p->uri, key, p->uri);
+  float v, lo = -INFINITY, hi = INFINITY;
+  LilvNode *min = NULL, *max = NULL;
+  lilv_port_get_range(p->plugin, port, NULL, &min, &max);
+  if (min) lo = lilv_node_as_float(min);
+  if (max) hi = lilv_node_as_float(max);
+  lilv_node_free(min), lilv_node_free(max);
+  if (!parse_value(value, &v)) return lull_diag_set(diag, LULL_EINVAL, field, "%s=%s: not a number", key, value);
+  if (v < lo || v > hi) return lull_diag_set(diag, LULL_ERANGE, field, "%s must be %g..%g, got %s", key, (double)lo, (double)hi, value);
+  p->control[lilv_port_get_index(p->plugin, port)] = v;
+  return LULL_OK;
+}
+
+int lull__plugin_open_fx(lull_plugin_host *h, const char *spec, const char *field, float sample_rate_hz,
+                         uint32_t max_block, lull_plugin **out, lull_diag *diag) {
+  *out = NULL;
+  char buf[2048];
+  if (!spec || !*spec) return lull_diag_set(diag, LULL_EINVAL, field, "give a plugin URI (lull plugins lists them)");
+  if (strlen(spec) >= sizeof buf) return lull_diag_set(diag, LULL_EINVAL, field, "the spec is longer than %zu bytes", sizeof buf - 1);
+  strcpy(buf, spec);
+  char *save = NULL, *uri = strtok_r(buf, ",", &save);
+  if (!uri || strlen(uri) >= sizeof((lull_plugin *)0)->uri)
+    return lull_diag_set(diag, LULL_EINVAL, field, "give a plugin URI before any option");
+  LilvNode *node = lilv_new_uri(h->world, uri);
+  const LilvPlugin *plug = node ? lilv_plugins_get_by_uri(lilv_world_get_all_plugins(h->world), node) : NULL;
+  lilv_node_free(node);
+  if (!plug) return lull_diag_set(diag, LULL_EUNKNOWN, field, "no LV2 plugin \"%s\" is installed (lull plugins lists them)", uri);
+  int is_fx = 0, is_instr = 0;
+  const char *why = unhostable(h, plug, &is_fx, &is_instr);
+  if (why) return lull_diag_set(diag, LULL_EFORMAT, field, "lull cannot host %s: %s", uri, why);
+  if (!is_fx) return lull_diag_set(diag, LULL_EINVAL, field, "%s is an instrument, not an effect (use --instrument)", uri);
+
+  lull_plugin *p = calloc(1, sizeof *p);
+  if (!p) return lull_diag_set(diag, LULL_ENOMEM, field, "out of memory");
+  p->host = h, p->plugin = plug, p->max_block = max_block;
+  snprintf(p->uri, sizeof p->uri, "%s", uri);
+  p->ports = lilv_plugin_get_num_ports(plug);
+  p->latency_port = lilv_plugin_has_latency(plug) ? (int)lilv_plugin_get_latency_port_index(plug) : -1;
+  p->urid_chunk = h->map.map(h, LV2_ATOM__Chunk);
+  p->urid_sequence = h->map.map(h, LV2_ATOM__Sequence);
+  int err = LULL_OK;
+  LilvNode *preset = NULL;
+  if (!connect_ports(p)) {
+    err = lull_diag_set(diag, LULL_ENOMEM, field, "out of memory");
+    goto fail;
+  }
+  /* Options: the rate and the block lengths run will see. */
+  p->sample_rate = sample_rate_hz;
+  p->block_min = 1, p->block_max = (int32_t)max_block, p->block_nominal = (int32_t)max_block;
+  LV2_URID int_type = h->map.map(h, LV2_ATOM__Int), float_type = h->map.map(h, LV2_ATOM__Float);
+  p->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, h->map.map(h, LV2_PARAMETERS__sampleRate), sizeof(float), float_type, &p->sample_rate};
+  p->options[1] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, h->map.map(h, LV2_BUF_SIZE__minBlockLength), sizeof(int32_t), int_type, &p->block_min};
+  p->options[2] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, h->map.map(h, LV2_BUF_SIZE__maxBlockLength), sizeof(int32_t), int_type, &p->block_max};
+  p->options[3] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, h->map.map(h, LV2_BUF_SIZE__nominalBlockLength), sizeof(int32_t), int_type, &p->block_nominal};
+  p->options[4] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, 0, 0, 0, NULL};
+  p->schedule = (LV2_Worker_Schedule){p, schedule_work};
+  p->f_map = (LV2_Feature){LV2_URID__map, &h->map};
+  p->f_unmap = (LV2_Feature){LV2_URID__unmap, &h->unmap};
+  p->f_options = (LV2_Feature){LV2_OPTIONS__options, p->options};
+  p->f_schedule = (LV2_Feature){LV2_WORKER__schedule, &p->schedule};
+  p->f_bounded = (LV2_Feature){LV2_BUF_SIZE__boundedBlockLength, NULL};
+  const LV2_Feature *features[6] = {&p->f_map, &p->f_unmap, &p->f_options, &p->f_schedule, &p->f_bounded, NULL};
+  memcpy(p->features, features, sizeof features);
+
+  /* The options after the URI. */
+  char *opts[64];
+  int n_opts = 0;
+  for (char *tok; (tok = strtok_r(NULL, ",", &save));) {
+    if (n_opts == 64) {
+      err = lull_diag_set(diag, LULL_EINVAL, field, "at most 64 options after the URI");
+      goto fail;
+    }
+    if (!strchr(tok, '=') || tok[0] == '=') {
+      err = lull_diag_set(diag, LULL_EINVAL, field, "\"%s\": options are preset=P or SYMBOL=VALUE", tok);
+      goto fail;
+    }
+    opts[n_opts++] = tok;
+  }
+  /* Every option checked before the plugin is made; then the preset, and
+   * the values over it (so their order in the spec does not matter). */
+  const char *preset_name = NULL;
+  for (int i = 0; i < n_opts; i++) {
+    char *eq = strchr(opts[i], '=');
+    *eq = 0;
+    if (strcmp(opts[i], "preset") == 0) {
+      lilv_node_free(preset);
+      if (!find_preset(h, plug, (preset_name = eq + 1), &preset)) {
+        err = lull_diag_set(diag, LULL_EUNKNOWN, field, "%s has no preset \"%s\" (lull plugins %s lists them)", uri, eq + 1, uri);
+        goto fail;
+      }
+    } else if ((err = set_control(p, field, opts[i], eq + 1, diag)) != LULL_OK) {
+      goto fail;
+    }
+  }
+  p->instance = lilv_plugin_instantiate(plug, sample_rate_hz, p->features);
+  if (!p->instance) {
+    err = lull_diag_set(diag, LULL_EFORMAT, field, "%s failed to instantiate at %g Hz", uri, (double)sample_rate_hz);
+    goto fail;
+  }
+  p->worker = lilv_instance_get_extension_data(p->instance, LV2_WORKER__interface);
+  if (preset) {
+    LilvState *state = lilv_state_new_from_world(h->world, &h->map, preset);
+    if (!state) {
+      err = lull_diag_set(diag, LULL_EFORMAT, field, "%s: the preset \"%s\" could not be read", uri, preset_name);
+      goto fail;
+    }
+    lilv_state_restore(state, p->instance, set_port_value, p, 0, p->features);
+    lilv_state_free(state);
+    for (int i = 0; i < n_opts; i++)
+      if (strcmp(opts[i], "preset") != 0) (void)set_control(p, field, opts[i], opts[i] + strlen(opts[i]) + 1, NULL);
+  }
+  for (uint32_t i = 0; i < p->ports; i++) {
+    void *where = p->kind[i] == PORT_CONTROL_IN || p->kind[i] == PORT_CONTROL_OUT ? (void *)&p->control[i]
+                  : p->atom[i]                                                   ? p->atom[i]
+                                                                                 : NULL;
+    if (where) lilv_instance_connect_port(p->instance, i, where);
+  }
+  for (uint32_t c = 0; c < p->n_in; c++) lilv_instance_connect_port(p->instance, p->audio_in[c], p->in[c]);
+  for (uint32_t c = 0; c < p->n_out; c++) lilv_instance_connect_port(p->instance, p->audio_out[c], p->out[c]);
+  reset_atoms(p);
+  lilv_instance_activate(p->instance);
+  p->active = 1;
+  lilv_node_free(preset);
+  *out = p;
+  return LULL_OK;
+fail:
+  lilv_node_free(preset);
+  lull__plugin_close(p);
+  return err;
+}
+
+void lull__plugin_close(lull_plugin *p) {
+  if (!p) return;
+  if (p->active) lilv_instance_deactivate(p->instance);
+  if (p->instance) lilv_instance_free(p->instance);
+  for (uint32_t i = 0; i < MAX_PORTS; i++) free(p->atom[i]);
+  for (int c = 0; c < 2; c++) free(p->in[c]), free(p->out[c]);
+  free(p);
+}
+
+void lull__plugin_process(lull_plugin *p, float *left, float *right, uint32_t frames) {
+  if (p->faulted || frames == 0) return; /* bypassed: the input passes */
+  if (frames > p->max_block) frames = p->max_block; /* the engine never asks more */
+  if (p->n_in == 2) {
+    memcpy(p->in[0], left, sizeof(float) * frames);
+    memcpy(p->in[1], right, sizeof(float) * frames);
+  } else {
+    for (uint32_t i = 0; i < frames; i++) p->in[0][i] = 0.5f * (left[i] + right[i]);
+  }
+  reset_atoms(p);
+  lilv_instance_run(p->instance, frames);
+  if (p->responded) { /* work done inside run: its answer now, then end of run */
+    p->responded = 0;
+    p->worker->work_response(lilv_instance_get_handle(p->instance), p->response_size, p->response);
+  }
+  if (p->worker && p->worker->end_run) p->worker->end_run(lilv_instance_get_handle(p->instance));
+  const float *ol = p->out[0], *or = p->out[p->n_out == 2];
+  for (uint32_t i = 0; i < frames; i++) {
+    float l = ol[i], r = or [i];
+    /* NaN fails both compares, so it faults too. */
+    if (!(fabsf(l) <= FAULT_LEVEL) || !(fabsf(r) <= FAULT_LEVEL)) {
+      p->faulted = 1;
+      return; /* this block and every later one: the input unchanged */
+    }
+  }
+  memcpy(left, ol, sizeof(float) * frames);
+  memcpy(right, or, sizeof(float) * frames);
+}
+
+uint32_t lull__plugin_latency(const lull_plugin *p) {
+  if (p->latency_port < 0) return 0;
+  float v = p->control[p->latency_port];
+  return v > 0 && v < 1e6f ? (uint32_t)v : 0;
+}
+
+int lull__plugin_faulted(const lull_plugin *p) { return p->faulted; }
+const char *lull__plugin_uri(const lull_plugin *p) { return p->uri; }

@@ -1,0 +1,46 @@
+/* plugin: the LV2 host (lilv). A host holds the world of installed plugins
+ * and the URID map; an instance is one plugin opened from a spec
+ * "URI[,preset=P][,SYMBOL=VALUE...]", its ports connected to buffers
+ * allocated here, activated. Everything but lull__plugin_process is outside
+ * the render path. Reached only by the engine's master slots and the CLI's
+ * listing (DESIGN.md). */
+#ifndef LULL_PLUGIN_H
+#define LULL_PLUGIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lull/err.h"
+
+typedef struct lull_plugin_host lull_plugin_host;
+typedef struct lull_plugin lull_plugin;
+
+/* Loads every bundle on LV2_PATH (or the system's). LULL_ENOMEM or LULL_OK. */
+int lull__plugin_host_create(lull_plugin_host **out, lull_diag *diag);
+void lull__plugin_host_destroy(lull_plugin_host *host);
+
+/* The installed effects and instruments lull can host, then those it cannot
+ * with the missing feature named; uri non-NULL: just that one, with ports.
+ * LULL_EUNKNOWN (diag) for a URI not installed. */
+int lull__plugin_list(lull_plugin_host *host, const char *uri, FILE *out, lull_diag *diag);
+
+/* Open an effect for the master bus: 1 or 2 audio inputs and outputs.
+ * field names the flag in errors ("--fx"). Every error is a diag naming the
+ * URI, preset, symbol or value, and what is allowed. The instance runs
+ * worker requests at once, inside run (deterministic; offline renders). */
+int lull__plugin_open_fx(lull_plugin_host *host, const char *spec, const char *field, float sample_rate_hz,
+                         uint32_t max_block, lull_plugin **out, lull_diag *diag);
+void lull__plugin_close(lull_plugin *p);
+
+/* Render-safe: the effect in place on frames <= max_block. A plugin whose
+ * output turns NaN or infinite or passes +24 dBFS is bypassed from then on
+ * (its input passes through) and counted. */
+void lull__plugin_process(lull_plugin *p, float *left, float *right, uint32_t frames);
+
+/* Its latency in frames (its latency port, read after a run; 0 if none). */
+uint32_t lull__plugin_latency(const lull_plugin *p);
+/* 1 once bypassed for a fault. */
+int lull__plugin_faulted(const lull_plugin *p);
+const char *lull__plugin_uri(const lull_plugin *p);
+
+#endif
