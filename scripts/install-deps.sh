@@ -27,7 +27,7 @@ packages=(
   icecast2          # the Icecast output's tests (started by the test, on loopback)
   openssl libssl-dev   # tests: a certificate for --tls-cert, and a TLS client
   python3-mido      # tests: MIDI files read by a reader lull did not write
-  dragonfly-reverb-lv2   # tests: a real LV2 effect (Dragonfly Hall) on the master
+  dragonfly-reverb-lv2 padthv1-lv2 synthv1-lv2   # tests: real LV2 plugins (a reverb, two instruments)
 )
 # Node.js runs the web player's tests: Debian 12's (18) or any newer one already here.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

@@ -36,6 +36,11 @@ typedef struct lull_engine_config {
    * renders are the same every time). */
   const char *const *fx;
   uint32_t fx_count;        /* 0..8 */
+  /* LV2 instruments in place of parts' own voices (NULL: the built-in one),
+   * each "URI[,preset=P][,SYMBOL=VALUE...]": the part's events reach it as
+   * MIDI at their exact frame (note on and off, velocity; a HIT is a note
+   * of the part's default length), mixed at the part's level and sends. */
+  const char *instrument[LULL_PART_COUNT];
 } lull_engine_config;
 
 /* What the engine has counted since create. */
@@ -47,7 +52,8 @@ typedef struct lull_engine_stats {
   uint32_t voices_active;  /* sounding right now, all parts */
   float brightness;        /* the glided LULL_CONTROL_BRIGHTNESS now */
   float limiter_gain_min;  /* lowest limiter gain seen (1 = never limited) */
-  uint32_t fx_faults;      /* LV2 effects bypassed for NaN, infinity or output past +24 dBFS */
+  uint32_t plugin_faults;  /* LV2 plugins stopped for NaN, infinity or output past +24 dBFS
+                              (an effect is bypassed, an instrument muted) */
 } lull_engine_stats;
 
 /* Create an engine. Returns LULL_OK, LULL_EINVAL/LULL_ERANGE for a bad

@@ -55,6 +55,9 @@ static void help(FILE *f) {
         "  --fx SPEC        an LV2 effect on the master, after reverb and delay (or instead, with\n"
         "                   --dry), before the limiter: URI[,preset=P][,SYMBOL=VALUE...]; repeat\n"
         "                   for a chain of up to 8, in order (lull plugins lists them)\n"
+        "  --instrument PART=SPEC  an LV2 instrument plays PART (pad, lead, kick, swell, hat, bass,\n"
+        "                   air, bell) in place of its own voice, fed its notes as MIDI at their\n"
+        "                   frame; SPEC as for --fx; repeat for other parts\n"
         "  --seed N         the piece's seed: the same seed and params give the same music (default 0)\n"
         "  --quiet          no progress bar (it is off anyway when stderr is not a terminal)\n"
         "  -h, --help       this text\n"
@@ -68,7 +71,7 @@ int lull__cmd_render(int argc, char **argv) {
   uint64_t loops = 1, seed = 0;
   double minutes = 10;
   int dry = 0, quiet = 0, composed_flags = 0;
-  const char *fx[8];
+  const char *fx[8], *instrument[LULL_PART_COUNT] = {0};
   uint32_t fx_count = 0;
   lull_params params = lull_params_default();
   lull_diag diag = {{0}, {0}};
@@ -126,6 +129,22 @@ int lull__cmd_render(int argc, char **argv) {
         return LULL_EXIT_USAGE;
       }
       fx[fx_count++] = v;
+    } else if (lull__flag_is(a, "--instrument")) {
+      if (!(v = lull__flag_value("render", argc, argv, &i, "--instrument"))) return LULL_EXIT_USAGE;
+      size_t len = strcspn(v, "=");
+      int part = -1;
+      for (int k = 0; k < LULL_PART_COUNT; k++)
+        if (strlen(lull_part_name(k)) == len && strncmp(v, lull_part_name(k), len) == 0) part = k;
+      if (part < 0 || !v[len]) {
+        fprintf(stderr, "lull render: --instrument: expected PART=URI[,...] with PART one of pad, lead, kick, swell, "
+                        "hat, bass, air, bell; got \"%s\"\n", v);
+        return LULL_EXIT_USAGE;
+      }
+      if (instrument[part]) {
+        fprintf(stderr, "lull render: --instrument: %s is given twice\n", lull_part_name(part));
+        return LULL_EXIT_USAGE;
+      }
+      instrument[part] = v + len + 1;
     } else if (strcmp(a, "--dry") == 0) {
       dry = 1;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -169,13 +188,17 @@ int lull__cmd_render(int argc, char **argv) {
                          .fx_count = fx_count,
                          .tap = midi_path ? lull__midi_capture : NULL,
                          .tap_user = &midi};
+  memcpy(pc.instrument, instrument, sizeof pc.instrument);
   lull_pump *pump = NULL;
   lull_audio_writer *w = NULL;
   lull_midi_file *mf = NULL;
   int status = LULL_EXIT_FAIL, err;
   if ((err = lull__pump_create(&pc, &pump, &diag))) {
-    int fx_error = strcmp(diag.field, "fx") == 0; /* a plugin's URI, preset, symbol or value: bad input */
-    fprintf(stderr, "lull render: %s: %s\n", fx_error ? "--fx" : diag.field, diag.message);
+    /* A plugin's URI, preset, symbol or value: bad input. */
+    int fx_error = strcmp(diag.field, "fx") == 0, instr_error = strncmp(diag.field, "instrument.", 11) == 0;
+    if (instr_error) fprintf(stderr, "lull render: --instrument %s: %s\n", diag.field + 11, diag.message);
+    else fprintf(stderr, "lull render: %s: %s\n", fx_error ? "--fx" : diag.field, diag.message);
+    fx_error |= instr_error;
     if (fx_error) status = LULL_EXIT_USAGE;
     goto done;
   }

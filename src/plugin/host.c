@@ -4,8 +4,10 @@
  * open, by name, never discovered while playing. */
 #include <lilv/lilv.h>
 #include <lv2/atom/atom.h>
+#include <lv2/atom/util.h>
 #include <lv2/buf-size/buf-size.h>
 #include <lv2/core/lv2.h>
+#include <lv2/midi/midi.h>
 #include <lv2/options/options.h>
 #include <lv2/parameters/parameters.h>
 #include <lv2/presets/presets.h>
@@ -16,6 +18,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "plugin/plugin.h"
 
@@ -24,6 +27,7 @@
 #define WORK_BYTES 4096      /* one worker response */
 #define FAULT_LEVEL 15.85f   /* +24 dBFS */
 #define MAX_PORTS 256
+#define WARM_UP_MS 10000     /* the longest an instrument may take to get ready */
 
 /* The features lull gives; a plugin requiring any other cannot be hosted. */
 static const char *const supported[] = {
@@ -39,7 +43,7 @@ struct lull_plugin_host {
   uint32_t count;
   LV2_URID_Map map;
   LV2_URID_Unmap unmap;
-  LilvNode *audio, *control, *atom, *input, *output, *optional, *preset, *label, *instrument, *latency;
+  LilvNode *audio, *control, *atom, *input, *output, *optional, *preset, *label, *instrument, *latency, *midi_event;
 };
 
 typedef enum port_kind { PORT_AUDIO_IN, PORT_AUDIO_OUT, PORT_CONTROL_IN, PORT_CONTROL_OUT, PORT_ATOM_IN, PORT_ATOM_OUT, PORT_NONE } port_kind;
@@ -69,7 +73,8 @@ struct lull_plugin {
   unsigned char response[WORK_BYTES];
   uint32_t response_size;
   int responded, faulted, active;
-  uint32_t urid_chunk, urid_sequence;
+  uint32_t urid_chunk, urid_sequence, urid_midi;
+  int midi_port; /* instruments: the atom input MIDI goes to */
 };
 
 static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri) {
@@ -91,7 +96,16 @@ static const char *unmap_urid(LV2_URID_Unmap_Handle handle, LV2_URID urid) {
   return uri;
 }
 
+/* Qt-based plugins (padthv1, synthv1) make an application object when
+ * instantiated, which aborts without a display unless Qt is told to draw
+ * off screen. A choice the user made in the environment stands. Once, at
+ * the first host: setenv is not safe against threads reading the
+ * environment, and a server makes its stations before it serves. */
+static void headless_qt(void) { setenv("QT_QPA_PLATFORM", "offscreen", 0); }
+
 int lull__plugin_host_create(lull_plugin_host **out, lull_diag *diag) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, headless_qt);
   lull_plugin_host *h = calloc(1, sizeof *h);
   if (!h || !(h->world = lilv_world_new())) {
     free(h);
@@ -112,13 +126,15 @@ int lull__plugin_host_create(lull_plugin_host **out, lull_diag *diag) {
   h->label = lilv_new_uri(w, "http://www.w3.org/2000/01/rdf-schema#label");
   h->instrument = lilv_new_uri(w, LV2_CORE__InstrumentPlugin);
   h->latency = lilv_new_uri(w, LV2_CORE__reportsLatency);
+  h->midi_event = lilv_new_uri(w, LV2_MIDI__MidiEvent);
   *out = h;
   return LULL_OK;
 }
 
 void lull__plugin_host_destroy(lull_plugin_host *h) {
   if (!h) return;
-  LilvNode *nodes[] = {h->audio, h->control, h->atom, h->input, h->output, h->optional, h->preset, h->label, h->instrument, h->latency};
+  LilvNode *nodes[] = {h->audio, h->control, h->atom, h->input, h->output, h->optional, h->preset, h->label, h->instrument, h->latency,
+                      h->midi_event};
   for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) lilv_node_free(nodes[i]);
   lilv_world_free(h->world);
   for (uint32_t i = 0; i < h->count; i++) free(h->uris[i]);
@@ -157,19 +173,20 @@ static const char *missing_feature(const LilvPlugin *p) {
 static const char *unhostable(const lull_plugin_host *h, const LilvPlugin *p, int *is_fx, int *is_instr) {
   const char *feature = missing_feature(p);
   if (feature) return feature;
-  uint32_t ain = 0, aout = 0, atom_in = 0;
+  uint32_t ain = 0, aout = 0, midi_in = 0;
   uint32_t n = lilv_plugin_get_num_ports(p);
   if (n > MAX_PORTS) return "more than 256 ports";
   for (uint32_t i = 0; i < n; i++) {
     const LilvPort *port = lilv_plugin_get_port_by_index(p, i);
     port_kind k = kind_of(h, p, port);
     if (k == PORT_NONE && !lilv_port_has_property(p, port, h->optional)) return "a port of a kind lull does not connect (CV or other)";
-    ain += k == PORT_AUDIO_IN, aout += k == PORT_AUDIO_OUT, atom_in += k == PORT_ATOM_IN;
+    ain += k == PORT_AUDIO_IN, aout += k == PORT_AUDIO_OUT;
+    midi_in += k == PORT_ATOM_IN && lilv_port_supports_event(p, port, h->midi_event);
   }
-  *is_fx = ain >= 1 && ain <= 2 && aout >= 1 && aout <= 2;
+  /* An instrument may have audio inputs too (they hear silence). */
   const LilvPluginClass *cls = lilv_plugin_get_class(p);
-  *is_instr = ain == 0 && aout >= 1 && aout <= 2 && atom_in >= 1 &&
-              lilv_node_equals(lilv_plugin_class_get_uri(cls), h->instrument);
+  *is_instr = aout >= 1 && aout <= 2 && midi_in >= 1 && lilv_node_equals(lilv_plugin_class_get_uri(cls), h->instrument);
+  *is_fx = !*is_instr && ain >= 1 && ain <= 2 && aout >= 1 && aout <= 2;
   if (!*is_fx && !*is_instr) return "not an effect (1-2 audio in, 1-2 out) nor an instrument (MIDI in, 1-2 audio out)";
   return NULL;
 }
@@ -329,11 +346,12 @@ static int connect_ports(lull_plugin *p) {
   return 1;
 }
 
-/* Atom inputs: an empty sequence; outputs: room for the plugin to write. */
-static void reset_atoms(lull_plugin *p) {
+/* Atom inputs: an empty sequence (after a run: its events are spent);
+ * outputs: room for the plugin to write (before a run). */
+static void reset_atoms(lull_plugin *p, int inputs, int outputs) {
   for (uint32_t i = 0; i < p->ports; i++) {
     LV2_Atom_Sequence *seq = p->atom[i];
-    if (!seq) continue;
+    if (!seq || (p->kind[i] == PORT_ATOM_IN ? !inputs : !outputs)) continue;
     if (p->kind[i] == PORT_ATOM_IN) {
       seq->atom.size = sizeof(LV2_Atom_Sequence_Body);
       seq->atom.type = p->urid_sequence;
@@ -365,8 +383,8 @@ static int set_control(lull_plugin *p, const char *field, const char *key, const
   return LULL_OK;
 }
 
-int lull__plugin_open_fx(lull_plugin_host *h, const char *spec, const char *field, float sample_rate_hz,
-                         uint32_t max_block, lull_plugin **out, lull_diag *diag) {
+static int open_plugin(lull_plugin_host *h, const char *spec, const char *field, float sample_rate_hz, uint32_t max_block,
+                       int instrument, lull_plugin **out, lull_diag *diag) {
   *out = NULL;
   char buf[2048];
   if (!spec || !*spec) return lull_diag_set(diag, LULL_EINVAL, field, "give a plugin URI (lull plugins lists them)");
@@ -382,7 +400,10 @@ int lull__plugin_open_fx(lull_plugin_host *h, const char *spec, const char *fiel
   int is_fx = 0, is_instr = 0;
   const char *why = unhostable(h, plug, &is_fx, &is_instr);
   if (why) return lull_diag_set(diag, LULL_EFORMAT, field, "lull cannot host %s: %s", uri, why);
-  if (!is_fx) return lull_diag_set(diag, LULL_EINVAL, field, "%s is an instrument, not an effect (use --instrument)", uri);
+  if (instrument && !is_instr)
+    return lull_diag_set(diag, LULL_EINVAL, field, "%s is an effect, not an instrument (use --fx)", uri);
+  if (!instrument && !is_fx)
+    return lull_diag_set(diag, LULL_EINVAL, field, "%s is an instrument, not an effect (use --instrument)", uri);
 
   lull_plugin *p = calloc(1, sizeof *p);
   if (!p) return lull_diag_set(diag, LULL_ENOMEM, field, "out of memory");
@@ -390,6 +411,12 @@ int lull__plugin_open_fx(lull_plugin_host *h, const char *spec, const char *fiel
   snprintf(p->uri, sizeof p->uri, "%s", uri);
   p->ports = lilv_plugin_get_num_ports(plug);
   p->latency_port = lilv_plugin_has_latency(plug) ? (int)lilv_plugin_get_latency_port_index(plug) : -1;
+  p->midi_port = -1;
+  for (uint32_t i = 0; instrument && i < p->ports && p->midi_port < 0; i++) {
+    const LilvPort *port = lilv_plugin_get_port_by_index(plug, i);
+    if (kind_of(h, plug, port) == PORT_ATOM_IN && lilv_port_supports_event(plug, port, h->midi_event)) p->midi_port = (int)i;
+  }
+  p->urid_midi = h->map.map(h, LV2_MIDI__MidiEvent);
   p->urid_chunk = h->map.map(h, LV2_ATOM__Chunk);
   p->urid_sequence = h->map.map(h, LV2_ATOM__Sequence);
   int err = LULL_OK;
@@ -471,7 +498,7 @@ int lull__plugin_open_fx(lull_plugin_host *h, const char *spec, const char *fiel
   }
   for (uint32_t c = 0; c < p->n_in; c++) lilv_instance_connect_port(p->instance, p->audio_in[c], p->in[c]);
   for (uint32_t c = 0; c < p->n_out; c++) lilv_instance_connect_port(p->instance, p->audio_out[c], p->out[c]);
-  reset_atoms(p);
+  reset_atoms(p, 1, 1);
   lilv_instance_activate(p->instance);
   p->active = 1;
   lilv_node_free(preset);
@@ -480,6 +507,52 @@ int lull__plugin_open_fx(lull_plugin_host *h, const char *spec, const char *fiel
 fail:
   lilv_node_free(preset);
   lull__plugin_close(p);
+  return err;
+}
+
+static void run(lull_plugin *p, uint32_t frames);
+
+/* Some instruments build their sound in a thread of their own after they
+ * are made (padthv1's PADsynth tables), silent until it is done, and crash
+ * if freed before. So a note is held until one sounds (or WARM_UP_MS of
+ * wall time pass), then released, and the instrument is deactivated and
+ * activated again: renders start from rest with the instrument ready, the
+ * same every time. Returns whether it sounded. */
+static int warm_up(lull_plugin *p) {
+  const struct timespec pause = {0, 5 * 1000 * 1000};
+  int sounded = 0;
+  for (int waited = 0; waited < WARM_UP_MS && !sounded; waited += 5) {
+    if (waited % 100 == 0) { /* struck again: a note begun before the sound was ready may stay silent */
+      (void)lull__plugin_midi(p, 0, 0x80, 60, 64);
+      (void)lull__plugin_midi(p, 0, 0x90, 60, 100);
+    }
+    run(p, p->max_block);
+    for (uint32_t c = 0; c < p->n_out && !sounded; c++)
+      for (uint32_t i = 0; i < p->max_block && !sounded; i++) sounded = fabsf(p->out[c][i]) > 1e-4f; /* -80 dBFS */
+    if (!sounded) nanosleep(&pause, NULL);
+  }
+  (void)lull__plugin_midi(p, 0, 0xB0, 123, 0); /* all notes off */
+  (void)lull__plugin_midi(p, 0, 0xB0, 120, 0); /* all sound off */
+  run(p, p->max_block);
+  lilv_instance_deactivate(p->instance);
+  lilv_instance_activate(p->instance);
+  return sounded;
+}
+
+int lull__plugin_open_fx(lull_plugin_host *h, const char *spec, const char *field, float sample_rate_hz,
+                         uint32_t max_block, lull_plugin **out, lull_diag *diag) {
+  return open_plugin(h, spec, field, sample_rate_hz, max_block, 0, out, diag);
+}
+
+int lull__plugin_open_instrument(lull_plugin_host *h, const char *spec, const char *field, float sample_rate_hz,
+                                 uint32_t max_block, lull_plugin **out, lull_diag *diag) {
+  int err = open_plugin(h, spec, field, sample_rate_hz, max_block, 1, out, diag);
+  if (err == LULL_OK && !warm_up(*out)) {
+    err = lull_diag_set(diag, LULL_EFORMAT, field, "%s made no sound for a held middle C within %d s", (*out)->uri,
+                        WARM_UP_MS / 1000);
+    lull__plugin_close(*out);
+    *out = NULL;
+  }
   return err;
 }
 
@@ -492,6 +565,27 @@ void lull__plugin_close(lull_plugin *p) {
   free(p);
 }
 
+/* One run: outputs made room for, the run, the worker's answer, the spent
+ * input events cleared. */
+static void run(lull_plugin *p, uint32_t frames) {
+  reset_atoms(p, 0, 1);
+  lilv_instance_run(p->instance, frames);
+  if (p->responded) { /* work done inside run: its answer now, then end of run */
+    p->responded = 0;
+    p->worker->work_response(lilv_instance_get_handle(p->instance), p->response_size, p->response);
+  }
+  if (p->worker && p->worker->end_run) p->worker->end_run(lilv_instance_get_handle(p->instance));
+  reset_atoms(p, 1, 0);
+}
+
+/* Whether the outputs hold anything NaN, infinite or past +24 dBFS. */
+static int blew_up(const lull_plugin *p, uint32_t frames) {
+  for (uint32_t c = 0; c < p->n_out; c++)
+    for (uint32_t i = 0; i < frames; i++)
+      if (!(fabsf(p->out[c][i]) <= FAULT_LEVEL)) return 1; /* NaN fails the compare too */
+  return 0;
+}
+
 void lull__plugin_process(lull_plugin *p, float *left, float *right, uint32_t frames) {
   if (p->faulted || frames == 0) return; /* bypassed: the input passes */
   if (frames > p->max_block) frames = p->max_block; /* the engine never asks more */
@@ -501,24 +595,37 @@ void lull__plugin_process(lull_plugin *p, float *left, float *right, uint32_t fr
   } else {
     for (uint32_t i = 0; i < frames; i++) p->in[0][i] = 0.5f * (left[i] + right[i]);
   }
-  reset_atoms(p);
-  lilv_instance_run(p->instance, frames);
-  if (p->responded) { /* work done inside run: its answer now, then end of run */
-    p->responded = 0;
-    p->worker->work_response(lilv_instance_get_handle(p->instance), p->response_size, p->response);
+  run(p, frames);
+  if (blew_up(p, frames)) {
+    p->faulted = 1;
+    return; /* this block and every later one: the input unchanged */
   }
-  if (p->worker && p->worker->end_run) p->worker->end_run(lilv_instance_get_handle(p->instance));
-  const float *ol = p->out[0], *or = p->out[p->n_out == 2];
-  for (uint32_t i = 0; i < frames; i++) {
-    float l = ol[i], r = or [i];
-    /* NaN fails both compares, so it faults too. */
-    if (!(fabsf(l) <= FAULT_LEVEL) || !(fabsf(r) <= FAULT_LEVEL)) {
-      p->faulted = 1;
-      return; /* this block and every later one: the input unchanged */
-    }
+  memcpy(left, p->out[0], sizeof(float) * frames);
+  memcpy(right, p->out[p->n_out == 2], sizeof(float) * frames);
+}
+
+int lull__plugin_midi(lull_plugin *p, uint32_t offset, uint8_t status, uint8_t data1, uint8_t data2) {
+  if (p->midi_port < 0) return 0;
+  struct {
+    LV2_Atom_Event event;
+    uint8_t msg[3];
+  } ev = {{.time.frames = offset, .body = {3, p->urid_midi}}, {status, data1, data2}};
+  return lv2_atom_sequence_append_event(p->atom[p->midi_port], ATOM_BYTES - sizeof(LV2_Atom), &ev.event) != NULL;
+}
+
+void lull__plugin_render(lull_plugin *p, float *left, float *right, uint32_t frames) {
+  if (frames > p->max_block) frames = p->max_block;
+  if (!p->faulted) {
+    run(p, frames);
+    if (blew_up(p, frames)) p->faulted = 1; /* muted from this block on */
   }
-  memcpy(left, ol, sizeof(float) * frames);
-  memcpy(right, or, sizeof(float) * frames);
+  if (p->faulted) {
+    memset(left, 0, sizeof(float) * frames);
+    memset(right, 0, sizeof(float) * frames);
+    return;
+  }
+  memcpy(left, p->out[0], sizeof(float) * frames);
+  memcpy(right, p->out[p->n_out == 2], sizeof(float) * frames);
 }
 
 uint32_t lull__plugin_latency(const lull_plugin *p) {

@@ -30,7 +30,18 @@ int lull__plugin_list(lull_plugin_host *host, const char *uri, FILE *out, lull_d
  * worker requests at once, inside run (deterministic; offline renders). */
 int lull__plugin_open_fx(lull_plugin_host *host, const char *spec, const char *field, float sample_rate_hz,
                          uint32_t max_block, lull_plugin **out, lull_diag *diag);
+/* Open an instrument: MIDI in (an atom port taking MIDI events), 1 or 2
+ * audio outputs (any audio inputs hear silence). Errors as above. */
+int lull__plugin_open_instrument(lull_plugin_host *host, const char *spec, const char *field, float sample_rate_hz,
+                                 uint32_t max_block, lull_plugin **out, lull_diag *diag);
 void lull__plugin_close(lull_plugin *p);
+
+/* Render-safe: a three-byte MIDI message at frame offset of the next run
+ * (offsets must not decrease). 0 if the sequence is full (then dropped). */
+int lull__plugin_midi(lull_plugin *p, uint32_t offset, uint8_t status, uint8_t data1, uint8_t data2);
+/* Render-safe: run the instrument for frames <= max_block into left and
+ * right (a mono output into both). Faults (as below) mute it for good. */
+void lull__plugin_render(lull_plugin *p, float *left, float *right, uint32_t frames);
 
 /* Render-safe: the effect in place on frames <= max_block. A plugin whose
  * output turns NaN or infinite or passes +24 dBFS is bypassed from then on

@@ -54,6 +54,7 @@ int lull__pump_create(const lull_pump_config *config, lull_pump **out, lull_diag
   if (!c.phrase && (err = lull__composer_create(&c.params, LULL_SAMPLE_RATE_HZ, &p->composer, diag))) goto fail;
   lull_engine_config ec = {.bpm = c.phrase ? (float)c.phrase->bpm : c.params.bpm, .seed = c.params.seed,
                            .dry = c.dry, .event_capacity = c.event_capacity, .fx = c.fx, .fx_count = c.fx_count};
+  memcpy(ec.instrument, c.instrument, sizeof ec.instrument);
   if ((err = lull_engine_create(&ec, &p->engine, diag))) goto fail;
   p->event_capacity = ec.event_capacity ? ec.event_capacity : 4096u; /* the engine's default */
   if (c.phrase) p->music_frames = c.phrase->length_frames * c.loops;

@@ -206,6 +206,7 @@ typedef struct lull_pump_config {
   int dry;                       /* no reverb or delay (and their shorter tail) */
   const char *const *fx;         /* LV2 effects on the master (lull_engine_config); borrowed for create */
   uint32_t fx_count;
+  const char *instrument[LULL_PART_COUNT]; /* LV2 instruments per part (lull_engine_config); borrowed for create */
   lull_pump_tap tap;             /* NULL = none */
   void *tap_user;
 } lull_pump_config;

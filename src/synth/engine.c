@@ -33,6 +33,7 @@
 #define ROOM_GLIDE_MS 450.0f   /* a palette's room arrives in about 2 s (99 %) */
 #define RECENT_S 4.0f          /* what grains may read: the last seconds of output */
 #define LULL_MAX_FX 8
+#define LULL_PLUGIN_OFFS 256 /* notes of plugin instruments sounding with a set end */
 #define ENSEMBLE_AFTER_S 15.0f /* the chorus runs this long after its palette: a bar's hold and a release */
 
 struct lull_engine {
@@ -57,6 +58,11 @@ struct lull_engine {
   float silence[LULL_MAX_BLOCK];
   lull_plugin_host *plugins; /* NULL: no LV2 effects */
   lull_plugin *fx[LULL_MAX_FX];
+  lull_plugin *instr[LULL_PART_COUNT]; /* NULL: the part's own voices */
+  /* Note-offs due for plugin instruments: frame, part, pitch; unordered. */
+  struct plugin_off { uint64_t frame; uint8_t part, pitch; } offs[LULL_PLUGIN_OFFS];
+  uint32_t n_offs;
+  float plug[2][LULL_MAX_BLOCK];
   lull_engine_config cfg;
   lull_engine_stats stats;
   uint64_t pos;
@@ -136,7 +142,9 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
   e->stats.limiter_gain_min = 1.0f;
   e->master_now = e->master.value;
   e->cfg.fx = NULL; /* the caller's strings are not kept */
-  if (c.fx_count) {
+  int any_instrument = 0;
+  for (int part = 0; part < LULL_PART_COUNT; part++) any_instrument |= c.instrument[part] != NULL, e->cfg.instrument[part] = NULL;
+  if (c.fx_count || any_instrument) {
     if ((err = lull__plugin_host_create(&e->plugins, diag)) != LULL_OK) {
       lull_engine_destroy(e);
       return err;
@@ -146,6 +154,15 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
         lull_engine_destroy(e);
         return err;
       }
+    for (int part = 0; part < LULL_PART_COUNT; part++) {
+      char field[32];
+      snprintf(field, sizeof field, "instrument.%s", lull_part_name(part));
+      if (c.instrument[part] &&
+          (err = lull__plugin_open_instrument(e->plugins, c.instrument[part], field, fs, LULL_MAX_BLOCK, &e->instr[part], diag))) {
+        lull_engine_destroy(e);
+        return err;
+      }
+    }
   }
   *out = e;
   return LULL_OK;
@@ -154,6 +171,7 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
 void lull_engine_destroy(lull_engine *engine) {
   if (!engine) return;
   for (int i = 0; i < LULL_MAX_FX; i++) lull__plugin_close(engine->fx[i]);
+  for (int i = 0; i < LULL_PART_COUNT; i++) lull__plugin_close(engine->instr[i]);
   lull__plugin_host_destroy(engine->plugins);
   free(engine);
 }
@@ -185,7 +203,12 @@ int lull_engine_set_bpm(lull_engine *e, float bpm) {
   return LULL_OK;
 }
 
-void lull_engine_release_all(lull_engine *e) { lull__pool_release_all(&e->pool); }
+void lull_engine_release_all(lull_engine *e) {
+  lull__pool_release_all(&e->pool);
+  for (int part = 0; part < LULL_PART_COUNT; part++)
+    if (e->instr[part]) (void)lull__plugin_midi(e->instr[part], 0, 0xB0, 123, 0); /* all notes off */
+  e->n_offs = 0;
+}
 
 uint32_t lull_engine_latency_frames(const lull_engine *e) {
   uint32_t frames = lull__limiter_latency(&e->limiter) + lull__tape_latency_frames(&e->tape);
@@ -198,8 +221,10 @@ void lull_engine_get_stats(const lull_engine *e, lull_engine_stats *s) {
   s->voices_stolen = e->pool.stolen;
   s->voices_active = lull__pool_active_voices(&e->pool);
   s->limiter_gain_min = e->limiter.min_gain;
-  s->fx_faults = 0;
-  for (uint32_t i = 0; i < e->cfg.fx_count; i++) s->fx_faults += (uint32_t)lull__plugin_faulted(e->fx[i]);
+  s->plugin_faults = 0;
+  for (uint32_t i = 0; i < e->cfg.fx_count; i++) s->plugin_faults += (uint32_t)lull__plugin_faulted(e->fx[i]);
+  for (int part = 0; part < LULL_PART_COUNT; part++)
+    if (e->instr[part]) s->plugin_faults += (uint32_t)lull__plugin_faulted(e->instr[part]);
   s->brightness = e->pool.brightness.value;
 }
 
@@ -236,6 +261,20 @@ static void set_palette(lull_engine *e, int palette) {
   }
 }
 
+/* A note for a plugin instrument: on now, off after its duration (a HIT's
+ * default is the part's); a note with no end waits for its OFF event. */
+static void plugin_note_on(lull_engine *e, const lull_event *ev) {
+  lull_plugin *p = e->instr[ev->part];
+  int vel = (int)lrintf(ev->velocity * 127.0f);
+  vel = vel < 1 ? 1 : vel > 127 ? 127 : vel;
+  uint64_t length = ev->duration_frames;
+  if (!length && ev->kind == LULL_EVENT_HIT)
+    length = (uint64_t)(lull__part_specs[ev->part].default_ms * (float)e->cfg.sample_rate_hz / 1000.0f) + 1;
+  if (length && e->n_offs == LULL_PLUGIN_OFFS) return; /* no room to end it: not started (counted as dropped) */
+  if (!lull__plugin_midi(p, 0, 0x90, ev->pitch, (uint8_t)vel)) return;
+  if (length) e->offs[e->n_offs++] = (struct plugin_off){e->pos + length, ev->part, ev->pitch};
+}
+
 static void apply(lull_engine *e, const lull_event *ev) {
   switch (ev->kind) {
     case LULL_EVENT_SET:
@@ -244,10 +283,53 @@ static void apply(lull_engine *e, const lull_event *ev) {
       else if (ev->part == LULL_CONTROL_GAIN_DB) lull__smooth_set(&e->master, powf(10.0f, ev->velocity / 20.0f) * SOFT_CLIP_DRIVE);
       else set_palette(e, (int)ev->velocity);
       break;
-    case LULL_EVENT_OFF: lull__pool_note_off(&e->pool, ev->part, ev->pitch); break;
-    default: lull__pool_note_on(&e->pool, ev->part, ev->pitch, ev->velocity, ev->duration_frames, e->pos); break;
+    case LULL_EVENT_OFF:
+      if (e->instr[ev->part]) (void)lull__plugin_midi(e->instr[ev->part], 0, 0x80, ev->pitch, 64);
+      else lull__pool_note_off(&e->pool, ev->part, ev->pitch);
+      break;
+    default:
+      if (e->instr[ev->part]) plugin_note_on(e, ev);
+      else lull__pool_note_on(&e->pool, ev->part, ev->pitch, ev->velocity, ev->duration_frames, e->pos);
+      break;
   }
   e->stats.events_applied++;
+}
+
+/* Plugin notes whose end has come: their note-offs, at the sub-block's start. */
+static void plugin_offs_due(lull_engine *e) {
+  for (uint32_t i = 0; i < e->n_offs;) {
+    if (e->offs[i].frame > e->pos) {
+      i++;
+      continue;
+    }
+    (void)lull__plugin_midi(e->instr[e->offs[i].part], 0, 0x80, e->offs[i].pitch, 64);
+    e->offs[i] = e->offs[--e->n_offs];
+  }
+}
+
+static uint64_t plugin_next_off(const lull_engine *e) {
+  uint64_t next = UINT64_MAX;
+  for (uint32_t i = 0; i < e->n_offs; i++)
+    if (e->offs[i].frame < next) next = e->offs[i].frame;
+  return next;
+}
+
+/* A plugin instrument's block into the buses at its part's level and sends. */
+static void mix_plugin(lull_engine *e, int part, const lull_mix_bus *bus, uint32_t n) {
+  const lull_part_spec *spec = &lull__part_specs[part];
+  float *l = e->plug[0], *r = e->plug[1];
+  lull__plugin_render(e->instr[part], l, r, n);
+  const float g = spec->level, rev = g * spec->reverb_send, dly = g * spec->delay_send;
+  for (uint32_t i = 0; i < n; i++) {
+    bus->left[i] += g * l[i];
+    bus->right[i] += g * r[i];
+  }
+  if (!bus->reverb) return;
+  for (uint32_t i = 0; i < n; i++) {
+    float mono = 0.5f * (l[i] + r[i]);
+    bus->reverb[i] += rev * mono;
+    bus->delay[i] += dly * mono;
+  }
 }
 
 /* One sub-block: voices into the buses, effects, master chain. */
@@ -264,6 +346,8 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
   }
   memset(e->ens_in, 0, sizeof(float) * n);
   lull__pool_render(&e->pool, &bus, n, e->pos);
+  for (int part = 0; part < LULL_PART_COUNT; part++)
+    if (e->instr[part]) mix_plugin(e, part, &bus, n);
   /* What grains may read: the voices' dry mix, before the grains add
    * theirs (no loop through themselves, nor through the master's gain). */
   uint32_t mask = e->recent.mask, w = (uint32_t)e->recent.written;
@@ -318,6 +402,7 @@ void lull_engine_render(lull_engine *e, float *out, size_t frames) {
   while (done < frames) {
     uint32_t phase = (uint32_t)(e->pos % LULL_GRID_FRAMES);
     if (phase == 0) control_tick(e);
+    if (e->n_offs) plugin_offs_due(e); /* before this frame's notes: a note struck again sounds */
     const lull_event *ev;
     while ((ev = lull__seq_peek(&e->seq)) && ev->frame <= e->pos) {
       if (ev->frame < e->pos) e->stats.events_late++;
@@ -331,6 +416,10 @@ void lull_engine_render(lull_engine *e, float *out, size_t frames) {
     if (ev && ev->frame - e->pos < n) n = (uint32_t)(ev->frame - e->pos);
     uint32_t change = lull__pool_frames_to_change(&e->pool, e->pos);
     if (change < n) n = change;
+    if (e->n_offs) {
+      uint64_t off = plugin_next_off(e);
+      if (off - e->pos < n) n = (uint32_t)(off - e->pos);
+    }
     render_block(e, out + 2 * done, n);
     e->pos += n;
     done += n;

@@ -63,6 +63,16 @@ for spec in "urn:lull:none|urn:lull:none" "$hall,decay=60|decay must be 0.1..10,
   check "render --fx names it: ${spec#*|}" sh -c "grep -q -- '^lull render: --fx: ' '$tmp/err' && grep -qF -- '${spec#*|}' '$tmp/err'"
   check "render --fx refused: no file" no_files
 done
+synth=http://synthv1.sourceforge.net/lv2
+for spec in "piano=$synth|PART one of pad, lead" "pad=$hall|is an effect, not an instrument (use --fx)" \
+            "pad=$synth,OUT1_VOLUME=9|OUT1_VOLUME must be 0..1, got 9" "pad|PART one of pad"; do
+  check "render --instrument refused: ${spec%%|*}" [ "$(code $lull render -o "$tmp/out-dir/i.wav" --minutes 0.05 --instrument "${spec%%|*}")" = 2 ]
+  check "render --instrument names it: ${spec#*|}" sh -c "grep -q -- '^lull render: --instrument' '$tmp/err' && grep -qF -- '${spec#*|}' '$tmp/err'"
+  check "render --instrument refused: no file" no_files
+done
+check "render --instrument twice" [ "$(code $lull render -o "$tmp/out-dir/i.wav" --instrument "pad=$synth" --instrument "pad=$synth")" = 2 ]
+check "render --instrument twice: named" grep -q 'pad is given twice' "$tmp/err"
+check "render --instrument" [ "$(code $lull render -o "$tmp/i.wav" --minutes 0.05 --instrument "pad=$synth" --instrument "lead=$synth" --quiet)" = 0 ]
 check "render --fx" [ "$(code $lull render -o "$tmp/fx.wav" --minutes 0.05 --dry --fx "$hall,decay=3" --quiet)" = 0 ]
 check "render --fx: the tail is longer than dry's" [ "$(info "$tmp/fx.wav" frames)" -gt "$(( (3 + 5) * 48000 ))" ]
 
