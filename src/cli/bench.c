@@ -22,6 +22,7 @@
 
 static void help(FILE *f) {
   fputs("usage: lull bench [--seconds S] [--runs N] [--only dry|fx] [--palette P|all]\n"
+        "                  [--fx SPEC | --instrument PART=SPEC]\n"
         "\n"
         "Render the full mix (12 voices) as fast as one core goes and print the\n"
         "realtime factor and ns per frame, dry and with reverb and delay.\n"
@@ -34,6 +35,10 @@ static void help(FILE *f) {
         "                CPU microseconds per 20 ms block (mean and 99th percentile, best run), the\n"
         "                ratio to classic, the realtime factor, and whether the palette meets the goal\n"
         "                of at most 2x classic's CPU (a figure: the exit status does not depend on it)\n"
+        "  --fx SPEC     an LV2 effect's CPU per 20 ms block on classic's composed music (dry),\n"
+        "                beside lull's own reverb and delay (lull plugins lists them)\n"
+        "  --instrument PART=SPEC  an LV2 instrument's CPU per block playing PART, beside the\n"
+        "                part's own voice (each measured against the music without the part)\n"
         "  -h, --help    this text\n",
         f);
 }
@@ -100,14 +105,16 @@ typedef struct palette_run {
 /* Composed music in palette for frames, the composer's events scheduled
  * before each 20 ms block and only the engine's render timed; block_s is
  * scratch for frames / CHUNK times. 0, or -1 when something failed. */
-static int run_palette(int dry, int palette, uint64_t frames, double *block_s, palette_run *out) {
+static int run_music(const lull_engine_config *with, int drop_part, int palette, uint64_t frames, double *block_s,
+                     palette_run *out) {
   lull_params params = lull_params_default();
   params.intensity = PALETTE_INTENSITY;
   params.palette = palette;
   params.seed = PALETTE_SEED;
   lull_composer *c = NULL;
   lull_engine *e = NULL;
-  lull_engine_config cfg = {.dry = dry, .bpm = params.bpm, .seed = params.seed};
+  lull_engine_config cfg = *with;
+  cfg.bpm = params.bpm, cfg.seed = params.seed;
   float *buf = malloc(sizeof(float) * 2 * CHUNK);
   int err = !buf || lull__composer_create(&params, LULL_SAMPLE_RATE_HZ, &c, NULL) != LULL_OK ||
             lull_engine_create(&cfg, &e, NULL) != LULL_OK;
@@ -119,6 +126,7 @@ static int run_palette(int dry, int palette, uint64_t frames, double *block_s, p
     size_t got;
     while ((got = lull__composer_fill(c, pos + CHUNK, batch, BATCH)) > 0)
       for (size_t k = 0; k < got; k++) {
+        if (batch[k].kind != LULL_EVENT_SET && batch[k].part == drop_part) continue;
         if (batch[k].kind != LULL_EVENT_SET) heard |= 1u << batch[k].part;
         err |= lull_engine_schedule(e, &batch[k]) != LULL_OK;
       }
@@ -140,6 +148,51 @@ static int run_palette(int dry, int palette, uint64_t frames, double *block_s, p
   *out = (palette_run){sum, sum / (double)blocks * 1e6, block_s[p99] * 1e6, vsum / (double)blocks, 0};
   for (int part = 0; part < LULL_PART_COUNT; part++) out->parts += (heard >> part) & 1;
   return 0;
+}
+
+static int run_palette(int dry, int palette, uint64_t frames, double *block_s, palette_run *out) {
+  lull_engine_config cfg = {.dry = dry};
+  return run_music(&cfg, -1, palette, frames, block_s, out);
+}
+
+/* An LV2 plugin's cost per 20 ms block in classic's composed music, beside
+ * what lull's own does for the same job: an instrument against the part's
+ * own voice (each measured against the music without that part), an
+ * effect against lull's reverb and delay (each against the dry mix). */
+static int bench_plugin(const char *instrument_part, const char *spec, uint64_t seconds, uint64_t runs) {
+  uint64_t frames = seconds * LULL_SAMPLE_RATE_HZ;
+  double *block_s = calloc((size_t)(frames / CHUNK), sizeof *block_s);
+  if (!block_s) return LULL_EXIT_FAIL;
+  int part = -1;
+  for (int k = 0; instrument_part && k < LULL_PART_COUNT; k++)
+    if (strcmp(instrument_part, lull_part_name(k)) == 0) part = k;
+  /* Rows: 0 the reference without the job, 1 lull's own, 2 the plugin. */
+  lull_engine_config cfg[3] = {{.dry = 1}, {.dry = part >= 0}, {.dry = 1}};
+  const char *chain[1] = {spec};
+  if (part >= 0) cfg[2].instrument[part] = spec;
+  else cfg[2].fx = chain, cfg[2].fx_count = 1;
+  double best[3] = {INFINITY, INFINITY, INFINITY};
+  for (uint64_t r = 0; r < runs; r++)
+    for (int row = 0; row < 3; row++) {
+      palette_run one;
+      if (run_music(&cfg[row], row == 0 && part >= 0 ? part : -1, LULL_PALETTE_CLASSIC, frames, block_s, &one)) {
+        fprintf(stderr, "lull bench: a run failed (%s)\n", row == 2 ? spec : "lull's own");
+        free(block_s);
+        return LULL_EXIT_FAIL;
+      }
+      if (one.mean_us < best[row]) best[row] = one.mean_us;
+    }
+  free(block_s);
+  printf("classic's composed music (intensity %.1f, seed %d), dry; CPU us per 20 ms block, best run\n",
+         (double)PALETTE_INTENSITY, PALETTE_SEED);
+  printf("%-40s %9.1f\n", part >= 0 ? "the music without the part" : "the dry mix", best[0]);
+  double own = best[1] - best[0], plugin = best[2] - best[0];
+  char label[96];
+  snprintf(label, sizeof label, part >= 0 ? "%s: lull's own voice" : "lull's reverb and delay", instrument_part);
+  printf("%-40s %9.1f  (+%.1f)\n", label, best[1], own);
+  snprintf(label, sizeof label, "%s%s%.60s", part >= 0 ? instrument_part : "fx", part >= 0 ? ": " : " ", spec);
+  printf("%-40s %9.1f  (+%.1f, %.1fx lull's own)\n", label, best[2], plugin, own > 0 ? plugin / own : 0.0);
+  return LULL_EXIT_OK;
 }
 
 /* Whether a bench of palette want (-1: all) runs palette p: classic always,
@@ -191,6 +244,8 @@ int lull__cmd_bench(int argc, char **argv) {
   uint64_t seconds = 60, runs = 5;
   int first = 1, last = 0; /* dry = 1, then with effects = 0 */
   int palette = -2;         /* -2: the fixed 12-voice mix; -1: every palette; else that one */
+  const char *plugin = NULL, *plugin_part = NULL;
+  char part_name[16];
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       help(stdout);
@@ -217,6 +272,27 @@ int lull__cmd_bench(int argc, char **argv) {
         fprintf(stderr, "; got \"%s\"\n", v);
         return LULL_EXIT_USAGE;
       }
+    } else if (lull__flag_is(argv[i], "--fx") || lull__flag_is(argv[i], "--instrument")) {
+      int fx = lull__flag_is(argv[i], "--fx");
+      const char *v = lull__flag_value("bench", argc, argv, &i, fx ? "--fx" : "--instrument");
+      if (!v) return LULL_EXIT_USAGE;
+      if (plugin) {
+        fprintf(stderr, "lull bench: one plugin at a time (--fx or --instrument, once)\n");
+        return LULL_EXIT_USAGE;
+      }
+      plugin = v;
+      if (!fx) {
+        size_t len = strcspn(v, "=");
+        snprintf(part_name, sizeof part_name, "%.*s", (int)(len < 15 ? len : 15), v);
+        int known = 0;
+        for (int k = 0; k < LULL_PART_COUNT; k++) known |= strcmp(part_name, lull_part_name(k)) == 0;
+        if (!known || !v[len]) {
+          fprintf(stderr, "lull bench: --instrument: expected PART=URI[,...] with PART one of pad, lead, kick, swell, "
+                          "hat, bass, air, bell; got \"%s\"\n", v);
+          return LULL_EXIT_USAGE;
+        }
+        plugin_part = part_name, plugin = v + len + 1;
+      }
     } else {
       fprintf(stderr, "lull bench: unknown option or missing value \"%s\" (lull bench --help)\n", argv[i]);
       return LULL_EXIT_USAGE;
@@ -225,6 +301,7 @@ int lull__cmd_bench(int argc, char **argv) {
   uint64_t frames = seconds * LULL_SAMPLE_RATE_HZ;
   printf("lull bench: %llu s of audio per run, %llu runs per configuration, one thread, CPU time\n",
          (unsigned long long)seconds, (unsigned long long)runs);
+  if (plugin) return bench_plugin(plugin_part, plugin, seconds, runs);
   if (palette != -2) return bench_palettes(palette, first, last, seconds, runs);
   for (int dry = first; dry >= last; dry--) {
     double *cpu = calloc(runs, sizeof *cpu), voices = 0;

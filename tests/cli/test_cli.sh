@@ -73,6 +73,11 @@ done
 check "render --instrument twice" [ "$(code $lull render -o "$tmp/out-dir/i.wav" --instrument "pad=$synth" --instrument "pad=$synth")" = 2 ]
 check "render --instrument twice: named" grep -q 'pad is given twice' "$tmp/err"
 check "render --instrument" [ "$(code $lull render -o "$tmp/i.wav" --minutes 0.05 --instrument "pad=$synth" --instrument "lead=$synth" --quiet)" = 0 ]
+check "bench --fx" [ "$(code $lull bench --seconds 1 --runs 1 --fx "$hall")" = 0 ]
+check "bench --fx: beside lull's own" sh -c "grep -q \"^lull's reverb and delay  *[0-9.]*  (+\" '$tmp/out' && grep -q '^fx $hall  *[0-9.]*  (+[0-9.]*, [0-9.]*x' '$tmp/out'"
+check "bench --instrument" [ "$(code $lull bench --seconds 1 --runs 1 --instrument "pad=$synth")" = 0 ]
+check "bench --instrument: beside the part's own voice" grep -q "^pad: lull's own voice" "$tmp/out"
+check "bench --instrument: bad part" [ "$(code $lull bench --instrument "piano=$synth")" = 2 ]
 check "render --fx" [ "$(code $lull render -o "$tmp/fx.wav" --minutes 0.05 --dry --fx "$hall,decay=3" --quiet)" = 0 ]
 check "render --fx: the tail is longer than dry's" [ "$(info "$tmp/fx.wav" frames)" -gt "$(( (3 + 5) * 48000 ))" ]
 
