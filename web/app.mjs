@@ -1,16 +1,17 @@
-// The page: controls, status, sleep timer, share link, media session and
-// the visual around the Player. `window.lull` exposes the player and its
+// The page: station cards, controls, status, sleep timer, share link, media
+// session and the visual around the Player. `window.lull` exposes the player and its
 // stats (the browser tests read them; so can a curious listener).
 import { Player } from './player.mjs';
 import { Visual } from './visual.mjs';
 import { KEYS, MODES, volumeGain, paramsFromSearch, shareLink, changes, keyHue, paletteOptions } from './params.mjs';
+import { cardColour, nowText, listenersText, stationCards } from './cards.mjs';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
 const shared = paramsFromSearch(location.search);
 const el = {
   play: $('play'), playLabel: $('play-label'), volume: $('volume'), message: $('message'),
-  steer: $('steer'), station: $('station'), key: $('key'), mode: $('mode'), bpm: $('bpm'), bpmOut: $('bpm-out'),
+  cards: $('cards'), steerBox: $('steer-box'), steer: $('steer'), key: $('key'), mode: $('mode'), bpm: $('bpm'), bpmOut: $('bpm-out'),
   palette: $('palette'), paletteAbout: $('palette-about'),
   intensity: $('intensity'), intensityOut: $('intensity-out'), token: $('token'), tokenRow: $('token-row'),
   sleep: $('sleep'), sleepLeft: $('sleep-left'), background: $('background'), share: $('share'), shareUrl: $('share-url'),
@@ -47,26 +48,21 @@ function say(text, kind = '') {
 
 for (const k of KEYS) el.key.add(new Option(k, k));
 for (const [id, label] of MODES) el.mode.add(new Option(label, id));
-if (shared.params.station) setStations([shared.params.station], shared.params.station);
+if (shared.params.station) player.station = shared.params.station;
 if (shared.bad.length) say(`The link's ${shared.bad.join(', ')} ${shared.bad.length > 1 ? 'were' : 'was'} not valid and left out.`, 'warn');
 
-function setStations(names, current) {
-  const have = [...el.station.options].map((o) => o.value);
-  if (names.join() !== have.join()) {
-    el.station.replaceChildren(...names.map((n) => new Option(n, n)));
-  }
-  el.station.value = current;
-}
-
-// The palettes the server has (/api/status), into the picker: once, and
-// again should the server's list change.
+// The palettes the server has (/api/status), into the pickers (the Steer
+// panel's and each card's): once, and again should the server's list change.
 let palettes = [];
+const paletteList = () => palettes.map(([value, label, about]) => Object.assign(new Option(label, value), { title: about }));
 function setPalettes(list) {
   const opts = paletteOptions(list);
   if (!opts.length || opts.map((o) => o[0]).join() === palettes.map((o) => o[0]).join()) return;
   palettes = opts;
-  el.palette.replaceChildren(...opts.map(([value, label, about]) => Object.assign(new Option(label, value), { title: about })));
+  el.palette.replaceChildren(...paletteList());
+  for (const c of cards.values()) c.palette.replaceChildren(...paletteList());
   showParams({});
+  showCards();
 }
 
 function showPalette() {
@@ -108,17 +104,27 @@ async function steer(fields) {
   if (!Object.keys(fields).length) return;
   const token = el.token.value.trim();
   if (player.send({ type: 'control', ...fields, ...(token ? { token } : {}) })) return;
+  await steerByRest(player.station, fields);
+}
+
+// A change to any station by REST (a card's palette picker, or the Steer
+// panel while stopped): its params as the server took them, or null.
+async function steerByRest(station, fields) {
+  const token = el.token.value.trim();
   try {
-    const r = await fetch(`api/stations/${encodeURIComponent(player.station)}/params`, {
+    const r = await fetch(`api/stations/${encodeURIComponent(station)}/params`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(fields),
     });
     const body = await r.json();
-    if (!r.ok) refused(body.error);
-    else showParams(body.params);
+    if (!r.ok) return refused(body.error), null;
+    showStation(station, { params: body.params });
+    if (station === player.station) showParams(body.params);
+    return body.params;
   } catch {
     say('Could not reach the server.', 'warn');
+    return null;
   }
 }
 
@@ -126,6 +132,7 @@ function refused(e) {
   if (!e) return;
   if (e.code === 'unauthorized') {
     el.tokenRow.hidden = false;
+    el.steerBox.open = true; // the token field is in there
     el.token.focus();
   }
   say(`${e.field ? e.field + ': ' : ''}${e.message}`, 'warn');
@@ -163,13 +170,113 @@ for (const [input, out, name, fmt] of [
 el.token.addEventListener('change', () => sessionStorage.setItem('lull-token', el.token.value));
 el.token.value = sessionStorage.getItem('lull-token') || '';
 
-el.station.addEventListener('change', async () => {
-  const name = el.station.value;
-  if (background) el.bg.src = `stream.mp3?station=${encodeURIComponent(name)}`, el.bg.play().catch(() => {});
-  else await player.setStation(name);
-  player.station = name;
-  refreshStatus();
-});
+// ---- station cards ------------------------------------------------------------
+
+// name -> the last word on each station ({title, params, now, listeners...}
+// from /api/stations, then hello and params messages), and its card's parts.
+const stations = new Map();
+const cards = new Map();
+
+function makeCard(name) {
+  const id = `card-${name}`; // names are [a-z0-9-]: safe as ids
+  const li = document.createElement('li');
+  li.className = 'card';
+  li.dataset.station = name;
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'card-play';
+  button.setAttribute('aria-pressed', 'false');
+  button.setAttribute('aria-labelledby', `${id}-title`);
+  button.setAttribute('aria-describedby', `${id}-about ${id}-now ${id}-listeners`);
+  const part = (cls, suffix) => {
+    const span = document.createElement('span');
+    span.className = cls;
+    span.id = `${id}-${suffix}`;
+    button.append(span);
+    return span;
+  };
+  const c = { li, button, title: part('card-title', 'title'), about: part('card-about', 'about'),
+    now: part('card-now', 'now'), listeners: part('card-listeners', 'listeners') };
+  const label = document.createElement('label');
+  label.className = 'card-palette';
+  label.append('Palette ');
+  c.palette = document.createElement('select');
+  c.palette.disabled = true;
+  c.palette.append(...paletteList());
+  label.append(c.palette);
+  li.append(button, label);
+  button.addEventListener('click', () => chooseStation(name));
+  c.palette.addEventListener('change', async () => {
+    const want = c.palette.value;
+    if (!(await steerByRest(name, { palette: want }))) c.palette.value = stations.get(name).params.palette || ''; // refused: put it back
+  });
+  return c;
+}
+
+// The cards as the stations are: built when the list changes, else updated.
+function showCards() {
+  const names = [...stations.keys()];
+  if (names.join() !== [...cards.keys()].join()) {
+    cards.clear();
+    for (const n of names) cards.set(n, makeCard(n));
+    el.cards.replaceChildren(...[...cards.values()].map((c) => c.li));
+  }
+  for (const [name, c] of cards) {
+    const s = stations.get(name);
+    c.title.textContent = s.title;
+    c.about.textContent = s.description;
+    c.about.hidden = !s.description;
+    c.now.textContent = nowText(s.now, s.params);
+    c.listeners.textContent = listenersText(s.listeners);
+    const { hue, light } = cardColour(s.params.key, s.params.mode);
+    // CSSOM, not a style attribute: the page's CSP allows no inline styles.
+    c.li.style.setProperty('--hue', String(hue));
+    c.li.style.setProperty('--light', `${light}%`);
+    const current = name === player.station;
+    c.button.setAttribute('aria-pressed', String(current && playing));
+    c.li.classList.toggle('current', current);
+    if (s.params.palette) {
+      if (![...c.palette.options].some((o) => o.value === s.params.palette)) c.palette.add(new Option(s.params.palette, s.params.palette));
+      if (document.activeElement !== c.palette) c.palette.value = s.params.palette;
+      c.palette.disabled = false;
+    }
+  }
+}
+
+// What is known of one station (a partial entry; fields left undefined
+// are not known), onto its card.
+function showStation(name, part) {
+  const s = stations.get(name);
+  if (!s) return;
+  const known = (o) => Object.fromEntries(Object.entries(o || {}).filter(([, v]) => v !== undefined));
+  const p = known(part);
+  stations.set(name, { ...s, ...p, params: { ...s.params, ...known(p.params) }, now: { ...s.now, ...known(p.now) } });
+  showCards();
+}
+
+function setStations(list) {
+  const fresh = stationCards(list);
+  if (!fresh.length) return;
+  stations.clear();
+  for (const s of fresh) stations.set(s.name, s);
+  showCards();
+}
+
+// A card pressed: its station plays (or, playing already, pauses).
+async function chooseStation(name) {
+  if (name === player.station) return playing ? pause() : play();
+  if (playing && background) {
+    player.station = name;
+    el.bg.src = `stream.mp3?station=${encodeURIComponent(name)}`;
+    el.bg.play().catch(() => {});
+  } else {
+    await player.setStation(name);
+  }
+  const s = stations.get(name);
+  if (s) showParams(s.params), showNow(s.now.chord, s.listeners);
+  showCards();
+  if (!playing) await play();
+}
 
 // ---- volume -------------------------------------------------------------------
 
@@ -190,7 +297,6 @@ async function play() {
   playing = true;
   showPlaying();
   background = el.background.checked;
-  player.station = el.station.value || player.station;
   if (background) {
     el.bg.src = `stream.mp3?station=${encodeURIComponent(player.station)}`;
     try {
@@ -228,6 +334,7 @@ function showPlaying() {
   el.playLabel.textContent = playing ? 'Pause' : 'Play';
   el.play.title = playing ? 'Pause (Space)' : 'Play (Space)';
   document.body.classList.toggle('playing', playing);
+  showCards();
   if ('mediaSession' in navigator) navigator.mediaSession.playbackState = playing ? 'playing' : 'paused';
 }
 
@@ -274,7 +381,8 @@ player.addEventListener('reconnecting', (e) => {
 });
 player.addEventListener('hello', (e) => {
   const h = e.detail;
-  setStations(h.stations, h.station);
+  if (h.stations.join() !== [...stations.keys()].join()) refreshStations();
+  showStation(h.station, { title: h.title, description: h.description, params: h.params, now: { chord: h.chord } });
   el.tokenRow.hidden = h.control !== 'token';
   showParams(h.params);
   showNow(h.chord);
@@ -287,44 +395,59 @@ player.addEventListener('hello', (e) => {
 player.addEventListener('params', (e) => {
   showParams(e.detail.params);
   showNow(e.detail.chord);
+  showStation(e.detail.station, { params: e.detail.params, now: { chord: e.detail.chord } });
 });
 player.addEventListener('status', (e) => {
   const s = e.detail.station;
   if (s) showNow(s.now && s.now.chord, s.listeners && s.listeners.total);
+  // The playing station's card, sooner than the next refresh.
+  const [card] = stationCards([s]);
+  if (card) showStation(card.name, card);
 });
 player.addEventListener('error', (e) => refused(e.detail));
 
-// While stopped (or in background mode) the page still shows what plays.
-// Playing, the socket says what changes; the palettes still come from here.
-async function refreshStatus() {
-  if (playing && !background) {
-    if (!palettes.length) loadPalettes();
-    return;
-  }
+// Every station's card from /api/stations (cheap: no metrics), every 10 s
+// while the page is visible; stopped (or in background mode) the page shows
+// what plays from it too. Playing, the socket says what changes.
+async function refreshStations() {
   try {
-    const s = await (await fetch('api/status')).json();
-    const names = s.stations.map((x) => x.name);
-    const st = s.stations.find((x) => x.name === (el.station.value || player.station)) || s.stations[0];
-    setStations(names, st.name);
-    setPalettes(s.palettes);
-    player.station = st.name;
-    showParams(st.params);
-    showNow(st.now.chord, st.listeners.total);
-    el.tokenRow.hidden = !s.control_token;
+    setStations((await (await fetch('api/stations')).json()).stations);
+    const s = stations.get(player.station);
+    if (s && !(playing && !background)) showParams(s.params), showNow(s.now.chord, s.listeners);
   } catch {
     /* the server may be restarting */
   }
+  if (!palettes.length) loadStatus();
 }
-async function loadPalettes() {
+// Once: the palettes, whether steering needs a token, and a first look at
+// the stations (the server names the first when the link named none of its).
+async function loadStatus() {
   try {
-    setPalettes((await (await fetch('api/status')).json()).palettes);
+    const s = await (await fetch('api/status')).json();
+    setPalettes(s.palettes);
+    el.tokenRow.hidden = !s.control_token;
+    setStations(s.stations);
+    if (!stations.has(player.station) && stations.size) player.station = stations.keys().next().value;
+    const st = stations.get(player.station);
+    if (st && !playing) showParams(st.params), showNow(st.now.chord, st.listeners);
+    showCards();
   } catch {
     /* the next refresh tries again */
   }
 }
 
-refreshStatus();
-setInterval(refreshStatus, 5000);
+let refreshTimer = 0;
+function refreshWhileVisible() {
+  clearInterval(refreshTimer);
+  refreshTimer = 0;
+  if (document.hidden) return;
+  refreshStations();
+  refreshTimer = setInterval(refreshStations, 10000);
+}
+document.addEventListener('visibilitychange', refreshWhileVisible);
+loadStatus().then(() => {
+  if (!document.hidden && !refreshTimer) refreshTimer = setInterval(refreshStations, 10000);
+});
 
 // ---- status ---------------------------------------------------------------------
 
@@ -398,7 +521,7 @@ function fadeElement(seconds) {
 
 el.share.addEventListener('click', async () => {
   if (params.key === undefined) return say('Nothing to share until the server has said what plays.', 'warn');
-  const link = shareLink(location.href, el.station.value || player.station, params);
+  const link = shareLink(location.href, player.station, params);
   try {
     await navigator.clipboard.writeText(link);
     say('Share link copied.');
@@ -416,7 +539,7 @@ function mediaMetadata() {
   if (!('mediaSession' in navigator)) return;
   const mode = MODES.find(([id]) => id === params.mode);
   navigator.mediaSession.metadata = new MediaMetadata({
-    title: `lull · ${el.station.value || player.station}`,
+    title: `lull · ${stations.has(player.station) ? stations.get(player.station).title : player.station}`,
     artist: `${params.key} ${mode ? mode[1] : params.mode}, ${Math.round(params.bpm)} bpm`,
     album: 'endless ambient music',
   });

@@ -15,6 +15,11 @@ extern "C" {
 #endif
 
 #define LULL_FRAME_SAMPLES 960u /* 20 ms at 48 kHz */
+/* A station's face: what a listener reads before pressing play. Counted in
+ * characters (Unicode code points, UTF-8 encoded), so that a title in
+ * Japanese gets as many as one in English; stored in up to 4 bytes each. */
+#define LULL_STATION_TITLE_MAX 64u        /* characters, at least 1 */
+#define LULL_STATION_DESCRIPTION_MAX 240u /* characters, may be empty */
 
 typedef struct lull_station lull_station;
 
@@ -29,6 +34,8 @@ enum {
 /* All zeroes means the defaults named beside each field. */
 typedef struct lull_station_config {
   const char *name;      /* [a-z0-9-]{1,32}; NULL = "main" */
+  const char *title;     /* what listeners read (lull_station_title_check); NULL = the name */
+  const char *description; /* one or two sentences (lull_station_description_check); NULL = "" */
   lull_params params;    /* bpm 0: lull_params_default() */
   uint32_t lead_ms;      /* how far ahead of the wall clock; 0 = 60; 20..1000 */
   uint32_t bitrate;      /* Opus bit/s; 0 = 96000; 32000..256000 */
@@ -112,8 +119,23 @@ float lull_daylight(double hour);
 const char *lull_day_phase(double hour);
 /* Whether name is a valid station name: 1..32 of a-z, 0-9 and -. */
 int lull_station_name_valid(const char *name);
+/* Whether text may be a station's title: UTF-8 of 1..LULL_STATION_TITLE_MAX
+ * characters, none of them a control character (U+0000..U+001F,
+ * U+007F..U+009F). LULL_OK, or LULL_ERANGE (length) or LULL_EINVAL (not
+ * UTF-8, a control character) with field "title" and the limit in diag.
+ * Thread-safe; allocates nothing. */
+__attribute__((warn_unused_result))
+int lull_station_title_check(const char *text, lull_diag *diag);
+/* The same for a description: 0..LULL_STATION_DESCRIPTION_MAX characters,
+ * field "description". */
+__attribute__((warn_unused_result))
+int lull_station_description_check(const char *text, lull_diag *diag);
 /* The station's name. */
 const char *lull_station_name(const lull_station *st);
+/* Its title (the name when the config gave none) and description ("" when
+ * none): never NULL, fixed for the station's life. Any thread. */
+const char *lull_station_title(const lull_station *st);
+const char *lull_station_description(const lull_station *st);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lull/station.h"
+
 #define LULL_EXIT_OK 0
 #define LULL_EXIT_FAIL 1
 #define LULL_EXIT_USAGE 2
@@ -29,12 +31,18 @@ int lull__arg_double(const char *cmd, const char *flag, const char *s, double lo
 
 /* ---- --station specs (station_spec.c) ---- */
 
-struct lull_station_config;
-/* NAME[:k=v,...] into *sc, name (name_cap bytes; sc->name points to it),
- * its params and, when it says daycycle=on|off|HOUR, its daycycle and
- * day_hour (otherwise left as they were): 0, or -1 with "lull serve:
- * --station ..." printed to err. */
-int lull__station_spec(const char *spec, struct lull_station_config *sc, char *name, size_t name_cap, FILE *err);
+/* Where a spec's words are kept: the config points into it. */
+typedef struct lull_spec_words {
+  char name[33];
+  char title[LULL_STATION_TITLE_MAX * 4 + 1];
+  char description[LULL_STATION_DESCRIPTION_MAX * 4 + 1];
+} lull_spec_words;
+/* NAME[:k=v,...] into *sc: its name, params, title and description (sc's
+ * pointers into *words; title and description NULL when not given) and,
+ * when it says daycycle=on|off|HOUR, its daycycle and day_hour (otherwise
+ * left as they were). In a value, \, is a comma and \\ a backslash. 0, or
+ * -1 with "lull serve: --station ..." printed to err. */
+int lull__station_spec(const char *spec, lull_station_config *sc, lull_spec_words *words, FILE *err);
 
 /* ---- progress bar (progress.c) ---- */
 

@@ -25,8 +25,12 @@ static void help(FILE *f) {
         "  --station NAME[:k=v,..]  a station (repeatable; default one named main). NAME is\n"
         "                           1..32 of a-z 0-9 -; k is key, mode, bpm, intensity, palette,\n"
         "                           seed or daycycle (on, off, or a fixed hour 0..24 like 19.5),\n"
-        "                           e.g. --station night:key=D,mode=dorian,palette=night,seed=7\n"
-        "                           (lull palettes lists the palettes)\n"
+        "                           title (1..64 characters; default NAME) or description (up\n"
+        "                           to 240), which the player's station cards show; in a value\n"
+        "                           \\, is a comma and \\\\ a backslash, e.g. --station\n"
+        "                           'night:key=D,mode=dorian,palette=night,seed=7,title=Night,\n"
+        "                           description=Slow\\, dark and far away' (lull palettes lists\n"
+        "                           the palettes)\n"
         "  --daycycle               the day cycle on for every station that does not say\n"
         "                           (daycycle=): the music follows the local hour's light\n"
         "  --max-clients N          listeners in all (default 10000)\n"
@@ -107,7 +111,7 @@ static int parse_icecast(const char *spec, lull_server_icecast *out, char *stati
 
 int lull__cmd_serve(int argc, char **argv) {
   static lull_station_config stations[LULL_SERVER_MAX_STATIONS];
-  static char names[LULL_SERVER_MAX_STATIONS][40];
+  static lull_spec_words words[LULL_SERVER_MAX_STATIONS];
   static char token[256], ice_password[256];
   static lull_server_icecast ice[LULL_SERVER_MAX_ICECAST];
   static char ice_stations[LULL_SERVER_MAX_ICECAST][40];
@@ -142,10 +146,10 @@ int lull__cmd_serve(int argc, char **argv) {
         return LULL_EXIT_USAGE;
       }
       stations[ns].daycycle = -1; /* not said: --daycycle decides */
-      if (lull__station_spec(s, &stations[ns], names[ns], sizeof names[ns], stderr)) return LULL_EXIT_USAGE;
+      if (lull__station_spec(s, &stations[ns], &words[ns], stderr)) return LULL_EXIT_USAGE;
       for (size_t j = 0; j < ns; j++)
-        if (strcmp(names[j], names[ns]) == 0) {
-          fprintf(stderr, "lull serve: --station: \"%s\" is given twice\n", names[ns]);
+        if (strcmp(words[j].name, words[ns].name) == 0) {
+          fprintf(stderr, "lull serve: --station: \"%s\" is given twice\n", words[ns].name);
           return LULL_EXIT_USAGE;
         }
       ns++;

@@ -1,7 +1,9 @@
-/* --station NAME[:key=..,mode=..,bpm=..,intensity=..,palette=..,seed=..,daycycle=..]:
- * a station's name, starting params and day cycle, or a message saying what
- * is wrong. Apart from
- * serve.c so that its fuzzer needs neither the server nor the engine. */
+/* --station NAME[:key=..,mode=..,bpm=..,intensity=..,palette=..,seed=..,daycycle=..,
+ * title=..,description=..]: a station's name, starting params, day cycle and
+ * face, or a message saying what is wrong. Values are split at commas; a
+ * description has its own, so "\," is a comma and "\\" a backslash, and any
+ * other backslash is refused (never guessed at). Apart from serve.c so that
+ * its fuzzer needs neither the server nor the engine. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,7 +14,9 @@
 #include "lull/params.h"
 #include "lull/station.h"
 
-#define KNOWN "key, mode, bpm, intensity, palette, seed, daycycle"
+#define KNOWN "key, mode, bpm, intensity, palette, seed, daycycle, title, description"
+/* Room for a title and a description of 4-byte characters, escapes and the rest. */
+#define SPEC_BYTES 2048
 
 /* daycycle=on (the local clock's hour), off, or an hour 0..24 kept fixed
  * (a station that stays at dusk; tests). */
@@ -34,10 +38,23 @@ static int daycycle(const char *v, lull_station_config *sc) {
   return 0;
 }
 
-int lull__station_spec(const char *spec, lull_station_config *sc, char *name, size_t name_cap, FILE *err) {
+/* title= and description=: checked whole (station.h's rules), then kept. */
+static int face(const char *key, const char *v, char *out, size_t cap, const char *name, FILE *err) {
+  lull_diag d = {{0}, {0}};
+  int rc = strcmp(key, "title") == 0 ? lull_station_title_check(v, &d) : lull_station_description_check(v, &d);
+  if (rc != LULL_OK) {
+    fprintf(err, "lull serve: --station %s: %s: %s\n", name, d.field, d.message);
+    return -1;
+  }
+  snprintf(out, cap, "%s", v); /* checked: at most 4 bytes a character */
+  return 0;
+}
+
+int lull__station_spec(const char *spec, lull_station_config *sc, lull_spec_words *words, FILE *err) {
+  char *name = words->name;
   const char *colon = strchr(spec, ':');
   size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
-  if (n == 0 || n >= name_cap) {
+  if (n == 0 || n >= sizeof words->name) {
     fprintf(err, "lull serve: --station: a name of 1..32 of a-z, 0-9 and - comes first, got \"%s\"\n", spec);
     return -1;
   }
@@ -48,17 +65,30 @@ int lull__station_spec(const char *spec, lull_station_config *sc, char *name, si
     return -1;
   }
   sc->name = name;
+  sc->title = sc->description = NULL;
   sc->params = lull_params_default();
   if (!colon) return 0;
-  char buf[256];
   /* Cut to fit, a spec would lose its last pairs without a word (or keep
    * half a value): too long is an error. */
-  if (strlen(colon + 1) >= sizeof buf) {
-    fprintf(err, "lull serve: --station %s: the params are over %zu characters\n", name, sizeof buf - 1);
+  if (strlen(colon + 1) >= SPEC_BYTES) {
+    fprintf(err, "lull serve: --station %s: the params are over %d characters\n", name, SPEC_BYTES - 1);
     return -1;
   }
-  snprintf(buf, sizeof buf, "%s", colon + 1);
-  for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+  char kv[SPEC_BYTES];
+  for (const char *p = colon + 1; *p;) {
+    /* One piece, up to a comma no backslash escapes; empty ones skipped. */
+    size_t len = 0;
+    for (; *p && *p != ','; p++) {
+      if (*p == '\\' && p[1] != ',' && p[1] != '\\') {
+        fprintf(err, "lull serve: --station %s: a backslash may only escape a comma (\\,) or itself (\\\\)\n", name);
+        return -1;
+      }
+      if (*p == '\\') p++;
+      kv[len++] = *p;
+    }
+    kv[len] = 0;
+    if (*p) p++;
+    if (!len) continue;
     char *eq = strchr(kv, '=');
     if (!eq) {
       fprintf(err, "lull serve: --station %s: \"%s\" is not key=value (" KNOWN ")\n", name, kv);
@@ -70,6 +100,16 @@ int lull__station_spec(const char *spec, lull_station_config *sc, char *name, si
       fprintf(err, "lull serve: --station %s: daycycle: must be on, off or a fixed hour from 0 to below 24 (like 14.5), got \"%s\"\n",
               name, eq + 1);
       return -1;
+    }
+    if (strcmp(kv, "title") == 0) {
+      if (face(kv, eq + 1, words->title, sizeof words->title, name, err)) return -1;
+      sc->title = words->title;
+      continue;
+    }
+    if (strcmp(kv, "description") == 0) {
+      if (face(kv, eq + 1, words->description, sizeof words->description, name, err)) return -1;
+      sc->description = words->description;
+      continue;
     }
     lull_diag d = {{0}, {0}};
     int rc = lull_params_set(&sc->params, kv, eq + 1, &d);

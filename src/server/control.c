@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "server/server_int.h"
+#include "stream/stream.h"
 
 static int refuse(lull_ctl_msg *c, const char *code, const char *field, const char *fmt, const char *arg) {
   snprintf(c->code, sizeof c->code, "%s", code);
@@ -146,27 +147,6 @@ int lull__params_json(char *out, size_t cap, const lull_params *p) {
                   lull_palette_name(p->palette), (unsigned long long)p->seed);
 }
 
-/* The length of the UTF-8 sequence s starts with (1..4), or 0 when it is
- * not one RFC 3629 allows: overlong, a surrogate, above U+10FFFF, cut off. */
-static size_t utf8_len(const unsigned char *s) {
-  unsigned c = s[0], cp, min;
-  size_t n;
-  if (c < 0x80) return 1;
-  if ((c & 0xe0) == 0xc0)
-    n = 2, cp = c & 0x1f, min = 0x80;
-  else if ((c & 0xf0) == 0xe0)
-    n = 3, cp = c & 0x0f, min = 0x800;
-  else if ((c & 0xf8) == 0xf0)
-    n = 4, cp = c & 0x07, min = 0x10000;
-  else
-    return 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((s[i] & 0xc0) != 0x80) return 0; /* the NUL ends it too */
-    cp = cp << 6 | (s[i] & 0x3f);
-  }
-  return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : n;
-}
-
 void lull__json_escape(char *out, size_t cap, const char *in) {
   /* JSON must be UTF-8 and a WebSocket text frame must be: a client's bytes
    * echoed in a message, or a message cut short inside a character, would
@@ -174,7 +154,8 @@ void lull__json_escape(char *out, size_t cap, const char *in) {
    * step writes at most 6 bytes, so the text stops whole. */
   size_t j = 0;
   for (const unsigned char *p = (const unsigned char *)in; *p && j + 7 < cap;) {
-    size_t n = utf8_len(p);
+    uint32_t cp;
+    size_t n = lull__utf8_decode(p, &cp);
     if (n == 0) {
       memcpy(out + j, "\\ufffd", 6), j += 6, p++;
     } else if (*p == '"' || *p == '\\') {

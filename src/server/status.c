@@ -41,6 +41,15 @@ uint32_t lull__station_listeners(lull_server *srv, size_t i, uint32_t l[LULL_FEE
   return total;
 }
 
+int lull__face_json(char *out, size_t cap, const lull_station *st) {
+  /* Checked at create (station_text.c): UTF-8 without control characters,
+   * so escaping at most doubles them (quotes, backslashes). */
+  char title[2 * 4 * LULL_STATION_TITLE_MAX + 8], about[2 * 4 * LULL_STATION_DESCRIPTION_MAX + 8];
+  lull__json_escape(title, sizeof title, lull_station_title(st));
+  lull__json_escape(about, sizeof about, lull_station_description(st));
+  return snprintf(out, cap, "\"title\":\"%s\",\"description\":\"%s\"", title, about);
+}
+
 void lull__station_json(lull_server *srv, sbuf *b, size_t i) {
   lull_station *st = srv->stations[i];
   lull_station_now now;
@@ -50,6 +59,8 @@ void lull__station_json(lull_server *srv, sbuf *b, size_t i) {
   char params[256];
   lull__params_json(params, sizeof params, &now.params);
   uint32_t l[LULL_FEED_KINDS], total = lull__station_listeners(srv, i, l);
+  char face[FACE_JSON_BYTES];
+  lull__face_json(face, sizeof face, st);
   /* The day cycle: null when off, else the hour the light came from. */
   char day[160] = "null";
   if (now.daycycle)
@@ -57,12 +68,12 @@ void lull__station_json(lull_server *srv, sbuf *b, size_t i) {
              now.daycycle == LULL_DAYCYCLE_CLOCK ? "local" : "fixed", (double)now.day_hour, (double)now.day_light,
              lull_day_phase(now.day_hour));
   lull__sb_printf(b,
-            "{\"name\":\"%s\",\"params\":%s,\"day\":%s,\"now\":{\"chord\":\"%s\",\"bar\":%llu,\"section\":%u,"
+            "{\"name\":\"%s\",%s,\"params\":%s,\"day\":%s,\"now\":{\"chord\":\"%s\",\"bar\":%llu,\"section\":%u,"
             "\"key\":\"%s\",\"mode\":\"%s\",\"home\":%s},"
             "\"listeners\":{\"total\":%u,\"ws_opus\":%u,\"ws_pcm\":%u,\"ogg\":%u,\"mp3\":%u},"
             "\"lead_ms\":%.2f,\"lead_ms_min\":%.2f,\"lead_ms_max\":%.2f,\"burst_ms\":%u,\"skip_ms\":%u,"
             "\"frames\":%llu,\"late_frames\":%llu,\"faults\":%llu,\"encode_us_mean\":%.1f,\"realtime\":%s}",
-            lull_station_name(st), params, day, now.chord, (unsigned long long)now.bar, now.section,
+            lull_station_name(st), face, params, day, now.chord, (unsigned long long)now.bar, now.section,
             lull_key_name(now.key), lull_mode_name(now.mode),
             now.key == now.params.key && now.mode == now.params.mode ? "true" : "false", total, l[0], l[1], l[2],
             l[3], m.lead_ms, m.lead_ms_min, m.lead_ms_max, srv->cfg.burst_ms, srv->cfg.skip_ms,
@@ -244,12 +255,16 @@ void lull__metrics_line(lull_server *srv) {
 void lull__stations_json(lull_server *srv, sbuf *b) {
   lull__sb_printf(b, "{\"stations\":[");
   for (size_t i = 0; i < srv->n_stations; i++) {
-    lull_params p;
-    lull_station_get_params(srv->stations[i], &p);
-    char params[256];
-    lull__params_json(params, sizeof params, &p);
-    lull__sb_printf(b, "%s{\"name\":\"%s\",\"params\":%s,\"listeners\":%u}", i ? "," : "",
-                    lull_station_name(srv->stations[i]), params, lull__station_listeners(srv, i, NULL));
+    lull_station *st = srv->stations[i];
+    /* Where the music is too, not just its params: a station card shows it. */
+    lull_station_now now;
+    lull_station_get_now(st, &now);
+    char params[256], face[FACE_JSON_BYTES];
+    lull__params_json(params, sizeof params, &now.params);
+    lull__face_json(face, sizeof face, st);
+    lull__sb_printf(b, "%s{\"name\":\"%s\",%s,\"params\":%s,\"now\":{\"chord\":\"%s\",\"key\":\"%s\",\"mode\":\"%s\"},"
+                    "\"listeners\":%u}", i ? "," : "", lull_station_name(st), face, params, now.chord,
+                    lull_key_name(now.key), lull_mode_name(now.mode), lull__station_listeners(srv, i, NULL));
   }
   lull__sb_printf(b, "]}\n");
 }

@@ -50,14 +50,15 @@ static size_t hello_json(session *s, char *out, size_t cap) {
   lull_server *srv = s->w->srv;
   lull_station_now now;
   lull_station_get_now(srv->stations[s->station], &now);
-  char params[256];
+  char params[256], face[FACE_JSON_BYTES];
   lull__params_json(params, sizeof params, &now.params);
+  lull__face_json(face, sizeof face, srv->stations[s->station]);
   int n = snprintf(out, cap,
                    "{\"type\":\"hello\",\"version\":\"%s\",\"sample_rate\":48000,\"channels\":2,\"codec\":\"%s\","
-                   "\"frame_ms\":20,\"packets_per_message\":%u,\"burst_ms\":%u,\"station\":\"%s\",\"params\":%s,"
+                   "\"frame_ms\":20,\"packets_per_message\":%u,\"burst_ms\":%u,\"station\":\"%s\",%s,\"params\":%s,"
                    "\"chord\":\"%s\",\"control\":%s,\"stations\":[",
                    LULL_VERSION, s->kind == LULL_FEED_WS_PCM ? "pcm" : "opus", srv->cfg.packets_per_message,
-                   srv->cfg.burst_ms, lull_station_name(srv->stations[s->station]), params, now.chord,
+                   srv->cfg.burst_ms, lull_station_name(srv->stations[s->station]), face, params, now.chord,
                    srv->token[0] && !s->authorised ? "\"token\"" : "\"open\"");
   for (size_t i = 0; i < srv->n_stations && n < (int)cap; i++)
     n += snprintf(out + n, cap - (size_t)n, "%s\"%s\"", i ? "," : "", lull_station_name(srv->stations[i]));

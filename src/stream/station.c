@@ -30,6 +30,8 @@
 
 struct lull_station {
   char name[33];
+  char title[LULL_STATION_TITLE_MAX * 4 + 1]; /* 4 bytes a character at most in UTF-8 */
+  char description[LULL_STATION_DESCRIPTION_MAX * 4 + 1];
   lull_station_config cfg;
   lull_params params;
   lull_pump *pump; /* composer -> engine, 20 ms blocks */
@@ -117,12 +119,15 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   const char *name = c.name ? c.name : "main";
   if (!lull_station_name_valid(name))
     return lull_diag_set(diag, LULL_EINVAL, "name", "must be 1..32 of a-z, 0-9 and -, got \"%.40s\"", name);
+  int err = c.title ? lull_station_title_check(c.title, diag) : LULL_OK;
+  if (!err && c.description) err = lull_station_description_check(c.description, diag);
+  if (err) return err;
   if (c.params.bpm == 0) {
     uint64_t seed = c.params.seed;
     c.params = lull_params_default();
     c.params.seed = seed;
   }
-  int err = lull_params_validate(&c.params, diag);
+  err = lull_params_validate(&c.params, diag);
   if (err) return err;
   if (c.lead_ms == 0) c.lead_ms = 60;
   if (c.lead_ms < 20 || c.lead_ms > 1000)
@@ -140,7 +145,11 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   lull_station *st = calloc(1, sizeof *st);
   if (!st) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   snprintf(st->name, sizeof st->name, "%s", name);
+  snprintf(st->title, sizeof st->title, "%s", c.title ? c.title : name); /* checked: it fits */
+  snprintf(st->description, sizeof st->description, "%s", c.description ? c.description : "");
   c.name = st->name;
+  c.title = st->title;
+  c.description = st->description;
   st->cfg = c;
   st->params = st->now.params = c.params;
   uint32_t slots = lull__pow2_at_least(c.ring_seconds * 50);
@@ -392,6 +401,8 @@ void lull_station_get_metrics(const lull_station *st, lull_station_metrics *m) {
 }
 
 const char *lull_station_name(const lull_station *st) { return st->name; }
+const char *lull_station_title(const lull_station *st) { return st->title; }
+const char *lull_station_description(const lull_station *st) { return st->description; }
 lull_ring *lull__station_packets(lull_station *st) { return &st->packets; }
 lull_ring *lull__station_pages(lull_station *st) { return &st->pages; }
 lull_ring *lull__station_pcm(lull_station *st) { return &st->pcm16; }

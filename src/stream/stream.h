@@ -275,4 +275,11 @@ void lull__station_inject_fault(lull_station *st);
 struct lull_composer_status;
 void lull__station_composer_status(const lull_station *st, struct lull_composer_status *out);
 
+/* ---- station text (station_text.c) ---------------------------------------- */
+
+/* The UTF-8 sequence s starts with: its length (1..4) with its code point
+ * in *cp, or 0 when it is not one RFC 3629 allows (overlong, a surrogate,
+ * above U+10FFFF, cut off by the NUL). Also the server's JSON escaping. */
+size_t lull__utf8_decode(const unsigned char *s, uint32_t *cp);
+
 #endif

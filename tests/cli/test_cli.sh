@@ -101,11 +101,45 @@ check "serve: bad daycycle" [ "$(code $lull serve --station night:daycycle=maybe
 check "serve: bad daycycle named" grep -q 'daycycle: must be on, off or a fixed hour' "$tmp/err"
 check "serve: daycycle hour 24" [ "$(code $lull serve --station night:daycycle=24)" = 2 ]
 check "serve: unknown station field" [ "$(code $lull serve --station night:colour=red)" = 2 ]
-check "serve: unknown station field lists the known" grep -q 'unknown "colour"; known: key, mode, bpm, intensity, palette, seed, daycycle' "$tmp/err"
+check "serve: unknown station field lists the known" grep -q 'unknown "colour"; known: key, mode, bpm, intensity, palette, seed, daycycle, title, description' "$tmp/err"
+# A station's title and description: counted in characters, no control
+# characters, each refusal naming the key and its limit.
+x65=$(printf 'x%.0s' {1..65}) x241=$(printf 'x%.0s' {1..241})
+check "serve: title of 65 characters" [ "$(code $lull serve --station "night:title=$x65")" = 2 ]
+check "serve: title of 65 named" grep -q '^lull serve: --station night: title: must be 1..64 characters, got 65$' "$tmp/err"
+check "serve: description of 241 characters" [ "$(code $lull serve --station "night:description=$x241")" = 2 ]
+check "serve: description of 241 named" grep -q '^lull serve: --station night: description: must be 0..240 characters, got 241$' "$tmp/err"
+check "serve: empty title" [ "$(code $lull serve --station night:title=)" = 2 ]
+check "serve: empty title named" grep -q 'title: must be 1..64 characters, got 0' "$tmp/err"
+check "serve: title with a newline" [ "$(code $lull serve --station $'night:title=two\nlines')" = 2 ]
+check "serve: title with a newline named" grep -q 'title: must not hold control characters; character 4 is U+000A (a title is 1..64 characters)' "$tmp/err"
+check "serve: description with an escape character" [ "$(code $lull serve --station $'night:description=\e[31mred')" = 2 ]
+check "serve: description with an escape character named" grep -q 'description: must not hold control characters; character 1 is U+001B' "$tmp/err"
+check "serve: title not UTF-8" [ "$(code $lull serve --station $'night:title=caf\xe9')" = 2 ]
+check "serve: title not UTF-8 named" grep -q 'title: must be UTF-8; byte 4 is not' "$tmp/err"
+check "serve: a stray backslash" [ "$(code $lull serve --station 'night:title=a\b')" = 2 ]
+check "serve: a stray backslash named" grep -q 'a backslash may only escape a comma' "$tmp/err"
+check "serve --help: title and description" sh -c "$lull serve --help | grep -q 'title (1..64 characters' && $lull serve --help | grep -q 'description (up'"
+# Sixty-four four-byte characters are a title (characters, not bytes), and
+# an escaped comma stays in the description: the server starts with them.
+moon=$(printf '\xf0\x9f\x8c\x99%.0s' {1..64})
+"$lull" serve --port 0 --station "night:title=$moon,description=Slow\, dark\\\\far" --station plain >"$tmp/out" 2>"$tmp/serve-err" &
+pid=$!
+port=
+for _ in $(seq 50); do
+  port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/serve-err" | head -1)
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+stations=$( [ -n "$port" ] && "$python" -c "import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())" "http://127.0.0.1:$port/api/stations")
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+face() { printf '%s' "$stations" | "$python" -c "import json,sys; s=json.load(sys.stdin.buffer)['stations'][$1]; sys.stdout.buffer.write((s['title']+'|'+s['description']).encode())"; }
+check "serve: a title of 64 four-byte characters" [ "$(face 0 2>/dev/null)" = "$moon|Slow, dark\far" ]
+check "serve: the title defaults to the name" [ "$(face 1 2>/dev/null)" = "plain|" ]
 check "serve --help: palette and daycycle" sh -c "$lull serve --help | grep -q 'palette' && $lull serve --help | grep -q -- '--daycycle'"
 check "serve: station twice" [ "$(code $lull serve --station a --station a)" = 2 ]
-check "serve: station params too long" [ "$(code $lull serve --station "x:$(printf 'bpm=60,%.0s' {1..40})")" = 2 ]
-check "serve: station params too long named" grep -q "over 255 characters" "$tmp/err"
+check "serve: station params too long" [ "$(code $lull serve --station "x:$(printf 'bpm=60,%.0s' {1..300})")" = 2 ]
+check "serve: station params too long named" grep -q "over 2047 characters" "$tmp/err"
 check "serve: bad log level" [ "$(code $lull serve --log-level loud)" = 2 ]
 check "serve: unknown option" [ "$(code $lull serve --volume 11)" = 2 ]
 check "serve: bad bind address" [ "$(code $lull serve --bind nowhere --port 0)" = 2 ]

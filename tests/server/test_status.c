@@ -159,12 +159,79 @@ static void test_day_cycle_in_status(void **state) {
   lull_server_destroy(srv);
 }
 
+/* A station's face: its title and description (escaped: quotes, a
+ * backslash, non-ASCII, a description of 240 two-byte characters) in
+ * /api/stations, /api/status and the hello, with where the music is in
+ * /api/stations; a station given neither shows its name and "". A title
+ * or description the checks refuse stops the server's creation, named. */
+static void test_title_and_description(void **state) {
+  (void)state;
+  char long_about[481] = "";
+  for (int i = 0; i < 240; i++) strcat(long_about, "\xc3\xa9");
+  const char *title = "Main \"room\" \\ \xe5\xa4\x9c";
+  lull_station_config st[2] = {{.name = "main", .title = title, .description = long_about}, {.name = "plain"}};
+  lull_server *srv = start(&(lull_server_config){.stations = st, .n_stations = 2});
+  uint16_t port = lull_server_port(srv);
+  for (int i = 0; i < 100 && station_frames(srv) == 0; i++) nap_ms(20);
+  const char *paths[] = {"/api/stations", "/api/status"};
+  for (int k = 0; k < 2; k++) {
+    char *body;
+    ASSERT_EQ_INT(nc_http(port, "GET", paths[k], NULL, NULL, &body, NULL), 200);
+    json_t *j = parse(body);
+    json_t *sts = json_object_get(j, "stations");
+    ASSERT_EQ_INT(json_array_size(sts), 2);
+    json_t *a = json_array_get(sts, 0), *b = json_array_get(sts, 1);
+    ASSERT_STR_EQ(json_string_value(json_object_get(a, "title")), title);
+    ASSERT_STR_EQ(json_string_value(json_object_get(a, "description")), long_about);
+    ASSERT_STR_EQ(json_string_value(json_object_get(b, "title")), "plain");
+    ASSERT_STR_EQ(json_string_value(json_object_get(b, "description")), "");
+    /* What a station card shows: where the music is. */
+    json_t *now = json_object_get(a, "now");
+    ASSERT_TRUE(json_string_length(json_object_get(now, "chord")) > 0);
+    lull_params where = lull_params_default();
+    ASSERT_EQ_INT(lull_params_set(&where, "key", json_string_value(json_object_get(now, "key")), NULL), LULL_OK);
+    ASSERT_EQ_INT(lull_params_set(&where, "mode", json_string_value(json_object_get(now, "mode")), NULL), LULL_OK);
+    json_decref(j);
+    free(body);
+  }
+  const char *hello_paths[] = {"/ws/stream", "/ws/stream?station=plain&codec=pcm"};
+  for (int k = 0; k < 2; k++) {
+    nc_ws ws;
+    char *body = NULL;
+    ASSERT_EQ_INT(nc_ws_open(&ws, port, hello_paths[k], NULL, 0, &body), 101);
+    free(body);
+    json_t *hello = next_text(&ws, "hello", 2000);
+    ASSERT_TRUE(hello != NULL);
+    ASSERT_STR_EQ(json_string_value(json_object_get(hello, "title")), k ? "plain" : title);
+    ASSERT_STR_EQ(json_string_value(json_object_get(hello, "description")), k ? "" : long_about);
+    json_decref(hello);
+    nc_ws_close(&ws);
+  }
+  lull_server_destroy(srv);
+
+  /* Refused by name before anything listens. */
+  char too_long[300] = "";
+  for (int i = 0; i < 65; i++) strcat(too_long, "t");
+  lull_station_config bad[3] = {{.name = "a", .title = too_long}, {.name = "b", .description = "two\nlines"},
+                                {.name = "c", .title = "\xc3"}};
+  const char *field[3] = {"title", "description", "title"};
+  const int code[3] = {LULL_ERANGE, LULL_EINVAL, LULL_EINVAL};
+  for (int k = 0; k < 3; k++) {
+    lull_diag d = {{0}, {0}};
+    lull_server *none = NULL;
+    ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.stations = &bad[k], .n_stations = 1}, &none, &d), code[k]);
+    ASSERT_TRUE(none == NULL);
+    ASSERT_STR_EQ(d.field, field[k]);
+  }
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rest_json_and_prometheus),
       cmocka_unit_test(test_palette_listed_steered_and_broadcast),
       cmocka_unit_test(test_day_cycle_in_status),
+      cmocka_unit_test(test_title_and_description),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,7 +42,8 @@ test('plays ten seconds of Opus gaplessly, steered from the UI', async () => {
   assert.ok(rms > -45, `analyser sees ${rms.toFixed(1)} dBFS`);
   await until('the listener count', async () => (await page.textContent('#now-listeners')) === '1');
 
-  // Steer from the UI: the server applies it.
+  // Steer from the UI (behind its disclosure): the server applies it.
+  await page.click('#steer-box summary');
   await page.fill('#intensity', '0.8');
   await until('intensity 0.8 on the server', async () => (await api('/api/status')).body.stations[0].params.intensity === 0.8);
   await page.selectOption('#key', 'D');
@@ -88,7 +89,7 @@ test('plays ten seconds of Opus gaplessly, steered from the UI', async () => {
   await page.close();
 });
 
-test('a share link steers its station; PCM without WebCodecs; station change, sleep timer, keyboard, phone', async () => {
+test('a share link steers its station; PCM without WebCodecs; station change by card, sleep timer, keyboard, phone', async () => {
   const page = await openPage('?station=night&intensity=0.7&bpm=999', {
     viewport: { width: 390, height: 844 },
     init: () => {
@@ -111,11 +112,11 @@ test('a share link steers its station; PCM without WebCodecs; station change, sl
   assert.equal(s.codec, 'pcm');
   assert.ok(s.rms_db > -40, `played at ${s.rms_db.toFixed(1)} dBFS`);
   assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
-  assert.equal(await page.evaluate(() => navigator.mediaSession.metadata.title), 'lull · night');
+  assert.equal(await page.evaluate(() => navigator.mediaSession.metadata.title), 'lull · Night', "the station's title");
   assert.match(await page.evaluate(() => navigator.mediaSession.metadata.artist), /^D dorian, \d+ bpm$/);
 
-  // Another station: a fade, a new stream, its own params.
-  await page.selectOption('#station', 'main');
+  // Another station, from its card: a fade, a new stream, its own params.
+  await page.click('#cards li[data-station="main"] .card-play');
   const main = (await api('/api/status')).body.stations[0];
   await until('the main station', async () => {
     const x = await stats(page);
@@ -126,10 +127,18 @@ test('a share link steers its station; PCM without WebCodecs; station change, sl
     return st[0].listeners.total === 1 && st[1].listeners.total === 0;
   }, 10000);
 
-  // Tab reaches the play button first, and nothing is wider than the phone.
-  await page.evaluate(() => document.activeElement.blur());
-  await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'play');
+  // From the top, Tab reaches the first station's card, its palette, the
+  // next card, its palette, then the play button; nothing is wider than the phone.
+  await page.click('header h1');
+  const focused = [];
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.press('Tab');
+    focused.push(await page.evaluate(() => {
+      const a = document.activeElement, card = a.closest('.card');
+      return card ? `${card.dataset.station} ${a.tagName.toLowerCase()}` : a.id;
+    }));
+  }
+  assert.deepEqual(focused, ['main button', 'main select', 'night button', 'night select', 'play']);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling');
   await page.screenshot({ path: `${ART}/player-phone.png`, fullPage: true });
 
@@ -162,6 +171,7 @@ test('served over plain HTTP to another machine, the page plays the MP3 stream a
   assert.match(await page.evaluate(() => document.getElementById('bg').src), /\/stream\.mp3\?station=main$/);
   // Steering still works (by REST) from such a page.
   const want = (await api('/api/status')).body.stations[0].params.mode === 'lydian' ? 'dorian' : 'lydian';
+  await page.click('#steer-box summary');
   await page.selectOption('#mode', want);
   await until('the mode steered', async () => (await api('/api/status')).body.stations[0].params.mode === want);
   await page.click('#play');
@@ -208,6 +218,7 @@ test('the palette picker: built from the server\'s list, steers by REST and over
     (await page.inputValue('#palette')) === now && (await page.textContent('#now-palette')) === now);
 
   // Stopped, the page steers by REST.
+  await page.click('#steer-box summary');
   await page.selectOption('#palette', 'glass');
   await until('glass on the server', async () => (await api('/api/status')).body.stations[0].params.palette === 'glass');
   const glass = status.palettes.find((p) => p.name === 'glass').about;
@@ -230,6 +241,83 @@ test('the palette picker: built from the server\'s list, steers by REST and over
   await page.screenshot({ path: `${ART}/player-palette.png`, fullPage: true });
   assert.deepEqual(page.errors, []);
   await page.click('#play');
+  await api('/api/stations/main/params', { method: 'POST', body: JSON.stringify({ palette: 'classic' }) });
+  await page.close();
+});
+
+test('stations as cards: title, description, now playing, listeners, a colour by key; a card plays its station and steers its palette', async () => {
+  const card = (name) => `#cards li[data-station="${name}"]`;
+  await api('/api/stations/main/params', { method: 'POST', body: JSON.stringify({ key: 'A', mode: 'aeolian' }) });
+  await until("the earlier tests' listeners gone", async () => (await api('/api/status')).body.listeners === 0);
+  const page = await openPage();
+  await until('two cards', async () => (await page.$$('#cards li.card')).length === 2);
+  assert.deepEqual(await page.$$eval('#cards li.card', (ls) => ls.map((l) => l.dataset.station)), ['main', 'night'], "the server's order");
+  assert.equal(await page.textContent(`${card('main')} .card-title`), 'Main room');
+  assert.equal(await page.textContent(`${card('main')} .card-about`), 'Warm, slow and near', 'an escaped comma is a comma');
+  assert.equal(await page.textContent(`${card('night')} .card-title`), 'Night');
+  assert.equal(await page.textContent(`${card('night')} .card-about`), 'Dark and far away');
+  for (const name of ['main', 'night']) {
+    assert.equal(await page.textContent(`${card(name)} .card-listeners`), '0 listening');
+    assert.match(await page.textContent(`${card(name)} .card-now`), /^[A-G]#? [a-z ()-]+ · \S+$/, `${name} says what plays`);
+    // A button, named by its title, saying whether it plays.
+    const b = `${card(name)} .card-play`;
+    assert.equal(await page.$eval(b, (x) => x.tagName), 'BUTTON');
+    assert.equal(await page.getAttribute(b, 'aria-pressed'), 'false');
+    assert.equal(await page.$eval(b, (x) => document.getElementById(x.getAttribute('aria-labelledby')).textContent),
+      name === 'main' ? 'Main room' : 'Night');
+  }
+  // A minor and D dorian: different keys, different colours.
+  const colour = (name) => page.$eval(card(name), (l) => getComputedStyle(l).backgroundColor);
+  const [a, d] = [await colour('main'), await colour('night')];
+  assert.notEqual(a, d, `main ${a}, night ${d}`);
+
+  // The steering controls wait behind a closed disclosure that says who hears them.
+  assert.equal(await page.$eval('#steer-box', (x) => x.tagName === 'DETAILS' && x.open), false);
+  assert.match(await page.textContent('#steer-box summary'), /everyone on this station hears/);
+  for (const id of ['key', 'mode', 'palette', 'bpm', 'intensity'])
+    assert.equal(await page.$eval(`#${id}`, (x) => x.closest('#steer-box') !== null), true, `#${id} is in Steer`);
+  assert.equal(await page.isVisible('#key'), false);
+  assert.equal(await page.$('#station'), null, 'no station select: the cards are the switcher');
+
+  // Pressing a card plays its station; the listener shows on its card.
+  await page.click(`${card('night')} .card-play`);
+  await until('night playing', async () => {
+    const x = await stats(page);
+    return x.station === 'night' && x.playout === 'playing';
+  }, 10000);
+  assert.equal(await page.getAttribute(`${card('night')} .card-play`, 'aria-pressed'), 'true');
+  assert.equal(await page.getAttribute(`${card('main')} .card-play`, 'aria-pressed'), 'false');
+  assert.equal((await stats(page)).params.key, 'D');
+  await until('the server counts night', async () => (await api('/api/status')).body.stations[1].listeners.total === 1);
+  await until("night's card counts its listener (the cards refresh)", async () =>
+    (await page.textContent(`${card('night')} .card-listeners`)) === '1 listening', 15000);
+
+  // A card's palette picker, built from the server's list, steers its own station.
+  const status = (await api('/api/status')).body;
+  assert.deepEqual(await page.$$eval(`${card('main')} select option`, (os) => os.map((o) => o.value)), status.palettes.map((p) => p.name));
+  const want = status.stations[0].params.palette === 'glass' ? 'tape' : 'glass';
+  const nightBefore = status.stations[1].params.palette;
+  await page.selectOption(`${card('main')} select`, want);
+  await until(`${want} on main`, async () => (await api('/api/status')).body.stations[0].params.palette === want);
+  assert.equal((await api('/api/status')).body.stations[1].params.palette, nightBefore, 'night untouched');
+  assert.equal(await page.inputValue(`${card('main')} select`), want);
+  await page.screenshot({ path: `${ART}/player-cards.png`, fullPage: true });
+
+  // Hidden, the page stops asking for the cards.
+  let asked = 0;
+  page.on('request', (r) => { if (r.url().endsWith('/api/stations')) asked++; });
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await sleep(10500);
+  assert.equal(asked, 0, 'no refresh while hidden');
+
+  // Pressed again, the playing card pauses.
+  await page.click(`${card('night')} .card-play`);
+  await until('pause', async () => (await stats(page)).state === 'stopped');
+  assert.equal(await page.getAttribute(`${card('night')} .card-play`, 'aria-pressed'), 'false');
+  assert.deepEqual(page.errors, []);
   await api('/api/stations/main/params', { method: 'POST', body: JSON.stringify({ palette: 'classic' }) });
   await page.close();
 });

@@ -25,7 +25,9 @@ export function serve(p = 0, extra = []) {
   assert.ok(BIN, 'LULL_BIN names the lull binary');
   return new Promise((resolve, reject) => {
     // lull.test is a name for 127.0.0.1 (a host-resolver rule): this server answers to it.
-    const args = ['serve', '--port', String(p), '--station', 'main', '--station', 'night:key=D,mode=dorian',
+    // Two stations with a face (the cards), a comma escaped in one description.
+    const args = ['serve', '--port', String(p), '--station', 'main:title=Main room,description=Warm\\, slow and near',
+      '--station', 'night:key=D,mode=dorian,title=Night,description=Dark and far away',
       '--allow-host', 'lull.test', ...extra];
     const child = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
