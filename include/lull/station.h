@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lull/err.h"
+#include "lull/event.h"
 #include "lull/params.h"
 
 #ifdef __cplusplus
@@ -43,6 +44,13 @@ typedef struct lull_station_config {
   int dry;               /* nonzero: no reverb or delay */
   int daycycle;          /* LULL_DAYCYCLE_*; 0 = off */
   double day_hour;       /* 0..<24 (14.5 = 14:30), read with LULL_DAYCYCLE_FIXED only */
+  /* LV2 plugins (lull_engine_config): master effects and instruments per
+   * part, each "URI[,preset=P][,SYMBOL=VALUE...]"; opened at create (a bad
+   * one fails it, diag's field "fx" or "instrument.PART"). Borrowed for
+   * create only. */
+  const char *const *fx;
+  uint32_t fx_count;
+  const char *instrument[LULL_PART_COUNT];
   int priority;          /* 1..99: run the producer SCHED_FIFO at this priority, so a busy
                             machine cannot delay its frames; 0 = normal scheduling. If the
                             system refuses (no CAP_SYS_NICE), it runs normally and
@@ -70,6 +78,7 @@ typedef struct lull_station_metrics {
   uint64_t frames;          /* 20 ms frames produced */
   uint64_t late_frames;     /* produced more than a frame after they were due */
   uint64_t faults;          /* frames replaced by silence (render or encode fault) */
+  uint32_t plugin_faults;   /* LV2 plugins stopped for NaN, infinity or output past +24 dBFS */
   uint64_t overtaken;       /* reads refused because the reader fell too far behind */
   uint64_t torn;            /* reads overwritten while in use (should stay 0) */
   uint64_t commands;        /* param changes applied */

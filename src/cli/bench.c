@@ -245,7 +245,6 @@ int lull__cmd_bench(int argc, char **argv) {
   int first = 1, last = 0; /* dry = 1, then with effects = 0 */
   int palette = -2;         /* -2: the fixed 12-voice mix; -1: every palette; else that one */
   const char *plugin = NULL, *plugin_part = NULL;
-  char part_name[16];
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       help(stdout);
@@ -283,15 +282,13 @@ int lull__cmd_bench(int argc, char **argv) {
       plugin = v;
       if (!fx) {
         size_t len = strcspn(v, "=");
-        snprintf(part_name, sizeof part_name, "%.*s", (int)(len < 15 ? len : 15), v);
-        int known = 0;
-        for (int k = 0; k < LULL_PART_COUNT; k++) known |= strcmp(part_name, lull_part_name(k)) == 0;
-        if (!known || !v[len]) {
+        int known = lull__part_parse(v, len);
+        if (known < 0 || !v[len]) {
           fprintf(stderr, "lull bench: --instrument: expected PART=URI[,...] with PART one of pad, lead, kick, swell, "
                           "hat, bass, air, bell; got \"%s\"\n", v);
           return LULL_EXIT_USAGE;
         }
-        plugin_part = part_name, plugin = v + len + 1;
+        plugin_part = lull_part_name(known), plugin = v + len + 1;
       }
     } else {
       fprintf(stderr, "lull bench: unknown option or missing value \"%s\" (lull bench --help)\n", argv[i]);

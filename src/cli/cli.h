@@ -23,6 +23,8 @@ int lull__cmd_plugins(int argc, char **argv);
 /* "--flag" or "--flag=value": whether argv[i] is flag, and its value (the
  * next argument, or after '='; NULL with a message when missing). */
 int lull__flag_is(const char *a, const char *flag);
+/* The part named by the len characters at s (pad, lead, ... bell), or -1. */
+int lull__part_parse(const char *s, size_t len);
 const char *lull__flag_value(const char *cmd, int argc, char **argv, int *i, const char *flag);
 
 /* Parse helpers: print "lull CMD: FLAG: ..." to stderr and return -1 on error. */

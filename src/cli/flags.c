@@ -50,3 +50,9 @@ int lull__flag_is(const char *a, const char *flag) {
   size_t n = strlen(flag);
   return strncmp(a, flag, n) == 0 && (a[n] == 0 || a[n] == '=');
 }
+
+int lull__part_parse(const char *s, size_t len) {
+  for (int k = 0; k < LULL_PART_COUNT; k++)
+    if (strlen(lull_part_name(k)) == len && strncmp(s, lull_part_name(k), len) == 0) return k;
+  return -1;
+}

@@ -132,9 +132,7 @@ int lull__cmd_render(int argc, char **argv) {
     } else if (lull__flag_is(a, "--instrument")) {
       if (!(v = lull__flag_value("render", argc, argv, &i, "--instrument"))) return LULL_EXIT_USAGE;
       size_t len = strcspn(v, "=");
-      int part = -1;
-      for (int k = 0; k < LULL_PART_COUNT; k++)
-        if (strlen(lull_part_name(k)) == len && strncmp(v, lull_part_name(k), len) == 0) part = k;
+      int part = lull__part_parse(v, len);
       if (part < 0 || !v[len]) {
         fprintf(stderr, "lull render: --instrument: expected PART=URI[,...] with PART one of pad, lead, kick, swell, "
                         "hat, bass, air, bell; got \"%s\"\n", v);

@@ -30,7 +30,13 @@ static void help(FILE *f) {
         "                           \\, is a comma and \\\\ a backslash, e.g. --station\n"
         "                           'night:key=D,mode=dorian,palette=night,seed=7,title=Night,\n"
         "                           description=Slow\\, dark and far away' (lull palettes lists\n"
-        "                           the palettes)\n"
+        "                           the palettes)\n",
+        f);
+  fputs("  --fx NAME=SPEC           an LV2 effect on station NAME's master, after its reverb and\n"
+        "                           delay: URI[,preset=P][,SYMBOL=VALUE...] (repeatable, up to 8\n"
+        "                           a station, in order; lull plugins lists them)\n"
+        "  --instrument NAME.PART=SPEC  an LV2 instrument plays PART (pad, lead, kick, swell,\n"
+        "                           hat, bass, air, bell) on station NAME in place of its voice\n"
         "  --daycycle               the day cycle on for every station that does not say\n"
         "                           (daycycle=): the music follows the local hour's light\n"
         "  --max-clients N          listeners in all (default 10000)\n"
@@ -109,6 +115,44 @@ static int parse_icecast(const char *spec, lull_server_icecast *out, char *stati
   return 0;
 }
 
+/* --fx NAME=SPEC or --instrument NAME.PART=SPEC onto its station. */
+static int attach_plugin(const char *flag, const char *arg, lull_station_config *stations, size_t ns,
+                         const char *fx_specs[][8]) {
+  int fx = strcmp(flag, "--fx") == 0;
+  size_t len = strcspn(arg, fx ? "=" : ".");
+  size_t i = 0;
+  while (i < ns && !(strlen(stations[i].name) == len && strncmp(stations[i].name, arg, len) == 0)) i++;
+  if (!arg[len] || i == ns) {
+    fprintf(stderr, "lull serve: %s: expected %s with NAME a station given by --station (or main), got \"%s\"\n", flag,
+            fx ? "NAME=SPEC" : "NAME.PART=SPEC", arg);
+    return 1;
+  }
+  lull_station_config *st = &stations[i];
+  if (fx) {
+    if (st->fx_count == 8) {
+      fprintf(stderr, "lull serve: --fx: at most 8 effects on station %s\n", st->name);
+      return 1;
+    }
+    fx_specs[i][st->fx_count++] = arg + len + 1;
+    st->fx = fx_specs[i];
+    return 0;
+  }
+  const char *part_s = arg + len + 1;
+  size_t plen = strcspn(part_s, "=");
+  int part = lull__part_parse(part_s, plen);
+  if (part < 0 || !part_s[plen]) {
+    fprintf(stderr, "lull serve: --instrument: expected NAME.PART=SPEC with PART one of pad, lead, kick, swell, hat, "
+                    "bass, air, bell; got \"%s\"\n", arg);
+    return 1;
+  }
+  if (st->instrument[part]) {
+    fprintf(stderr, "lull serve: --instrument: %s.%s is given twice\n", st->name, lull_part_name(part));
+    return 1;
+  }
+  st->instrument[part] = part_s + plen + 1;
+  return 0;
+}
+
 int lull__cmd_serve(int argc, char **argv) {
   static lull_station_config stations[LULL_SERVER_MAX_STATIONS];
   static lull_spec_words words[LULL_SERVER_MAX_STATIONS];
@@ -123,6 +167,11 @@ int lull__cmd_serve(int argc, char **argv) {
   size_t ns = 0, no = 0;
   uint64_t v, bitrate = 0, lead = 0, prio = 0;
   int daycycle = 0;
+  /* Plugins, by station name: matched to the stations once all are read. */
+  enum { MAX_PLUGIN_FLAGS = 64 };
+  static struct plugin_flag { const char *flag, *arg; } plugin_flags[MAX_PLUGIN_FLAGS];
+  static const char *fx_specs[LULL_SERVER_MAX_STATIONS][8];
+  size_t nplug = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *s;
 #define VALUE(flag) \
@@ -153,6 +202,14 @@ int lull__cmd_serve(int argc, char **argv) {
           return LULL_EXIT_USAGE;
         }
       ns++;
+    } else if (lull__flag_is(a, "--fx") || lull__flag_is(a, "--instrument")) {
+      const char *flag = lull__flag_is(a, "--fx") ? "--fx" : "--instrument";
+      VALUE(flag);
+      if (nplug == MAX_PLUGIN_FLAGS) {
+        fprintf(stderr, "lull serve: %s: at most %d plugins in all\n", flag, MAX_PLUGIN_FLAGS);
+        return LULL_EXIT_USAGE;
+      }
+      plugin_flags[nplug++] = (struct plugin_flag){flag, s};
     } else if (strcmp(a, "--daycycle") == 0) {
       daycycle = 1;
     } else if (lull__flag_is(a, "--max-clients")) {
@@ -272,6 +329,8 @@ int lull__cmd_serve(int argc, char **argv) {
     stations[0].daycycle = -1;
     ns = 1;
   }
+  for (size_t k = 0; k < nplug; k++)
+    if (attach_plugin(plugin_flags[k].flag, plugin_flags[k].arg, stations, ns, fx_specs)) return LULL_EXIT_USAGE;
   for (size_t i = 0; i < ns; i++) {
     if (stations[i].daycycle < 0) stations[i].daycycle = daycycle ? LULL_DAYCYCLE_CLOCK : LULL_DAYCYCLE_OFF;
     stations[i].bitrate = (uint32_t)bitrate;

@@ -14,6 +14,7 @@
 #include <lv2/state/state.h>
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -284,6 +285,15 @@ static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle, uint32
 
 /* ---- opening an effect ---- */
 
+/* A plugin's library stays loaded until the process ends, as in most hosts:
+ * plugins that start threads or keep Qt state (padthv1, synthv1) are not
+ * safe to unload, and what their statics hold would read as leaked. */
+static void pin_library(const LilvPlugin *plug) {
+  char *path = lilv_file_uri_parse(lilv_node_as_uri(lilv_plugin_get_library_uri(plug)), NULL);
+  if (path) (void)dlopen(path, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+  lilv_free(path);
+}
+
 /* Parse a control value: a finite number, nothing after it. */
 static int parse_value(const char *s, float *out) {
   char *end = NULL;
@@ -479,6 +489,7 @@ static int open_plugin(lull_plugin_host *h, const char *spec, const char *field,
     goto fail;
   }
   p->worker = lilv_instance_get_extension_data(p->instance, LV2_WORKER__interface);
+  pin_library(plug);
   if (preset) {
     LilvState *state = lilv_state_new_from_world(h->world, &h->map, preset);
     if (!state) {

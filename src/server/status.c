@@ -156,9 +156,11 @@ void lull__metrics_json(lull_server *srv, sbuf *b) {
   for (size_t i = 0; i < srv->n_stations; i++) {
     lull_station_metrics m;
     lull_station_get_metrics(srv->stations[i], &m);
-    lull__sb_printf(b, "%s\"%s\":{\"frames\":%llu,\"late_frames\":%llu,\"faults\":%llu,\"commands\":%llu,\"lead_ms\":%.2f}",
+    lull__sb_printf(b, "%s\"%s\":{\"frames\":%llu,\"late_frames\":%llu,\"faults\":%llu,\"plugin_faults\":%u,"
+              "\"commands\":%llu,\"lead_ms\":%.2f}",
               i ? "," : "", lull_station_name(srv->stations[i]), (unsigned long long)m.frames,
-              (unsigned long long)m.late_frames, (unsigned long long)m.faults, (unsigned long long)m.commands, m.lead_ms);
+              (unsigned long long)m.late_frames, (unsigned long long)m.faults, m.plugin_faults,
+              (unsigned long long)m.commands, m.lead_ms);
   }
   lull__sb_printf(b, "}}\n");
 }
@@ -192,12 +194,12 @@ void lull__metrics_prometheus(lull_server *srv, sbuf *b) {
   lull_station_metrics m[LULL_SERVER_MAX_STATIONS];
   for (size_t i = 0; i < srv->n_stations; i++) lull_station_get_metrics(srv->stations[i], &m[i]);
   static const char *const counters[] = {"lull_station_frames_total", "lull_station_late_frames_total",
-                                         "lull_station_faults_total"};
+                                         "lull_station_faults_total", "lull_station_plugin_faults_total"};
   static const char *const gauges[] = {"lull_station_lead_ms", "lull_station_encode_us_mean"};
-  for (int k = 0; k < 3; k++) {
+  for (int k = 0; k < 4; k++) {
     lull__sb_printf(b, "# TYPE %s counter\n", counters[k]);
     for (size_t i = 0; i < srv->n_stations; i++) {
-      uint64_t v = k == 0 ? m[i].frames : k == 1 ? m[i].late_frames : m[i].faults;
+      uint64_t v = k == 0 ? m[i].frames : k == 1 ? m[i].late_frames : k == 2 ? m[i].faults : m[i].plugin_faults;
       lull__sb_printf(b, "%s{station=\"%s\"} %llu\n", counters[k], lull_station_name(srv->stations[i]), (unsigned long long)v);
     }
   }

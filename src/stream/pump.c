@@ -81,6 +81,12 @@ void lull__pump_destroy(lull_pump *p) {
 
 uint64_t lull__pump_total_frames(const lull_pump *p) { return p->total_frames; }
 
+uint32_t lull__pump_plugin_faults(const lull_pump *p) {
+  lull_engine_stats s;
+  lull_engine_get_stats(p->engine, &s);
+  return s.plugin_faults;
+}
+
 int lull__pump_set_params(lull_pump *p, const lull_params *params, lull_diag *diag) {
   if (!p->composer) return lull_diag_set(diag, LULL_ESTATE, "params", "a phrase plays as written");
   return lull__composer_set_params(p->composer, params, diag);

@@ -51,6 +51,8 @@ struct lull_station {
   _Atomic uint32_t day_updates; /* times the light was handed to the pump (relaxed: a count for tests) */
   /* Published for other threads (relaxed counters; params by seqlock). */
   _Atomic uint64_t m_frames, m_late, m_faults, m_commands, m_encode_ns, m_encode_max_ns;
+  _Atomic uint32_t m_plugin_faults;
+  int has_instruments; /* any LV2 instrument (the config's strings are not kept) */
   _Atomic int64_t m_lead_ns, m_lead_min_ns, m_lead_max_ns;
   _Atomic uint32_t params_version;
   lull_station_now now;  /* the producer's copy */
@@ -153,7 +155,11 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   st->cfg = c;
   st->params = st->now.params = c.params;
   uint32_t slots = lull__pow2_at_least(c.ring_seconds * 50);
-  lull_pump_config pc = {.params = c.params, .block_frames = FRAME, .dry = c.dry};
+  lull_pump_config pc = {.params = c.params, .block_frames = FRAME, .dry = c.dry, .fx = c.fx, .fx_count = c.fx_count};
+  memcpy(pc.instrument, c.instrument, sizeof pc.instrument);
+  st->cfg.fx = NULL; /* the caller's strings are not kept */
+  for (int part = 0; part < LULL_PART_COUNT; part++) st->has_instruments |= c.instrument[part] != NULL;
+  memset(st->cfg.instrument, 0, sizeof st->cfg.instrument);
   lull_encoder_config enc = {.bitrate = c.bitrate, .title = st->name, .artist = "lull"};
   lull_encoder_sink sink = {on_packet, on_page, st};
   if ((err = lull__ring_init(&st->packets, slots, PACKET_BYTES)) || (err = lull__ring_init(&st->pages, slots, PAGE_BYTES)) ||
@@ -268,6 +274,8 @@ static void produce(lull_station *st) {
     (void)lull__encoder_write(st->encoder, st->pcm, FRAME);
   }
   if (fault) atomic_fetch_add_explicit(&st->m_faults, 1, memory_order_relaxed);
+  if (st->cfg.fx_count || st->has_instruments) /* after the render: the engine's count, for metrics */
+    atomic_store_explicit(&st->m_plugin_faults, lull__pump_plugin_faults(st->pump), memory_order_relaxed);
   publish_pcm(st);
   publish_now(st, changed);
   uint64_t dt = now_ns() - t0;
@@ -383,6 +391,7 @@ void lull_station_get_metrics(const lull_station *st, lull_station_metrics *m) {
   m->frames = atomic_load_explicit(&s->m_frames, memory_order_relaxed);
   m->late_frames = atomic_load_explicit(&s->m_late, memory_order_relaxed);
   m->faults = atomic_load_explicit(&s->m_faults, memory_order_relaxed);
+  m->plugin_faults = atomic_load_explicit(&s->m_plugin_faults, memory_order_relaxed);
   m->commands = atomic_load_explicit(&s->m_commands, memory_order_relaxed);
   m->overtaken = atomic_load_explicit(&s->packets.overtaken, memory_order_relaxed) +
                  atomic_load_explicit(&s->pages.overtaken, memory_order_relaxed);

@@ -225,6 +225,8 @@ void lull__pump_destroy(lull_pump *p);
  * (1.5 s, plus 6 s unless dry) and the engine's latency; UINT64_MAX when
  * endless. Any thread. */
 uint64_t lull__pump_total_frames(const lull_pump *p);
+/* LV2 plugins the engine stopped for a fault (lull_engine_stats.plugin_faults). */
+uint32_t lull__pump_plugin_faults(const lull_pump *p);
 
 /* The next block, in the pump's buffer: *pcm (interleaved stereo float,
  * the caller may change it in place until the next call) and *frames

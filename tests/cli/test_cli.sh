@@ -123,19 +123,37 @@ check "serve --help: title and description" sh -c "$lull serve --help | grep -q 
 # Sixty-four four-byte characters are a title (characters, not bytes), and
 # an escaped comma stays in the description: the server starts with them.
 moon=$(printf '\xf0\x9f\x8c\x99%.0s' {1..64})
-"$lull" serve --port 0 --station "night:title=$moon,description=Slow\, dark\\\\far" --station plain >"$tmp/out" 2>"$tmp/serve-err" &
-pid=$!
-port=
-for _ in $(seq 50); do
-  port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/serve-err" | head -1)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-stations=$( [ -n "$port" ] && "$python" -c "import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())" "http://127.0.0.1:$port/api/stations")
-kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+# stations_of CMD...: start a server (CMD with its flags, on any free port),
+# read its /api/stations into $stations, stop it.
+stations_of() {
+  "$@" >"$tmp/out" 2>"$tmp/serve-err" &
+  local pid=$! port=
+  for _ in $(seq 100); do
+    port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$tmp/serve-err" | head -1)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  stations=$( [ -n "$port" ] && "$python" -c "import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())" "http://127.0.0.1:$port/api/stations")
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+}
+stations_of "$lull" serve --port 0 --station "night:title=$moon,description=Slow\, dark\\\\far" --station plain
 face() { printf '%s' "$stations" | "$python" -c "import json,sys; s=json.load(sys.stdin.buffer)['stations'][$1]; sys.stdout.buffer.write((s['title']+'|'+s['description']).encode())"; }
 check "serve: a title of 64 four-byte characters" [ "$(face 0 2>/dev/null)" = "$moon|Slow, dark\far" ]
 check "serve: the title defaults to the name" [ "$(face 1 2>/dev/null)" = "plain|" ]
+# serve: LV2 plugins on a station, by name; the example station starts and
+# lists its stations; a bad plugin is refused before anything listens.
+check "serve: --fx for no such station" [ "$(code $lull serve --station night --fx "day=$hall")" = 2 ]
+check "serve: --fx for no such station named" grep -qF 'expected NAME=SPEC with NAME a station given by --station (or main), got "day=' "$tmp/err"
+check "serve: --instrument for no such part" [ "$(code $lull serve --station night --instrument "night.piano=$synth")" = 2 ]
+check "serve: --instrument for no such part named" grep -q 'PART one of pad, lead' "$tmp/err"
+check "serve: --fx with a bad value" [ "$(code $lull serve --station night --fx "night=$hall,decay=60")" = 2 ]
+check "serve: --fx with a bad value named" grep -qF 'decay must be 0.1..10, got 60' "$tmp/err"
+check "serve: --instrument an effect" [ "$(code $lull serve --instrument "main.pad=$hall")" = 2 ]
+check "serve: --instrument an effect named" grep -qF 'is an effect, not an instrument' "$tmp/err"
+stations_of "$examples/lv2-station.sh" "$lull" --port 0
+check "examples/lv2-station.sh serves night" [ "$(face 1 2>/dev/null)" = "Night (LV2)|padthv1 pads in Dragonfly Hall" ]
+check "examples/lv2-render.sh" sh -c "'$examples/lv2-render.sh' '$tmp/lv2.wav' '$lull' 2>/dev/null && test \"\$('$wavinfo' '$tmp/lv2.wav' | sed -n 's/^frames=//p')\" -gt \$((300 * 48000))"
+
 check "serve --help: palette and daycycle" sh -c "$lull serve --help | grep -q 'palette' && $lull serve --help | grep -q -- '--daycycle'"
 check "serve: station twice" [ "$(code $lull serve --station a --station a)" = 2 ]
 check "serve: station params too long" [ "$(code $lull serve --station "x:$(printf 'bpm=60,%.0s' {1..300})")" = 2 ]

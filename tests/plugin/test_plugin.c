@@ -3,12 +3,14 @@
  * renders repeat exactly, every bad spec is refused by name before anything
  * plays; padthv1 and synthv1 on the pad play a note at its pitch from its
  * frame, and padthv1's renders repeat exactly. */
-#include <dlfcn.h>
 #include <ebur128.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plugin/plugin.h"
+#include "stream/stream.h"
+#include "support/decode.h"
 #include "support/engine_util.h"
 #include "support/harness.h"
 #include "support/signal.h"
@@ -188,16 +190,84 @@ static void synthv1_plays_its_note(void **state) {
   note_through("http://synthv1.sourceforge.net/lv2");
 }
 
-int main(void) {
-  /* lilv unloads a plugin's library when its last instance is freed; what
-   * the library's statics still held (padthv1's and synthv1's Qt caches)
-   * would then read as leaked. Kept loaded, it is reachable, as in a host
-   * that keeps its plugins. */
-  static const char *const libs[] = {"padthv1.lv2/padthv1.so", "synthv1.lv2/synthv1.so"};
-  for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
-    char path[256];
-    snprintf(path, sizeof path, "/usr/lib/lv2/%s", libs[i]);
-    (void)dlopen(path, RTLD_LAZY | RTLD_NODELETE);
+/* A station whose pad is padthv1 and whose master has Dragonfly Hall. */
+static lull_station *lv2_station(void) {
+  static const char *const fx[1] = {HALL ",decay=5"};
+  lull_station_config c = {.name = "lv2", .fx = fx, .fx_count = 1};
+  c.instrument[LULL_PART_PAD] = "http://padthv1.sourceforge.net/lv2";
+  c.params = lull_params_default();
+  c.params.intensity = 0.5f;
+  lull_station *st = NULL;
+  lull_diag d = {{0}, {0}};
+  if (lull_station_create(&c, &st, &d) != LULL_OK) fail_msg("station: %s: %s", d.field, d.message);
+  return st;
+}
+
+/* What a new listener reads: the Ogg header, then the ring's pages. */
+static size_t read_pages(lull_station *st, unsigned char **ogg) {
+  uint32_t hlen = 0;
+  const unsigned char *h = lull__station_ogg_header(st, &hlen);
+  assert_non_null(h);
+  size_t len = hlen, cap = 1 << 20;
+  *ogg = malloc(cap);
+  memcpy(*ogg, h, hlen);
+  const lull_ring_slot *slot;
+  uint64_t lost, next = 0;
+  int err;
+  while ((err = lull__ring_get(lull__station_pages(st), next, &slot, &lost)) != LULL_EAGAIN) {
+    assert_int_equal(err, LULL_OK); /* nothing overtaken */
+    size_t n = lull__slot_len(slot);
+    if (len + n > cap) *ogg = realloc(*ogg, cap = 2 * (len + n));
+    memcpy(*ogg + len, slot->data, n);
+    len += n, next++;
+  }
+  return len;
+}
+
+/* 10 s of a station with an LV2 pad and an LV2 reverb: the Ogg stream
+ * decodes to 10 s of sound, with no fault. */
+static void a_station_with_plugins_streams(void **state) {
+  (void)state;
+  lull_station *st = lv2_station();
+  assert_int_equal(lull_station_run(st, 500), LULL_OK); /* 500 frames of 20 ms */
+  unsigned char *ogg;
+  size_t len = read_pages(st, &ogg);
+  decoded out = {0};
+  assert_int_equal(decode_ogg_opus(ogg, len, &out), 0);
+  print_message("%.2f s decoded, RMS %.1f dB, %llu holes\n", out.seconds, sig_db(out.rms), (unsigned long long)out.holes);
+  assert_true(fabs(out.seconds - 10.0) < 0.1);
+  assert_int_equal(out.holes, 0);
+  assert_true(sig_db(out.rms) > -45.0);
+  lull_station_metrics m;
+  lull_station_get_metrics(st, &m);
+  assert_int_equal(m.faults, 0);
+  free(ogg);
+  lull_station_destroy(st);
+}
+
+/* `test_plugin --timing` (CTest test_plugin_timing, label timing): the same
+ * station live for 10 s keeps the clock. */
+static void a_station_with_plugins_keeps_time(void **state) {
+  (void)state;
+  lull_station *st = lv2_station();
+  assert_int_equal(lull_station_start(st), LULL_OK);
+  sleep(10);
+  lull_station_stop(st);
+  lull_station_metrics m;
+  lull_station_get_metrics(st, &m);
+  print_message("10 s live with padthv1 and Dragonfly Hall: %llu frames, %llu late, render+encode %.0f us mean, "
+                "%.0f max\n", (unsigned long long)m.frames, (unsigned long long)m.late_frames, m.encode_us_mean,
+                m.encode_us_max);
+  assert_true(m.frames >= 490);
+  assert_int_equal(m.late_frames, 0);
+  assert_int_equal(m.faults, 0);
+  lull_station_destroy(st);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--timing") == 0) {
+    const struct CMUnitTest timing[] = {cmocka_unit_test(a_station_with_plugins_keeps_time)};
+    return cmocka_run_group_tests(timing, NULL, NULL);
   }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hall_lengthens_the_tail),
@@ -207,6 +277,7 @@ int main(void) {
       cmocka_unit_test(padthv1_plays_its_note),
       cmocka_unit_test(synthv1_plays_its_note),
       cmocka_unit_test(padthv1_renders_repeat_exactly),
+      cmocka_unit_test(a_station_with_plugins_streams),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
