@@ -41,6 +41,10 @@ typedef struct lull_engine_config {
    * MIDI at their exact frame (note on and off, velocity; a HIT is a note
    * of the part's default length), mixed at the part's level and sends. */
   const char *instrument[LULL_PART_COUNT];
+  /* Nonzero: work a plugin asks for (the LV2 worker) runs in a thread of
+   * its own, woken by lull_engine_service, so render never waits on it
+   * (live); 0: inside the plugin's run, so renders repeat (offline). */
+  int plugin_threads;
 } lull_engine_config;
 
 /* What the engine has counted since create. */
@@ -69,6 +73,11 @@ void lull_engine_destroy(lull_engine *engine);
  * LULL_OK, LULL_EINVAL for a malformed event, or LULL_EFULL. Render thread. */
 __attribute__((warn_unused_result))
 int lull_engine_schedule(lull_engine *engine, const lull_event *event);
+
+/* After a render, from the rendering thread: wake the plugins' worker
+ * threads if the render left them work (lull_engine_config.plugin_threads).
+ * Not render-safe (it may make a syscall); cheap when there is nothing. */
+void lull_engine_service(lull_engine *engine);
 
 /* Render frames of interleaved stereo float32 into out; advances the clock.
  * Render-safe: no allocation, lock, I/O or syscall. */

@@ -106,7 +106,7 @@ typedef struct palette_run {
  * before each 20 ms block and only the engine's render timed; block_s is
  * scratch for frames / CHUNK times. 0, or -1 when something failed. */
 static int run_music(const lull_engine_config *with, int drop_part, int palette, uint64_t frames, double *block_s,
-                     palette_run *out) {
+                     palette_run *out, lull_diag *diag) {
   lull_params params = lull_params_default();
   params.intensity = PALETTE_INTENSITY;
   params.palette = palette;
@@ -117,7 +117,7 @@ static int run_music(const lull_engine_config *with, int drop_part, int palette,
   cfg.bpm = params.bpm, cfg.seed = params.seed;
   float *buf = malloc(sizeof(float) * 2 * CHUNK);
   int err = !buf || lull__composer_create(&params, LULL_SAMPLE_RATE_HZ, &c, NULL) != LULL_OK ||
-            lull_engine_create(&cfg, &e, NULL) != LULL_OK;
+            lull_engine_create(&cfg, &e, diag) != LULL_OK;
   unsigned heard = 0; /* a bit a part */
   double vsum = 0;
   size_t blocks = 0;
@@ -152,7 +152,7 @@ static int run_music(const lull_engine_config *with, int drop_part, int palette,
 
 static int run_palette(int dry, int palette, uint64_t frames, double *block_s, palette_run *out) {
   lull_engine_config cfg = {.dry = dry};
-  return run_music(&cfg, -1, palette, frames, block_s, out);
+  return run_music(&cfg, -1, palette, frames, block_s, out, NULL);
 }
 
 /* An LV2 plugin's cost per 20 ms block in classic's composed music, beside
@@ -175,9 +175,14 @@ static int bench_plugin(const char *instrument_part, const char *spec, uint64_t 
   for (uint64_t r = 0; r < runs; r++)
     for (int row = 0; row < 3; row++) {
       palette_run one;
-      if (run_music(&cfg[row], row == 0 && part >= 0 ? part : -1, LULL_PALETTE_CLASSIC, frames, block_s, &one)) {
-        fprintf(stderr, "lull bench: a run failed (%s)\n", row == 2 ? spec : "lull's own");
+      lull_diag diag = {{0}, {0}};
+      if (run_music(&cfg[row], row == 0 && part >= 0 ? part : -1, LULL_PALETTE_CLASSIC, frames, block_s, &one, &diag)) {
         free(block_s);
+        if (diag.message[0]) { /* the plugin's spec: bad input */
+          fprintf(stderr, "lull bench: %s: %s\n", part >= 0 ? "--instrument" : "--fx", diag.message);
+          return LULL_EXIT_USAGE;
+        }
+        fprintf(stderr, "lull bench: a run failed (%s)\n", row == 2 ? spec : "lull's own");
         return LULL_EXIT_FAIL;
       }
       if (one.mean_us < best[row]) best[row] = one.mean_us;

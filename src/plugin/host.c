@@ -17,6 +17,8 @@
 #include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,7 +30,41 @@
 #define WORK_BYTES 4096      /* one worker response */
 #define FAULT_LEVEL 15.85f   /* +24 dBFS */
 #define MAX_PORTS 256
-#define WARM_UP_MS 10000     /* the longest an instrument may take to get ready */
+#define WARM_UP_MS 5000      /* the longest an instrument may take to get ready */
+#define RING_BYTES 65536     /* each way between run and a worker thread (a power of 2) */
+
+/* One writer, one reader: messages of [u32 size][bytes], wrapping. */
+typedef struct byte_ring {
+  _Atomic uint32_t head, tail; /* written, read (free-running) */
+  unsigned char data[RING_BYTES];
+} byte_ring;
+
+static int ring_push(byte_ring *r, uint32_t size, const void *msg) {
+  uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+  uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+  if (RING_BYTES - (head - tail) < sizeof size + size) return 0;
+  const unsigned char *parts[2] = {(const unsigned char *)&size, msg};
+  const uint32_t lens[2] = {sizeof size, size};
+  for (int k = 0; k < 2; k++)
+    for (uint32_t i = 0; i < lens[k]; i++) r->data[(head++) & (RING_BYTES - 1)] = parts[k][i];
+  atomic_store_explicit(&r->head, head, memory_order_release);
+  return 1;
+}
+
+/* The next message into buf (cap bytes): its size, or 0 if none. One too
+ * big for buf is dropped (its size is returned as 0 all the same). */
+static uint32_t ring_pop(byte_ring *r, void *buf, uint32_t cap) {
+  uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+  uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+  if (head == tail) return 0;
+  uint32_t size = 0;
+  for (uint32_t i = 0; i < sizeof size; i++) ((unsigned char *)&size)[i] = r->data[(tail++) & (RING_BYTES - 1)];
+  unsigned char *out = buf;
+  for (uint32_t i = 0; i < size; i++, tail++)
+    if (size <= cap) out[i] = r->data[tail & (RING_BYTES - 1)];
+  atomic_store_explicit(&r->tail, tail, memory_order_release);
+  return size <= cap ? size : 0;
+}
 
 /* The features lull gives; a plugin requiring any other cannot be hosted. */
 static const char *const supported[] = {
@@ -74,6 +110,14 @@ struct lull_plugin {
   unsigned char response[WORK_BYTES];
   uint32_t response_size;
   int responded, faulted, active;
+  /* A worker thread (lull__plugin_start_worker): requests from run, its
+   * responses back, woken by lull__plugin_service. */
+  int threaded, thread_started;
+  byte_ring *requests, *responses;
+  pthread_t thread;
+  sem_t wake;
+  atomic_int stop, pending;
+  unsigned char request[WORK_BYTES];
   uint32_t urid_chunk, urid_sequence, urid_midi;
   int midi_port; /* instruments: the atom input MIDI goes to */
 };
@@ -246,12 +290,13 @@ int lull__plugin_list(lull_plugin_host *h, const char *uri, FILE *out, lull_diag
     return LULL_OK;
   }
   for (int pass = 0; pass < 2; pass++) {
-    fputs(pass == 0 ? "Effects and instruments lull can host:\n" : "\nInstalled, but lull cannot host them:\n", out);
+    int any = 0;
     LILV_FOREACH (plugins, i, all) {
       const LilvPlugin *p = lilv_plugins_get(all, i);
       int fx = 0, instr = 0;
       const char *why = unhostable(h, p, &fx, &instr);
       if ((why != NULL) != pass) continue;
+      if (!any++) fputs(pass == 0 ? "Effects and instruments lull can host:\n" : "\nInstalled, but lull cannot host them:\n", out);
       if (why) {
         print_plugin(h, p, "cannot host", out, 0);
         fprintf(out, "    needs: %s\n", why);
@@ -267,6 +312,7 @@ int lull__plugin_list(lull_plugin_host *h, const char *uri, FILE *out, lull_diag
 
 static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size, const void *data) {
   lull_plugin *p = handle;
+  if (p->threaded) return ring_push(p->responses, size, data) ? LV2_WORKER_SUCCESS : LV2_WORKER_ERR_NO_SPACE;
   if (size > sizeof p->response || p->responded) return LV2_WORKER_ERR_NO_SPACE;
   memcpy(p->response, data, size);
   p->response_size = size;
@@ -280,6 +326,11 @@ static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size
 static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle, uint32_t size, const void *data) {
   lull_plugin *p = handle;
   if (!p->worker) return LV2_WORKER_ERR_UNKNOWN;
+  if (p->threaded) { /* for the worker thread, woken after the render */
+    if (!ring_push(p->requests, size, data)) return LV2_WORKER_ERR_NO_SPACE;
+    atomic_store_explicit(&p->pending, 1, memory_order_relaxed);
+    return LV2_WORKER_SUCCESS;
+  }
   return p->worker->work(lilv_instance_get_handle(p->instance), respond, p, size, data);
 }
 
@@ -323,11 +374,20 @@ static int find_preset(lull_plugin_host *h, const LilvPlugin *p, const char *wan
 
 static void set_port_value(const char *symbol, void *user, const void *value, uint32_t size, uint32_t type) {
   lull_plugin *p = user;
-  if (size != sizeof(float) || type != p->host->map.map(p->host, LV2_ATOM__Float)) return;
+  LV2_URID_Map *m = &p->host->map;
+  float v;
+  /* Presets write numbers as whatever Turtle read: 0 is an Int, 0.5 a Float. */
+  if (type == m->map(m->handle, LV2_ATOM__Float) && size == sizeof(float)) memcpy(&v, value, sizeof v);
+  else if (type == m->map(m->handle, LV2_ATOM__Double) && size == sizeof(double)) v = (float)*(const double *)value;
+  else if (type == m->map(m->handle, LV2_ATOM__Int) && size == sizeof(int32_t)) v = (float)*(const int32_t *)value;
+  else if (type == m->map(m->handle, LV2_ATOM__Long) && size == sizeof(int64_t)) v = (float)*(const int64_t *)value;
+  else if (type == m->map(m->handle, LV2_ATOM__Bool) && size == sizeof(int32_t)) v = *(const int32_t *)value ? 1.0f : 0.0f;
+  else return;
+  if (!isfinite(v)) return;
   LilvNode *sym = lilv_new_string(p->host->world, symbol);
   const LilvPort *port = lilv_plugin_get_port_by_symbol(p->plugin, sym);
   lilv_node_free(sym);
-  if (port) p->control[lilv_port_get_index(p->plugin, port)] = *(const float *)value;
+  if (port && kind_of(p->host, p->plugin, port) == PORT_CONTROL_IN) p->control[lilv_port_get_index(p->plugin, port)] = v;
 }
 
 static int connect_ports(lull_plugin *p) {
@@ -336,7 +396,10 @@ static int connect_ports(lull_plugin *p) {
     const LilvPort *port = lilv_plugin_get_port_by_index(p->plugin, i);
     p->kind[i] = (uint8_t)kind_of(h, p->plugin, port);
     switch (p->kind[i]) {
-      case PORT_AUDIO_IN: p->audio_in[p->n_in++] = i; break;
+      case PORT_AUDIO_IN: /* an effect has 1 or 2; an instrument's, however many, hear silence */
+        if (p->n_in < 2) p->audio_in[p->n_in] = i;
+        p->n_in++;
+        break;
       case PORT_AUDIO_OUT: p->audio_out[p->n_out++] = i; break;
       case PORT_CONTROL_IN: case PORT_CONTROL_OUT: {
         LilvNode *def = NULL;
@@ -507,7 +570,12 @@ static int open_plugin(lull_plugin_host *h, const char *spec, const char *field,
                                                                                  : NULL;
     if (where) lilv_instance_connect_port(p->instance, i, where);
   }
-  for (uint32_t c = 0; c < p->n_in; c++) lilv_instance_connect_port(p->instance, p->audio_in[c], p->in[c]);
+  if (instrument) { /* every audio input hears the same silence (p->in[0], never written) */
+    for (uint32_t i = 0; i < p->ports; i++)
+      if (p->kind[i] == PORT_AUDIO_IN) lilv_instance_connect_port(p->instance, i, p->in[0]);
+  } else {
+    for (uint32_t c = 0; c < p->n_in; c++) lilv_instance_connect_port(p->instance, p->audio_in[c], p->in[c]);
+  }
   for (uint32_t c = 0; c < p->n_out; c++) lilv_instance_connect_port(p->instance, p->audio_out[c], p->out[c]);
   reset_atoms(p, 1, 1);
   lilv_instance_activate(p->instance);
@@ -539,7 +607,7 @@ static int warm_up(lull_plugin *p) {
     }
     run(p, p->max_block);
     for (uint32_t c = 0; c < p->n_out && !sounded; c++)
-      for (uint32_t i = 0; i < p->max_block && !sounded; i++) sounded = fabsf(p->out[c][i]) > 1e-4f; /* -80 dBFS */
+      for (uint32_t i = 0; i < p->max_block && !sounded; i++) sounded = fabsf(p->out[c][i]) > 1e-4f; /* -80 dBFS; not NaN (padthv1 makes some while not ready) */
     if (!sounded) nanosleep(&pause, NULL);
   }
   (void)lull__plugin_midi(p, 0, 0xB0, 123, 0); /* all notes off */
@@ -558,17 +626,22 @@ int lull__plugin_open_fx(lull_plugin_host *h, const char *spec, const char *fiel
 int lull__plugin_open_instrument(lull_plugin_host *h, const char *spec, const char *field, float sample_rate_hz,
                                  uint32_t max_block, lull_plugin **out, lull_diag *diag) {
   int err = open_plugin(h, spec, field, sample_rate_hz, max_block, 1, out, diag);
-  if (err == LULL_OK && !warm_up(*out)) {
-    err = lull_diag_set(diag, LULL_EFORMAT, field, "%s made no sound for a held middle C within %d s", (*out)->uri,
-                        WARM_UP_MS / 1000);
-    lull__plugin_close(*out);
-    *out = NULL;
-  }
+  /* One silent for middle C (a drum kit mapped elsewhere, its volume at 0)
+   * is the user's choice: it plays on, after the wait. */
+  if (err == LULL_OK) (void)warm_up(*out);
   return err;
 }
 
 void lull__plugin_close(lull_plugin *p) {
   if (!p) return;
+  if (p->thread_started) {
+    atomic_store(&p->stop, 1);
+    sem_post(&p->wake);
+    pthread_join(p->thread, NULL);
+    sem_destroy(&p->wake);
+  }
+  free(p->requests);
+  free(p->responses);
   if (p->active) lilv_instance_deactivate(p->instance);
   if (p->instance) lilv_instance_free(p->instance);
   for (uint32_t i = 0; i < MAX_PORTS; i++) free(p->atom[i]);
@@ -585,6 +658,9 @@ static void run(lull_plugin *p, uint32_t frames) {
     p->responded = 0;
     p->worker->work_response(lilv_instance_get_handle(p->instance), p->response_size, p->response);
   }
+  if (p->threaded) /* the worker thread's answers so far */
+    for (uint32_t size; (size = ring_pop(p->responses, p->response, sizeof p->response));)
+      p->worker->work_response(lilv_instance_get_handle(p->instance), size, p->response);
   if (p->worker && p->worker->end_run) p->worker->end_run(lilv_instance_get_handle(p->instance));
   reset_atoms(p, 1, 0);
 }
@@ -637,6 +713,36 @@ void lull__plugin_render(lull_plugin *p, float *left, float *right, uint32_t fra
   }
   memcpy(left, p->out[0], sizeof(float) * frames);
   memcpy(right, p->out[p->n_out == 2], sizeof(float) * frames);
+}
+
+static void *worker_main(void *arg) {
+  lull_plugin *p = arg;
+  LV2_Handle handle = lilv_instance_get_handle(p->instance);
+  for (;;) {
+    while (sem_wait(&p->wake) != 0) continue; /* EINTR */
+    if (atomic_load(&p->stop)) return NULL;
+    for (uint32_t size; (size = ring_pop(p->requests, p->request, sizeof p->request));)
+      p->worker->work(handle, respond, p, size, p->request);
+  }
+}
+
+int lull__plugin_start_worker(lull_plugin *p) {
+  if (!p->worker || p->thread_started) return LULL_OK;
+  if (!(p->requests = calloc(1, sizeof *p->requests)) || !(p->responses = calloc(1, sizeof *p->responses)))
+    return LULL_ENOMEM;
+  if (sem_init(&p->wake, 0, 0) != 0) return LULL_ENOMEM;
+  p->threaded = 1; /* before the thread: it reads it */
+  if (pthread_create(&p->thread, NULL, worker_main, p) != 0) {
+    p->threaded = 0;
+    sem_destroy(&p->wake);
+    return LULL_ENOMEM;
+  }
+  p->thread_started = 1;
+  return LULL_OK;
+}
+
+void lull__plugin_service(lull_plugin *p) {
+  if (p->threaded && atomic_exchange_explicit(&p->pending, 0, memory_order_relaxed)) sem_post(&p->wake);
 }
 
 uint32_t lull__plugin_latency(const lull_plugin *p) {

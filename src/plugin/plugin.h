@@ -48,6 +48,15 @@ void lull__plugin_render(lull_plugin *p, float *left, float *right, uint32_t fra
  * (its input passes through) and counted. */
 void lull__plugin_process(lull_plugin *p, float *left, float *right, uint32_t frames);
 
+/* From now on the plugin's work (LV2 worker) runs in a thread of its own,
+ * its answers delivered at the end of a later run, instead of inside run
+ * (live rendering: run never waits on work). Not render-safe; LULL_OK also
+ * for a plugin without a worker (nothing to do), else LULL_ENOMEM. */
+int lull__plugin_start_worker(lull_plugin *p);
+/* Wake the worker thread if run left it work. Not render-safe (a syscall):
+ * call after the render, from the thread that renders. */
+void lull__plugin_service(lull_plugin *p);
+
 /* Its latency in frames (its latency port, read after a run; 0 if none). */
 uint32_t lull__plugin_latency(const lull_plugin *p);
 /* 1 once bypassed for a fault. */

@@ -55,6 +55,7 @@ int lull__pump_create(const lull_pump_config *config, lull_pump **out, lull_diag
   lull_engine_config ec = {.bpm = c.phrase ? (float)c.phrase->bpm : c.params.bpm, .seed = c.params.seed,
                            .dry = c.dry, .event_capacity = c.event_capacity, .fx = c.fx, .fx_count = c.fx_count};
   memcpy(ec.instrument, c.instrument, sizeof ec.instrument);
+  ec.plugin_threads = c.plugin_threads;
   if ((err = lull_engine_create(&ec, &p->engine, diag))) goto fail;
   p->event_capacity = ec.event_capacity ? ec.event_capacity : 4096u; /* the engine's default */
   if (c.phrase) p->music_frames = c.phrase->length_frames * c.loops;
@@ -173,6 +174,7 @@ int lull__pump_next(lull_pump *p, float **pcm, size_t *frames, lull_diag *diag) 
   }
   /* Rendered even after an error: a station's audio stays continuous. */
   lull_engine_render(p->engine, p->pcm, (size_t)n);
+  lull_engine_service(p->engine); /* plugins' worker threads, after the render */
   p->pos += n;
   *frames = (size_t)n;
   return err;

@@ -155,7 +155,8 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   st->cfg = c;
   st->params = st->now.params = c.params;
   uint32_t slots = lull__pow2_at_least(c.ring_seconds * 50);
-  lull_pump_config pc = {.params = c.params, .block_frames = FRAME, .dry = c.dry, .fx = c.fx, .fx_count = c.fx_count};
+  lull_pump_config pc = {.params = c.params, .block_frames = FRAME, .dry = c.dry, .fx = c.fx, .fx_count = c.fx_count,
+                         .plugin_threads = 1};
   memcpy(pc.instrument, c.instrument, sizeof pc.instrument);
   st->cfg.fx = NULL; /* the caller's strings are not kept */
   for (int part = 0; part < LULL_PART_COUNT; part++) st->has_instruments |= c.instrument[part] != NULL;
@@ -168,7 +169,16 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
     lull_station_destroy(st);
     return lull_diag_set(diag, err, "", "station: out of memory");
   }
-  if ((err = lull__pump_create(&pc, &st->pump, diag)) || (err = lull__encoder_create(&enc, &sink, &st->encoder, diag)) ||
+  if ((err = lull__pump_create(&pc, &st->pump, diag)) && diag && (!strcmp(diag->field, "fx") || !strncmp(diag->field, "instrument.", 11))) {
+    char field[sizeof diag->field]; /* which station's plugin: "night.fx", "night.instrument.pad" */
+    memcpy(field, diag->field, sizeof field);
+    field[sizeof field - 1] = 0;
+    size_t n = strlen(st->name); /* at most 32, and the field at most 17: it fits */
+    memcpy(diag->field, st->name, n);
+    diag->field[n] = '.';
+    snprintf(diag->field + n + 1, sizeof diag->field - n - 1, "%.30s", field);
+  }
+  if (err || (err = lull__encoder_create(&enc, &sink, &st->encoder, diag)) ||
       (err = lull__mp3_create(0, &st->mp3enc, diag))) {
     lull_station_destroy(st);
     return err;

@@ -207,6 +207,7 @@ typedef struct lull_pump_config {
   const char *const *fx;         /* LV2 effects on the master (lull_engine_config); borrowed for create */
   uint32_t fx_count;
   const char *instrument[LULL_PART_COUNT]; /* LV2 instruments per part (lull_engine_config); borrowed for create */
+  int plugin_threads;            /* plugins' work in threads of their own (live; lull_engine_config) */
   lull_pump_tap tap;             /* NULL = none */
   void *tap_user;
 } lull_pump_config;

@@ -154,6 +154,11 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
         lull_engine_destroy(e);
         return err;
       }
+    for (uint32_t i = 0; c.plugin_threads && i < c.fx_count; i++)
+      if ((err = lull__plugin_start_worker(e->fx[i])) != LULL_OK) {
+        lull_engine_destroy(e);
+        return lull_diag_set(diag, err, "fx", "cannot start a worker thread for %s", c.fx[i]);
+      }
     for (int part = 0; part < LULL_PART_COUNT; part++) {
       char field[32];
       snprintf(field, sizeof field, "instrument.%s", lull_part_name(part));
@@ -161,6 +166,10 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
           (err = lull__plugin_open_instrument(e->plugins, c.instrument[part], field, fs, LULL_MAX_BLOCK, &e->instr[part], diag))) {
         lull_engine_destroy(e);
         return err;
+      }
+      if (e->instr[part] && c.plugin_threads && (err = lull__plugin_start_worker(e->instr[part])) != LULL_OK) {
+        lull_engine_destroy(e);
+        return lull_diag_set(diag, err, field, "cannot start a worker thread for %s", c.instrument[part]);
       }
     }
   }
@@ -201,6 +210,13 @@ int lull_engine_set_bpm(lull_engine *e, float bpm) {
   if (!(bpm >= 30.0f && bpm <= 180.0f)) return LULL_ERANGE;
   e->cfg.bpm = bpm; /* kept, and nothing else: the delay is not tied to the tempo */
   return LULL_OK;
+}
+
+void lull_engine_service(lull_engine *e) {
+  if (!e->plugins) return;
+  for (uint32_t i = 0; i < e->cfg.fx_count; i++) lull__plugin_service(e->fx[i]);
+  for (int part = 0; part < LULL_PART_COUNT; part++)
+    if (e->instr[part]) lull__plugin_service(e->instr[part]);
 }
 
 void lull_engine_release_all(lull_engine *e) {
@@ -261,16 +277,34 @@ static void set_palette(lull_engine *e, int palette) {
   }
 }
 
+/* Forget the pending ends of a part's pitch; whether there was one (the
+ * pitch still sounds). MIDI ends a pitch, not a note: an earlier note's end
+ * must not cut a later one of the same pitch short. */
+static int plugin_forget_offs(lull_engine *e, uint8_t part, uint8_t pitch) {
+  int found = 0;
+  for (uint32_t i = 0; i < e->n_offs;) {
+    if (e->offs[i].part == part && e->offs[i].pitch == pitch) {
+      e->offs[i] = e->offs[--e->n_offs];
+      found = 1;
+    } else {
+      i++;
+    }
+  }
+  return found;
+}
+
 /* A note for a plugin instrument: on now, off after its duration (a HIT's
- * default is the part's); a note with no end waits for its OFF event. */
+ * default is the part's); a note with no end waits for its OFF event. A
+ * pitch still sounding is ended first, so that it is struck again. */
 static void plugin_note_on(lull_engine *e, const lull_event *ev) {
   lull_plugin *p = e->instr[ev->part];
+  if (plugin_forget_offs(e, ev->part, ev->pitch)) (void)lull__plugin_midi(p, 0, 0x80, ev->pitch, 64);
   int vel = (int)lrintf(ev->velocity * 127.0f);
   vel = vel < 1 ? 1 : vel > 127 ? 127 : vel;
   uint64_t length = ev->duration_frames;
   if (!length && ev->kind == LULL_EVENT_HIT)
     length = (uint64_t)(lull__part_specs[ev->part].default_ms * (float)e->cfg.sample_rate_hz / 1000.0f) + 1;
-  if (length && e->n_offs == LULL_PLUGIN_OFFS) return; /* no room to end it: not started (counted as dropped) */
+  if (length && e->n_offs == LULL_PLUGIN_OFFS) return; /* no room to end it: not started */
   if (!lull__plugin_midi(p, 0, 0x90, ev->pitch, (uint8_t)vel)) return;
   if (length) e->offs[e->n_offs++] = (struct plugin_off){e->pos + length, ev->part, ev->pitch};
 }
@@ -284,8 +318,12 @@ static void apply(lull_engine *e, const lull_event *ev) {
       else set_palette(e, (int)ev->velocity);
       break;
     case LULL_EVENT_OFF:
-      if (e->instr[ev->part]) (void)lull__plugin_midi(e->instr[ev->part], 0, 0x80, ev->pitch, 64);
-      else lull__pool_note_off(&e->pool, ev->part, ev->pitch);
+      if (e->instr[ev->part]) {
+        (void)plugin_forget_offs(e, ev->part, ev->pitch);
+        (void)lull__plugin_midi(e->instr[ev->part], 0, 0x80, ev->pitch, 64);
+      } else {
+        lull__pool_note_off(&e->pool, ev->part, ev->pitch);
+      }
       break;
     default:
       if (e->instr[ev->part]) plugin_note_on(e, ev);

@@ -78,6 +78,8 @@ check "bench --fx: beside lull's own" sh -c "grep -q \"^lull's reverb and delay 
 check "bench --instrument" [ "$(code $lull bench --seconds 1 --runs 1 --instrument "pad=$synth")" = 0 ]
 check "bench --instrument: beside the part's own voice" grep -q "^pad: lull's own voice" "$tmp/out"
 check "bench --instrument: bad part" [ "$(code $lull bench --instrument "piano=$synth")" = 2 ]
+check "bench --fx: unknown plugin" [ "$(code $lull bench --seconds 1 --runs 1 --fx urn:lull:none)" = 2 ]
+check "bench --fx: unknown plugin named" grep -qF 'lull bench: --fx: no LV2 plugin "urn:lull:none" is installed' "$tmp/err"
 check "render --fx" [ "$(code $lull render -o "$tmp/fx.wav" --minutes 0.05 --dry --fx "$hall,decay=3" --quiet)" = 0 ]
 check "render --fx: the tail is longer than dry's" [ "$(info "$tmp/fx.wav" frames)" -gt "$(( (3 + 5) * 48000 ))" ]
 
@@ -147,9 +149,9 @@ check "serve: --fx for no such station named" grep -qF 'expected NAME=SPEC with 
 check "serve: --instrument for no such part" [ "$(code $lull serve --station night --instrument "night.piano=$synth")" = 2 ]
 check "serve: --instrument for no such part named" grep -q 'PART one of pad, lead' "$tmp/err"
 check "serve: --fx with a bad value" [ "$(code $lull serve --station night --fx "night=$hall,decay=60")" = 2 ]
-check "serve: --fx with a bad value named" grep -qF 'decay must be 0.1..10, got 60' "$tmp/err"
+check "serve: --fx with a bad value named" grep -qF 'lull serve: night.fx: decay must be 0.1..10, got 60' "$tmp/err"
 check "serve: --instrument an effect" [ "$(code $lull serve --instrument "main.pad=$hall")" = 2 ]
-check "serve: --instrument an effect named" grep -qF 'is an effect, not an instrument' "$tmp/err"
+check "serve: --instrument an effect named" grep -qF 'lull serve: main.instrument.pad: https://github.com/michaelwillis/dragonfly-reverb is an effect, not an instrument' "$tmp/err"
 stations_of "$examples/lv2-station.sh" "$lull" --port 0
 check "examples/lv2-station.sh serves night" [ "$(face 1 2>/dev/null)" = "Night (LV2)|padthv1 pads in Dragonfly Hall" ]
 check "examples/lv2-render.sh" sh -c "'$examples/lv2-render.sh' '$tmp/lv2.wav' '$lull' 2>/dev/null && test \"\$('$wavinfo' '$tmp/lv2.wav' | sed -n 's/^frames=//p')\" -gt \$((300 * 48000))"

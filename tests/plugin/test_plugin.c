@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+int usleep(unsigned usec); /* POSIX.1-2001; not declared under _XOPEN_SOURCE=700 */
+
 #include "plugin/plugin.h"
 #include "stream/stream.h"
 #include "support/decode.h"
@@ -190,6 +192,95 @@ static void synthv1_plays_its_note(void **state) {
   note_through("http://synthv1.sourceforge.net/lv2");
 }
 
+#define PROBE "urn:lull:test:probe"
+
+/* The probe's output after a render of 64 frames. */
+static float probe_level(lull_plugin *p) {
+  float l[64], r[64];
+  lull__plugin_render(p, l, r, 64);
+  assert_true(l[0] == r[0] && l[63] == l[0]); /* mono into both, constant */
+  return l[0];
+}
+
+/* Offline, work runs inside run and its answer lands right after it. */
+static void worker_inside_run(void **state) {
+  (void)state;
+  lull_plugin_host *host = NULL;
+  lull_plugin *p = NULL;
+  assert_int_equal(lull__plugin_host_create(&host, NULL), LULL_OK);
+  assert_int_equal(lull__plugin_open_instrument(host, PROBE, "instrument.pad", FS, 64, &p, NULL), LULL_OK);
+  assert_true(probe_level(p) == 0.0f); /* the warm-up's answer reset by its activate */
+  assert_int_equal(lull__plugin_midi(p, 0, 0x90, 69, 100), 1);
+  assert_true(probe_level(p) == 0.0f);        /* the run that asked */
+  assert_true(probe_level(p) == 69.0f / 127); /* answered after it */
+  lull__plugin_close(p);
+  lull__plugin_host_destroy(host);
+}
+
+/* Live, work runs in the worker thread: not inside run, not before
+ * lull__plugin_service wakes it, and its answer arrives in a later run. */
+static void worker_in_its_thread(void **state) {
+  (void)state;
+  lull_plugin_host *host = NULL;
+  lull_plugin *p = NULL;
+  assert_int_equal(lull__plugin_host_create(&host, NULL), LULL_OK);
+  assert_int_equal(lull__plugin_open_instrument(host, PROBE, "instrument.pad", FS, 64, &p, NULL), LULL_OK);
+  assert_int_equal(lull__plugin_start_worker(p), LULL_OK);
+  assert_int_equal(lull__plugin_midi(p, 0, 0x90, 72, 100), 1);
+  assert_true(probe_level(p) == 0.0f);
+  for (int i = 0; i < 10; i++) { /* 100 ms unwoken: nothing */
+    usleep(10000);
+    assert_true(probe_level(p) == 0.0f);
+  }
+  lull__plugin_service(p);
+  assert_true(probe_level(p) == 0.0f); /* the work takes 20 ms: not waited for */
+  int runs = 1;
+  while (probe_level(p) == 0.0f && runs++ < 400) usleep(5000);
+  print_message("the worker's answer came %d runs after the wake\n", runs);
+  assert_true(probe_level(p) == 72.0f / 127);
+  lull__plugin_close(p); /* joins the thread */
+  lull__plugin_host_destroy(host);
+}
+
+/* An instrument whose output turns NaN is muted and counted: the probe
+ * sounds for its note 60, then goes NaN with note 100. */
+static void an_exploding_instrument_is_muted(void **state) {
+  (void)state;
+  lull_engine_config cfg = {.dry = 1};
+  cfg.instrument[LULL_PART_LEAD] = PROBE ",explode=1";
+  lull_engine *e = NULL;
+  lull_diag d = {{0}, {0}};
+  if (lull_engine_create(&cfg, &e, &d) != LULL_OK) fail_msg("%s: %s", d.field, d.message);
+  test_note(e, 0, LULL_PART_LEAD, LULL_EVENT_ON, 60, 1.0f, 0);
+  test_note(e, FS / 10, LULL_PART_LEAD, LULL_EVENT_ON, 100, 1.0f, 0);
+  float *x = test_render(e, FS / 5, 480);
+  assert_int_equal(sig_nonfinite(x, 2 * (FS / 5)), 0); /* the NaN never reached the mix: muted */
+  assert_true(sig_peak(x, FS / 20, 2) > 0.05); /* 0-50 ms: note 60 sounds (a step: the DC blocker lets its start by) */
+  lull_engine_stats st;
+  lull_engine_get_stats(e, &st);
+  assert_int_equal(st.plugin_faults, 1);
+  free(x);
+  lull_engine_destroy(e);
+}
+
+/* A pitch struck again while it sounds plays on for its own length: the
+ * first note's end does not cut the second short. */
+static void a_pitch_struck_again_plays_its_length(void **state) {
+  (void)state;
+  lull_engine_config cfg = {.dry = 1};
+  cfg.instrument[LULL_PART_PAD] = "http://synthv1.sourceforge.net/lv2";
+  lull_engine *e = NULL;
+  if (lull_engine_create(&cfg, &e, NULL) != LULL_OK) fail_msg("synthv1 did not open");
+  test_note(e, 0, LULL_PART_PAD, LULL_EVENT_ON, 60, 0.8f, FS);          /* 0-1 s */
+  test_note(e, FS / 2, LULL_PART_PAD, LULL_EVENT_ON, 60, 0.8f, 2 * FS); /* 0.5-2.5 s */
+  float *x = test_render(e, 3 * FS, 960);
+  double held = window_db(x, 1.25, 2.3), early = window_db(x, 0.2, 0.45);
+  print_message("0.2-0.45 s %.1f dB; 1.25-2.3 s (the second note alone) %.1f dB\n", early, held);
+  assert_true(held > early - 10.0);
+  free(x);
+  lull_engine_destroy(e);
+}
+
 /* A station whose pad is padthv1 and whose master has Dragonfly Hall. */
 static lull_station *lv2_station(void) {
   static const char *const fx[1] = {HALL ",decay=5"};
@@ -278,6 +369,10 @@ int main(int argc, char **argv) {
       cmocka_unit_test(synthv1_plays_its_note),
       cmocka_unit_test(padthv1_renders_repeat_exactly),
       cmocka_unit_test(a_station_with_plugins_streams),
+      cmocka_unit_test(worker_inside_run),
+      cmocka_unit_test(worker_in_its_thread),
+      cmocka_unit_test(an_exploding_instrument_is_muted),
+      cmocka_unit_test(a_pitch_struck_again_plays_its_length),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
