@@ -197,16 +197,18 @@ static port_kind kind_of(const lull_plugin_host *h, const LilvPlugin *p, const L
   return PORT_NONE;
 }
 
-/* The first required feature lull does not give, or NULL. */
-static const char *missing_feature(const LilvPlugin *p) {
+/* The first required feature lull does not give, said into why (cap
+ * bytes); whether there is one. */
+static int missing_feature(const LilvPlugin *p, char *why, size_t cap) {
   LilvNodes *req = lilv_plugin_get_required_features(p);
-  const char *missing = NULL;
+  int missing = 0;
   LILV_FOREACH (nodes, i, req) {
     const char *uri = lilv_node_as_uri(lilv_nodes_get(req, i));
     int ok = 0;
     for (size_t k = 0; k < sizeof supported / sizeof supported[0]; k++) ok |= strcmp(uri, supported[k]) == 0;
     if (!ok) {
-      missing = uri; /* the world owns the string */
+      snprintf(why, cap, "it requires the feature <%s>, which lull does not give", uri);
+      missing = 1;
       break;
     }
   }
@@ -214,10 +216,11 @@ static const char *missing_feature(const LilvPlugin *p) {
   return missing;
 }
 
-/* Why lull cannot host it (a static or world-owned string), or NULL. */
-static const char *unhostable(const lull_plugin_host *h, const LilvPlugin *p, int *is_fx, int *is_instr) {
-  const char *feature = missing_feature(p);
-  if (feature) return feature;
+/* Why lull cannot host it (a static string or why_buf), or NULL. */
+static const char *unhostable(const lull_plugin_host *h, const LilvPlugin *p, int *is_fx, int *is_instr, char *why_buf,
+                              size_t cap) {
+  *is_fx = *is_instr = 0;
+  if (missing_feature(p, why_buf, cap)) return why_buf;
   uint32_t ain = 0, aout = 0, midi_in = 0;
   uint32_t n = lilv_plugin_get_num_ports(p);
   if (n > MAX_PORTS) return "more than 256 ports";
@@ -232,7 +235,7 @@ static const char *unhostable(const lull_plugin_host *h, const LilvPlugin *p, in
   const LilvPluginClass *cls = lilv_plugin_get_class(p);
   *is_instr = aout >= 1 && aout <= 2 && midi_in >= 1 && lilv_node_equals(lilv_plugin_class_get_uri(cls), h->instrument);
   *is_fx = !*is_instr && ain >= 1 && ain <= 2 && aout >= 1 && aout <= 2;
-  if (!*is_fx && !*is_instr) return "not an effect (1-2 audio in, 1-2 out) nor an instrument (MIDI in, 1-2 audio out)";
+  if (!*is_fx && !*is_instr) return "not an effect (1-2 audio in, 1-2 out) nor an instrument (of class lv2:InstrumentPlugin, MIDI in, 1-2 audio out)";
   return NULL;
 }
 
@@ -244,10 +247,11 @@ static void print_ports(const lull_plugin_host *h, const LilvPlugin *p, FILE *ou
     LilvNode *def = NULL, *min = NULL, *max = NULL;
     lilv_port_get_range(p, port, &def, &min, &max);
     LilvNode *name = lilv_port_get_name(p, port);
-    fprintf(out, "    %-24s %g..%g, default %g  (%s)\n", lilv_node_as_string(lilv_port_get_symbol(p, port)),
-            min ? (double)lilv_node_as_float(min) : 0.0, max ? (double)lilv_node_as_float(max) : 0.0,
-            def ? (double)lilv_node_as_float(def) : 0.0,
-            name ? lilv_node_as_string(name) : "");
+    char range[64];
+    if (min && max) snprintf(range, sizeof range, "%g..%g", (double)lilv_node_as_float(min), (double)lilv_node_as_float(max));
+    else snprintf(range, sizeof range, "no range given");
+    fprintf(out, "    %-24s %s, default %g  (%s)\n", lilv_node_as_string(lilv_port_get_symbol(p, port)), range,
+            def ? (double)lilv_node_as_float(def) : 0.0, name ? lilv_node_as_string(name) : "");
     lilv_node_free(def), lilv_node_free(min), lilv_node_free(max), lilv_node_free(name);
   }
 }
@@ -277,6 +281,7 @@ static void print_plugin(lull_plugin_host *h, const LilvPlugin *p, const char *r
 
 int lull__plugin_list(lull_plugin_host *h, const char *uri, FILE *out, lull_diag *diag) {
   const LilvPlugins *all = lilv_world_get_all_plugins(h->world);
+  char why_buf[512];
   if (uri) {
     LilvNode *node = lilv_new_uri(h->world, uri);
     const LilvPlugin *p = node ? lilv_plugins_get_by_uri(all, node) : NULL;
@@ -284,7 +289,7 @@ int lull__plugin_list(lull_plugin_host *h, const char *uri, FILE *out, lull_diag
     if (!p)
       return lull_diag_set(diag, LULL_EUNKNOWN, "URI", "no LV2 plugin \"%s\" is installed (lull plugins lists them)", uri);
     int fx = 0, instr = 0;
-    const char *why = unhostable(h, p, &fx, &instr);
+    const char *why = unhostable(h, p, &fx, &instr, why_buf, sizeof why_buf);
     print_plugin(h, p, why ? "cannot host" : fx ? "effect" : "instrument", out, 1);
     if (why) fprintf(out, "    lull cannot host it: %s\n", why);
     return LULL_OK;
@@ -294,12 +299,12 @@ int lull__plugin_list(lull_plugin_host *h, const char *uri, FILE *out, lull_diag
     LILV_FOREACH (plugins, i, all) {
       const LilvPlugin *p = lilv_plugins_get(all, i);
       int fx = 0, instr = 0;
-      const char *why = unhostable(h, p, &fx, &instr);
+      const char *why = unhostable(h, p, &fx, &instr, why_buf, sizeof why_buf);
       if ((why != NULL) != pass) continue;
       if (!any++) fputs(pass == 0 ? "Effects and instruments lull can host:\n" : "\nInstalled, but lull cannot host them:\n", out);
       if (why) {
         print_plugin(h, p, "cannot host", out, 0);
-        fprintf(out, "    needs: %s\n", why);
+        fprintf(out, "    cannot host: %s\n", why);
       } else {
         print_plugin(h, p, fx ? "effect" : "instrument", out, 1);
       }
@@ -463,15 +468,27 @@ static int open_plugin(lull_plugin_host *h, const char *spec, const char *field,
   if (!spec || !*spec) return lull_diag_set(diag, LULL_EINVAL, field, "give a plugin URI (lull plugins lists them)");
   if (strlen(spec) >= sizeof buf) return lull_diag_set(diag, LULL_EINVAL, field, "the spec is longer than %zu bytes", sizeof buf - 1);
   strcpy(buf, spec);
-  char *save = NULL, *uri = strtok_r(buf, ",", &save);
-  if (!uri || strlen(uri) >= sizeof((lull_plugin *)0)->uri)
-    return lull_diag_set(diag, LULL_EINVAL, field, "give a plugin URI before any option");
+  /* Fields at the commas: the URI, then up to 64 options, none empty. */
+  char *fields[65], *s = buf, why_buf[512];
+  int n_fields = 0;
+  for (;;) {
+    char *comma = strchr(s, ',');
+    if (comma) *comma = 0;
+    if (!*s) return lull_diag_set(diag, LULL_EINVAL, field, "an empty field in \"%.200s\" (two commas, or one at an end)", spec);
+    if (n_fields == 65) return lull_diag_set(diag, LULL_EINVAL, field, "at most 64 options after the URI");
+    fields[n_fields++] = s;
+    if (!comma) break;
+    s = comma + 1;
+  }
+  char *uri = fields[0];
+  if (strlen(uri) >= sizeof((lull_plugin *)0)->uri)
+    return lull_diag_set(diag, LULL_EINVAL, field, "the URI is longer than %zu characters", sizeof((lull_plugin *)0)->uri - 1);
   LilvNode *node = lilv_new_uri(h->world, uri);
   const LilvPlugin *plug = node ? lilv_plugins_get_by_uri(lilv_world_get_all_plugins(h->world), node) : NULL;
   lilv_node_free(node);
   if (!plug) return lull_diag_set(diag, LULL_EUNKNOWN, field, "no LV2 plugin \"%s\" is installed (lull plugins lists them)", uri);
   int is_fx = 0, is_instr = 0;
-  const char *why = unhostable(h, plug, &is_fx, &is_instr);
+  const char *why = unhostable(h, plug, &is_fx, &is_instr, why_buf, sizeof why_buf);
   if (why) return lull_diag_set(diag, LULL_EFORMAT, field, "lull cannot host %s: %s", uri, why);
   if (instrument && !is_instr)
     return lull_diag_set(diag, LULL_EINVAL, field, "%s is an effect, not an instrument (use --fx)", uri);
@@ -517,18 +534,20 @@ static int open_plugin(lull_plugin_host *h, const char *spec, const char *field,
   memcpy(p->features, features, sizeof features);
 
   /* The options after the URI. */
-  char *opts[64];
-  int n_opts = 0;
-  for (char *tok; (tok = strtok_r(NULL, ",", &save));) {
-    if (n_opts == 64) {
-      err = lull_diag_set(diag, LULL_EINVAL, field, "at most 64 options after the URI");
+  char **opts = fields + 1;
+  int n_opts = 0, presets = 0;
+  for (int k = 1; k < n_fields; k++) {
+    char *tok = fields[k];
+    presets += strncmp(tok, "preset=", 7) == 0;
+    if (presets > 1) {
+      err = lull_diag_set(diag, LULL_EINVAL, field, "preset= is given twice");
       goto fail;
     }
     if (!strchr(tok, '=') || tok[0] == '=') {
       err = lull_diag_set(diag, LULL_EINVAL, field, "\"%s\": options are preset=P or SYMBOL=VALUE", tok);
       goto fail;
     }
-    opts[n_opts++] = tok;
+    n_opts++;
   }
   /* Every option checked before the plugin is made; then the preset, and
    * the values over it (so their order in the spec does not matter). */

@@ -103,6 +103,10 @@ static void bad_specs_are_refused_by_name(void **state) {
   expect_refused(HALL ",preset=Cathedral", LULL_EUNKNOWN, "no preset \"Cathedral\"");
   expect_refused(HALL ",decay", LULL_EINVAL, "preset=P or SYMBOL=VALUE");
   expect_refused("", LULL_EINVAL, "URI");
+  expect_refused(HALL ",,decay=2", LULL_EINVAL, "an empty field");
+  expect_refused(HALL ",decay=2,", LULL_EINVAL, "an empty field");
+  expect_refused(",decay=2", LULL_EINVAL, "an empty field");
+  expect_refused(HALL ",preset=a,preset=b", LULL_EINVAL, "preset= is given twice");
 }
 
 /* A plugin whose output passes +24 dBFS is bypassed: from that block on its
