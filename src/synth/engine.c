@@ -62,6 +62,7 @@ struct lull_engine {
   /* Note-offs due for plugin instruments: frame, part, pitch; unordered. */
   struct plugin_off { uint64_t frame; uint8_t part, pitch; } offs[LULL_PLUGIN_OFFS];
   uint32_t n_offs;
+  uint64_t sounding[LULL_PART_COUNT][2]; /* plugin instruments: pitches on, a bit each */
   float plug[2][LULL_MAX_BLOCK];
   lull_engine_config cfg;
   lull_engine_stats stats;
@@ -212,6 +213,8 @@ int lull_engine_set_bpm(lull_engine *e, float bpm) {
   return LULL_OK;
 }
 
+static void plugin_off(lull_engine *e, int part, uint8_t pitch);
+
 void lull_engine_service(lull_engine *e) {
   if (!e->plugins) return;
   for (uint32_t i = 0; i < e->cfg.fx_count; i++) lull__plugin_service(e->fx[i]);
@@ -221,8 +224,12 @@ void lull_engine_service(lull_engine *e) {
 
 void lull_engine_release_all(lull_engine *e) {
   lull__pool_release_all(&e->pool);
-  for (int part = 0; part < LULL_PART_COUNT; part++)
-    if (e->instr[part]) (void)lull__plugin_midi(e->instr[part], 0, 0xB0, 123, 0); /* all notes off */
+  for (int part = 0; part < LULL_PART_COUNT; part++) {
+    if (!e->instr[part]) continue;
+    for (int pitch = 0; pitch < 128; pitch++)
+      if (e->sounding[part][pitch >> 6] >> (pitch & 63) & 1) plugin_off(e, part, (uint8_t)pitch);
+    (void)lull__plugin_midi(e->instr[part], 0, 0xB0, 123, 0); /* all notes off, for what the count missed */
+  }
   e->n_offs = 0;
 }
 
@@ -277,6 +284,16 @@ static void set_palette(lull_engine *e, int palette) {
   }
 }
 
+/* Note on and off for a plugin instrument, keeping account of what sounds
+ * (release_all ends each by name: not every instrument honours CC 123). */
+static void plugin_on(lull_engine *e, int part, uint8_t pitch, uint8_t vel) {
+  if (lull__plugin_midi(e->instr[part], 0, 0x90, pitch, vel)) e->sounding[part][pitch >> 6] |= 1ull << (pitch & 63);
+}
+
+static void plugin_off(lull_engine *e, int part, uint8_t pitch) {
+  if (lull__plugin_midi(e->instr[part], 0, 0x80, pitch, 64)) e->sounding[part][pitch >> 6] &= ~(1ull << (pitch & 63));
+}
+
 /* Forget the pending ends of a part's pitch; whether there was one (the
  * pitch still sounds). MIDI ends a pitch, not a note: an earlier note's end
  * must not cut a later one of the same pitch short. */
@@ -297,15 +314,16 @@ static int plugin_forget_offs(lull_engine *e, uint8_t part, uint8_t pitch) {
  * default is the part's); a note with no end waits for its OFF event. A
  * pitch still sounding is ended first, so that it is struck again. */
 static void plugin_note_on(lull_engine *e, const lull_event *ev) {
-  lull_plugin *p = e->instr[ev->part];
-  if (plugin_forget_offs(e, ev->part, ev->pitch)) (void)lull__plugin_midi(p, 0, 0x80, ev->pitch, 64);
+  int ending = plugin_forget_offs(e, ev->part, ev->pitch);
+  if (ending || (e->sounding[ev->part][ev->pitch >> 6] >> (ev->pitch & 63) & 1)) plugin_off(e, ev->part, ev->pitch);
   int vel = (int)lrintf(ev->velocity * 127.0f);
   vel = vel < 1 ? 1 : vel > 127 ? 127 : vel;
   uint64_t length = ev->duration_frames;
   if (!length && ev->kind == LULL_EVENT_HIT)
     length = (uint64_t)(lull__part_specs[ev->part].default_ms * (float)e->cfg.sample_rate_hz / 1000.0f) + 1;
   if (length && e->n_offs == LULL_PLUGIN_OFFS) return; /* no room to end it: not started */
-  if (!lull__plugin_midi(p, 0, 0x90, ev->pitch, (uint8_t)vel)) return;
+  plugin_on(e, ev->part, ev->pitch, (uint8_t)vel);
+  if (!(e->sounding[ev->part][ev->pitch >> 6] >> (ev->pitch & 63) & 1)) return; /* the sequence was full */
   if (length) e->offs[e->n_offs++] = (struct plugin_off){e->pos + length, ev->part, ev->pitch};
 }
 
@@ -320,7 +338,7 @@ static void apply(lull_engine *e, const lull_event *ev) {
     case LULL_EVENT_OFF:
       if (e->instr[ev->part]) {
         (void)plugin_forget_offs(e, ev->part, ev->pitch);
-        (void)lull__plugin_midi(e->instr[ev->part], 0, 0x80, ev->pitch, 64);
+        plugin_off(e, ev->part, ev->pitch);
       } else {
         lull__pool_note_off(&e->pool, ev->part, ev->pitch);
       }
@@ -340,7 +358,7 @@ static void plugin_offs_due(lull_engine *e) {
       i++;
       continue;
     }
-    (void)lull__plugin_midi(e->instr[e->offs[i].part], 0, 0x80, e->offs[i].pitch, 64);
+    plugin_off(e, e->offs[i].part, e->offs[i].pitch);
     e->offs[i] = e->offs[--e->n_offs];
   }
 }

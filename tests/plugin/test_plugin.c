@@ -285,6 +285,28 @@ static void a_pitch_struck_again_plays_its_length(void **state) {
   lull_engine_destroy(e);
 }
 
+/* release_all ends every sounding note by name, for instruments that
+ * ignore all-notes-off (the probe does): its level falls to 0, which the
+ * master's DC blocker shows as a step down. */
+static void release_all_ends_each_note(void **state) {
+  (void)state;
+  lull_engine_config cfg = {.dry = 1};
+  cfg.instrument[LULL_PART_LEAD] = PROBE;
+  lull_engine *e = NULL;
+  if (lull_engine_create(&cfg, &e, NULL) != LULL_OK) fail_msg("the probe did not open");
+  test_note(e, 0, LULL_PART_LEAD, LULL_EVENT_ON, 64, 1.0f, 0); /* no end: held until released */
+  float *before = test_render(e, FS / 2, 480);
+  lull_engine_release_all(e);
+  float *after = test_render(e, FS / 50, 480);
+  double low = 0;
+  for (size_t i = 0; i < FS / 50; i++) low = after[2 * i] < low ? after[2 * i] : low;
+  print_message("after release_all the output steps down to %.3f\n", low);
+  assert_true(low < -0.1);
+  free(before);
+  free(after);
+  lull_engine_destroy(e);
+}
+
 /* A station whose pad is padthv1 and whose master has Dragonfly Hall. */
 static lull_station *lv2_station(void) {
   static const char *const fx[1] = {HALL ",decay=5"};
@@ -377,6 +399,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(worker_in_its_thread),
       cmocka_unit_test(an_exploding_instrument_is_muted),
       cmocka_unit_test(a_pitch_struck_again_plays_its_length),
+      cmocka_unit_test(release_all_ends_each_note),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* lull's own test instrument (not for music): a note-on asks the host's
  * worker for work, the work answers with the note's pitch (after 20 ms, as
  * slow work would), and from that answer on the output is the constant
- * pitch / 127. With explode=1 a note above 88 makes it NaN. It shows whether work ran
+ * pitch / 127, until a note off (it ignores CC 123, all notes off). With
+ * explode=1 a note above 88 makes it NaN. It shows whether work ran
  * inside run or in a thread, and when its answer came. */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <lv2/atom/atom.h>
@@ -55,8 +56,9 @@ static void run(LV2_Handle h, uint32_t frames) {
   probe *p = h;
   LV2_ATOM_SEQUENCE_FOREACH(p->midi, ev) {
     const uint8_t *msg = (const uint8_t *)(ev + 1);
-    if (ev->body.type == p->midi_event && ev->body.size >= 3 && (msg[0] & 0xF0) == 0x90 && msg[2] > 0)
-      p->schedule->schedule_work(p->schedule->handle, 1, &msg[1]);
+    if (ev->body.type != p->midi_event || ev->body.size < 3) continue;
+    if ((msg[0] & 0xF0) == 0x90 && msg[2] > 0) p->schedule->schedule_work(p->schedule->handle, 1, &msg[1]);
+    if ((msg[0] & 0xF0) == 0x80) p->level = 0; /* any note off silences it; CC 123 does not */
   }
   float v = *p->explode > 0.5f && p->level > 88.5f / 127 ? NAN : p->level;
   for (uint32_t i = 0; i < frames; i++) p->out[i] = v;
