@@ -159,13 +159,11 @@ static int run_palette(int dry, int palette, uint64_t frames, double *block_s, p
  * what lull's own does for the same job: an instrument against the part's
  * own voice (each measured against the music without that part), an
  * effect against lull's reverb and delay (each against the dry mix). */
-static int bench_plugin(const char *instrument_part, const char *spec, uint64_t seconds, uint64_t runs) {
+static int bench_plugin(int part, const char *spec, uint64_t seconds, uint64_t runs) {
   uint64_t frames = seconds * LULL_SAMPLE_RATE_HZ;
   double *block_s = calloc((size_t)(frames / CHUNK), sizeof *block_s);
   if (!block_s) return LULL_EXIT_FAIL;
-  int part = -1;
-  for (int k = 0; instrument_part && k < LULL_PART_COUNT; k++)
-    if (strcmp(instrument_part, lull_part_name(k)) == 0) part = k;
+  const char *part_name = part >= 0 ? lull_part_name(part) : "fx";
   /* Rows: 0 the reference without the job, 1 lull's own, 2 the plugin. */
   lull_engine_config cfg[3] = {{.dry = 1}, {.dry = part >= 0}, {.dry = 1}};
   const char *chain[1] = {spec};
@@ -193,9 +191,9 @@ static int bench_plugin(const char *instrument_part, const char *spec, uint64_t 
   printf("%-40s %9.1f\n", part >= 0 ? "the music without the part" : "the dry mix", best[0]);
   double own = best[1] - best[0], plugin = best[2] - best[0];
   char label[96];
-  snprintf(label, sizeof label, part >= 0 ? "%s: lull's own voice" : "lull's reverb and delay", instrument_part);
+  snprintf(label, sizeof label, part >= 0 ? "%s: lull's own voice" : "lull's reverb and delay", part_name);
   printf("%-40s %9.1f  (+%.1f)\n", label, best[1], own);
-  snprintf(label, sizeof label, "%s%s%.60s", part >= 0 ? instrument_part : "fx", part >= 0 ? ": " : " ", spec);
+  snprintf(label, sizeof label, "%s%s%.60s", part_name, part >= 0 ? ": " : " ", spec);
   printf("%-40s %9.1f  (+%.1f, %.1fx lull's own)\n", label, best[2], plugin, own > 0 ? plugin / own : 0.0);
   return LULL_EXIT_OK;
 }
@@ -249,7 +247,8 @@ int lull__cmd_bench(int argc, char **argv) {
   uint64_t seconds = 60, runs = 5;
   int first = 1, last = 0; /* dry = 1, then with effects = 0 */
   int palette = -2;         /* -2: the fixed 12-voice mix; -1: every palette; else that one */
-  const char *plugin = NULL, *plugin_part = NULL;
+  const char *plugin = NULL;
+  int plugin_part = -1; /* --instrument's part; -1: --fx */
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       help(stdout);
@@ -285,16 +284,7 @@ int lull__cmd_bench(int argc, char **argv) {
         return LULL_EXIT_USAGE;
       }
       plugin = v;
-      if (!fx) {
-        size_t len = strcspn(v, "=");
-        int known = lull__part_parse(v, len);
-        if (known < 0 || !v[len]) {
-          fprintf(stderr, "lull bench: --instrument: expected PART=URI[,...] with PART one of pad, lead, kick, swell, "
-                          "hat, bass, air, bell; got \"%s\"\n", v);
-          return LULL_EXIT_USAGE;
-        }
-        plugin_part = lull_part_name(known), plugin = v + len + 1;
-      }
+      if (!fx && (plugin_part = lull__instrument_arg("bench", v, &plugin)) < 0) return LULL_EXIT_USAGE;
     } else {
       fprintf(stderr, "lull bench: unknown option or missing value \"%s\" (lull bench --help)\n", argv[i]);
       return LULL_EXIT_USAGE;

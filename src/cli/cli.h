@@ -25,6 +25,9 @@ int lull__cmd_plugins(int argc, char **argv);
 int lull__flag_is(const char *a, const char *flag);
 /* The part named by the len characters at s (pad, lead, ... bell), or -1. */
 int lull__part_parse(const char *s, size_t len);
+/* --instrument's PART=SPEC for command cmd: the part, its SPEC in *spec;
+ * or -1, after saying on stderr what was wrong and what is allowed. */
+int lull__instrument_arg(const char *cmd, const char *v, const char **spec);
 const char *lull__flag_value(const char *cmd, int argc, char **argv, int *i, const char *flag);
 
 /* Parse helpers: print "lull CMD: FLAG: ..." to stderr and return -1 on error. */

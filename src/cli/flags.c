@@ -56,3 +56,15 @@ int lull__part_parse(const char *s, size_t len) {
     if (strlen(lull_part_name(k)) == len && strncmp(s, lull_part_name(k), len) == 0) return k;
   return -1;
 }
+
+int lull__instrument_arg(const char *cmd, const char *v, const char **spec) {
+  size_t len = strcspn(v, "=");
+  int part = lull__part_parse(v, len);
+  if (part < 0 || !v[len]) {
+    fprintf(stderr, "lull %s: --instrument: expected PART=URI[,...] with PART one of pad, lead, kick, swell, hat, bass, "
+                    "air, bell; got \"%s\"\n", cmd, v);
+    return -1;
+  }
+  *spec = v + len + 1;
+  return part;
+}

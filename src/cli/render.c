@@ -131,18 +131,14 @@ int lull__cmd_render(int argc, char **argv) {
       fx[fx_count++] = v;
     } else if (lull__flag_is(a, "--instrument")) {
       if (!(v = lull__flag_value("render", argc, argv, &i, "--instrument"))) return LULL_EXIT_USAGE;
-      size_t len = strcspn(v, "=");
-      int part = lull__part_parse(v, len);
-      if (part < 0 || !v[len]) {
-        fprintf(stderr, "lull render: --instrument: expected PART=URI[,...] with PART one of pad, lead, kick, swell, "
-                        "hat, bass, air, bell; got \"%s\"\n", v);
-        return LULL_EXIT_USAGE;
-      }
+      const char *spec;
+      int part = lull__instrument_arg("render", v, &spec);
+      if (part < 0) return LULL_EXIT_USAGE;
       if (instrument[part]) {
         fprintf(stderr, "lull render: --instrument: %s is given twice\n", lull_part_name(part));
         return LULL_EXIT_USAGE;
       }
-      instrument[part] = v + len + 1;
+      instrument[part] = spec;
     } else if (strcmp(a, "--dry") == 0) {
       dry = 1;
     } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {

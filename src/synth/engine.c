@@ -286,8 +286,10 @@ static void set_palette(lull_engine *e, int palette) {
 
 /* Note on and off for a plugin instrument, keeping account of what sounds
  * (release_all ends each by name: not every instrument honours CC 123). */
-static void plugin_on(lull_engine *e, int part, uint8_t pitch, uint8_t vel) {
-  if (lull__plugin_midi(e->instr[part], 0, 0x90, pitch, vel)) e->sounding[part][pitch >> 6] |= 1ull << (pitch & 63);
+static int plugin_on(lull_engine *e, int part, uint8_t pitch, uint8_t vel) {
+  if (!lull__plugin_midi(e->instr[part], 0, 0x90, pitch, vel)) return 0; /* the sequence is full */
+  e->sounding[part][pitch >> 6] |= 1ull << (pitch & 63);
+  return 1;
 }
 
 static void plugin_off(lull_engine *e, int part, uint8_t pitch) {
@@ -322,9 +324,8 @@ static void plugin_note_on(lull_engine *e, const lull_event *ev) {
   if (!length && ev->kind == LULL_EVENT_HIT)
     length = (uint64_t)(lull__part_specs[ev->part].default_ms * (float)e->cfg.sample_rate_hz / 1000.0f) + 1;
   if (length && e->n_offs == LULL_PLUGIN_OFFS) return; /* no room to end it: not started */
-  plugin_on(e, ev->part, ev->pitch, (uint8_t)vel);
-  if (!(e->sounding[ev->part][ev->pitch >> 6] >> (ev->pitch & 63) & 1)) return; /* the sequence was full */
-  if (length) e->offs[e->n_offs++] = (struct plugin_off){e->pos + length, ev->part, ev->pitch};
+  if (plugin_on(e, ev->part, ev->pitch, (uint8_t)vel) && length)
+    e->offs[e->n_offs++] = (struct plugin_off){e->pos + length, ev->part, ev->pitch};
 }
 
 static void apply(lull_engine *e, const lull_event *ev) {
