@@ -251,9 +251,14 @@ static inline v4f lull__wt_read4(const float *data, v4u table, v4u phase) {
   v4u i = table + (phase >> (32 - LULL_WT_BITS));
   /* The fraction's 21 bits convert as signed (one instruction, the same value). */
   v4f frac = __builtin_convertvector((v4i)(phase & ((1u << (32 - LULL_WT_BITS)) - 1)), v4f) * 0x1p-21f;
-  v2f q[4]; /* each oscillator's two neighbouring samples in one load */
+  /* Each oscillator's two neighbouring samples in one 64-bit load, moved as
+   * a double so that they stay in vector registers; then a0 b0 a1 b1 and
+   * a2 b2 a3 b3 unzip into a and b. */
+  double q[4];
   for (int k = 0; k < 4; k++) __builtin_memcpy(&q[k], data + i[k], sizeof q[k]);
-  v4f a = {q[0][0], q[1][0], q[2][0], q[3][0]}, b = {q[0][1], q[1][1], q[2][1], q[3][1]};
+  typedef double v2d __attribute__((vector_size(16)));
+  v4f lo = (v4f)(v2d){q[0], q[1]}, hi = (v4f)(v2d){q[2], q[3]};
+  v4f a = __builtin_shuffle(lo, hi, (v4i){0, 2, 4, 6}), b = __builtin_shuffle(lo, hi, (v4i){1, 3, 5, 7});
   return a + frac * (b - a);
 }
 
@@ -962,6 +967,7 @@ typedef struct lull_strings {
   lull_svf lp;
   uint32_t ctl_left, vib_phase, vib_inc;
   float vib_cents, vib_cents_step, gain, cutoff_hz, sample_rate_hz;
+  float lp_level; /* the envelope level lp was last set for */
 } lull_strings;
 
 extern const lull_strings_patch lull__strings_ensemble, lull__strings_low, lull__strings_drone;
@@ -971,6 +977,14 @@ void lull__strings_start(lull_strings *v, const lull_strings_patch *patch, const
                          float velocity, uint64_t seed);
 void lull__strings_release(lull_strings *v);
 void lull__strings_render(lull_strings *v, float *out, uint32_t frames);
+/* count (<= 4) voices at once into out[0..count-1], each exactly as
+ * lull__strings_render gives it (the v3 kernel: as its FMA rounds), in
+ * about the time of one. Pick the kernel with lull__strings_render_n_fn. */
+typedef void lull_strings_render_n_fn(lull_strings *const *voice, int count, float *const *out, uint32_t frames);
+lull_strings_render_n_fn lull__strings_render_n_generic;
+lull_strings_render_n_fn lull__strings_render_n_v3;
+/* Its slow parts, every LULL_PAL_CTL_FRAMES (the kernel's). */
+void lull__strings_control(lull_strings *v);
 int lull__strings_active(const lull_strings *v);
 float lull__strings_level(const lull_strings *v);
 

@@ -66,6 +66,7 @@ void lull__strings_start(lull_strings *v, const lull_strings_patch *patch, const
   v->vib_cents_step = patch->vibrato_cents * CTL / fmaxf(patch->vibrato_delay_s * fs, CTL);
   v->gain = patch->gain * velocity / ((float)saws + patch->pulse_mix);
   v->cutoff_hz = fminf(patch->cutoff_hz + patch->cutoff_track * hz, 0.45f * fs);
+  v->lp_level = -1.0f; /* the filter is set at the first control point */
   v->ctl_left = 0;
   lull__env1_set(&v->env, patch->attack_s, patch->release_s, fs);
   lull__env1_gate_on(&v->env);
@@ -75,53 +76,22 @@ void lull__strings_release(lull_strings *v) { lull__env1_gate_off(&v->env); }
 int lull__strings_active(const lull_strings *v) { return v->env.stage != LULL_ENV1_IDLE; }
 float lull__strings_level(const lull_strings *v) { return v->env.level; }
 
-static void strings_control(lull_strings *v) {
+void lull__strings_control(lull_strings *v) {
   const lull_strings_patch *p = v->patch;
   v->vib_cents = fminf(v->vib_cents + v->vib_cents_step, p->vibrato_cents);
   float cents = v->vib_cents * lull__sin_turns(lull__phase_turns(v->vib_phase));
   v->vib_phase += v->vib_inc * CTL;
   float ratio = lull__exp2_fast(cents * (1.0f / 1200.0f));
   for (int k = 0; k < 4; k++) v->inc[k] = (uint32_t)(v->inc_base[k] * ratio);
-  lull__svf_set_fast(&v->lp, v->cutoff_hz * (0.4f + 0.6f * v->env.level), p->q);
+  if (v->env.level != v->lp_level) { /* held: the filter stays where it is (no tan) */
+    lull__svf_set_fast(&v->lp, v->cutoff_hz * (0.4f + 0.6f * v->env.level), p->q);
+    v->lp_level = v->env.level;
+  }
   v->ctl_left = CTL;
 }
 
-/* In runs between control points, the running state in locals whose
- * address nothing else sees (so it stays in registers while out is
- * written); per frame the arithmetic of one frame at a time. */
 void lull__strings_render(lull_strings *voice, float *out, uint32_t frames) {
-  uint32_t i = 0;
-  if (voice->patch && voice->env.stage != LULL_ENV1_IDLE) {
-    lull_strings local = *voice, *v = &local; /* a local copy: out cannot alias it */
-    const float *data = v->data;
-    /* The four oscillators side by side: one vector of phases. */
-    const v4f weight = {1.0f, 1.0f, v->saws == 3 ? 1.0f : 0.0f, v->patch->pulse_mix};
-    const v4u table = {v->table[0], v->table[1], v->table[2], v->table[3]};
-    v4u phase = {v->phase[0], v->phase[1], v->phase[2], v->phase[3]};
-    while (i < frames && v->env.stage != LULL_ENV1_IDLE) {
-      if (v->ctl_left == 0) strings_control(v);
-      const uint32_t n = frames - i < v->ctl_left ? frames - i : v->ctl_left;
-      const v4u inc = {v->inc[0], v->inc[1], v->inc[2], v->inc[3]};
-      const float gain = v->gain;
-      lull_env1 env = v->env;
-      lull_svf lp = v->lp;
-      uint32_t j = 0;
-      for (; j < n && env.stage != LULL_ENV1_IDLE; j++) {
-        float e = lull__env1_tick(&env), l, b;
-        v4f o = lull__wt_read4(data, table, phase) * weight;
-        phase += inc;
-        lull__svf_tick(&lp, (o[0] + o[1]) + (o[2] + o[3]), &l, &b);
-        out[i + j] = gain * e * l;
-      }
-      v->env = env;
-      v->lp = lp;
-      v->ctl_left -= j;
-      i += j;
-    }
-    for (int k = 0; k < 4; k++) v->phase[k] = phase[k];
-    *voice = local;
-  }
-  memset(out + i, 0, sizeof(float) * (frames - i));
+  lull__strings_render_n_generic(&voice, 1, &out, frames);
 }
 
 /* ---- the ensemble chorus ---- */
@@ -205,11 +175,19 @@ void lull__ensemble_set_depth(lull_ensemble *e, float depth01) {
 }
 
 /* In runs from one control point to the next, the running state in locals
- * (nothing else sees their addresses: registers while out is written). */
+ * (nothing else sees their addresses: registers while out is written). The
+ * three filters tick as one vector: lane 0 the bass split (its input the
+ * dry), lanes 1 and 2 the wet's lowpasses (their inputs the taps, which
+ * read frames at least 4.9 ms old, never the one the split writes). */
 void lull__ensemble_process(lull_ensemble *ens, const float *in, float *out_l, float *out_r, uint32_t frames) {
   lull_ensemble local = *ens, *e = &local; /* a local copy: the outputs cannot alias it */
   const uint32_t mask = e->mask;
   float *line = e->line;
+  const lull_svf *f[3] = {&e->bass, &e->lp[0], &e->lp[1]};
+  const v4f a1 = {f[0]->a1, f[1]->a1, f[2]->a1, 0}, a2 = {f[0]->a2, f[1]->a2, f[2]->a2, 0},
+            a3 = {f[0]->a3, f[1]->a3, f[2]->a3, 0};
+  const float bass_k = e->bass.k;
+  v4f ic1 = {f[0]->ic1, f[1]->ic1, f[2]->ic1, 0}, ic2 = {f[0]->ic2, f[1]->ic2, f[2]->ic2, 0};
   uint32_t i = 0;
   while (i < frames) {
     if (e->ctl_left == 0) ensemble_control(e);
@@ -218,18 +196,10 @@ void lull__ensemble_process(lull_ensemble *ens, const float *in, float *out_l, f
     const float s0 = e->tap_step[0], s1 = e->tap_step[1], s2 = e->tap_step[2], dry_step = e->dry_step,
                 wet_step = e->wet_step;
     float dry_gain = e->dry, wet_gain = e->wet;
-    lull_svf bass = e->bass, lp0 = e->lp[0], lp1 = e->lp[1];
     uint32_t pos = e->pos;
     for (uint32_t j = 0; j < n; j++) {
       const float x = in[i + j];
       pos++;
-      /* high: a 2-pole high-pass (x - lp - bp); low = x - high, so that
-       * low + high is x exactly (depth 0 is the dry input). */
-      float low, bp;
-      lull__svf_tick(&bass, x, &low, &bp);
-      float high = x - low - bp;
-      low = x - high;
-      line[pos & mask] = high;
       /* Taps 0 left, 1 centre (0.55 each side), 2 right. */
       float y[LULL_ENSEMBLE_TAPS], tap[LULL_ENSEMBLE_TAPS] = {t0, t1, t2};
       t0 += s0, t1 += s1, t2 += s2;
@@ -241,21 +211,30 @@ void lull__ensemble_process(lull_ensemble *ens, const float *in, float *out_l, f
       }
       float wl = tap_gain[0][0] * y[0] + tap_gain[0][1] * y[1] + tap_gain[0][2] * y[2];
       float wr = tap_gain[1][0] * y[0] + tap_gain[1][1] * y[1] + tap_gain[1][2] * y[2];
+      /* lull__svf_tick, lane by lane */
+      v4f v3 = (v4f){x, wl, wr, 0} - ic2;
+      v4f v1 = a1 * ic1 + a2 * v3;
+      v4f v2 = ic2 + a2 * ic1 + a3 * v3;
+      ic1 = 2.0f * v1 - ic1 + LULL_TINY;
+      ic2 = 2.0f * v2 - ic2 + LULL_TINY;
+      /* high: a 2-pole high-pass (x - lp - bp); low = x - high, so that
+       * low + high is x exactly (depth 0 is the dry input). */
+      float low = v2[0], high = x - low - bass_k * v1[0];
+      low = x - high;
+      line[pos & mask] = high;
       dry_gain += dry_step;
       wet_gain += wet_step;
-      float l, r;
-      lull__svf_tick(&lp0, wl, &l, &bp);
-      lull__svf_tick(&lp1, wr, &r, &bp);
       float dry = low + dry_gain * high;
-      out_l[i + j] += dry + wet_gain * l;
-      out_r[i + j] += dry + wet_gain * r;
+      out_l[i + j] += dry + wet_gain * v2[1];
+      out_r[i + j] += dry + wet_gain * v2[2];
     }
     e->tap_frames[0] = t0, e->tap_frames[1] = t1, e->tap_frames[2] = t2;
     e->dry = dry_gain, e->wet = wet_gain;
-    e->bass = bass, e->lp[0] = lp0, e->lp[1] = lp1;
     e->pos = pos;
     e->ctl_left -= n;
     i += n;
   }
+  lull_svf *g[3] = {&e->bass, &e->lp[0], &e->lp[1]};
+  for (int k = 0; k < 3; k++) g[k]->ic1 = ic1[k], g[k]->ic2 = ic2[k];
   *ens = local;
 }

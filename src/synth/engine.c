@@ -54,7 +54,7 @@ struct lull_engine {
   lull_smooth master;
   float master_now, master_step; /* at the control period's start, and per frame */
   float mix[2][LULL_MAX_BLOCK], rev_in[LULL_MAX_BLOCK], dly_in[LULL_MAX_BLOCK], ens_in[LULL_MAX_BLOCK];
-  float scratch[2][LULL_MAX_BLOCK];
+  float scratch[LULL_SCRATCH][LULL_MAX_BLOCK];
   float silence[LULL_MAX_BLOCK];
   lull_plugin_host *plugins; /* NULL: no LV2 effects */
   lull_plugin *fx[LULL_MAX_FX];
@@ -123,8 +123,7 @@ int lull_engine_create(const lull_engine_config *config, lull_engine **out, lull
   lull__pool_init(&e->pool, &e->wt, fs, c.seed);
   e->recent_data = (float *)(mem + off_recent);
   e->recent = (lull_grain_source){e->recent_data, (uint32_t)(recent - 1), 0};
-  lull__pool_attach(&e->pool, (lull_xvoice *)(mem + off_x), (float *)(mem + off_str), e->scratch[0], e->scratch[1],
-                    &e->recent);
+  lull__pool_attach(&e->pool, (lull_xvoice *)(mem + off_x), (float *)(mem + off_str), e->scratch, &e->recent);
   lull__ensemble_init(&e->ensemble, (float *)(mem + off_ens), fs);
   lull__tape_init(&e->tape, (float *)(mem + off_tape), fs, c.seed ^ 0x7461706500000000ull);
   lull__smooth_init(&e->room_decay, c.reverb_decay_s, ROOM_GLIDE_MS, fs);

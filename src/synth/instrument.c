@@ -232,30 +232,53 @@ static void mix_stereo(const lull_xvoice *x, const lull_mix_bus *bus, const floa
     for (uint32_t i = 0; i < n; i++) ol[i] += gl * l[i], or_[i] += gr * r[i];
 }
 
+/* After a voice's block: a release due in it, and the slot freed once silent. */
+static void x_after(lull_pool *p, lull_xvoice *x, uint64_t end) {
+  if (x->release_at <= end) x_release(x);
+  if (!x->held && !x_active(x)) {
+    x->active = 0;
+    p->x_active--;
+  }
+}
+
+/* Strings voices render LULL_SCRATCH at a time (lull__strings_render_n). */
+static void strings_batch(lull_pool *p, const lull_mix_bus *bus, lull_xvoice **x, int n, uint32_t frames,
+                          uint64_t end) {
+  lull_strings *v[LULL_SCRATCH];
+  for (int k = 0; k < n; k++) v[k] = &x[k]->u.strings;
+  p->strings_render(v, n, p->scratch, frames);
+  for (int k = 0; k < n; k++) {
+    mix_mono(x[k], bus, p->scratch[k], frames);
+    x_after(p, x[k], end);
+  }
+}
+
 int lull__xvoice_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, uint64_t now, int grains) {
   if (!p->x_active) return 0;
   uint64_t end = now + frames;
   float *s0 = p->scratch[0], *s1 = p->scratch[1];
-  int sounded = 0;
+  lull_xvoice *strings[LULL_SCRATCH];
+  int sounded = 0, n_strings = 0;
   for (int i = 0; i < LULL_XVOICES; i++) {
     lull_xvoice *x = &p->x[i];
     if (!x->active || (x->family == FAM_GRAINS) != grains) continue;
     sounded = 1;
+    if (x->family == FAM_STRINGS) {
+      strings[n_strings++] = x;
+      if (n_strings == LULL_SCRATCH) strings_batch(p, bus, strings, n_strings, frames, end), n_strings = 0;
+      continue;
+    }
     switch (x->family) {
       case FAM_FM: lull__fm_render(&x->u.fm, s0, frames); break;
       case FAM_PLUCK: lull__pluck_render(&x->u.pluck, s0, frames); break;
-      case FAM_STRINGS: lull__strings_render(&x->u.strings, s0, frames); break;
       case FAM_CHOIR: lull__choir_render(&x->u.choir, s0, frames); break;
       case FAM_TEXTURE: lull__texture_render(&x->u.texture, s0, s1, frames); break;
       default: lull__grains_render(&x->u.grains, p->grain_src, s0, s1, frames); break;
     }
     if (x->family == FAM_TEXTURE || x->family == FAM_GRAINS) mix_stereo(x, bus, s0, s1, frames);
     else mix_mono(x, bus, s0, frames);
-    if (x->release_at <= end) x_release(x);
-    if (!x->held && !x_active(x)) {
-      x->active = 0;
-      p->x_active--;
-    }
+    x_after(p, x, end);
   }
+  if (n_strings) strings_batch(p, bus, strings, n_strings, frames, end);
   return sounded;
 }

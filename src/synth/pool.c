@@ -38,11 +38,13 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
   p->render = lull__bank_render_generic;
   p->soft_clip = lull__soft_clip_block_generic;
   p->dcblock = lull__dcblock_stereo_generic;
+  p->strings_render = lull__strings_render_n_generic;
 #if LULL_HAVE_V3
   if (lull__isa_v3()) {
     p->render = lull__bank_render_v3;
     p->soft_clip = lull__soft_clip_block_v3;
     p->dcblock = lull__dcblock_stereo_v3;
+    p->strings_render = lull__strings_render_n_v3;
   }
 #endif
   p->wt = wt;
@@ -89,13 +91,12 @@ size_t lull__pool_floats(float sample_rate_hz) {
   return (size_t)LULL_XVOICES * lull__pluck_floats(sample_rate_hz);
 }
 
-void lull__pool_attach(lull_pool *p, lull_xvoice *x, float *mem, float *scratch_l, float *scratch_r,
+void lull__pool_attach(lull_pool *p, lull_xvoice *x, float *mem, float (*scratch)[LULL_MAX_BLOCK],
                        const lull_grain_source *src) {
   size_t each = lull__pluck_floats(p->sample_rate_hz);
   p->x = x;
   for (int i = 0; i < LULL_XVOICES; i++) p->x[i].string_mem = mem + (size_t)i * each;
-  p->scratch[0] = scratch_l;
-  p->scratch[1] = scratch_r;
+  for (int k = 0; k < LULL_SCRATCH; k++) p->scratch[k] = scratch[k];
   p->grain_src = src;
 }
 

@@ -171,12 +171,14 @@ typedef struct lull_xvoice {
 } lull_xvoice;
 
 #define LULL_XVOICES 32
+#define LULL_SCRATCH 4
 #define LULL_XVOICES_PER_PART 14
 
 typedef struct lull_pool {
   lull_bank bank[LULL_BANK_COUNT];
   lull_bank_render_fn *render; /* the kernels for this CPU, chosen at init */
   lull_soft_clip_fn *soft_clip;
+  lull_strings_render_n_fn *strings_render;
   lull_dcblock_fn *dcblock;
   const lull_wavetable *wt;
   lull_smooth brightness; /* 0..1; opens the pad's filter (250 Hz .. 6 kHz) */
@@ -190,7 +192,7 @@ typedef struct lull_pool {
   int palette;           /* lull_palette: the instruments new notes take */
   lull_smooth pad_tone;  /* the palette's pad cutoff factor, glided */
   lull_xvoice *x;        /* LULL_XVOICES, with the engine's memory */
-  float *scratch[2];     /* LULL_MAX_BLOCK each: one scalar voice's block */
+  float *scratch[LULL_SCRATCH]; /* LULL_MAX_BLOCK each: a scalar voice's block (stereo: two; strings: four at once) */
   const lull_grain_source *grain_src; /* the engine's recent output, for grains */
   uint32_t x_active;     /* scalar voices sounding */
 } lull_pool;
@@ -200,7 +202,7 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
 size_t lull__pool_floats(float sample_rate_hz);
 /* Give the pool its LULL_XVOICES scalar voices (zeroed), that memory and
  * its scratch blocks (after init). */
-void lull__pool_attach(lull_pool *p, lull_xvoice *x, float *mem, float *scratch_l, float *scratch_r,
+void lull__pool_attach(lull_pool *p, lull_xvoice *x, float *mem, float (*scratch)[LULL_MAX_BLOCK],
                        const lull_grain_source *src);
 /* Notes from now on take palette's instruments; the pad's tone glides. */
 void lull__pool_set_palette(lull_pool *p, int palette);
