@@ -499,7 +499,10 @@ void lull__fm_init(lull_fm *v, float sample_rate_hz);
 void lull__fm_start(lull_fm *v, const lull_fm_patch *patch, float hz, float velocity, uint64_t seed);
 void lull__fm_release(lull_fm *v);
 /* Writes frames samples. */
-void lull__fm_render(lull_fm *v, float *out, uint32_t frames);
+/* The render for this CPU is the pool's (isa.h); lull__fm_render is the generic one. */
+typedef void lull_fm_render_fn(lull_fm *v, float *out, uint32_t frames);
+lull_fm_render_fn lull__fm_render_generic, lull__fm_render_v3;
+static inline void lull__fm_render(lull_fm *v, float *out, uint32_t frames) { lull__fm_render_generic(v, out, frames); }
 /* 0 once every carrier is below -100 dB of its peak and done. */
 int lull__fm_active(const lull_fm *v);
 /* The loudest carrier's envelope, 0..1 of its patch level (for stealing). */
@@ -575,7 +578,10 @@ void lull__pluck_init(lull_pluck *v, float *mem, float sample_rate_hz);
  * render. */
 void lull__pluck_start(lull_pluck *v, const lull_pluck_patch *patch, float hz, float velocity, uint64_t seed);
 void lull__pluck_release(lull_pluck *v);
-void lull__pluck_render(lull_pluck *v, float *out, uint32_t frames);
+/* The render for this CPU is the pool's (isa.h); lull__pluck_render is the generic one. */
+typedef void lull_pluck_render_fn(lull_pluck *v, float *out, uint32_t frames);
+lull_pluck_render_fn lull__pluck_render_generic, lull__pluck_render_v3;
+static inline void lull__pluck_render(lull_pluck *v, float *out, uint32_t frames) { lull__pluck_render_generic(v, out, frames); }
 int lull__pluck_active(const lull_pluck *v);
 float lull__pluck_level(const lull_pluck *v);
 
@@ -846,7 +852,10 @@ static inline float lull__env1_tick(lull_env1 *e) {
  * scaled by an amount 0..1 that glides linearly (2 s for a full swing).
  * At amount 0 (settled) the output is the input delayed by exactly D frames
  * and costs a ring write and read per sample. */
-typedef struct lull_tape {
+typedef struct lull_tape lull_tape;
+typedef void lull_tape_process_fn(lull_tape *t, float *left, float *right, uint32_t frames);
+struct lull_tape {
+  lull_tape_process_fn *process; /* the kernel for this CPU, chosen at init */
   float *line[2];
   uint32_t mask, pos, delay_frames;
   float amount, target, step;       /* step: amount per frame of the glide */
@@ -861,7 +870,7 @@ typedef struct lull_tape {
   lull_noise hiss_noise[2];
   float hiss_state[2], hiss_pole, hiss_white, hiss_gain;
   float sample_rate_hz;
-} lull_tape;
+};
 
 size_t lull__tape_floats(float sample_rate_hz);
 /* mem: lull__tape_floats(fs) floats. Starts at amount 0. Not render-safe. */
@@ -871,7 +880,11 @@ void lull__tape_set_amount(lull_tape *t, float amount01);
 /* Jump to the target now (an engine starting in the tape palette). */
 void lull__tape_snap(lull_tape *t);
 uint32_t lull__tape_latency_frames(const lull_tape *t);
-void lull__tape_process(lull_tape *t, float *left, float *right, uint32_t frames);
+/* In place, with the kernel for this CPU chosen at init (isa.h). */
+lull_tape_process_fn lull__tape_process_generic, lull__tape_process_v3;
+static inline void lull__tape_process(lull_tape *t, float *left, float *right, uint32_t frames) {
+  t->process(t, left, right, frames);
+}
 
 /* ---- textures (texture.c): wind, rain, surf, brush; stereo ------------ */
 
@@ -936,7 +949,12 @@ extern const lull_texture_patch lull__texture_wind, lull__texture_rain, lull__te
 void lull__texture_init(lull_texture *v, float sample_rate_hz);
 void lull__texture_start(lull_texture *v, const lull_texture_patch *patch, float hz, float velocity, uint64_t seed);
 void lull__texture_release(lull_texture *v);
-void lull__texture_render(lull_texture *v, float *out_l, float *out_r, uint32_t frames);
+/* The render for this CPU is the pool's (isa.h); lull__texture_render is the generic one. */
+typedef void lull_texture_render_fn(lull_texture *v, float *out_l, float *out_r, uint32_t frames);
+lull_texture_render_fn lull__texture_render_generic, lull__texture_render_v3;
+static inline void lull__texture_render(lull_texture *v, float *out_l, float *out_r, uint32_t frames) {
+  lull__texture_render_generic(v, out_l, out_r, frames);
+}
 int lull__texture_active(const lull_texture *v);
 float lull__texture_level(const lull_texture *v);
 
@@ -1140,7 +1158,16 @@ extern const lull_grains_patch lull__grains_shimmer, lull__grains_cloud;
 void lull__grains_init(lull_grains *g, float sample_rate_hz);
 void lull__grains_start(lull_grains *g, const lull_grains_patch *patch, float hz, float velocity, uint64_t seed);
 void lull__grains_release(lull_grains *g);
-void lull__grains_render(lull_grains *g, const lull_grain_source *src, float *out_l, float *out_r, uint32_t frames);
+/* The render for this CPU is the pool's (isa.h); lull__grains_render is the generic one. */
+typedef void lull_grains_render_fn(lull_grains *g, const lull_grain_source *src, float *out_l, float *out_r,
+                                   uint32_t frames);
+lull_grains_render_fn lull__grains_render_generic, lull__grains_render_v3;
+/* The kernels' next grain (now: the absolute frame). */
+void lull__grains_spawn(lull_grains *g, const lull_grain_source *src, uint64_t now);
+static inline void lull__grains_render(lull_grains *g, const lull_grain_source *src, float *out_l, float *out_r,
+                                       uint32_t frames) {
+  lull__grains_render_generic(g, src, out_l, out_r, frames);
+}
 int lull__grains_active(const lull_grains *g);
 float lull__grains_level(const lull_grains *g);
 

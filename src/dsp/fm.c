@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "dsp/dsp.h"
+#include "dsp/isa.h"
 
 enum { STAGE_IDLE = 0, STAGE_ATTACK, STAGE_DECAY1, STAGE_DECAY2, STAGE_HOLD, STAGE_RELEASE };
 
@@ -152,6 +153,7 @@ static void next_stage(lull_fm *v, int k) {
   enter(v, k, st == STAGE_DECAY2 ? STAGE_HOLD : st + 1);
 }
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the render */
 void lull__fm_init(lull_fm *v, float sample_rate_hz) {
   *v = (lull_fm){.sample_rate_hz = sample_rate_hz, .ops = 2, .fb_op = -1};
   for (int k = 0; k < LULL_FM_OPS; k++) enter(v, k, STAGE_IDLE);
@@ -213,6 +215,7 @@ void lull__fm_release(lull_fm *v) {
   for (int k = 0; k < v->ops; k++)
     if (v->stage[k] != STAGE_IDLE && v->stage[k] != STAGE_RELEASE) enter(v, k, STAGE_RELEASE);
 }
+#endif
 
 /* Frames are made in sub-blocks of up to SUB, operator by operator from the
  * top down (each one's modulation is then complete): first the envelopes,
@@ -281,7 +284,7 @@ static void render_sub(lull_fm *v, float *out, uint32_t n) {
   lull__copy_floats(out, sum, n);
 }
 
-void lull__fm_render(lull_fm *v, float *out, uint32_t frames) {
+void LULL_ISA_NAME(lull__fm_render)(lull_fm *v, float *out, uint32_t frames) {
   while (frames) {
     uint32_t n = frames < SUB ? frames : SUB;
     for (int k = 0; k < v->ops; k++)
@@ -297,6 +300,7 @@ void lull__fm_render(lull_fm *v, float *out, uint32_t frames) {
   }
 }
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the render */
 int lull__fm_active(const lull_fm *v) {
   const int8_t *target = algo_target[v->algo];
   for (int k = 0; k < v->ops; k++)
@@ -389,3 +393,4 @@ const lull_fm_patch lull__fm_piano = {
         {.ratio = 7.0f, .level = 1.3f, .attack_ms = 1, .decay1_ms = 80, .decay2_ms = 80,
          .release_ms = 200, .l1 = 1, .l2 = 1, .l3 = 0, .vel_sens = 0.9f, .key_rate = 0.3f, .key_level = 0.5f},
     }};
+#endif

@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "dsp/dsp.h"
+#include "dsp/isa.h"
 
 #define MIN_BEHIND_S 0.1f
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the render */
 /* Shimmer: an octave above the station, sparse long grains (8 a second,
  * 120-200 ms) from 0.4-1.5 s back, wide; slow in (3 s) and out (4 s). */
 const lull_grains_patch lull__grains_shimmer = {
@@ -48,7 +50,9 @@ void lull__grains_release(lull_grains *g) { lull__env1_gate_off(&g->env); }
 int lull__grains_active(const lull_grains *g) { return g->env.stage != LULL_ENV1_IDLE; }
 float lull__grains_level(const lull_grains *g) { return g->env.level; }
 
-static void spawn(lull_grains *g, const lull_grain_source *src, uint64_t now) {
+/* A grain's onset, length, lag and pan: compiled once (generic), so that
+ * what the seeded stream decides never depends on the CPU's kernels. */
+void lull__grains_spawn(lull_grains *g, const lull_grain_source *src, uint64_t now) {
   const lull_grains_patch *p = g->patch;
   float fs = g->sample_rate_hz;
   g->next_onset = (uint32_t)(fs / fmaxf(p->density_hz, 0.1f) * (0.5f + lull__noise_unit(&g->rng)));
@@ -89,8 +93,9 @@ static void spawn(lull_grains *g, const lull_grain_source *src, uint64_t now) {
   g->live |= 1u << k;
   g->started++;
 }
+#endif
 
-void lull__grains_render(lull_grains *voice, const lull_grain_source *src, float *out_l, float *out_r,
+void LULL_ISA_NAME(lull__grains_render)(lull_grains *voice, const lull_grain_source *src, float *out_l, float *out_r,
                          uint32_t frames) {
   uint32_t i = 0;
   if (voice->patch && voice->env.stage != LULL_ENV1_IDLE) {
@@ -102,7 +107,7 @@ void lull__grains_render(lull_grains *voice, const lull_grain_source *src, float
     const uint32_t min_behind = (uint32_t)ceilf(MIN_BEHIND_S * g->sample_rate_hz);
     for (; i < frames; i++) {
       if (g->env.stage == LULL_ENV1_IDLE) break;
-      if (g->next_onset == 0) spawn(g, src, src->written + i);
+      if (g->next_onset == 0) lull__grains_spawn(g, src, src->written + i);
       g->next_onset--;
       float e = lull__env1_tick(&g->env) * g->gain, l = 0, r = 0;
       for (uint32_t m = g->live; m; m &= m - 1) {

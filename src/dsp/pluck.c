@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "dsp/dsp.h"
+#include "dsp/isa.h"
 
 #define REF_HZ 261.6256
 #define MIN_HZ 32.7032 /* C1: the longest string the lines hold */
@@ -13,6 +14,7 @@ static uint32_t line_frames(float sample_rate_hz) {
   return lull__pow2_at_least((uint32_t)((double)sample_rate_hz / MIN_HZ) + 4u);
 }
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the render */
 size_t lull__pluck_floats(float sample_rate_hz) { return 2u * (size_t)line_frames(sample_rate_hz); }
 
 void lull__pluck_init(lull_pluck *v, float *mem, float sample_rate_hz) {
@@ -46,6 +48,8 @@ void lull__pluck_body_set(lull_pluck_body *b, const lull_pluck_patch *patch, flo
 
 /* One frame of the body: in plus each resonance (transposed direct form
  * II, b1 = 0, b2 = -b0), states in z1, z2. */
+#endif
+
 static inline float body_tick(const lull_pluck_body *b, float *z1, float *z2, float x) {
   float y = x;
   for (int k = 0; k < LULL_PLUCK_BODY; k++) {
@@ -57,12 +61,14 @@ static inline float body_tick(const lull_pluck_body *b, float *z1, float *z2, fl
   return y;
 }
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the render */
 void lull__pluck_body_process(lull_pluck_body *b, float *out, const float *in, uint32_t frames) {
   float z1[LULL_PLUCK_BODY], z2[LULL_PLUCK_BODY]; /* local: out cannot alias them */
   for (int k = 0; k < LULL_PLUCK_BODY; k++) z1[k] = b->z1[k], z2[k] = b->z2[k];
   for (uint32_t i = 0; i < frames; i++) out[i] = body_tick(b, z1, z2, in[i]);
   for (int k = 0; k < LULL_PLUCK_BODY; k++) b->z1[k] = z1[k], b->z2[k] = z2[k];
 }
+#endif
 
 /* Tune string st for hz with fundamental T60 t60_s (Jaffe and Smith):
  * the loop gain per period g = 0.001^(1 / (hz t60)). The loop filter's gain
@@ -152,6 +158,7 @@ static float excitation_next(excitation *e) {
   return e->y2;
 }
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the render */
 void lull__pluck_start(lull_pluck *v, const lull_pluck_patch *patch, float hz_in, float velocity, uint64_t seed) {
   const double fs = v->sample_rate_hz, body_frames = body_ring_frames(patch, fs);
   double hz = fmin(fmax((double)hz_in, MIN_HZ), 0.25 * fs);
@@ -223,6 +230,7 @@ void lull__pluck_release(lull_pluck *v) {
   if (r < (double)v->tine_r) v->tine_r = (float)r;
   v->level_mul = (float)pow(0.001, 1.0 / ((double)v->release_ms * 0.001 * (double)v->sample_rate_hz));
 }
+#endif
 
 /* One string for n frames, added into out: read the line d frames back,
  * loop filter, allpass, loss, write back. */
@@ -248,7 +256,7 @@ static void run_string(lull_pluck_string *st, float *out, uint32_t n, uint32_t p
   st->ap_y1 = ay;
 }
 
-void lull__pluck_render(lull_pluck *v, float *out, uint32_t frames) {
+void LULL_ISA_NAME(lull__pluck_render)(lull_pluck *v, float *out, uint32_t frames) {
   for (uint32_t i = 0; i < frames; i++) out[i] = 0.0f;
   uint32_t live = 0; /* the voice ends with its strings, body and tine too: exact to the frame, so splits agree */
   for (int k = 0; k < 2; k++) {
@@ -281,6 +289,7 @@ void lull__pluck_render(lull_pluck *v, float *out, uint32_t frames) {
   v->level = level;
 }
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the render */
 int lull__pluck_active(const lull_pluck *v) { return v->str[0].left != 0 || v->str[1].left != 0; }
 
 float lull__pluck_level(const lull_pluck *v) { return v->level; }
@@ -311,3 +320,4 @@ const lull_pluck_patch lull__pluck_kalimba = {
     .t60_s = 1.6f, .t60_key = 0.4f, .release_ms = 100.0f, .tone_hz = 3000.0f, .position = 0.0f, .struck = 1,
     .level = 0.3f, .body_hz = {300.0f, 780.0f}, .body_q = {5.0f, 6.0f}, .body_gain = {1.5f, 0.6f},
     .tine_ratio = 5.4f, .tine_gain = 0.25f, .tine_t60_s = 0.4f, .top_hz = 2093.0f};
+#endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dsp/dsp.h"
+#include "dsp/isa.h"
 
 #define CTL LULL_PAL_CTL_FRAMES
 
@@ -38,7 +39,9 @@ static uint32_t line_frames(float sample_rate_hz) {
   return lull__pow2_at_least(base_delay(sample_rate_hz) + (uint32_t)ceilf(depth) + 4);
 }
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the render */
 size_t lull__tape_floats(float sample_rate_hz) { return 2u * line_frames(sample_rate_hz); }
+#endif
 
 static void clear_filters(lull_tape *t) {
   for (int c = 0; c < 2; c++) {
@@ -48,9 +51,14 @@ static void clear_filters(lull_tape *t) {
   }
 }
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the render */
 void lull__tape_init(lull_tape *t, float *mem, float sample_rate_hz, uint64_t seed) {
   uint32_t cap = line_frames(sample_rate_hz);
   memset(mem, 0, sizeof(float) * 2 * cap);
+  t->process = lull__tape_process_generic;
+#if LULL_HAVE_V3
+  if (lull__isa_v3()) t->process = lull__tape_process_v3;
+#endif
   t->line[0] = mem;
   t->line[1] = mem + cap;
   t->mask = cap - 1;
@@ -101,6 +109,7 @@ void lull__tape_set_amount(lull_tape *t, float amount01) {
 void lull__tape_snap(lull_tape *t) { t->amount = t->target; }
 
 uint32_t lull__tape_latency_frames(const lull_tape *t) { return t->delay_frames; }
+#endif
 
 /* The amount 0 path: through the ring, D frames late. */
 static void process_dry(lull_tape *t, float *left, float *right, uint32_t frames) {
@@ -286,7 +295,7 @@ static uint32_t process_wet(lull_tape *t, float *left, float *right, uint32_t fr
   return i;
 }
 
-void lull__tape_process(lull_tape *t, float *left, float *right, uint32_t frames) {
+void LULL_ISA_NAME(lull__tape_process)(lull_tape *t, float *left, float *right, uint32_t frames) {
   uint32_t i = 0;
   while (i < frames) {
     if (t->amount == 0.0f && t->target == 0.0f) {

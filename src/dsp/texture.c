@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dsp/dsp.h"
+#include "dsp/isa.h"
 
 #define CTL LULL_PAL_CTL_FRAMES
 #define BRUSH_ATTACK_S 0.004f
@@ -15,6 +16,7 @@
  * equivalent noise bandwidth); the SVF band-pass at Q over pi fc / (2 Q). */
 #define LP_ENBW 1.11f
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the render */
 /* Wind in a reed bed: a band an octave either side of the note, Q 1.5, a
  * sweep of ~14 s, RMS 0.12 in a full gust; slow in and out. */
 const lull_texture_patch lull__texture_wind = {
@@ -45,6 +47,8 @@ void lull__texture_init(lull_texture *v, float sample_rate_hz) {
 }
 
 /* RMS of uniform noise (variance 1/3) over an equivalent bandwidth. */
+#endif
+
 static float noise_rms(float enbw_hz, float sample_rate_hz) {
   return sqrtf(enbw_hz / (3.0f * 0.5f * sample_rate_hz));
 }
@@ -87,6 +91,7 @@ static void control_surf(lull_texture *v) {
   v->level_step = (target - v->level) / CTL;
 }
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the render */
 void lull__texture_start(lull_texture *v, const lull_texture_patch *patch, float hz, float velocity, uint64_t seed) {
   int fresh = v->env.stage == LULL_ENV1_IDLE || v->patch != patch;
   v->patch = patch;
@@ -160,6 +165,7 @@ void lull__texture_release(lull_texture *v) {
 int lull__texture_active(const lull_texture *v) { return v->env.stage != LULL_ENV1_IDLE; }
 
 float lull__texture_level(const lull_texture *v) { return v->env.level; }
+#endif
 
 /* WIND and SURF: noise through one moving filter per channel, the band-pass
  * (wind) or the lowpass (surf), under the slow level. L and R run in lanes
@@ -311,7 +317,7 @@ static uint32_t render_brush(lull_texture *v, float *out_l, float *out_r, uint32
   return frames;
 }
 
-void lull__texture_render(lull_texture *voice, float *out_l, float *out_r, uint32_t frames) {
+void LULL_ISA_NAME(lull__texture_render)(lull_texture *voice, float *out_l, float *out_r, uint32_t frames) {
   uint32_t done = 0;
   if (voice->patch && voice->env.stage != LULL_ENV1_IDLE) {
     lull_texture local = *voice, *v = &local; /* a local copy: the outputs cannot alias it */

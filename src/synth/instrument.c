@@ -269,11 +269,11 @@ int lull__xvoice_render(lull_pool *p, const lull_mix_bus *bus, uint32_t frames, 
       continue;
     }
     switch (x->family) {
-      case FAM_FM: lull__fm_render(&x->u.fm, s0, frames); break;
-      case FAM_PLUCK: lull__pluck_render(&x->u.pluck, s0, frames); break;
+      case FAM_FM: p->fm_render(&x->u.fm, s0, frames); break;
+      case FAM_PLUCK: p->pluck_render(&x->u.pluck, s0, frames); break;
       case FAM_CHOIR: lull__choir_render(&x->u.choir, s0, frames); break;
-      case FAM_TEXTURE: lull__texture_render(&x->u.texture, s0, s1, frames); break;
-      default: lull__grains_render(&x->u.grains, p->grain_src, s0, s1, frames); break;
+      case FAM_TEXTURE: p->texture_render(&x->u.texture, s0, s1, frames); break;
+      default: p->grains_render(&x->u.grains, p->grain_src, s0, s1, frames); break;
     }
     if (x->family == FAM_TEXTURE || x->family == FAM_GRAINS) mix_stereo(x, bus, s0, s1, frames);
     else mix_mono(x, bus, s0, frames);

@@ -39,12 +39,20 @@ void lull__pool_init(lull_pool *p, const lull_wavetable *wt, float sample_rate_h
   p->soft_clip = lull__soft_clip_block_generic;
   p->dcblock = lull__dcblock_stereo_generic;
   p->strings_render = lull__strings_render_n_generic;
+  p->fm_render = lull__fm_render_generic;
+  p->pluck_render = lull__pluck_render_generic;
+  p->texture_render = lull__texture_render_generic;
+  p->grains_render = lull__grains_render_generic;
 #if LULL_HAVE_V3
   if (lull__isa_v3()) {
     p->render = lull__bank_render_v3;
     p->soft_clip = lull__soft_clip_block_v3;
     p->dcblock = lull__dcblock_stereo_v3;
     p->strings_render = lull__strings_render_n_v3;
+    p->fm_render = lull__fm_render_v3;
+    p->pluck_render = lull__pluck_render_v3;
+    p->texture_render = lull__texture_render_v3;
+    p->grains_render = lull__grains_render_v3;
   }
 #endif
   p->wt = wt;

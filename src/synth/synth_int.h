@@ -178,7 +178,11 @@ typedef struct lull_pool {
   lull_bank bank[LULL_BANK_COUNT];
   lull_bank_render_fn *render; /* the kernels for this CPU, chosen at init */
   lull_soft_clip_fn *soft_clip;
-  lull_strings_render_n_fn *strings_render;
+  lull_strings_render_n_fn *strings_render; /* the palettes' voices' kernels for this CPU */
+  lull_fm_render_fn *fm_render;
+  lull_pluck_render_fn *pluck_render;
+  lull_texture_render_fn *texture_render;
+  lull_grains_render_fn *grains_render;
   lull_dcblock_fn *dcblock;
   const lull_wavetable *wt;
   lull_smooth brightness; /* 0..1; opens the pad's filter (250 Hz .. 6 kHz) */

@@ -1,0 +1,6 @@
+/* The plucked strings' render built for x86-64-v3 (AVX2 + FMA); see pluck.c
+ * (the helpers only the generic build's start() uses are unused here). */
+#define LULL_ISA_SUFFIX v3
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-const-variable"
+#include "dsp/pluck.c"
