@@ -39,7 +39,11 @@ typedef struct lull_engine_config {
   /* LV2 instruments in place of parts' own voices (NULL: the built-in one),
    * each "URI[,preset=P][,SYMBOL=VALUE...]": the part's events reach it as
    * MIDI at their exact frame (note on and off, velocity; a HIT is a note
-   * of the part's default length), mixed at the part's level and sends. */
+   * of the part's default length), mixed at the part's level and sends.
+   * Qt-based plugins (padthv1, synthv1) abort without a display unless the
+   * environment has QT_QPA_PLATFORM=offscreen: lull does not set it (setenv
+   * is unsafe once threads run); the lull program sets it at its start, an
+   * embedder sets it before starting threads. */
   const char *instrument[LULL_PART_COUNT];
   /* Nonzero: work a plugin asks for (the LV2 worker) runs in a thread of
    * its own, woken by lull_engine_service, so render never waits on it
@@ -79,6 +83,14 @@ int lull_engine_schedule(lull_engine *engine, const lull_event *event);
  * Not render-safe (it may make a syscall); cheap when there is nothing. */
 void lull_engine_service(lull_engine *engine);
 
+/* After a render, from the rendering thread: an LV2 plugin's fault not yet
+ * told, as one line into line (cap bytes): which plugin, what its output
+ * did and when, and what lull did ("the LV2 instrument on lead
+ * (urn:...): its output turned NaN at 0.100 s; muted"). 1 if there was one
+ * (call again for the next), 0 if none. Each fault is told once, so a log
+ * says it once however long the music plays on. */
+int lull_engine_take_fault(lull_engine *engine, char *line, size_t cap);
+
 /* Render frames of interleaved stereo float32 into out; advances the clock.
  * Render-safe: no allocation, lock, I/O or syscall. */
 void lull_engine_render(lull_engine *engine, float *out, size_t frames);
@@ -95,9 +107,18 @@ int lull_engine_set_bpm(lull_engine *engine, float bpm);
 /* Release every sounding note (their releases still ring). Render thread. */
 void lull_engine_release_all(lull_engine *engine);
 
-/* Frames between an event's frame and its sound at the output (the
- * limiter's lookahead). Constant for the engine's life. Thread-safe. */
+/* Frames between an event's frame and its sound at the output: the
+ * limiter's lookahead and the tape stage's delay, constant for the
+ * engine's life, plus the LV2 effects' latency as last reported (see
+ * below; it may change after a render). */
 uint32_t lull_engine_latency_frames(const lull_engine *engine);
+
+/* LV2 plugins' latency in frames, as their latency ports last reported
+ * it (0 for a plugin without one): part -1, the master effects' sum (also
+ * in lull_engine_latency_frames); else the instrument on that part (not
+ * compensated: its notes sound that much late; 0 for a built-in voice).
+ * After a render, from the rendering thread. */
+uint32_t lull_engine_plugin_latency_frames(const lull_engine *engine, int part);
 
 /* Copy the counters. Render thread. */
 void lull_engine_get_stats(const lull_engine *engine, lull_engine_stats *stats);

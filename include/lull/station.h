@@ -9,6 +9,7 @@
 
 #include "lull/err.h"
 #include "lull/event.h"
+#include "lull/log.h"
 #include "lull/params.h"
 
 #ifdef __cplusplus
@@ -59,6 +60,11 @@ typedef struct lull_station_config {
    * pages and PCM): keep it short and non-blocking (wake a network thread). */
   void (*on_frame)(void *user);
   void *on_frame_user;
+  /* Lines for the operator, from the producer thread: an LV2 plugin's
+   * fault, once each ("station night: the LV2 instrument on pad (...): its
+   * output turned NaN at 12.345 s; muted from there"). NULL = lull_log_stderr. */
+  lull_log_fn log;
+  void *log_user;
 } lull_station_config;
 
 /* What is playing: the params in force and where the music is. */

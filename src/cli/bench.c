@@ -100,6 +100,7 @@ typedef struct palette_run {
   double mean_us, p99_us; /* per 20 ms block */
   double voices;          /* sounding, mean over blocks */
   int parts;              /* parts that were given notes */
+  uint32_t fx_latency, part_latency[LULL_PART_COUNT]; /* LV2 plugins': frames, as they report them */
 } palette_run;
 
 /* Composed music in palette for frames, the composer's events scheduled
@@ -137,6 +138,8 @@ static int run_music(const lull_engine_config *with, int drop_part, int palette,
     lull_engine_get_stats(e, &st);
     vsum += st.voices_active;
   }
+  uint32_t fx_latency = e ? lull_engine_plugin_latency_frames(e, -1) : 0, part_latency[LULL_PART_COUNT] = {0};
+  for (int part = 0; e && part < LULL_PART_COUNT; part++) part_latency[part] = lull_engine_plugin_latency_frames(e, part);
   free(buf);
   lull_engine_destroy(e);
   lull__composer_destroy(c);
@@ -145,7 +148,8 @@ static int run_music(const lull_engine_config *with, int drop_part, int palette,
   for (size_t b = 0; b < blocks; b++) sum += block_s[b];
   qsort(block_s, blocks, sizeof *block_s, cmp_double);
   size_t p99 = (size_t)ceil(0.99 * (double)blocks) - 1; /* nearest rank */
-  *out = (palette_run){sum, sum / (double)blocks * 1e6, block_s[p99] * 1e6, vsum / (double)blocks, 0};
+  *out = (palette_run){sum, sum / (double)blocks * 1e6, block_s[p99] * 1e6, vsum / (double)blocks, 0, fx_latency, {0}};
+  memcpy(out->part_latency, part_latency, sizeof part_latency);
   for (int part = 0; part < LULL_PART_COUNT; part++) out->parts += (heard >> part) & 1;
   return 0;
 }
@@ -170,6 +174,7 @@ static int bench_plugin(int part, const char *spec, uint64_t seconds, uint64_t r
   if (part >= 0) cfg[2].instrument[part] = spec;
   else cfg[2].fx = chain, cfg[2].fx_count = 1;
   double best[3] = {INFINITY, INFINITY, INFINITY};
+  uint32_t latency = 0;
   for (uint64_t r = 0; r < runs; r++)
     for (int row = 0; row < 3; row++) {
       palette_run one;
@@ -184,6 +189,7 @@ static int bench_plugin(int part, const char *spec, uint64_t seconds, uint64_t r
         return LULL_EXIT_FAIL;
       }
       if (one.mean_us < best[row]) best[row] = one.mean_us;
+      if (row == 2) latency = part >= 0 ? one.part_latency[part] : one.fx_latency;
     }
   free(block_s);
   printf("classic's composed music (intensity %.1f, seed %d), dry; CPU us per 20 ms block, best run\n",
@@ -195,6 +201,8 @@ static int bench_plugin(int part, const char *spec, uint64_t seconds, uint64_t r
   printf("%-40s %9.1f  (+%.1f)\n", label, best[1], own);
   snprintf(label, sizeof label, "%s%s%.60s", part_name, part >= 0 ? ": " : " ", spec);
   printf("%-40s %9.1f  (+%.1f, %.1fx lull's own)\n", label, best[2], plugin, own > 0 ? plugin / own : 0.0);
+  printf("its latency: %u frames (%.2f ms), as its latency port reports it (0: it has none)\n", latency,
+         latency * 1000.0 / LULL_SAMPLE_RATE_HZ);
   return LULL_EXIT_OK;
 }
 

@@ -1,5 +1,6 @@
 /* lull: the command line. Dispatches to subcommands; each has --help. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -20,6 +21,11 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  /* Qt-based LV2 plugins (padthv1, synthv1) make an application object when
+   * instantiated, which aborts without a display unless Qt draws off
+   * screen. Here, before any thread: setenv is unsafe once threads read the
+   * environment. A choice the user made stands. */
+  setenv("QT_QPA_PLATFORM", "offscreen", 0);
   if (argc < 2) {
     usage(stderr);
     return LULL_EXIT_USAGE;

@@ -224,6 +224,10 @@ int lull__cmd_render(int argc, char **argv) {
         (err = lull__audio_write(w, block, frames, &diag)))
       break;
     done_frames += frames;
+    for (char line[512]; lull__pump_take_fault(pump, line, sizeof line);) {
+      if (prog.enabled) fputc('\n', stderr); /* off the progress bar's line */
+      fprintf(stderr, "lull render: %s\n", line);
+    }
     lull__progress_update(&prog, (double)done_frames / LULL_SAMPLE_RATE_HZ);
   }
   if (err && lull__audio_reader_gone(w)) {

@@ -29,6 +29,7 @@
 #define ATOM_BYTES 8192      /* each atom port's buffer */
 #define WORK_BYTES 4096      /* one worker response */
 #define FAULT_LEVEL 15.85f   /* +24 dBFS */
+#define FADE_FRAMES 240      /* 5 ms at 48 kHz: a faulted plugin fades out over this */
 #define MAX_PORTS 256
 #define WARM_UP_MS 5000      /* the longest an instrument may take to get ready */
 #define RING_BYTES 65536     /* each way between run and a worker thread (a power of 2) */
@@ -80,7 +81,8 @@ struct lull_plugin_host {
   uint32_t count;
   LV2_URID_Map map;
   LV2_URID_Unmap unmap;
-  LilvNode *audio, *control, *atom, *input, *output, *optional, *preset, *label, *instrument, *latency, *midi_event;
+  LilvNode *audio, *control, *atom, *input, *output, *optional, *preset, *label, *instrument, *latency, *midi_event,
+      *sample_rate;
 };
 
 typedef enum port_kind { PORT_AUDIO_IN, PORT_AUDIO_OUT, PORT_CONTROL_IN, PORT_CONTROL_OUT, PORT_ATOM_IN, PORT_ATOM_OUT, PORT_NONE } port_kind;
@@ -110,6 +112,13 @@ struct lull_plugin {
   unsigned char response[WORK_BYTES];
   uint32_t response_size;
   int responded, faulted, active;
+  /* The fault, for the log (read after the render): what, where, when. */
+  int fault_kind; /* 1 NaN, 2 infinite, 3 past +24 dBFS */
+  float fault_value;
+  uint64_t frames, fault_frame; /* frames run since activation (after the warm-up) */
+  float last[2], held[2];       /* the last good output samples: a mute fades from them */
+  uint32_t faded;               /* frames of the fade done */
+  int fault_told;               /* lull__plugin_take_fault said it */
   /* A worker thread (lull__plugin_start_worker): requests from run, its
    * responses back, woken by lull__plugin_service. */
   int threaded, thread_started;
@@ -141,16 +150,7 @@ static const char *unmap_urid(LV2_URID_Unmap_Handle handle, LV2_URID urid) {
   return uri;
 }
 
-/* Qt-based plugins (padthv1, synthv1) make an application object when
- * instantiated, which aborts without a display unless Qt is told to draw
- * off screen. A choice the user made in the environment stands. Once, at
- * the first host: setenv is not safe against threads reading the
- * environment, and a server makes its stations before it serves. */
-static void headless_qt(void) { setenv("QT_QPA_PLATFORM", "offscreen", 0); }
-
 int lull__plugin_host_create(lull_plugin_host **out, lull_diag *diag) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, headless_qt);
   lull_plugin_host *h = calloc(1, sizeof *h);
   if (!h || !(h->world = lilv_world_new())) {
     free(h);
@@ -172,14 +172,15 @@ int lull__plugin_host_create(lull_plugin_host **out, lull_diag *diag) {
   h->instrument = lilv_new_uri(w, LV2_CORE__InstrumentPlugin);
   h->latency = lilv_new_uri(w, LV2_CORE__reportsLatency);
   h->midi_event = lilv_new_uri(w, LV2_MIDI__MidiEvent);
+  h->sample_rate = lilv_new_uri(w, LV2_CORE__sampleRate);
   *out = h;
   return LULL_OK;
 }
 
 void lull__plugin_host_destroy(lull_plugin_host *h) {
   if (!h) return;
-  LilvNode *nodes[] = {h->audio, h->control, h->atom, h->input, h->output, h->optional, h->preset, h->label, h->instrument, h->latency,
-                      h->midi_event};
+  LilvNode *nodes[] = {h->audio,  h->control,  h->atom,    h->input,      h->output,     h->optional,
+                      h->preset, h->label,    h->instrument, h->latency, h->midi_event, h->sample_rate};
   for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) lilv_node_free(nodes[i]);
   lilv_world_free(h->world);
   for (uint32_t i = 0; i < h->count; i++) free(h->uris[i]);
@@ -239,20 +240,37 @@ static const char *unhostable(const lull_plugin_host *h, const LilvPlugin *p, in
   return NULL;
 }
 
+/* A control port's default and range in the units run sees: a port with
+ * lv2:sampleRate gives them as fractions of the sample rate. NAN where the
+ * plugin gives none. */
+static void port_range(const lull_plugin_host *h, const LilvPlugin *p, const LilvPort *port, float sample_rate_hz,
+                       float *def, float *lo, float *hi) {
+  LilvNode *d = NULL, *min = NULL, *max = NULL;
+  lilv_port_get_range(p, port, &d, &min, &max);
+  float scale = lilv_port_has_property(p, port, h->sample_rate) ? sample_rate_hz : 1.0f;
+  *def = d ? scale * lilv_node_as_float(d) : NAN;
+  *lo = min ? scale * lilv_node_as_float(min) : NAN;
+  *hi = max ? scale * lilv_node_as_float(max) : NAN;
+  lilv_node_free(d), lilv_node_free(min), lilv_node_free(max);
+}
+
+/* The ports at lull's rate (48 kHz); a port in fractions of the rate says so. */
 static void print_ports(const lull_plugin_host *h, const LilvPlugin *p, FILE *out) {
   uint32_t n = lilv_plugin_get_num_ports(p);
   for (uint32_t i = 0; i < n; i++) {
     const LilvPort *port = lilv_plugin_get_port_by_index(p, i);
     if (kind_of(h, p, port) != PORT_CONTROL_IN) continue;
-    LilvNode *def = NULL, *min = NULL, *max = NULL;
-    lilv_port_get_range(p, port, &def, &min, &max);
+    float def, lo, hi;
+    port_range(h, p, port, 48000.0f, &def, &lo, &hi);
     LilvNode *name = lilv_port_get_name(p, port);
     char range[64];
-    if (min && max) snprintf(range, sizeof range, "%g..%g", (double)lilv_node_as_float(min), (double)lilv_node_as_float(max));
+    if (!isnan(lo) && !isnan(hi)) snprintf(range, sizeof range, "%g..%g", (double)lo, (double)hi);
     else snprintf(range, sizeof range, "no range given");
-    fprintf(out, "    %-24s %s, default %g  (%s)\n", lilv_node_as_string(lilv_port_get_symbol(p, port)), range,
-            def ? (double)lilv_node_as_float(def) : 0.0, name ? lilv_node_as_string(name) : "");
-    lilv_node_free(def), lilv_node_free(min), lilv_node_free(max), lilv_node_free(name);
+    fprintf(out, "    %-24s %s, default %g%s  (%s)\n", lilv_node_as_string(lilv_port_get_symbol(p, port)), range,
+            isnan(def) ? 0.0 : (double)def,
+            lilv_port_has_property(p, port, h->sample_rate) ? " (Hz: scales with the sample rate)" : "",
+            name ? lilv_node_as_string(name) : "");
+    lilv_node_free(name);
   }
 }
 
@@ -407,10 +425,9 @@ static int connect_ports(lull_plugin *p) {
         break;
       case PORT_AUDIO_OUT: p->audio_out[p->n_out++] = i; break;
       case PORT_CONTROL_IN: case PORT_CONTROL_OUT: {
-        LilvNode *def = NULL;
-        lilv_port_get_range(p->plugin, port, &def, NULL, NULL);
-        p->control[i] = def ? lilv_node_as_float(def) : 0.0f;
-        lilv_node_free(def);
+        float def, lo, hi;
+        port_range(h, p->plugin, port, p->sample_rate, &def, &lo, &hi);
+        p->control[i] = isnan(def) ? (isnan(lo) ? 0.0f : lo) : def; /* no default: its minimum, as jalv does */
         break;
       }
       case PORT_ATOM_IN: case PORT_ATOM_OUT:
@@ -449,14 +466,13 @@ static int set_control(lull_plugin *p, const char *field, const char *key, const
   if (!port || kind_of(p->host, p->plugin, port) != PORT_CONTROL_IN)
     return lull_diag_set(diag, LULL_EUNKNOWN, field, "%s has no control input \"%s\" (lull plugins %s lists its ports)",
                          p->uri, key, p->uri);
-  float v, lo = -INFINITY, hi = INFINITY;
-  LilvNode *min = NULL, *max = NULL;
-  lilv_port_get_range(p->plugin, port, NULL, &min, &max);
-  if (min) lo = lilv_node_as_float(min);
-  if (max) hi = lilv_node_as_float(max);
-  lilv_node_free(min), lilv_node_free(max);
-  if (!parse_value(value, &v)) return lull_diag_set(diag, LULL_EINVAL, field, "%s=%s: not a number", key, value);
-  if (v < lo || v > hi) return lull_diag_set(diag, LULL_ERANGE, field, "%s must be %g..%g, got %s", key, (double)lo, (double)hi, value);
+  float v, def, lo, hi;
+  port_range(p->host, p->plugin, port, p->sample_rate, &def, &lo, &hi);
+  if (!parse_value(value, &v))
+    return lull_diag_set(diag, LULL_EINVAL, field, "%s: %s=%s: not a number", p->uri, key, value);
+  if ((!isnan(lo) && v < lo) || (!isnan(hi) && v > hi))
+    return lull_diag_set(diag, LULL_ERANGE, field, "%s: %s must be %g..%g, got %s", p->uri, key, isnan(lo) ? -(double)INFINITY : (double)lo,
+                         isnan(hi) ? (double)INFINITY : (double)hi, value);
   p->control[lilv_port_get_index(p->plugin, port)] = v;
   return LULL_OK;
 }
@@ -467,18 +483,26 @@ static int open_plugin(lull_plugin_host *h, const char *spec, const char *field,
   char buf[2048];
   if (!spec || !*spec) return lull_diag_set(diag, LULL_EINVAL, field, "give a plugin URI (lull plugins lists them)");
   if (strlen(spec) >= sizeof buf) return lull_diag_set(diag, LULL_EINVAL, field, "the spec is longer than %zu bytes", sizeof buf - 1);
-  strcpy(buf, spec);
-  /* Fields at the commas: the URI, then up to 64 options, none empty. */
-  char *fields[65], *s = buf, why_buf[512];
+  /* Fields at the commas: the URI, then up to 64 options, none empty. A
+   * comma inside a value (a preset's label) is written \, and a backslash
+   * before a comma \\; any other backslash is itself. */
+  char *fields[65], *w = buf, *start = buf, why_buf[512];
   int n_fields = 0;
-  for (;;) {
-    char *comma = strchr(s, ',');
-    if (comma) *comma = 0;
-    if (!*s) return lull_diag_set(diag, LULL_EINVAL, field, "an empty field in \"%.200s\" (two commas, or one at an end)", spec);
+  for (const char *r = spec;; r++) {
+    if (r[0] == '\\' && (r[1] == ',' || r[1] == '\\')) {
+      *w++ = *++r;
+      continue;
+    }
+    if (*r && *r != ',') {
+      *w++ = *r;
+      continue;
+    }
+    *w = 0;
+    if (!*start) return lull_diag_set(diag, LULL_EINVAL, field, "an empty field in \"%.200s\" (two commas, or one at an end)", spec);
     if (n_fields == 65) return lull_diag_set(diag, LULL_EINVAL, field, "at most 64 options after the URI");
-    fields[n_fields++] = s;
-    if (!comma) break;
-    s = comma + 1;
+    fields[n_fields++] = start;
+    if (!*r) break;
+    start = ++w;
   }
   char *uri = fields[0];
   if (strlen(uri) >= sizeof((lull_plugin *)0)->uri)
@@ -511,12 +535,12 @@ static int open_plugin(lull_plugin_host *h, const char *spec, const char *field,
   p->urid_sequence = h->map.map(h, LV2_ATOM__Sequence);
   int err = LULL_OK;
   LilvNode *preset = NULL;
+  p->sample_rate = sample_rate_hz; /* connect_ports scales ranges given in fractions of it */
   if (!connect_ports(p)) {
     err = lull_diag_set(diag, LULL_ENOMEM, field, "out of memory");
     goto fail;
   }
   /* Options: the rate and the block lengths run will see. */
-  p->sample_rate = sample_rate_hz;
   p->block_min = 1, p->block_max = (int32_t)max_block, p->block_nominal = (int32_t)max_block;
   LV2_URID int_type = h->map.map(h, LV2_ATOM__Int), float_type = h->map.map(h, LV2_ATOM__Float);
   p->options[0] = (LV2_Options_Option){LV2_OPTIONS_INSTANCE, 0, h->map.map(h, LV2_PARAMETERS__sampleRate), sizeof(float), float_type, &p->sample_rate};
@@ -634,6 +658,7 @@ static int warm_up(lull_plugin *p) {
   run(p, p->max_block);
   lilv_instance_deactivate(p->instance);
   lilv_instance_activate(p->instance);
+  p->last[0] = p->last[1] = 0.0f;
   return sounded;
 }
 
@@ -684,17 +709,60 @@ static void run(lull_plugin *p, uint32_t frames) {
   reset_atoms(p, 1, 0);
 }
 
-/* Whether the outputs hold anything NaN, infinite or past +24 dBFS. */
-static int blew_up(const lull_plugin *p, uint32_t frames) {
+/* The first frame whose output is NaN, infinite or past +24 dBFS (frames
+ * if none); a fault is noted for the log and the plugin stopped. */
+static uint32_t blew_up(lull_plugin *p, uint32_t frames) {
+  uint32_t first = frames;
   for (uint32_t c = 0; c < p->n_out; c++)
-    for (uint32_t i = 0; i < frames; i++)
-      if (!(fabsf(p->out[c][i]) <= FAULT_LEVEL)) return 1; /* NaN fails the compare too */
-  return 0;
+    for (uint32_t i = 0; i < first; i++) {
+      float x = p->out[c][i];
+      if (fabsf(x) <= FAULT_LEVEL) continue; /* NaN fails the compare too */
+      first = i;
+      p->fault_kind = isnan(x) ? 1 : isinf(x) ? 2 : 3;
+      p->fault_value = x;
+    }
+  if (first < frames) p->faulted = 1, p->fault_frame = p->frames + first;
+  p->frames += frames;
+  return first;
+}
+
+/* The stereo out of the last run, a mono one in both. */
+static const float *out_of(const lull_plugin *p, int c) { return p->out[c && p->n_out == 2]; }
+
+/* Frames from..frames of io after a fault: from the last good output over
+ * FADE_FRAMES (across blocks) to the dry input (an effect, to_dry) or to
+ * silence (an instrument), so the stop never clicks. */
+static void fade(lull_plugin *p, float *const io[2], uint32_t from, uint32_t frames, int to_dry) {
+  for (int c = 0; c < 2; c++)
+    for (uint32_t i = from; i < frames; i++) {
+      uint32_t k = p->faded + (i - from) + 1;
+      float t = k >= FADE_FRAMES ? 1.0f : (float)k / FADE_FRAMES;
+      io[c][i] = (to_dry ? t * io[c][i] : 0.0f) + (1.0f - t) * p->held[c];
+    }
+  p->faded += frames - from;
+}
+
+/* The plugin's good frames into io; at a fault, the fade from there. */
+static void take_output(lull_plugin *p, float *const io[2], uint32_t frames, int to_dry) {
+  uint32_t good = blew_up(p, frames);
+  for (int c = 0; c < 2; c++) {
+    memcpy(io[c], out_of(p, c), sizeof(float) * good);
+    if (good > 0) p->last[c] = io[c][good - 1];
+  }
+  if (good == frames) return;
+  p->held[0] = p->last[0], p->held[1] = p->last[1];
+  p->faded = 0;
+  fade(p, io, good, frames, to_dry);
 }
 
 void lull__plugin_process(lull_plugin *p, float *left, float *right, uint32_t frames) {
-  if (p->faulted || frames == 0) return; /* bypassed: the input passes */
+  float *const io[2] = {left, right};
   if (frames > p->max_block) frames = p->max_block; /* the engine never asks more */
+  if (p->faulted) { /* bypassed: the input passes, after the fade */
+    if (p->faded < FADE_FRAMES) fade(p, io, 0, frames, 1);
+    return;
+  }
+  if (frames == 0) return;
   if (p->n_in == 2) {
     memcpy(p->in[0], left, sizeof(float) * frames);
     memcpy(p->in[1], right, sizeof(float) * frames);
@@ -702,12 +770,7 @@ void lull__plugin_process(lull_plugin *p, float *left, float *right, uint32_t fr
     for (uint32_t i = 0; i < frames; i++) p->in[0][i] = 0.5f * (left[i] + right[i]);
   }
   run(p, frames);
-  if (blew_up(p, frames)) {
-    p->faulted = 1;
-    return; /* this block and every later one: the input unchanged */
-  }
-  memcpy(left, p->out[0], sizeof(float) * frames);
-  memcpy(right, p->out[p->n_out == 2], sizeof(float) * frames);
+  take_output(p, io, frames, 1);
 }
 
 int lull__plugin_midi(lull_plugin *p, uint32_t offset, uint8_t status, uint8_t data1, uint8_t data2) {
@@ -720,18 +783,20 @@ int lull__plugin_midi(lull_plugin *p, uint32_t offset, uint8_t status, uint8_t d
 }
 
 void lull__plugin_render(lull_plugin *p, float *left, float *right, uint32_t frames) {
+  float *const io[2] = {left, right};
   if (frames > p->max_block) frames = p->max_block;
-  if (!p->faulted) {
-    run(p, frames);
-    if (blew_up(p, frames)) p->faulted = 1; /* muted from this block on */
-  }
-  if (p->faulted) {
-    memset(left, 0, sizeof(float) * frames);
-    memset(right, 0, sizeof(float) * frames);
+  if (p->faulted) { /* muted, after the fade */
+    if (p->faded < FADE_FRAMES) {
+      fade(p, io, 0, frames, 0);
+    } else {
+      memset(left, 0, sizeof(float) * frames);
+      memset(right, 0, sizeof(float) * frames);
+    }
     return;
   }
-  memcpy(left, p->out[0], sizeof(float) * frames);
-  memcpy(right, p->out[p->n_out == 2], sizeof(float) * frames);
+  if (frames == 0) return;
+  run(p, frames);
+  take_output(p, io, frames, 0);
 }
 
 static void *worker_main(void *arg) {
@@ -771,4 +836,15 @@ uint32_t lull__plugin_latency(const lull_plugin *p) {
 }
 
 int lull__plugin_faulted(const lull_plugin *p) { return p->faulted; }
+
+int lull__plugin_take_fault(lull_plugin *p, char *why, size_t cap) {
+  if (!p->faulted || p->fault_told) return 0;
+  p->fault_told = 1;
+  char what[64];
+  if (p->fault_kind == 1) snprintf(what, sizeof what, "turned NaN");
+  else if (p->fault_kind == 2) snprintf(what, sizeof what, "turned infinite");
+  else snprintf(what, sizeof what, "reached %+.1f dBFS (the limit is +24)", 20.0 * log10(fabs((double)p->fault_value)));
+  snprintf(why, cap, "its output %s at %.3f s", what, (double)p->fault_frame / (double)p->sample_rate);
+  return 1;
+}
 const char *lull__plugin_uri(const lull_plugin *p) { return p->uri; }

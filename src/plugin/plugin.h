@@ -40,12 +40,14 @@ void lull__plugin_close(lull_plugin *p);
  * (offsets must not decrease). 0 if the sequence is full (then dropped). */
 int lull__plugin_midi(lull_plugin *p, uint32_t offset, uint8_t status, uint8_t data1, uint8_t data2);
 /* Render-safe: run the instrument for frames <= max_block into left and
- * right (a mono output into both). Faults (as below) mute it for good. */
+ * right (a mono output into both). Faults (as below) mute it for good,
+ * fading from its last good samples over 5 ms. */
 void lull__plugin_render(lull_plugin *p, float *left, float *right, uint32_t frames);
 
 /* Render-safe: the effect in place on frames <= max_block. A plugin whose
  * output turns NaN or infinite or passes +24 dBFS is bypassed from then on
- * (its input passes through) and counted. */
+ * (its input passes through, crossfaded from its last good output over
+ * 5 ms) and counted. */
 void lull__plugin_process(lull_plugin *p, float *left, float *right, uint32_t frames);
 
 /* From now on the plugin's work (LV2 worker) runs in a thread of its own,
@@ -61,6 +63,10 @@ void lull__plugin_service(lull_plugin *p);
 uint32_t lull__plugin_latency(const lull_plugin *p);
 /* 1 once bypassed for a fault. */
 int lull__plugin_faulted(const lull_plugin *p);
+/* The fault, once: 1 and what happened into why ("its output turned NaN at
+ * 12.345 s", the time counted from activation) at the first call after it,
+ * 0 otherwise. Not render-safe; from the rendering thread, after a render. */
+int lull__plugin_take_fault(lull_plugin *p, char *why, size_t cap);
 const char *lull__plugin_uri(const lull_plugin *p);
 
 #endif

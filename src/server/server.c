@@ -45,6 +45,9 @@ static void lws_log(int level, const char *line) {
   lull_log_stderr(NULL, level == LLL_ERR ? LULL_LOG_ERROR : LULL_LOG_WARN, m);
 }
 
+/* A station's lines go through the server's level and writer. */
+static void station_log(void *user, int level, const char *message) { lull__log(user, level, "%s", message); }
+
 int lull__station_index(const lull_server *srv, const char *name) {
   for (size_t i = 0; i < srv->n_stations; i++)
     if (strcmp(lull_station_name(srv->stations[i]), name) == 0) return (int)i;
@@ -212,6 +215,8 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
     srv->sstats[i].srv = srv;
     one.on_frame = on_frame;
     one.on_frame_user = &srv->sstats[i];
+    one.log = station_log;
+    one.log_user = srv;
     if ((err = lull_station_create(&one, &srv->stations[i], diag))) goto fail;
     srv->n_stations = i + 1;
     if (lull__station_index(srv, lull_station_name(srv->stations[i])) != (int)i) {

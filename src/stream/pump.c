@@ -88,6 +88,8 @@ uint32_t lull__pump_plugin_faults(const lull_pump *p) {
   return s.plugin_faults;
 }
 
+int lull__pump_take_fault(lull_pump *p, char *line, size_t cap) { return lull_engine_take_fault(p->engine, line, cap); }
+
 int lull__pump_set_params(lull_pump *p, const lull_params *params, lull_diag *diag) {
   if (!p->composer) return lull_diag_set(diag, LULL_ESTATE, "params", "a phrase plays as written");
   return lull__composer_set_params(p->composer, params, diag);

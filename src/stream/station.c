@@ -284,8 +284,14 @@ static void produce(lull_station *st) {
     (void)lull__encoder_write(st->encoder, st->pcm, FRAME);
   }
   if (fault) atomic_fetch_add_explicit(&st->m_faults, 1, memory_order_relaxed);
-  if (st->cfg.fx_count || st->has_instruments) /* after the render: the engine's count, for metrics */
+  if (st->cfg.fx_count || st->has_instruments) { /* after the render: the engine's count, for metrics */
     atomic_store_explicit(&st->m_plugin_faults, lull__pump_plugin_faults(st->pump), memory_order_relaxed);
+    char line[512], msg[600];
+    while (lull__pump_take_fault(st->pump, line, sizeof line)) { /* each once */
+      snprintf(msg, sizeof msg, "station %s: %s", st->name, line);
+      (st->cfg.log ? st->cfg.log : lull_log_stderr)(st->cfg.log_user, LULL_LOG_WARN, msg);
+    }
+  }
   publish_pcm(st);
   publish_now(st, changed);
   uint64_t dt = now_ns() - t0;

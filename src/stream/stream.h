@@ -228,6 +228,8 @@ void lull__pump_destroy(lull_pump *p);
 uint64_t lull__pump_total_frames(const lull_pump *p);
 /* LV2 plugins the engine stopped for a fault (lull_engine_stats.plugin_faults). */
 uint32_t lull__pump_plugin_faults(const lull_pump *p);
+/* A plugin fault not yet told (lull_engine_take_fault). After a block. */
+int lull__pump_take_fault(lull_pump *p, char *line, size_t cap);
 
 /* The next block, in the pump's buffer: *pcm (interleaved stereo float,
  * the caller may change it in place until the next call) and *frames

@@ -5,6 +5,7 @@
  * line (LULL_GRID_FRAMES), event and voice state change, so the output is
  * the same whatever block sizes the caller renders in. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +222,23 @@ void lull_engine_service(lull_engine *e) {
     if (e->instr[part]) lull__plugin_service(e->instr[part]);
 }
 
+int lull_engine_take_fault(lull_engine *e, char *line, size_t cap) {
+  char why[160];
+  for (uint32_t i = 0; e->plugins && i < e->cfg.fx_count; i++)
+    if (lull__plugin_take_fault(e->fx[i], why, sizeof why)) {
+      snprintf(line, cap, "the LV2 effect %u on the master (%s): %s; bypassed from there", i + 1,
+               lull__plugin_uri(e->fx[i]), why);
+      return 1;
+    }
+  for (int part = 0; e->plugins && part < LULL_PART_COUNT; part++)
+    if (e->instr[part] && lull__plugin_take_fault(e->instr[part], why, sizeof why)) {
+      snprintf(line, cap, "the LV2 instrument on %s (%s): %s; muted from there", lull_part_name(part),
+               lull__plugin_uri(e->instr[part]), why);
+      return 1;
+    }
+  return 0;
+}
+
 void lull_engine_release_all(lull_engine *e) {
   lull__pool_release_all(&e->pool);
   for (int part = 0; part < LULL_PART_COUNT; part++) {
@@ -234,7 +252,15 @@ void lull_engine_release_all(lull_engine *e) {
 
 uint32_t lull_engine_latency_frames(const lull_engine *e) {
   uint32_t frames = lull__limiter_latency(&e->limiter) + lull__tape_latency_frames(&e->tape);
-  for (uint32_t i = 0; i < e->cfg.fx_count; i++) frames += lull__plugin_latency(e->fx[i]); /* as last reported */
+  return frames + lull_engine_plugin_latency_frames(e, -1); /* as last reported */
+}
+
+uint32_t lull_engine_plugin_latency_frames(const lull_engine *e, int part) {
+  uint32_t frames = 0;
+  if (part < 0)
+    for (uint32_t i = 0; e->plugins && i < e->cfg.fx_count; i++) frames += lull__plugin_latency(e->fx[i]);
+  else if (part < LULL_PART_COUNT && e->instr[part])
+    frames = lull__plugin_latency(e->instr[part]);
   return frames;
 }
 

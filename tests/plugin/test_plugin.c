@@ -82,22 +82,27 @@ static void renders_repeat_exactly(void **state) {
   free(b);
 }
 
-static void expect_refused(const char *spec, int err, const char *needle) {
+/* An effect's spec (instrument 0) or the pad's instrument's is refused
+ * with err, the message holding needle. */
+static void expect_refused_as(int instrument, const char *spec, int err, const char *needle) {
   const char *chain[1] = {spec};
   lull_engine_config cfg = {.fx = chain, .fx_count = 1};
+  if (instrument) cfg.fx_count = 0, cfg.instrument[LULL_PART_PAD] = spec;
   lull_engine *e = NULL;
   lull_diag diag = {{0}, {0}};
   assert_int_equal(lull_engine_create(&cfg, &e, &diag), err);
   assert_null(e);
-  assert_string_equal(diag.field, "fx");
+  assert_string_equal(diag.field, instrument ? "instrument.pad" : "fx");
   if (!strstr(diag.message, needle)) fail_msg("\"%s\": message \"%s\" lacks \"%s\"", spec, diag.message, needle);
 }
+
+static void expect_refused(const char *spec, int err, const char *needle) { expect_refused_as(0, spec, err, needle); }
 
 static void bad_specs_are_refused_by_name(void **state) {
   (void)state;
   expect_refused("urn:lull:no-such-plugin", LULL_EUNKNOWN, "urn:lull:no-such-plugin");
-  expect_refused(HALL ",decay=60", LULL_ERANGE, "decay must be 0.1..10, got 60");
-  expect_refused(HALL ",decay=fast", LULL_EINVAL, "decay=fast: not a number");
+  expect_refused(HALL ",decay=60", LULL_ERANGE, HALL ": decay must be 0.1..10, got 60");
+  expect_refused(HALL ",decay=fast", LULL_EINVAL, HALL ": decay=fast: not a number");
   expect_refused(HALL ",decay=nan", LULL_EINVAL, "not a number");
   expect_refused(HALL ",colour=3", LULL_EUNKNOWN, "no control input \"colour\"");
   expect_refused(HALL ",preset=Cathedral", LULL_EUNKNOWN, "no preset \"Cathedral\"");
@@ -109,8 +114,9 @@ static void bad_specs_are_refused_by_name(void **state) {
   expect_refused(HALL ",preset=a,preset=b", LULL_EINVAL, "preset= is given twice");
 }
 
-/* A plugin whose output passes +24 dBFS is bypassed: from that block on its
- * input passes unchanged, and it says so. */
+/* A plugin whose output passes +24 dBFS is bypassed: its last good output
+ * crossfades to its input over 5 ms (240 frames), then the input passes
+ * unchanged; it says so once, naming what went wrong. */
 static void an_exploding_effect_is_bypassed(void **state) {
   (void)state;
   lull_plugin_host *host = NULL;
@@ -121,10 +127,20 @@ static void an_exploding_effect_is_bypassed(void **state) {
   for (int i = 0; i < 256; i++) l[i] = r[i] = 0.1f;
   lull__plugin_process(p, l, r, 256);
   assert_false(lull__plugin_faulted(p));
+  const float last = l[255];
+  char why[160];
+  assert_int_equal(lull__plugin_take_fault(p, why, sizeof why), 0);
   for (int i = 0; i < 256; i++) l[i] = r[i] = 100.0f; /* +40 dBFS in: the dry path passes it out */
   lull__plugin_process(p, l, r, 256);
   assert_true(lull__plugin_faulted(p));
-  for (int i = 0; i < 256; i++) assert_true(l[i] == 100.0f && r[i] == 100.0f);
+  assert_true(fabsf(l[0] - (last + (100.0f - last) / 240)) < 1e-3f); /* the fade's first step from the last good */
+  for (int i = 1; i < 240; i++) assert_true(l[i] > l[i - 1] && l[i] - l[i - 1] < 0.5f); /* a ramp, no step */
+  for (int i = 239; i < 256; i++) assert_true(l[i] == 100.0f && r[i] == 100.0f);
+  assert_int_equal(lull__plugin_take_fault(p, why, sizeof why), 1);
+  print_message("%s\n", why);
+  assert_non_null(strstr(why, "its output reached +"));
+  assert_non_null(strstr(why, "at 0.005 s")); /* the first frame of the second 256-frame block */
+  assert_int_equal(lull__plugin_take_fault(p, why, sizeof why), 0); /* told once */
   for (int i = 0; i < 256; i++) l[i] = r[i] = 0.25f;
   lull__plugin_process(p, l, r, 256);
   for (int i = 0; i < 256; i++) assert_true(l[i] == 0.25f && r[i] == 0.25f);
@@ -144,13 +160,14 @@ static void note_through(const char *uri) {
   test_note(e, at, LULL_PART_PAD, LULL_EVENT_ON, 69, 0.8f, FS); /* A4 for 1 s */
   size_t n = 2 * FS;
   float *x = test_render(e, n, 333); /* blocks that cut across the note's frames */
-  uint32_t latency = lull_engine_latency_frames(e);
+  uint32_t own = lull_engine_plugin_latency_frames(e, LULL_PART_PAD); /* the instrument's, from its port */
+  uint32_t latency = lull_engine_latency_frames(e) + own;
   size_t first = 0;
   while (first < n && fabsf(x[2 * first]) < 1e-6f && fabsf(x[2 * first + 1]) < 1e-6f) first++;
   double *spec = sig_spectrum(x + 2 * (FS / 2), 32768, 2);
   double mag = 0, hz = sig_peak_hz(spec, 32768, FS, 300, 600, &mag);
-  print_message("%s: starts at frame %zu (note %llu + latency %u), peak %.2f Hz, RMS %.1f dB\n", uri, first,
-                (unsigned long long)at, latency, hz, sig_db(sig_rms(x + 2 * (FS / 2), FS / 2, 2)));
+  print_message("%s: starts at frame %zu (note %llu + latency %u, of which the plugin's %u), peak %.2f Hz, RMS %.1f dB\n",
+                uri, first, (unsigned long long)at, latency, own, hz, sig_db(sig_rms(x + 2 * (FS / 2), FS / 2, 2)));
   assert_true(first >= at + latency && first <= at + latency + 48); /* within 1 ms of its frame */
   assert_true(fabs(hz - 440.0) / 440.0 < 0.01);
   assert_true(sig_db(sig_rms(x + 2 * (FS / 2), FS / 2, 2)) > -50.0);
@@ -206,6 +223,39 @@ static float probe_level(lull_plugin *p) {
   return l[0];
 }
 
+/* The probe's level for note 127 (1.0 at gain 1), opened from spec. */
+static float probe_full_level(lull_plugin_host *host, const char *spec) {
+  lull_plugin *p = NULL;
+  lull_diag d = {{0}, {0}};
+  if (lull__plugin_open_instrument(host, spec, "instrument.pad", FS, 64, &p, &d) != LULL_OK)
+    fail_msg("%s: %s", spec, d.message);
+  assert_int_equal(lull__plugin_midi(p, 0, 0x90, 127, 100), 1);
+  (void)probe_level(p); /* the run that asked */
+  float level = probe_level(p);
+  lull__plugin_close(p);
+  return level;
+}
+
+/* A preset by its label (a comma in it written \,) or its URI sets the
+ * port it names (lilv state); SYMBOL=VALUE overrides it in either order. A
+ * port given in fractions of the sample rate (lv2:sampleRate) takes and
+ * checks values in Hz. */
+static void presets_and_rate_scaled_ports(void **state) {
+  (void)state;
+  lull_plugin_host *host = NULL;
+  assert_int_equal(lull__plugin_host_create(&host, NULL), LULL_OK);
+  assert_true(probe_full_level(host, PROBE) == 1.0f);
+  assert_true(probe_full_level(host, PROBE ",preset=Half\\, quiet") == 0.5f);
+  assert_true(probe_full_level(host, PROBE ",preset=" PROBE "#half") == 0.5f);
+  assert_true(probe_full_level(host, PROBE ",preset=Half\\, quiet,gain=0.25") == 0.25f);
+  assert_true(probe_full_level(host, PROBE ",gain=0.25,preset=" PROBE "#half") == 0.25f);
+  assert_true(probe_full_level(host, PROBE ",cutoff=20000") == 1.0f); /* 0.42 of 48 kHz: within 0..0.5 */
+  lull__plugin_host_destroy(host);
+  expect_refused_as(1, PROBE ",cutoff=30000", LULL_ERANGE, PROBE ": cutoff must be 0..24000, got 30000");
+  expect_refused_as(1, PROBE ",preset=Half, quiet", LULL_EINVAL, "\" quiet\": options are preset=P or SYMBOL=VALUE");
+  expect_refused_as(1, PROBE ",preset=Half", LULL_EUNKNOWN, "has no preset \"Half\"");
+}
+
 /* Offline, work runs inside run and its answer lands right after it. */
 static void worker_inside_run(void **state) {
   (void)state;
@@ -247,7 +297,9 @@ static void worker_in_its_thread(void **state) {
 }
 
 /* An instrument whose output turns NaN is muted and counted: the probe
- * sounds for its note 60, then goes NaN with note 100. */
+ * sounds for its note 60, then goes NaN with note 100. The mute fades over
+ * 5 ms (no step as big as a twentieth of the note's own start), and the
+ * engine tells the fault once, naming the plugin, what and when. */
 static void an_exploding_instrument_is_muted(void **state) {
   (void)state;
   lull_engine_config cfg = {.dry = 1};
@@ -260,9 +312,23 @@ static void an_exploding_instrument_is_muted(void **state) {
   float *x = test_render(e, FS / 5, 480);
   assert_int_equal(sig_nonfinite(x, 2 * (FS / 5)), 0); /* the NaN never reached the mix: muted */
   assert_true(sig_peak(x, FS / 20, 2) > 0.05); /* 0-50 ms: note 60 sounds (a step: the DC blocker lets its start by) */
+  double onset = 0, at_fault = 0;
+  for (size_t i = 1; i < FS / 5; i++) {
+    double step = fabs((double)x[2 * i] - x[2 * (i - 1)]);
+    if (i < FS / 20) onset = fmax(onset, step);
+    else if (i > FS / 10 - 96 && i < FS / 10 + 480) at_fault = fmax(at_fault, step);
+  }
+  print_message("largest step: at the note's start %.4f, at the fault %.5f\n", onset, at_fault);
+  assert_true(at_fault < onset / 20);
   lull_engine_stats st;
   lull_engine_get_stats(e, &st);
   assert_int_equal(st.plugin_faults, 1);
+  char line[512];
+  assert_int_equal(lull_engine_take_fault(e, line, sizeof line), 1);
+  print_message("%s\n", line);
+  assert_non_null(strstr(line, "the LV2 instrument on lead (" PROBE "): its output turned NaN at 0.10"));
+  assert_non_null(strstr(line, "; muted from there"));
+  assert_int_equal(lull_engine_take_fault(e, line, sizeof line), 0); /* once */
   free(x);
   lull_engine_destroy(e);
 }
@@ -305,6 +371,44 @@ static void release_all_ends_each_note(void **state) {
   free(before);
   free(after);
   lull_engine_destroy(e);
+}
+
+/* What a station logged. */
+typedef struct log_lines {
+  int n;
+  char last[600];
+} log_lines;
+
+static void keep_line(void *user, int level, const char *message) {
+  log_lines *l = user;
+  assert_int_equal(level, LULL_LOG_WARN);
+  l->n++;
+  snprintf(l->last, sizeof l->last, "%s", message);
+}
+
+/* A station whose pad faults (the probe turns NaN at its first note) plays
+ * on: the NaN never reaches the stream, the fault is counted and logged
+ * once, naming the station, part, plugin and what happened. */
+static void a_station_logs_a_fault_once(void **state) {
+  (void)state;
+  log_lines got = {0, {0}};
+  lull_station_config c = {.name = "faulty", .log = keep_line, .log_user = &got};
+  c.instrument[LULL_PART_PAD] = PROBE ",explode=2";
+  c.params = lull_params_default();
+  lull_station *st = NULL;
+  lull_diag d = {{0}, {0}};
+  if (lull_station_create(&c, &st, &d) != LULL_OK) fail_msg("station: %s: %s", d.field, d.message);
+  assert_int_equal(lull_station_run(st, 300), LULL_OK); /* 6 s: the pad plays from the first bar */
+  lull_station_metrics m;
+  lull_station_get_metrics(st, &m);
+  print_message("%d line(s): %s\n", got.n, got.last);
+  assert_int_equal(got.n, 1);
+  assert_non_null(strstr(got.last, "station faulty: the LV2 instrument on pad (" PROBE "): its output turned NaN at "));
+  assert_non_null(strstr(got.last, "; muted from there"));
+  assert_int_equal(m.plugin_faults, 1);
+  assert_int_equal(m.faults, 0); /* no frame needed silencing: the mute came first */
+  assert_int_equal(m.frames, 300);
+  lull_station_destroy(st);
 }
 
 /* A station whose pad is padthv1 and whose master has Dragonfly Hall. */
@@ -382,9 +486,18 @@ static void a_station_with_plugins_keeps_time(void **state) {
 }
 
 int main(int argc, char **argv) {
+  setenv("QT_QPA_PLATFORM", "offscreen", 0); /* as the lull program does (padthv1, synthv1 are Qt) */
   if (argc > 1 && strcmp(argv[1], "--timing") == 0) {
     const struct CMUnitTest timing[] = {cmocka_unit_test(a_station_with_plugins_keeps_time)};
     return cmocka_run_group_tests(timing, NULL, NULL);
+  }
+  if (argc > 1 && strcmp(argv[1], "--probe") == 0) { /* lull's own probe only: for ThreadSanitizer (Qt plugins race in their own threads) */
+    const struct CMUnitTest probe[] = {
+        cmocka_unit_test(worker_inside_run),           cmocka_unit_test(presets_and_rate_scaled_ports),
+        cmocka_unit_test(worker_in_its_thread),        cmocka_unit_test(an_exploding_instrument_is_muted),
+        cmocka_unit_test(release_all_ends_each_note),  cmocka_unit_test(a_station_logs_a_fault_once),
+    };
+    return cmocka_run_group_tests(probe, NULL, NULL);
   }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(hall_lengthens_the_tail),
@@ -396,10 +509,12 @@ int main(int argc, char **argv) {
       cmocka_unit_test(padthv1_renders_repeat_exactly),
       cmocka_unit_test(a_station_with_plugins_streams),
       cmocka_unit_test(worker_inside_run),
+      cmocka_unit_test(presets_and_rate_scaled_ports),
       cmocka_unit_test(worker_in_its_thread),
       cmocka_unit_test(an_exploding_instrument_is_muted),
       cmocka_unit_test(a_pitch_struck_again_plays_its_length),
       cmocka_unit_test(release_all_ends_each_note),
+      cmocka_unit_test(a_station_logs_a_fault_once),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,8 +2,10 @@
  * worker for work, the work answers with the note's pitch (after 20 ms, as
  * slow work would), and from that answer on the output is the constant
  * pitch / 127, until a note off (it ignores CC 123, all notes off). With
- * explode=1 a note above 88 makes it NaN. It shows whether work ran
- * inside run or in a thread, and when its answer came. */
+ * explode=1 a note above 88 makes it NaN, with explode=2 any note; gain scales the output (a preset,
+ * "Half, quiet", sets it to 0.5); cutoff is in fractions of the sample rate
+ * (lv2:sampleRate) and does nothing. It shows whether work ran inside run
+ * or in a thread, when its answer came, and what a preset set. */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <lv2/atom/atom.h>
 #include <lv2/atom/util.h>
@@ -21,7 +23,7 @@
 typedef struct probe {
   const LV2_Atom_Sequence *midi;
   float *out;
-  const float *explode;
+  const float *explode, *gain;
   LV2_URID midi_event;
   LV2_Worker_Schedule *schedule;
   float level;
@@ -48,6 +50,7 @@ static void connect_port(LV2_Handle h, uint32_t port, void *data) {
   if (port == 0) p->midi = data;
   else if (port == 1) p->out = data;
   else if (port == 2) p->explode = data;
+  else if (port == 3) p->gain = data;
 }
 
 static void activate(LV2_Handle h) { ((probe *)h)->level = 0; }
@@ -60,7 +63,8 @@ static void run(LV2_Handle h, uint32_t frames) {
     if ((msg[0] & 0xF0) == 0x90 && msg[2] > 0) p->schedule->schedule_work(p->schedule->handle, 1, &msg[1]);
     if ((msg[0] & 0xF0) == 0x80) p->level = 0; /* any note off silences it; CC 123 does not */
   }
-  float v = *p->explode > 0.5f && p->level > 88.5f / 127 ? NAN : p->level;
+  float bad = *p->explode > 1.5f ? 0.0f : 88.5f / 127; /* a level above this is NaN */
+  float v = *p->explode > 0.5f && p->level > bad ? NAN : *p->gain * p->level;
   for (uint32_t i = 0; i < frames; i++) p->out[i] = v;
 }
 
