@@ -34,7 +34,9 @@
 #define ROOM_GLIDE_MS 450.0f   /* a palette's room arrives in about 2 s (99 %) */
 #define RECENT_S 4.0f          /* what grains may read: the last seconds of output */
 #define LULL_MAX_FX 8
-#define LULL_PLUGIN_OFFS 256 /* notes of plugin instruments sounding with a set end */
+/* Notes of plugin instruments sounding with a set end: at most one a part
+ * and pitch (a pitch struck again forgets its pending end), so never full. */
+#define LULL_PLUGIN_OFFS (LULL_PART_COUNT * 128)
 #define ENSEMBLE_AFTER_S 15.0f /* the chorus runs this long after its palette: a bar's hold and a release */
 
 struct lull_engine {
@@ -348,7 +350,7 @@ static void plugin_note_on(lull_engine *e, const lull_event *ev) {
   uint64_t length = ev->duration_frames;
   if (!length && ev->kind == LULL_EVENT_HIT)
     length = (uint64_t)(lull__part_specs[ev->part].default_ms * (float)e->cfg.sample_rate_hz / 1000.0f) + 1;
-  if (length && e->n_offs == LULL_PLUGIN_OFFS) return; /* no room to end it: not started */
+  if (length && e->n_offs == LULL_PLUGIN_OFFS) return; /* cannot happen (see LULL_PLUGIN_OFFS); never a note without its end */
   if (plugin_on(e, ev->part, ev->pitch, (uint8_t)vel) && length)
     e->offs[e->n_offs++] = (struct plugin_off){e->pos + length, ev->part, ev->pitch};
 }
