@@ -3,7 +3,7 @@
 // stats (the browser tests read them; so can a curious listener).
 import { Player } from './player.mjs';
 import { Visual } from './visual.mjs';
-import { KEYS, MODES, volumeGain, paramsFromSearch, shareLink, changes, keyHue, paletteOptions } from './params.mjs';
+import { KEYS, MODES, volumeGain, paramsFromSearch, shareLink, changes, keyHue, paletteOptions, changeText, linkQuestion } from './params.mjs';
 import { cardColour, nowText, listenersText, stationCards } from './cards.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -15,7 +15,8 @@ const el = {
   palette: $('palette'), paletteAbout: $('palette-about'),
   intensity: $('intensity'), intensityOut: $('intensity-out'), token: $('token'), tokenRow: $('token-row'),
   sleep: $('sleep'), sleepLeft: $('sleep-left'), background: $('background'), share: $('share'), shareUrl: $('share-url'),
-  bg: $('bg'),
+  bg: $('bg'), changed: $('changed'), steerOff: $('steer-off'),
+  ask: $('link-ask'), askText: $('link-ask-text'), askYes: $('link-yes'), askNo: $('link-no'),
 };
 
 const player = new Player({
@@ -91,6 +92,50 @@ function showParams(p) {
   $('now-bpm').textContent = Math.round(params.bpm);
   visual.hue = keyHue(params.key);
   mediaMetadata();
+}
+
+// The playing station's last change of params, "key changed to D by a
+// listener · 10 s ago", kept current while it shows.
+let change = null;
+let changeAt = 0; // performance.now() of the change, from the server's ago_ms
+function showChange(c) {
+  if (c === undefined) return; // a message that does not say
+  change = c;
+  changeAt = performance.now() - (c && c.ago_ms > 0 ? c.ago_ms : 0);
+  showChangeText();
+}
+function showChangeText() {
+  el.changed.textContent = change ? changeText(change, params, performance.now() - changeAt) : '';
+}
+setInterval(showChangeText, 5000);
+
+// Who may steer the playing station: "open", "token" or "none" (the
+// controls hidden, and said why).
+function steerMode(mode) {
+  el.steerBox.hidden = mode === 'none';
+  el.steerOff.hidden = mode !== 'none';
+  el.tokenRow.hidden = mode !== 'token';
+}
+
+// A share link's params for a shared station: asked before they change the
+// music for everyone; a station nobody steers is only played.
+function askLink(h) {
+  const fields = changes(pending, h.params);
+  const title = h.title || h.station;
+  pending = null;
+  history.replaceState(null, '', location.pathname); // a reconnect must not ask again
+  if (!Object.keys(fields).length) return;
+  if (h.control === 'none') return say(`This link's settings were not applied: ${title} plays as its operator set it.`, 'warn');
+  el.askText.textContent = linkQuestion(fields, title);
+  el.ask.hidden = false;
+  const done = (yes) => {
+    el.ask.hidden = true;
+    el.askYes.onclick = el.askNo.onclick = null;
+    if (yes) steer(fields);
+  };
+  el.askYes.onclick = () => done(true);
+  el.askNo.onclick = () => done(false);
+  el.askYes.focus();
 }
 
 function showNow(c, listeners) {
@@ -238,7 +283,8 @@ function showCards() {
     if (s.params.palette) {
       if (![...c.palette.options].some((o) => o.value === s.params.palette)) c.palette.add(new Option(s.params.palette, s.params.palette));
       if (document.activeElement !== c.palette) c.palette.value = s.params.palette;
-      c.palette.disabled = false;
+      c.palette.disabled = s.steer === 'none';
+      c.palette.title = s.steer === 'none' ? 'this station plays as its operator set it' : '';
     }
   }
 }
@@ -383,17 +429,15 @@ player.addEventListener('hello', (e) => {
   const h = e.detail;
   if (h.stations.join() !== [...stations.keys()].join()) refreshStations();
   showStation(h.station, { title: h.title, description: h.description, params: h.params, now: { chord: h.chord } });
-  el.tokenRow.hidden = h.control !== 'token';
+  steerMode(h.control);
   showParams(h.params);
+  showChange(h.change);
   showNow(h.chord);
-  if (pending && (!pending.station || pending.station === h.station)) {
-    steer(changes(pending, h.params));
-    pending = null;
-    history.replaceState(null, '', location.pathname); // a reconnect must not steer again
-  }
+  if (pending && (!pending.station || pending.station === h.station)) askLink(h);
 });
 player.addEventListener('params', (e) => {
   showParams(e.detail.params);
+  showChange(e.detail.change);
   showNow(e.detail.chord);
   showStation(e.detail.station, { params: e.detail.params, now: { chord: e.detail.chord } });
 });
@@ -413,7 +457,11 @@ async function refreshStations() {
   try {
     setStations((await (await fetch('api/stations')).json()).stations);
     const s = stations.get(player.station);
-    if (s && !(playing && !background)) showParams(s.params), showNow(s.now.chord, s.listeners);
+    if (s && !(playing && !background)) {
+      showParams(s.params), showNow(s.now.chord, s.listeners);
+      steerMode(s.steer);
+      showChange(s.change);
+    }
   } catch {
     /* the server may be restarting */
   }

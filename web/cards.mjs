@@ -37,9 +37,10 @@ export function nowText(now, params) {
 export const listenersText = (n) => `${n} listening`;
 
 // The stations of /api/stations or /api/status, each {name, title,
-// description, params, now, listeners}: well-formed ones only, in the
-// server's order; a missing title is the name and a missing description
-// empty (as the server's defaults), listeners a count either way.
+// description, params, now, listeners, steer}: well-formed ones only, in
+// the server's order; a missing title is the name and a missing description
+// empty (as the server's defaults), listeners a count either way, steer
+// "open" unless the server says "token" or "none".
 export function stationCards(list) {
   if (!Array.isArray(list)) return [];
   return list
@@ -54,6 +55,8 @@ export function stationCards(list) {
         params: s.params && typeof s.params === 'object' ? s.params : {},
         now: s.now && typeof s.now === 'object' ? s.now : {},
         listeners,
+        steer: ['open', 'token', 'none'].includes(s.steer) ? s.steer : 'open',
+        change: s.change && typeof s.change === 'object' ? s.change : null,
       };
     });
 }

@@ -105,3 +105,44 @@ export function keyHue(key) {
   const i = KEYS.indexOf(key);
   return i < 0 ? 210 : 170 + ((i * 7) % 12) * 11;
 }
+
+const WHO = { listener: 'a listener', operator: 'the operator', timeline: 'the timeline' };
+
+// A param's value as the page shows it.
+function valueText(field, p) {
+  const v = p[field];
+  if (v === undefined) return '?';
+  if (field === 'bpm') return `${Math.round(v)} bpm`;
+  if (field === 'intensity') return Number(v).toFixed(2);
+  if (field === 'mode') return (MODES.find(([id]) => id === v) || [v, v])[1];
+  return String(v);
+}
+
+// How long ago, in words: "just now", "40 s ago", "3 min ago", "2 h ago".
+export function agoText(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  return `${Math.floor(s / 3600)} h ago`;
+}
+
+// The last change of a station's params in words, "key changed to D by a
+// listener · 10 s ago" (several: "key changed to D, mode to dorian by ...").
+// change: the server's {by, fields, ago_ms} or null; params: the station's
+// now; ms: how long ago the change was. '' for none or a malformed one.
+export function changeText(change, params, ms) {
+  if (!change || !Array.isArray(change.fields) || !change.fields.length) return '';
+  const fields = change.fields.filter((f) => ['key', 'mode', 'bpm', 'intensity', 'palette'].includes(f));
+  if (!fields.length) return '';
+  const what = fields.map((f, i) => `${f === 'bpm' ? 'tempo' : f}${i ? '' : ' changed'} to ${valueText(f, params)}`).join(', ');
+  return `${what} by ${WHO[change.by] || 'someone'} · ${agoText(ms)}`;
+}
+
+// What a share link asks before it steers a shared station for everyone:
+// "This link would change the music for everyone listening to Night: key
+// D, intensity 0.70."
+export function linkQuestion(fields, title) {
+  const what = Object.keys(fields).map((f) => `${f === 'bpm' ? 'tempo' : f} ${valueText(f, fields)}`).join(', ');
+  return `This link would change the music for everyone listening to ${title}: ${what}.`;
+}

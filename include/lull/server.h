@@ -50,7 +50,8 @@ typedef struct lull_server_config {
   uint32_t drop_ms;                 /* needing skips for this long: disconnect; 0 = 5000 */
   uint32_t sndbuf;                  /* kernel send buffer per listener (bytes); 0 = 16384 */
   uint32_t control_rate;            /* text messages per second per client; 0 = 10 */
-  const char *control_token;        /* NULL or "": anyone may steer */
+  const char *control_token;        /* the operator's; stations whose steer is DEFAULT need it
+                                       (NULL or "": anyone may steer them; see lull_station_config.steer) */
   const char *tls_cert, *tls_key;   /* PEM files; both set: the port speaks HTTPS and WSS only */
   const char *const *allow_origins; /* WebSocket origins allowed besides the server's own; "*" = any */
   size_t n_allow_origins;

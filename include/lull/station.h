@@ -34,6 +34,13 @@ enum {
 };
 
 /* All zeroes means the defaults named beside each field. */
+/* Who may steer a shared station (lull_station_config.steer); a server
+ * enforces it. DEFAULT: token when the server has a control token, else
+ * open. */
+enum { LULL_STEER_DEFAULT = 0, LULL_STEER_OPEN, LULL_STEER_TOKEN, LULL_STEER_NONE };
+/* Who changed a station's params (lull_station_set_params_by). */
+enum { LULL_BY_OPERATOR = 0, LULL_BY_LISTENER, LULL_BY_TIMELINE };
+
 typedef struct lull_station_config {
   const char *name;      /* [a-z0-9-]{1,32}; NULL = "main" */
   const char *title;     /* what listeners read (lull_station_title_check); NULL = the name */
@@ -65,6 +72,7 @@ typedef struct lull_station_config {
    * output turned NaN at 12.345 s; muted from there"). NULL = lull_log_stderr. */
   lull_log_fn log;
   void *log_user;
+  int steer;             /* LULL_STEER_*: who may steer it through a server */
 } lull_station_config;
 
 /* What is playing: the params in force and where the music is. */
@@ -78,6 +86,11 @@ typedef struct lull_station_now {
   int daycycle;             /* LULL_DAYCYCLE_*: off, or the day fields below are in force */
   float day_hour;           /* 0..<24, the hour the light was last taken from */
   float day_light;          /* 0 (deep night) .. 1 (midday): lull_daylight(day_hour) */
+  /* The last change of params: which (LULL_PARAM_*; 0: none yet), by whom
+   * (LULL_BY_*) and when it took effect (CLOCK_MONOTONIC ns). */
+  uint32_t changed_fields;
+  int changed_by;
+  uint64_t changed_ns;
 } lull_station_now;
 
 typedef struct lull_station_metrics {
@@ -118,6 +131,16 @@ int lull_station_run(lull_station *st, uint64_t frames);
  * too many changes are pending (nothing is blocked). */
 __attribute__((warn_unused_result))
 int lull_station_set_params(lull_station *st, const lull_params *params, uint32_t fields, lull_diag *diag);
+/* The same, saying who asked (LULL_BY_*; lull_station_set_params is the
+ * operator), which lull_station_now tells listeners. */
+__attribute__((warn_unused_result))
+int lull_station_set_params_by(lull_station *st, const lull_params *params, uint32_t fields, int by, lull_diag *diag);
+/* Who may steer it (LULL_STEER_*, as configured). Any thread. */
+int lull_station_steer(const lull_station *st);
+/* "open", "token", "none" (LULL_STEER_DEFAULT: "default"); "?" otherwise. */
+const char *lull_steer_name(int steer);
+/* "operator", "listener", "timeline"; "?" otherwise. */
+const char *lull_by_name(int by);
 
 /* The params in force (as of the last frame). Any thread. */
 void lull_station_get_params(const lull_station *st, lull_params *out);

@@ -1,9 +1,10 @@
 /* --station NAME[:key=..,mode=..,bpm=..,intensity=..,palette=..,seed=..,daycycle=..,
- * title=..,description=..]: a station's name, starting params, day cycle and
- * face, or a message saying what is wrong. Values are split at commas; a
- * description has its own, so "\," is a comma and "\\" a backslash, and any
- * other backslash is refused (never guessed at). Apart from serve.c so that
- * its fuzzer needs neither the server nor the engine. */
+ * title=..,description=..,steer=..]: a station's name, starting params, day
+ * cycle, face and who may steer it, or a message saying what is wrong.
+ * Values are split at commas; a description has its own, so "\," is a comma
+ * and "\\" a backslash, and any other backslash is refused (never guessed
+ * at). Apart from serve.c so that its fuzzer needs neither the server nor
+ * the engine. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 #include "lull/params.h"
 #include "lull/station.h"
 
-#define KNOWN "key, mode, bpm, intensity, palette, seed, daycycle, title, description"
+#define KNOWN "key, mode, bpm, intensity, palette, seed, daycycle, title, description, steer"
 /* Room for a title and a description of 4-byte characters, escapes and the rest. */
 #define SPEC_BYTES 2048
 
@@ -99,6 +100,14 @@ int lull__station_spec(const char *spec, lull_station_config *sc, lull_spec_word
       if (daycycle(eq + 1, sc) == 0) continue;
       fprintf(err, "lull serve: --station %s: daycycle: must be on, off or a fixed hour from 0 to below 24 (like 14.5), got \"%s\"\n",
               name, eq + 1);
+      return -1;
+    }
+    if (strcmp(kv, "steer") == 0) {
+      const char *v = eq + 1;
+      sc->steer = !strcmp(v, "open") ? LULL_STEER_OPEN : !strcmp(v, "token") ? LULL_STEER_TOKEN : !strcmp(v, "none") ? LULL_STEER_NONE : -1;
+      if (sc->steer >= 0) continue;
+      fprintf(err, "lull serve: --station %s: steer: must be open (anyone), token (with --control-token) or none, got \"%s\"\n",
+              name, v);
       return -1;
     }
     if (strcmp(kv, "title") == 0) {

@@ -136,6 +136,34 @@ int lull__token_ok(const lull_server *srv, const char *given) {
   return diff == 0;
 }
 
+unsigned lull__steer_check(const lull_server *srv, size_t i, int shown, int valid, int *by, const char **code,
+                           const char **message) {
+  int operator_ = srv->token[0] && shown && valid;
+  *by = operator_ ? LULL_BY_OPERATOR : LULL_BY_LISTENER;
+  if (srv->steer[i] == LULL_STEER_NONE) {
+    *code = "not_steerable";
+    *message = "this station plays as its operator set it (steer=none): listen, or start one of your own";
+    return 403;
+  }
+  if (srv->token[0] && shown && !valid) { /* a token given is checked, whatever the station needs */
+    *code = "unauthorized";
+    *message = "wrong control token";
+    return 401;
+  }
+  if (srv->steer[i] == LULL_STEER_TOKEN && !operator_) {
+    *code = "unauthorized";
+    *message = "this station needs the control token to steer (\"token\" field, or Authorization: Bearer TOKEN)";
+    return 401;
+  }
+  return 0;
+}
+
+int lull__bearer_state(struct lws *wsi, lull_server *srv) {
+  char auth[300] = "";
+  if (lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) <= 7 || strncmp(auth, "Bearer ", 7) != 0) return -1;
+  return srv->token[0] && lull__token_ok(srv, auth + 7);
+}
+
 int lull__bearer_ok(struct lws *wsi, lull_server *srv) {
   if (!srv->token[0]) return 1;
   char auth[300] = "";

@@ -158,6 +158,7 @@ struct lull_server {
   size_t n_proxies;
   size_t n_stations;
   lull_station *stations[LULL_SERVER_MAX_STATIONS];
+  int steer[LULL_SERVER_MAX_STATIONS]; /* LULL_STEER_OPEN, _TOKEN or _NONE: each station's, resolved */
   station_stats sstats[LULL_SERVER_MAX_STATIONS];
   unsigned n_workers;
   worker *workers;
@@ -211,7 +212,7 @@ int lull__text_append(session *s, const void *in, size_t len);
 /* ws.c: the WebSocket protocol and steering. */
 int lull__ws_upgrade(struct lws *wsi, worker *w, const char *protocol);
 int lull__ws_established(session *s, struct lws *wsi, worker *w);
-int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, lull_diag *d);
+int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, int by, lull_diag *d);
 const char *lull__steer_code(int err);
 /* lws is closing a listener's connection on its own, for a protocol error
  * it found in a frame: the listener is ended (1), before anything more is
@@ -248,6 +249,11 @@ uint32_t lull__station_listeners(lull_server *srv, size_t i, uint32_t l[LULL_FEE
  * FACE_JSON_BYTES always hold it. snprintf's return. */
 #define FACE_JSON_BYTES (2 * 4 * (LULL_STATION_TITLE_MAX + LULL_STATION_DESCRIPTION_MAX) + 64)
 int lull__face_json(char *out, size_t cap, const lull_station *st);
+/* Station i's "steer":"open|token|none","change":{"by":"listener",
+ * "fields":["key"],"ago_ms":1200} (null before any change), no braces.
+ * STEER_JSON_BYTES always hold it. */
+#define STEER_JSON_BYTES 192
+int lull__steer_json(char *out, size_t cap, const lull_server *srv, size_t i, const lull_station_now *now);
 void lull__station_json(lull_server *srv, sbuf *b, size_t i);
 void lull__status_json(lull_server *srv, sbuf *b);
 void lull__stations_json(lull_server *srv, sbuf *b);
@@ -300,6 +306,15 @@ int lull__listener_check(lull_server *srv, const char *ip, int take);
 const char *lull__listener_refusal(const lull_server *srv, int status, char *message, size_t cap);
 void lull__listener_release(lull_server *srv, const char *ip);
 int lull__token_ok(const lull_server *srv, const char *given);
+/* Whether a change to station i may go ahead: shown says whether the
+ * client showed a token (a field, a bearer, an earlier message) and valid
+ * whether it was the control token. 0 with *by (LULL_BY_OPERATOR with the
+ * token, else LULL_BY_LISTENER), or the HTTP status of the refusal with its
+ * code and words. */
+unsigned lull__steer_check(const lull_server *srv, size_t i, int shown, int valid, int *by, const char **code,
+                           const char **message);
+/* -1: no Authorization: Bearer; 0: a wrong one; 1: the control token's. */
+int lull__bearer_state(struct lws *wsi, lull_server *srv);
 int lull__bearer_ok(struct lws *wsi, lull_server *srv);
 int lull__origin_ok(struct lws *wsi, lull_server *srv);
 /* The Host names this server (see lull_server_config.allow_hosts). */

@@ -294,13 +294,19 @@ static int post_params(session *s, struct lws *wsi, lull_server *srv) {
     atomic_fetch_add(&srv->control_refused, 1);
     return lull__respond_error(wsi, 400, c.code, c.field, c.message);
   }
-  if (!lull__bearer_ok(wsi, srv) && !(c.has_token && lull__token_ok(srv, c.token))) {
+  int bearer = lull__bearer_state(wsi, srv), by;
+  int field_ok = c.has_token && srv->token[0] && lull__token_ok(srv, c.token);
+  int shown = bearer >= 0 || c.has_token;
+  int valid = shown && bearer != 0 && (!c.has_token || field_ok); /* every token shown is the control token */
+  const char *code, *why;
+  unsigned status = lull__steer_check(srv, (size_t)lull__station_index(srv, lull_station_name(st)), shown, valid, &by, &code, &why);
+  if (status) {
     atomic_fetch_add(&srv->control_refused, 1);
     atomic_fetch_add(&srv->rejected, 1);
-    return lull__respond_error(wsi, 401, "unauthorized", "token", "this server needs a control token: Authorization: Bearer TOKEN");
+    return lull__respond_error(wsi, status, code, status == 401 ? "token" : "station", why);
   }
   lull_diag d = {0};
-  int err = lull__steer(srv, st, &c, who, &d);
+  int err = lull__steer(srv, st, &c, who, by, &d);
   if (err) return lull__respond_error(wsi, err == LULL_EFULL ? 503 : 400, lull__steer_code(err), d.field, d.message);
   char params[256], body[400];
   lull__params_json(params, sizeof params, &c.params);

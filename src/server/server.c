@@ -212,6 +212,13 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   size_t ns = c.n_stations ? c.n_stations : 1;
   for (size_t i = 0; i < ns; i++) {
     lull_station_config one = sc[i];
+    if (one.steer == LULL_STEER_TOKEN && !srv->token[0]) {
+      err = lull_diag_set(diag, LULL_EINVAL, "stations", "station \"%s\": steer=token needs the server's control token (--control-token)",
+                          one.name ? one.name : "main");
+      goto fail;
+    }
+    /* Unsaid, as before there was a choice: the token if the server has one. */
+    srv->steer[i] = one.steer != LULL_STEER_DEFAULT ? one.steer : srv->token[0] ? LULL_STEER_TOKEN : LULL_STEER_OPEN;
     srv->sstats[i].srv = srv;
     one.on_frame = on_frame;
     one.on_frame_user = &srv->sstats[i];

@@ -50,16 +50,21 @@ static size_t hello_json(session *s, char *out, size_t cap) {
   lull_server *srv = s->w->srv;
   lull_station_now now;
   lull_station_get_now(srv->stations[s->station], &now);
-  char params[256], face[FACE_JSON_BYTES];
+  char params[256], face[FACE_JSON_BYTES + STEER_JSON_BYTES];
   lull__params_json(params, sizeof params, &now.params);
-  lull__face_json(face, sizeof face, srv->stations[s->station]);
+  int nf = lull__face_json(face, FACE_JSON_BYTES, srv->stations[s->station]);
+  face[nf++] = ',';
+  lull__steer_json(face + nf, sizeof face - (size_t)nf, srv, s->station, &now);
+  /* What this listener may do: "open", "token" (it must give the token
+   * first) or "none". */
+  int mode = srv->steer[s->station];
+  const char *control = mode == LULL_STEER_NONE ? "none" : mode == LULL_STEER_TOKEN && !s->authorised ? "token" : "open";
   int n = snprintf(out, cap,
                    "{\"type\":\"hello\",\"version\":\"%s\",\"sample_rate\":48000,\"channels\":2,\"codec\":\"%s\","
                    "\"frame_ms\":20,\"packets_per_message\":%u,\"burst_ms\":%u,\"station\":\"%s\",%s,\"params\":%s,"
-                   "\"chord\":\"%s\",\"control\":%s,\"stations\":[",
+                   "\"chord\":\"%s\",\"control\":\"%s\",\"stations\":[",
                    LULL_VERSION, s->kind == LULL_FEED_WS_PCM ? "pcm" : "opus", srv->cfg.packets_per_message,
-                   srv->cfg.burst_ms, lull_station_name(srv->stations[s->station]), face, params, now.chord,
-                   srv->token[0] && !s->authorised ? "\"token\"" : "\"open\"");
+                   srv->cfg.burst_ms, lull_station_name(srv->stations[s->station]), face, params, now.chord, control);
   for (size_t i = 0; i < srv->n_stations && n < (int)cap; i++)
     n += snprintf(out + n, cap - (size_t)n, "%s\"%s\"", i ? "," : "", lull_station_name(srv->stations[i]));
   if (n < (int)cap) n += snprintf(out + n, cap - (size_t)n, "]}");
@@ -69,11 +74,12 @@ static size_t hello_json(session *s, char *out, size_t cap) {
 static size_t params_msg(session *s, char *out, size_t cap) {
   lull_station_now now;
   lull_station_get_now(s->w->srv->stations[s->station], &now);
-  char params[256];
+  char params[256], steer[STEER_JSON_BYTES];
   lull__params_json(params, sizeof params, &now.params);
+  lull__steer_json(steer, sizeof steer, s->w->srv, s->station, &now);
   s->params_seen = now.params_changes;
-  int n = snprintf(out, cap, "{\"type\":\"params\",\"station\":\"%s\",\"params\":%s,\"chord\":\"%s\"}",
-                   lull_station_name(s->w->srv->stations[s->station]), params, now.chord);
+  int n = snprintf(out, cap, "{\"type\":\"params\",\"station\":\"%s\",\"params\":%s,\"chord\":\"%s\",%s}",
+                   lull_station_name(s->w->srv->stations[s->station]), params, now.chord, steer);
   return n < (int)cap ? (size_t)n : cap - 1;
 }
 
@@ -168,8 +174,8 @@ static int rate_ok(session *s) {
 
 /* A parsed control change, authorised: hand it to the station, count it and
  * log it. LULL_OK, or the station's refusal (diag says why). */
-int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, lull_diag *d) {
-  int err = lull_station_set_params(st, &c->params, c->fields, d);
+int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, int by, lull_diag *d) {
+  int err = lull_station_set_params_by(st, &c->params, c->fields, by, d);
   if (err) {
     atomic_fetch_add(&srv->control_refused, 1);
     return err;
@@ -188,7 +194,8 @@ int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const
   for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
     if (c->fields & fields[i].bit && n < sizeof changed)
       n += (size_t)snprintf(changed + n, sizeof changed - n, "%s%s", n ? "," : "", fields[i].name);
-  lull__log(srv, LULL_LOG_INFO, "control %s station=%s changed %s: now %s", who, lull_station_name(st), changed, params);
+  lull__log(srv, LULL_LOG_INFO, "control %s (%s) station=%s changed %s: now %s", who, lull_by_name(by), lull_station_name(st),
+            changed, params);
   return LULL_OK;
 }
 
@@ -229,15 +236,17 @@ static void ws_message(session *s, const char *text, size_t len) {
     free(b.p);
     return;
   }
-  if (!s->authorised && !(c.has_token && lull__token_ok(srv, c.token))) {
+  int by;
+  const char *code, *why;
+  int valid = c.has_token ? srv->token[0] && lull__token_ok(srv, c.token) : s->authorised;
+  if (lull__steer_check(srv, s->station, c.has_token || s->authorised, valid, &by, &code, &why)) {
     atomic_fetch_add(&srv->control_refused, 1);
-    queue_error(s, "unauthorized", "token",
-                c.has_token ? "wrong control token" : "this server needs a control token to steer (\"token\" field)");
+    queue_error(s, code, strcmp(code, "unauthorized") == 0 ? "token" : "station", why);
     return;
   }
   if (c.has_token) s->authorised = 1;
   lull_diag d = {0};
-  int err = lull__steer(srv, st, &c, s->ip, &d);
+  int err = lull__steer(srv, st, &c, s->ip, by, &d);
   if (err) queue_error(s, lull__steer_code(err), d.field, d.message);
 }
 

@@ -144,6 +144,8 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
     return lull_diag_set(diag, LULL_ERANGE, "day_hour", "must be an hour from 0 to below 24 (14.5 = 14:30), got %g", c.day_hour);
   if (c.priority < 0 || c.priority > 99)
     return lull_diag_set(diag, LULL_ERANGE, "priority", "must be 0 (normal) or 1..99 (SCHED_FIFO), got %d", c.priority);
+  if (c.steer < LULL_STEER_DEFAULT || c.steer > LULL_STEER_NONE)
+    return lull_diag_set(diag, LULL_ERANGE, "steer", "must be LULL_STEER_DEFAULT, _OPEN, _TOKEN or _NONE, got %d", c.steer);
   lull_station *st = calloc(1, sizeof *st);
   if (!st) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   snprintf(st->name, sizeof st->name, "%s", name);
@@ -161,7 +163,7 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   st->cfg.fx = NULL; /* the caller's strings are not kept */
   for (int part = 0; part < LULL_PART_COUNT; part++) st->has_instruments |= c.instrument[part] != NULL;
   memset(st->cfg.instrument, 0, sizeof st->cfg.instrument);
-  lull_encoder_config enc = {.bitrate = c.bitrate, .title = st->name, .artist = "lull"};
+  lull_encoder_config enc = {.bitrate = c.bitrate, .title = st->title, .artist = "lull"};
   lull_encoder_sink sink = {on_packet, on_page, st};
   if ((err = lull__ring_init(&st->packets, slots, PACKET_BYTES)) || (err = lull__ring_init(&st->pages, slots, PAGE_BYTES)) ||
       (err = lull__ring_init(&st->pcm16, slots, PCM_BYTES)) || (err = lull__ring_init(&st->mp3, slots, MP3_BYTES)) ||
@@ -257,7 +259,10 @@ static void produce(lull_station *st) {
   uint64_t t0 = now_ns();
   lull_command cmd;
   int changed = 0;
+  uint32_t changed_fields = 0;
   while (lull__queue_pop(&st->commands, &cmd) == LULL_OK) {
+    changed_fields |= cmd.fields;
+    st->now.changed_by = cmd.by; /* the last to ask, of this frame's */
     if (cmd.fields & LULL_PARAM_KEY) st->params.key = cmd.params.key;
     if (cmd.fields & LULL_PARAM_MODE) st->params.mode = cmd.params.mode;
     if (cmd.fields & LULL_PARAM_BPM) st->params.bpm = cmd.params.bpm;
@@ -267,6 +272,7 @@ static void produce(lull_station *st) {
     atomic_fetch_add_explicit(&st->m_commands, 1, memory_order_relaxed);
   }
   if (changed && lull__pump_set_params(st->pump, &st->params, NULL) != LULL_OK) changed = 0;
+  if (changed) st->now.changed_fields = changed_fields, st->now.changed_ns = t0;
   if (st->cfg.daycycle && st->frame && st->frame % DAY_FRAMES == 0) day_update(st);
   size_t frames;
   int fault = lull__pump_next(st->pump, &st->pcm, &frames, NULL) != LULL_OK; /* an event refused */
@@ -363,7 +369,25 @@ void lull_station_stop(lull_station *st) {
 }
 
 int lull_station_set_params(lull_station *st, const lull_params *p, uint32_t fields, lull_diag *diag) {
+  return lull_station_set_params_by(st, p, fields, LULL_BY_OPERATOR, diag);
+}
+
+int lull_station_steer(const lull_station *st) { return st->cfg.steer; }
+
+const char *lull_steer_name(int steer) {
+  static const char *const names[] = {"default", "open", "token", "none"};
+  return steer >= 0 && steer < 4 ? names[steer] : "?";
+}
+
+const char *lull_by_name(int by) {
+  static const char *const names[] = {"operator", "listener", "timeline"};
+  return by >= 0 && by < 3 ? names[by] : "?";
+}
+
+int lull_station_set_params_by(lull_station *st, const lull_params *p, uint32_t fields, int by, lull_diag *diag) {
   if (!st || !p) return lull_diag_set(diag, LULL_EINVAL, "params", "must not be NULL");
+  if (by < LULL_BY_OPERATOR || by > LULL_BY_TIMELINE)
+    return lull_diag_set(diag, LULL_EINVAL, "by", "must be LULL_BY_OPERATOR, LULL_BY_LISTENER or LULL_BY_TIMELINE");
   /* Validate the fields given, against the params they would join. */
   lull_params check;
   lull_station_get_params(st, &check);
@@ -374,7 +398,7 @@ int lull_station_set_params(lull_station *st, const lull_params *p, uint32_t fie
   if (fields & LULL_PARAM_PALETTE) check.palette = p->palette;
   int err = lull_params_validate(&check, diag);
   if (err) return err;
-  lull_command cmd = {fields & LULL_PARAM_ALL, *p};
+  lull_command cmd = {fields & LULL_PARAM_ALL, *p, by};
   if (lull__queue_push(&st->commands, &cmd) != LULL_OK)
     return lull_diag_set(diag, LULL_EFULL, "", "too many changes pending; try again in a moment");
   return LULL_OK;

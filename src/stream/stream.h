@@ -92,6 +92,7 @@ int lull__ring_intact(lull_ring *r, const lull_ring_slot *slot, uint64_t seq);
 typedef struct lull_command {
   uint32_t fields; /* which of params to change (LULL_PARAM_*) */
   lull_params params;
+  int by;          /* LULL_BY_*: who asked */
 } lull_command;
 
 typedef struct lull_queue_cell {

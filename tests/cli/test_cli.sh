@@ -152,6 +152,11 @@ stations_of "$lull" serve --port 0 --station "night:title=$moon,description=Slow
 face() { printf '%s' "$stations" | "$python" -c "import json,sys; s=json.load(sys.stdin.buffer)['stations'][$1]; sys.stdout.buffer.write((s['title']+'|'+s['description']).encode())"; }
 check "serve: a title of 64 four-byte characters" [ "$(face 0 2>/dev/null)" = "$moon|Slow, dark\far" ]
 check "serve: the title defaults to the name" [ "$(face 1 2>/dev/null)" = "plain|" ]
+# serve: who may steer a station.
+check "serve: steer=maybe" [ "$(code $lull serve --station night:steer=maybe)" = 2 ]
+check "serve: steer=maybe named" grep -qF 'steer: must be open (anyone), token (with --control-token) or none, got "maybe"' "$tmp/err"
+check "serve: steer=token without a token" [ "$(code $lull serve --port 0 --station night:steer=token)" = 2 ]
+check "serve: steer=token without a token named" grep -qF "steer=token needs the server's control token (--control-token)" "$tmp/err"
 # serve: LV2 plugins on a station, by name; the example station starts and
 # lists its stations; a bad plugin is refused before anything listens.
 check "serve: --fx for no such station" [ "$(code $lull serve --station night --fx "day=$hall")" = 2 ]

@@ -247,6 +247,104 @@ static void test_params_broadcasts_are_coalesced(void **state) {
   lull_server_destroy(srv);
 }
 
+/* The "change" of a params message or hello: by whom, which fields. */
+static void expect_change(json_t *msg, const char *by, const char *fields) {
+  json_t *ch = json_object_get(msg, "change");
+  if (!json_is_object(ch)) fail_msg("no change in %s", json_dumps(msg, 0));
+  ASSERT_STR_EQ(json_string_value(json_object_get(ch, "by")), by);
+  char got[64] = "";
+  size_t i;
+  json_t *f;
+  json_array_foreach(json_object_get(ch, "fields"), i, f) {
+    strcat(got, i ? "," : "");
+    strcat(got, json_string_value(f));
+  }
+  ASSERT_STR_EQ(got, fields);
+  json_int_t ago = json_integer_value(json_object_get(ch, "ago_ms"));
+  ASSERT_TRUE(ago >= 0 && ago < 60000);
+}
+
+/* steer=open, token and none, side by side on a server with a control
+ * token: a listener steers the open station (and the change says "by a
+ * listener"), the operator's token steers the open and token ones ("by
+ * the operator"), nobody steers none (403 over REST, "not_steerable" over
+ * the socket); hello tells each listener what it may do; a wrong token is
+ * refused even where none is needed; steer=token without a server token is
+ * refused at create. */
+static void test_steer_open_token_none(void **state) {
+  (void)state;
+  lull_station_config st[3] = {{.name = "open", .steer = LULL_STEER_OPEN}, {.name = "ops"}, {.name = "fixed", .steer = LULL_STEER_NONE}};
+  lull_server *srv = start(&(lull_server_config){.stations = st, .n_stations = 3, .control_token = "s3cret"});
+  uint16_t port = lull_server_port(srv);
+  nc_ws o, k, f;
+  nc_ws *all[3] = {&o, &k, &f};
+  const char *control[3] = {"open", "token", "none"}, *paths[3] = {"/ws/stream?station=open", "/ws/stream?station=ops",
+                                                                      "/ws/stream?station=fixed"};
+  for (int i = 0; i < 3; i++) {
+    char *body = NULL;
+    if (nc_ws_open(all[i], port, paths[i], NULL, 0, &body) != 101) fail_msg("upgrade %s", paths[i]);
+    free(body);
+    json_t *h = next_text(all[i], "hello", 2000);
+    ASSERT_TRUE(h != NULL);
+    ASSERT_STR_EQ(json_string_value(json_object_get(h, "control")), control[i]);
+    ASSERT_STR_EQ(json_string_value(json_object_get(h, "steer")), control[i]);
+    ASSERT_TRUE(json_is_null(json_object_get(h, "change")));
+    json_decref(h);
+  }
+  /* A listener on the open station. */
+  const char *msg = "{\"type\":\"control\",\"key\":\"D\",\"mode\":\"dorian\"}";
+  ASSERT_EQ_INT(nc_ws_send(&o, 1, msg, strlen(msg)), 0);
+  json_t *p = next_text(&o, "params", 2000);
+  ASSERT_TRUE(p != NULL);
+  expect_change(p, "listener", "key,mode");
+  json_decref(p);
+  /* The operator on it, by REST with the bearer. */
+  char *body;
+  int status = nc_http(port, "POST", "/api/stations/open/params", "Authorization: Bearer s3cret\r\n", "{\"bpm\":70}", &body, NULL);
+  if (status != 202) fail_msg("POST: %d %s", status, body);
+  free(body);
+  p = next_text(&o, "params", 2000);
+  ASSERT_TRUE(p != NULL);
+  expect_change(p, "operator", "bpm");
+  json_decref(p);
+  /* A wrong token is wrong even on an open station. */
+  expect_error(&o, "{\"type\":\"control\",\"bpm\":60,\"token\":\"guess\"}", "unauthorized", "token");
+  expect_http(port, "POST", "/api/stations/open/params", "Authorization: Bearer guess\r\n", "{\"bpm\":60}", 401, "unauthorized");
+  /* The token station: refused without, applied with (the operator). */
+  expect_error(&k, "{\"type\":\"control\",\"bpm\":60}", "unauthorized", "token");
+  msg = "{\"type\":\"control\",\"intensity\":0.8,\"token\":\"s3cret\"}";
+  ASSERT_EQ_INT(nc_ws_send(&k, 1, msg, strlen(msg)), 0);
+  p = next_text(&k, "params", 2000);
+  ASSERT_TRUE(p != NULL);
+  expect_change(p, "operator", "intensity");
+  json_decref(p);
+  /* The fixed station: nobody, not even the operator. */
+  expect_error(&f, "{\"type\":\"control\",\"bpm\":60}", "not_steerable", "station");
+  expect_error(&f, "{\"type\":\"control\",\"bpm\":60,\"token\":\"s3cret\"}", "not_steerable", "station");
+  expect_http(port, "POST", "/api/stations/fixed/params", "Authorization: Bearer s3cret\r\n", "{\"bpm\":60}", 403, "not_steerable");
+  lull_params fixed;
+  lull_station_get_params(lull_server_station(srv, "fixed"), &fixed);
+  ASSERT_NEAR(fixed.bpm, 64, 1e-6);
+  /* The status says each station's steer and last change. */
+  status = nc_http(port, "GET", "/api/stations", NULL, NULL, &body, NULL);
+  ASSERT_EQ_INT(status, 200);
+  json_t *j = parse(body);
+  json_t *sts = json_object_get(j, "stations");
+  for (int i = 0; i < 3; i++) ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(sts, (size_t)i), "steer")), control[i]);
+  expect_change(json_array_get(sts, 0), "operator", "bpm");
+  ASSERT_TRUE(json_is_null(json_object_get(json_array_get(sts, 2), "change")));
+  json_decref(j);
+  free(body);
+  for (int i = 0; i < 3; i++) nc_ws_close(all[i]);
+  lull_server_destroy(srv);
+  /* steer=token needs a token to need. */
+  lull_station_config one = {.name = "ops", .steer = LULL_STEER_TOKEN};
+  lull_server *none = NULL;
+  lull_diag d = {{0}, {0}};
+  ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.stations = &one, .n_stations = 1}, &none, &d), LULL_EINVAL);
+  ASSERT_STR_CONTAINS(d.message, "steer=token needs the server's control token");
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
@@ -255,6 +353,7 @@ int main(void) {
       cmocka_unit_test(test_frame_announcing_too_much_is_refused),
       cmocka_unit_test(test_close_frames_end_the_listener_at_once),
       cmocka_unit_test(test_params_broadcasts_are_coalesced),
+      cmocka_unit_test(test_steer_open_token_none),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

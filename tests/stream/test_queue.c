@@ -10,7 +10,7 @@ static void test_full_refuses(void **state) {
   (void)state;
   lull_queue q;
   ASSERT_EQ_INT(lull__queue_init(&q, 4), LULL_OK);
-  lull_command c = {1, {0}};
+  lull_command c = {1, {0}, 0};
   for (int i = 0; i < 4; i++) ASSERT_EQ_INT(lull__queue_push(&q, &c), LULL_OK);
   ASSERT_EQ_INT(lull__queue_push(&q, &c), LULL_EFULL);
   lull_command out;
@@ -33,7 +33,7 @@ enum { PER = 50000 };
 static void *produce(void *p) {
   arg *a = p;
   for (int i = 0; i < PER; i++) {
-    lull_command c = {(uint32_t)a->id, {0}};
+    lull_command c = {(uint32_t)a->id, {0}, 0};
     c.params.seed = (uint64_t)i;
     while (lull__queue_push(a->q, &c) == LULL_EFULL) a->refused++;
   }

@@ -89,7 +89,7 @@ test('plays ten seconds of Opus gaplessly, steered from the UI', async () => {
   await page.close();
 });
 
-test('a share link steers its station; PCM without WebCodecs; station change by card, sleep timer, keyboard, phone', async () => {
+test('a share link asks, then steers its station; PCM without WebCodecs; station change by card, sleep timer, keyboard, phone', async () => {
   const page = await openPage('?station=night&intensity=0.7&bpm=999', {
     viewport: { width: 390, height: 844 },
     init: () => {
@@ -102,8 +102,15 @@ test('a share link steers its station; PCM without WebCodecs; station change by 
     const x = await stats(page);
     return x.playout === 'playing' && x.station === 'night';
   });
+  // A shared station: the link asks before it changes the music for everyone.
+  await page.waitForSelector('#link-ask:not([hidden])');
+  assert.match(await page.textContent('#link-ask-text'), /change the music for everyone listening to Night: intensity 0\.70\./);
+  assert.equal((await api('/api/status')).body.stations[1].params.intensity, 0.4, 'not before the listener says yes');
+  await page.click('#link-yes');
   await until("the link's intensity on night", async () => (await api('/api/status')).body.stations[1].params.intensity === 0.7);
-  assert.equal(await page.evaluate(() => location.search), '', 'the link steers once, not on every reconnect');
+  assert.equal(await page.evaluate(() => location.search), '', 'the link asks once, not on every reconnect');
+  await until('who changed it, on the page', async () => /^intensity changed to 0\.70 by a listener · /.test(await page.textContent('#changed')));
+  assert.equal(await page.isHidden('#link-ask'), true);
   const s = await until('3 s of PCM decoded', async () => {
     const x = await stats(page);
     return x.decoded_frames >= 3 * 48000 && x;

@@ -41,3 +41,14 @@ test("stations from either endpoint: defaults as the server's, bad entries left 
   assert.deepEqual(cards[1].now, {});
   assert.deepEqual(stationCards({ stations: [] }), []);
 });
+
+test("who may steer a station, and its last change, as the server says; open when it does not", () => {
+  const cards = stationCards([
+    { name: 'a', steer: 'none', change: { by: 'operator', fields: ['key'], ago_ms: 5 } },
+    { name: 'b', steer: 'token' },
+    { name: 'c' },
+    { name: 'd', steer: 'everyone', change: 'key' },
+  ]);
+  assert.deepEqual(cards.map((c) => c.steer), ['none', 'token', 'open', 'open']);
+  assert.deepEqual(cards.map((c) => c.change && c.change.by), ['operator', null, null, null]);
+});

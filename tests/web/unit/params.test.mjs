@@ -1,7 +1,9 @@
 // The page's pure helpers: volume curve, share links, reconnect backoff.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { volumeGain, paramsFromSearch, shareLink, changes, backoffMs, keyHue, KEYS, paletteOptions } from '../../../web/params.mjs';
+import {
+  volumeGain, paramsFromSearch, shareLink, changes, backoffMs, keyHue, KEYS, paletteOptions, changeText, agoText, linkQuestion,
+} from '../../../web/params.mjs';
 
 test('volume: silent at 0, unity at 1, equal steps in decibels between', () => {
   assert.equal(volumeGain(0), 0);
@@ -55,4 +57,25 @@ test('reconnect backoff: quick first, doubling, capped at 10 s, jittered', () =>
 
 test('every key has its own hue', () => {
   assert.equal(new Set(KEYS.map(keyHue)).size, 12);
+});
+
+test('who changed what, and when, in words', () => {
+  const p = { key: 'D', mode: 'dorian', bpm: 70.4, intensity: 0.8, palette: 'glass' };
+  assert.equal(changeText({ by: 'listener', fields: ['key'], ago_ms: 10000 }, p, 10000), 'key changed to D by a listener · 10 s ago');
+  assert.equal(changeText({ by: 'operator', fields: ['key', 'mode'] }, p, 0), 'key changed to D, mode to dorian by the operator · just now');
+  assert.equal(changeText({ by: 'timeline', fields: ['bpm', 'intensity'] }, p, 180000),
+    'tempo changed to 70 bpm, intensity to 0.80 by the timeline · 3 min ago');
+  assert.equal(changeText({ by: 'listener', fields: ['palette'] }, p, 7200000), 'palette changed to glass by a listener · 2 h ago');
+  assert.equal(changeText({ by: 'who?', fields: ['key'] }, p, 0), 'key changed to D by someone · just now');
+  for (const bad of [null, undefined, {}, { fields: [] }, { fields: ['seed'] }, { fields: 'key' }]) assert.equal(changeText(bad, p, 0), '');
+  assert.equal(agoText(4999), 'just now');
+  assert.equal(agoText(59999), '59 s ago');
+  assert.equal(agoText(-5), 'just now');
+});
+
+test('a share link asks before it changes a shared station', () => {
+  assert.equal(linkQuestion({ key: 'D', intensity: 0.7 }, 'Night'),
+    'This link would change the music for everyone listening to Night: key D, intensity 0.70.');
+  assert.equal(linkQuestion({ bpm: 90, mode: 'aeolian' }, 'main'),
+    'This link would change the music for everyone listening to main: tempo 90 bpm, mode minor (aeolian).');
 });
