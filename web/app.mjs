@@ -4,7 +4,7 @@
 import { Player } from './player.mjs';
 import { Visual } from './visual.mjs';
 import { KEYS, MODES, volumeGain, paramsFromSearch, shareLink, changes, keyHue, paletteOptions, changeText, linkQuestion } from './params.mjs';
-import { cardColour, nowText, listenersText, stationCards } from './cards.mjs';
+import { cardColour, nowText, listenersText, stationCards, recentLink } from './cards.mjs';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
@@ -15,6 +15,7 @@ const el = {
   palette: $('palette'), paletteAbout: $('palette-about'),
   intensity: $('intensity'), intensityOut: $('intensity-out'), token: $('token'), tokenRow: $('token-row'),
   sleep: $('sleep'), sleepLeft: $('sleep-left'), background: $('background'), share: $('share'), shareUrl: $('share-url'),
+  saveRecent: $('save-recent'),
   bg: $('bg'), changed: $('changed'), steerOff: $('steer-off'),
   ask: $('link-ask'), askText: $('link-ask-text'), askYes: $('link-yes'), askNo: $('link-no'),
 };
@@ -287,6 +288,19 @@ function showCards() {
       c.palette.title = s.steer === 'none' ? 'this station plays as its operator set it' : '';
     }
   }
+  showSaveRecent();
+}
+
+// "Save the last 10 minutes" of the station playing (or about to): a plain
+// download link, hidden when the server keeps no recent audio of it.
+function showSaveRecent() {
+  const s = stations.get(player.station);
+  const link = s ? recentLink(s.name, s.recentMinutes) : null;
+  el.saveRecent.hidden = !link;
+  if (!link) return;
+  el.saveRecent.href = link.href;
+  el.saveRecent.download = link.download;
+  el.saveRecent.textContent = link.text;
 }
 
 // What is known of one station (a partial entry; fields left undefined

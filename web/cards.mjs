@@ -57,6 +57,21 @@ export function stationCards(list) {
         listeners,
         steer: ['open', 'token', 'none'].includes(s.steer) ? s.steer : 'open',
         change: s.change && typeof s.change === 'object' ? s.change : null,
+        recentMinutes: Number.isInteger(s.recent_minutes) && s.recent_minutes > 0 ? s.recent_minutes : 0,
       };
     });
+}
+
+// The player's "Save the last 10 minutes" link for a station: its URL, the
+// file name the server gives it and its words; null when the server keeps
+// no recent audio of it (recent_minutes 0), so the page hides the link. A
+// server that keeps fewer than 10 minutes offers what it keeps.
+export function recentLink(name, recentMinutes) {
+  if (!NAME.test(name || '') || !(recentMinutes > 0)) return null;
+  const minutes = Math.min(10, recentMinutes);
+  return {
+    href: `api/stations/${name}/recent.ogg?minutes=${minutes}`,
+    download: `${name}-recent.ogg`,
+    text: `Save the last ${minutes === 1 ? 'minute' : `${minutes} minutes`}`,
+  };
 }

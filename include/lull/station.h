@@ -49,6 +49,8 @@ typedef struct lull_station_config {
   uint32_t lead_ms;      /* how far ahead of the wall clock; 0 = 60; 20..1000 */
   uint32_t bitrate;      /* Opus bit/s; 0 = 96000; 32000..256000 */
   uint32_t ring_seconds; /* history kept for listeners; 0 = 8; 2..60 */
+  uint32_t recent_minutes; /* Opus kept for downloads of the last minutes (recent.ogg), about
+                            0.86 MB a minute at 96 kbit/s; 0 = none (lull serve keeps 10); 0..30 */
   int dry;               /* nonzero: no reverb or delay */
   int daycycle;          /* LULL_DAYCYCLE_*; 0 = off */
   double day_hour;       /* 0..<24 (14.5 = 14:30), read with LULL_DAYCYCLE_FIXED only */

@@ -18,7 +18,8 @@ static void help(FILE *f) {
         "\n"
         "Compose and stream live: the web player at /, WebSocket /ws/stream, Ogg/Opus\n"
         "/stream.ogg, MP3 /stream.mp3, /listen.m3u, REST /api/status, /api/metrics,\n"
-        "/metrics (Prometheus), /api/stations, POST /api/stations/NAME/params.\n"
+        "/metrics (Prometheus), /api/stations, POST /api/stations/NAME/params, and\n"
+        "GET /api/stations/NAME/recent.ogg?minutes=N: the last N minutes as a file.\n"
         "\n"
         "  --bind ADDR              address to listen on (default 127.0.0.1; 0.0.0.0 for all)\n"
         "  --port N                 TCP port (default 8000; 0 = any free port)\n"
@@ -67,6 +68,9 @@ static void help(FILE *f) {
         "  --burst-ms N             recent audio sent at connect (0..5000, default 300)\n"
         "  --http-write-ms N        write HTTP stream listeners about every N ms (20..1000, default 200)\n"
         "  --bitrate N              Opus bit/s (32000..256000, default 96000)\n"
+        "  --recent-minutes M       minutes of each station kept for recent.ogg downloads (0..30,\n"
+        "                           default 10; 0 = none): about 0.86 MB a minute a station at\n"
+        "                           96 kbit/s, and a download copies what it sends\n"
         "  --lead-ms N              how far ahead of the clock stations render (20..1000, default 60)\n"
         "  --realtime N             run the producers SCHED_FIFO at priority N (1..99), if allowed\n"
         "  --icecast STATION=URL    also push STATION to Icecast (repeatable), URL being\n"
@@ -170,7 +174,7 @@ int lull__cmd_serve(int argc, char **argv) {
   size_t nh = 0, np = 0;
   lull_server_config cfg = {.port = 8000, .log_level = LULL_LOG_INFO};
   size_t ns = 0, no = 0;
-  uint64_t v, bitrate = 0, lead = 0, prio = 0;
+  uint64_t v, bitrate = 0, lead = 0, prio = 0, recent = 10;
   int daycycle = 0;
   /* Plugins, by station name: matched to the stations once all are read. */
   enum { MAX_PLUGIN_FLAGS = 64 };
@@ -284,6 +288,9 @@ int lull__cmd_serve(int argc, char **argv) {
     } else if (lull__flag_is(a, "--bitrate")) {
       U64("--bitrate", 32000, 256000);
       bitrate = v;
+    } else if (lull__flag_is(a, "--recent-minutes")) {
+      U64("--recent-minutes", 0, 30);
+      recent = v;
     } else if (lull__flag_is(a, "--lead-ms")) {
       U64("--lead-ms", 20, 1000);
       lead = v;
@@ -339,6 +346,7 @@ int lull__cmd_serve(int argc, char **argv) {
   for (size_t i = 0; i < ns; i++) {
     if (stations[i].daycycle < 0) stations[i].daycycle = daycycle ? LULL_DAYCYCLE_CLOCK : LULL_DAYCYCLE_OFF;
     stations[i].bitrate = (uint32_t)bitrate;
+    stations[i].recent_minutes = (uint32_t)recent;
     stations[i].lead_ms = (uint32_t)lead;
     stations[i].priority = (int)prio;
   }

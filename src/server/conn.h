@@ -31,7 +31,7 @@
 /* A session's role: what its connection turned out to be. S_DIRECT is an
  * HTTP stream the worker serves itself (direct.c); S_HTTP_STREAM one that
  * libwebsockets carries (over TLS). */
-enum { S_NONE = 0, S_WS, S_HTTP_STREAM, S_REST, S_DIRECT };
+enum { S_NONE = 0, S_WS, S_HTTP_STREAM, S_REST, S_DIRECT, S_RECENT };
 
 /* A text message queued for a WebSocket client. */
 typedef struct reply {
@@ -70,6 +70,7 @@ typedef struct session {
   char *pre;
   uint32_t pre_len, pre_off, hdr_off, unit_off;
   struct conn *c;
+  struct download *download; /* S_RECENT: the file being sent (download.c) */
   const char *why;  /* why it ends, when the server ends it */
   char ip[48];      /* the client's address key (conn.ip) */
 } session;
@@ -170,6 +171,7 @@ struct lull_server {
   ip_slot *ips;
   uint32_t ip_mask;
   _Atomic uint32_t listeners;
+  _Atomic uint32_t downloads; /* recent.ogg downloads under way */
   uint64_t metrics_bytes, metrics_ms; /* at the last metrics line (worker 0 only) */
   _Atomic uint64_t connects, disconnects, rejected, http_requests, messages_in, control_applied, control_refused,
       protocol_closed;
@@ -185,7 +187,7 @@ typedef struct lull__transport {
   int (*receive)(session *s, const void *in, size_t len);  /* bytes of a message or a body */
   int (*complete)(session *s);                             /* a request body is complete */
 } lull__transport;
-extern const lull__transport lull__ws_transport, lull__http_stream_transport, lull__rest_transport;
+extern const lull__transport lull__ws_transport, lull__http_stream_transport, lull__rest_transport, lull__recent_transport;
 
 extern const char *const lull__feed_names[LULL_FEED_KINDS];
 
@@ -232,6 +234,10 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
 int lull__respond(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len);
 int lull__respond_error(struct lws *wsi, unsigned status, const char *code, const char *field, const char *message);
 int lull__refuse_listener(struct lws *wsi, lull_server *srv, int status);
+int lull__add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p, unsigned char *end);
+/* A station named in a request: its index, or -1 with the refusal sent
+ * (400 for a malformed name, 404 for an unknown one) and its result in *rc. */
+int lull__station_or_refuse(struct lws *wsi, lull_server *srv, const char *name, int *rc);
 int lull__stream_request_ok(struct lws *wsi, lull_server *srv, const query *q, int *station, int *refused);
 /* End the streams lws carries that got bytes along with their request (each
  * is asked once, the first time it is writable; the sweep asks again when
@@ -260,6 +266,11 @@ void lull__stations_json(lull_server *srv, sbuf *b);
 void lull__metrics_json(lull_server *srv, sbuf *b);
 void lull__metrics_prometheus(lull_server *srv, sbuf *b);
 void lull__metrics_line(lull_server *srv);
+
+/* download.c: GET /api/stations/NAME/recent.ogg, the last minutes as a file. */
+int lull__recent_request(session *s, struct lws *wsi, worker *w, const char *name, int method);
+/* A download's end, complete or not: its copy freed, its place given back. */
+void lull__recent_end(session *s, const char *why);
 
 /* intake.c: accepting connections and reading their first request. */
 void lull__accept_some(worker *w);

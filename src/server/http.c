@@ -41,7 +41,7 @@ static int is_head(struct lws *wsi) {
   return lws_http_get_uri_and_method(wsi, &uri, &len) == LWSHUMETH_HEAD;
 }
 
-static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p, unsigned char *end) {
+int lull__add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p, unsigned char *end) {
   return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value, (int)strlen(value), p,
                                      end);
 }
@@ -58,9 +58,10 @@ static const char csp[] = "default-src 'self'; connect-src 'self' ws: wss:; img-
 static int respond_tagged(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len, const char *etag) {
   unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
   if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
-      add_header(wsi, "cache-control:", etag ? "no-cache" : "no-store", &p, end) ||
-      (etag && add_header(wsi, "etag:", etag, &p, end)) || add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
-      (strncmp(type, "text/html", 9) == 0 && add_header(wsi, "content-security-policy:", csp, &p, end)) ||
+      lull__add_header(wsi, "cache-control:", etag ? "no-cache" : "no-store", &p, end) ||
+      (etag && lull__add_header(wsi, "etag:", etag, &p, end)) ||
+      lull__add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
+      (strncmp(type, "text/html", 9) == 0 && lull__add_header(wsi, "content-security-policy:", csp, &p, end)) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
   if (len && !is_head(wsi)) {
@@ -84,8 +85,8 @@ static int respond_asset(struct lws *wsi, const lull_asset *a) {
   char want[256];
   if (lws_hdr_copy(wsi, want, sizeof want, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 && (strstr(want, a->etag) || !strcmp(want, "*"))) {
     unsigned char hdr[LWS_PRE + 256], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
-    if (lws_add_http_header_status(wsi, 304, &p, end) || add_header(wsi, "etag:", a->etag, &p, end) ||
-        add_header(wsi, "cache-control:", "no-cache", &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
+    if (lws_add_http_header_status(wsi, 304, &p, end) || lull__add_header(wsi, "etag:", a->etag, &p, end) ||
+        lull__add_header(wsi, "cache-control:", "no-cache", &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
       return -1;
     lull__conn_request_done(wsi);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -110,9 +111,7 @@ int lull__refuse_listener(struct lws *wsi, lull_server *srv, int status) {
   return lull__respond_error(wsi, (unsigned)status, code, "", m);
 }
 
-/* A station named in a request: its index, or -1 with the refusal sent
- * (400 for a malformed name, 404 for an unknown one) and its result in *rc. */
-static int station_or_refuse(struct lws *wsi, lull_server *srv, const char *name, int *rc) {
+int lull__station_or_refuse(struct lws *wsi, lull_server *srv, const char *name, int *rc) {
   if (!lull_station_name_valid(name)) {
     *rc = lull__respond_error(wsi, 400, "bad_station", "station", "station names are 1..32 of a-z, 0-9 and -");
     return -1;
@@ -136,7 +135,7 @@ int lull__stream_request_ok(struct lws *wsi, lull_server *srv, const query *q, i
     return lull__respond_error(wsi, 400, "bad_request", q->bad, m);
   }
   int rc;
-  if ((*station = station_or_refuse(wsi, srv, q->station, &rc)) < 0) return rc;
+  if ((*station = lull__station_or_refuse(wsi, srv, q->station, &rc)) < 0) return rc;
   *refused = 0;
   return 0;
 }
@@ -157,8 +156,8 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
   char name[64];
   snprintf(name, sizeof name, "lull: %s", lull_station_name(srv->stations[station]));
   if (lws_add_http_common_headers(wsi, 200, type, LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end) ||
-      add_header(wsi, "cache-control:", "no-store", &p, end) || add_header(wsi, "connection:", "close", &p, end) ||
-      add_header(wsi, "icy-name:", name, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end)) {
+      lull__add_header(wsi, "cache-control:", "no-store", &p, end) || lull__add_header(wsi, "connection:", "close", &p, end) ||
+      lull__add_header(wsi, "icy-name:", name, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end)) {
     if (!head) lull__listener_release(srv, s->ip);
     return -1;
   }
@@ -365,12 +364,14 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
   if (strncmp(path, "/api/stations/", 14) == 0) {
     char name[64];
     const char *rest = path + 14, *slash = strchr(rest, '/');
-    if (!slash || strcmp(slash, "/params") != 0 || slash - rest >= (long)sizeof name)
-      return lull__respond_error(wsi, 404, "not_found", "path", "no such resource; POST /api/stations/NAME/params");
+    if (!slash || (strcmp(slash, "/params") != 0 && strcmp(slash, "/recent.ogg") != 0) || slash - rest >= (long)sizeof name)
+      return lull__respond_error(wsi, 404, "not_found", "path",
+                                 "no such resource; POST /api/stations/NAME/params or GET /api/stations/NAME/recent.ogg");
     memcpy(name, rest, (size_t)(slash - rest));
     name[slash - rest] = 0;
+    if (strcmp(slash, "/recent.ogg") == 0) return lull__recent_request(s, wsi, w, name, method);
     if (method != LWSHUMETH_POST) return lull__respond_error(wsi, 405, "method_not_allowed", "method", "use POST with a JSON body");
-    int rc, i = station_or_refuse(wsi, srv, name, &rc);
+    int rc, i = lull__station_or_refuse(wsi, srv, name, &rc);
     if (i < 0) return rc;
     if (rest_refused(wsi, srv)) return -1;
     s->role = S_REST;

@@ -54,6 +54,7 @@ void lull__replies_free(session *s) {
 
 void lull__session_end(session *s, const char *why) {
   lull__replies_free(s);
+  lull__recent_end(s, why);
   if (!s->registered) return;
   worker *w = s->w;
   lull_server *srv = w->srv;

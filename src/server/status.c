@@ -9,6 +9,7 @@
 
 #include "lull/lull.h"
 #include "server/conn.h"
+#include "stream/stream.h"
 
 void lull__sb_printf(sbuf *b, const char *fmt, ...) {
   for (;;) {
@@ -39,6 +40,12 @@ uint32_t lull__station_listeners(lull_server *srv, size_t i, uint32_t l[LULL_FEE
     total += n;
   }
   return total;
+}
+
+/* Minutes of recent audio a station keeps for recent.ogg (0: none). */
+static unsigned recent_minutes(lull_station *st) {
+  const lull_recent *r = lull__station_recent(st);
+  return r ? r->seconds / 60u : 0;
 }
 
 int lull__face_json(char *out, size_t cap, const lull_station *st) {
@@ -90,13 +97,14 @@ void lull__station_json(lull_server *srv, sbuf *b, size_t i) {
             "\"key\":\"%s\",\"mode\":\"%s\",\"home\":%s},"
             "\"listeners\":{\"total\":%u,\"ws_opus\":%u,\"ws_pcm\":%u,\"ogg\":%u,\"mp3\":%u},"
             "\"lead_ms\":%.2f,\"lead_ms_min\":%.2f,\"lead_ms_max\":%.2f,\"burst_ms\":%u,\"skip_ms\":%u,"
-            "\"frames\":%llu,\"late_frames\":%llu,\"faults\":%llu,\"encode_us_mean\":%.1f,\"realtime\":%s}",
+            "\"frames\":%llu,\"late_frames\":%llu,\"faults\":%llu,\"encode_us_mean\":%.1f,\"realtime\":%s,"
+            "\"recent_minutes\":%u}",
             lull_station_name(st), face, params, day, now.chord, (unsigned long long)now.bar, now.section,
             lull_key_name(now.key), lull_mode_name(now.mode),
             now.key == now.params.key && now.mode == now.params.mode ? "true" : "false", total, l[0], l[1], l[2],
             l[3], m.lead_ms, m.lead_ms_min, m.lead_ms_max, srv->cfg.burst_ms, srv->cfg.skip_ms,
             (unsigned long long)m.frames, (unsigned long long)m.late_frames, (unsigned long long)m.faults,
-            m.encode_us_mean, m.realtime ? "true" : "false");
+            m.encode_us_mean, m.realtime ? "true" : "false", recent_minutes(st));
 }
 
 typedef struct totals {
@@ -285,8 +293,9 @@ void lull__stations_json(lull_server *srv, sbuf *b) {
     face[nf++] = ',';
     lull__steer_json(face + nf, sizeof face - (size_t)nf, srv, i, &now);
     lull__sb_printf(b, "%s{\"name\":\"%s\",%s,\"params\":%s,\"now\":{\"chord\":\"%s\",\"key\":\"%s\",\"mode\":\"%s\"},"
-                    "\"listeners\":%u}", i ? "," : "", lull_station_name(st), face, params, now.chord,
-                    lull_key_name(now.key), lull_mode_name(now.mode), lull__station_listeners(srv, i, NULL));
+                    "\"listeners\":%u,\"recent_minutes\":%u}", i ? "," : "", lull_station_name(st), face, params, now.chord,
+                    lull_key_name(now.key), lull_mode_name(now.mode), lull__station_listeners(srv, i, NULL),
+                    recent_minutes(st));
   }
   lull__sb_printf(b, "]}\n");
 }

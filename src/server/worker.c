@@ -53,6 +53,7 @@ static const lull__transport *const transports[] = {
     [S_HTTP_STREAM] = &lull__http_stream_transport,
     [S_REST] = &lull__rest_transport,
     [S_DIRECT] = NULL, /* the worker's own: libwebsockets never calls back for them */
+    [S_RECENT] = &lull__recent_transport,
 };
 
 /* Only for the callbacks whose user pointer is a session (for others, e.g.

@@ -37,6 +37,7 @@ struct lull_station {
   lull_pump *pump; /* composer -> engine, 20 ms blocks */
   lull_encoder *encoder;
   lull_ring packets, pages, pcm16, mp3;
+  lull_recent recent; /* recent.ogg's packets; words NULL when off */
   lull_mp3 *mp3enc;
   _Atomic int mp3_listeners;
   lull_queue commands;
@@ -95,6 +96,7 @@ static void on_packet(void *user, const unsigned char *data, uint32_t len) {
   memcpy(dst, data, len);
   uint64_t seq = lull__ring_head(&st->packets);
   lull__ring_publish(&st->packets, len, seq * FRAME, 0);
+  if (st->recent.words) lull__recent_append(&st->recent, data, len);
 }
 
 static void on_page(void *user, const unsigned char *data, uint32_t len, int header) {
@@ -137,6 +139,9 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   if (c.ring_seconds == 0) c.ring_seconds = 8;
   if (c.ring_seconds < 2 || c.ring_seconds > 60)
     return lull_diag_set(diag, LULL_ERANGE, "ring_seconds", "must be 2..60, got %u", c.ring_seconds);
+  if (c.recent_minutes > LULL_RECENT_MAX_MINUTES)
+    return lull_diag_set(diag, LULL_ERANGE, "recent_minutes", "must be 0 (off) or 1..%u, got %u", LULL_RECENT_MAX_MINUTES,
+                         c.recent_minutes);
   if (c.daycycle < LULL_DAYCYCLE_OFF || c.daycycle > LULL_DAYCYCLE_FIXED)
     return lull_diag_set(diag, LULL_ERANGE, "daycycle", "must be 0 (off), 1 (the local clock) or 2 (day_hour), got %d",
                          c.daycycle);
@@ -167,7 +172,8 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   lull_encoder_sink sink = {on_packet, on_page, st};
   if ((err = lull__ring_init(&st->packets, slots, PACKET_BYTES)) || (err = lull__ring_init(&st->pages, slots, PAGE_BYTES)) ||
       (err = lull__ring_init(&st->pcm16, slots, PCM_BYTES)) || (err = lull__ring_init(&st->mp3, slots, MP3_BYTES)) ||
-      (err = lull__queue_init(&st->commands, QUEUE_CAP))) {
+      (err = lull__queue_init(&st->commands, QUEUE_CAP)) ||
+      (c.recent_minutes && (err = lull__recent_init(&st->recent, c.recent_minutes * 60, c.bitrate ? c.bitrate : 96000)))) {
     lull_station_destroy(st);
     return lull_diag_set(diag, err, "", "station: out of memory");
   }
@@ -204,6 +210,7 @@ void lull_station_destroy(lull_station *st) {
   lull__ring_free(&st->pages);
   lull__ring_free(&st->pcm16);
   lull__ring_free(&st->mp3);
+  lull__recent_free(&st->recent);
   lull__queue_free(&st->commands);
   free(st);
 }
@@ -456,6 +463,7 @@ lull_ring *lull__station_packets(lull_station *st) { return &st->packets; }
 lull_ring *lull__station_pages(lull_station *st) { return &st->pages; }
 lull_ring *lull__station_pcm(lull_station *st) { return &st->pcm16; }
 lull_ring *lull__station_mp3(lull_station *st) { return &st->mp3; }
+lull_recent *lull__station_recent(lull_station *st) { return st->recent.words ? &st->recent : NULL; }
 void lull__station_mp3_listeners(lull_station *st, int delta) {
   atomic_fetch_add_explicit(&st->mp3_listeners, delta, memory_order_relaxed);
 }

@@ -85,6 +85,82 @@ int lull__ring_get(lull_ring *r, uint64_t seq, const lull_ring_slot **slot, uint
 /* After using a slot: whether it still held seq (else the use was torn). */
 int lull__ring_intact(lull_ring *r, const lull_ring_slot *slot, uint64_t seq);
 
+/* ---- recent audio (recent.c, recent_ogg.c) ---------------------------------
+ *
+ * The last minutes of a station's Opus packets, for downloads of what a
+ * listener just heard. One writer (the producer, once a packet: no
+ * allocation, lock or wait), any number of readers, each copying what it
+ * wants under a seqlock (the orderings are in recent.c):
+ *
+ *   index (a power of two, seq & mask):  seq -> word offset << 16 | length
+ *   words (the packets back to back, each rounded up to 8 bytes):
+ *
+ *      ... | oldest kept |  ...  | newest | next ... |  (offset % words_cap)
+ *                                            ^ claim: being written
+ *
+ * The words are sized for the seconds asked at the station's bit rate with
+ * room for VBR above it; when the music runs richer than that, the ring
+ * holds a little less time (a copy says how much it got). */
+
+#define LULL_RECENT_MAX_MINUTES 30u
+#define LULL_RECENT_HEADROOM_PCT 115u   /* words for 115 % of the nominal bit rate */
+#define LULL_RECENT_PRESKIP 3840u       /* 80 ms: RFC 7845's pre-skip for a cropped stream */
+#define LULL_RECENT_MIN_PACKETS 5u      /* more than the pre-skip: a file with sound in it */
+
+typedef struct lull_recent {
+  _Alignas(64) _Atomic uint64_t head;  /* packets published; the next one's seq */
+  _Atomic uint64_t claim_seq;          /* the packet being written (or the last one) */
+  _Atomic uint64_t claim_words;        /* the words written once it is done */
+  _Alignas(64) uint64_t end_words;     /* writer only: words written */
+  uint32_t seconds, index_mask;
+  size_t words_cap;
+  _Atomic uint64_t *words;
+  _Atomic uint64_t *index;
+} lull_recent;
+
+/* Room for seconds (1..30 minutes' worth) at bitrate bit/s: LULL_OK,
+ * LULL_EINVAL or LULL_ENOMEM. Not render-safe (allocates). */
+int lull__recent_init(lull_recent *r, uint32_t seconds, uint32_t bitrate);
+void lull__recent_free(lull_recent *r);
+/* Bytes the store holds allocated. Any thread. */
+size_t lull__recent_memory(const lull_recent *r);
+/* The writer only: one Opus packet (1..1275 bytes; others are ignored).
+ * No allocation, lock, syscall or wait. */
+void lull__recent_append(lull_recent *r, const unsigned char *packet, uint32_t len);
+/* Packets appended so far. Any thread. */
+uint64_t lull__recent_packets(const lull_recent *r);
+
+/* A reader's copy: count packets from seq first on, their bytes back to
+ * back in words (each rounded up to whole words), their lengths in lens. */
+typedef struct lull_recent_copy {
+  uint64_t *words;
+  uint16_t *lens;
+  uint32_t count;
+  uint64_t first;
+} lull_recent_copy;
+
+/* Copy the newest packets, want at most (fewer when the store holds fewer,
+ * or when the writer overwrote the oldest while they were read): LULL_OK
+ * (count may be 0) or LULL_ENOMEM. Any thread, any number at once; never
+ * makes the writer wait. Allocates the copy. */
+int lull__recent_copy(lull_recent *r, uint32_t want, lull_recent_copy *out);
+void lull__recent_copy_free(lull_recent_copy *c);
+
+/* The copy as an Ogg Opus file (recent_ogg.c), made page by page. */
+typedef struct lull_recent_file lull_recent_file;
+/* Takes the copy (it must hold at least LULL_RECENT_MIN_PACKETS, else
+ * LULL_EINVAL and the copy stays the caller's); title goes in the TITLE
+ * tag, serial is the Ogg stream's. LULL_OK or LULL_ENOMEM. Any thread. */
+int lull__recent_file_open(lull_recent_copy *copy, const char *title, uint32_t serial, lull_recent_file **out);
+/* The file's size in bytes, and the seconds of audio it decodes to. */
+uint64_t lull__recent_file_size(const lull_recent_file *f);
+double lull__recent_file_seconds(const lull_recent_file *f);
+/* The next whole pages, as many as fit in cap bytes (a page is at most
+ * 64 KiB: with cap >= 65536 each call makes progress): their size, 0 at
+ * the end. The file's owner's thread. */
+size_t lull__recent_file_read(lull_recent_file *f, unsigned char *out, size_t cap);
+void lull__recent_file_free(lull_recent_file *f);
+
 /* ---- command queue (queue.c) -----------------------------------------------
  * Bounded, lock-free, many producers and one consumer (Vyukov's bounded
  * queue: a sequence number per cell). Full: refused, never blocks. */
@@ -266,6 +342,8 @@ lull_ring *lull__station_packets(lull_station *st);
 lull_ring *lull__station_pages(lull_station *st);
 lull_ring *lull__station_pcm(lull_station *st);
 lull_ring *lull__station_mp3(lull_station *st);
+/* The station's recent packets; NULL when it keeps none (recent_minutes 0). */
+lull_recent *lull__station_recent(lull_station *st);
 /* MP3 listeners come (+1) and go (-1); encoding runs while any are there. */
 void lull__station_mp3_listeners(lull_station *st, int delta);
 /* The Ogg header pages (OpusHead, OpusTags) a new listener starts with; NULL
