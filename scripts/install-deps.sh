@@ -31,16 +31,21 @@ packages=(
 )
 # Node.js runs the web player's tests: Debian 12's (18) or any newer one already here.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
-# npm packages (tests only): tests/web/package.json, pinned by its lockfile.
-npm_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
+# npm packages, each folder pinned by its lockfile: web-deps/package.json,
+# what the web player loads that lull did not write (the Opus decoder in
+# WebAssembly, embedded at build), and tests/web/package.json (tests only).
+root="$(cd "$(dirname "$0")/.." && pwd)"
 
 npm_install() {
-  # Again only when the lockfile changed since the last install.
-  local stamp="$npm_dir/node_modules/.lull-lock"
-  if [ -f "$stamp" ] && cmp -s "$stamp" "$npm_dir/package-lock.json"; then return 0; fi
-  echo "install-deps: npm ci in tests/web" >&2
-  (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
-  cp "$npm_dir/package-lock.json" "$stamp"
+  local dir
+  for dir in web-deps tests/web; do
+    # Again only when the lockfile changed since the last install.
+    local stamp="$root/$dir/node_modules/.lull-lock"
+    if [ -f "$stamp" ] && cmp -s "$stamp" "$root/$dir/package-lock.json"; then continue; fi
+    echo "install-deps: npm ci in $dir" >&2
+    (cd "$root/$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+    cp "$root/$dir/package-lock.json" "$stamp"
+  done
 }
 
 missing=()

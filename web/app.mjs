@@ -22,7 +22,7 @@ const el = {
 
 const player = new Player({
   targetMs: clampNum(query.get('target'), 80, 2000, 300),
-  codec: ['opus', 'pcm'].includes(query.get('codec')) ? query.get('codec') : 'auto',
+  codec: ['opus', 'pcm', 'wasm'].includes(query.get('codec')) ? query.get('codec') : 'auto',
   rate: clampNum(query.get('rate'), 8000, 192000, 0),
 });
 const visual = new Visual($('visual'));

@@ -47,9 +47,11 @@ int lull__add_header(struct lws *wsi, const char *name, const char *value, unsig
 }
 
 /* The page may load only its own scripts, styles and sockets: an injected
- * script, were one ever to get in, could not run or call out. */
-static const char csp[] = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-                          "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+ * script, were one ever to get in, could not run or call out. WebAssembly
+ * may compile (the Opus decoder for browsers without WebCodecs' Opus); text
+ * is never evaluated. */
+static const char csp[] = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ws: wss:; "
+                          "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /* Headers and body at once, then the transaction ends (keep-alive); for
  * HEAD the headers alone (the length still says what GET would send).

@@ -129,6 +129,16 @@ static void test_assets_head_and_playlist(void **state) {
   ASSERT_EQ_INT(nc_http_head(port, "GET", "/", NULL, NULL, &body, &page_len, head, sizeof head), 200);
   ASSERT_STR_CONTAINS(body, "<html");
   free(body);
+  /* The page may compile WebAssembly (the Opus decoder), which is served. */
+  ASSERT_STR_CONTAINS(head, "script-src 'self' 'wasm-unsafe-eval';");
+  char vhead[4096];
+  size_t vlen = 0;
+  ASSERT_EQ_INT(nc_http_head(port, "GET", "/vendor/opus-decoder.min.js", NULL, NULL, &body, &vlen, vhead, sizeof vhead), 200);
+  ASSERT_STR_CONTAINS(vhead, "content-type: text/javascript");
+  int found = 0; /* the bundle, its WebAssembly inside (bytes that may hold a NUL) */
+  for (size_t i = 0; i + 11 <= vlen && !found; i++) found = memcmp(body + i, "OpusDecoder", 11) == 0;
+  ASSERT_TRUE(vlen > 50000 && found);
+  free(body);
   /* The player's files carry an ETag; a browser holding that version gets
    * 304 and no body, one holding another gets the file. */
   const char *et = strstr(head, "\netag: "); /* lws writes names in lower case */

@@ -89,7 +89,7 @@ test('plays ten seconds of Opus gaplessly, steered from the UI', async () => {
   await page.close();
 });
 
-test('a share link asks, then steers its station; PCM without WebCodecs; station change by card, sleep timer, keyboard, phone', async () => {
+test('a share link asks, then steers its station; Opus in WebAssembly without WebCodecs; station change by card, sleep timer, keyboard, phone', async () => {
   const page = await openPage('?station=night&intensity=0.7&bpm=999', {
     viewport: { width: 390, height: 844 },
     init: () => {
@@ -98,7 +98,7 @@ test('a share link asks, then steers its station; PCM without WebCodecs; station
   });
   assert.match(await page.textContent('#message'), /bpm was not valid/);
   await page.keyboard.press('Space'); // the page's shortcut, focus on the body
-  await until('PCM audio from night', async () => {
+  await until('audio from night', async () => {
     const x = await stats(page);
     return x.playout === 'playing' && x.station === 'night';
   });
@@ -111,12 +111,15 @@ test('a share link asks, then steers its station; PCM without WebCodecs; station
   assert.equal(await page.evaluate(() => location.search), '', 'the link asks once, not on every reconnect');
   await until('who changed it, on the page', async () => /^intensity changed to 0\.70 by a listener · /.test(await page.textContent('#changed')));
   assert.equal(await page.isHidden('#link-ask'), true);
-  const s = await until('3 s of PCM decoded', async () => {
+  const s = await until('3 s decoded by libopus in WebAssembly', async () => {
     const x = await stats(page);
     return x.decoded_frames >= 3 * 48000 && x;
   }, 30000);
-  figures('PCM, 3 s', s);
-  assert.equal(s.codec, 'pcm');
+  figures('Opus in WebAssembly, 3 s', s);
+  assert.equal(s.codec, 'opus', 'Opus still, not 1.5 Mbit/s of PCM');
+  assert.equal(s.decoder, 'wasm');
+  assert.equal(s.decode_errors, 0);
+  assert.equal(s.gaps, 0);
   assert.ok(s.rms_db > -40, `played at ${s.rms_db.toFixed(1)} dBFS`);
   assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
   assert.equal(await page.evaluate(() => navigator.mediaSession.metadata.title), 'lull · Night', "the station's title");
@@ -161,6 +164,26 @@ test('a share link asks, then steers its station; PCM without WebCodecs; station
   await page.close();
 });
 
+
+test('PCM only as the last resort: without WebCodecs and WebAssembly', async () => {
+  const page = await openPage('', {
+    init: () => {
+      delete window.AudioDecoder;
+      delete window.WebAssembly;
+    },
+  });
+  await page.click('#play');
+  const s = await until('1 s of PCM', async () => {
+    const x = await stats(page);
+    return x.decoded_frames >= 48000 && x;
+  }, 30000);
+  assert.equal(s.codec, 'pcm');
+  assert.equal(s.decoder, null);
+  assert.deepEqual(page.errors, []);
+  await page.click('#play');
+  await until('pause', async () => (await stats(page)).state === 'stopped');
+  await page.close();
+});
 test('served over plain HTTP to another machine, the page plays the MP3 stream and says why', async () => {
   const page = await openPage('', { host: 'lull.test' });
   assert.equal(await page.evaluate(() => window.isSecureContext), false);
