@@ -30,7 +30,7 @@ struct lull_audio_writer {
   lull_atomic_file file; /* file.path is NULL for stdout */
   int reader_gone;        /* stdout: the pipe's reader closed it (EPIPE) */
   lull_sample_format fmt;
-  uint32_t dither;
+  uint32_t dither[4]; /* four xorshift32 streams (to_pcm16) */
   short pcm[CHUNK_FRAMES * 2];
   unsigned char bytes[CHUNK_FRAMES * 2 * 4];
 };
@@ -126,7 +126,7 @@ int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, ui
   lull_audio_writer *w = calloc(1, sizeof *w);
   if (!w) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   w->fmt = fmt;
-  w->dither = 0x12345678u;
+  memcpy(w->dither, (const uint32_t[4]){0x12345678u, 0x9e3779b9u, 0x7f4a7c15u, 0x85ebca6bu}, sizeof w->dither);
   if (strcmp(path, "-") == 0) {
     if (write_wav_header(STDOUT_FILENO, fmt, rate, expected_frames)) {
       int e = errno;
@@ -173,24 +173,102 @@ int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, ui
   return LULL_OK;
 }
 
-static float uniform(uint32_t *s) {
-  uint32_t x = *s;
+/* One step of xorshift32 in each lane. */
+static uint32_t xorshift(uint32_t x) {
   x ^= x << 13;
   x ^= x >> 17;
-  x ^= x << 5;
-  *s = x;
-  return (float)x * 0x1p-32f;
+  return x ^ (x << 5);
+}
+
+#if defined(__SSE2__)
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+typedef uint32_t v4u __attribute__((vector_size(16)));
+typedef short v8s __attribute__((vector_size(16)));
+
+static v4u xorshift4(v4u x) {
+  x ^= x << 13;
+  x ^= x >> 17;
+  return x ^ (x << 5);
+}
+
+/* Clamp x to [lo, hi] and round to nearest, ties to even, as lrintf does
+ * (cvtps2dq rounds by the mode, the default's nearest); maxps gives its
+ * second operand for NaN, so NaN becomes lo, as the scalar path makes it. */
+static v4i clamp_round4(v4f x, float lo, float hi) {
+  const v4f l = {lo, lo, lo, lo}, h = {hi, hi, hi, hi};
+  return __builtin_ia32_cvtps2dq(__builtin_ia32_minps(__builtin_ia32_maxps(x, l), h));
+}
+#endif
+
+/* One sample to 16 bits: x * 32767 + the dither d, clamped (NaN low), rounded. */
+static short pcm16_of(float x, float d) {
+  float v = x * 32767.0f + d;
+  v = v > -32768.0f ? v : -32768.0f; /* NaN too */
+  return (short)lrintf(v < 32767.0f ? v : 32767.0f);
+}
+
+/* n frames to 16 bits with TPDF dither: the difference of two uniform
+ * variates (+-1 LSB, triangular), from four xorshift streams, a lane each
+ * (no chain from sample to sample; the tail takes lane 0's). As signed,
+ * each variate is uniform on [-0.5, 0.5): the difference is the same
+ * triangle. */
+static void to_pcm16(lull_audio_writer *w, const float *x, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  v4u s;
+  memcpy(&s, w->dither, sizeof s);
+  for (; i + 8 <= 2 * n; i += 8) {
+    v4i q[2];
+    for (int h = 0; h < 2; h++) {
+      v4f in;
+      memcpy(&in, x + i + 4 * h, sizeof in);
+      v4u a = xorshift4(s), b = xorshift4(a);
+      s = b;
+      v4f d = (__builtin_convertvector((v4i)a, v4f) - __builtin_convertvector((v4i)b, v4f)) * 0x1p-32f;
+      q[h] = clamp_round4(in * 32767.0f + d, -32768.0f, 32767.0f);
+    }
+    v8s packed = __builtin_ia32_packssdw128(q[0], q[1]); /* within int16 already */
+    memcpy(w->pcm + i, &packed, sizeof packed);
+  }
+  memcpy(w->dither, &s, sizeof s);
+#endif
+  for (; i < 2 * n; i++) {
+    uint32_t a = xorshift(w->dither[0]), b = xorshift(a);
+    w->dither[0] = b;
+    w->pcm[i] = pcm16_of(x[i], ((float)(int32_t)a - (float)(int32_t)b) * 0x1p-32f);
+  }
+}
+
+/* One sample to 24 bits, clamped to +-1 (NaN low), rounded. */
+static int32_t pcm24_of(float x) {
+  float c = x > -1.0f ? x : -1.0f; /* NaN too */
+  return (int32_t)lrintf((c < 1.0f ? c : 1.0f) * 8388607.0f);
 }
 
 /* The stream's samples, little-endian. */
 static int write_stream(lull_audio_writer *w, const float *x, size_t n) {
   unsigned char *p = w->bytes;
-  for (size_t i = 0; i < 2 * n; i++) {
+  size_t i = 0;
+  if (w->fmt == LULL_SAMPLE_PCM16 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) { /* already little-endian */
+    memcpy(p, w->pcm, sizeof(short) * 2 * n);
+    p += sizeof(short) * 2 * n, i = 2 * n;
+  }
+#if defined(__SSE2__)
+  if (w->fmt == LULL_SAMPLE_PCM24) /* clamped, scaled and rounded four at a time */
+    for (; i + 4 <= 2 * n; i += 4) {
+      v4f in;
+      memcpy(&in, x + i, sizeof in);
+      const v4f one = {1.0f, 1.0f, 1.0f, 1.0f}, minus = {-1.0f, -1.0f, -1.0f, -1.0f};
+      v4i q = __builtin_ia32_cvtps2dq(__builtin_ia32_minps(__builtin_ia32_maxps(in, minus), one) * 8388607.0f);
+      for (int k = 0; k < 4; k++) p[0] = (unsigned char)q[k], p[1] = (unsigned char)(q[k] >> 8), p[2] = (unsigned char)(q[k] >> 16), p += 3;
+    }
+#endif
+  for (; i < 2 * n; i++) {
     if (w->fmt == LULL_SAMPLE_PCM16) {
       p = le16(p, (uint16_t)w->pcm[i]);
     } else if (w->fmt == LULL_SAMPLE_PCM24) {
-      float c = x[i] > -1.0f ? x[i] : -1.0f; /* NaN too */
-      int32_t v = (int32_t)lrintf((c < 1.0f ? c : 1.0f) * 8388607.0f);
+      int32_t v = pcm24_of(x[i]);
       p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8), p[2] = (unsigned char)(v >> 16), p += 3;
     } else {
       uint32_t bits;
@@ -220,14 +298,7 @@ int lull__audio_write(lull_audio_writer *w, const float *frames, size_t count, l
   }
   while (count) {
     size_t n = count < CHUNK_FRAMES ? count : CHUNK_FRAMES;
-    if (w->fmt == LULL_SAMPLE_PCM16) {
-      for (size_t i = 0; i < 2 * n; i++) {
-        float d = uniform(&w->dither) - uniform(&w->dither);
-        float x = frames[i] * 32767.0f + d;
-        x = x > -32768.0f ? x : -32768.0f; /* NaN too */
-        w->pcm[i] = (short)lrintf(x < 32767.0f ? x : 32767.0f);
-      }
-    }
+    if (w->fmt == LULL_SAMPLE_PCM16) to_pcm16(w, frames, n);
     sf_count_t wrote;
     if (w->reader_gone) return lull_diag_set(diag, LULL_EIO, "-o", "stdout: the reader closed the pipe");
     if (!w->sf) wrote = write_stream(w, frames, n) == 0 ? (sf_count_t)n : -1;
