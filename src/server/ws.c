@@ -46,6 +46,13 @@ static int write_text(session *s, unsigned char *p, size_t len) {
   return lws_write(s->wsi, p, len, LWS_WRITE_TEXT) < 0 ? -1 : 0;
 }
 
+/* The longest hello fits the worker's scratch whole, so it is never cut
+ * short into invalid JSON: the face and steer, the params (256), every
+ * station's name quoted (36 each), the rest (512, about 350 used). */
+_Static_assert(FACE_JSON_BYTES + STEER_JSON_BYTES + 256 + LULL_SERVER_MAX_STATIONS * 36 + 512 <=
+                   sizeof(((worker *)0)->scratch) - LWS_PRE,
+               "a hello may not fit the scratch");
+
 static size_t hello_json(session *s, char *out, size_t cap) {
   lull_server *srv = s->w->srv;
   lull_station_now now;
