@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "music_analysis.h"
-#include "png_write.h"
+#include "io/io.h"
 #include "support/midi_read.h"
 #include "support/signal.h"
 
@@ -773,7 +773,7 @@ static int write_spectrogram(const char *path, const audio *a) {
     int x = (int)(t / a->seconds * SPEC_W);
     for (int y = SPEC_H - 6; y < SPEC_H; y++) px[y * SPEC_W + x] = 255;
   }
-  return png_write_indexed(path, px, SPEC_W, SPEC_H, rgb, 256);
+  return lull__png_write(path, px, SPEC_W, SPEC_H, rgb, 256);
 }
 
 int main(int argc, char **argv) {

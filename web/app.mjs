@@ -1,10 +1,12 @@
-// The page: station cards, controls, status, sleep timer, share link, media
-// session and the visual around the Player. `window.lull` exposes the player and its
+// The page: station cards, controls, status, sleep timer, share link, the
+// device's media controls (device.mjs) and the visual around the Player. `window.lull` exposes the player and its
 // stats (the browser tests read them; so can a curious listener).
 import { Player } from './player.mjs';
 import { Visual } from './visual.mjs';
 import { KEYS, MODES, volumeGain, paramsFromSearch, shareLink, changes, keyHue, paletteOptions, changeText, linkQuestion } from './params.mjs';
 import { cardColour, nowText, listenersText, stationCards, recentLink } from './cards.mjs';
+import { neighbour } from './media.mjs';
+import * as device from './device.mjs';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
@@ -142,6 +144,7 @@ function askLink(h) {
 function showNow(c, listeners) {
   if (c) chord = c;
   $('now-chord').textContent = chord;
+  mediaMetadata();
   if (listeners !== undefined && listeners !== null) $('now-listeners').textContent = listeners;
 }
 
@@ -395,7 +398,7 @@ function showPlaying() {
   el.play.title = playing ? 'Pause (Space)' : 'Play (Space)';
   document.body.classList.toggle('playing', playing);
   showCards();
-  if ('mediaSession' in navigator) navigator.mediaSession.playbackState = playing ? 'playing' : 'paused';
+  device.playbackState(playing);
 }
 
 el.play.addEventListener('click', () => (playing ? pause() : play()));
@@ -598,19 +601,29 @@ el.share.addEventListener('click', async () => {
 // ---- media session ------------------------------------------------------------------
 
 function mediaMetadata() {
-  if (!('mediaSession' in navigator)) return;
-  const mode = MODES.find(([id]) => id === params.mode);
-  navigator.mediaSession.metadata = new MediaMetadata({
-    title: `lull · ${stations.has(player.station) ? stations.get(player.station).title : player.station}`,
-    artist: `${params.key} ${mode ? mode[1] : params.mode}, ${Math.round(params.bpm)} bpm`,
-    album: 'endless ambient music',
-  });
+  const s = stations.get(player.station);
+  device.showMedia({ name: player.station, title: s ? s.title : player.station, ...params, chord });
 }
-if ('mediaSession' in navigator) {
-  navigator.mediaSession.setActionHandler('play', () => playing || play());
-  navigator.mediaSession.setActionHandler('pause', () => playing && pause());
-  navigator.mediaSession.setActionHandler('stop', () => playing && pause());
-}
+device.mediaKeys({
+  play: () => playing || play(),
+  pause: () => playing && pause(),
+  // The next or previous card's station, as pressing it would.
+  step: (by) => {
+    const name = neighbour([...stations.keys()], player.station, by);
+    if (name) chooseStation(name);
+  },
+});
+device.audioSessionPlayback();
+device.resumeAfterInterruption(player);
+device.volumeWhereSettable($('volume-control'));
+// To another device: the MP3 stream, through the system player.
+device.remotePlayback(el.bg, $('remote'), async () => {
+  if (playing && background) return;
+  el.background.checked = true;
+  localStorage.setItem('lull-background', '1');
+  if (playing) await pause();
+  await play();
+});
 
 window.lull = {
   player,

@@ -1,6 +1,6 @@
 /* io: files. Phrase and timeline JSON in (as the pump's lull_phrase and
- * lull_timeline, stream/stream.h), WAV/FLAC/Ogg and MIDI out. Never called
- * from the render path. */
+ * lull_timeline, stream/stream.h), WAV/FLAC/Ogg, MIDI and PNG out. Never
+ * called from the render path. */
 #ifndef LULL_IO_H
 #define LULL_IO_H
 
@@ -98,5 +98,25 @@ int lull__timeline_load(const char *path, const lull_params *start, uint32_t sam
 int lull__timeline_parse(const char *text, const char *path, const lull_params *start, uint32_t sample_rate_hz,
                          lull_timeline *out, lull_diag *diag);
 void lull__timeline_free(lull_timeline *t);
+
+/* ---- PNG images (png.c) ---------------------------------------------------- */
+
+/* CRC-32 (ISO-HDLC, as PNG and gzip use) of n bytes, continuing from crc
+ * (0 to start). */
+uint32_t lull__png_crc32(uint32_t crc, const void *data, size_t n);
+/* Adler-32 (RFC 1950) of n bytes, continuing from adler (1 to start). */
+uint32_t lull__png_adler32(uint32_t adler, const void *data, size_t n);
+/* An 8-bit palette PNG of index[y * w + x] (row 0 at the top; w and h
+ * 1..16384) with palette rgb (colours entries of three bytes, 1..256), made
+ * in memory without zlib: runs and repeated rows compressed (fixed Huffman
+ * codes), anything else stored. *out (malloc'd, the caller frees it) and
+ * *len. LULL_OK, LULL_EINVAL or LULL_ENOMEM. Any thread; allocates. */
+__attribute__((warn_unused_result))
+int lull__png_indexed(const unsigned char *index, int w, int h, const unsigned char *rgb, int colours,
+                      unsigned char **out, size_t *len);
+/* The same written to path (not atomically: figures, not music). LULL_OK,
+ * LULL_EINVAL, LULL_ENOMEM, or LULL_EIO with errno set. */
+__attribute__((warn_unused_result))
+int lull__png_write(const char *path, const unsigned char *index, int w, int h, const unsigned char *rgb, int colours);
 
 #endif

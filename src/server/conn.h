@@ -17,6 +17,7 @@
 #include "lull/icecast.h"
 #include "lull/server.h"
 #include "lull/station.h"
+#include "server/artwork.h"
 #include "server/hub.h"
 #include "server/server_int.h"
 
@@ -172,6 +173,7 @@ struct lull_server {
   uint32_t ip_mask;
   _Atomic uint32_t listeners;
   _Atomic uint32_t downloads; /* recent.ogg downloads under way */
+  lull__artwork_cache artwork; /* the stations' pictures (artwork.c) */
   uint64_t metrics_bytes, metrics_ms; /* at the last metrics line (worker 0 only) */
   _Atomic uint64_t connects, disconnects, rejected, http_requests, messages_in, control_applied, control_refused,
       protocol_closed;
@@ -232,6 +234,12 @@ typedef struct query {
 void lull__parse_query(struct lws *wsi, query *q, const char *const *allowed);
 int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path);
 int lull__respond(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len);
+/* The same with an ETag (Cache-Control: no-cache: kept, but asked about each time). */
+int lull__respond_tagged(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len,
+                         const char *etag);
+/* Whether the request's If-None-Match holds etag (or "*"); then answer 304. */
+int lull__not_modified(struct lws *wsi, const char *etag);
+int lull__respond_not_modified(struct lws *wsi, const char *etag);
 int lull__respond_error(struct lws *wsi, unsigned status, const char *code, const char *field, const char *message);
 int lull__refuse_listener(struct lws *wsi, lull_server *srv, int status);
 int lull__add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p, unsigned char *end);
@@ -271,6 +279,9 @@ void lull__metrics_line(lull_server *srv);
 int lull__recent_request(session *s, struct lws *wsi, worker *w, const char *name, int method);
 /* A download's end, complete or not: its copy freed, its place given back. */
 void lull__recent_end(session *s, const char *why);
+
+/* artwork.c: GET /api/stations/NAME/artwork.png?size=N, the station's picture. */
+int lull__artwork_request(struct lws *wsi, worker *w, const char *name, int method);
 
 /* intake.c: accepting connections and reading their first request. */
 void lull__accept_some(worker *w);

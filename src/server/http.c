@@ -57,7 +57,7 @@ static const char csp[] = "default-src 'self'; script-src 'self' 'wasm-unsafe-ev
  * HEAD the headers alone (the length still says what GET would send).
  * With an etag the browser may keep it but asks again each time (the web
  * player's files change only with the binary); without, nothing is kept. */
-static int respond_tagged(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len, const char *etag) {
+int lull__respond_tagged(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len, const char *etag) {
   unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
   if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
       lull__add_header(wsi, "cache-control:", etag ? "no-cache" : "no-store", &p, end) ||
@@ -79,21 +79,27 @@ static int respond_tagged(struct lws *wsi, unsigned status, const char *type, co
 }
 
 int lull__respond(struct lws *wsi, unsigned status, const char *type, const void *body, size_t len) {
-  return respond_tagged(wsi, status, type, body, len, NULL);
+  return lull__respond_tagged(wsi, status, type, body, len, NULL);
+}
+
+int lull__not_modified(struct lws *wsi, const char *etag) {
+  char want[256];
+  return lws_hdr_copy(wsi, want, sizeof want, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 && (strstr(want, etag) || !strcmp(want, "*"));
+}
+
+int lull__respond_not_modified(struct lws *wsi, const char *etag) {
+  unsigned char hdr[LWS_PRE + 256], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+  if (lws_add_http_header_status(wsi, 304, &p, end) || lull__add_header(wsi, "etag:", etag, &p, end) ||
+      lull__add_header(wsi, "cache-control:", "no-cache", &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
+    return -1;
+  lull__conn_request_done(wsi);
+  return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 /* A file of the web player; 304 when the browser holds this version. */
 static int respond_asset(struct lws *wsi, const lull_asset *a) {
-  char want[256];
-  if (lws_hdr_copy(wsi, want, sizeof want, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 && (strstr(want, a->etag) || !strcmp(want, "*"))) {
-    unsigned char hdr[LWS_PRE + 256], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
-    if (lws_add_http_header_status(wsi, 304, &p, end) || lull__add_header(wsi, "etag:", a->etag, &p, end) ||
-        lull__add_header(wsi, "cache-control:", "no-cache", &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
-      return -1;
-    lull__conn_request_done(wsi);
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
-  }
-  return respond_tagged(wsi, 200, a->type, a->data, a->len, a->etag);
+  if (lull__not_modified(wsi, a->etag)) return lull__respond_not_modified(wsi, a->etag);
+  return lull__respond_tagged(wsi, 200, a->type, a->data, a->len, a->etag);
 }
 
 int lull__respond_error(struct lws *wsi, unsigned status, const char *code, const char *field, const char *message) {
@@ -366,12 +372,15 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
   if (strncmp(path, "/api/stations/", 14) == 0) {
     char name[64];
     const char *rest = path + 14, *slash = strchr(rest, '/');
-    if (!slash || (strcmp(slash, "/params") != 0 && strcmp(slash, "/recent.ogg") != 0) || slash - rest >= (long)sizeof name)
+    if (!slash || (strcmp(slash, "/params") != 0 && strcmp(slash, "/recent.ogg") != 0 && strcmp(slash, "/artwork.png") != 0) ||
+        slash - rest >= (long)sizeof name)
       return lull__respond_error(wsi, 404, "not_found", "path",
-                                 "no such resource; POST /api/stations/NAME/params or GET /api/stations/NAME/recent.ogg");
+                                 "no such resource; POST /api/stations/NAME/params, GET /api/stations/NAME/recent.ogg "
+                                 "or /api/stations/NAME/artwork.png");
     memcpy(name, rest, (size_t)(slash - rest));
     name[slash - rest] = 0;
     if (strcmp(slash, "/recent.ogg") == 0) return lull__recent_request(s, wsi, w, name, method);
+    if (strcmp(slash, "/artwork.png") == 0) return lull__artwork_request(wsi, w, name, method);
     if (method != LWSHUMETH_POST) return lull__respond_error(wsi, 405, "method_not_allowed", "method", "use POST with a JSON body");
     int rc, i = lull__station_or_refuse(wsi, srv, name, &rc);
     if (i < 0) return rc;

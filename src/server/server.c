@@ -156,6 +156,7 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   snprintf(srv->tls_cert, sizeof srv->tls_cert, "%s", c.tls_cert ? c.tls_cert : "");
   snprintf(srv->tls_key, sizeof srv->tls_key, "%s", c.tls_key ? c.tls_key : "");
   pthread_mutex_init(&srv->ip_lock, NULL);
+  lull__artwork_cache_init(&srv->artwork);
   int err = LULL_OK;
   uint32_t cap = 64;
   while (cap < 2 * c.max_clients) cap <<= 1;
@@ -330,6 +331,7 @@ void lull_server_destroy(lull_server *srv) {
   free(srv->hosts);
   free(srv->ips);
   pthread_mutex_destroy(&srv->ip_lock);
+  lull__artwork_cache_free(&srv->artwork);
   free(srv);
 }
 

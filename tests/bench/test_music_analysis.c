@@ -1,14 +1,12 @@
-/* music_analysis.c and png_write.c (bench/music_stats's figures): a made-up
+/* music_analysis.c (bench/music_stats's figures): a made-up
  * melody with known intervals, phrases, endings, leaps, arcs and recurring
  * cells gives exactly those; percussion, chords and the bass likewise;
  * sines land in their band and spectrogram row; loudness means, the LRA
- * gates and the split by the lead follow EBU R128's arithmetic; the PNG
- * checksums match their published check values. */
+ * gates and the split by the lead follow EBU R128's arithmetic. (Its PNGs:
+ * tests/io/test_png.c.) */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "music_analysis.h"
-#include "png_write.h"
 #include "support/harness.h"
 #include "support/signal.h"
 
@@ -261,73 +259,11 @@ static void test_loudness(void **state) {
   ASSERT_NEAR(s.diff_lu, 15, 1e-9);
 }
 
-static uint32_t be32(const unsigned char *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void test_png(void **state) {
-  (void)state;
-  ASSERT_EQ_INT(png_crc32(0, "123456789", 9), 0xcbf43926u); /* the CRC-32 check value */
-  ASSERT_EQ_INT(png_adler32(1, "Wikipedia", 9), 0x11e60398u);
-  ASSERT_EQ_INT(png_crc32(png_crc32(0, "1234", 4), "56789", 5), 0xcbf43926u);
-  /* 300 x 300: two stored blocks. Read back, the rows come out. */
-  enum { W = 300, H = 300 };
-  static unsigned char px[W * H];
-  unsigned char rgb[256 * 3];
-  for (int i = 0; i < W * H; i++) px[i] = (unsigned char)(i * 7 % 251);
-  for (int i = 0; i < 256 * 3; i++) rgb[i] = (unsigned char)i;
-  char path[] = "/tmp/lull-test-png-XXXXXX";
-  int fd = mkstemp(path);
-  close(fd);
-  ASSERT_EQ_INT(png_write_indexed(path, px, W, H, rgb, 256), 0);
-  FILE *f = fopen(path, "rb");
-  static unsigned char file[200000];
-  size_t len = fread(file, 1, sizeof file, f);
-  fclose(f);
-  unlink(path);
-  ASSERT_TRUE(!memcmp(file, "\x89PNG\r\n\x1a\n", 8));
-  static unsigned char raw[H * (W + 1)];
-  size_t raw_len = 0, at = 8;
-  int chunks = 0;
-  while (at + 12 <= len) {
-    uint32_t n = be32(file + at);
-    const unsigned char *type = file + at + 4, *body = type + 4, *crc = body + n;
-    ASSERT_EQ_INT(png_crc32(0, type, 4 + n), be32(crc));
-    if (!memcmp(type, "IHDR", 4)) {
-      ASSERT_EQ_INT(body[3], W & 0xff);
-      ASSERT_EQ_INT(body[8], 8); /* bit depth */
-      ASSERT_EQ_INT(body[9], 3); /* palette */
-    }
-    if (!memcmp(type, "IDAT", 4)) {
-      ASSERT_EQ_INT((body[0] << 8 | body[1]) % 31, 0); /* the zlib header check */
-      const unsigned char *p = body + 2;
-      for (int last = 0; !last;) {
-        last = p[0] & 1;
-        ASSERT_EQ_INT(p[0] >> 1, 0); /* stored */
-        size_t block = (size_t)(p[1] | p[2] << 8);
-        ASSERT_EQ_INT(block ^ 0xffff, (size_t)(p[3] | p[4] << 8));
-        memcpy(raw + raw_len, p + 5, block);
-        raw_len += block, p += 5 + block;
-      }
-      ASSERT_EQ_INT(png_adler32(1, raw, raw_len), be32(p));
-    }
-    chunks++;
-    at += 12 + n;
-  }
-  ASSERT_EQ_INT(chunks, 4);
-  ASSERT_EQ_INT(at, len);
-  ASSERT_EQ_INT(raw_len, H * (W + 1));
-  for (int y = 0; y < H; y++) {
-    ASSERT_EQ_INT(raw[y * (W + 1)], 0);
-    ASSERT_TRUE(!memcmp(raw + y * (W + 1) + 1, px + y * W, W));
-  }
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_key),        cmocka_unit_test(test_part),        cmocka_unit_test(test_lead),
       cmocka_unit_test(test_phrase_rule), cmocka_unit_test(test_percussion), cmocka_unit_test(test_harmony),
-      cmocka_unit_test(test_bands_and_rows), cmocka_unit_test(test_loudness), cmocka_unit_test(test_png),
+      cmocka_unit_test(test_bands_and_rows), cmocka_unit_test(test_loudness),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

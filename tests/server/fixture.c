@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -260,5 +261,19 @@ int wait_exit(pid_t pid, double t0, double limit_s, int *status) {
   if (done == pid) return 1;
   kill(pid, SIGKILL);
   waitpid(pid, status, 0);
+  return 0;
+}
+
+/* A header's value from a response head, into out. */
+int http_header(const char *head, const char *name, char *out, size_t cap) {
+  for (const char *p = strstr(head, "\r\n"); p && p[2] != '\r'; p = strstr(p + 2, "\r\n")) {
+    size_t n = strlen(name);
+    if (strncasecmp(p + 2, name, n) == 0 && p[2 + n] == ':') {
+      const char *v = p + 3 + n;
+      while (*v == ' ') v++;
+      snprintf(out, cap, "%.*s", (int)strcspn(v, "\r\n"), v);
+      return 1;
+    }
+  }
   return 0;
 }

@@ -44,6 +44,9 @@ void expect_http(uint16_t port, const char *method, const char *path, const char
                  int status, const char *code);
 /* A WebSocket upgrade is answered with this status and (if given) error code. */
 void expect_upgrade(uint16_t port, const char *path, const char *headers, int status, const char *code);
+/* A header's value (name in lower case) from a response head, into out:
+ * 1, or 0 when the head has none. */
+int http_header(const char *head, const char *name, char *out, size_t cap);
 /* The connection is closed by the server with this code. */
 void expect_close(nc_ws *ws, int code);
 

@@ -29,20 +29,6 @@ static void wait_frames(lull_server *srv, uint64_t frames) {
   ASSERT_GE(station_frames(srv), frames);
 }
 
-/* A header's value from a response head, into out. */
-static int header(const char *head, const char *name, char *out, size_t cap) {
-  for (const char *p = strstr(head, "\r\n"); p && p[2] != '\r'; p = strstr(p + 2, "\r\n")) {
-    size_t n = strlen(name);
-    if (strncasecmp(p + 2, name, n) == 0 && p[2 + n] == ':') {
-      const char *v = p + 3 + n;
-      while (*v == ' ') v++;
-      snprintf(out, cap, "%.*s", (int)strcspn(v, "\r\n"), v);
-      return 1;
-    }
-  }
-  return 0;
-}
-
 static void check_file(const unsigned char *file, size_t len, ogg_report *rep) {
   char why[200];
   if (ogg_check(file, len, rep, why, sizeof why)) fail_msg("recent.ogg: %s", why);
@@ -59,13 +45,13 @@ static void test_recent_ogg_is_the_last_of_what_played(void **state) {
   ASSERT_EQ_INT(nc_http_head(port, "GET", "/api/stations/main/recent.ogg?minutes=1", NULL, NULL, &body, &len, head,
                              sizeof head), 200);
   uint64_t after = station_frames(srv);
-  ASSERT_TRUE(header(head, "content-type", v, sizeof v));
+  ASSERT_TRUE(http_header(head, "content-type", v, sizeof v));
   ASSERT_STR_EQ(v, "audio/ogg");
-  ASSERT_TRUE(header(head, "content-disposition", v, sizeof v));
+  ASSERT_TRUE(http_header(head, "content-disposition", v, sizeof v));
   ASSERT_STR_EQ(v, "attachment; filename=\"main-recent.ogg\"");
-  ASSERT_TRUE(header(head, "content-length", v, sizeof v));
+  ASSERT_TRUE(http_header(head, "content-length", v, sizeof v));
   ASSERT_EQ_INT(strtoull(v, NULL, 10), len);
-  ASSERT_TRUE(header(head, "x-lull-seconds", v, sizeof v));
+  ASSERT_TRUE(http_header(head, "x-lull-seconds", v, sizeof v));
   double said = strtod(v, NULL);
   ogg_report rep;
   check_file((unsigned char *)body, len, &rep);
@@ -95,7 +81,7 @@ static void test_recent_ogg_is_the_last_of_what_played(void **state) {
   /* HEAD: the same headers, no body; minutes absent is 10 (here: all there is). */
   ASSERT_EQ_INT(nc_http_head(port, "HEAD", "/api/stations/main/recent.ogg", NULL, NULL, &body, &len, head, sizeof head), 200);
   ASSERT_EQ_INT(len, 0);
-  ASSERT_TRUE(header(head, "content-length", v, sizeof v) && strtoull(v, NULL, 10) > 10000);
+  ASSERT_TRUE(http_header(head, "content-length", v, sizeof v) && strtoull(v, NULL, 10) > 10000);
   free(body);
   /* What the page reads: whether each station keeps recent audio. */
   ASSERT_EQ_INT(nc_http(port, "GET", "/api/stations", NULL, NULL, &body, NULL), 200);

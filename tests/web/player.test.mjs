@@ -94,6 +94,13 @@ test('a share link asks, then steers its station; Opus in WebAssembly without We
     viewport: { width: 390, height: 844 },
     init: () => {
       delete window.AudioDecoder;
+      // The media session's handlers, kept where the test can press them (as a lock screen would).
+      window.mediaActions = {};
+      const set = navigator.mediaSession.setActionHandler.bind(navigator.mediaSession);
+      navigator.mediaSession.setActionHandler = (action, fn) => {
+        window.mediaActions[action] = fn;
+        set(action, fn);
+      };
     },
   });
   assert.match(await page.textContent('#message'), /bpm was not valid/);
@@ -122,8 +129,47 @@ test('a share link asks, then steers its station; Opus in WebAssembly without We
   assert.equal(s.gaps, 0);
   assert.ok(s.rms_db > -40, `played at ${s.rms_db.toFixed(1)} dBFS`);
   assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
-  assert.equal(await page.evaluate(() => navigator.mediaSession.metadata.title), 'lull · Night', "the station's title");
-  assert.match(await page.evaluate(() => navigator.mediaSession.metadata.artist), /^D dorian, \d+ bpm$/);
+  const meta = () => page.evaluate(() => {
+    const m = navigator.mediaSession.metadata;
+    return { title: m.title, artist: m.artist, album: m.album, artwork: m.artwork.map((a) => ({ ...a })) };
+  });
+  const m = await meta();
+  assert.equal(m.title, 'Night', "the station's title");
+  assert.match(m.artist, /^D dorian, \d+ bpm$/);
+  assert.equal(m.album, await page.textContent('#now-chord'), 'the chord playing');
+  // The lock screen's artwork: the station's PNG in six sizes, each that size
+  // (its IHDR), and a picture the browser decodes.
+  const base = `http://127.0.0.1:${ctx.port}/api/stations/night/artwork.png`;
+  assert.deepEqual(m.artwork, [96, 128, 192, 256, 384, 512].map((n) => ({ src: `${base}?size=${n}#D-dorian`, sizes: `${n}x${n}`, type: 'image/png' })));
+  const pngs = await page.evaluate(async (art) => Promise.all(art.map(async (a) => {
+    const r = await fetch(a.src), b = new Uint8Array(await r.arrayBuffer()), v = new DataView(b.buffer);
+    const bitmap = await createImageBitmap(new Blob([b], { type: 'image/png' }));
+    return { status: r.status, type: r.headers.get('content-type'), sig: [...b.slice(1, 4)].map((c) => String.fromCharCode(c)).join(''),
+      ihdr: String.fromCharCode(...b.slice(12, 16)), w: v.getUint32(16), h: v.getUint32(20), decoded: [bitmap.width, bitmap.height] };
+  })), m.artwork);
+  for (const [i, n] of [96, 128, 192, 256, 384, 512].entries())
+    assert.deepEqual(pngs[i], { status: 200, type: 'image/png', sig: 'PNG', ihdr: 'IHDR', w: n, h: n, decoded: [n, n] });
+  // Chromium sets an element's volume: the slider stays; no remote device here: no button.
+  assert.equal(await page.isVisible('#volume'), true);
+  assert.equal(await page.isHidden('#remote'), true);
+
+  // The lock screen's next and previous: the next card's station (wrapping), then back.
+  const onStation = (name) => until(`station ${name} playing`, async () => {
+    const x = await stats(page);
+    return x.station === name && x.playout === 'playing';
+  });
+  await page.evaluate(() => window.mediaActions.nexttrack());
+  await onStation('main');
+  await until('the metadata of main', async () => (await meta()).title === 'Main room');
+  assert.match((await meta()).artwork[5].src, /\/api\/stations\/main\/artwork\.png\?size=512#/);
+  assert.equal(await page.getAttribute('#cards li[data-station="main"]', 'class'), 'card current');
+  await page.evaluate(() => window.mediaActions.nexttrack());
+  await onStation('night');
+  await page.evaluate(() => window.mediaActions.previoustrack());
+  await onStation('main');
+  await page.evaluate(() => window.mediaActions.previoustrack());
+  await onStation('night');
+  await until('the metadata of night', async () => (await meta()).title === 'Night');
 
   // Another station, from its card: a fade, a new stream, its own params.
   await page.click('#cards li[data-station="main"] .card-play');

@@ -50,8 +50,13 @@ test('Opus: ten seconds without an underrun near the buffer target; a blip unhea
   await page.close();
 });
 
-test('PCM (no WebCodecs): three seconds without an underrun', async () => {
-  const page = await h.openPage(ctx.browser, ctx.port, '', { init: () => delete window.AudioDecoder });
+test('PCM (no WebCodecs, no WebAssembly): three seconds without an underrun', async () => {
+  const page = await h.openPage(ctx.browser, ctx.port, '', {
+    init: () => {
+      delete window.AudioDecoder;
+      delete window.WebAssembly;
+    },
+  });
   await page.click('#play');
   await until('PCM audio', async () => (await stats(page)).playout === 'playing');
   await sleep(3000);
