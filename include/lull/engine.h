@@ -49,7 +49,26 @@ typedef struct lull_engine_config {
    * its own, woken by lull_engine_service, so render never waits on it
    * (live); 0: inside the plugin's run, so renders repeat (offline). */
   int plugin_threads;
+  /* Nonzero: count the CPU's time-stamp ticks each stage of the render
+   * takes (lull_engine_stats.stage_ticks; an instruction, no syscall; x86
+   * only, zeros elsewhere). For lull bench --stages. */
+  int profile;
 } lull_engine_config;
+
+/* The render's stages, in order (lull_engine_config.profile). */
+enum {
+  LULL_STAGE_CONTROL = 0, /* control points (LFOs, glides) and events applied */
+  LULL_STAGE_VOICES,      /* every voice into the buses (plugin instruments too) */
+  LULL_STAGE_CHORUS,      /* the ensemble chorus (strings palettes) */
+  LULL_STAGE_DELAY,
+  LULL_STAGE_REVERB,
+  LULL_STAGE_TAPE,        /* the tape stage (its dry path when off: a delay line) */
+  LULL_STAGE_FX,          /* LV2 effects */
+  LULL_STAGE_MASTER,      /* DC blocker, soft clip, limiter, interleaving */
+  LULL_STAGE_COUNT
+};
+/* "control", "voices", ...; NULL out of range. Thread-safe. */
+const char *lull_stage_name(int stage);
 
 /* What the engine has counted since create. */
 typedef struct lull_engine_stats {
@@ -62,6 +81,7 @@ typedef struct lull_engine_stats {
   float limiter_gain_min;  /* lowest limiter gain seen (1 = never limited) */
   uint32_t plugin_faults;  /* LV2 plugins stopped for NaN, infinity or output past +24 dBFS
                               (an effect is bypassed, an instrument muted) */
+  uint64_t stage_ticks[LULL_STAGE_COUNT]; /* time-stamp ticks per stage (config.profile) */
 } lull_engine_stats;
 
 /* Create an engine. Returns LULL_OK, LULL_EINVAL/LULL_ERANGE for a bad

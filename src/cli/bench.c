@@ -21,7 +21,7 @@
 #define PALETTE_GOAL 2.0       /* issue 20: each palette's mean CPU per block, times classic's at most */
 
 static void help(FILE *f) {
-  fputs("usage: lull bench [--seconds S] [--runs N] [--only dry|fx] [--palette P|all]\n"
+  fputs("usage: lull bench [--seconds S] [--runs N] [--only dry|fx] [--palette P|all] [--stages]\n"
         "                  [--fx SPEC | --instrument PART=SPEC]\n"
         "\n"
         "Render the full mix (12 voices) as fast as one core goes and print the\n"
@@ -35,6 +35,9 @@ static void help(FILE *f) {
         "                CPU microseconds per 20 ms block (mean and 99th percentile, best run), the\n"
         "                ratio to classic, the realtime factor, and whether the palette meets the goal\n"
         "                of at most 2x classic's CPU (a figure: the exit status does not depend on it)\n"
+        "  --stages      where the render goes: ns per frame of each stage (control, voices,\n"
+        "                chorus, delay, reverb, tape, fx, master) in the composed music of\n"
+        "                --palette P (default classic), dry and with effects, best run (x86)\n"
         "  --fx SPEC     an LV2 effect's CPU per 20 ms block on classic's composed music (dry),\n"
         "                beside lull's own reverb and delay (lull plugins lists them)\n"
         "  --instrument PART=SPEC  an LV2 instrument's CPU per block playing PART, beside the\n"
@@ -101,6 +104,7 @@ typedef struct palette_run {
   double voices;          /* sounding, mean over blocks */
   int parts;              /* parts that were given notes */
   uint32_t fx_latency, part_latency[LULL_PART_COUNT]; /* LV2 plugins': frames, as they report them */
+  uint64_t stage_ticks[LULL_STAGE_COUNT], frames;   /* with config.profile */
 } palette_run;
 
 /* Composed music in palette for frames, the composer's events scheduled
@@ -138,6 +142,8 @@ static int run_music(const lull_engine_config *with, int drop_part, int palette,
     lull_engine_get_stats(e, &st);
     vsum += st.voices_active;
   }
+  lull_engine_stats last = {0};
+  if (e) lull_engine_get_stats(e, &last);
   uint32_t fx_latency = e ? lull_engine_plugin_latency_frames(e, -1) : 0, part_latency[LULL_PART_COUNT] = {0};
   for (int part = 0; e && part < LULL_PART_COUNT; part++) part_latency[part] = lull_engine_plugin_latency_frames(e, part);
   free(buf);
@@ -148,8 +154,10 @@ static int run_music(const lull_engine_config *with, int drop_part, int palette,
   for (size_t b = 0; b < blocks; b++) sum += block_s[b];
   qsort(block_s, blocks, sizeof *block_s, cmp_double);
   size_t p99 = (size_t)ceil(0.99 * (double)blocks) - 1; /* nearest rank */
-  *out = (palette_run){sum, sum / (double)blocks * 1e6, block_s[p99] * 1e6, vsum / (double)blocks, 0, fx_latency, {0}};
+  *out = (palette_run){sum, sum / (double)blocks * 1e6, block_s[p99] * 1e6, vsum / (double)blocks, 0, fx_latency, {0}, {0}, 0};
   memcpy(out->part_latency, part_latency, sizeof part_latency);
+  memcpy(out->stage_ticks, last.stage_ticks, sizeof out->stage_ticks);
+  out->frames = last.frames_rendered;
   for (int part = 0; part < LULL_PART_COUNT; part++) out->parts += (heard >> part) & 1;
   return 0;
 }
@@ -251,12 +259,68 @@ static int bench_palettes(int want, int first, int last, uint64_t seconds, uint6
   return LULL_EXIT_OK;
 }
 
+/* Time-stamp ticks per nanosecond, against the monotonic clock over 200 ms. */
+static double ticks_per_ns(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  struct timespec a, b, pause = {0, 200 * 1000 * 1000};
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  uint64_t t0 = __builtin_ia32_rdtsc();
+  nanosleep(&pause, NULL);
+  uint64_t t1 = __builtin_ia32_rdtsc();
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
+  return (double)(t1 - t0) / ns;
+#else
+  return 0;
+#endif
+}
+
+/* Where a palette's render goes, stage by stage (lull_engine_config.profile):
+ * ns per frame in the best run, dry and with effects. */
+static int bench_stages(int palette, int first, int last, uint64_t seconds, uint64_t runs) {
+  double per_ns = ticks_per_ns();
+  if (!(per_ns > 0)) {
+    fprintf(stderr, "lull bench: --stages needs the x86 time-stamp counter\n");
+    return LULL_EXIT_FAIL;
+  }
+  uint64_t frames = seconds * LULL_SAMPLE_RATE_HZ;
+  double *block_s = calloc((size_t)(frames / CHUNK), sizeof *block_s);
+  if (!block_s) return LULL_EXIT_FAIL;
+  printf("%s's composed music (intensity %.1f, seed %d); ns per frame of each stage, best run; the counter at %.3f GHz\n",
+         lull_palette_name(palette), (double)PALETTE_INTENSITY, PALETTE_SEED, per_ns);
+  for (int dry = first; dry >= last; dry--) {
+    lull_engine_config cfg = {.dry = dry, .profile = 1};
+    palette_run best = {0};
+    for (uint64_t r = 0; r < runs; r++) {
+      palette_run one;
+      if (run_music(&cfg, -1, palette, frames, block_s, &one, NULL)) {
+        free(block_s);
+        fprintf(stderr, "lull bench: a run failed\n");
+        return LULL_EXIT_FAIL;
+      }
+      if (r == 0 || one.mean_us < best.mean_us) best = one;
+    }
+    uint64_t total = 0;
+    for (int k = 0; k < LULL_STAGE_COUNT; k++) total += best.stage_ticks[k];
+    printf("\n%-10s %9s %7s\n", dry ? "dry" : "effects", "ns/frame", "share");
+    for (int k = 0; k < LULL_STAGE_COUNT; k++) {
+      double ns = (double)best.stage_ticks[k] / per_ns / (double)best.frames;
+      printf("%-10s %9.1f %6.1f%%\n", lull_stage_name(k), ns, total ? 100.0 * (double)best.stage_ticks[k] / (double)total : 0.0);
+    }
+    printf("%-10s %9.1f %7s  (%.0fx real time)\n", "total", (double)total / per_ns / (double)best.frames, "",
+           1e9 / ((double)total / per_ns / (double)best.frames) / LULL_SAMPLE_RATE_HZ);
+  }
+  free(block_s);
+  return LULL_EXIT_OK;
+}
+
 int lull__cmd_bench(int argc, char **argv) {
   uint64_t seconds = 60, runs = 5;
   int first = 1, last = 0; /* dry = 1, then with effects = 0 */
   int palette = -2;         /* -2: the fixed 12-voice mix; -1: every palette; else that one */
   const char *plugin = NULL;
   int plugin_part = -1; /* --instrument's part; -1: --fx */
+  int stages = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       help(stdout);
@@ -273,6 +337,8 @@ int lull__cmd_bench(int argc, char **argv) {
         fprintf(stderr, "lull bench: --only: expected dry or fx, got \"%s\"\n", w);
         return LULL_EXIT_USAGE;
       }
+    } else if (strcmp(argv[i], "--stages") == 0) {
+      stages = 1;
     } else if (lull__flag_is(argv[i], "--palette")) {
       const char *v = lull__flag_value("bench", argc, argv, &i, "--palette");
       if (!v) return LULL_EXIT_USAGE;
@@ -302,6 +368,13 @@ int lull__cmd_bench(int argc, char **argv) {
   printf("lull bench: %llu s of audio per run, %llu runs per configuration, one thread, CPU time\n",
          (unsigned long long)seconds, (unsigned long long)runs);
   if (plugin) return bench_plugin(plugin_part, plugin, seconds, runs);
+  if (stages) {
+    if (palette == -1) {
+      fprintf(stderr, "lull bench: --stages takes one palette (--palette P), not all\n");
+      return LULL_EXIT_USAGE;
+    }
+    return bench_stages(palette < 0 ? LULL_PALETTE_CLASSIC : palette, first, last, seconds, runs);
+  }
   if (palette != -2) return bench_palettes(palette, first, last, seconds, runs);
   for (int dry = first; dry >= last; dry--) {
     double *cpu = calloc(runs, sizeof *cpu), voices = 0;

@@ -70,6 +70,7 @@ struct lull_engine {
   lull_engine_config cfg;
   lull_engine_stats stats;
   uint64_t pos;
+  uint64_t tick; /* the profile's last mark */
 };
 
 static size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
@@ -216,6 +217,29 @@ int lull_engine_set_bpm(lull_engine *e, float bpm) {
 }
 
 static void plugin_off(lull_engine *e, int part, uint8_t pitch);
+
+const char *lull_stage_name(int stage) {
+  static const char *const names[LULL_STAGE_COUNT] = {"control", "voices", "chorus", "delay",
+                                                      "reverb",  "tape",   "fx",     "master"};
+  return stage >= 0 && stage < LULL_STAGE_COUNT ? names[stage] : NULL;
+}
+
+/* The time-stamp counter: one instruction (no syscall), for the profile. */
+static inline uint64_t ticks(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  return __builtin_ia32_rdtsc();
+#else
+  return 0;
+#endif
+}
+
+/* With config.profile, the ticks since the last mark go to stage. */
+static inline void mark(lull_engine *e, int stage) {
+  if (!e->cfg.profile) return;
+  uint64_t t = ticks();
+  e->stats.stage_ticks[stage] += t - e->tick;
+  e->tick = t;
+}
 
 void lull_engine_service(lull_engine *e) {
   if (!e->plugins) return;
@@ -429,6 +453,7 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
     bus.delay = e->dly_in;
   }
   memset(e->ens_in, 0, sizeof(float) * n);
+  mark(e, LULL_STAGE_CONTROL);
   lull__pool_render(&e->pool, &bus, n, e->pos);
   for (int part = 0; part < LULL_PART_COUNT; part++)
     if (e->instr[part]) mix_plugin(e, part, &bus, n);
@@ -438,6 +463,7 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) e->recent_data[(w + i) & mask] = 0.5f * (ml[i] + mr[i] + e->ens_in[i]);
   lull__xvoice_render(&e->pool, &bus, n, e->pos, 1); /* their "now" is the block's start (they read 0.1 s back) */
   e->recent.written += n;
+  mark(e, LULL_STAGE_VOICES);
   /* The chorus runs while its palette is in force and for a while after,
    * counted in frames from the change (an event's exact frame): when it
    * runs never depends on how the render was cut. */
@@ -446,13 +472,18 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
     lull__ensemble_process(&e->ensemble, e->ens_in, ml, mr, m);
     if (e->ensemble_left != UINT64_MAX) e->ensemble_left -= m;
   }
+  mark(e, LULL_STAGE_CHORUS);
   if (!e->cfg.dry) {
     /* Mono delay send into the left line: the ping-pong carries it across. */
     lull__delay_process(&e->delay, ml, mr, e->dly_in, e->silence, n);
+    mark(e, LULL_STAGE_DELAY);
     lull__reverb_process(&e->reverb, ml, mr, e->rev_in, n);
+    mark(e, LULL_STAGE_REVERB);
   }
   lull__tape_process(&e->tape, ml, mr, n);
+  mark(e, LULL_STAGE_TAPE);
   for (uint32_t i = 0; i < e->cfg.fx_count; i++) lull__plugin_process(e->fx[i], ml, mr, n);
+  mark(e, LULL_STAGE_FX);
   e->pool.dcblock(&e->dc[0], &e->dc[1], ml, mr, n);
   e->pool.soft_clip(ml, mr, n, e->master_now, e->master_step, (uint32_t)(e->pos % LULL_GRID_FRAMES));
   lull__limiter_process(&e->limiter, ml, mr, n);
@@ -460,6 +491,7 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
     out[2 * i] = ml[i];
     out[2 * i + 1] = mr[i];
   }
+  mark(e, LULL_STAGE_MASTER);
 }
 
 /* At each grid line: LFOs and smoothed values plan their next period. */
@@ -482,6 +514,7 @@ static void control_tick(lull_engine *e) {
 
 void lull_engine_render(lull_engine *e, float *out, size_t frames) {
   unsigned fp_mode = lull__denormals_off(); /* for the render; restored for the caller */
+  if (e->cfg.profile) e->tick = ticks();
   size_t done = 0;
   while (done < frames) {
     uint32_t phase = (uint32_t)(e->pos % LULL_GRID_FRAMES);

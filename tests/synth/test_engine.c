@@ -182,12 +182,40 @@ static void test_grains_do_not_feed_on_themselves(void **state) {
   lull_engine_destroy(e);
 }
 
+/* The profile (lull bench --stages): off, no ticks counted; on, the stages
+ * that ran count, the ones that did not (dry: delay and reverb) count
+ * nothing, and the samples are the same as without it. */
+static void test_profile_counts_the_stages_that_ran(void **state) {
+  (void)state;
+  float *x[2];
+  lull_engine_stats st[2];
+  for (int on = 0; on < 2; on++) {
+    lull_engine_config cfg = {.dry = 1, .profile = on};
+    lull_engine *e;
+    ASSERT_EQ_INT(lull_engine_create(&cfg, &e, NULL), LULL_OK);
+    test_note(e, 100, LULL_PART_PAD, LULL_EVENT_ON, 57, 0.8f, 24000);
+    x[on] = test_render(e, 48000, 333);
+    lull_engine_get_stats(e, &st[on]);
+    lull_engine_destroy(e);
+  }
+  ASSERT_TRUE(memcmp(x[0], x[1], sizeof(float) * 2 * 48000) == 0);
+  for (int k = 0; k < LULL_STAGE_COUNT; k++) ASSERT_TRUE(st[0].stage_ticks[k] == 0);
+#if defined(__x86_64__) || defined(__i386__)
+  ASSERT_TRUE(st[1].stage_ticks[LULL_STAGE_VOICES] > 0);
+  ASSERT_TRUE(st[1].stage_ticks[LULL_STAGE_MASTER] > 0);
+#endif
+  ASSERT_TRUE(st[1].stage_ticks[LULL_STAGE_DELAY] == 0 && st[1].stage_ticks[LULL_STAGE_REVERB] == 0);
+  for (int k = 0; k < LULL_STAGE_COUNT; k++) ASSERT_TRUE(lull_stage_name(k) != NULL);
+  ASSERT_TRUE(lull_stage_name(LULL_STAGE_COUNT) == NULL && lull_stage_name(-1) == NULL);
+  free(x[0]), free(x[1]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_config_validation), cmocka_unit_test(test_abuse_sweep),
       cmocka_unit_test(test_deterministic_and_sane), cmocka_unit_test(test_limiter_holds_when_driven),
       cmocka_unit_test(test_dry_has_no_tail), cmocka_unit_test(test_tempo_moves_nothing),
-      cmocka_unit_test(test_grains_do_not_feed_on_themselves),
+      cmocka_unit_test(test_grains_do_not_feed_on_themselves), cmocka_unit_test(test_profile_counts_the_stages_that_ran),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
