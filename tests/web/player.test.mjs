@@ -368,6 +368,27 @@ test('stations as cards: title, description, now playing, listeners, a colour by
   await until("night's card counts its listener (the cards refresh)", async () =>
     (await page.textContent(`${card('night')} .card-listeners`)) === '1 listening', 15000);
 
+  // "Save the last 10 minutes": the playing station's recent.ogg, which the
+  // browser decodes to as long as the server says it is, and not silent.
+  await until('the save link for night', async () => /recent\.ogg/.test((await page.getAttribute('#save-recent', 'href')) || ''));
+  const saved = await page.evaluate(async () => {
+    const a = document.getElementById('save-recent');
+    const r = await fetch(a.href);
+    const seconds = Number(r.headers.get('x-lull-seconds'));
+    const audio = await new OfflineAudioContext(2, 48000, 48000).decodeAudioData(await r.arrayBuffer());
+    const ch = audio.getChannelData(0);
+    let peak = 0;
+    for (let i = 0; i < ch.length; i += 7) peak = Math.max(peak, Math.abs(ch[i]));
+    return { href: a.getAttribute('href'), download: a.getAttribute('download'), hidden: a.hidden, seconds, duration: audio.duration, peak };
+  });
+  console.log(`# recent.ogg from the page: ${saved.seconds} s said, ${saved.duration.toFixed(3)} s decoded, peak ${saved.peak.toFixed(3)}`);
+  assert.equal(saved.hidden, false);
+  assert.equal(saved.href, 'api/stations/night/recent.ogg?minutes=10');
+  assert.equal(saved.download, 'night-recent.ogg');
+  assert.ok(saved.seconds >= 5, `the server kept ${saved.seconds} s`);
+  assert.ok(Math.abs(saved.duration - saved.seconds) < 0.1, `decoded ${saved.duration} s of ${saved.seconds}`);
+  assert.ok(saved.peak > 0.01, `peak ${saved.peak}`);
+
   // A card's palette picker, built from the server's list, steers its own station.
   const status = (await api('/api/status')).body;
   assert.deepEqual(await page.$$eval(`${card('main')} select option`, (os) => os.map((o) => o.value)), status.palettes.map((p) => p.name));
