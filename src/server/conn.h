@@ -259,15 +259,16 @@ typedef struct sbuf {
 } sbuf;
 void lull__sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint32_t lull__station_listeners(lull_server *srv, size_t i, uint32_t l[LULL_FEED_KINDS]);
-/* A station's "title":"..","description":".." (no braces), escaped, into out:
- * FACE_JSON_BYTES always hold it. snprintf's return. */
-#define FACE_JSON_BYTES (2 * 4 * (LULL_STATION_TITLE_MAX + LULL_STATION_DESCRIPTION_MAX) + 64)
-int lull__face_json(char *out, size_t cap, const lull_station *st);
 /* Station i's "steer":"open|token|none","change":{"by":"listener",
  * "fields":["key"],"ago_ms":1200} (null before any change), no braces.
  * STEER_JSON_BYTES always hold it. */
 #define STEER_JSON_BYTES 192
 int lull__steer_json(char *out, size_t cap, const lull_server *srv, size_t i, const lull_station_now *now);
+/* Station i's face: "title":"..","description":".." (escaped), then its
+ * steer JSON as above, no braces, into out: FACE_JSON_BYTES always hold it.
+ * snprintf's return. */
+#define FACE_JSON_BYTES (2 * 4 * (LULL_STATION_TITLE_MAX + LULL_STATION_DESCRIPTION_MAX) + 64 + STEER_JSON_BYTES)
+int lull__face_json(char *out, size_t cap, const lull_server *srv, size_t i, const lull_station_now *now);
 void lull__station_json(lull_server *srv, sbuf *b, size_t i);
 void lull__status_json(lull_server *srv, sbuf *b);
 void lull__stations_json(lull_server *srv, sbuf *b);

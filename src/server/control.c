@@ -140,6 +140,21 @@ int lull__control_parse_body(const char *text, size_t len, const lull_params *cu
   return rc;
 }
 
+int lull__param_names(char *out, size_t cap, uint32_t fields, int quoted) {
+  static const struct {
+    uint32_t bit;
+    const char *name;
+  } names[] = {{LULL_PARAM_KEY, "key"}, {LULL_PARAM_MODE, "mode"}, {LULL_PARAM_BPM, "bpm"},
+               {LULL_PARAM_INTENSITY, "intensity"}, {LULL_PARAM_PALETTE, "palette"}};
+  const char *q = quoted ? "\"" : "";
+  int n = 0;
+  if (cap) out[0] = 0;
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if ((fields & names[i].bit) && (size_t)n < cap)
+      n += snprintf(out + n, cap - (size_t)n, "%s%s%s%s", n ? "," : "", q, names[i].name, q);
+  return n;
+}
+
 int lull__params_json(char *out, size_t cap, const lull_params *p) {
   return snprintf(out, cap,
                   "{\"key\":\"%s\",\"mode\":\"%s\",\"bpm\":%.6g,\"intensity\":%.6g,\"palette\":\"%s\",\"seed\":%llu}",

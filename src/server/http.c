@@ -286,7 +286,8 @@ static int post_params(session *s, struct lws *wsi, lull_server *srv) {
   memcpy(text, s->text ? s->text : "", len);
   text[len] = 0;
   int over = s->text_over;
-  lull_station *st = srv->stations[s->station];
+  const size_t station = s->station;
+  lull_station *st = srv->stations[station];
   snprintf(who, sizeof who, "%s (REST)", s->ip);
   lull__replies_free(s);
   if (over) {
@@ -306,7 +307,7 @@ static int post_params(session *s, struct lws *wsi, lull_server *srv) {
   int shown = bearer >= 0 || c.has_token;
   int valid = shown && bearer != 0 && (!c.has_token || field_ok); /* every token shown is the control token */
   const char *code, *why;
-  unsigned status = lull__steer_check(srv, (size_t)lull__station_index(srv, lull_station_name(st)), shown, valid, &by, &code, &why);
+  unsigned status = lull__steer_check(srv, station, shown, valid, &by, &code, &why);
   if (status) {
     atomic_fetch_add(&srv->control_refused, 1);
     atomic_fetch_add(&srv->rejected, 1);

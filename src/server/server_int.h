@@ -32,6 +32,10 @@ int lull__control_parse_body(const char *text, size_t len, const lull_params *cu
 
 /* JSON texts (snprintf-like: the length they need). */
 int lull__params_json(char *out, size_t cap, const lull_params *p);
+/* The names of the LULL_PARAM_* bits set in fields, in params order, comma
+ * separated ("key,mode"), each in double quotes if quoted (a JSON array's
+ * inside). Cut short if cap is; snprintf's return. */
+int lull__param_names(char *out, size_t cap, uint32_t fields, int quoted);
 int lull__error_json(char *out, size_t cap, const char *code, const char *field, const char *message);
 /* in as the inside of a JSON string (quotes, backslashes, control characters escaped). */
 void lull__json_escape(char *out, size_t cap, const char *in);

@@ -48,29 +48,26 @@ static unsigned recent_minutes(lull_station *st) {
   return r ? r->seconds / 60u : 0;
 }
 
-int lull__face_json(char *out, size_t cap, const lull_station *st) {
-  /* Checked at create (station_text.c): UTF-8 without control characters,
-   * so escaping at most doubles them (quotes, backslashes). */
-  char title[2 * 4 * LULL_STATION_TITLE_MAX + 8], about[2 * 4 * LULL_STATION_DESCRIPTION_MAX + 8];
-  lull__json_escape(title, sizeof title, lull_station_title(st));
-  lull__json_escape(about, sizeof about, lull_station_description(st));
-  return snprintf(out, cap, "\"title\":\"%s\",\"description\":\"%s\"", title, about);
-}
 
 int lull__steer_json(char *out, size_t cap, const lull_server *srv, size_t i, const lull_station_now *now) {
-  int n = snprintf(out, cap, "\"steer\":\"%s\",\"change\":", lull_steer_name(srv->steer[i]));
-  if (!now->changed_fields) return n + snprintf(out + n, cap - (size_t)n, "null");
-  static const struct {
-    uint32_t bit;
-    const char *name;
-  } fields[] = {{LULL_PARAM_KEY, "key"}, {LULL_PARAM_MODE, "mode"}, {LULL_PARAM_BPM, "bpm"},
-                {LULL_PARAM_INTENSITY, "intensity"}, {LULL_PARAM_PALETTE, "palette"}};
-  n += snprintf(out + n, cap - (size_t)n, "{\"by\":\"%s\",\"fields\":[", lull_by_name(now->changed_by));
-  int first = 1;
-  for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
-    if (now->changed_fields & fields[k].bit) n += snprintf(out + n, cap - (size_t)n, "%s\"%s\"", first ? "" : ",", fields[k].name), first = 0;
+  if (!now->changed_fields) return snprintf(out, cap, "\"steer\":\"%s\",\"change\":null", lull_steer_name(srv->steer[i]));
+  char fields[64];
+  lull__param_names(fields, sizeof fields, now->changed_fields, 1);
   uint64_t now_ms = lull__now_ms(), at_ms = now->changed_ns / 1000000u;
-  return n + snprintf(out + n, cap - (size_t)n, "],\"ago_ms\":%llu}", (unsigned long long)(now_ms > at_ms ? now_ms - at_ms : 0));
+  return snprintf(out, cap, "\"steer\":\"%s\",\"change\":{\"by\":\"%s\",\"fields\":[%s],\"ago_ms\":%llu}",
+                  lull_steer_name(srv->steer[i]), lull_by_name(now->changed_by), fields,
+                  (unsigned long long)(now_ms > at_ms ? now_ms - at_ms : 0));
+}
+
+int lull__face_json(char *out, size_t cap, const lull_server *srv, size_t i, const lull_station_now *now) {
+  /* Checked at create (station_text.c): UTF-8 without control characters,
+   * so escaping at most doubles them (quotes, backslashes). */
+  const lull_station *st = srv->stations[i];
+  char title[2 * 4 * LULL_STATION_TITLE_MAX + 8], about[2 * 4 * LULL_STATION_DESCRIPTION_MAX + 8], steer[STEER_JSON_BYTES];
+  lull__json_escape(title, sizeof title, lull_station_title(st));
+  lull__json_escape(about, sizeof about, lull_station_description(st));
+  lull__steer_json(steer, sizeof steer, srv, i, now);
+  return snprintf(out, cap, "\"title\":\"%s\",\"description\":\"%s\",%s", title, about, steer);
 }
 
 void lull__station_json(lull_server *srv, sbuf *b, size_t i) {
@@ -82,10 +79,8 @@ void lull__station_json(lull_server *srv, sbuf *b, size_t i) {
   char params[256];
   lull__params_json(params, sizeof params, &now.params);
   uint32_t l[LULL_FEED_KINDS], total = lull__station_listeners(srv, i, l);
-  char face[FACE_JSON_BYTES + STEER_JSON_BYTES];
-  int nf = lull__face_json(face, FACE_JSON_BYTES, st);
-  face[nf++] = ',';
-  lull__steer_json(face + nf, sizeof face - (size_t)nf, srv, i, &now);
+  char face[FACE_JSON_BYTES];
+  lull__face_json(face, sizeof face, srv, i, &now);
   /* The day cycle: null when off, else the hour the light came from. */
   char day[160] = "null";
   if (now.daycycle)
@@ -287,11 +282,9 @@ void lull__stations_json(lull_server *srv, sbuf *b) {
     /* Where the music is too, not just its params: a station card shows it. */
     lull_station_now now;
     lull_station_get_now(st, &now);
-    char params[256], face[FACE_JSON_BYTES + STEER_JSON_BYTES];
+    char params[256], face[FACE_JSON_BYTES];
     lull__params_json(params, sizeof params, &now.params);
-    int nf = lull__face_json(face, FACE_JSON_BYTES, st);
-    face[nf++] = ',';
-    lull__steer_json(face + nf, sizeof face - (size_t)nf, srv, i, &now);
+    lull__face_json(face, sizeof face, srv, i, &now);
     lull__sb_printf(b, "%s{\"name\":\"%s\",%s,\"params\":%s,\"now\":{\"chord\":\"%s\",\"key\":\"%s\",\"mode\":\"%s\"},"
                     "\"listeners\":%u,\"recent_minutes\":%u}", i ? "," : "", lull_station_name(st), face, params, now.chord,
                     lull_key_name(now.key), lull_mode_name(now.mode), lull__station_listeners(srv, i, NULL),

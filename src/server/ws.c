@@ -49,7 +49,7 @@ static int write_text(session *s, unsigned char *p, size_t len) {
 /* The longest hello fits the worker's scratch whole, so it is never cut
  * short into invalid JSON: the face and steer, the params (256), every
  * station's name quoted (36 each), the rest (512, about 350 used). */
-_Static_assert(FACE_JSON_BYTES + STEER_JSON_BYTES + 256 + LULL_SERVER_MAX_STATIONS * 36 + 512 <=
+_Static_assert(FACE_JSON_BYTES + 256 + LULL_SERVER_MAX_STATIONS * 36 + 512 <=
                    sizeof(((worker *)0)->scratch) - LWS_PRE,
                "a hello may not fit the scratch");
 
@@ -57,11 +57,9 @@ static size_t hello_json(session *s, char *out, size_t cap) {
   lull_server *srv = s->w->srv;
   lull_station_now now;
   lull_station_get_now(srv->stations[s->station], &now);
-  char params[256], face[FACE_JSON_BYTES + STEER_JSON_BYTES];
+  char params[256], face[FACE_JSON_BYTES];
   lull__params_json(params, sizeof params, &now.params);
-  int nf = lull__face_json(face, FACE_JSON_BYTES, srv->stations[s->station]);
-  face[nf++] = ',';
-  lull__steer_json(face + nf, sizeof face - (size_t)nf, srv, s->station, &now);
+  lull__face_json(face, sizeof face, srv, s->station, &now);
   /* What this listener may do: "open", "token" (it must give the token
    * first) or "none". */
   int mode = srv->steer[s->station];
@@ -190,17 +188,9 @@ int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const
   atomic_fetch_add(&srv->control_applied, 1);
   /* What changed, from the parsed params: never the message itself, which
    * may carry the token. */
-  char params[256], changed[256] = "";
+  char params[256], changed[256];
   lull__params_json(params, sizeof params, &c->params);
-  static const struct {
-    uint32_t bit;
-    const char *name;
-  } fields[] = {{LULL_PARAM_KEY, "key"}, {LULL_PARAM_MODE, "mode"}, {LULL_PARAM_BPM, "bpm"}, {LULL_PARAM_INTENSITY, "intensity"},
-                {LULL_PARAM_PALETTE, "palette"}};
-  size_t n = 0;
-  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
-    if (c->fields & fields[i].bit && n < sizeof changed)
-      n += (size_t)snprintf(changed + n, sizeof changed - n, "%s%s", n ? "," : "", fields[i].name);
+  lull__param_names(changed, sizeof changed, c->fields, 0);
   lull__log(srv, LULL_LOG_INFO, "control %s (%s) station=%s changed %s: now %s", who, lull_by_name(by), lull_station_name(st),
             changed, params);
   return LULL_OK;
