@@ -116,7 +116,7 @@ struct lull_plugin {
   int fault_kind; /* 1 NaN, 2 infinite, 3 past +24 dBFS */
   float fault_value;
   uint64_t frames, fault_frame; /* frames run since activation (after the warm-up) */
-  float last[2], held[2];       /* the last good output samples: a mute fades from them */
+  float last[2];                /* the last good output samples: a mute fades from them */
   uint32_t faded;               /* frames of the fade done */
   int fault_told;               /* lull__plugin_take_fault said it */
   /* A worker thread (lull__plugin_start_worker): requests from run, its
@@ -737,7 +737,7 @@ static void fade(lull_plugin *p, float *const io[2], uint32_t from, uint32_t fra
     for (uint32_t i = from; i < frames; i++) {
       uint32_t k = p->faded + (i - from) + 1;
       float t = k >= FADE_FRAMES ? 1.0f : (float)k / FADE_FRAMES;
-      io[c][i] = (to_dry ? t * io[c][i] : 0.0f) + (1.0f - t) * p->held[c];
+      io[c][i] = (to_dry ? t * io[c][i] : 0.0f) + (1.0f - t) * p->last[c];
     }
   p->faded += frames - from;
 }
@@ -750,8 +750,7 @@ static void take_output(lull_plugin *p, float *const io[2], uint32_t frames, int
     if (good > 0) p->last[c] = io[c][good - 1];
   }
   if (good == frames) return;
-  p->held[0] = p->last[0], p->held[1] = p->last[1];
-  p->faded = 0;
+  p->faded = 0; /* last stays as it is from here on: the fade's start */
   fade(p, io, good, frames, to_dry);
 }
 
