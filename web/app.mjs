@@ -3,7 +3,7 @@
 // stats (the browser tests read them; so can a curious listener).
 import { Player } from './player.mjs';
 import { Visual } from './visual.mjs';
-import { KEYS, MODES, volumeGain, paramsFromSearch, shareLink, changes, keyHue, paletteOptions, changeText, linkQuestion } from './params.mjs';
+import { KEYS, MODES, volumeGain, paramsFromSearch, shareLink, changes, keyHue, paletteOptions, changeText, linkQuestion, modeLabel } from './params.mjs';
 import { cardColour, nowText, listenersText, stationCards, recentLink } from './cards.mjs';
 import { neighbour } from './media.mjs';
 import * as device from './device.mjs';
@@ -90,8 +90,7 @@ function showParams(p) {
   if (dragging !== el.intensity) el.intensity.value = params.intensity;
   el.bpmOut.value = Math.round(el.bpm.value);
   el.intensityOut.value = Number(el.intensity.value).toFixed(2);
-  const mode = MODES.find(([id]) => id === params.mode);
-  $('now-key').textContent = `${params.key} ${mode ? mode[1] : params.mode}`;
+  $('now-key').textContent = `${params.key} ${modeLabel(params.mode)}`;
   $('now-bpm').textContent = Math.round(params.bpm);
   visual.hue = keyHue(params.key);
   mediaMetadata();

@@ -1,7 +1,7 @@
 // The station cards, free of the DOM (node tests it): each station from
 // /api/stations (or /api/status) checked into what a card shows, and a
 // colour from its key and mode.
-import { KEYS, MODES } from './params.mjs';
+import { KEYS, modeLabel } from './params.mjs';
 
 const NAME = /^[a-z0-9-]{1,32}$/;
 
@@ -22,8 +22,6 @@ export function cardColour(key, mode) {
   const b = mode in BRIGHTNESS ? BRIGHTNESS[mode] : 0.5;
   return { hue: (200 + fifths * 30) % 360, light: Math.round(16 + 16 * b) };
 }
-
-const modeLabel = (mode) => (MODES.find(([id]) => id === mode) || [mode, mode])[1];
 
 // What a card says is playing: "D dorian · Dm7" (where the music is now,
 // which a section may have taken away from home).

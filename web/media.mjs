@@ -3,7 +3,7 @@
 // artwork of the station), which station the next and previous keys pick,
 // whether the page's volume slider can do anything, and when a context the
 // system took away (iOS "interrupted") should be asked back.
-import { MODES } from './params.mjs';
+import { modeLabel } from './params.mjs';
 
 // The artwork sizes the server draws (GET /api/stations/NAME/artwork.png).
 export const ARTWORK_SIZES = [96, 128, 192, 256, 384, 512];
@@ -29,10 +29,9 @@ export function artwork(name, key, mode) {
 // server has said what plays.
 export function mediaFields({ title, key, mode, bpm, chord }) {
   if (!key || !mode) return null;
-  const m = MODES.find(([id]) => id === mode);
   return {
     title: title || 'lull',
-    artist: `${key} ${m ? m[1] : mode}${Number.isFinite(bpm) ? `, ${Math.round(bpm)} bpm` : ''}`,
+    artist: `${key} ${modeLabel(mode)}${Number.isFinite(bpm) ? `, ${Math.round(bpm)} bpm` : ''}`,
     album: chord && chord !== '–' ? chord : 'lull',
   };
 }

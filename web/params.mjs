@@ -12,6 +12,9 @@ export const MODES = [
   ['pentatonic-minor', 'pentatonic minor'],
 ];
 export const BPM = [30, 180];
+
+// A mode's label ("minor (aeolian)"), or the id itself for one not listed.
+export const modeLabel = (mode) => (MODES.find(([id]) => id === mode) || [mode, mode])[1];
 // Palette names look like this; which exist, the server says (/api/status
 // "palettes"), so the page holds no list of its own.
 const PALETTE_NAME = /^[a-z]{1,16}$/;
@@ -114,7 +117,7 @@ function valueText(field, p) {
   if (v === undefined) return '?';
   if (field === 'bpm') return `${Math.round(v)} bpm`;
   if (field === 'intensity') return Number(v).toFixed(2);
-  if (field === 'mode') return (MODES.find(([id]) => id === v) || [v, v])[1];
+  if (field === 'mode') return modeLabel(v);
   return String(v);
 }
 
