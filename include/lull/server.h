@@ -22,6 +22,7 @@ typedef struct lull_server lull_server;
 #define LULL_SERVER_MAX_STATIONS 64 /* stations one server runs */
 #define LULL_SERVER_MAX_ICECAST 16  /* Icecast outputs one server runs */
 #define LULL_SERVER_MAX_PROXIES 16  /* trusted proxies (networks) */
+#define LULL_SERVER_MAX_PERSONAL 64 /* personal stations at once */
 
 /* An Icecast output of one station (see lull/icecast.h); its log goes to
  * the server's log (its own log fields are ignored). */
@@ -70,6 +71,13 @@ typedef struct lull_server_config {
   uint32_t metrics_log_s;           /* a metrics line every this many seconds; 0 = 10 */
   const lull_server_icecast *icecast; /* Icecast outputs, started and stopped with the server */
   size_t n_icecast;                 /* at most 16 */
+  /* Personal stations (POST /api/personal): composed for one listener with a
+   * seed of their own, steered only with the token they were given, ended
+   * personal_idle_s after their last listener left. They take the first
+   * station's bitrate, lead, ring, recent minutes and dry setting (not its
+   * LV2 plugins, day cycle or priority). */
+  uint32_t max_personal;            /* at most this many at once, 0..64; 0 = none */
+  uint32_t personal_idle_s;         /* 0 = 600; 1..86400 */
 } lull_server_config;
 
 /* Validate the config (LULL_EINVAL/LULL_ERANGE name the bad field in diag),

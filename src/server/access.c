@@ -127,19 +127,37 @@ void lull__listener_release(lull_server *srv, const char *ip) {
 }
 
 /* Constant-time compare, so the token cannot be guessed byte by byte. */
+/* Whether given is secret, in time that depends on secret's length only. */
+static int same_secret(const char *secret, const char *given) {
+  size_t a = strlen(secret), b = strlen(given);
+  unsigned char diff = (unsigned char)(a != b);
+  for (size_t i = 0; i < a; i++) diff |= (unsigned char)(secret[i] ^ (i < b ? given[i] : 0));
+  return diff == 0;
+}
+
 int lull__token_ok(const lull_server *srv, const char *given) {
   if (!srv->token[0]) return 1;
+  return given && same_secret(srv->token, given);
+}
+
+int lull__token_valid(const lull_server *srv, size_t i, const char *given) {
   if (!given) return 0;
-  size_t a = strlen(srv->token), b = strlen(given);
-  unsigned char diff = (unsigned char)(a != b);
-  for (size_t i = 0; i < a; i++) diff |= (unsigned char)(srv->token[i] ^ (i < b ? given[i] : 0));
-  return diff == 0;
+  if (i >= srv->n_stations) return same_secret(srv->personal[i - srv->n_stations].token, given);
+  return srv->token[0] && same_secret(srv->token, given);
 }
 
 unsigned lull__steer_check(const lull_server *srv, size_t i, int shown, int valid, int *by, const char **code,
                            const char **message) {
   int operator_ = srv->token[0] && shown && valid;
   *by = operator_ ? LULL_BY_OPERATOR : LULL_BY_LISTENER;
+  if (srv->steer[i] == STEER_PERSONAL) {
+    *by = LULL_BY_LISTENER;
+    *code = "unauthorized";
+    *message = !shown ? "only the listener who started this station steers it (with its token: \"token\" field, or "
+                        "Authorization: Bearer TOKEN); POST /api/personal starts one of your own"
+                      : "wrong token for this station";
+    return shown && valid ? 0 : 401;
+  }
   if (srv->steer[i] == LULL_STEER_NONE) {
     *code = "not_steerable";
     *message = "this station plays as its operator set it (steer=none): listen, or start one of your own";
@@ -158,18 +176,10 @@ unsigned lull__steer_check(const lull_server *srv, size_t i, int shown, int vali
   return 0;
 }
 
-int lull__bearer_state(struct lws *wsi, lull_server *srv) {
+int lull__bearer_state(struct lws *wsi, lull_server *srv, size_t i) {
   char auth[300] = "";
   if (lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) <= 7 || strncmp(auth, "Bearer ", 7) != 0) return -1;
-  return srv->token[0] && lull__token_ok(srv, auth + 7);
-}
-
-int lull__bearer_ok(struct lws *wsi, lull_server *srv) {
-  if (!srv->token[0]) return 1;
-  char auth[300] = "";
-  if (lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION) > 7 && strncmp(auth, "Bearer ", 7) == 0)
-    return lull__token_ok(srv, auth + 7);
-  return 0;
+  return lull__token_valid(srv, i, auth + 7);
 }
 
 /* The Origin of a WebSocket upgrade: none (not a browser), the server's own

@@ -118,15 +118,21 @@ int lull__artwork_request(struct lws *wsi, worker *w, const char *name, int meth
   if (i < 0) return rc;
   int size, refused;
   rc = query_size(wsi, &size, &refused);
-  if (refused) return rc;
+  if (refused) {
+    lull__station_put(srv, i);
+    return rc;
+  }
   lull_params p;
   lull_station_get_params(srv->stations[i], &p);
+  char station[40];
+  snprintf(station, sizeof station, "%s", lull_station_name(srv->stations[i]));
+  lull__station_put(srv, i);
   /* The URL names the station and size; the tag what else the picture shows. */
   char etag[64];
   snprintf(etag, sizeof etag, "\"art%d-%d-%s-%s\"", ART_VERSION, size, lull_key_name(p.key), lull_mode_name(p.mode));
   if (lull__not_modified(wsi, etag)) return lull__respond_not_modified(wsi, etag);
   size_t len = 0;
-  unsigned char *png = png_for(srv, etag, lull_station_name(srv->stations[i]), p.key, p.mode, size, &len);
+  unsigned char *png = png_for(srv, etag, station, p.key, p.mode, size, &len);
   if (!png) return lull__respond_error(wsi, 503, "out_of_memory", "", "the server is out of memory; try again later");
   rc = lull__respond_tagged(wsi, 200, "image/png", png, len, etag);
   free(png);

@@ -28,6 +28,10 @@
 #define MAX_HEAD 2048       /* a request head the worker reads itself (lws takes at most this much) */
 #define SWEEP_MS 250
 #define PARAMS_MS 250       /* params broadcasts, at most this often per station */
+/* Stations by index: the configured ones first (srv->n_stations), then a
+ * slot for each personal station there may be (srv->n_slots in all). */
+#define MAX_SLOTS (LULL_SERVER_MAX_STATIONS + LULL_SERVER_MAX_PERSONAL)
+#define STEER_PERSONAL 100  /* srv->steer of a personal station: its token's holder steers it */
 
 /* A session's role: what its connection turned out to be. S_DIRECT is an
  * HTTP stream the worker serves itself (direct.c); S_HTTP_STREAM one that
@@ -48,6 +52,8 @@ typedef struct session {
   struct lws *wsi;
   uint8_t role, kind, registered, closing;
   uint8_t hello_pending, params_pending, header_sent, authorised;
+  uint8_t held;     /* s->station is held (lull__station_find): given back when it ends */
+  uint8_t rest;     /* S_REST: what the body is for (REST_PARAMS or REST_PERSONAL) */
   uint16_t station;
   uint16_t close_code;
   lull_hub_cursor cur;
@@ -114,6 +120,9 @@ typedef struct worker {
   lws_sorted_usec_list_t sweep;
   uint64_t next_metrics_ms;
   uint64_t *params_ms; /* when params were last broadcast, per station */
+  /* The generation of each personal slot whose feeds this worker holds
+   * (0: none): the slot's station outlives them (personal.c). */
+  _Atomic uint32_t bound[LULL_SERVER_MAX_PERSONAL];
   conn *conns;         /* every open connection of this worker */
   conn **by_fd;        /* the same, by descriptor */
   size_t by_fd_cap;
@@ -135,6 +144,21 @@ typedef struct ip_slot {
   uint32_t n;     /* listeners */
   uint32_t conns; /* connections of any kind */
 } ip_slot;
+
+/* A personal station's slot. Its station lives while the slot is LIVE, while
+ * anyone holds it (refs: a session, a request under way) and while any
+ * worker holds feeds of it (worker.bound); worker 0's sweep ends it (an
+ * idle LIVE slot becomes ENDING) and frees it when nobody holds it. */
+enum { P_FREE = 0, P_STARTING, P_LIVE, P_ENDING };
+typedef struct personal {
+  _Atomic int state;
+  _Atomic uint32_t refs;
+  _Atomic uint32_t gen;   /* one more for each station the slot has had */
+  char name[24];          /* "p-" and 16 hex digits; set while STARTING */
+  char token[33];         /* 128 random bits in hex; never logged */
+  char ip[48];            /* the address that started it */
+  uint64_t idle_since_ms; /* worker 0's: when its last listener left */
+} personal;
 
 /* Per station, shared by the workers: frames seen and listeners by kind. */
 typedef struct station_stats {
@@ -158,10 +182,14 @@ struct lull_server {
     unsigned bits;
   } proxies[LULL_SERVER_MAX_PROXIES];
   size_t n_proxies;
-  size_t n_stations;
-  lull_station *stations[LULL_SERVER_MAX_STATIONS];
-  int steer[LULL_SERVER_MAX_STATIONS]; /* LULL_STEER_OPEN, _TOKEN or _NONE: each station's, resolved */
-  station_stats sstats[LULL_SERVER_MAX_STATIONS];
+  size_t n_stations;  /* the configured ones */
+  size_t n_slots;     /* n_stations + max_personal */
+  lull_station *stations[MAX_SLOTS];
+  int steer[MAX_SLOTS]; /* LULL_STEER_OPEN, _TOKEN, _NONE or STEER_PERSONAL: each station's, resolved */
+  station_stats sstats[MAX_SLOTS];
+  personal personal[LULL_SERVER_MAX_PERSONAL];
+  pthread_mutex_t personal_lock; /* taking a slot */
+  lull_station_config personal_config; /* the first station's settings, for personal ones */
   unsigned n_workers;
   worker *workers;
   uint16_t port;
@@ -196,7 +224,34 @@ extern const char *const lull__feed_names[LULL_FEED_KINDS];
 /* server.c: the life cycle and what every file uses. */
 uint64_t lull__now_ms(void);
 void lull__log(const lull_server *srv, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A configured station by name: its index, or -1. */
 int lull__station_index(const lull_server *srv, const char *name);
+
+/* personal.c: stations for one listener, made and ended while serving. */
+enum { REST_PARAMS = 0, REST_PERSONAL };
+/* Any station by name, held: its index (a personal station then lives at
+ * least until lull__station_put), or -1. */
+int lull__station_find(lull_server *srv, const char *name);
+void lull__station_put(lull_server *srv, int i);
+/* The session keeps what lull__station_find gave as s->station, until
+ * lull__session_unhold (at its end at the latest). */
+void lull__session_hold(session *s, worker *w, int i);
+void lull__session_unhold(session *s);
+/* POST /api/personal: checked now; made once the body (if any) is in. */
+int lull__personal_request(session *s, struct lws *wsi, worker *w);
+int lull__personal_complete(session *s);
+/* Whether given is station i's steering token (the control token, or a
+ * personal station's own), compared in constant time. */
+int lull__token_valid(const lull_server *srv, size_t i, const char *given);
+/* The worker's sweep: feeds of personal stations it no longer needs let go,
+ * listeners of ended ones closed; on worker 0 also idle ones ended and
+ * unheld ones freed. */
+void lull__personal_sweep(worker *w, uint64_t now_ms);
+/* A listener of personal slot p registers on w: its feeds, made if w holds
+ * none yet. 0, or -1 out of memory. */
+int lull__personal_bind(worker *w, size_t i);
+/* Stop and free every personal station (the server ends). */
+void lull__personal_free_all(lull_server *srv);
 
 /* worker.c: a network thread's loop. */
 int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag);
@@ -204,7 +259,8 @@ void lull__worker_free(lull_server *srv, worker *w);
 void *lull__worker_main(void *arg);
 
 /* session.c: listeners as cursors into their feed. */
-void lull__session_register(session *s);
+/* 0, or -1 when its feed could not be made (its listener place given back). */
+int lull__session_register(session *s);
 void lull__session_end(session *s, const char *why);
 void lull__replies_free(session *s);
 int lull__session_policy(session *s, uint64_t t);
@@ -246,6 +302,15 @@ int lull__add_header(struct lws *wsi, const char *name, const char *value, unsig
 /* A station named in a request: its index, or -1 with the refusal sent
  * (400 for a malformed name, 404 for an unknown one) and its result in *rc. */
 int lull__station_or_refuse(struct lws *wsi, lull_server *srv, const char *name, int *rc);
+/* The checks of a POST before its body is read (Host, Origin, a JSON body
+ * of at most MAX_TEXT bytes; with empty_ok none at all, or an empty one):
+ * 0 with its length in *len, or -1 with the refusal sent (the connection
+ * then closes). */
+int lull__rest_refused(struct lws *wsi, lull_server *srv, int empty_ok, size_t *len);
+/* A REST body, taken out of the session (an answer may free it) into text
+ * (MAX_TEXT + 1 bytes): its length, or -1 when it was too large (413 sent,
+ * its result in *rc). */
+long lull__rest_take(session *s, char *text, int *rc);
 int lull__stream_request_ok(struct lws *wsi, lull_server *srv, const query *q, int *station, int *refused);
 /* End the streams lws carries that got bytes along with their request (each
  * is asked once, the first time it is writable; the sweep asks again when
@@ -336,9 +401,9 @@ int lull__token_ok(const lull_server *srv, const char *given);
  * code and words. */
 unsigned lull__steer_check(const lull_server *srv, size_t i, int shown, int valid, int *by, const char **code,
                            const char **message);
-/* -1: no Authorization: Bearer; 0: a wrong one; 1: the control token's. */
-int lull__bearer_state(struct lws *wsi, lull_server *srv);
-int lull__bearer_ok(struct lws *wsi, lull_server *srv);
+/* -1: no Authorization: Bearer; 0: a wrong one; 1: station i's token
+ * (lull__token_valid). */
+int lull__bearer_state(struct lws *wsi, lull_server *srv, size_t i);
 int lull__origin_ok(struct lws *wsi, lull_server *srv);
 /* The Host names this server (see lull_server_config.allow_hosts). */
 int lull__host_ok(struct lws *wsi, lull_server *srv);

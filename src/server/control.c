@@ -129,15 +129,28 @@ int lull__control_parse(const char *text, size_t len, const lull_params *current
   return rc;
 }
 
-int lull__control_parse_body(const char *text, size_t len, const lull_params *current, lull_ctl_msg *c) {
+/* A REST body's fields: at least one (need_one) or none; a token field
+ * allowed or refused (a personal station's start). */
+static int parse_object(const char *text, size_t len, const lull_params *current, lull_ctl_msg *c, int need_one, int token_ok) {
   memset(c, 0, sizeof *c);
   json_t *root = load(text, len, c);
   if (!root) return -1;
   c->kind = LULL_CTL_PARAMS;
   int rc = parse_fields(root, current, c, 0);
-  if (rc == 0 && !c->fields) rc = refuse(c, "bad_message", "", "the body changes at least one of key, mode, bpm, intensity, palette%s", "");
+  if (rc == 0 && need_one && !c->fields)
+    rc = refuse(c, "bad_message", "", "the body changes at least one of key, mode, bpm, intensity, palette%s", "");
+  if (rc == 0 && !token_ok && c->has_token)
+    rc = refuse(c, "bad_message", "token", "a personal station's token is made by the server, and given in the answer%s", "");
   json_decref(root);
   return rc;
+}
+
+int lull__control_parse_body(const char *text, size_t len, const lull_params *current, lull_ctl_msg *c) {
+  return parse_object(text, len, current, c, 1, 1);
+}
+
+int lull__control_parse_start(const char *text, size_t len, const lull_params *defaults, lull_ctl_msg *c) {
+  return parse_object(text, len, defaults, c, 0, 0);
 }
 
 int lull__param_names(char *out, size_t cap, uint32_t fields, int quoted) {

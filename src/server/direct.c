@@ -64,10 +64,10 @@ static void answer_and_close(conn *c, unsigned status, const char *reason, const
 
 /* The station the request names: its index, or -1 with the refusal sent. */
 static int request_station(conn *c, const char *name) {
-  int i = lull__station_index(c->w->srv, name);
+  int i = lull__station_find(c->w->srv, name);
   if (i < 0) {
-    char m[96];
-    snprintf(m, sizeof m, "no station \"%.32s\" (GET /api/stations lists them)", name);
+    char m[128];
+    snprintf(m, sizeof m, "no station \"%.32s\" (GET /api/stations lists them; a personal one ends when idle)", name);
     answer_and_close(c, 404, "Not Found", "unknown_station", "station", m);
   }
   return i;
@@ -110,6 +110,7 @@ void lull__direct_start(conn *c) {
   }
   int status = is_head ? 0 : lull__listener_check(srv, client, 1);
   if (status) {
+    lull__station_put(srv, station);
     char m[96];
     const char *code = lull__listener_refusal(srv, status, m, sizeof m);
     answer_and_close(c, (unsigned)status, status == 503 ? "Service Unavailable" : "Too Many Requests", code, "", m);
@@ -121,6 +122,7 @@ void lull__direct_start(conn *c) {
                    "x-content-type-options: nosniff\r\nconnection: close\r\nicy-name: lull: %s\r\n\r\n",
                    kind == LULL_FEED_OGG ? "audio/ogg" : "audio/mpeg", lull_station_name(srv->stations[station]));
   if (is_head) { /* the headers GET would send; a HEAD is no listener */
+    lull__station_put(srv, station);
     (void)!send(c->fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
     lull__conn_close(c);
     return;
@@ -128,6 +130,7 @@ void lull__direct_start(conn *c) {
   session *s = calloc(1, sizeof *s);
   if (!s || !(s->pre = malloc((size_t)n))) {
     free(s);
+    lull__station_put(srv, station);
     lull__listener_release(srv, client);
     lull__conn_close(c);
     return;
@@ -142,14 +145,17 @@ void lull__direct_start(conn *c) {
   s->fd = c->fd;
   s->w = w;
   s->role = S_DIRECT;
-  s->station = (uint16_t)station;
+  lull__session_hold(s, w, station);
   s->kind = (uint8_t)kind;
   s->header_sent = kind != LULL_FEED_OGG;
   snprintf(s->ip, sizeof s->ip, "%s", client);
   ev_io_init(&s->wio, writable, s->fd, EV_WRITE);
   s->wio.data = s;
   c->deadline_ms = 0;
-  lull__session_register(s);
+  if (lull__session_register(s)) {
+    lull__direct_end(s, "out of memory");
+    return;
+  }
   if (lull__direct_write(s)) lull__direct_end(s, "send failed");
 }
 

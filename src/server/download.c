@@ -92,7 +92,10 @@ void lull__recent_end(session *s, const char *why) {
   download_free(s->w->srv, d);
   s->download = NULL;
   s->role = S_NONE;
+  lull__session_unhold(s);
 }
+
+static int start(session *s, struct lws *wsi, worker *w, int i, int method);
 
 int lull__recent_request(session *s, struct lws *wsi, worker *w, const char *name, int method) {
   lull_server *srv = w->srv;
@@ -100,6 +103,14 @@ int lull__recent_request(session *s, struct lws *wsi, worker *w, const char *nam
     return lull__respond_error(wsi, 405, "method_not_allowed", "method", "recent.ogg is read with GET (or HEAD)");
   int rc, i = lull__station_or_refuse(wsi, srv, name, &rc);
   if (i < 0) return rc;
+  lull__session_hold(s, w, i); /* given back when the download ends, or now if it does not start */
+  rc = start(s, wsi, w, i, method);
+  if (s->role != S_RECENT) lull__session_unhold(s);
+  return rc;
+}
+
+static int start(session *s, struct lws *wsi, worker *w, int i, int method) {
+  lull_server *srv = w->srv;
   lull_station *st = srv->stations[i];
   lull_recent *recent = lull__station_recent(st);
   if (!recent) {
@@ -110,7 +121,7 @@ int lull__recent_request(session *s, struct lws *wsi, worker *w, const char *nam
   }
   unsigned minutes;
   int refused;
-  rc = query_minutes(wsi, &minutes, &refused);
+  int rc = query_minutes(wsi, &minutes, &refused);
   if (refused) return rc;
   if (atomic_fetch_add(&srv->downloads, 1) >= MAX_DOWNLOADS) {
     atomic_fetch_sub(&srv->downloads, 1);
@@ -156,7 +167,6 @@ int lull__recent_request(session *s, struct lws *wsi, worker *w, const char *nam
   s->role = S_RECENT;
   s->w = w;
   s->wsi = wsi;
-  s->station = (uint16_t)i;
   s->download = d;
   lull__client_ip(wsi, s->ip, sizeof s->ip);
   lull__conn_listening(wsi); /* no request deadline while it downloads; the stall timeout instead */

@@ -124,10 +124,10 @@ int lull__station_or_refuse(struct lws *wsi, lull_server *srv, const char *name,
     *rc = lull__respond_error(wsi, 400, "bad_station", "station", "station names are 1..32 of a-z, 0-9 and -");
     return -1;
   }
-  int i = lull__station_index(srv, name);
+  int i = lull__station_find(srv, name);
   if (i < 0) {
-    char m[96];
-    snprintf(m, sizeof m, "no station \"%.32s\" (GET /api/stations lists them)", name);
+    char m[128];
+    snprintf(m, sizeof m, "no station \"%.32s\" (GET /api/stations lists them; a personal one ends when idle)", name);
     *rc = lull__respond_error(wsi, 404, "unknown_station", "station", m);
   }
   return i;
@@ -158,7 +158,11 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
   int head = is_head(wsi);
   lull__client_ip(wsi, s->ip, sizeof s->ip);
   int status = head ? 0 : lull__listener_check(srv, s->ip, 1);
-  if (status) return lull__refuse_listener(wsi, srv, status);
+  if (status) {
+    lull__station_put(srv, station);
+    return lull__refuse_listener(wsi, srv, status);
+  }
+  lull__session_hold(s, w, station); /* given back when the session ends, HEAD or not */
   unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
   const char *type = kind == LULL_FEED_OGG ? "audio/ogg" : "audio/mpeg";
   char name[64];
@@ -170,16 +174,16 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
     return -1;
   }
   if (head) {
+    lull__session_unhold(s);
     lull__conn_request_done(wsi);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
   }
   s->role = S_HTTP_STREAM;
   s->w = w;
   s->wsi = wsi;
-  s->station = (uint16_t)station;
   s->kind = (uint8_t)kind;
   s->header_sent = kind != LULL_FEED_OGG;
-  lull__session_register(s);
+  if (lull__session_register(s)) return -1;
   lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0); /* an endless response */
   /* libwebsockets 4.1 reads nothing more inside a response (the wsi stays
    * in LRS_DOING_TRANSACTION), so a byte or a FIN from the listener would
@@ -219,7 +223,7 @@ void lull__http_input_check(worker *w) {
   lull_server *srv = w->srv;
   static const int kinds[] = {LULL_FEED_OGG, LULL_FEED_MP3};
   int n = 0;
-  for (size_t i = 0; i < srv->n_stations; i++)
+  for (size_t i = 0; i < srv->n_slots; i++)
     for (int k = 0; k < 2; k++)
       for (session *s = w->lists[i * LULL_FEED_KINDS + kinds[k]]; s; s = s->next)
         if (s->role == S_HTTP_STREAM && !s->input_checked && !s->closing) {
@@ -230,7 +234,7 @@ void lull__http_input_check(worker *w) {
   /* lws holds input for another connection too (requests pipelined on a
    * keep-alive connection, for a turn of the loop): ask again later. */
   int others = lws_holds_input(w);
-  for (size_t i = 0; i < srv->n_stations; i++)
+  for (size_t i = 0; i < srv->n_slots; i++)
     for (int k = 0; k < 2; k++)
       for (session *s = w->lists[i * LULL_FEED_KINDS + kinds[k]]; s; s = s->next) {
         if (s->role != S_HTTP_STREAM || s->input_checked || s->closing) continue;
@@ -277,24 +281,31 @@ static int m3u(struct lws *wsi, lull_server *srv) {
   return rc;
 }
 
-/* POST /api/stations/NAME/params, once the body is in. */
-static int post_params(session *s, struct lws *wsi, lull_server *srv) {
-  /* What the answer needs, taken out of the session first: once an answer
-   * completes the transaction, libwebsockets may free the session. */
-  char text[MAX_TEXT + 1], who[64];
+long lull__rest_take(session *s, char *text, int *rc) {
   size_t len = s->text ? s->text_len : 0;
   memcpy(text, s->text ? s->text : "", len);
   text[len] = 0;
   int over = s->text_over;
-  const size_t station = s->station;
+  struct lws *wsi = s->wsi;
+  lull__replies_free(s);
+  if (!over) return (long)len;
+  char m[64];
+  snprintf(m, sizeof m, "the body is larger than %d bytes", MAX_TEXT);
+  *rc = lull__respond_error(wsi, 413, "too_large", "", m);
+  return -1;
+}
+
+/* POST /api/stations/NAME/params, once the body is in. */
+static int post_params(session *s, struct lws *wsi, lull_server *srv, size_t station) {
+  /* What the answer needs, taken out of the session first: once an answer
+   * completes the transaction, libwebsockets may free the session. */
+  char text[MAX_TEXT + 1], who[64];
   lull_station *st = srv->stations[station];
   snprintf(who, sizeof who, "%s (REST)", s->ip);
-  lull__replies_free(s);
-  if (over) {
-    char m[64];
-    snprintf(m, sizeof m, "the body is larger than %d bytes", MAX_TEXT);
-    return lull__respond_error(wsi, 413, "too_large", "", m);
-  }
+  int rc;
+  long got = lull__rest_take(s, text, &rc);
+  if (got < 0) return rc;
+  size_t len = (size_t)got;
   lull_params cur;
   lull_station_get_params(st, &cur);
   lull_ctl_msg c;
@@ -302,10 +313,10 @@ static int post_params(session *s, struct lws *wsi, lull_server *srv) {
     atomic_fetch_add(&srv->control_refused, 1);
     return lull__respond_error(wsi, 400, c.code, c.field, c.message);
   }
-  int bearer = lull__bearer_state(wsi, srv), by;
-  int field_ok = c.has_token && srv->token[0] && lull__token_ok(srv, c.token);
+  int bearer = lull__bearer_state(wsi, srv, station), by;
+  int field_ok = c.has_token && lull__token_valid(srv, station, c.token);
   int shown = bearer >= 0 || c.has_token;
-  int valid = shown && bearer != 0 && (!c.has_token || field_ok); /* every token shown is the control token */
+  int valid = shown && bearer != 0 && (!c.has_token || field_ok); /* every token shown is the station's */
   const char *code, *why;
   unsigned status = lull__steer_check(srv, station, shown, valid, &by, &code, &why);
   if (status) {
@@ -332,9 +343,8 @@ static int refuse_and_close(struct lws *wsi, lull_server *srv, unsigned status, 
   return -1;
 }
 
-/* The checks of a POST before its body is read: 0 to read it, or -1 with
- * the refusal sent (the connection then closes). */
-static int rest_refused(struct lws *wsi, lull_server *srv) {
+int lull__rest_refused(struct lws *wsi, lull_server *srv, int empty_ok, size_t *len) {
+  *len = 0;
   if (!lull__host_ok(wsi, srv))
     return refuse_and_close(wsi, srv, 403, "forbidden_host", "host",
                             "this server does not answer to that host name (--allow-host)");
@@ -342,14 +352,17 @@ static int rest_refused(struct lws *wsi, lull_server *srv) {
     return refuse_and_close(wsi, srv, 403, "forbidden_origin", "origin",
                             "a page of this origin may not steer (--allow-origin)");
   char type[128] = "", length[32] = "";
-  lws_hdr_copy(wsi, type, sizeof type, WSI_TOKEN_HTTP_CONTENT_TYPE);
+  int has_type = lws_hdr_copy(wsi, type, sizeof type, WSI_TOKEN_HTTP_CONTENT_TYPE) > 0;
   size_t tl = strcspn(type, "; ");
-  if (tl != 16 || strncasecmp(type, "application/json", 16) != 0)
+  int json = tl == 16 && strncasecmp(type, "application/json", 16) == 0;
+  if (!json && (!empty_ok || has_type))
     return refuse_and_close(wsi, srv, 415, "unsupported_media_type", "content-type",
                             "the body must be JSON (Content-Type: application/json)");
-  if (lws_hdr_copy(wsi, length, sizeof length, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+  if (lws_hdr_copy(wsi, length, sizeof length, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+    if (empty_ok && !has_type) return 0;
     return refuse_and_close(wsi, srv, 411, "length_required", "content-length",
                             "the body's length must be given (Content-Length)");
+  }
   char *end;
   unsigned long long n = strtoull(length, &end, 10);
   if (*end || end == length) return refuse_and_close(wsi, srv, 400, "bad_request", "content-length", "malformed Content-Length");
@@ -358,9 +371,27 @@ static int rest_refused(struct lws *wsi, lull_server *srv) {
     snprintf(m, sizeof m, "the body is larger than %d bytes", MAX_TEXT);
     return refuse_and_close(wsi, srv, 413, "too_large", "content-length", m);
   }
-  if (n == 0)
+  if (n == 0 && !empty_ok)
     return refuse_and_close(wsi, srv, 400, "bad_json", "", "the body is empty; send the params to change as JSON");
+  *len = (size_t)n;
   return 0;
+}
+
+/* GET /api/stations/NAME: one station as /api/status shows each (a
+ * personal one too, which no list shows). */
+static int one_station(struct lws *wsi, lull_server *srv, const char *name, int method) {
+  if (method != LWSHUMETH_GET && method != LWSHUMETH_HEAD)
+    return lull__respond_error(wsi, 405, "method_not_allowed", "method", "a station is read with GET");
+  int rc, i = lull__station_or_refuse(wsi, srv, name, &rc);
+  if (i < 0) return rc;
+  sbuf b = {0};
+  lull__station_json(srv, &b, (size_t)i);
+  lull__station_put(srv, i);
+  lull__sb_printf(&b, "\n");
+  rc = b.p ? lull__respond(wsi, 200, "application/json", b.p, b.len)
+           : lull__respond_error(wsi, 503, "out_of_memory", "", "the server is out of memory; try again later");
+  free(b.p);
+  return rc;
 }
 
 int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path) {
@@ -373,11 +404,12 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
   if (strncmp(path, "/api/stations/", 14) == 0) {
     char name[64];
     const char *rest = path + 14, *slash = strchr(rest, '/');
-    if (!slash || (strcmp(slash, "/params") != 0 && strcmp(slash, "/recent.ogg") != 0 && strcmp(slash, "/artwork.png") != 0) ||
+    if (!slash) return one_station(wsi, srv, rest, method);
+    if ((strcmp(slash, "/params") != 0 && strcmp(slash, "/recent.ogg") != 0 && strcmp(slash, "/artwork.png") != 0) ||
         slash - rest >= (long)sizeof name)
       return lull__respond_error(wsi, 404, "not_found", "path",
-                                 "no such resource; POST /api/stations/NAME/params, GET /api/stations/NAME/recent.ogg "
-                                 "or /api/stations/NAME/artwork.png");
+                                 "no such resource; GET /api/stations/NAME, POST /api/stations/NAME/params, GET "
+                                 "/api/stations/NAME/recent.ogg or /api/stations/NAME/artwork.png");
     memcpy(name, rest, (size_t)(slash - rest));
     name[slash - rest] = 0;
     if (strcmp(slash, "/recent.ogg") == 0) return lull__recent_request(s, wsi, w, name, method);
@@ -385,16 +417,22 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
     if (method != LWSHUMETH_POST) return lull__respond_error(wsi, 405, "method_not_allowed", "method", "use POST with a JSON body");
     int rc, i = lull__station_or_refuse(wsi, srv, name, &rc);
     if (i < 0) return rc;
-    if (rest_refused(wsi, srv)) return -1;
+    size_t len;
+    if (lull__rest_refused(wsi, srv, 0, &len)) {
+      lull__station_put(srv, i);
+      return -1;
+    }
     s->role = S_REST;
+    s->rest = REST_PARAMS;
     s->w = w;
     s->wsi = wsi;
-    s->station = (uint16_t)i;
+    lull__session_hold(s, w, i);
     s->text_len = 0;
     s->text_over = 0;
     lull__client_ip(wsi, s->ip, sizeof s->ip);
     return 0; /* the body comes next */
   }
+  if (strcmp(path, "/api/personal") == 0) return lull__personal_request(s, wsi, w);
   if (method != LWSHUMETH_GET && method != LWSHUMETH_HEAD)
     return lull__respond_error(wsi, 405, "method_not_allowed", "method", "only GET and HEAD here");
   if (strcmp(path, "/stream.ogg") == 0) return http_stream(s, wsi, w, LULL_FEED_OGG);
@@ -435,7 +473,17 @@ static int rest_receive(session *s, const void *in, size_t len) {
   return r < 0 ? -1 : 0;
 }
 
-static int rest_complete(session *s) { return post_params(s, s->wsi, s->w->srv); }
+static int rest_complete(session *s) {
+  if (s->rest == REST_PERSONAL) return lull__personal_complete(s);
+  /* Given back after the answer, taken off the session before: the answer
+   * may free the session. */
+  lull_server *srv = s->w->srv;
+  int i = s->station, held = s->held;
+  s->held = 0;
+  int rc = post_params(s, s->wsi, srv, (size_t)i);
+  if (held) lull__station_put(srv, i);
+  return rc;
+}
 
 const lull__transport lull__http_stream_transport = {.writeable = http_stream_writeable};
 const lull__transport lull__rest_transport = {.receive = rest_receive, .complete = rest_complete};

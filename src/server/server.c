@@ -125,6 +125,11 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
     return lull_diag_set(diag, LULL_ERANGE, "request_ms", "must be 500..120000, got %u", c.request_ms);
   if (c.skip_ms < 200 || c.skip_ms > 5000)
     return lull_diag_set(diag, LULL_ERANGE, "skip_ms", "must be 200..5000, got %u", c.skip_ms);
+  if (!c.personal_idle_s) c.personal_idle_s = 600;
+  if (c.max_personal > LULL_SERVER_MAX_PERSONAL)
+    return lull_diag_set(diag, LULL_ERANGE, "max_personal", "must be 0..%d, got %u", LULL_SERVER_MAX_PERSONAL, c.max_personal);
+  if (c.personal_idle_s > 86400)
+    return lull_diag_set(diag, LULL_ERANGE, "personal_idle_s", "must be 1..86400 (a day), got %u", c.personal_idle_s);
   if (c.n_stations > LULL_SERVER_MAX_STATIONS) return lull_diag_set(diag, LULL_ERANGE, "stations", "at most %d stations", LULL_SERVER_MAX_STATIONS);
   if (!c.tls_cert != !c.tls_key)
     return lull_diag_set(diag, LULL_EINVAL, c.tls_cert ? "tls_key" : "tls_cert", "TLS needs both a certificate and its key");
@@ -156,6 +161,7 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   snprintf(srv->tls_cert, sizeof srv->tls_cert, "%s", c.tls_cert ? c.tls_cert : "");
   snprintf(srv->tls_key, sizeof srv->tls_key, "%s", c.tls_key ? c.tls_key : "");
   pthread_mutex_init(&srv->ip_lock, NULL);
+  pthread_mutex_init(&srv->personal_lock, NULL);
   lull__artwork_cache_init(&srv->artwork);
   int err = LULL_OK;
   uint32_t cap = 64;
@@ -231,7 +237,32 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
       err = lull_diag_set(diag, LULL_EINVAL, "stations", "station \"%s\" is given twice", lull_station_name(srv->stations[i]));
       goto fail;
     }
+    if (strncmp(lull_station_name(srv->stations[i]), "p-", 2) == 0) {
+      err = lull_diag_set(diag, LULL_EINVAL, "stations", "station \"%s\": names starting \"p-\" are the personal stations'",
+                          lull_station_name(srv->stations[i]));
+      goto fail;
+    }
   }
+  /* Personal stations sound like the first: its settings, none of its
+   * plugins (borrowed for create only) or its face. */
+  lull_station_config pc = {
+      .title = "Listening alone",
+      .description = "Composed for one listener, with a seed of its own; only they can steer it.",
+      .params = lull_params_default(),
+      .lead_ms = sc[0].lead_ms,
+      .bitrate = sc[0].bitrate,
+      .ring_seconds = sc[0].ring_seconds,
+      .recent_minutes = sc[0].recent_minutes,
+      .dry = sc[0].dry,
+      .priority = sc[0].priority,
+      .on_frame = on_frame,
+      .log = station_log,
+      .log_user = srv,
+      .steer = LULL_STEER_TOKEN,
+  };
+  srv->personal_config = pc;
+  srv->n_slots = srv->n_stations + c.max_personal;
+  for (size_t i = srv->n_stations; i < srv->n_slots; i++) srv->sstats[i].srv = srv;
 
   /* Icecast outputs. */
   if (c.n_icecast > LULL_SERVER_MAX_ICECAST) {
@@ -311,7 +342,8 @@ void lull_server_stop(lull_server *srv) {
   for (unsigned i = 0; i < srv->n_workers; i++) lws_cancel_service(srv->workers[i].ctx);
   for (unsigned i = 0; i < srv->n_workers; i++) pthread_join(srv->workers[i].thread, NULL);
   for (size_t i = 0; i < srv->n_icecast; i++) lull_icecast_stop(srv->icecast[i]);
-  for (size_t i = 0; i < srv->n_stations; i++) lull_station_stop(srv->stations[i]);
+  for (size_t i = 0; i < srv->n_slots; i++)
+    if (srv->stations[i]) lull_station_stop(srv->stations[i]);
   atomic_store(&srv->started, 0);
   lull__log(srv, LULL_LOG_INFO, "stopped");
 }
@@ -325,12 +357,14 @@ void lull_server_destroy(lull_server *srv) {
   free(srv->workers);
   for (size_t i = 0; i < srv->n_icecast; i++) lull_icecast_destroy(srv->icecast[i]);
   for (size_t i = 0; i < srv->n_stations; i++) lull_station_destroy(srv->stations[i]);
+  lull__personal_free_all(srv);
   for (size_t i = 0; i < srv->n_origins; i++) free(srv->origins[i]);
   free(srv->origins);
   for (size_t i = 0; i < srv->n_hosts; i++) free(srv->hosts[i]);
   free(srv->hosts);
   free(srv->ips);
   pthread_mutex_destroy(&srv->ip_lock);
+  pthread_mutex_destroy(&srv->personal_lock);
   lull__artwork_cache_free(&srv->artwork);
   free(srv);
 }

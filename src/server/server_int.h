@@ -30,6 +30,10 @@ int lull__control_parse(const char *text, size_t len, const lull_params *current
 /* A REST body: {"intensity": 0.5, ...}. */
 int lull__control_parse_body(const char *text, size_t len, const lull_params *current, lull_ctl_msg *c);
 
+/* The params a personal station starts with (POST /api/personal): none
+ * (defaults as they are) or any of key, mode, bpm, intensity, palette. */
+int lull__control_parse_start(const char *text, size_t len, const lull_params *defaults, lull_ctl_msg *c);
+
 /* JSON texts (snprintf-like: the length they need). */
 int lull__params_json(char *out, size_t cap, const lull_params *p);
 /* The names of the LULL_PARAM_* bits set in fields, in params order, comma

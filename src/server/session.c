@@ -16,8 +16,13 @@ static lull_feed *feed_of(session *s) { return &s->w->feeds[s->station * LULL_FE
 
 static int session_fd(const session *s) { return s->role == S_DIRECT ? s->fd : lws_get_socket_fd(s->wsi); }
 
-void lull__session_register(session *s) {
+int lull__session_register(session *s) {
   worker *w = s->w;
+  if (s->station >= w->srv->n_stations && lull__personal_bind(w, s->station)) {
+    lull__listener_release(w->srv, s->ip);
+    lull__log(w->srv, LULL_LOG_ERROR, "out of memory for a listener of station %s", lull_station_name(w->srv->stations[s->station]));
+    return -1;
+  }
   session **head = &w->lists[s->station * LULL_FEED_KINDS + s->kind];
   s->prev = NULL;
   s->next = *head;
@@ -38,6 +43,7 @@ void lull__session_register(session *s) {
   if (s->kind == LULL_FEED_MP3) lull__station_mp3_listeners(w->srv->stations[s->station], +1);
   lull__log(w->srv, LULL_LOG_INFO, "connect %s %s station=%s (listeners %u)", s->ip, lull__feed_names[s->kind],
        lull_station_name(w->srv->stations[s->station]), atomic_load(&w->srv->listeners));
+  return 0;
 }
 
 void lull__replies_free(session *s) {
@@ -55,7 +61,10 @@ void lull__replies_free(session *s) {
 void lull__session_end(session *s, const char *why) {
   lull__replies_free(s);
   lull__recent_end(s, why);
-  if (!s->registered) return;
+  if (!s->registered) {
+    lull__session_unhold(s);
+    return;
+  }
   worker *w = s->w;
   lull_server *srv = w->srv;
   session **head = &w->lists[s->station * LULL_FEED_KINDS + s->kind];
@@ -79,6 +88,7 @@ void lull__session_end(session *s, const char *why) {
   lull__log(srv, LULL_LOG_INFO, "disconnect %s %s station=%s after %.1f s, %llu bytes, %llu packets dropped (%s)", s->ip,
        lull__feed_names[s->kind], lull_station_name(srv->stations[s->station]), (double)(lull__now_ms() - s->since_ms) / 1000.0,
        (unsigned long long)s->sent, (unsigned long long)s->dropped_packets, why);
+  lull__session_unhold(s);
 }
 
 void lull__session_kill(session *s, const char *why) {

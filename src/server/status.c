@@ -50,12 +50,13 @@ static unsigned recent_minutes(lull_station *st) {
 
 
 int lull__steer_json(char *out, size_t cap, const lull_server *srv, size_t i, const lull_station_now *now) {
-  if (!now->changed_fields) return snprintf(out, cap, "\"steer\":\"%s\",\"change\":null", lull_steer_name(srv->steer[i]));
+  const char *steer = srv->steer[i] == STEER_PERSONAL ? "personal" : lull_steer_name(srv->steer[i]);
+  if (!now->changed_fields) return snprintf(out, cap, "\"steer\":\"%s\",\"change\":null", steer);
   char fields[64];
   lull__param_names(fields, sizeof fields, now->changed_fields, 1);
   uint64_t now_ms = lull__now_ms(), at_ms = now->changed_ns / 1000000u;
   return snprintf(out, cap, "\"steer\":\"%s\",\"change\":{\"by\":\"%s\",\"fields\":[%s],\"ago_ms\":%llu}",
-                  lull_steer_name(srv->steer[i]), lull_by_name(now->changed_by), fields,
+                  steer, lull_by_name(now->changed_by), fields,
                   (unsigned long long)(now_ms > at_ms ? now_ms - at_ms : 0));
 }
 

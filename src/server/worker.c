@@ -149,7 +149,7 @@ static void wake(worker *w) {
     w->stop_seen = 1;
     w->stop_deadline = lull__now_ms() + 300;
     lws_sul_schedule(w->ctx, 0, &w->sweep, sweep, 20 * LWS_US_PER_MS);
-    for (size_t i = 0; i < srv->n_stations * LULL_FEED_KINDS; i++)
+    for (size_t i = 0; i < srv->n_slots * LULL_FEED_KINDS; i++)
       for (session *s = w->lists[i], *next; s; s = next) {
         next = s->next;
         if (s->role == S_DIRECT) {
@@ -165,7 +165,9 @@ static void wake(worker *w) {
     return;
   }
   uint64_t t = lull__now_ms();
-  for (size_t i = 0; i < srv->n_stations; i++) {
+  for (size_t i = 0; i < srv->n_slots; i++) {
+    /* A personal station's feeds exist here only while it has listeners here. */
+    if (i >= srv->n_stations && !atomic_load_explicit(&w->bound[i - srv->n_stations], memory_order_relaxed)) continue;
     lull_station_now now;
     lull_station_get_now(srv->stations[i], &now);
     /* Params go out at most every PARAMS_MS per station, the latest then:
@@ -220,7 +222,7 @@ static void sweep(lws_sorted_usec_list_t *sul) {
       lws_rx_flow_control(w->listen_wsi, 1);
     }
   }
-  for (size_t i = 0; i < srv->n_stations * LULL_FEED_KINDS; i++)
+  for (size_t i = 0; i < srv->n_slots * LULL_FEED_KINDS; i++)
     for (session *s = w->lists[i], *next; s; s = next) {
       next = s->next; /* a kill may end s at once */
       if (s->closing) continue;
@@ -233,6 +235,7 @@ static void sweep(lws_sorted_usec_list_t *sul) {
       }
     }
   lull__http_input_check(w);
+  lull__personal_sweep(w, t);
   /* A request must be in by its deadline however it trickles: the clock
    * starts at accept (or at the previous answer) and nothing resets it. */
   for (conn *c = w->conns, *next; c; c = next) {
@@ -298,11 +301,11 @@ int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag
   w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   w->srv = srv;
   w->idx = idx;
-  size_t nf = srv->n_stations * LULL_FEED_KINDS;
+  size_t nf = srv->n_slots * LULL_FEED_KINDS;
   w->feeds = calloc(nf, sizeof *w->feeds);
   w->lists = calloc(nf, sizeof *w->lists);
-  w->changes = calloc(srv->n_stations, sizeof *w->changes);
-  w->params_ms = calloc(srv->n_stations, sizeof *w->params_ms);
+  w->changes = calloc(srv->n_slots, sizeof *w->changes);
+  w->params_ms = calloc(srv->n_slots, sizeof *w->params_ms);
   w->hup_fd = epoll_create1(EPOLL_CLOEXEC);
   if (w->hup_fd < 0) return lull_diag_set(diag, LULL_EIO, "", "epoll_create1: %s", strerror(errno));
   w->write_at = calloc(nf, sizeof *w->write_at);
@@ -369,7 +372,7 @@ void lull__worker_free(lull_server *srv, worker *w) {
   if (!w->listen_wsi && w->listen_fd >= 0) close(w->listen_fd); /* made, but never handed to lws */
   if (w->spare_fd >= 0) close(w->spare_fd);
   if (w->feeds)
-    for (size_t f = 0; f < srv->n_stations * LULL_FEED_KINDS; f++) lull__feed_free(&w->feeds[f]);
+    for (size_t f = 0; f < srv->n_slots * LULL_FEED_KINDS; f++) lull__feed_free(&w->feeds[f]);
   free(w->feeds);
   free(w->lists);
   free(w->changes);

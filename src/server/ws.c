@@ -63,7 +63,10 @@ static size_t hello_json(session *s, char *out, size_t cap) {
   /* What this listener may do: "open", "token" (it must give the token
    * first) or "none". */
   int mode = srv->steer[s->station];
-  const char *control = mode == LULL_STEER_NONE ? "none" : mode == LULL_STEER_TOKEN && !s->authorised ? "token" : "open";
+  const char *control = mode == STEER_PERSONAL      ? "personal" /* steered by the token of whoever started it */
+                        : mode == LULL_STEER_NONE ? "none"
+                        : mode == LULL_STEER_TOKEN && !s->authorised ? "token"
+                                                                     : "open";
   int n = snprintf(out, cap,
                    "{\"type\":\"hello\",\"version\":\"%s\",\"sample_rate\":48000,\"channels\":2,\"codec\":\"%s\","
                    "\"frame_ms\":20,\"packets_per_message\":%u,\"burst_ms\":%u,\"station\":\"%s\",%s,\"params\":%s,"
@@ -235,7 +238,7 @@ static void ws_message(session *s, const char *text, size_t len) {
   }
   int by;
   const char *code, *why;
-  int valid = c.has_token ? srv->token[0] && lull__token_ok(srv, c.token) : s->authorised;
+  int valid = c.has_token ? lull__token_valid(srv, s->station, c.token) : s->authorised;
   if (lull__steer_check(srv, s->station, c.has_token || s->authorised, valid, &by, &code, &why)) {
     atomic_fetch_add(&srv->control_refused, 1);
     queue_error(s, code, strcmp(code, "unauthorized") == 0 ? "token" : "station", why);
@@ -273,11 +276,16 @@ int lull__ws_upgrade(struct lws *wsi, worker *w, const char *protocol) {
   int station, refused;
   int rc = lull__stream_request_ok(wsi, srv, &q, &station, &refused);
   if (refused) return rc ? -1 : 1;
+  /* Only looked at: the listener holds it once established. */
+  int mine = station >= (int)srv->n_stations, token_ok = !q.token[0] || (mine ? lull__token_valid(srv, (size_t)station, q.token)
+                                                                                      : lull__token_ok(srv, q.token));
+  lull__station_put(srv, station);
   if (strcmp(q.codec, "opus") != 0 && strcmp(q.codec, "pcm") != 0)
     return lull__respond_error(wsi, 400, "bad_codec", "codec", "codec must be opus or pcm") ? -1 : 1;
-  if (q.token[0] && !lull__token_ok(srv, q.token)) {
+  if (!token_ok) {
     atomic_fetch_add(&srv->rejected, 1);
-    return lull__respond_error(wsi, 401, "unauthorized", "token", "wrong control token") ? -1 : 1;
+    return lull__respond_error(wsi, 401, "unauthorized", "token", mine ? "wrong token for this station" : "wrong control token")
+               ? -1 : 1;
   }
   char ip[48];
   lull__client_ip(wsi, ip, sizeof ip);
@@ -296,21 +304,24 @@ int lull__ws_established(session *s, struct lws *wsi, worker *w) {
   s->wsi = wsi;
   s->role = S_WS;
   lull__client_ip(wsi, s->ip, sizeof s->ip);
-  int station = lull__station_index(srv, q.station);
+  int station = lull__station_find(srv, q.station);
   if (station < 0 || lull__listener_check(srv, s->ip, 1)) {
-    /* Refused at the upgrade already, unless the limit filled since. */
+    /* Refused at the upgrade already, unless the limit filled (or the
+     * station ended) since. */
+    lull__station_put(srv, station);
     lws_close_reason(wsi, (enum lws_close_status)1013, (unsigned char *)"full", 4);
     return -1;
   }
-  s->station = (uint16_t)station;
+  lull__session_hold(s, w, station);
   s->kind = strcmp(q.codec, "pcm") == 0 ? LULL_FEED_WS_PCM : LULL_FEED_WS_OPUS;
-  s->authorised = !srv->token[0] || (q.token[0] && lull__token_ok(srv, q.token));
+  s->authorised = station >= (int)srv->n_stations ? q.token[0] && lull__token_valid(srv, (size_t)station, q.token)
+                                                  : !srv->token[0] || (q.token[0] && lull__token_ok(srv, q.token));
   s->hello_pending = 1;
   s->header_sent = 1;
   lull_station_now now;
   lull_station_get_now(srv->stations[station], &now);
   s->params_seen = now.params_changes;
-  lull__session_register(s);
+  if (lull__session_register(s)) return -1;
   lws_callback_on_writable(wsi);
   return 0;
 }

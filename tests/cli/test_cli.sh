@@ -131,6 +131,13 @@ check "serve: title not UTF-8" [ "$(code $lull serve --station $'night:title=caf
 check "serve: title not UTF-8 named" grep -q 'title: must be UTF-8; byte 4 is not' "$tmp/err"
 check "serve: a stray backslash" [ "$(code $lull serve --station 'night:title=a\b')" = 2 ]
 check "serve: a stray backslash named" grep -q 'a backslash may only escape a comma' "$tmp/err"
+check "serve: too many personal stations" [ "$(code $lull serve --max-personal 65)" = 2 ]
+check "serve: too many personal named" grep -q -- "--max-personal" "$tmp/err"
+check "serve: personal idle of 0" [ "$(code $lull serve --personal-idle-s 0)" = 2 ]
+check "serve: personal idle named" grep -q -- "--personal-idle-s" "$tmp/err"
+check "serve: a station in the personal ones' form" [ "$(code $lull serve --station p-1)" = 2 ]
+check "serve: the personal form named" grep -q 'names starting "p-" are the personal stations' "$tmp/err"
+check "serve --help: personal stations" sh -c "$lull serve --help | grep -q -- '--max-personal N' && $lull serve --help | grep -q -- '--personal-idle-s S'"
 check "serve --help: title and description" sh -c "$lull serve --help | grep -q 'title (1..64 characters' && $lull serve --help | grep -q 'description (up'"
 # Sixty-four four-byte characters are a title (characters, not bytes), and
 # an escaped comma stays in the description: the server starts with them.

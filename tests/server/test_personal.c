@@ -1,0 +1,321 @@
+/* Personal stations end to end: started with POST /api/personal, heard by
+ * anyone with the name, steered only with their token (WebSocket field or
+ * query, REST bearer or field; the operator's token does not), kept out of
+ * the public lists, bounded per server and per address, ended after their
+ * last listener left, and their slot and descriptors given back. */
+#include <ctype.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/fixture.h"
+#include "support/harness.h"
+
+typedef struct mine {
+  char station[40], token[64];
+  uint64_t seed;
+} mine;
+
+/* POST /api/personal with body (NULL: none), asked again while the answer
+ * is 503 for up to retry_s: the answer, checked. */
+static mine start_personal_within(uint16_t port, const char *body, double retry_s) {
+  char *resp;
+  double t0 = nc_now_s();
+  int status;
+  while ((status = nc_http(port, "POST", "/api/personal", NULL, body, &resp, NULL)) == 503 && nc_now_s() - t0 < retry_s) {
+    free(resp);
+    nap_ms(100);
+  }
+  if (status != 201) fail_msg("POST /api/personal: %d %s", status, resp ? resp : "");
+  json_t *j = parse(resp);
+  mine m = {0};
+  snprintf(m.station, sizeof m.station, "%s", json_string_value(json_object_get(j, "station")));
+  snprintf(m.token, sizeof m.token, "%s", json_string_value(json_object_get(j, "token")));
+  m.seed = (uint64_t)json_integer_value(json_object_get(j, "seed"));
+  /* "p-" and 64 random bits; 128 random bits of token, in hex. */
+  ASSERT_EQ_INT(strlen(m.station), 18);
+  ASSERT_TRUE(strncmp(m.station, "p-", 2) == 0);
+  ASSERT_EQ_INT(strlen(m.token), 32);
+  for (int i = 0; i < 32; i++) ASSERT_TRUE(isxdigit((unsigned char)m.token[i]));
+  ASSERT_TRUE(m.seed >= 1);
+  ASSERT_EQ_INT(json_integer_value(json_object_get(json_object_get(j, "params"), "seed")), m.seed);
+  char ws[64];
+  snprintf(ws, sizeof ws, "/ws/stream?station=%s", m.station);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(j, "listen"), "ws")), ws);
+  json_decref(j);
+  free(resp);
+  return m;
+}
+
+static mine start_personal(uint16_t port, const char *body) { return start_personal_within(port, body, 0); }
+
+static int http_status(uint16_t port, const char *method, const char *path, const char *headers, const char *body) {
+  char *resp;
+  int s = nc_http(port, method, path, headers, body, &resp, NULL);
+  free(resp);
+  return s;
+}
+
+/* Whether GET path's body holds needle. */
+static int body_has(uint16_t port, const char *path, const char *needle) {
+  char *resp;
+  ASSERT_EQ_INT(nc_http(port, "GET", path, NULL, NULL, &resp, NULL), 200);
+  int has = strstr(resp, needle) != NULL;
+  free(resp);
+  return has;
+}
+
+static void test_start_listen_and_steer_alone(void **state) {
+  (void)state;
+  lull_server *srv = start(&(lull_server_config){.max_personal = 4, .threads = 2, .control_token = "operator-token"});
+  uint16_t port = lull_server_port(srv);
+  mine a = start_personal(port, "{\"key\":\"D\",\"mode\":\"dorian\",\"bpm\":72}");
+  mine b = start_personal(port, NULL);
+  ASSERT_TRUE(strcmp(a.station, b.station) != 0);
+  ASSERT_TRUE(strcmp(a.token, b.token) != 0);
+  ASSERT_TRUE(a.seed != b.seed);
+  /* Composed as asked, with its own seed. */
+  lull_station *st = lull_server_station(srv, a.station);
+  ASSERT_TRUE(st == NULL); /* the library's lookup names the configured stations only */
+  char path[160];
+
+  /* Anyone may listen: the hello says it is personal, and who steers. */
+  snprintf(path, sizeof path, "/ws/stream?station=%s", a.station);
+  nc_ws other;
+  char *body = NULL;
+  ASSERT_EQ_INT(nc_ws_open(&other, port, path, NULL, 0, &body), 101);
+  json_t *hello = next_text(&other, "hello", 2000);
+  ASSERT_TRUE(hello != NULL);
+  ASSERT_STR_EQ(json_string_value(json_object_get(hello, "station")), a.station);
+  ASSERT_STR_EQ(json_string_value(json_object_get(hello, "control")), "personal");
+  ASSERT_STR_EQ(json_string_value(json_object_get(hello, "steer")), "personal");
+  ASSERT_STR_EQ(json_string_value(json_object_get(hello, "title")), "Listening alone");
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(hello, "params"), "key")), "D");
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(hello, "params"), "mode")), "dorian");
+  ASSERT_NEAR(params_num(hello, "bpm"), 72, 1e-6);
+  ASSERT_EQ_INT(params_num(hello, "seed"), a.seed);
+  /* The public list in the hello does not name it. */
+  char *names = json_dumps(json_object_get(hello, "stations"), 0);
+  ASSERT_TRUE(strstr(names, "p-") == NULL);
+  free(names);
+  json_decref(hello);
+
+  /* Its audio comes, gapless. */
+  int err;
+  OpusDecoder *dec = opus_decoder_create(48000, 2, &err);
+  wsstat ws = {.last_seq = -1};
+  double t0 = nc_now_s();
+  while (ws.packets < 100 && nc_now_s() - t0 < 10)
+    if (nc_ws_recv(&other, 500) == 2) ws_packets(&other, &ws, dec, LULL_CODEC_OPUS);
+  opus_decoder_destroy(dec);
+  ASSERT_GE(ws.packets, 100);
+  ASSERT_EQ_INT(ws.gaps, 0);
+  ASSERT_EQ_INT(ws.bad, 0);
+  ASSERT_GE(ws.sumsq / (double)ws.sumn, 1e-7); /* not silence */
+
+  /* Another listener cannot steer it: no token, a wrong one, the operator's. */
+  expect_error(&other, "{\"type\":\"control\",\"key\":\"E\"}", "unauthorized", "token");
+  expect_error(&other, "{\"type\":\"control\",\"key\":\"E\",\"token\":\"0123456789abcdef0123456789abcdef\"}", "unauthorized",
+               "token");
+  expect_error(&other, "{\"type\":\"control\",\"key\":\"E\",\"token\":\"operator-token\"}", "unauthorized", "token");
+  /* b's token is b's only. */
+  char msg[256];
+  snprintf(msg, sizeof msg, "{\"type\":\"control\",\"key\":\"E\",\"token\":\"%s\"}", b.token);
+  expect_error(&other, msg, "unauthorized", "token");
+  snprintf(path, sizeof path, "/api/stations/%s/params", a.station);
+  ASSERT_EQ_INT(http_status(port, "POST", path, NULL, "{\"key\":\"E\"}"), 401);
+  ASSERT_EQ_INT(http_status(port, "POST", path, "Authorization: Bearer operator-token\r\n", "{\"key\":\"E\"}"), 401);
+  char bearer[128];
+  snprintf(bearer, sizeof bearer, "Authorization: Bearer %s\r\n", b.token);
+  ASSERT_EQ_INT(http_status(port, "POST", path, bearer, "{\"key\":\"E\"}"), 401);
+  ASSERT_TRUE(next_text(&other, "params", 300) == NULL); /* nothing changed */
+
+  /* Its holder can: a field in a message, then a bearer. */
+  snprintf(msg, sizeof msg, "{\"type\":\"control\",\"intensity\":0.8,\"token\":\"%s\"}", a.token);
+  ASSERT_EQ_INT(nc_ws_send(&other, 1, msg, strlen(msg)), 0);
+  json_t *p = next_text(&other, "params", 2000);
+  ASSERT_TRUE(p != NULL);
+  ASSERT_NEAR(params_num(p, "intensity"), 0.8, 1e-6);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(p, "change"), "by")), "listener");
+  json_decref(p);
+  snprintf(bearer, sizeof bearer, "Authorization: Bearer %s\r\n", a.token);
+  ASSERT_EQ_INT(http_status(port, "POST", path, bearer, "{\"key\":\"E\"}"), 202);
+  p = next_text(&other, "params", 2000);
+  ASSERT_TRUE(p != NULL);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(p, "params"), "key")), "E");
+  json_decref(p);
+  /* A listener that opened with its token steers without repeating it; a
+   * wrong token in the query is refused at the upgrade. */
+  snprintf(path, sizeof path, "/ws/stream?station=%s&token=%s", a.station, a.token);
+  nc_ws owner = ws_open(port, path);
+  const char *bpm = "{\"type\":\"control\",\"bpm\":80}";
+  ASSERT_EQ_INT(nc_ws_send(&owner, 1, bpm, strlen(bpm)), 0);
+  p = next_text(&owner, "params", 2000);
+  ASSERT_TRUE(p != NULL);
+  ASSERT_NEAR(params_num(p, "bpm"), 80, 1e-6);
+  json_decref(p);
+  snprintf(path, sizeof path, "/ws/stream?station=%s&token=%s", a.station, b.token);
+  expect_upgrade(port, path, NULL, 401, "unauthorized");
+  /* The shared station is steered as before (here with the operator's token). */
+  ASSERT_EQ_INT(http_status(port, "POST", "/api/stations/main/params", "Authorization: Bearer operator-token\r\n",
+                            "{\"bpm\":70}"),
+                202);
+
+  /* Over HTTP too, and its picture and recent audio. */
+  snprintf(path, sizeof path, "/stream.ogg?station=%s", b.station);
+  int fd = nc_connect(port, 0);
+  unsigned char *pre = NULL;
+  size_t pre_len = 0;
+  ASSERT_EQ_INT(nc_stream_open(fd, path, &pre, &pre_len), 200);
+  unsigned char buf[8192];
+  long got = 0;
+  for (int i = 0; i < 20 && got < 4000; i++) {
+    long n = nc_read(fd, buf, sizeof buf, 500);
+    if (n > 0) got += n;
+  }
+  ASSERT_GE(got + (long)pre_len, 4000);
+  free(pre);
+  close(fd);
+  snprintf(path, sizeof path, "/api/stations/%s/artwork.png?size=96", b.station);
+  ASSERT_EQ_INT(http_status(port, "GET", path, NULL, NULL), 200);
+
+  /* Read alone, as /api/status shows each station. */
+  snprintf(path, sizeof path, "/api/stations/%s", a.station);
+  char *one;
+  ASSERT_EQ_INT(nc_http(port, "GET", path, NULL, NULL, &one, NULL), 200);
+  json_t *oj = parse(one);
+  ASSERT_STR_EQ(json_string_value(json_object_get(oj, "name")), a.station);
+  ASSERT_STR_EQ(json_string_value(json_object_get(oj, "steer")), "personal");
+  ASSERT_NEAR(params_num(oj, "bpm"), 80, 1e-6);
+  ASSERT_EQ_INT(json_integer_value(json_object_get(json_object_get(oj, "listeners"), "total")), 2);
+  json_decref(oj);
+  free(one);
+  ASSERT_EQ_INT(http_status(port, "GET", "/api/stations/main", NULL, NULL), 200);
+  expect_http(port, "GET", "/api/stations/nothing-here", NULL, NULL, 404, "unknown_station");
+  expect_http(port, "GET", "/api/stations/Bad_Name", NULL, NULL, 400, "bad_station");
+  expect_http(port, "POST", "/api/stations/main", NULL, "{}", 405, "method_not_allowed");
+
+  /* Out of every public list. */
+  ASSERT_TRUE(!body_has(port, "/api/stations", "p-"));
+  ASSERT_TRUE(!body_has(port, "/api/status", "p-"));
+  ASSERT_TRUE(!body_has(port, "/metrics", "p-"));
+  ASSERT_TRUE(!body_has(port, "/listen.m3u", "p-"));
+  nc_ws_close(&owner);
+  nc_ws_close(&other);
+  free(body);
+  lull_server_destroy(srv);
+}
+
+static void test_limits_and_bad_requests(void **state) {
+  (void)state;
+  /* None offered. */
+  lull_server *off = start(NULL);
+  expect_http(lull_server_port(off), "POST", "/api/personal", NULL, NULL, 403, "personal_off");
+  lull_server_destroy(off);
+
+  lull_server *srv = start(&(lull_server_config){.max_personal = 2});
+  uint16_t port = lull_server_port(srv);
+  expect_http(port, "GET", "/api/personal", NULL, NULL, 405, "method_not_allowed");
+  expect_http(port, "POST", "/api/personal", NULL, "{\"key\":\"H\"}", 400, "out_of_range");
+  expect_http(port, "POST", "/api/personal", NULL, "{\"bpm\":\"fast\"}", 400, "wrong_type");
+  expect_http(port, "POST", "/api/personal", NULL, "{\"seed\":3}", 400, "unknown_field");
+  expect_http(port, "POST", "/api/personal", NULL, "{\"token\":\"mine\"}", 400, "bad_message");
+  expect_http(port, "POST", "/api/personal", NULL, "{\"key\":", 400, "bad_json");
+  expect_http(port, "POST", "/api/personal", "Content-Type: text/plain\r\nContent-Length: 2\r\n", NULL, 415,
+              "unsupported_media_type");
+  expect_http(port, "POST", "/api/personal", "Content-Type: application/json\r\nContent-Length: 99999\r\n", NULL, 413,
+              "too_large");
+  /* An empty JSON body and none at all both mean the defaults. */
+  mine a = start_personal(port, "{}");
+  mine b = start_personal(port, NULL);
+  (void)a;
+  (void)b;
+  char *resp;
+  ASSERT_EQ_INT(nc_http(port, "POST", "/api/personal", NULL, NULL, &resp, NULL), 503);
+  json_t *j = parse(resp);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(j, "error"), "code")), "personal_full");
+  ASSERT_STR_CONTAINS(json_string_value(json_object_get(json_object_get(j, "error"), "message")), "all 2 personal stations");
+  json_decref(j);
+  free(resp);
+  /* Unknown and malformed names. */
+  expect_http(port, "GET", "/stream.ogg?station=p-0000000000000000", NULL, NULL, 404, "unknown_station");
+  expect_http(port, "POST", "/api/stations/p-0000000000000000/params", NULL, "{\"key\":\"D\"}", 404, "unknown_station");
+  expect_upgrade(port, "/ws/stream?station=p-0000000000000000", NULL, 404, "unknown_station");
+  lull_server_destroy(srv);
+
+  /* One address has at most three at once. */
+  srv = start(&(lull_server_config){.max_personal = 8});
+  port = lull_server_port(srv);
+  for (int i = 0; i < 3; i++) start_personal(port, NULL);
+  expect_http(port, "POST", "/api/personal", NULL, NULL, 429, "too_many_personal");
+  lull_server_destroy(srv);
+
+  /* Configured names may not take the personal ones' form. */
+  lull_station_config p = {.name = "p-1"};
+  lull_server *bad = NULL;
+  lull_diag d = {0};
+  ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.stations = &p, .n_stations = 1}, &bad, &d), LULL_EINVAL);
+  ASSERT_STR_CONTAINS(d.message, "personal");
+  ASSERT_EQ_INT(lull_server_create(&(lull_server_config){.max_personal = 65}, &bad, &d), LULL_ERANGE);
+  ASSERT_STR_EQ(d.field, "max_personal");
+}
+
+/* Wait until path answers want (or give up after limit_s): the status. */
+static int wait_status(uint16_t port, const char *path, int want, double limit_s) {
+  double t0 = nc_now_s();
+  int s;
+  while ((s = http_status(port, "GET", path, NULL, NULL)) != want && nc_now_s() - t0 < limit_s) nap_ms(100);
+  return s;
+}
+
+static void test_ends_when_nobody_listens(void **state) {
+  (void)state;
+  logcap *cap = calloc(1, sizeof *cap);
+  lull_server *srv = start_logged(&(lull_server_config){.max_personal = 1, .personal_idle_s = 1, .threads = 2}, cap);
+  uint16_t port = lull_server_port(srv);
+  int fds = open_fds();
+  mine m[4];
+  for (int round = 0; round < 4; round++) {
+    /* An ended station's slot is free once every network thread has let
+     * its feeds go (a sweep or two): 503 until then. */
+    m[round] = start_personal_within(port, NULL, 5);
+    char art[512], path[512];
+    snprintf(art, sizeof art, "/api/stations/%s/artwork.png", m[round].station);
+    snprintf(path, sizeof path, "/ws/stream?station=%s", m[round].station);
+    /* Listeners on both network threads keep it; it outlives the idle
+     * time while they listen. */
+    nc_ws l[4];
+    for (int i = 0; i < 4; i++) l[i] = ws_open(port, path);
+    double t0 = nc_now_s();
+    while (nc_now_s() - t0 < 2.0)
+      for (int i = 0; i < 4; i++) nc_ws_recv(&l[i], 10);
+    ASSERT_EQ_INT(http_status(port, "GET", art, NULL, NULL), 200);
+    /* The slot is taken: no second one. */
+    expect_http(port, "POST", "/api/personal", NULL, NULL, 503, "personal_full");
+    for (int i = 0; i < 4; i++) nc_ws_close(&l[i]);
+    /* Then it ends, and the slot is free for the next. */
+    ASSERT_EQ_INT(wait_status(port, art, 404, 10), 404);
+    expect_upgrade(port, path, NULL, 404, "unknown_station");
+  }
+  ASSERT_GE(logged(cap, "ends: nobody listened for 1 s"), 4);
+  /* The shared station played on throughout, and the descriptors came back. */
+  ASSERT_TRUE(wait_listeners(port, 0, 5));
+  ASSERT_LE(open_fds(), fds + 2);
+  for (int round = 0; round < 4; round++) {
+    ASSERT_EQ_INT(logged(cap, m[round].token), 0); /* no token is ever logged */
+    ASSERT_GE(logged(cap, m[round].station), 2);   /* but each start and end is */
+  }
+  lull_server_destroy(srv);
+  free(cap);
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_start_listen_and_steer_alone),
+      cmocka_unit_test(test_limits_and_bad_requests),
+      cmocka_unit_test(test_ends_when_nobody_listens),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
