@@ -6,6 +6,7 @@ import { Visual } from './visual.mjs';
 import { KEYS, MODES, volumeGain, paramsFromSearch, shareLink, changes, keyHue, paletteOptions, changeText, linkQuestion, modeLabel } from './params.mjs';
 import { cardColour, nowText, listenersText, stationCards, recentLink } from './cards.mjs';
 import { neighbour } from './media.mjs';
+import * as personal from './personal.mjs';
 import * as device from './device.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -18,7 +19,8 @@ const el = {
   intensity: $('intensity'), intensityOut: $('intensity-out'), token: $('token'), tokenRow: $('token-row'),
   sleep: $('sleep'), sleepLeft: $('sleep-left'), background: $('background'), share: $('share'), shareUrl: $('share-url'),
   saveRecent: $('save-recent'),
-  bg: $('bg'), changed: $('changed'), steerOff: $('steer-off'),
+  bg: $('bg'), changed: $('changed'), steerOff: $('steer-off'), steerWho: $('steer-who'),
+  alone: $('alone'), aloneHint: $('alone-hint'),
   ask: $('link-ask'), askText: $('link-ask-text'), askYes: $('link-yes'), askNo: $('link-no'),
 };
 
@@ -37,6 +39,8 @@ let pending = Object.keys(changes(shared.params, {})).length ? shared.params : n
 let playing = false; // what the listener asked for
 let background = false; // playing through <audio> (MP3)
 let dragging = null; // the slider under the pointer: broadcasts do not move it
+let mine = personal.remembered(localStorage); // the listener's personal station {station, token, seed}
+const isPersonal = (name) => /^p-/.test(name || '');
 
 function clampNum(text, lo, hi, dflt) {
   const x = Number(text);
@@ -114,8 +118,13 @@ setInterval(showChangeText, 5000);
 // Who may steer the playing station: "open", "token" or "none" (the
 // controls hidden, and said why).
 function steerMode(mode) {
-  el.steerBox.hidden = mode === 'none';
-  el.steerOff.hidden = mode !== 'none';
+  const own = mode === 'personal' && mine && mine.station === player.station;
+  const off = mode === 'none' || (mode === 'personal' && !own);
+  el.steerBox.hidden = off;
+  el.steerOff.hidden = !off;
+  el.steerOff.textContent = mode === 'none' ? 'This station plays as its operator set it: nobody can steer it.'
+    : "This is someone's personal station: only they can steer it. \u201cListen alone\u201d starts one of your own.";
+  el.steerWho.textContent = own ? '(your station: only you hear your changes)' : '(everyone on this station hears your changes)';
   el.tokenRow.hidden = mode !== 'token';
 }
 
@@ -128,6 +137,11 @@ function askLink(h) {
   history.replaceState(null, '', location.pathname); // a reconnect must not ask again
   if (!Object.keys(fields).length) return;
   if (h.control === 'none') return say(`This link's settings were not applied: ${title} plays as its operator set it.`, 'warn');
+  if (h.control === 'personal') {
+    // One's own station changes for nobody else; someone else's is only heard.
+    if (mine && mine.station === h.station) return steer(fields);
+    return say("This link plays someone's personal station: you hear it as they steer it.", '');
+  }
   el.askText.textContent = linkQuestion(fields, title);
   el.ask.hidden = false;
   const done = (yes) => {
@@ -150,7 +164,7 @@ function showNow(c, listeners) {
 // Send a change: over the socket while playing, else by REST.
 async function steer(fields) {
   if (!Object.keys(fields).length) return;
-  const token = el.token.value.trim();
+  const token = personal.tokenFor(player.station, mine, el.token.value.trim());
   if (player.send({ type: 'control', ...fields, ...(token ? { token } : {}) })) return;
   await steerByRest(player.station, fields);
 }
@@ -158,7 +172,7 @@ async function steer(fields) {
 // A change to any station by REST (a card's palette picker, or the Steer
 // panel while stopped): its params as the server took them, or null.
 async function steerByRest(station, fields) {
-  const token = el.token.value.trim();
+  const token = personal.tokenFor(station, mine, el.token.value.trim());
   try {
     const r = await fetch(`api/stations/${encodeURIComponent(station)}/params`, {
       method: 'POST',
@@ -178,7 +192,7 @@ async function steerByRest(station, fields) {
 
 function refused(e) {
   if (!e) return;
-  if (e.code === 'unauthorized') {
+  if (e.code === 'unauthorized' && !isPersonal(player.station)) {
     el.tokenRow.hidden = false;
     el.steerBox.open = true; // the token field is in there
     el.token.focus();
@@ -271,9 +285,11 @@ function showCards() {
   }
   for (const [name, c] of cards) {
     const s = stations.get(name);
-    c.title.textContent = s.title;
-    c.about.textContent = s.description;
-    c.about.hidden = !s.description;
+    // One's own personal station says so (the server names it for anyone).
+    const own = mine && mine.station === name;
+    c.title.textContent = own ? 'Your station' : s.title;
+    c.about.textContent = own ? 'Only you can steer it. It ends 10 minutes after you stop listening.' : s.description;
+    c.about.hidden = !c.about.textContent;
     c.now.textContent = nowText(s.now, s.params);
     c.listeners.textContent = listenersText(s.listeners);
     const { hue, light } = cardColour(s.params.key, s.params.mode);
@@ -319,9 +335,55 @@ function showStation(name, part) {
 function setStations(list) {
   const fresh = stationCards(list);
   if (!fresh.length) return;
+  // The lists name shared stations only: a personal one's card stays.
+  const kept = [...stations.values()].filter((s) => isPersonal(s.name));
   stations.clear();
   for (const s of fresh) stations.set(s.name, s);
+  for (const s of kept) stations.set(s.name, s);
   showCards();
+}
+
+// A personal station's card, from what the server said of it (GET
+// /api/stations/NAME or a hello).
+function addPersonal(info) {
+  const [card] = stationCards([info]);
+  if (!card) return;
+  stations.set(card.name, card);
+  showCards();
+}
+
+// A personal station that is no more (it ended while nobody listened): its
+// card goes, and the page moves to the first shared station.
+function personalEnded(name) {
+  stations.delete(name);
+  if (mine && mine.station === name) personal.forget(localStorage), (mine = null);
+  showAlone();
+  say('That personal station has ended (each ends 10 minutes after its last listener leaves).', 'warn');
+  const first = [...stations.keys()][0];
+  if (first) chooseStation(first);
+}
+
+// "Listen alone": one's personal station, started (with the mood playing
+// now) unless it lives already, then played.
+async function listenAlone() {
+  if (!(mine && stations.has(mine.station))) {
+    el.alone.disabled = true;
+    const r = await personal.startPersonal(localStorage, fetch, params);
+    el.alone.disabled = false;
+    if (!r.ok) return say(`No station of your own just now: ${r.message}.`, 'warn');
+    mine = { station: r.station, token: r.token, seed: r.seed };
+    addPersonal({ name: r.station, params: r.params, steer: 'personal', listeners: 0 });
+    showAlone();
+  }
+  await chooseStation(mine.station);
+}
+el.alone.addEventListener('click', listenAlone);
+
+function showAlone() {
+  const live = mine && stations.has(mine.station);
+  el.alone.textContent = live ? 'Your station' : 'Listen alone';
+  el.aloneHint.textContent = live ? 'plays for you alone, as you steer it'
+    : 'a station of your own, composed for you: only you can steer it';
 }
 
 // A card pressed: its station plays (or, playing already, pauses).
@@ -438,12 +500,21 @@ player.addEventListener('state', (e) => {
   document.body.dataset.state = e.detail;
   if (e.detail === 'live' && el.message.textContent.startsWith('Connection lost')) say('');
 });
-player.addEventListener('reconnecting', (e) => {
+player.addEventListener('reconnecting', async (e) => {
   say(`Connection lost; trying again in ${(e.detail.in_ms / 1000).toFixed(1)} s.`, 'warn');
+  const name = player.station;
+  if (!isPersonal(name)) return;
+  try {
+    if ((await fetch(`api/stations/${encodeURIComponent(name)}`)).status === 404 && name === player.station) personalEnded(name);
+  } catch {
+    /* the server itself is away: the player keeps trying */
+  }
 });
 player.addEventListener('hello', (e) => {
   const h = e.detail;
-  if (h.stations.join() !== [...stations.keys()].join()) refreshStations();
+  if (h.stations.join() !== [...stations.keys()].filter((n) => !isPersonal(n)).join()) refreshStations();
+  if (!stations.has(h.station) && isPersonal(h.station))
+    addPersonal({ name: h.station, title: h.title, description: h.description, params: h.params, steer: h.steer, listeners: 1 });
   showStation(h.station, { title: h.title, description: h.description, params: h.params, now: { chord: h.chord } });
   steerMode(h.control);
   showParams(h.params);
@@ -491,6 +562,7 @@ async function loadStatus() {
     setPalettes(s.palettes);
     el.tokenRow.hidden = !s.control_token;
     setStations(s.stations);
+    await restorePersonal();
     if (!stations.has(player.station) && stations.size) player.station = stations.keys().next().value;
     const st = stations.get(player.station);
     if (st && !playing) showParams(st.params), showNow(st.now.chord, st.listeners);
@@ -498,6 +570,26 @@ async function loadStatus() {
   } catch {
     /* the next refresh tries again */
   }
+}
+
+// Once, at load: one's own personal station (while it lives) and the one a
+// link names, as cards; the page opens on the one the link names, else on
+// one's own.
+async function restorePersonal() {
+  mine = await personal.stillThere(localStorage, fetch);
+  if (mine && mine.info) addPersonal(mine.info);
+  const named = shared.params.station;
+  if (isPersonal(named) && !stations.has(named)) {
+    try {
+      const r = await fetch(`api/stations/${encodeURIComponent(named)}`);
+      if (r.ok) addPersonal(await r.json());
+      else say('The personal station this link names has ended (they end 10 minutes after their last listener leaves).', 'warn');
+    } catch {
+      /* the server may be restarting */
+    }
+  }
+  if (!named && mine && stations.has(mine.station)) player.station = mine.station;
+  showAlone();
 }
 
 let refreshTimer = 0;
@@ -585,7 +677,7 @@ function fadeElement(seconds) {
 
 el.share.addEventListener('click', async () => {
   if (params.key === undefined) return say('Nothing to share until the server has said what plays.', 'warn');
-  const link = shareLink(location.href, player.station, params);
+  const link = window.lull.shareLink();
   try {
     await navigator.clipboard.writeText(link);
     say('Share link copied.');
@@ -628,4 +720,5 @@ window.lull = {
   player,
   stats: () => ({ ...player.stats(), playing, background, params: { ...params }, chord }),
   sleepIn, // the sleep timer in seconds (the tests cannot wait 15 minutes)
+  shareLink: () => shareLink(location.href, player.station, params), // what "Copy share link" copies
 };

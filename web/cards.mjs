@@ -38,7 +38,7 @@ export const listenersText = (n) => `${n} listening`;
 // description, params, now, listeners, steer}: well-formed ones only, in
 // the server's order; a missing title is the name and a missing description
 // empty (as the server's defaults), listeners a count either way, steer
-// "open" unless the server says "token" or "none".
+// "open" unless the server says "token", "none" or "personal".
 export function stationCards(list) {
   if (!Array.isArray(list)) return [];
   return list
@@ -53,7 +53,7 @@ export function stationCards(list) {
         params: s.params && typeof s.params === 'object' ? s.params : {},
         now: s.now && typeof s.now === 'object' ? s.now : {},
         listeners,
-        steer: ['open', 'token', 'none'].includes(s.steer) ? s.steer : 'open',
+        steer: ['open', 'token', 'none', 'personal'].includes(s.steer) ? s.steer : 'open',
         change: s.change && typeof s.change === 'object' ? s.change : null,
         recentMinutes: Number.isInteger(s.recent_minutes) && s.recent_minutes > 0 ? s.recent_minutes : 0,
       };

@@ -70,6 +70,13 @@ export function paramsFromSearch(search) {
     if (q.get('intensity') !== '' && x >= 0 && x <= 1) out.intensity = x;
     else bad.push('intensity');
   }
+  // A personal station's seed: said so that `lull render --seed` can make
+  // it again; never steered (a station keeps the seed it started with).
+  if (q.has('seed')) {
+    const d = q.get('seed');
+    if (/^[0-9]{1,19}$/.test(d)) out.seed = d;
+    else bad.push('seed');
+  }
   return { params: out, bad };
 }
 
@@ -84,6 +91,7 @@ export function shareLink(base, station, p) {
   if (p.palette) u.searchParams.set('palette', p.palette);
   u.searchParams.set('bpm', String(Math.round(p.bpm)));
   u.searchParams.set('intensity', String(Math.round(p.intensity * 100) / 100));
+  if (/^p-/.test(station) && p.seed) u.searchParams.set('seed', String(p.seed));
   return u.toString();
 }
 

@@ -184,17 +184,17 @@ test('a share link asks, then steers its station; Opus in WebAssembly without We
   }, 10000);
 
   // From the top, Tab reaches the first station's card, its palette, the
-  // next card, its palette, then the play button; nothing is wider than the phone.
+  // next card, its palette, "Listen alone", then the play button; nothing is wider than the phone.
   await page.click('header h1');
   const focused = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 6; i++) {
     await page.keyboard.press('Tab');
     focused.push(await page.evaluate(() => {
       const a = document.activeElement, card = a.closest('.card');
       return card ? `${card.dataset.station} ${a.tagName.toLowerCase()}` : a.id;
     }));
   }
-  assert.deepEqual(focused, ['main button', 'main select', 'night button', 'night select', 'play']);
+  assert.deepEqual(focused, ['main button', 'main select', 'night button', 'night select', 'alone', 'play']);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling');
   await page.screenshot({ path: `${ART}/player-phone.png`, fullPage: true });
 
@@ -416,5 +416,72 @@ test('stations as cards: title, description, now playing, listeners, a colour by
   assert.equal(await page.getAttribute(`${card('night')} .card-play`, 'aria-pressed'), 'false');
   assert.deepEqual(page.errors, []);
   await api('/api/stations/main/params', { method: 'POST', body: JSON.stringify({ palette: 'classic' }) });
+  await page.close();
+});
+
+test('listening alone: a station of your own, steered by its holder only, remembered across a reload', async () => {
+  const card = (name) => `#cards li[data-station="${name}"]`;
+  const page = await openPage();
+  await until('the cards', async () => (await page.$$('#cards li.card')).length === 2);
+  assert.equal(await page.textContent('#alone'), 'Listen alone');
+  const mainBefore = (await api('/api/stations/main')).body.params;
+  await page.click('#alone');
+  const mine = await until('playing a station of its own', async () => {
+    const x = await stats(page);
+    return /^p-[0-9a-f]{16}$/.test(x.station) && x.playout === 'playing' && x;
+  }, 15000);
+  const name = mine.station;
+  assert.equal(await page.textContent(`${card(name)} .card-title`), 'Your station');
+  assert.equal(await page.getAttribute(`${card(name)} .card-play`, 'aria-pressed'), 'true');
+  assert.equal(await page.textContent('#alone'), 'Your station');
+  assert.ok(!JSON.stringify((await api('/api/stations')).body).includes(name), 'no shared list names it');
+  const own = (await api(`/api/stations/${name}`)).body;
+  assert.equal(own.steer, 'personal');
+  assert.ok(own.params.seed >= 1, 'a seed of its own');
+
+  // Steered from the UI, for its listener alone: the shared station stays as it was.
+  assert.match(await page.textContent('#steer-box summary'), /only you hear/);
+  await page.click('#steer-box summary');
+  const key = own.params.key === 'F' ? 'G' : 'F';
+  await page.selectOption('#key', key);
+  await until(`key ${key} on the personal station`, async () => (await api(`/api/stations/${name}`)).body.params.key === key);
+  assert.deepEqual((await api('/api/stations/main')).body.params, mainBefore);
+  // Its share link names it and its seed (lull render --seed makes it again).
+  const link = await page.evaluate(() => window.lull.shareLink());
+  assert.equal(new URL(link).searchParams.get('station'), name);
+  assert.equal(new URL(link).searchParams.get('seed'), String(own.params.seed));
+
+  // A second browser (its own storage): hears it, cannot steer it.
+  const other = await openPage(`?station=${name}`);
+  await until("the other's card for it", async () => (await other.$(card(name))) !== null);
+  assert.equal(await other.textContent(`${card(name)} .card-title`), 'Listening alone');
+  await other.click(`${card(name)} .card-play`);
+  await until('the other plays it', async () => {
+    const x = await stats(other);
+    return x.station === name && x.playout === 'playing';
+  }, 15000);
+  assert.equal(await other.isVisible('#steer-box'), false, 'no controls for what it cannot steer');
+  assert.match(await other.textContent('#steer-off'), /someone's personal station/);
+  const tried = await other.evaluate(async (n) => {
+    const rest = await fetch(`api/stations/${n}/params`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: 'C' }),
+    });
+    window.lull.player.send({ type: 'control', key: 'C' });
+    return rest.status;
+  }, name);
+  assert.equal(tried, 401);
+  await until('the refusal shown', async () => /only the listener who started this station/.test(await other.textContent('#message')));
+  assert.equal((await api(`/api/stations/${name}`)).body.params.key, key, 'unchanged by the other');
+  await until('two listening', async () => (await api(`/api/stations/${name}`)).body.listeners.total === 2);
+  await other.close();
+
+  // Reloaded, the page remembers it while it lives and opens on it.
+  await page.reload();
+  await until('its card again', async () => (await page.$(card(name))) !== null);
+  assert.equal(await page.textContent(`${card(name)} .card-title`), 'Your station');
+  assert.equal((await stats(page)).station, name);
+  assert.equal(await page.textContent('#alone'), 'Your station');
+  assert.deepEqual(page.errors, []);
+  await page.screenshot({ path: `${ART}/player-alone.png`, fullPage: true });
   await page.close();
 });
