@@ -4,6 +4,8 @@
  * the public lists, bounded per server and per address, ended after their
  * last listener left, and their slot and descriptors given back. */
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,12 +312,93 @@ static void test_ends_when_nobody_listens(void **state) {
   free(cap);
 }
 
+/* The float WAV `lull render` wrote: its interleaved stereo samples (malloc'd), *frames. */
+static float *read_float_wav(const char *path, size_t *frames) {
+  FILE *f = fopen(path, "rb");
+  ASSERT_TRUE(f != NULL);
+  unsigned char head[12];
+  ASSERT_EQ_INT(fread(head, 1, 12, f), 12);
+  ASSERT_TRUE(memcmp(head, "RIFF", 4) == 0 && memcmp(head + 8, "WAVE", 4) == 0);
+  for (;;) {
+    unsigned char ch[8];
+    ASSERT_EQ_INT(fread(ch, 1, 8, f), 8);
+    uint32_t n = (uint32_t)ch[4] | (uint32_t)ch[5] << 8 | (uint32_t)ch[6] << 16 | (uint32_t)ch[7] << 24;
+    if (memcmp(ch, "data", 4) != 0) {
+      fseek(f, (long)(n + (n & 1)), SEEK_CUR);
+      continue;
+    }
+    float *x = malloc(n);
+    ASSERT_EQ_INT(fread(x, 1, n, f), n);
+    fclose(f);
+    *frames = n / 8;
+    return x;
+  }
+}
+
+/* A personal station's seed and params make it again offline: its first
+ * seconds, heard as PCM, are what `lull render --seed` writes (to the
+ * 16-bit rounding). */
+static void test_the_seed_renders_it_again(void **state) {
+  (void)state;
+  lull_server *srv = start(&(lull_server_config){.max_personal = 1});
+  uint16_t port = lull_server_port(srv);
+  mine m = start_personal(port, "{\"key\":\"D\",\"mode\":\"dorian\",\"bpm\":90,\"intensity\":0.6,\"palette\":\"glass\"}");
+  char path[128];
+  snprintf(path, sizeof path, "/ws/stream?station=%s&codec=pcm", m.station);
+  nc_ws ws = ws_open(port, path);
+  enum { WANT = 3 * 48000 };
+  int16_t *heard = calloc(2 * WANT, sizeof *heard);
+  uint64_t first = UINT64_MAX, got = 0;
+  double t0 = nc_now_s();
+  while (got < WANT && nc_now_s() - t0 < 20) {
+    if (nc_ws_recv(&ws, 500) != 2) continue;
+    const unsigned char *p = ws.msg, *end = ws.msg + ws.msg_len;
+    lull_wire_header h;
+    while (p < end && lull__wire_get(p, (size_t)(end - p), &h) == LULL_OK) {
+      const unsigned char *d = p + LULL_WIRE_HEADER_BYTES;
+      if (first == UINT64_MAX) first = h.position;
+      for (uint32_t i = 0; i < h.length / 4 && h.position + i - first < WANT; i++)
+        for (int c = 0; c < 2; c++)
+          heard[2 * (h.position + i - first) + c] = (int16_t)(uint16_t)(d[4 * i + 2 * c] | d[4 * i + 2 * c + 1] << 8);
+      got = h.position + h.length / 4 - first;
+      p = d + h.length;
+    }
+  }
+  nc_ws_close(&ws);
+  ASSERT_GE(got, WANT);
+  char wav[64], cmd[512];
+  snprintf(wav, sizeof wav, "/tmp/lull-personal-%d.wav", (int)getpid());
+  snprintf(cmd, sizeof cmd,
+           "%s render --quiet --minutes 0.2 --key D --mode dorian --bpm 90 --intensity 0.6 --palette glass --seed %llu "
+           "--bits float -o %s",
+           LULL_BIN, (unsigned long long)m.seed, wav);
+  ASSERT_EQ_INT(system(cmd), 0);
+  size_t frames;
+  float *made = read_float_wav(wav, &frames);
+  unlink(wav);
+  ASSERT_GE(frames, first + WANT);
+  double worst = 0, energy = 0;
+  for (size_t i = 0; i < 2 * (size_t)WANT; i++) {
+    double want = (double)made[2 * first + i] * 32767.0, diff = fabs((double)heard[i] - want);
+    if (diff > worst) worst = diff;
+    energy += want * want;
+  }
+  print_message("# personal station from frame %llu: %d frames heard against the render, worst %.2f LSB\n",
+                (unsigned long long)first, WANT, worst);
+  ASSERT_GE(energy / (2.0 * WANT), 100.0); /* music, not two silences */
+  ASSERT_LE(worst, 1.0);
+  free(made);
+  free(heard);
+  lull_server_destroy(srv);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_start_listen_and_steer_alone),
       cmocka_unit_test(test_limits_and_bad_requests),
       cmocka_unit_test(test_ends_when_nobody_listens),
+      cmocka_unit_test(test_the_seed_renders_it_again),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
