@@ -397,6 +397,9 @@ const unsigned char *lull__station_ogg_header(const lull_station *st, uint32_t *
 /* How many times the day cycle handed the pump its light (once at create,
  * then once a minute of frames; never with the cycle off). Any thread. */
 uint32_t lull__station_day_updates(const lull_station *st);
+/* How long its frames took, as histograms: each whole frame (commands,
+ * render, encode, publication) and the Opus/Ogg encode in it. Any thread. */
+void lull__station_timings(const lull_station *st, lull_hist_snapshot *frame, lull_hist_snapshot *encode);
 /* Tests: the next frame's audio is spoiled (NaN), as a fault would. */
 void lull__station_inject_fault(lull_station *st);
 /* The composer's view (chord, params, bar) as of the last frame. Producer
