@@ -48,6 +48,7 @@ typedef struct session {
   struct lws *wsi;
   uint8_t role, kind, registered, closing;
   uint8_t hello_pending, params_pending, header_sent, authorised;
+  uint8_t live; /* was sent everything up to the live edge once: past its join burst */
   uint16_t station;
   uint16_t close_code;
   lull_hub_cursor cur;
@@ -126,6 +127,9 @@ typedef struct worker {
   int stop_seen;
   size_t sessions;
   _Atomic uint64_t bytes, writes, dropped, slow_closed;
+  /* Send latency by feed kind (session.c): written by this worker only,
+   * summed over the workers at a scrape. */
+  lull_hist send_latency[LULL_FEED_KINDS];
   unsigned char scratch[LWS_PRE + 8192];
 } worker;
 
@@ -211,6 +215,14 @@ int lull__session_policy(session *s, uint64_t t);
 /* End a session from the server's side: closed at the next turn of the loop. */
 void lull__session_kill(session *s, const char *why);
 int lull__stream_write(session *s);
+/* Send latency: a listener's write of audio was handed to the kernel now;
+ * the newest packet in it was published at published_ns. Counted in the
+ * worker's histogram of the session's kind once the listener is live (its
+ * join burst is as old as the burst asks, not a measure of fan-out).
+ * Worker thread; no lock. */
+void lull__send_latency(session *s, uint64_t published_ns);
+/* The worker's send latency histograms, empty. */
+void lull__send_latency_init(worker *w);
 int lull__text_append(session *s, const void *in, size_t len);
 
 /* ws.c: the WebSocket protocol and steering. */
