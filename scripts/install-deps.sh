@@ -27,6 +27,7 @@ packages=(
   icecast2          # the Icecast output's tests (started by the test, on loopback)
   openssl libssl-dev   # tests: a certificate for --tls-cert, and a TLS client
   python3-mido      # tests: MIDI files read by a reader lull did not write
+  prometheus        # tests: its promtool checks /metrics (the server it brings is kept stopped, below)
   dragonfly-reverb-lv2 padthv1-lv2 synthv1-lv2   # tests: real LV2 plugins (a reverb, two instruments)
 )
 # Node.js runs the web player's tests: Debian 12's (18) or any newer one already here.
@@ -66,6 +67,30 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Debian's prometheus package would start a Prometheus server (port 9090) at
+# install and at every boot; lull wants only its promtool. A policy-rc.d that
+# refuses every start covers the install (where the machine has none of its
+# own), and after it the service is stopped and disabled whatever happened.
+policy=/usr/sbin/policy-rc.d
+guard=""
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# install-deps.sh: no service starts during its install\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  guard=1
+  trap '$sudo rm -f "$policy"' EXIT
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+  if [ -d /run/systemd/system ]; then
+    $sudo systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  else
+    { [ -x /etc/init.d/prometheus ] && $sudo /etc/init.d/prometheus stop; } >/dev/null 2>&1 || true
+    $sudo update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
+fi
+if [ -n "$guard" ]; then
+  $sudo rm -f "$policy"
+  trap - EXIT
+fi
 npm_install

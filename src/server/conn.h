@@ -2,7 +2,8 @@
  * server object, its workers (one network thread each) and their sessions
  * (one per connection). Each file of src/server/ owns one concern of them:
  * server.c the life cycle, worker.c the loop, session.c feeds and listeners,
- * ws.c WebSocket, http.c HTTP, status.c status and metrics text, access.c
+ * ws.c WebSocket, http.c HTTP, status.c status and metrics as JSON,
+ * prometheus.c /metrics (process.c the process's figures in it), access.c
  * limits and who may do what. Only the worker that owns a session touches it. */
 #ifndef LULL_SERVER_CONN_H
 #define LULL_SERVER_CONN_H
@@ -54,6 +55,7 @@ typedef struct session {
   uint8_t hello_pending, params_pending, header_sent, authorised;
   uint8_t held;     /* s->station is held (lull__station_find): given back when it ends */
   uint8_t rest;     /* S_REST: what the body is for (REST_PARAMS or REST_PERSONAL) */
+  uint8_t live;     /* was sent everything up to the live edge once: past its join burst */
   uint16_t station;
   uint16_t close_code;
   lull_hub_cursor cur;
@@ -135,6 +137,9 @@ typedef struct worker {
   int stop_seen;
   size_t sessions;
   _Atomic uint64_t bytes, writes, dropped, slow_closed;
+  /* Send latency by feed kind (session.c): written by this worker only,
+   * summed over the workers at a scrape. */
+  lull_hist send_latency[LULL_FEED_KINDS];
   unsigned char scratch[LWS_PRE + 8192];
 } worker;
 
@@ -204,11 +209,23 @@ struct lull_server {
   lull__artwork_cache artwork; /* the stations' pictures (artwork.c) */
   uint64_t metrics_bytes, metrics_ms; /* at the last metrics line (worker 0 only) */
   _Atomic uint64_t connects, disconnects, rejected, http_requests, messages_in, control_applied, control_refused,
-      protocol_closed;
+      protocol_closed; /* LULL_SERVER_COUNTERS */
   size_t n_icecast;
   lull_icecast *icecast[LULL_SERVER_MAX_ICECAST];
   uint16_t icecast_station[LULL_SERVER_MAX_ICECAST];
 };
+
+/* The server's own counters (fields of lull_server), each with what it
+ * counts: /api/metrics and /metrics list them from here. */
+#define LULL_SERVER_COUNTERS(X)                                             \
+  X(connects, "Listeners that connected")                                   \
+  X(disconnects, "Listeners that left")                                     \
+  X(rejected, "Requests and connections refused (limits, origin, token)")   \
+  X(http_requests, "HTTP requests")                                         \
+  X(messages_in, "WebSocket text messages received")                        \
+  X(control_applied, "Param changes accepted")                              \
+  X(control_refused, "Param changes refused")                               \
+  X(protocol_closed, "WebSocket clients closed for breaking the protocol")
 
 /* What each kind of connection does with the events the worker's callback
  * receives; NULL: nothing to do. */
@@ -267,6 +284,14 @@ int lull__session_policy(session *s, uint64_t t);
 /* End a session from the server's side: closed at the next turn of the loop. */
 void lull__session_kill(session *s, const char *why);
 int lull__stream_write(session *s);
+/* Send latency: a listener's write of audio was handed to the kernel now;
+ * the newest packet in it was published at published_ns. Counted in the
+ * worker's histogram of the session's kind once the listener is live (its
+ * join burst is as old as the burst asks, not a measure of fan-out).
+ * Worker thread; no lock. */
+void lull__send_latency(session *s, uint64_t published_ns);
+/* The worker's send latency histograms, empty. */
+void lull__send_latency_init(worker *w);
 int lull__text_append(session *s, const void *in, size_t len);
 
 /* ws.c: the WebSocket protocol and steering. */
@@ -317,7 +342,8 @@ int lull__stream_request_ok(struct lws *wsi, lull_server *srv, const query *q, i
  * lws could not tell). */
 void lull__http_input_check(worker *w);
 
-/* status.c: status and metrics as JSON and Prometheus text, and the log's metrics line. */
+/* status.c: status and metrics as JSON, and the log's metrics line;
+ * prometheus.c: /metrics. */
 typedef struct sbuf {
   char *p;
   size_t len, cap;
@@ -339,6 +365,11 @@ void lull__status_json(lull_server *srv, sbuf *b);
 void lull__stations_json(lull_server *srv, sbuf *b);
 void lull__metrics_json(lull_server *srv, sbuf *b);
 void lull__metrics_prometheus(lull_server *srv, sbuf *b);
+/* The workers' counters, summed (relaxed loads: each exact, not all from one instant). */
+typedef struct lull__totals {
+  uint64_t bytes, writes, dropped, slow_closed;
+} lull__totals;
+lull__totals lull__worker_totals(lull_server *srv);
 void lull__metrics_line(lull_server *srv);
 
 /* download.c: GET /api/stations/NAME/recent.ogg, the last minutes as a file. */

@@ -160,8 +160,10 @@ void lull__direct_start(conn *c) {
 }
 
 /* Send bytes: 1 when all went, 0 when the kernel's buffer is full (the
- * write watcher is on), -1 when the socket is gone. *done counts what went. */
-static int send_some(session *s, const void *p, size_t len, uint32_t *done) {
+ * write watcher is on), -1 when the socket is gone. *done counts what went.
+ * Audio (published_ns, its newest packet's publication; 0 for the head and
+ * the Ogg headers) counts each send in the send latency. */
+static int send_some(session *s, const void *p, size_t len, uint32_t *done, uint64_t published_ns) {
   while (len) {
     ssize_t n = send(s->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
@@ -170,6 +172,7 @@ static int send_some(session *s, const void *p, size_t len, uint32_t *done) {
       ev_io_start(s->w->loop, &s->wio);
       return 0;
     }
+    if (published_ns) lull__send_latency(s, published_ns);
     *done += (uint32_t)n;
     s->sent += (uint64_t)n;
     atomic_fetch_add_explicit(&s->w->bytes, (uint64_t)n, memory_order_relaxed);
@@ -186,7 +189,7 @@ static int send_some(session *s, const void *p, size_t len, uint32_t *done) {
 int lull__direct_write(session *s) {
   if (ev_is_active(&s->wio)) return 0; /* the socket is full: wait for it */
   if (s->pre) {
-    int r = send_some(s, s->pre + s->pre_off, s->pre_len - s->pre_off, &s->pre_off);
+    int r = send_some(s, s->pre + s->pre_off, s->pre_len - s->pre_off, &s->pre_off, 0);
     if (r <= 0) return r;
     free(s->pre);
     s->pre = NULL;
@@ -195,7 +198,7 @@ int lull__direct_write(session *s) {
     uint32_t len;
     const unsigned char *h = lull__station_ogg_header(s->w->srv->stations[s->station], &len);
     if (!h) return 0; /* the station has not made its first frame yet: the next wake comes */
-    int r = send_some(s, h + s->hdr_off, len - s->hdr_off, &s->hdr_off);
+    int r = send_some(s, h + s->hdr_off, len - s->hdr_off, &s->hdr_off, 0);
     if (r <= 0) return r;
     s->header_sent = 1;
   }
@@ -212,7 +215,7 @@ int lull__direct_write(session *s) {
     size_t len = lull__feed_run(f, s->cur.next, RUN_BYTES, &data, &units);
     if (!len) break;
     uint32_t done = 0;
-    int r = send_some(s, data + s->unit_off, len - s->unit_off, &done);
+    int r = send_some(s, data + s->unit_off, len - s->unit_off, &done, lull__feed_published_ns(f, s->cur.next, units));
     if (r < 0) return -1;
     /* Whole units sent move the cursor; a part is kept as an offset. */
     uint64_t sent = (uint64_t)done + s->unit_off;
@@ -226,6 +229,7 @@ int lull__direct_write(session *s) {
       sent -= ulen;
       s->cur.next++;
     }
+    s->live |= !s->unit_off && s->cur.next == f->head;
     if (r == 0) break;
   }
   return 0;

@@ -149,9 +149,9 @@ static unsigned char *log_reserve(lull_feed *f, size_t len, uint64_t *off) {
   return f->log + pos;
 }
 
-static void log_commit(lull_feed *f, uint64_t off, uint32_t len) {
+static void log_commit(lull_feed *f, uint64_t off, uint32_t len, uint64_t published_ns) {
   if (f->head - f->tail > f->unit_mask) f->tail++;
-  f->units[f->head & f->unit_mask] = (lull_feed_unit){off, len};
+  f->units[f->head & f->unit_mask] = (lull_feed_unit){off, len, published_ns};
   f->head++;
   f->log_end = off + len;
 }
@@ -206,13 +206,14 @@ static int build_unit(lull_feed *f, uint64_t seq) {
     memcpy(q, slot[i]->data, len[i]);
     q += len[i];
   }
+  uint64_t published_ns = lull__slot_published_ns(slot[f->per_unit - 1]); /* the unit is whole from then */
   int intact = 1;
   for (uint32_t i = 0; i < f->per_unit; i++) intact &= lull__ring_intact(f->src, slot[i], seq + i);
   if (!intact) {
     f->torn++;
     return LULL_EOVERTAKEN;
   }
-  log_commit(f, off, (uint32_t)total);
+  log_commit(f, off, (uint32_t)total, published_ns);
   return LULL_OK;
 }
 
@@ -251,4 +252,8 @@ size_t lull__feed_run(const lull_feed *f, uint64_t from, size_t max_bytes, const
   *data = f->log + (size_t)(u->off % f->log_bytes);
   *units = n;
   return len;
+}
+
+uint64_t lull__feed_published_ns(const lull_feed *f, uint64_t from, uint64_t units) {
+  return f->units[(from + units - 1) & f->unit_mask].published_ns;
 }

@@ -79,6 +79,7 @@ enum { LULL_FEED_WS_OPUS = 0, LULL_FEED_WS_PCM, LULL_FEED_OGG, LULL_FEED_MP3, LU
 typedef struct lull_feed_unit {
   uint64_t off; /* in the log, free-running (position = off % log_bytes) */
   uint32_t len;
+  uint64_t published_ns; /* when the station published its last packet (lull__ring_clock_ns) */
 } lull_feed_unit;
 
 typedef struct lull_feed {
@@ -108,5 +109,8 @@ uint64_t lull__feed_pull(lull_feed *f);
  * least one whole unit): returns the length, 0 when there is nothing (from
  * == head or from < tail). *units says how many units the run holds. */
 size_t lull__feed_run(const lull_feed *f, uint64_t from, size_t max_bytes, const unsigned char **data, uint64_t *units);
+/* When the newest of units [from, from + units) was published, for send
+ * latency; from + units - 1 must be held. */
+uint64_t lull__feed_published_ns(const lull_feed *f, uint64_t from, uint64_t units);
 
 #endif

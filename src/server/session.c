@@ -12,6 +12,23 @@
 
 const char *const lull__feed_names[LULL_FEED_KINDS] = {"ws-opus", "ws-pcm", "ogg", "mp3"};
 
+/* Send latency buckets: 50 us (a wake on an idle server) to 1 s (the
+ * skip limit's default: a listener further behind jumps to the live edge). */
+static const uint64_t send_bounds_ns[] = {50000,    100000,   250000,    500000,    1000000,   2500000,   5000000,
+                                          10000000, 25000000, 50000000, 100000000, 250000000, 500000000, 1000000000};
+_Static_assert(sizeof send_bounds_ns / sizeof send_bounds_ns[0] <= LULL_HIST_MAX_BOUNDS, "too many buckets");
+
+void lull__send_latency_init(worker *w) {
+  for (int k = 0; k < LULL_FEED_KINDS; k++)
+    lull__hist_init(&w->send_latency[k], send_bounds_ns, sizeof send_bounds_ns / sizeof send_bounds_ns[0]);
+}
+
+void lull__send_latency(session *s, uint64_t published_ns) {
+  if (!s->live) return;
+  uint64_t now = lull__ring_clock_ns(); /* one vDSO clock read per write, beside a ~3.5 us send */
+  lull__hist_observe(&s->w->send_latency[s->kind], now > published_ns ? now - published_ns : 0);
+}
+
 static lull_feed *feed_of(session *s) { return &s->w->feeds[s->station * LULL_FEED_KINDS + s->kind]; }
 
 static int session_fd(const session *s) { return s->role == S_DIRECT ? s->fd : lws_get_socket_fd(s->wsi); }
@@ -143,7 +160,9 @@ int lull__stream_write(session *s) {
     /* LWS_WRITE_HTTP writes the bytes as they are, also on a WebSocket
      * (the feed holds whole frames), and never touches the bytes before. */
     if (lws_write(s->wsi, (unsigned char *)data, len, LWS_WRITE_HTTP) < 0) return -1;
+    lull__send_latency(s, lull__feed_published_ns(f, s->cur.next, units));
     s->cur.next += units;
+    s->live |= s->cur.next == f->head;
     s->sent += len;
     atomic_fetch_add_explicit(&s->w->bytes, len, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->w->writes, 1, memory_order_relaxed);

@@ -1,6 +1,6 @@
-/* Every text that reports on the server: /api/status, /api/stations,
- * /api/metrics (JSON), /metrics (Prometheus) and the log's periodic metrics
- * line. Counters are read without locks (relaxed atomics): a report is a
+/* Every JSON text that reports on the server: /api/status, /api/stations,
+ * /api/metrics, and the log's periodic metrics line (/metrics, the
+ * Prometheus text, is prometheus.c's). Counters are read without locks (relaxed atomics): a report is a
  * snapshot, each figure exact but not all from the same instant. */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -103,12 +103,8 @@ void lull__station_json(lull_server *srv, sbuf *b, size_t i) {
             m.encode_us_mean, m.realtime ? "true" : "false", recent_minutes(st));
 }
 
-typedef struct totals {
-  uint64_t bytes, writes, dropped, slow_closed;
-} totals;
-
-static totals worker_totals(lull_server *srv) {
-  totals t = {0};
+lull__totals lull__worker_totals(lull_server *srv) {
+  lull__totals t = {0};
   for (unsigned i = 0; i < srv->n_workers; i++) {
     t.bytes += atomic_load_explicit(&srv->workers[i].bytes, memory_order_relaxed);
     t.writes += atomic_load_explicit(&srv->workers[i].writes, memory_order_relaxed);
@@ -155,22 +151,12 @@ void lull__status_json(lull_server *srv, sbuf *b) {
   lull__sb_printf(b, "]}\n");
 }
 
-#define COUNTERS(X)                                                         \
-  X(connects, "listeners that connected")                                   \
-  X(disconnects, "listeners that left")                                     \
-  X(rejected, "requests and connections refused (limits, origin, token)")   \
-  X(http_requests, "HTTP requests")                                         \
-  X(messages_in, "WebSocket text messages received")                        \
-  X(control_applied, "param changes accepted")                              \
-  X(control_refused, "param changes refused")                               \
-  X(protocol_closed, "WebSocket clients closed for breaking the protocol")
-
 void lull__metrics_json(lull_server *srv, sbuf *b) {
-  totals t = worker_totals(srv);
+  lull__totals t = lull__worker_totals(srv);
   lull__sb_printf(b, "{\"uptime_s\":%.1f,\"listeners\":%u", (double)(lull__now_ms() - srv->start_ms) / 1000.0,
             atomic_load(&srv->listeners));
 #define X(name, help) lull__sb_printf(b, ",\"" #name "\":%llu", (unsigned long long)atomic_load(&srv->name));
-  COUNTERS(X)
+  LULL_SERVER_COUNTERS(X)
 #undef X
   lull__sb_printf(b, ",\"bytes_sent\":%llu,\"sends\":%llu,\"packets_dropped\":%llu,\"slow_disconnects\":%llu,\"stations\":{",
             (unsigned long long)t.bytes, (unsigned long long)t.writes, (unsigned long long)t.dropped,
@@ -187,79 +173,8 @@ void lull__metrics_json(lull_server *srv, sbuf *b) {
   lull__sb_printf(b, "}}\n");
 }
 
-void lull__metrics_prometheus(lull_server *srv, sbuf *b) {
-  totals t = worker_totals(srv);
-  lull__sb_printf(b, "# HELP lull_uptime_seconds Seconds since the server started.\n# TYPE lull_uptime_seconds gauge\n"
-               "lull_uptime_seconds %.1f\n",
-            (double)(lull__now_ms() - srv->start_ms) / 1000.0);
-#define X(name, help)                                                                                   \
-  lull__sb_printf(b, "# HELP lull_" #name "_total " help ".\n# TYPE lull_" #name "_total counter\nlull_" #name \
-               "_total %llu\n",                                                                         \
-            (unsigned long long)atomic_load(&srv->name));
-  COUNTERS(X)
-#undef X
-  lull__sb_printf(b,
-            "# HELP lull_bytes_sent_total Stream bytes sent to listeners.\n# TYPE lull_bytes_sent_total counter\n"
-            "lull_bytes_sent_total %llu\n"
-            "# HELP lull_packets_dropped_total Packets skipped for listeners that fell behind.\n"
-            "# TYPE lull_packets_dropped_total counter\nlull_packets_dropped_total %llu\n"
-            "# HELP lull_slow_disconnects_total Listeners closed for staying behind.\n"
-            "# TYPE lull_slow_disconnects_total counter\nlull_slow_disconnects_total %llu\n",
-            (unsigned long long)t.bytes, (unsigned long long)t.dropped, (unsigned long long)t.slow_closed);
-  lull__sb_printf(b, "# HELP lull_listeners Listeners connected now.\n# TYPE lull_listeners gauge\n");
-  for (size_t i = 0; i < srv->n_stations; i++)
-    for (int k = 0; k < LULL_FEED_KINDS; k++)
-      lull__sb_printf(b, "lull_listeners{station=\"%s\",kind=\"%s\"} %u\n", lull_station_name(srv->stations[i]), lull__feed_names[k],
-                atomic_load(&srv->sstats[i].listeners[k]));
-  /* Each station's metrics read once; counters printed whole (a float
-   * format would round them once they pass a million). */
-  lull_station_metrics m[LULL_SERVER_MAX_STATIONS];
-  for (size_t i = 0; i < srv->n_stations; i++) lull_station_get_metrics(srv->stations[i], &m[i]);
-  static const char *const counters[] = {"lull_station_frames_total", "lull_station_late_frames_total",
-                                         "lull_station_faults_total", "lull_station_plugin_faults_total"};
-  static const char *const gauges[] = {"lull_station_lead_ms", "lull_station_encode_us_mean"};
-  for (int k = 0; k < 4; k++) {
-    lull__sb_printf(b, "# TYPE %s counter\n", counters[k]);
-    for (size_t i = 0; i < srv->n_stations; i++) {
-      uint64_t v = k == 0 ? m[i].frames : k == 1 ? m[i].late_frames : k == 2 ? m[i].faults : m[i].plugin_faults;
-      lull__sb_printf(b, "%s{station=\"%s\"} %llu\n", counters[k], lull_station_name(srv->stations[i]), (unsigned long long)v);
-    }
-  }
-  for (int k = 0; k < 2; k++) {
-    lull__sb_printf(b, "# TYPE %s gauge\n", gauges[k]);
-    for (size_t i = 0; i < srv->n_stations; i++)
-      lull__sb_printf(b, "%s{station=\"%s\"} %.3f\n", gauges[k], lull_station_name(srv->stations[i]),
-                k == 0 ? m[i].lead_ms : m[i].encode_us_mean);
-  }
-  if (!srv->n_icecast) return;
-  /* Each output's status read once, as the stations' metrics above. */
-  lull_icecast_status st[LULL_SERVER_MAX_ICECAST];
-  for (size_t i = 0; i < srv->n_icecast; i++) lull_icecast_get_status(srv->icecast[i], &st[i]);
-  static const struct {
-    const char *name, *type, *help;
-  } ice[] = {
-      {"lull_icecast_connected", "gauge", "1 while logged in to Icecast"},
-      {"lull_icecast_bytes_sent_total", "counter", "Bytes handed to Icecast"},
-      {"lull_icecast_queue_bytes", "gauge", "Bytes waiting in libshout's queue"},
-      {"lull_icecast_connects_total", "counter", "Successful logins"},
-      {"lull_icecast_failures_total", "counter", "Failed attempts and lost connections"},
-  };
-  for (int k = 0; k < 5; k++) {
-    lull__sb_printf(b, "# HELP %s %s.\n# TYPE %s %s\n", ice[k].name, ice[k].help, ice[k].name, ice[k].type);
-    for (size_t i = 0; i < srv->n_icecast; i++) {
-      uint64_t v = k == 0   ? st[i].state == LULL_ICECAST_CONNECTED
-                   : k == 1 ? st[i].bytes_sent
-                   : k == 2 ? st[i].queue_bytes
-                   : k == 3 ? st[i].connects
-                            : st[i].failures;
-      lull__sb_printf(b, "%s{station=\"%s\",url=\"%s\"} %llu\n", ice[k].name,
-                lull_station_name(srv->stations[srv->icecast_station[i]]), st[i].url, (unsigned long long)v);
-    }
-  }
-}
-
 void lull__metrics_line(lull_server *srv) {
-  totals t = worker_totals(srv);
+  lull__totals t = lull__worker_totals(srv);
   uint64_t ms = lull__now_ms(), lb = srv->metrics_bytes, lm = srv->metrics_ms;
   srv->metrics_bytes = t.bytes;
   srv->metrics_ms = ms;

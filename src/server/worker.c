@@ -301,6 +301,7 @@ int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag
   w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   w->srv = srv;
   w->idx = idx;
+  lull__send_latency_init(w);
   size_t nf = srv->n_slots * LULL_FEED_KINDS;
   w->feeds = calloc(nf, sizeof *w->feeds);
   w->lists = calloc(nf, sizeof *w->lists);

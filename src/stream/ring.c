@@ -11,6 +11,7 @@
  * it before overwriting (annotations only; no code in other builds). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "stream/stream.h"
 
@@ -43,6 +44,7 @@ int lull__ring_init(lull_ring *r, uint32_t capacity, uint32_t slot_bytes) {
     lull_ring_slot *s = slot_at(r, i);
     atomic_init(&s->seq, EMPTY);
     atomic_init(&s->position, 0);
+    atomic_init(&s->published_ns, 0);
     atomic_init(&s->len, 0);
     atomic_init(&s->flags, 0);
   }
@@ -72,8 +74,15 @@ void lull__ring_publish(lull_ring *r, uint32_t len, uint64_t position, uint32_t 
   atomic_store_explicit(&s->len, len, memory_order_relaxed);
   atomic_store_explicit(&s->position, position, memory_order_relaxed);
   atomic_store_explicit(&s->flags, flags, memory_order_relaxed);
+  atomic_store_explicit(&s->published_ns, lull__ring_clock_ns(), memory_order_relaxed);
   atomic_store_explicit(&s->seq, seq, memory_order_release);     /* the slot, whole */
   atomic_store_explicit(&r->head, seq + 1, memory_order_release); /* then its existence */
+}
+
+uint64_t lull__ring_clock_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t lull__ring_head(const lull_ring *r) { return atomic_load_explicit(&r->head, memory_order_acquire); }

@@ -28,6 +28,14 @@
 #define MP3_BYTES 8192u      /* >= 1.25 * 960 + 7200 */
 #define DAY_FRAMES 3000u     /* the day cycle's light is taken once a minute (of frames) */
 
+/* Buckets of the frame and encode histograms: 50 us (an easy frame's encode)
+ * up to 20 ms, the whole frame's budget (above it the station cannot keep
+ * up); finer where a healthy station's frames fall (0.1..1 ms). */
+static const uint64_t timing_bounds_ns[] = {50000,   100000,  150000,  200000,  300000,   500000,
+                                            750000,  1000000, 2000000, 5000000, 10000000, 20000000};
+#define TIMING_BOUNDS (sizeof timing_bounds_ns / sizeof timing_bounds_ns[0])
+_Static_assert(TIMING_BOUNDS <= LULL_HIST_MAX_BOUNDS, "too many buckets");
+
 struct lull_station {
   char name[33];
   char title[LULL_STATION_TITLE_MAX * 4 + 1]; /* 4 bytes a character at most in UTF-8 */
@@ -51,7 +59,8 @@ struct lull_station {
   _Atomic int inject_fault;
   _Atomic uint32_t day_updates; /* times the light was handed to the pump (relaxed: a count for tests) */
   /* Published for other threads (relaxed counters; params by seqlock). */
-  _Atomic uint64_t m_frames, m_late, m_faults, m_commands, m_encode_ns, m_encode_max_ns;
+  _Atomic uint64_t m_frames, m_late, m_faults, m_commands, m_encode_max_ns;
+  lull_hist frame_hist, encode_hist; /* whole frames; the Opus/Ogg encode in them */
   _Atomic uint32_t m_plugin_faults;
   int has_instruments; /* any LV2 instrument (the config's strings are not kept) */
   _Atomic int64_t m_lead_ns, m_lead_min_ns, m_lead_max_ns;
@@ -195,6 +204,8 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   if (c.daycycle) day_update(st);
   atomic_init(&st->m_lead_min_ns, INT64_MAX);
   atomic_init(&st->m_lead_max_ns, INT64_MIN);
+  lull__hist_init(&st->frame_hist, timing_bounds_ns, TIMING_BOUNDS);
+  lull__hist_init(&st->encode_hist, timing_bounds_ns, TIMING_BOUNDS);
   publish_now(st, 0);
   *out = st;
   return LULL_OK;
@@ -291,7 +302,10 @@ static void produce(lull_station *st) {
     memset(st->pcm, 0, sizeof(float) * 2 * FRAME);
     fault = 1;
   }
-  if (lull__encoder_write(st->encoder, st->pcm, FRAME) != LULL_OK) {
+  uint64_t e0 = now_ns();
+  int encoded = lull__encoder_write(st->encoder, st->pcm, FRAME) == LULL_OK;
+  lull__hist_observe(&st->encode_hist, now_ns() - e0);
+  if (!encoded) {
     fault = 1;
     memset(st->pcm, 0, sizeof(float) * 2 * FRAME);
     (void)lull__encoder_write(st->encoder, st->pcm, FRAME);
@@ -308,7 +322,7 @@ static void produce(lull_station *st) {
   publish_pcm(st);
   publish_now(st, changed);
   uint64_t dt = now_ns() - t0;
-  atomic_fetch_add_explicit(&st->m_encode_ns, dt, memory_order_relaxed);
+  lull__hist_observe(&st->frame_hist, dt);
   if (dt > atomic_load_explicit(&st->m_encode_max_ns, memory_order_relaxed))
     atomic_store_explicit(&st->m_encode_max_ns, dt, memory_order_relaxed);
   st->frame++;
@@ -446,7 +460,10 @@ void lull_station_get_metrics(const lull_station *st, lull_station_metrics *m) {
             atomic_load_explicit(&s->pages.torn, memory_order_relaxed);
   m->packets = lull__ring_head(&s->packets);
   m->pages = lull__ring_head(&s->pages);
-  if (m->frames) m->encode_us_mean = (double)atomic_load_explicit(&s->m_encode_ns, memory_order_relaxed) / 1e3 / (double)m->frames;
+  lull_hist_snapshot frame = {0};
+  lull__hist_accumulate(&s->frame_hist, &frame);
+  uint64_t timed = frame.cumulative[frame.n];
+  if (timed) m->encode_us_mean = (double)frame.sum_ns / 1e3 / (double)timed;
   m->encode_us_max = (double)atomic_load_explicit(&s->m_encode_max_ns, memory_order_relaxed) / 1e3;
   int64_t lmin = atomic_load_explicit(&s->m_lead_min_ns, memory_order_relaxed);
   int64_t lmax = atomic_load_explicit(&s->m_lead_max_ns, memory_order_relaxed);
@@ -479,6 +496,13 @@ const unsigned char *lull__station_ogg_header(const lull_station *st, uint32_t *
 
 uint32_t lull__station_day_updates(const lull_station *st) {
   return atomic_load_explicit(&((lull_station *)st)->day_updates, memory_order_relaxed);
+}
+
+void lull__station_timings(const lull_station *st, lull_hist_snapshot *frame, lull_hist_snapshot *encode) {
+  memset(frame, 0, sizeof *frame);
+  memset(encode, 0, sizeof *encode);
+  lull__hist_accumulate(&st->frame_hist, frame);
+  lull__hist_accumulate(&st->encode_hist, encode);
 }
 
 void lull__station_inject_fault(lull_station *st) { atomic_store_explicit(&st->inject_fault, 1, memory_order_relaxed); }

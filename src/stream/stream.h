@@ -51,6 +51,7 @@ static inline uint32_t lull__pow2_at_least(uint64_t n) {
 typedef struct lull_ring_slot {
   _Atomic uint64_t seq;      /* the packet held, or UINT64_MAX while being written */
   _Atomic uint64_t position; /* absolute frame of its first sample (packets), granule (pages) */
+  _Atomic uint64_t published_ns; /* lull__ring_clock_ns() when it was published (send latency) */
   _Atomic uint32_t len;
   _Atomic uint32_t flags;
   unsigned char data[];      /* slot_bytes */
@@ -61,6 +62,9 @@ static inline uint32_t lull__slot_len(const lull_ring_slot *s) {
 }
 static inline uint64_t lull__slot_position(const lull_ring_slot *s) {
   return atomic_load_explicit(&((lull_ring_slot *)s)->position, memory_order_relaxed);
+}
+static inline uint64_t lull__slot_published_ns(const lull_ring_slot *s) {
+  return atomic_load_explicit(&((lull_ring_slot *)s)->published_ns, memory_order_relaxed);
 }
 
 typedef struct lull_ring {
@@ -74,7 +78,8 @@ typedef struct lull_ring {
 
 int lull__ring_init(lull_ring *r, uint32_t capacity, uint32_t slot_bytes);
 void lull__ring_free(lull_ring *r);
-/* Writer only. Room for the next packet (slot_bytes), then publish it. */
+/* Writer only. Room for the next packet (slot_bytes), then publish it
+ * (stamped with the time: one clock read, never inside a render). */
 unsigned char *lull__ring_begin(lull_ring *r);
 void lull__ring_publish(lull_ring *r, uint32_t len, uint64_t position, uint32_t flags);
 /* Any thread. Sequence number the next packet will get. */
@@ -84,6 +89,46 @@ uint64_t lull__ring_head(const lull_ring *r);
 int lull__ring_get(lull_ring *r, uint64_t seq, const lull_ring_slot **slot, uint64_t *lost);
 /* After using a slot: whether it still held seq (else the use was torn). */
 int lull__ring_intact(lull_ring *r, const lull_ring_slot *slot, uint64_t seq);
+/* The clock of published_ns: CLOCK_MONOTONIC in ns. Any thread. */
+uint64_t lull__ring_clock_ns(void);
+
+/* ---- histograms (hist.c) ----------------------------------------------------
+ *
+ * Durations counted into fixed buckets, as Prometheus histograms show them.
+ * One thread observes (relaxed atomic adds: no lock, no syscall, no
+ * allocation), any thread reads. The buckets are kept apart, not cumulative:
+ *
+ *   bounds_ns:   b0      b1      b2   ...  b(n-1)
+ *   counts:    [<= b0] [<= b1] [<= b2] ... [<= b(n-1)] [above]
+ *
+ * A reader sums them into cumulative counts in one pass, so its +Inf bucket
+ * is its count by construction, even while the writer goes on; the sum may
+ * be a few observations ahead of or behind the counts (each figure is
+ * exact, not all from the same instant). */
+
+#define LULL_HIST_MAX_BOUNDS 16u
+
+typedef struct lull_hist {
+  const uint64_t *bounds_ns; /* ascending upper bounds (Prometheus' le), n of them; static */
+  uint32_t n;
+  _Atomic uint64_t counts[LULL_HIST_MAX_BOUNDS + 1]; /* [n]: above the last bound */
+  _Atomic uint64_t sum_ns;
+} lull_hist;
+
+typedef struct lull_hist_snapshot {
+  const uint64_t *bounds_ns;
+  uint32_t n;
+  uint64_t cumulative[LULL_HIST_MAX_BOUNDS + 1]; /* [i]: observations <= bounds_ns[i]; [n]: all (+Inf) */
+  uint64_t sum_ns;
+} lull_hist_snapshot;
+
+/* Empty, with n (1..LULL_HIST_MAX_BOUNDS) ascending bounds that outlive it. */
+void lull__hist_init(lull_hist *h, const uint64_t *bounds_ns, uint32_t n);
+/* One duration. The histogram's one writer; no allocation, lock or syscall. */
+void lull__hist_observe(lull_hist *h, uint64_t ns);
+/* Add h's counts into acc, whose bounds must be h's (a zeroed acc takes
+ * them): one histogram's snapshot, or several (a server's workers) summed. Any thread. */
+void lull__hist_accumulate(const lull_hist *h, lull_hist_snapshot *acc);
 
 /* ---- recent audio (recent.c, recent_ogg.c) ---------------------------------
  *
@@ -352,6 +397,9 @@ const unsigned char *lull__station_ogg_header(const lull_station *st, uint32_t *
 /* How many times the day cycle handed the pump its light (once at create,
  * then once a minute of frames; never with the cycle off). Any thread. */
 uint32_t lull__station_day_updates(const lull_station *st);
+/* How long its frames took, as histograms: each whole frame (commands,
+ * render, encode, publication) and the Opus/Ogg encode in it. Any thread. */
+void lull__station_timings(const lull_station *st, lull_hist_snapshot *frame, lull_hist_snapshot *encode);
 /* Tests: the next frame's audio is spoiled (NaN), as a fault would. */
 void lull__station_inject_fault(lull_station *st);
 /* The composer's view (chord, params, bar) as of the last frame. Producer

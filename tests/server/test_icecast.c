@@ -25,6 +25,7 @@
 #include "support/decode.h"
 #include "support/harness.h"
 #include "support/netclient.h"
+#include "support/prom.h"
 #include "support/spawn.h"
 
 #define ICECAST_BIN "/usr/bin/icecast2"
@@ -273,6 +274,12 @@ static void test_push_read_restart_and_wrong_password(void **state) {
   ASSERT_EQ_INT(nc_http(bad_port, "GET", "/metrics", NULL, NULL, &body, NULL), 200);
   ASSERT_STR_CONTAINS(body, "lull_icecast_connected{station=\"main\",url=\"icecast://127.0.0.1:");
   ASSERT_STR_CONTAINS(body, "/other.ogg\"} 0");
+  prom_doc pd; /* the outputs' families in the text format, with HELP and TYPE (support/prom.c) */
+  char perr[256];
+  if (prom_check(body, &pd, perr, sizeof perr)) fail_msg("/metrics: %s", perr);
+  ASSERT_STR_EQ(prom_family_of(&pd, "lull_icecast_sent_bytes_total")->type, "counter");
+  ASSERT_STR_EQ(prom_family_of(&pd, "lull_icecast_queue_bytes")->type, "gauge");
+  prom_free(&pd);
   free(body);
 
   /* Icecast goes away and comes back: lull retries, then plays again. */

@@ -1,5 +1,6 @@
 /* ring.c: readers of different speeds see exactly the packets written, in
- * order; an overtaken reader learns it and by how much. The threaded test
+ * order, each stamped with when it was published; an overtaken reader
+ * learns it and by how much. The threaded test
  * runs one writer and four readers at full speed (and under TSan): with no
  * pacing the writer laps the margin in ~100 ns, so reads get torn, and
  * every torn read must be known as such (a station writes every 20 ms: its
@@ -33,14 +34,20 @@ static void test_readers_of_different_speeds(void **state) {
   (void)state;
   lull_ring r;
   ASSERT_EQ_INT(lull__ring_init(&r, 64, 128), LULL_OK);
-  uint64_t fast = 0, slow = 0, lost = 0;
+  uint64_t fast = 0, slow = 0, lost = 0, published = 0;
   const lull_ring_slot *s;
   ASSERT_EQ_INT(lull__ring_get(&r, 0, &s, &lost), LULL_EAGAIN);
   for (uint64_t seq = 0; seq < 1000; seq++) {
+    uint64_t before = lull__ring_clock_ns();
     write_packet(&r, seq);
+    uint64_t after = lull__ring_clock_ns();
     /* The fast reader reads everything at once. */
     while (lull__ring_get(&r, fast, &s, &lost) == LULL_OK) {
       ASSERT_TRUE(check_packet(s, fast));
+      /* Stamped when published (the send latency starts there), in order. */
+      uint64_t t = lull__slot_published_ns(s);
+      ASSERT_TRUE(t >= before && t <= after && t >= published);
+      published = t;
       ASSERT_TRUE(lull__ring_intact(&r, s, fast));
       fast++;
     }

@@ -1,8 +1,8 @@
 /* station.c: an hour in fast mode decodes back (libopusfile) with Ogg pages
  * in sequence, granules continuous and no hole in the packets; the first
  * packet is out with the first 20 ms frame (timed in bench_server); a change through the command queue
- * reaches the music within a beat; live, every frame is published in order
- * and none before its lead; a fault becomes silence and the stream goes on;
+ * reaches the music within a beat; live, every frame is published in order,
+ * timed (whole and its encode, read while the producer runs) and none before its lead; a fault becomes silence and the stream goes on;
  * bad configs are refused by name; two stations run side by side; the day
  * cycle's light follows the hour and is taken once a minute (of frames). Asserts
  * order, counts and content, never the clock: `test_station --timing` (the
@@ -241,10 +241,20 @@ static void test_live_in_order(void **state) {
   ASSERT_TRUE(h && hlen > 0);
   append(&d, h, hlen);
   wait_frames(st, 50);
+  lull_hist_snapshot frame, encode; /* read while the producer writes them (TSan) */
+  lull__station_timings(st, &frame, &encode);
+  ASSERT_GE(frame.cumulative[frame.n], 50);
   lull_station_stop(st);
   lull_station_stop(st); /* twice is fine */
   lull_station_metrics m;
   lull_station_get_metrics(st, &m);
+  /* Every frame timed, whole and its encode; the encode is a part of it. */
+  lull__station_timings(st, &frame, &encode);
+  ASSERT_EQ_INT(frame.cumulative[frame.n], m.frames);
+  ASSERT_EQ_INT(encode.cumulative[encode.n], m.frames);
+  ASSERT_TRUE(encode.sum_ns > 0 && encode.sum_ns < frame.sum_ns);
+  ASSERT_NEAR(m.encode_us_mean, (double)frame.sum_ns / 1e3 / (double)m.frames, 1e-6);
+  for (uint32_t i = 1; i <= frame.n; i++) ASSERT_TRUE(frame.cumulative[i] >= frame.cumulative[i - 1]);
   /* Stopped: nothing more is made. */
   ASSERT_EQ_INT(lull__ring_head(lull__station_packets(st)), m.frames);
   ASSERT_EQ_INT(m.packets, m.frames);
