@@ -18,8 +18,20 @@ enum { LULL_LOG_ERROR = 0, LULL_LOG_WARN, LULL_LOG_INFO, LULL_LOG_DEBUG };
 typedef void (*lull_log_fn)(void *user, int level, const char *message);
 
 /* The default: "2026-11-30T14:23:05.123Z info  message\n" on stderr, in one
- * write, so lines from threads never interleave. Any thread; user unused. */
+ * write, so lines from threads never interleave. Under systemd, when stderr
+ * is the journal's stream (lull_log_to_journal), "<6>message\n" instead:
+ * the journal stamps each line itself and takes the level from the prefix
+ * (sd-daemon(3): 3 error, 4 warn, 6 info, 7 debug). Any thread; user unused. */
 void lull_log_stderr(void *user, int level, const char *message);
+
+/* For log shippers: one JSON object a line on stderr, in one write,
+ * {"time":"2026-11-30T14:23:05.123Z","level":"info","message":"..."}, the
+ * message escaped (quotes, backslashes, control characters) and cut at 4 KiB.
+ * Any thread; user unused. */
+void lull_log_json(void *user, int level, const char *message);
+
+/* Whether stderr is the systemd journal's stream (JOURNAL_STREAM names it). */
+int lull_log_to_journal(void);
 
 /* "error", "warn", "info", "debug"; "?" for anything else. */
 const char *lull_log_level_name(int level);

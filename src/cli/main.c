@@ -10,11 +10,11 @@ static void usage(FILE *f) {
   fputs("usage: lull <command> [options]\n"
         "\n"
         "commands:\n"
-        "  serve    stream live to listeners (web player, WebSocket, Ogg/Opus, MP3)\n"
-        "  render   render a phrase file to WAV or FLAC\n"
-        "  bench    measure render speed (realtime factor)\n"
-        "  palettes list the palettes (sound worlds) with what each sounds like\n"
-        "  plugins  list the LV2 effects and instruments lull can host\n"
+        "  serve     stream live to listeners (web player, WebSocket, Ogg/Opus, MP3)\n"
+        "  render    render a phrase file to WAV or FLAC\n"
+        "  bench     measure render speed (realtime factor)\n"
+        "  palettes  list the palettes (sound worlds) with what each sounds like\n"
+        "  plugins   list the LV2 effects and instruments lull can host\n"
         "\n"
         "lull <command> --help shows a command's options. lull --version prints the version.\n",
         f);

@@ -89,6 +89,11 @@ static void help(FILE *f) {
         "  --icecast-name T, --icecast-description T, --icecast-genre T\n"
         "                           what Icecast shows (default \"lull: STATION\", ..., ambient)\n"
         "  --log-level L            error, warn, info (default) or debug\n"
+        "  (under systemd, the credentials control-token and icecast-password, from\n"
+        "  LoadCredential=, stand for --control-token-file and --icecast-password-file)\n"
+        "  --log-format F           text (default: a UTC timestamp, the level, the line; under\n"
+        "                           systemd, the journal's level prefix and no timestamp) or json\n"
+        "                           (one {\"time\",\"level\",\"message\"} object a line)\n"
         "  -h, --help               this text\n"
         "\n"
         "SIGINT or SIGTERM stops the server gracefully (exit 0).\n",
@@ -343,6 +348,13 @@ int lull__cmd_serve(int argc, char **argv) {
         return LULL_EXIT_USAGE;
       }
       cfg.log_level = found;
+    } else if (lull__flag_is(a, "--log-format")) {
+      VALUE("--log-format");
+      if (strcmp(s, "text") != 0 && strcmp(s, "json") != 0) {
+        fprintf(stderr, "lull serve: --log-format must be text or json, got \"%s\"\n", s);
+        return LULL_EXIT_USAGE;
+      }
+      cfg.log = s[0] == 'j' ? lull_log_json : NULL;
     } else {
       fprintf(stderr, "lull serve: unknown option \"%s\" (lull serve --help)\n", a);
       return LULL_EXIT_USAGE;
@@ -375,6 +387,18 @@ int lull__cmd_serve(int argc, char **argv) {
     max_personal = ncpu > 0 && ncpu < 4 ? 16 * ncpu : LULL_SERVER_MAX_PERSONAL;
   }
   cfg.max_personal = (uint32_t)max_personal;
+  /* Under systemd, LoadCredential= puts the secrets in CREDENTIALS_DIRECTORY:
+   * taken from there when no flag named them. */
+  const char *creds = getenv("CREDENTIALS_DIRECTORY");
+  char cred[1200];
+  if (creds && !cfg.control_token && snprintf(cred, sizeof cred, "%s/control-token", creds) < (int)sizeof cred &&
+      access(cred, F_OK) == 0) {
+    if (read_secret("credential control-token", cred, token, sizeof token)) return LULL_EXIT_USAGE;
+    cfg.control_token = token;
+  }
+  if (creds && !ice_password[0] && snprintf(cred, sizeof cred, "%s/icecast-password", creds) < (int)sizeof cred &&
+      access(cred, F_OK) == 0 && read_secret("credential icecast-password", cred, ice_password, sizeof ice_password))
+    return LULL_EXIT_USAGE;
   cfg.allow_origins = origins;
   cfg.n_allow_origins = no;
   cfg.allow_hosts = hosts;
@@ -386,7 +410,8 @@ int lull__cmd_serve(int argc, char **argv) {
     if (!ice_password[0] && env) snprintf(ice_password, sizeof ice_password, "%s", env);
     if (!ice_password[0]) {
       fprintf(stderr, "lull serve: --icecast needs the source password: set LULL_ICECAST_PASSWORD or give "
-                      "--icecast-password-file (never on the command line)\n");
+                      "--icecast-password-file (never on the command line), or the credential icecast-password "
+                      "under systemd\n");
       return LULL_EXIT_USAGE;
     }
     for (size_t i = 0; i < nice; i++) {
@@ -421,7 +446,10 @@ int lull__cmd_serve(int argc, char **argv) {
   }
   int sig = 0;
   sigwait(&set, &sig);
-  fprintf(stderr, "lull serve: %s: shutting down\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  /* Through the log, in its format (a JSON line for a shipper, the journal's level). */
+  char line[64];
+  snprintf(line, sizeof line, "%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (cfg.log ? cfg.log : lull_log_stderr)(NULL, LULL_LOG_INFO, line);
   lull_server_destroy(srv);
   return LULL_EXIT_OK;
 }

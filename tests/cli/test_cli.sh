@@ -7,14 +7,7 @@ set -u
 lull=$1 examples=$2 wavinfo=$3 midiinfo=$4
 python=${LULL_PYTHON:-/usr/bin/python3}
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-check() { # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name" >&2; fi
-}
+. "$here/check.sh"
 code() { "$@" >"$tmp/out" 2>"$tmp/err"; echo $?; }
 info() { "$wavinfo" "$1" | sed -n "s/^$2=//p"; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
@@ -131,6 +124,11 @@ check "serve: title not UTF-8" [ "$(code $lull serve --station $'night:title=caf
 check "serve: title not UTF-8 named" grep -q 'title: must be UTF-8; byte 4 is not' "$tmp/err"
 check "serve: a stray backslash" [ "$(code $lull serve --station 'night:title=a\b')" = 2 ]
 check "serve: a stray backslash named" grep -q 'a backslash may only escape a comma' "$tmp/err"
+check "serve: bad log format" [ "$(code $lull serve --log-format yaml)" = 2 ]
+check "serve: bad log format named" grep -q 'log-format must be text or json, got "yaml"' "$tmp/err"
+timeout -s INT 3 $lull serve --port 0 --log-format json 2>"$tmp/json.log" >/dev/null
+check "serve: JSON log lines" grep -q '^{"time":"[0-9T:.-]*Z","level":"info","message":"serving http://127.0.0.1:[0-9]*/ with 1 station' "$tmp/json.log"
+check "serve: JSON log only" sh -c "! grep -v '^{\"time\"' '$tmp/json.log' | grep -v '^lull serve: SIGINT'"
 check "serve: too many personal stations" [ "$(code $lull serve --max-personal 65)" = 2 ]
 check "serve: too many personal named" grep -q -- "--max-personal" "$tmp/err"
 check "serve: personal idle of 0" [ "$(code $lull serve --personal-idle-s 0)" = 2 ]
@@ -414,5 +412,4 @@ for sig in TERM INT HUP; do
   check "SIG$sig: no files" no_files
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+checked
