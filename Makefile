@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench soak music-stats palette-pictures clean
+.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench soak music-stats palette-pictures clean install
 
 all: build
 
@@ -27,6 +27,14 @@ PORT ?= 8000
 run: deps
 	@$(MAKE) --no-print-directory build
 	$(BUILD)/lull serve --port $(PORT)
+
+# Install (after `make deps`): PREFIX (default /usr/local) and DESTDIR as usual;
+# the paths inside the unit follow PREFIX.
+PREFIX ?= /usr/local
+install:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target lull_cli lull_man
+	@DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
 
 test: deps
 	@$(MAKE) --no-print-directory test-release test-asan test-tsan fuzz

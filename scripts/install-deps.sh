@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config git
+  help2man          # lull(1), made from lull --help at build time
   # libraries
   libsndfile1-dev   # WAV/FLAC/Ogg files
   libjansson-dev    # JSON: phrase files, control messages
