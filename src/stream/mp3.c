@@ -25,7 +25,7 @@ int lull__mp3_create(uint32_t bitrate, lull_mp3 **out, lull_diag *diag) {
   lame_set_out_samplerate(m->lame, 48000);
   lame_set_num_channels(m->lame, 2);
   lame_set_mode(m->lame, JOINT_STEREO);
-  lame_set_brate(m->lame, (int)(bitrate ? bitrate / 1000 : 128));
+  lame_set_brate(m->lame, (int)((bitrate ? bitrate : LULL_MP3_BITRATE) / 1000));
   lame_set_quality(m->lame, 5);
   lame_set_bWriteVbrTag(m->lame, 0); /* an endless stream has no Xing header */
   if (lame_init_params(m->lame) < 0) {

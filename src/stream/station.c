@@ -476,6 +476,7 @@ void lull_station_get_metrics(const lull_station *st, lull_station_metrics *m) {
 const char *lull_station_name(const lull_station *st) { return st->name; }
 const char *lull_station_title(const lull_station *st) { return st->title; }
 const char *lull_station_description(const lull_station *st) { return st->description; }
+uint32_t lull__station_bitrate(const lull_station *st) { return st->cfg.bitrate ? st->cfg.bitrate : 96000; }
 lull_ring *lull__station_packets(lull_station *st) { return &st->packets; }
 lull_ring *lull__station_pages(lull_station *st) { return &st->pages; }
 lull_ring *lull__station_pcm(lull_station *st) { return &st->pcm16; }

@@ -266,7 +266,9 @@ int lull__encoder_finish(lull_encoder *e, int64_t samples);
 /* ---- MP3 encoder (mp3.c) -------------------------------------------------- */
 
 typedef struct lull_mp3 lull_mp3;
-/* bitrate in bit/s (0 = 128000). */
+/* The stations' MP3 rate (bit/s), what lull__mp3_create(0) gives. */
+#define LULL_MP3_BITRATE 128000u
+/* bitrate in bit/s (0 = LULL_MP3_BITRATE). */
 int lull__mp3_create(uint32_t bitrate, lull_mp3 **out, lull_diag *diag);
 void lull__mp3_destroy(lull_mp3 *m);
 /* Encode interleaved stereo float; returns the bytes written to out (whole
@@ -389,6 +391,8 @@ lull_ring *lull__station_pcm(lull_station *st);
 lull_ring *lull__station_mp3(lull_station *st);
 /* The station's recent packets; NULL when it keeps none (recent_minutes 0). */
 lull_recent *lull__station_recent(lull_station *st);
+/* The Opus bit rate of its streams (bit/s); MP3's is LULL_MP3_BITRATE. Any thread. */
+uint32_t lull__station_bitrate(const lull_station *st);
 /* MP3 listeners come (+1) and go (-1); encoding runs while any are there. */
 void lull__station_mp3_listeners(lull_station *st, int delta);
 /* The Ogg header pages (OpusHead, OpusTags) a new listener starts with; NULL
