@@ -1,8 +1,8 @@
 /* libFuzzer driver for the request head as the worker sees it (the first
  * MAX_HEAD bytes; lull__direct_parse, server/request.c): any bytes, read
  * only within their length, are not a stream request (-1), a request to
- * serve (a GET or HEAD of /stream.ogg or /stream.mp3 whose head ends and
- * names a valid station), or a 400 or 431 with a refusal the server can
+ * serve (a GET or HEAD of /stream.ogg, /stream.mp3 or a mount /NAME.ogg,
+ * /NAME.mp3, whose head ends and names a valid station), or a 400 or 431 with a refusal the server can
  * send.
  * Seeds: real heads for every route, WebSocket upgrades, HEAD, bad ones.
  * Run: make fuzz (FUZZ_SECONDS=..). */
@@ -35,7 +35,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(r.is_head == head, "is_head is the method");
     FUZZ_CHECK(r.kind == LULL_FEED_OGG || r.kind == LULL_FEED_MP3, "a stream is Ogg or MP3");
     const char *path = (const char *)data + (head ? 5 : 4);
-    FUZZ_CHECK(memcmp(path, r.kind == LULL_FEED_OGG ? "/stream.ogg" : "/stream.mp3", 11) == 0, "the path names the stream");
+    size_t plen = 0, room = len - (size_t)(path - (const char *)data);
+    while (plen < room && !strchr(" ?\r\n", path[plen])) plen++;
+    if (!r.mount) {
+      FUZZ_CHECK(memcmp(path, r.kind == LULL_FEED_OGG ? "/stream.ogg" : "/stream.mp3", 11) == 0, "the path names the stream");
+    } else {
+      char name[40];
+      FUZZ_CHECK(lull__mount_parse(path, plen, name, sizeof name) == r.kind, "a mount's extension names the stream");
+      FUZZ_CHECK(plen >= 5 && path[0] == '/' && !memchr(path + 1, '/', plen - 1), "a mount is one segment");
+      if (rc == 0) FUZZ_CHECK(strcmp(name, r.station) == 0, "a mount names its station");
+    }
   }
   if (rc == 0) {
     FUZZ_CHECK(r.status == 0 && !r.code[0], "a request to serve carries no refusal");

@@ -10,9 +10,10 @@
 
 #include "lull/lull.h"
 #include "server/conn.h"
+#include "server/request.h"
 #include "stream/stream.h"
 
-static const char *const stream_args[] = {"station", NULL};
+static const char *const stream_args[] = {"station", NULL}, *const mount_args[] = {NULL};
 
 void lull__parse_query(struct lws *wsi, query *q, const char *const *allowed) {
   memset(q, 0, sizeof *q);
@@ -148,10 +149,13 @@ int lull__stream_request_ok(struct lws *wsi, lull_server *srv, const query *q, i
   return 0;
 }
 
-static int http_stream(session *s, struct lws *wsi, worker *w, int kind) {
+/* GET /stream.ogg?station=NAME or the mount /NAME.ogg (mount: NAME), and
+ * the same for MP3. */
+static int http_stream(session *s, struct lws *wsi, worker *w, int kind, const char *mount) {
   lull_server *srv = w->srv;
   query q;
-  lull__parse_query(wsi, &q, stream_args);
+  lull__parse_query(wsi, &q, mount ? mount_args : stream_args);
+  if (mount) snprintf(q.station, sizeof q.station, "%s", mount);
   int station, refused;
   int rc = lull__stream_request_ok(wsi, srv, &q, &station, &refused);
   if (refused) return rc;
@@ -435,8 +439,15 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
   if (strcmp(path, "/api/personal") == 0) return lull__personal_request(s, wsi, w);
   if (method != LWSHUMETH_GET && method != LWSHUMETH_HEAD)
     return lull__respond_error(wsi, 405, "method_not_allowed", "method", "only GET and HEAD here");
-  if (strcmp(path, "/stream.ogg") == 0) return http_stream(s, wsi, w, LULL_FEED_OGG);
-  if (strcmp(path, "/stream.mp3") == 0) return http_stream(s, wsi, w, LULL_FEED_MP3);
+  if (strcmp(path, "/stream.ogg") == 0) return http_stream(s, wsi, w, LULL_FEED_OGG, NULL);
+  if (strcmp(path, "/stream.mp3") == 0) return http_stream(s, wsi, w, LULL_FEED_MP3, NULL);
+  char mount[40];
+  int kind = lull__mount_parse(path, strlen(path), mount, sizeof mount);
+  if (kind >= 0) {
+    int rc;
+    if (lull__station_or_refuse(wsi, srv, mount, &rc) < 0) return rc;
+    return http_stream(s, wsi, w, kind, mount);
+  }
   sbuf b = {0};
   int rc;
   if (strcmp(path, "/api/status") == 0) {

@@ -34,6 +34,16 @@ static int stream_kind(const char *path, size_t len) {
   return -1;
 }
 
+int lull__mount_parse(const char *path, size_t len, char *name, size_t cap) {
+  if (len < 5 || path[0] != '/' || stream_kind(path, len) >= 0) return -1;
+  int kind = memcmp(path + len - 4, ".ogg", 4) == 0 ? LULL_FEED_OGG : memcmp(path + len - 4, ".mp3", 4) == 0 ? LULL_FEED_MP3 : -1;
+  size_t n = len - 5;
+  if (kind < 0 || memchr(path + 1, '/', n) || memchr(path + 1, 0, n)) return -1;
+  snprintf(name, cap, "%.*s", (int)(n < cap ? n : cap - 1), path + 1);
+  if (n >= cap) name[0] = 0; /* too long to be a name: no name, which is no valid one */
+  return kind;
+}
+
 /* Whether the head's end (an empty line) is within it. */
 static int has_end(const char *head, size_t len) {
   for (size_t i = 0; i + 4 <= len; i++)
@@ -41,15 +51,17 @@ static int has_end(const char *head, size_t len) {
   return 0;
 }
 
-int lull__direct_query(const char *q, size_t len, lull_direct_req *r) {
+/* The query's arguments: station=NAME, unless the path named the station
+ * (a mount, /NAME.ogg), which takes none. */
+static int query_args(const char *q, size_t len, lull_direct_req *r, int mount) {
   r->status = 0;
   r->reason = NULL;
   r->code[0] = r->field[0] = r->message[0] = 0;
-  snprintf(r->station, sizeof r->station, "main");
+  if (!mount) snprintf(r->station, sizeof r->station, "main");
   len = strnlen(q, len);
   while (len) {
     size_t n = span(q, len, "&");
-    if (n > 8 && memcmp(q, "station=", 8) == 0) {
+    if (!mount && n > 8 && memcmp(q, "station=", 8) == 0) {
       snprintf(r->station, sizeof r->station, "%.*s", (int)(n - 8 < 39 ? n - 8 : 39), q + 8);
     } else if (n) {
       char bad[64], m[160];
@@ -66,6 +78,8 @@ int lull__direct_query(const char *q, size_t len, lull_direct_req *r) {
   return 0;
 }
 
+int lull__direct_query(const char *q, size_t len, lull_direct_req *r) { return query_args(q, len, r, 0); }
+
 int lull__direct_parse(const char *head, size_t len, lull_direct_req *r) {
   memset(r, 0, sizeof *r);
   snprintf(r->station, sizeof r->station, "main");
@@ -78,7 +92,9 @@ int lull__direct_parse(const char *head, size_t len, lull_direct_req *r) {
   else
     p = NULL;
   size_t n = p ? span(p, (size_t)(end - p), " ?\r\n") : 0;
-  if (!p || (r->kind = stream_kind(p, n)) < 0) {
+  if (p && (r->kind = stream_kind(p, n)) < 0 && (r->kind = lull__mount_parse(p, n, r->station, sizeof r->station)) >= 0)
+    r->mount = 1;
+  if (!p || r->kind < 0) {
     refuse(r, 400, "Bad Request", "bad_request", "", "malformed request");
     return -1;
   }
@@ -92,5 +108,5 @@ int lull__direct_parse(const char *head, size_t len, lull_direct_req *r) {
   /* The worker stops reading at MAX_HEAD bytes: a head without its end by
    * then is too large. */
   if (!has_end(head, len)) return refuse(r, 431, "Request Header Fields Too Large", "too_large", "", "the request head is over 2 KiB");
-  return lull__direct_query(q, q_len, r);
+  return query_args(q, q_len, r, r->mount);
 }

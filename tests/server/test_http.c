@@ -1,6 +1,7 @@
 /* HTTP end to end: every stream (WebSocket, Ogg/Opus, MP3) played at once and
  * decoded (libopus, libopusfile, libmpg123), the page's files and their
- * caching, HEAD, the playlist, and every refusal with its JSON error. */
+ * caching, HEAD, the playlist, the mounts (/NAME.ogg, /NAME.mp3), and every
+ * refusal with its JSON error. */
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
@@ -175,12 +176,58 @@ static void test_assets_head_and_playlist(void **state) {
   lull_server_destroy(srv);
 }
 
+/* Mounts, /NAME.ogg and /NAME.mp3: streams like /stream.ogg?station=NAME,
+ * and they shadow nothing else; a mount that names no station, or takes an
+ * argument, gets a JSON error. */
+static void test_mounts(void **state) {
+  (void)state;
+  lull_station_config st[2] = {{.name = "night"}, {.name = "main"}};
+  lull_server *srv = start(&(lull_server_config){.stations = st, .n_stations = 2});
+  uint16_t port = lull_server_port(srv);
+  static const struct {
+    const char *path, *type;
+  } routes[] = {{"/index.html", "text/html"}, {"/app.mjs", "text/javascript"}, {"/api/status", "application/json"},
+                {"/metrics", "text/plain"}, {"/listen.m3u", "audio/x-mpegurl"}};
+  for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+    char *body, head[4096], type[128];
+    ASSERT_EQ_INT(nc_http_head(port, "GET", routes[i].path, NULL, NULL, &body, NULL, head, sizeof head), 200);
+    ASSERT_TRUE(http_header(head, "content-type", type, sizeof type));
+    if (strncmp(type, routes[i].type, strlen(routes[i].type)) != 0) fail_msg("%s: %s", routes[i].path, type);
+    free(body);
+  }
+  /* The mounts play their station's stream; /stream.ogg still plays main. */
+  static const char *const streams[] = {"/night.ogg", "/night.mp3", "/main.mp3", "/stream.ogg"};
+  for (int i = 0; i < 4; i++) {
+    int fd = nc_connect(port, 0);
+    unsigned char *pre;
+    size_t len;
+    char head[2048], v[64];
+    ASSERT_EQ_INT(nc_stream_open_head(fd, streams[i], NULL, &pre, &len, head, sizeof head), 200);
+    ASSERT_TRUE(http_header(head, "icy-name", v, sizeof v));
+    ASSERT_STR_EQ(v, i < 2 ? "lull: night" : "lull: main");
+    ASSERT_TRUE(http_header(head, "content-type", v, sizeof v));
+    ASSERT_STR_EQ(v, strstr(streams[i], ".ogg") ? "audio/ogg" : "audio/mpeg");
+    free(pre);
+    close(fd);
+  }
+  ASSERT_TRUE(wait_listeners(port, 0, 3));
+  expect_http(port, "GET", "/nope.ogg", NULL, NULL, 404, "unknown_station");
+  expect_http(port, "HEAD", "/nope.mp3", NULL, NULL, 404, NULL);
+  expect_http(port, "GET", "/Night.mp3", NULL, NULL, 400, "bad_station");
+  expect_http(port, "GET", "/night.ogg?station=main", NULL, NULL, 400, "bad_request");
+  expect_http(port, "GET", "/a/night.ogg", NULL, NULL, 404, "not_found");
+  expect_http(port, "GET", "/night.flac", NULL, NULL, 404, "not_found");
+  expect_http(port, "POST", "/night.ogg", NULL, "{}", 405, "method_not_allowed");
+  lull_server_destroy(srv);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_stream_plays_and_decodes),
       cmocka_unit_test(test_bad_requests_get_clear_errors),
       cmocka_unit_test(test_assets_head_and_playlist),
+      cmocka_unit_test(test_mounts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

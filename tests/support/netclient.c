@@ -88,6 +88,9 @@ int nc_http(uint16_t port, const char *method, const char *path, const char *hea
   return nc_http_head(port, method, path, headers, body, out_body, out_len, NULL, 0);
 }
 
+/* The response to a request sent on fd (then closed): see nc_http. */
+static int nc_response(int fd, char **out_body, size_t *out_len, char *out_head, size_t head_cap);
+
 int nc_http_head(uint16_t port, const char *method, const char *path, const char *headers, const char *body,
                  char **out_body, size_t *out_len, char *out_head, size_t head_cap) {
   int fd = nc_connect(port, 0);
@@ -102,6 +105,20 @@ int nc_http_head(uint16_t port, const char *method, const char *path, const char
     close(fd);
     return -1;
   }
+  return nc_response(fd, out_body, out_len, out_head, head_cap);
+}
+
+int nc_request(uint16_t port, const char *request, char **out_body, size_t *out_len, char *out_head, size_t head_cap) {
+  int fd = nc_connect(port, 0);
+  if (fd < 0) return -1;
+  if (write_all(fd, request, strlen(request))) {
+    close(fd);
+    return -1;
+  }
+  return nc_response(fd, out_body, out_len, out_head, head_cap);
+}
+
+static int nc_response(int fd, char **out_body, size_t *out_len, char *out_head, size_t head_cap) {
   unsigned char *rest;
   size_t len;
   char head[4096];
@@ -136,10 +153,16 @@ int nc_http_head(uint16_t port, const char *method, const char *path, const char
 }
 
 int nc_stream_open(int fd, const char *path, unsigned char **pre, size_t *pre_len) {
-  char req[1024];
-  int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: lull-test\r\n\r\n", path);
-  if (write_all(fd, req, (size_t)n)) return -1;
-  return read_head(fd, pre, pre_len, NULL, 0);
+  return nc_stream_open_head(fd, path, NULL, pre, pre_len, NULL, 0);
+}
+
+int nc_stream_open_head(int fd, const char *path, const char *headers, unsigned char **pre, size_t *pre_len, char *head,
+                        size_t head_cap) {
+  char req[2048];
+  int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: lull-test\r\n%s\r\n", path,
+                   headers ? headers : "");
+  if (n >= (int)sizeof req || write_all(fd, req, (size_t)n)) return -1;
+  return read_head(fd, pre, pre_len, head, head_cap);
 }
 
 int nc_ws_open(nc_ws *ws, uint16_t port, const char *path, const char *headers, int rcvbuf, char **body) {

@@ -18,9 +18,16 @@ int nc_http(uint16_t port, const char *method, const char *path, const char *hea
 int nc_http_head(uint16_t port, const char *method, const char *path, const char *headers, const char *body,
                  char **out_body, size_t *out_len, char *out_head, size_t head_cap);
 
+/* A request written out whole (its own Host, or none): as nc_http_head. */
+int nc_request(uint16_t port, const char *request, char **out_body, size_t *out_len, char *out_head, size_t head_cap);
+
 /* Send a GET and read the response head: the status, or -1. Whatever body
  * bytes came with the head are in pre/pre_len (malloc'd). */
 int nc_stream_open(int fd, const char *path, unsigned char **pre, size_t *pre_len);
+/* The same with more header lines (each ending in \r\n; NULL: none), and
+ * the response head in head (if given). */
+int nc_stream_open_head(int fd, const char *path, const char *headers, unsigned char **pre, size_t *pre_len, char *head,
+                        size_t head_cap);
 
 /* read() with a timeout: bytes, 0 at end of stream, -1 on error, -2 on timeout. */
 long nc_read(int fd, void *buf, size_t cap, int timeout_ms);
