@@ -197,6 +197,13 @@ int lull__origin_ok(struct lws *wsi, lull_server *srv) {
 int lull__host_ok(struct lws *wsi, lull_server *srv) {
   char host[256];
   if (!srv->loopback || lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) return 1;
+  return lull__host_name_ok(srv, host);
+}
+
+int lull__host_name_ok(const lull_server *srv, const char *value) {
+  char host[256];
+  if (!srv->loopback) return 1;
+  snprintf(host, sizeof host, "%s", value);
   /* The name without its port: "[::1]:8000", "localhost:8000", "127.0.0.1". */
   char *end = host[0] == '[' ? strchr(host, ']') : strrchr(host, ':');
   if (host[0] == '[' && end) end++;

@@ -387,6 +387,24 @@ void lull__conn_close(conn *c);
 /* libwebsockets frees the wsi of a connection. */
 void lull__conn_end(struct lws *wsi);
 
+/* playlist.c: absolute URLs of the streams, /listen.m3u and /listen.pls. */
+/* A station's stream as a path: "/NAME.ogg" or "/NAME.mp3" (kind
+ * LULL_FEED_OGG or _MP3), the query form for a station called "stream". */
+void lull__mount_path(char *out, size_t cap, const char *name, int kind);
+/* The server as the client reached it, "SCHEME://HOST" (no slash after),
+ * from the request's Host (NULL or "": the address it is bound to), which
+ * must pass the host check, and, from a trusted proxy (proxied), the scheme
+ * its X-Forwarded-Proto names (else the server's own: https with TLS). 0,
+ * or the refusal's status (400 malformed, 403 a host it does not answer to)
+ * with the header in *field and the words in *why. */
+unsigned lull__base_url(const lull_server *srv, const char *host, const char *proto, int proxied, char *out, size_t cap,
+                        const char **field, const char **why);
+/* The same from a request libwebsockets carries. */
+unsigned lull__request_base_url(struct lws *wsi, lull_server *srv, char *out, size_t cap, const char **field,
+                                const char **why);
+/* Answer GET /listen.m3u (pls 0) or /listen.pls (1). */
+int lull__playlist(struct lws *wsi, lull_server *srv, int pls);
+
 /* direct.c: HTTP streams the worker serves itself. */
 /* Whether the request line in head (NUL-terminated) is one for direct.c. */
 int lull__direct_wants(const char *head);
@@ -438,5 +456,7 @@ int lull__bearer_state(struct lws *wsi, lull_server *srv, size_t i);
 int lull__origin_ok(struct lws *wsi, lull_server *srv);
 /* The Host names this server (see lull_server_config.allow_hosts). */
 int lull__host_ok(struct lws *wsi, lull_server *srv);
+/* The same for a Host header's value. */
+int lull__host_name_ok(const lull_server *srv, const char *host);
 
 #endif

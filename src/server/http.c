@@ -268,23 +268,6 @@ static int http_stream_writeable(session *s) {
   return lull__stream_write(s);
 }
 
-static int m3u(struct lws *wsi, lull_server *srv) {
-  char host[128] = "";
-  if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) snprintf(host, sizeof host, "%s:%u", srv->bind, srv->port);
-  for (char *c = host; *c; c++)
-    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr(".-:[]", *c)))
-      return lull__respond_error(wsi, 400, "bad_request", "host", "malformed Host header");
-  sbuf b = {0};
-  lull__sb_printf(&b, "#EXTM3U\n");
-  for (size_t i = 0; i < srv->n_stations; i++)
-    lull__sb_printf(&b, "#EXTINF:-1,lull: %s\n%s://%s/stream.ogg?station=%s\n", lull_station_name(srv->stations[i]),
-              srv->tls_cert[0] ? "https" : "http", host,
-              lull_station_name(srv->stations[i]));
-  int rc = lull__respond(wsi, 200, "audio/x-mpegurl", b.p, b.len);
-  free(b.p);
-  return rc;
-}
-
 long lull__rest_take(session *s, char *text, int *rc) {
   size_t len = s->text ? s->text_len : 0;
   memcpy(text, s->text ? s->text : "", len);
@@ -462,8 +445,8 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
   } else if (strcmp(path, "/api/stations") == 0) {
     lull__stations_json(srv, &b);
     rc = lull__respond(wsi, 200, "application/json", b.p, b.len);
-  } else if (strcmp(path, "/listen.m3u") == 0) {
-    rc = m3u(wsi, srv);
+  } else if (strcmp(path, "/listen.m3u") == 0 || strcmp(path, "/listen.pls") == 0) {
+    rc = lull__playlist(wsi, srv, path[8] == 'p');
   } else if (strcmp(path, "/ws/stream") == 0) {
     rc = lull__respond_error(wsi, 400, "websocket_required", "", "/ws/stream speaks WebSocket (Upgrade: websocket)");
   } else {

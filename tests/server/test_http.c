@@ -171,7 +171,8 @@ static void test_assets_head_and_playlist(void **state) {
   free(body);
   ASSERT_EQ_INT(nc_http(port, "GET", "/listen.m3u", NULL, NULL, &body, NULL), 200);
   ASSERT_STR_CONTAINS(body, "#EXTM3U");
-  ASSERT_STR_CONTAINS(body, "/stream.ogg?station=main");
+  ASSERT_STR_CONTAINS(body, "/main.ogg\n");
+  ASSERT_STR_CONTAINS(body, "/main.mp3\n");
   free(body);
   lull_server_destroy(srv);
 }
