@@ -80,6 +80,7 @@ typedef struct session {
   uint32_t pre_len, pre_off, hdr_off, unit_off;
   struct conn *c;
   struct download *download; /* S_RECENT: the file being sent (download.c) */
+  struct lull_icy *icy; /* an MP3 listener that asked for ICY metadata (icy.h); NULL: none, no cost */
   const char *why;  /* why it ends, when the server ends it */
   char ip[48];      /* the client's address key (conn.ip) */
 } session;
@@ -404,6 +405,12 @@ unsigned lull__request_base_url(struct lws *wsi, lull_server *srv, char *out, si
                                 const char **why);
 /* Answer GET /listen.m3u (pls 0) or /listen.pls (1). */
 int lull__playlist(struct lws *wsi, lull_server *srv, int pls);
+
+/* session.c: an ICY listener's next bytes (s->icy set): whole units from
+ * its cursor on, as many as the worker's scratch holds with a metadata
+ * block put in where one is due, at *out (the scratch, after LWS_PRE). The
+ * length, 0 when nothing is pending; *units says how many units it holds. */
+size_t lull__icy_chunk(session *s, unsigned char **out, uint64_t *units);
 
 /* direct.c: HTTP streams the worker serves itself. */
 /* Whether the request line in head (NUL-terminated) is one for direct.c. */

@@ -17,6 +17,7 @@
 
 #include "lull/lull.h"
 #include "server/conn.h"
+#include "server/icy.h"
 #include "server/request.h"
 #include "stream/stream.h"
 
@@ -25,15 +26,18 @@ int lull__direct_wants(const char *head) {
   return lull__direct_parse(head, strlen(head), &r) >= 0;
 }
 
-/* The value of a header in a request head (NUL-terminated), into out; 0
- * when it is not there. Names compare without case. */
+/* The value of a header in a request head (NUL-terminated), without the
+ * spaces around it, into out; 0 when it is not there. Names compare
+ * without case. */
 static int header_value(const char *head, const char *name, char *out, size_t cap) {
   size_t n = strlen(name);
   for (const char *p = strstr(head, "\r\n"); p && p[2] && !(p[2] == '\r' && p[3] == '\n'); p = strstr(p + 2, "\r\n")) {
     const char *line = p + 2;
     if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
       const char *v = line + n + 1;
+      v += strspn(v, " \t"); /* the spaces around a value are no part of it */
       size_t len = strcspn(v, "\r\n");
+      while (len && (v[len - 1] == ' ' || v[len - 1] == '\t')) len--;
       snprintf(out, cap, "%.*s", (int)len, v);
       return 1;
     }
@@ -116,11 +120,23 @@ void lull__direct_start(conn *c) {
     answer_and_close(c, (unsigned)status, status == 503 ? "Service Unavailable" : "Too Many Requests", code, "", m);
     return;
   }
-  char head[512];
+  /* The icy-* headers: icy-url as the client reached the server (left out
+   * when its Host is one the server would refuse); icy-metaint for an MP3
+   * listener that asked for metadata. */
+  char host[300] = "", proto[64] = "", base[320] = "", icy[1600], want[16] = "";
+  const char *field, *why;
+  header_value(c->head, "host", host, sizeof host);
+  if (c->proxied) header_value(c->head, "x-forwarded-proto", proto, sizeof proto);
+  if (lull__base_url(srv, host, proto, c->proxied, base, sizeof base, &field, &why)) base[0] = 0;
+  lull__icy_headers(icy, sizeof icy, srv->stations[station], kind, base);
+  int meta = kind == LULL_FEED_MP3 && header_value(c->head, "icy-metadata", want, sizeof want) && lull__icy_wants(want);
+  char head[2048];
   int n = snprintf(head, sizeof head,
                    "HTTP/1.1 200 OK\r\nserver: lull\r\ncontent-type: %s\r\ncache-control: no-store\r\n"
-                   "x-content-type-options: nosniff\r\nconnection: close\r\nicy-name: lull: %s\r\n\r\n",
-                   kind == LULL_FEED_OGG ? "audio/ogg" : "audio/mpeg", lull_station_name(srv->stations[station]));
+                   "x-content-type-options: nosniff\r\nconnection: close\r\n%s%s\r\n",
+                   kind == LULL_FEED_OGG ? "audio/ogg" : "audio/mpeg", icy, meta ? "icy-metaint: 16000\r\n" : "");
+  _Static_assert(LULL_ICY_METAINT == 16000, "the header says so");
+  if (n >= (int)sizeof head) n = (int)sizeof head - 1; /* cannot happen: titles and descriptions are bounded */
   if (is_head) { /* the headers GET would send; a HEAD is no listener */
     lull__station_put(srv, station);
     (void)!send(c->fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -128,7 +144,8 @@ void lull__direct_start(conn *c) {
     return;
   }
   session *s = calloc(1, sizeof *s);
-  if (!s || !(s->pre = malloc((size_t)n))) {
+  if (!s || !(s->pre = malloc((size_t)n)) || (meta && !(s->icy = malloc(sizeof *s->icy)))) {
+    if (s) free(s->pre);
     free(s);
     lull__station_put(srv, station);
     lull__listener_release(srv, client);
@@ -136,6 +153,7 @@ void lull__direct_start(conn *c) {
     return;
   }
   memcpy(s->pre, head, (size_t)n);
+  if (meta) lull__icy_init(s->icy);
   s->pre_len = (uint32_t)n;
   ev_timer_stop(w->loop, &c->retry);
   free(c->head);
@@ -186,6 +204,39 @@ static int send_some(session *s, const void *p, size_t len, uint32_t *done, uint
   return 1;
 }
 
+/* An ICY listener's bytes: each chunk (units with a block put in) is its
+ * own once taken, the cursor past its units; what the socket did not take
+ * waits in s->pre, sent first next time. The lag policy runs between
+ * chunks, so it never splits one. */
+static int icy_write(session *s) {
+  if (lull__session_policy(s, lull__now_ms())) {
+    s->close_code = 1008;
+    s->why = "stayed behind";
+    return -1;
+  }
+  lull_feed *f = &s->w->feeds[s->station * LULL_FEED_KINDS + s->kind];
+  for (int i = 0; i < 4; i++) {
+    unsigned char *p;
+    uint64_t units;
+    size_t n = lull__icy_chunk(s, &p, &units);
+    if (!n) break;
+    uint64_t published_ns = lull__feed_published_ns(f, s->cur.next, units);
+    s->cur.next += units;
+    uint32_t done = 0;
+    int r = send_some(s, p, n, &done, published_ns);
+    if (r < 0) return -1;
+    s->live |= r > 0 && s->cur.next == f->head;
+    if (r == 0) {
+      if (!(s->pre = malloc(n - done))) return -1;
+      memcpy(s->pre, p + done, n - done);
+      s->pre_len = (uint32_t)(n - done);
+      s->pre_off = 0;
+      return 0;
+    }
+  }
+  return 0;
+}
+
 int lull__direct_write(session *s) {
   if (ev_is_active(&s->wio)) return 0; /* the socket is full: wait for it */
   if (s->pre) {
@@ -202,6 +253,7 @@ int lull__direct_write(session *s) {
     if (r <= 0) return r;
     s->header_sent = 1;
   }
+  if (s->icy) return icy_write(s);
   lull_feed *f = &s->w->feeds[s->station * LULL_FEED_KINDS + s->kind];
   if (s->unit_off && s->cur.next < f->tail) s->unit_off = 0; /* its unit is gone: the decoder resyncs */
   if (!s->unit_off && lull__session_policy(s, lull__now_ms())) {

@@ -10,6 +10,7 @@
 
 #include "lull/lull.h"
 #include "server/conn.h"
+#include "server/icy.h"
 #include "server/request.h"
 #include "stream/stream.h"
 
@@ -149,6 +150,22 @@ int lull__stream_request_ok(struct lws *wsi, lull_server *srv, const query *q, i
   return 0;
 }
 
+/* Each "name: value\r\n" line of text as a header. */
+static int add_header_lines(struct lws *wsi, const char *text, unsigned char **p, unsigned char *end) {
+  while (*text) {
+    size_t n = strcspn(text, "\r"), colon = strcspn(text, ":");
+    char name[64], value[1024];
+    if (colon + 2 > n || colon + 1 >= sizeof name || n >= sizeof value) return -1;
+    snprintf(name, sizeof name, "%.*s", (int)(colon + 1), text); /* with its colon, as lws wants it */
+    snprintf(value, sizeof value, "%.*s", (int)(n - colon - 2), text + colon + 2);
+    if (lull__add_header(wsi, name, value, p, end)) return -1;
+    text += n;
+    if (*text == '\r') text++;
+    if (*text == '\n') text++;
+  }
+  return 0;
+}
+
 /* GET /stream.ogg?station=NAME or the mount /NAME.ogg (mount: NAME), and
  * the same for MP3. */
 static int http_stream(session *s, struct lws *wsi, worker *w, int kind, const char *mount) {
@@ -167,13 +184,25 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind, const c
     return lull__refuse_listener(wsi, srv, status);
   }
   lull__session_hold(s, w, station); /* given back when the session ends, HEAD or not */
-  unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+  unsigned char hdr[LWS_PRE + 2048], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
   const char *type = kind == LULL_FEED_OGG ? "audio/ogg" : "audio/mpeg";
-  char name[64];
-  snprintf(name, sizeof name, "lull: %s", lull_station_name(srv->stations[station]));
+  /* icy-url as the client reached the server, left out when its Host is
+   * one the server would refuse; icy-metaint for an MP3 listener that
+   * asked for metadata. */
+  char icy[1600], base[320] = "", want[16] = "";
+  const char *field, *why;
+  if (lull__request_base_url(wsi, srv, base, sizeof base, &field, &why)) base[0] = 0;
+  lull__icy_headers(icy, sizeof icy, srv->stations[station], kind, base);
+  int meta = !head && kind == LULL_FEED_MP3 && lws_hdr_custom_length(wsi, "icy-metadata:", 13) > 0 &&
+             lws_hdr_custom_copy(wsi, want, sizeof want, "icy-metadata:", 13) > 0 && lull__icy_wants(want);
+  if (meta && !(s->icy = malloc(sizeof *s->icy))) meta = 0;
+  if (meta) lull__icy_init(s->icy);
   if (lws_add_http_common_headers(wsi, 200, type, LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end) ||
       lull__add_header(wsi, "cache-control:", "no-store", &p, end) || lull__add_header(wsi, "connection:", "close", &p, end) ||
-      lull__add_header(wsi, "icy-name:", name, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end)) {
+      add_header_lines(wsi, icy, &p, end) || (meta && lull__add_header(wsi, "icy-metaint:", "16000", &p, end)) ||
+      lws_finalize_write_http_header(wsi, start, &p, end)) {
+    free(s->icy);
+    s->icy = NULL;
     if (!head) lull__listener_release(srv, s->ip);
     return -1;
   }
@@ -447,6 +476,7 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
     rc = lull__respond(wsi, 200, "application/json", b.p, b.len);
   } else if (strcmp(path, "/listen.m3u") == 0 || strcmp(path, "/listen.pls") == 0) {
     rc = lull__playlist(wsi, srv, path[8] == 'p');
+
   } else if (strcmp(path, "/ws/stream") == 0) {
     rc = lull__respond_error(wsi, 400, "websocket_required", "", "/ws/stream speaks WebSocket (Upgrade: websocket)");
   } else {

@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 
 #include "server/conn.h"
+#include "server/icy.h"
 #include "stream/stream.h"
 
 const char *const lull__feed_names[LULL_FEED_KINDS] = {"ws-opus", "ws-pcm", "ogg", "mp3"};
@@ -77,6 +78,8 @@ void lull__replies_free(session *s) {
 
 void lull__session_end(session *s, const char *why) {
   lull__replies_free(s);
+  free(s->icy);
+  s->icy = NULL;
   lull__recent_end(s, why);
   if (!s->registered) {
     lull__session_unhold(s);
@@ -153,9 +156,11 @@ int lull__stream_write(session *s) {
   }
   lull_feed *f = feed_of(s);
   for (int i = 0; i < 4; i++) {
-    const unsigned char *data;
+    unsigned char *icy = NULL;
+    const unsigned char *data = NULL;
     uint64_t units;
-    size_t len = lull__feed_run(f, s->cur.next, RUN_BYTES, &data, &units);
+    size_t len = s->icy ? lull__icy_chunk(s, &icy, &units) : lull__feed_run(f, s->cur.next, RUN_BYTES, &data, &units);
+    if (s->icy) data = icy;
     if (!len) break;
     /* LWS_WRITE_HTTP writes the bytes as they are, also on a WebSocket
      * (the feed holds whole frames), and never touches the bytes before. */
@@ -169,6 +174,17 @@ int lull__stream_write(session *s) {
     if (lws_partial_buffered(s->wsi)) break;
   }
   return 0;
+}
+
+size_t lull__icy_chunk(session *s, unsigned char **out, uint64_t *units) {
+  /* A run shorter than the metadata interval crosses one block at most. */
+  enum { ROOM = sizeof s->w->scratch - LWS_PRE, AUDIO = ROOM - LULL_ICY_BLOCK_MAX };
+  _Static_assert(AUDIO < LULL_ICY_METAINT && LULL_ICY_OUT_MAX(AUDIO) <= ROOM, "one block per chunk");
+  const unsigned char *data;
+  size_t len = lull__feed_run(feed_of(s), s->cur.next, AUDIO, &data, units);
+  if (len > AUDIO) return 0; /* a unit larger than that: never an MP3 chunk (20 ms); the lag policy ends it */
+  *out = s->w->scratch + LWS_PRE;
+  return lull__icy_interleave(s->icy, data, len, *out, lull__icy_station_title, s->w->srv->stations[s->station]);
 }
 
 /* Append to the message or body being received: 0, 1 when it would pass

@@ -4,6 +4,9 @@
 #include "server/fixture.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <pthread.h>
@@ -13,6 +16,9 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "support/harness.h"
 
@@ -276,4 +282,47 @@ int http_header(const char *head, const char *name, char *out, size_t cap) {
     }
   }
   return 0;
+}
+
+int tls_get(uint16_t port, const char *cert, const char *path, const char *headers, double seconds, unsigned char **body,
+            size_t *len, char *head, size_t head_cap) {
+  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+  ASSERT_TRUE(ctx && SSL_CTX_load_verify_locations(ctx, cert, NULL) == 1);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+  int fd = nc_connect(port, 0);
+  ASSERT_TRUE(fd >= 0);
+  struct timeval tv = {0, 200000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  SSL *ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
+  int status = -1;
+  size_t cap = 1 << 20, n = 0;
+  unsigned char *b = malloc(cap);
+  if (SSL_connect(ssl) == 1) {
+    char req[1024];
+    int r = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n%s\r\n", path, port,
+                     headers ? headers : "");
+    ASSERT_EQ_INT(SSL_write(ssl, req, r), r);
+    for (double end = nc_now_s() + seconds; nc_now_s() < end && n < cap - 1;) {
+      int got = SSL_read(ssl, b + n, (int)(cap - 1 - n));
+      if (got > 0) {
+        n += (size_t)got;
+        continue;
+      }
+      if (SSL_get_error(ssl, got) == SSL_ERROR_ZERO_RETURN || (errno != EAGAIN && errno != EWOULDBLOCK)) break;
+    }
+    b[n] = 0;
+    sscanf((char *)b, "HTTP/1.1 %d", &status);
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  close(fd);
+  unsigned char *e = (unsigned char *)strstr((char *)b, "\r\n\r\n");
+  size_t off = e ? (size_t)(e + 4 - b) : n;
+  if (head) snprintf(head, head_cap, "%.*s", (int)off, (char *)b);
+  memmove(b, b + off, n - off + 1);
+  *body = b;
+  *len = n - off;
+  return status;
 }

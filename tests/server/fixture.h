@@ -79,5 +79,11 @@ typedef struct test_cert {
   char dir[32], cert[64], key[64];
 } test_cert;
 void make_cert(test_cert *c);
+/* GET path over TLS (more header lines in headers, each ending in \r\n;
+ * NULL: none), trusting only cert, reading for up to `seconds` or to the
+ * close: the status, the body in *body (malloc'd, NUL-terminated) and the
+ * response head in head (if given). -1 when the handshake fails. */
+int tls_get(uint16_t port, const char *cert, const char *path, const char *headers, double seconds, unsigned char **body,
+            size_t *len, char *head, size_t head_cap);
 
 #endif

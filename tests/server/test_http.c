@@ -205,7 +205,7 @@ static void test_mounts(void **state) {
     char head[2048], v[64];
     ASSERT_EQ_INT(nc_stream_open_head(fd, streams[i], NULL, &pre, &len, head, sizeof head), 200);
     ASSERT_TRUE(http_header(head, "icy-name", v, sizeof v));
-    ASSERT_STR_EQ(v, i < 2 ? "lull: night" : "lull: main");
+    ASSERT_STR_EQ(v, i < 2 ? "night" : "main");
     ASSERT_TRUE(http_header(head, "content-type", v, sizeof v));
     ASSERT_STR_EQ(v, strstr(streams[i], ".ogg") ? "audio/ogg" : "audio/mpeg");
     free(pre);

@@ -126,6 +126,16 @@ static void test_behind_a_trusted_proxy(void **state) {
   ASSERT_EQ_INT(get(port, "/listen.m3u", "Host: localhost\r\nX-Forwarded-Proto: gopher\r\n", &body), 400);
   expect_error_code(body, "bad_request", "x-forwarded-proto");
   free(body);
+  /* A stream's icy-url says the same (the worker reads that head itself). */
+  int fd = nc_connect(port, 0);
+  unsigned char *pre;
+  size_t len;
+  char head[2048], v[128];
+  ASSERT_EQ_INT(nc_stream_open_head(fd, "/night.mp3", "X-Forwarded-Proto: https\r\n", &pre, &len, head, sizeof head), 200);
+  ASSERT_TRUE(http_header(head, "icy-url", v, sizeof v));
+  ASSERT_STR_EQ(v, "https://127.0.0.1/");
+  free(pre);
+  close(fd);
   lull_server_destroy(srv);
 }
 

@@ -39,49 +39,6 @@ static void test_serve_stops_gracefully_on_sigterm(void **state) {
   close(err_fd);
 }
 
-/* GET path over TLS, trusting only cert, reading for up to `seconds` or to
- * the close: the status, and the body in *body (malloc'd). -1 when the
- * handshake fails. */
-static int tls_get(uint16_t port, const char *cert, const char *path, double seconds, unsigned char **body, size_t *len) {
-  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-  ASSERT_TRUE(ctx && SSL_CTX_load_verify_locations(ctx, cert, NULL) == 1);
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-  int fd = nc_connect(port, 0);
-  ASSERT_TRUE(fd >= 0);
-  struct timeval tv = {0, 200000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  SSL *ssl = SSL_new(ctx);
-  SSL_set_fd(ssl, fd);
-  X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
-  int status = -1;
-  size_t cap = 1 << 20, n = 0;
-  unsigned char *b = malloc(cap);
-  if (SSL_connect(ssl) == 1) {
-    char req[512];
-    int r = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n\r\n", path, port);
-    ASSERT_EQ_INT(SSL_write(ssl, req, r), r);
-    for (double end = nc_now_s() + seconds; nc_now_s() < end && n < cap - 1;) {
-      int got = SSL_read(ssl, b + n, (int)(cap - 1 - n));
-      if (got > 0) {
-        n += (size_t)got;
-        continue;
-      }
-      if (SSL_get_error(ssl, got) == SSL_ERROR_ZERO_RETURN || (errno != EAGAIN && errno != EWOULDBLOCK)) break;
-    }
-    b[n] = 0;
-    sscanf((char *)b, "HTTP/1.1 %d", &status);
-  }
-  SSL_free(ssl);
-  SSL_CTX_free(ctx);
-  close(fd);
-  unsigned char *e = (unsigned char *)strstr((char *)b, "\r\n\r\n");
-  size_t off = e ? (size_t)(e + 4 - b) : n;
-  memmove(b, b + off, n - off + 1);
-  *body = b;
-  *len = n - off;
-  return status;
-}
-
 /* --tls-cert/--tls-key: the port speaks HTTPS (the player's pages, the API,
  * the streams) and refuses plain HTTP; a bad pair is named. */
 static void test_tls(void **state) {
@@ -93,16 +50,16 @@ static void test_tls(void **state) {
   uint16_t port = lull_server_port(srv);
   unsigned char *body;
   size_t len;
-  ASSERT_EQ_INT(tls_get(port, cert, "/api/status", 3, &body, &len), 200);
+  ASSERT_EQ_INT(tls_get(port, cert, "/api/status", NULL, 3, &body, &len, NULL, 0), 200);
   json_t *j = parse((char *)body);
   ASSERT_STR_CONTAINS(json_string_value(json_object_get(json_array_get(json_object_get(j, "stations"), 0), "name")), "main");
   json_decref(j);
   free(body);
-  ASSERT_EQ_INT(tls_get(port, cert, "/listen.m3u", 3, &body, &len), 200);
+  ASSERT_EQ_INT(tls_get(port, cert, "/listen.m3u", NULL, 3, &body, &len, NULL, 0), 200);
   ASSERT_STR_CONTAINS((char *)body, "https://127.0.0.1:");
   free(body);
   /* Three seconds of the Ogg stream decode. */
-  ASSERT_EQ_INT(tls_get(port, cert, "/stream.ogg", 3, &body, &len), 200);
+  ASSERT_EQ_INT(tls_get(port, cert, "/stream.ogg", NULL, 3, &body, &len, NULL, 0), 200);
   decoded d;
   ASSERT_EQ_INT(decode_ogg_opus(body, len, &d), 0);
   print_message("# ogg over TLS: %zu bytes, %.2f s decoded, rms %.4f\n", len, d.seconds, d.rms);
