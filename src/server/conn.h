@@ -171,6 +171,7 @@ typedef struct station_stats {
   struct lull_server *srv;
   _Atomic uint64_t frames;
   _Atomic uint32_t listeners[LULL_FEED_KINDS];
+  _Atomic uint32_t peak[LULL_FEED_KINDS]; /* the most listeners there were at once */
 } station_stats;
 
 struct lull_server {
@@ -201,6 +202,7 @@ struct lull_server {
   uint16_t port;
   _Atomic int stopping, started;
   uint64_t start_ms;
+  int64_t start_unix; /* the same, as wall-clock seconds (icestats.c) */
   lull_hub_policy policy[LULL_FEED_KINDS];
   pthread_mutex_t ip_lock;
   ip_slot *ips;
@@ -405,6 +407,9 @@ unsigned lull__request_base_url(struct lws *wsi, lull_server *srv, char *out, si
                                 const char **why);
 /* Answer GET /listen.m3u (pls 0) or /listen.pls (1). */
 int lull__playlist(struct lws *wsi, lull_server *srv, int pls);
+
+/* icestats.c: GET /status-json.xsl[?mount=/NAME.mp3], Icecast's status JSON. */
+int lull__icestats(struct lws *wsi, lull_server *srv);
 
 /* session.c: an ICY listener's next bytes (s->icy set): whole units from
  * its cursor on, as many as the worker's scratch holds with a metadata

@@ -476,7 +476,8 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
     rc = lull__respond(wsi, 200, "application/json", b.p, b.len);
   } else if (strcmp(path, "/listen.m3u") == 0 || strcmp(path, "/listen.pls") == 0) {
     rc = lull__playlist(wsi, srv, path[8] == 'p');
-
+  } else if (strcmp(path, "/status-json.xsl") == 0) {
+    rc = lull__icestats(wsi, srv);
   } else if (strcmp(path, "/ws/stream") == 0) {
     rc = lull__respond_error(wsi, 400, "websocket_required", "", "/ws/stream speaks WebSocket (Upgrade: websocket)");
   } else {

@@ -313,6 +313,7 @@ int lull_server_start(lull_server *srv) {
   int expected = 0;
   if (!atomic_compare_exchange_strong(&srv->started, &expected, 1)) return LULL_ESTATE;
   srv->start_ms = lull__now_ms();
+  srv->start_unix = (int64_t)time(NULL);
   for (size_t i = 0; i < srv->n_stations; i++)
     if (lull_station_start(srv->stations[i]) != LULL_OK) goto fail;
   for (unsigned i = 0; i < srv->n_workers; i++)

@@ -56,7 +56,10 @@ int lull__session_register(session *s) {
   lull_feed *f = feed_of(s);
   lull__hub_join_at(&s->cur, f->head, f->tail, &w->srv->policy[s->kind]);
   s->since_ms = lull__now_ms();
-  atomic_fetch_add(&w->srv->sstats[s->station].listeners[s->kind], 1);
+  station_stats *ss = &w->srv->sstats[s->station];
+  uint32_t now_n = atomic_fetch_add(&ss->listeners[s->kind], 1) + 1, peak = atomic_load(&ss->peak[s->kind]);
+  while (peak < now_n && !atomic_compare_exchange_weak(&ss->peak[s->kind], &peak, now_n)) {
+  }
   atomic_fetch_add(&w->srv->connects, 1);
   if (s->kind == LULL_FEED_MP3) lull__station_mp3_listeners(w->srv->stations[s->station], +1);
   lull__log(w->srv, LULL_LOG_INFO, "connect %s %s station=%s (listeners %u)", s->ip, lull__feed_names[s->kind],

@@ -188,7 +188,7 @@ static void test_mounts(void **state) {
   static const struct {
     const char *path, *type;
   } routes[] = {{"/index.html", "text/html"}, {"/app.mjs", "text/javascript"}, {"/api/status", "application/json"},
-                {"/metrics", "text/plain"}, {"/listen.m3u", "audio/x-mpegurl"}};
+                {"/metrics", "text/plain"}, {"/listen.m3u", "audio/x-mpegurl"}, {"/status-json.xsl", "application/json"}};
   for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
     char *body, head[4096], type[128];
     ASSERT_EQ_INT(nc_http_head(port, "GET", routes[i].path, NULL, NULL, &body, NULL, head, sizeof head), 200);
