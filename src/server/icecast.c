@@ -16,6 +16,7 @@
 
 #include "lull/lull.h"
 #include "server/icecast_url.h"
+#include "server/icy.h"
 #include "stream/stream.h"
 
 #define POLL_NS 20000000L   /* a frame: the station publishes no faster */
@@ -71,8 +72,8 @@ int lull_icecast_create(const lull_icecast_config *config, lull_station *station
   ic->url = strdup(config->url);
   ic->password = strdup(config->password);
   ic->name = dup_or(config->name, name);
-  ic->description = dup_or(config->description, "endless ambient music, composed live");
-  ic->genre = dup_or(config->genre, "ambient");
+  ic->description = dup_or(config->description, LULL_ICY_DESCRIPTION);
+  ic->genre = dup_or(config->genre, LULL_ICY_GENRE);
   if (!ic->cfg.queue_max) ic->cfg.queue_max = 256 * 1024;
   if (!ic->cfg.retry_max_s) ic->cfg.retry_max_s = 60;
   if (!ic->cfg.log) ic->cfg.log = lull_log_stderr;
@@ -232,6 +233,24 @@ static int send_bytes(lull_icecast *ic, shout_t *sh, const unsigned char *p, siz
   return 0;
 }
 
+/* An MP3 mount's now-playing title (Icecast's "song"), when the music has
+ * moved since the last one sent (title: that one). libshout sends it to
+ * Icecast's admin/metadata on a connection of its own, waiting for the
+ * answer: a failure is logged once and the stream goes on (Ogg mounts keep
+ * their tags: changing them mid-stream breaks players). */
+static void update_title(lull_icecast *ic, shout_t *sh, char *title, size_t cap, int *failed) {
+  char now[LULL_ICY_TITLE_MAX];
+  lull__icy_station_title(ic->st, now, sizeof now);
+  if (strcmp(now, title) == 0) return;
+  snprintf(title, cap, "%s", now);
+  shout_metadata_t *md = shout_metadata_new();
+  int rc = md ? shout_metadata_add(md, "song", now) : SHOUTERR_MALLOC;
+  if (rc == SHOUTERR_SUCCESS) rc = shout_set_metadata_utf8(sh, md);
+  if (md) shout_metadata_free(md);
+  if (rc != SHOUTERR_SUCCESS && !*failed) say(ic, LULL_LOG_WARN, "could not set the title: %s", shout_get_error(sh));
+  *failed = rc != SHOUTERR_SUCCESS;
+}
+
 /* Stream until stopped or an error (err filled, -1). */
 static int stream(lull_icecast *ic, shout_t *sh, char *err, size_t cap) {
   lull_ring *ring = ic->t.mp3 ? lull__station_mp3(ic->st) : lull__station_pages(ic->st);
@@ -248,7 +267,10 @@ static int stream(lull_icecast *ic, shout_t *sh, char *err, size_t cap) {
     if (h && send_bytes(ic, sh, h, hlen, err, cap)) rc = -1;
   }
   uint64_t next = lull__ring_head(ring);
+  char title[LULL_ICY_TITLE_MAX] = "";
+  int title_failed = 0;
   while (!rc && !atomic_load(&ic->stop)) {
+    if (ic->t.mp3) update_title(ic, sh, title, sizeof title, &title_failed);
     const lull_ring_slot *s;
     uint64_t lost = 0;
     int got;

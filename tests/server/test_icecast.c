@@ -4,7 +4,8 @@
  * and started again while a WebSocket listener of lull's own sees no gap;
  * a wrong password is logged, shown in /api/status, and harms nothing; the
  * output's log lines stay whole lines within their 512-byte buffer however
- * long its (valid) URL. */
+ * long its (valid) URL; lull's /status-json.xsl has the keys and types of
+ * icecast2's for the same mounts, and the MP3 mount's title is lull's. */
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
@@ -129,6 +130,17 @@ static void icecast_stop(icecast *ic) {
   for (int i = 0; i < 4; i++)
     if (children[i] == ic->pid) children[i] = 0;
   ic->pid = 0;
+}
+
+/* Its folder and what it wrote there, once it has stopped. */
+static void icecast_remove(icecast *ic) {
+  static const char *const files[] = {"icecast.xml", "access.log", "error.log", "icecast.pid"};
+  for (int i = 0; i < 4; i++) {
+    char f[160];
+    snprintf(f, sizeof f, "%s/%s", ic->dir, files[i]);
+    unlink(f);
+  }
+  rmdir(ic->dir);
 }
 
 /* `lull serve --port 0 --icecast main=URL` with the password in the
@@ -321,13 +333,7 @@ static void test_push_read_restart_and_wrong_password(void **state) {
   icecast_stop(&ic);
   if (!WIFEXITED(st1) || WEXITSTATUS(st1) != 0) fail_msg("lull serve exited %d: %s", st1, good_log);
   if (!WIFEXITED(st2) || WEXITSTATUS(st2) != 0) fail_msg("lull serve (wrong password) exited %d: %s", st2, log);
-  static const char *const files[] = {"icecast.xml", "access.log", "error.log", "icecast.pid"};
-  for (int i = 0; i < 4; i++) {
-    char f[160];
-    snprintf(f, sizeof f, "%s/%s", ic.dir, files[i]);
-    unlink(f);
-  }
-  rmdir(ic.dir);
+  icecast_remove(&ic);
   ASSERT_STR_CONTAINS(log, "error icecast main -> icecast://127.0.0.1:");
   ASSERT_STR_CONTAINS(log, "login refused: wrong user or password, or the mount is in use");
   ASSERT_TRUE(strstr(log, WRONG) == NULL);
@@ -335,6 +341,128 @@ static void test_push_read_restart_and_wrong_password(void **state) {
   ASSERT_TRUE(WIFEXITED(st2) && WEXITSTATUS(st2) == 0);
   close(err_fd);
   close(bad_fd);
+}
+
+/* ---- /status-json.xsl, lull's and a real icecast2's ------------------------- */
+
+/* GET path as JSON (json_decref it); NULL unless 200. */
+static json_t *get_json(uint16_t port, const char *path) {
+  char *body = NULL;
+  json_t *j = NULL;
+  if (nc_http(port, "GET", path, NULL, NULL, &body, NULL) == 200) j = json_loads(body, 0, NULL);
+  free(body);
+  return j;
+}
+
+static const char *json_type_name(json_t *v) {
+  static const char *const names[] = {"object", "array", "string", "integer", "real", "true", "false", "null"};
+  return names[json_typeof(v)];
+}
+
+/* Key by key: every key Icecast gives, lull gives with a value of the same
+ * JSON type; lull's others are among extra (NULL-terminated), each printed. */
+static void compare_keys(json_t *ice, json_t *ours, const char *what, const char *const *extra) {
+  const char *key;
+  json_t *v;
+  json_object_foreach(ice, key, v) {
+    json_t *o = json_object_get(ours, key);
+    if (!o) fail_msg("%s: icecast2 gives \"%s\", lull does not", what, key);
+    if (json_typeof(o) != json_typeof(v))
+      fail_msg("%s: \"%s\" is %s in icecast2, %s in lull", what, key, json_type_name(v), json_type_name(o));
+  }
+  json_object_foreach(ours, key, v) {
+    if (json_object_get(ice, key)) continue;
+    int ok = 0;
+    for (const char *const *e = extra; *e; e++) ok |= strcmp(*e, key) == 0;
+    if (!ok) fail_msg("%s: lull gives \"%s\", icecast2 does not", what, key);
+    print_message("# %s: lull only: %s\n", what, key);
+  }
+}
+
+/* lull pushes its Ogg and MP3 streams to a real icecast2; the two
+ * /status-json.xsl are compared for the same mounts: the same keys with
+ * values of the same types at the icestats level and in each source (lull
+ * adds server_url, which Icecast gives when a source sends one, and the
+ * title of its Ogg mount), "source" an array of both or, with ?mount=, one
+ * object; the values that describe the stream are equal; and the title
+ * lull's output sets on Icecast's MP3 mount is the one lull shows. */
+static void test_status_json_like_icecast(void **state) {
+  (void)state;
+  icecast ic;
+  icecast_config(&ic);
+  icecast_start(&ic);
+  char url[128], mp3_url[128];
+  snprintf(url, sizeof url, "icecast://127.0.0.1:%u/main.ogg", ic.port);
+  snprintf(mp3_url, sizeof mp3_url, "icecast://127.0.0.1:%u/main.mp3", ic.port);
+  int err_fd;
+  uint16_t port;
+  pid_t pid = serve(url, mp3_url, PASSWORD, &err_fd, &port);
+  /* Both mounts up, and the MP3 one titled by lull. */
+  json_t *ice = NULL;
+  for (double end = nc_now_s() + 15; nc_now_s() < end; nap_ms(200)) {
+    json_decref(ice);
+    ice = get_json(ic.port, "/status-json.xsl");
+    json_t *src = ice ? json_object_get(json_object_get(ice, "icestats"), "source") : NULL;
+    if (json_is_array(src) && json_array_size(src) == 2 && json_object_get(json_array_get(src, 0), "title")) break;
+  }
+  ASSERT_TRUE(ice != NULL);
+  json_t *ours = get_json(port, "/status-json.xsl");
+  ASSERT_TRUE(ours != NULL);
+  json_t *is = json_object_get(ice, "icestats"), *os = json_object_get(ours, "icestats");
+  ASSERT_EQ_INT(json_object_size(ice), 1);
+  ASSERT_EQ_INT(json_object_size(ours), 1);
+  static const char *const none[] = {NULL}, *const mp3_extra[] = {"server_url", NULL},
+                           *const ogg_extra[] = {"server_url", "title", NULL};
+  compare_keys(is, os, "icestats", none);
+  json_t *isrc = json_object_get(is, "source"), *osrc = json_object_get(os, "source");
+  ASSERT_TRUE(json_is_array(isrc) && json_array_size(isrc) == 2);
+  ASSERT_TRUE(json_is_array(osrc) && json_array_size(osrc) == 2);
+  for (int k = 0; k < 2; k++) { /* both sorted by mount: .mp3, then .ogg */
+    json_t *a = json_array_get(isrc, (size_t)k), *b = json_array_get(osrc, (size_t)k);
+    const char *ia = json_string_value(json_object_get(a, "listenurl")), *ob = json_string_value(json_object_get(b, "listenurl"));
+    print_message("# icecast2 %s, lull %s\n", ia, ob);
+    ASSERT_STR_EQ(strrchr(ia, '/'), strrchr(ob, '/'));
+    compare_keys(a, b, k ? "source .ogg" : "source .mp3", k ? ogg_extra : mp3_extra);
+    static const char *const same[] = {"audio_info", "bitrate", "channels", "samplerate", "server_type", "subtype",
+                                       "listeners", "dummy"};
+    for (int i = 0; i < 8; i++) {
+      json_t *x = json_object_get(a, same[i]), *y = json_object_get(b, same[i]);
+      if (!x) continue;
+      if (!json_equal(x, y)) fail_msg("%s differs", same[i]);
+    }
+  }
+  /* One mount: one object, in both. */
+  json_t *ice1 = get_json(ic.port, "/status-json.xsl?mount=/main.mp3"), *ours1 = get_json(port, "/status-json.xsl?mount=/main.mp3");
+  ASSERT_TRUE(ice1 && ours1);
+  json_t *a = json_object_get(json_object_get(ice1, "icestats"), "source"),
+         *b = json_object_get(json_object_get(ours1, "icestats"), "source");
+  ASSERT_TRUE(json_is_object(a));
+  ASSERT_TRUE(json_is_object(b));
+  compare_keys(a, b, "?mount=/main.mp3", mp3_extra);
+  /* The title the output set on Icecast is lull's now-playing line. */
+  int same_title = 0;
+  for (int i = 0; i < 10 && !same_title; i++) {
+    json_t *x = get_json(ic.port, "/status-json.xsl?mount=/main.mp3"), *y = get_json(port, "/status-json.xsl?mount=/main.mp3");
+    const char *tx = json_string_value(json_object_get(json_object_get(json_object_get(x, "icestats"), "source"), "title"));
+    const char *ty = json_string_value(json_object_get(json_object_get(json_object_get(y, "icestats"), "source"), "title"));
+    print_message("# title: icecast2 \"%s\", lull \"%s\"\n", tx ? tx : "", ty ? ty : "");
+    same_title = tx && ty && strcmp(tx, ty) == 0 && strstr(tx, " bpm");
+    json_decref(x);
+    json_decref(y);
+    if (!same_title) nap_ms(300);
+  }
+  ASSERT_TRUE(same_title);
+  json_decref(ice1);
+  json_decref(ours1);
+  json_decref(ice);
+  json_decref(ours);
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  for (int i = 0; i < 4; i++)
+    if (children[i] == pid) children[i] = 0;
+  close(err_fd);
+  icecast_stop(&ic);
+  icecast_remove(&ic);
 }
 
 /* ---- log lines from a long URL ------------------------------------------- */
@@ -412,6 +540,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(test_push_read_restart_and_wrong_password, teardown),
       cmocka_unit_test(test_long_url_log_lines),
+      cmocka_unit_test_teardown(test_status_json_like_icecast, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
