@@ -193,10 +193,10 @@ static int http_stream(session *s, struct lws *wsi, worker *w, int kind, const c
   const char *field, *why;
   if (lull__request_base_url(wsi, srv, base, sizeof base, &field, &why)) base[0] = 0;
   lull__icy_headers(icy, sizeof icy, srv->stations[station], kind, base);
-  int meta = !head && kind == LULL_FEED_MP3 && lws_hdr_custom_length(wsi, "icy-metadata:", 13) > 0 &&
+  int meta = kind == LULL_FEED_MP3 && lws_hdr_custom_length(wsi, "icy-metadata:", 13) > 0 &&
              lws_hdr_custom_copy(wsi, want, sizeof want, "icy-metadata:", 13) > 0 && lull__icy_wants(want);
-  if (meta && !(s->icy = malloc(sizeof *s->icy))) meta = 0;
-  if (meta) lull__icy_init(s->icy);
+  if (meta && !head && !(s->icy = malloc(sizeof *s->icy))) meta = 0; /* a HEAD says what GET would */
+  if (s->icy) lull__icy_init(s->icy);
   if (lws_add_http_common_headers(wsi, 200, type, LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end) ||
       lull__add_header(wsi, "cache-control:", "no-store", &p, end) || lull__add_header(wsi, "connection:", "close", &p, end) ||
       add_header_lines(wsi, icy, &p, end) || (meta && lull__add_header(wsi, "icy-metaint:", "16000", &p, end)) ||
