@@ -455,11 +455,7 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
   if (strcmp(path, "/stream.mp3") == 0) return http_stream(s, wsi, w, LULL_FEED_MP3, NULL);
   char mount[40];
   int kind = lull__mount_parse(path, strlen(path), mount, sizeof mount);
-  if (kind >= 0) {
-    int rc;
-    if (lull__station_or_refuse(wsi, srv, mount, &rc) < 0) return rc;
-    return http_stream(s, wsi, w, kind, mount);
-  }
+  if (kind >= 0) return http_stream(s, wsi, w, kind, mount); /* it finds (and holds) the station */
   sbuf b = {0};
   int rc;
   if (strcmp(path, "/api/status") == 0) {

@@ -79,8 +79,14 @@ static int mount_arg(struct lws *wsi, lull_server *srv, int *station, int *kind,
       if (*kind < 0) return lull__respond_error(wsi, 400, "bad_mount", "mount", "a mount is /NAME.ogg or /NAME.mp3");
       snprintf(name, sizeof name, "main");
     }
-    int rc;
-    if ((*station = lull__station_or_refuse(wsi, srv, name, &rc)) < 0) return rc;
+    /* The configured stations only: personal ones are in no public list. */
+    if (!lull_station_name_valid(name))
+      return lull__respond_error(wsi, 400, "bad_station", "mount", "station names are 1..32 of a-z, 0-9 and -");
+    if ((*station = lull__station_index(srv, name)) < 0) {
+      char m[160];
+      snprintf(m, sizeof m, "no mount \"%.60s\" (GET /status-json.xsl lists them)", v);
+      return lull__respond_error(wsi, 404, "unknown_mount", "mount", m);
+    }
   }
   *refused = 0;
   return 0;

@@ -1,7 +1,8 @@
 /* /status-json.xsl (server/icestats.c): Icecast 2.4's shape with lull's
  * mounts, two a station; one mount picked with ?mount= gives "source" as an
  * object, all of them an array; listeners and their peak follow listeners
- * that come and go; bad arguments get JSON errors. (test_icecast compares
+ * that come and go; bad arguments get JSON errors; personal stations are
+ * not listed. (test_icecast compares
  * it key by key with a real icecast2.) */
 #include <signal.h>
 #include <stdio.h>
@@ -148,7 +149,7 @@ static void test_bad_arguments(void **state) {
   (void)state;
   lull_server *srv = start(NULL);
   uint16_t port = lull_server_port(srv);
-  expect_http(port, "GET", "/status-json.xsl?mount=/nope.mp3", NULL, NULL, 404, "unknown_station");
+  expect_http(port, "GET", "/status-json.xsl?mount=/nope.mp3", NULL, NULL, 404, "unknown_mount");
   expect_http(port, "GET", "/status-json.xsl?mount=main.mp3", NULL, NULL, 400, "bad_mount");
   expect_http(port, "GET", "/status-json.xsl?mount=/main.flac", NULL, NULL, 400, "bad_mount");
   expect_http(port, "GET", "/status-json.xsl?mount=/a/b.mp3", NULL, NULL, 400, "bad_mount");
@@ -163,12 +164,51 @@ static void test_bad_arguments(void **state) {
   lull_server_destroy(srv);
 }
 
+/* A personal station plays at its mount, but neither the playlists nor
+ * /status-json.xsl name it: it is in no public list. */
+static void test_personal_stations_unlisted(void **state) {
+  (void)state;
+  lull_server *srv = start(&(lull_server_config){.max_personal = 2});
+  uint16_t port = lull_server_port(srv);
+  char *resp;
+  ASSERT_EQ_INT(nc_http(port, "POST", "/api/personal", NULL, NULL, &resp, NULL), 201);
+  json_t *j = parse(resp);
+  char name[64], path[96];
+  snprintf(name, sizeof name, "%s", json_string_value(json_object_get(j, "station")));
+  json_decref(j);
+  free(resp);
+  snprintf(path, sizeof path, "/%s.mp3", name);
+  int fd = nc_connect(port, 0);
+  unsigned char *pre;
+  size_t len;
+  char head[2048], v[64];
+  ASSERT_EQ_INT(nc_stream_open_head(fd, path, "Icy-MetaData: 1\r\n", &pre, &len, head, sizeof head), 200);
+  ASSERT_TRUE(http_header(head, "icy-metaint", v, sizeof v));
+  free(pre);
+  json_t *s = icestats(port, "");
+  ASSERT_EQ_INT(json_array_size(json_object_get(s, "source")), 2);
+  char *dump = json_dumps(s, 0);
+  ASSERT_TRUE(strstr(dump, name) == NULL);
+  free(dump);
+  json_decref(s);
+  char q[128];
+  snprintf(q, sizeof q, "/status-json.xsl?mount=%s", path);
+  expect_http(port, "GET", q, NULL, NULL, 404, "unknown_mount");
+  char *body;
+  ASSERT_EQ_INT(nc_http(port, "GET", "/listen.m3u", NULL, NULL, &body, NULL), 200);
+  ASSERT_TRUE(strstr(body, name) == NULL);
+  free(body);
+  close(fd);
+  lull_server_destroy(srv);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shape),
       cmocka_unit_test(test_listeners_and_peak),
       cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_personal_stations_unlisted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
