@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lull/err.h"
+#include "lull/event.h"
 #include "lull/station.h"
 
 #define LULL_EXIT_OK 0
@@ -31,6 +33,9 @@ int lull__instrument_arg(const char *cmd, const char *v, const char **spec);
 const char *lull__flag_value(const char *cmd, int argc, char **argv, int *i, const char *flag);
 
 /* Parse helpers: print "lull CMD: FLAG: ..." to stderr and return -1 on error. */
+/* s as a whole number lo..hi into *out: 0, or -1 with d->message saying
+ * what is allowed ("expected a whole number 1..16, got \"x\""). */
+int lull__u64_parse(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, lull_diag *d);
 int lull__arg_u64(const char *cmd, const char *flag, const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 int lull__arg_double(const char *cmd, const char *flag, const char *s, double lo, double hi, double *out);
 
@@ -48,6 +53,13 @@ typedef struct lull_spec_words {
  * left as they were). In a value, \, is a comma and \\ a backslash. 0, or
  * -1 with "lull serve: --station ..." printed to err. */
 int lull__station_spec(const char *spec, lull_station_config *sc, lull_spec_words *words, FILE *err);
+/* The keys of a spec, and of a config file's [station NAME] section. */
+#define LULL_STATION_KEYS "key, mode, bpm, intensity, palette, seed, daycycle, title, description, steer"
+/* One of a station's LULL_STATION_KEYS set from its text value v (taken
+ * whole: no escapes) into *sc and *words, as in a spec: 0; LULL_EUNKNOWN
+ * for a key that is none of them; or -1 with d->field the key and
+ * d->message what is allowed ("must be 30..180, got 500"). */
+int lull__station_field(lull_station_config *sc, lull_spec_words *words, const char *key, const char *v, lull_diag *d);
 
 /* ---- progress bar (progress.c) ---- */
 
