@@ -60,7 +60,7 @@ test-tsan:
 # seeds in fuzz/corpus/NAME and what earlier runs kept in FUZZ_BUILD/corpus/NAME,
 # with a dictionary from fuzz/dict (targets in fuzz/CMakeLists.txt). A crash or
 # a broken invariant fails the run; its input and log stay in FUZZ_BUILD.
-FUZZ_TARGETS ?= phrase timeline control rest query request station_spec icecast_url
+FUZZ_TARGETS ?= phrase timeline control rest query request station_spec icecast_url serve_config
 fuzz:
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=address,undefined \
 	  -DLULL_FUZZ=ON $(CMAKE_FLAGS) >/dev/null

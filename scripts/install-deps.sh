@@ -19,6 +19,7 @@ packages=(
   libmp3lame-dev    # /stream.mp3
   libmpg123-dev     # tests: decoding /stream.mp3 back
   libshout3-dev     # Icecast source output
+  libinih-dev       # lull serve --config: the INI file
   liblilv-dev lv2-dev   # the LV2 host: plugins as instruments and master effects
   # tests
   libcmocka-dev

@@ -8,7 +8,7 @@
 
 #include "cli/cli.h"
 
-int lull__arg_u64(const char *cmd, const char *flag, const char *s, uint64_t lo, uint64_t hi, uint64_t *out) {
+int lull__u64_parse(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, lull_diag *d) {
   char *end;
   errno = 0;
   if (!s || !*s || *s == '-') goto bad;
@@ -17,8 +17,15 @@ int lull__arg_u64(const char *cmd, const char *flag, const char *s, uint64_t lo,
   *out = v;
   return 0;
 bad:
-  fprintf(stderr, "lull %s: %s: expected a whole number %llu..%llu, got \"%s\"\n", cmd, flag, (unsigned long long)lo,
-          (unsigned long long)hi, s ? s : "");
+  snprintf(d->message, sizeof d->message, "expected a whole number %llu..%llu, got \"%.160s\"", (unsigned long long)lo,
+           (unsigned long long)hi, s ? s : "");
+  return -1;
+}
+
+int lull__arg_u64(const char *cmd, const char *flag, const char *s, uint64_t lo, uint64_t hi, uint64_t *out) {
+  lull_diag d = {{0}, {0}};
+  if (lull__u64_parse(s, lo, hi, out, &d) == 0) return 0;
+  fprintf(stderr, "lull %s: %s: %s\n", cmd, flag, d.message);
   return -1;
 }
 

@@ -12,8 +12,6 @@
 #include "lull/lull.h"
 #include "lull/server.h"
 
-#define MAX_ORIGINS 32
-
 static void help(FILE *f) {
   fputs("usage: lull serve [options]\n"
         "\n"
@@ -22,6 +20,15 @@ static void help(FILE *f) {
         "/metrics (Prometheus), /api/stations, POST /api/stations/NAME/params, and\n"
         "GET /api/stations/NAME/recent.ogg?minutes=N: the last N minutes as a file.\n"
         "\n"
+        "  --config FILE            the settings from an INI file: [server] with any option below\n"
+        "                           as KEY = VALUE (its name without the dashes), [station NAME]\n"
+        "                           with a station's keys, fx = SPEC (repeatable) and\n"
+        "                           instrument.PART = SPEC, [icecast LABEL] with station, url,\n"
+        "                           password-file, name, description, genre (examples/lull.ini).\n"
+        "                           Flags override it: an option replaces the file's, --station\n"
+        "                           NAME adds or replaces that station\n"
+        "  --check-config FILE      read FILE and the flags, print the settings they resolve to\n"
+        "                           and exit (0), or the error (2); serves nothing\n"
         "  --bind ADDR              address to listen on (default 127.0.0.1; 0.0.0.0 for all)\n"
         "  --port N                 TCP port (default 8000; 0 = any free port)\n"
         "  --station NAME[:k=v,..]  a station (repeatable; default one named main). NAME is\n"
@@ -89,22 +96,34 @@ static void help(FILE *f) {
         "  --icecast-name T, --icecast-description T, --icecast-genre T\n"
         "                           what Icecast shows (default \"lull: STATION\", ..., ambient)\n"
         "  --log-level L            error, warn, info (default) or debug\n"
-        "  (under systemd, the credentials control-token and icecast-password, from\n"
-        "  LoadCredential=, stand for --control-token-file and --icecast-password-file)\n"
         "  --log-format F           text (default: a UTC timestamp, the level, the line; under\n"
         "                           systemd, the journal's level prefix and no timestamp) or json\n"
         "                           (one {\"time\",\"level\",\"message\"} object a line)\n"
+        "  (under systemd, the credentials control-token and icecast-password, from\n"
+        "  LoadCredential=, stand for --control-token-file and --icecast-password-file)\n"
         "  -h, --help               this text\n"
         "\n"
         "SIGINT or SIGTERM stops the server gracefully (exit 0).\n",
         f);
 }
 
+_Static_assert(LULL_SERVE_MAX_STATIONS == LULL_SERVER_MAX_STATIONS, "one limit of stations");
+_Static_assert(LULL_SERVE_MAX_ICECAST == LULL_SERVER_MAX_ICECAST, "one limit of Icecast outputs");
+
+/* How a message names a setting: "--KEY" from a flag, "FILE:LINE: [SECTION]
+ * KEY" from the config file. */
+static const char *said(char *buf, size_t cap, const lull_serve_where *w, lull_serve_origin o, const char *section,
+                        const char *key) {
+  if (o.from == LULL_FROM_FILE) snprintf(buf, cap, "%.255s:%d: [%.47s] %.40s", w->file, o.line, section, key);
+  else snprintf(buf, cap, "--%s", key);
+  return buf;
+}
+
 /* A secret from a file (its first line). */
-static int read_secret(const char *flag, const char *path, char *out, size_t cap) {
+static int read_secret(const char *who, const char *path, char *out, size_t cap) {
   FILE *f = fopen(path, "r");
   if (!f) {
-    fprintf(stderr, "lull serve: %s: cannot read \"%s\"\n", flag, path);
+    fprintf(stderr, "lull serve: %s: cannot read \"%s\"\n", who, path);
     return -1;
   }
   size_t n = fread(out, 1, cap - 1, f);
@@ -112,316 +131,393 @@ static int read_secret(const char *flag, const char *path, char *out, size_t cap
   out[n] = 0;
   out[strcspn(out, "\r\n")] = 0;
   if (!out[0]) {
-    fprintf(stderr, "lull serve: %s: \"%s\" is empty\n", flag, path);
+    fprintf(stderr, "lull serve: %s: \"%s\" is empty\n", who, path);
     return -1;
   }
   return 0;
 }
 
-/* STATION=icecast://... */
-static int parse_icecast(const char *spec, lull_server_icecast *out, char *station, size_t cap) {
+/* Under systemd, LoadCredential= puts secrets in $CREDENTIALS_DIRECTORY:
+ * the one named, when the unit gave it. 1 read, 0 none, -1 unreadable
+ * (said). */
+static int credential(const char *name, char *out, size_t cap) {
+  const char *dir = getenv("CREDENTIALS_DIRECTORY");
+  char path[1200], who[64];
+  if (!dir || snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path || access(path, F_OK) != 0) return 0;
+  snprintf(who, sizeof who, "credential %s", name);
+  return read_secret(who, path, out, cap) ? -1 : 1;
+}
+
+/* --icecast STATION=icecast://...: the flags' outputs replace the file's. */
+static int icecast_flag(const char *spec, lull_serve_settings *s, lull_serve_where *w) {
   const char *eq = strchr(spec, '=');
-  if (!eq || eq == spec || (size_t)(eq - spec) >= cap) {
+  if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof s->icecast[0].station) {
     fprintf(stderr, "lull serve: --icecast: want STATION=icecast://HOST:PORT/MOUNT.ogg, got \"%s\"\n", spec);
     return -1;
   }
+  char station[sizeof s->icecast[0].station] = {0};
   memcpy(station, spec, (size_t)(eq - spec));
-  station[eq - spec] = 0;
   lull_diag d = {{0}, {0}};
   if (lull_icecast_check_url(eq + 1, &d) != LULL_OK) {
     fprintf(stderr, "lull serve: --icecast %s: %s\n", station, d.message);
     return -1;
   }
-  out->station = station;
-  out->output.url = eq + 1;
+  if (s->n_icecast && w->icecast[0].from == LULL_FROM_FILE) s->n_icecast = 0;
+  if (s->n_icecast == LULL_SERVER_MAX_ICECAST || strlen(eq + 1) >= LULL_SERVE_TEXT) {
+    fprintf(stderr, "lull serve: --icecast: at most %d outputs, each URL under %d characters\n", LULL_SERVER_MAX_ICECAST,
+            LULL_SERVE_TEXT);
+    return -1;
+  }
+  lull_serve_icecast *ic = &s->icecast[s->n_icecast];
+  memset(ic, 0, sizeof *ic);
+  memcpy(ic->station, station, sizeof station);
+  memcpy(ic->url, eq + 1, strlen(eq + 1));
+  w->icecast[s->n_icecast++] = (lull_serve_origin){LULL_FROM_FLAG, 0};
   return 0;
 }
 
-/* --fx NAME=SPEC or --instrument NAME.PART=SPEC onto its station. */
-static int attach_plugin(const char *flag, const char *arg, lull_station_config *stations, size_t ns,
-                         const char *fx_specs[][8]) {
+/* --station NAME[:...]: adds a station, or replaces the file's of that name. */
+static int station_flag(const char *spec, lull_serve_settings *s, lull_serve_where *w) {
+  lull_station_config sc = {.daycycle = -1}; /* not said: the server's daycycle decides */
+  static lull_spec_words words;
+  memset(&words, 0, sizeof words);
+  if (lull__station_spec(spec, &sc, &words, stderr)) return -1;
+  size_t i = 0;
+  while (i < s->n_stations && strcmp(s->station[i].words.name, words.name) != 0) i++;
+  if (i < s->n_stations && w->station[i].from == LULL_FROM_FLAG) {
+    fprintf(stderr, "lull serve: --station: \"%s\" is given twice\n", words.name);
+    return -1;
+  }
+  if (i == LULL_SERVER_MAX_STATIONS) {
+    fprintf(stderr, "lull serve: --station: at most %d stations\n", LULL_SERVER_MAX_STATIONS);
+    return -1;
+  }
+  if (i == s->n_stations) s->n_stations++;
+  lull_serve_station *st = &s->station[i];
+  memset(st, 0, sizeof *st);
+  st->words = words;
+  lull__serve_params_put(&st->params, &sc.params);
+  st->daycycle = sc.daycycle;
+  st->day_hour = sc.day_hour;
+  st->steer = sc.steer;
+  memset(w->fx[i], 0, sizeof w->fx[i]);
+  memset(w->instrument[i], 0, sizeof w->instrument[i]);
+  w->station[i] = (lull_serve_origin){LULL_FROM_FLAG, 0};
+  return 0;
+}
+
+/* --fx NAME=SPEC or --instrument NAME.PART=SPEC onto its station: the
+ * flags' effects replace the file's; an instrument, the file's for its part. */
+static int plugin_flag(const char *flag, const char *arg, lull_serve_settings *s, lull_serve_where *w) {
   int fx = strcmp(flag, "--fx") == 0;
   size_t len = strcspn(arg, fx ? "=" : ".");
   size_t i = 0;
-  while (i < ns && !(strlen(stations[i].name) == len && strncmp(stations[i].name, arg, len) == 0)) i++;
-  if (!arg[len] || i == ns) {
+  while (i < s->n_stations && !(strlen(s->station[i].words.name) == len && strncmp(s->station[i].words.name, arg, len) == 0))
+    i++;
+  if (!arg[len] || i == s->n_stations) {
     fprintf(stderr, "lull serve: %s: expected %s with NAME a station given by --station (or main), got \"%s\"\n", flag,
             fx ? "NAME=SPEC" : "NAME.PART=SPEC", arg);
-    return 1;
+    return -1;
   }
-  lull_station_config *st = &stations[i];
-  if (fx) {
-    if (st->fx_count == 8) {
-      fprintf(stderr, "lull serve: --fx: at most 8 effects on station %s\n", st->name);
-      return 1;
+  lull_serve_station *st = &s->station[i];
+  const char *spec = arg + len + 1;
+  int part = 0;
+  if (!fx) {
+    size_t plen = strcspn(spec, "=");
+    if ((part = lull__part_parse(spec, plen)) < 0 || !spec[plen]) {
+      fprintf(stderr, "lull serve: --instrument: expected NAME.PART=SPEC with PART one of pad, lead, kick, swell, hat, "
+                      "bass, air, bell; got \"%s\"\n", arg);
+      return -1;
     }
-    fx_specs[i][st->fx_count++] = arg + len + 1;
-    st->fx = fx_specs[i];
+    spec += plen + 1;
+  }
+  if (strlen(spec) >= LULL_SERVE_SPEC) {
+    fprintf(stderr, "lull serve: %s: a plugin is at most %d characters\n", flag, LULL_SERVE_SPEC - 1);
+    return -1;
+  }
+  if (fx) {
+    if (st->fx_count && w->fx[i][0].from == LULL_FROM_FILE) st->fx_count = 0;
+    if (st->fx_count == LULL_SERVE_MAX_FX) {
+      fprintf(stderr, "lull serve: --fx: at most 8 effects on station %s\n", st->words.name);
+      return -1;
+    }
+    memset(st->fx[st->fx_count], 0, LULL_SERVE_SPEC);
+    memcpy(st->fx[st->fx_count], spec, strlen(spec));
+    w->fx[i][st->fx_count++] = (lull_serve_origin){LULL_FROM_FLAG, 0};
     return 0;
   }
-  const char *part_s = arg + len + 1;
-  size_t plen = strcspn(part_s, "=");
-  int part = lull__part_parse(part_s, plen);
-  if (part < 0 || !part_s[plen]) {
-    fprintf(stderr, "lull serve: --instrument: expected NAME.PART=SPEC with PART one of pad, lead, kick, swell, hat, "
-                    "bass, air, bell; got \"%s\"\n", arg);
-    return 1;
+  if (w->instrument[i][part].from == LULL_FROM_FLAG) {
+    fprintf(stderr, "lull serve: --instrument: %s.%s is given twice\n", st->words.name, lull_part_name(part));
+    return -1;
   }
-  if (st->instrument[part]) {
-    fprintf(stderr, "lull serve: --instrument: %s.%s is given twice\n", st->name, lull_part_name(part));
-    return 1;
-  }
-  st->instrument[part] = part_s + plen + 1;
+  memset(st->instrument[part], 0, LULL_SERVE_SPEC);
+  memcpy(st->instrument[part], spec, strlen(spec));
+  w->instrument[i][part] = (lull_serve_origin){LULL_FROM_FLAG, 0};
   return 0;
 }
 
-int lull__cmd_serve(int argc, char **argv) {
-  static lull_station_config stations[LULL_SERVER_MAX_STATIONS];
-  static lull_spec_words words[LULL_SERVER_MAX_STATIONS];
-  static char token[256], ice_password[256];
-  static lull_server_icecast ice[LULL_SERVER_MAX_ICECAST];
-  static char ice_stations[LULL_SERVER_MAX_ICECAST][40];
-  size_t nice = 0;
-  const char *ice_name = NULL, *ice_description = NULL, *ice_genre = NULL;
-  const char *origins[MAX_ORIGINS], *hosts[MAX_ORIGINS], *proxies[LULL_SERVER_MAX_PROXIES];
-  size_t nh = 0, np = 0;
-  lull_server_config cfg = {.port = 8000, .log_level = LULL_LOG_INFO};
-  size_t ns = 0, no = 0;
-  uint64_t v, bitrate = 0, lead = 0, prio = 0, recent = 10;
-  int daycycle = 0;
-  long max_personal = -1; /* -1: from the CPUs */
+/* The flags over what the file said. 0, 1 after --help, or -1 with the error printed. */
+static int read_flags(int argc, char **argv, lull_serve_settings *s, lull_serve_where *w) {
   /* Plugins, by station name: matched to the stations once all are read. */
   enum { MAX_PLUGIN_FLAGS = 64 };
-  static struct plugin_flag { const char *flag, *arg; } plugin_flags[MAX_PLUGIN_FLAGS];
-  static const char *fx_specs[LULL_SERVER_MAX_STATIONS][8];
+  struct plugin_flag { const char *flag, *arg; } plugins[MAX_PLUGIN_FLAGS];
   size_t nplug = 0;
   for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *s;
+    const char *a = argv[i], *v;
 #define VALUE(flag) \
-  if (!(s = lull__flag_value("serve", argc, argv, &i, flag))) return LULL_EXIT_USAGE
-#define U64(flag, lo, hi) \
-  VALUE(flag);            \
-  if (lull__arg_u64("serve", flag, s, lo, hi, &v)) return LULL_EXIT_USAGE
+  if (!(v = lull__flag_value("serve", argc, argv, &i, flag))) return -1
+    const lull_serve_option *o = strncmp(a, "--", 2) == 0 ? lull__serve_option_find(a + 2, strcspn(a + 2, "=")) : NULL;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       help(stdout);
-      return LULL_EXIT_OK;
-    } else if (lull__flag_is(a, "--bind")) {
-      VALUE("--bind");
-      cfg.bind = s;
-    } else if (lull__flag_is(a, "--port")) {
-      U64("--port", 0, 65535);
-      cfg.port = (uint16_t)v;
+      return 1;
+    } else if (lull__flag_is(a, "--config") || lull__flag_is(a, "--check-config")) {
+      VALUE(lull__flag_is(a, "--config") ? "--config" : "--check-config"); /* read first, in lull__cmd_serve */
     } else if (lull__flag_is(a, "--station")) {
       VALUE("--station");
-      if (ns == LULL_SERVER_MAX_STATIONS) {
-        fprintf(stderr, "lull serve: --station: at most %d stations\n", LULL_SERVER_MAX_STATIONS);
-        return LULL_EXIT_USAGE;
-      }
-      stations[ns].daycycle = -1; /* not said: --daycycle decides */
-      if (lull__station_spec(s, &stations[ns], &words[ns], stderr)) return LULL_EXIT_USAGE;
-      for (size_t j = 0; j < ns; j++)
-        if (strcmp(words[j].name, words[ns].name) == 0) {
-          fprintf(stderr, "lull serve: --station: \"%s\" is given twice\n", words[ns].name);
-          return LULL_EXIT_USAGE;
-        }
-      ns++;
+      if (station_flag(v, s, w)) return -1;
     } else if (lull__flag_is(a, "--fx") || lull__flag_is(a, "--instrument")) {
       const char *flag = lull__flag_is(a, "--fx") ? "--fx" : "--instrument";
       VALUE(flag);
       if (nplug == MAX_PLUGIN_FLAGS) {
         fprintf(stderr, "lull serve: %s: at most %d plugins in all\n", flag, MAX_PLUGIN_FLAGS);
-        return LULL_EXIT_USAGE;
+        return -1;
       }
-      plugin_flags[nplug++] = (struct plugin_flag){flag, s};
-    } else if (strcmp(a, "--daycycle") == 0) {
-      daycycle = 1;
-    } else if (lull__flag_is(a, "--max-clients")) {
-      U64("--max-clients", 1, 1000000);
-      cfg.max_clients = (uint32_t)v;
-    } else if (lull__flag_is(a, "--max-personal")) {
-      U64("--max-personal", 0, LULL_SERVER_MAX_PERSONAL);
-      max_personal = (long)v;
-    } else if (lull__flag_is(a, "--personal-idle-s")) {
-      U64("--personal-idle-s", 1, 86400);
-      cfg.personal_idle_s = (uint32_t)v;
-    } else if (lull__flag_is(a, "--max-per-ip")) {
-      U64("--max-per-ip", 1, 1000000);
-      cfg.max_per_ip = (uint32_t)v;
-    } else if (lull__flag_is(a, "--control-token")) {
-      VALUE("--control-token");
-      if (!*s || strlen(s) > 200) {
-        fprintf(stderr, "lull serve: --control-token: %s; a token is 1..200 printable characters without spaces "
-                        "(leave the flag out to let anyone steer)\n", *s ? "too long" : "empty");
-        return LULL_EXIT_USAGE;
-      }
-      snprintf(token, sizeof token, "%s", s);
-      cfg.control_token = token;
-    } else if (lull__flag_is(a, "--tls-cert")) {
-      VALUE("--tls-cert");
-      cfg.tls_cert = s;
-    } else if (lull__flag_is(a, "--tls-key")) {
-      VALUE("--tls-key");
-      cfg.tls_key = s;
-    } else if (lull__flag_is(a, "--control-token-file")) {
-      VALUE("--control-token-file");
-      if (read_secret("--control-token-file", s, token, sizeof token)) return LULL_EXIT_USAGE;
-      cfg.control_token = token;
-    } else if (lull__flag_is(a, "--allow-origin")) {
-      VALUE("--allow-origin");
-      if (no == MAX_ORIGINS) {
-        fprintf(stderr, "lull serve: --allow-origin: at most %d\n", MAX_ORIGINS);
-        return LULL_EXIT_USAGE;
-      }
-      origins[no++] = s;
-    } else if (lull__flag_is(a, "--allow-host")) {
-      VALUE("--allow-host");
-      if (nh == MAX_ORIGINS) {
-        fprintf(stderr, "lull serve: --allow-host: at most %d\n", MAX_ORIGINS);
-        return LULL_EXIT_USAGE;
-      }
-      hosts[nh++] = s;
-    } else if (lull__flag_is(a, "--trusted-proxy")) {
-      VALUE("--trusted-proxy");
-      if (np == LULL_SERVER_MAX_PROXIES) {
-        fprintf(stderr, "lull serve: --trusted-proxy: at most %d\n", LULL_SERVER_MAX_PROXIES);
-        return LULL_EXIT_USAGE;
-      }
-      proxies[np++] = s;
-    } else if (lull__flag_is(a, "--max-conns-per-ip")) {
-      U64("--max-conns-per-ip", 1, 1000000);
-      cfg.max_conns_per_ip = (uint32_t)v;
-    } else if (lull__flag_is(a, "--request-timeout-ms")) {
-      U64("--request-timeout-ms", 500, 120000);
-      cfg.request_ms = (uint32_t)v;
-    } else if (lull__flag_is(a, "--threads")) {
-      U64("--threads", 1, 8);
-      cfg.threads = (uint32_t)v;
-    } else if (lull__flag_is(a, "--packets-per-message")) {
-      U64("--packets-per-message", 1, 16);
-      cfg.packets_per_message = (uint32_t)v;
-    } else if (lull__flag_is(a, "--burst-ms")) {
-      U64("--burst-ms", 0, 5000);
-      cfg.burst_ms = v ? (uint32_t)v : 1;
-    } else if (lull__flag_is(a, "--http-write-ms")) {
-      U64("--http-write-ms", 20, 1000);
-      cfg.http_write_ms = (uint32_t)v;
-    } else if (lull__flag_is(a, "--bitrate")) {
-      U64("--bitrate", 32000, 256000);
-      bitrate = v;
-    } else if (lull__flag_is(a, "--recent-minutes")) {
-      U64("--recent-minutes", 0, 30);
-      recent = v;
-    } else if (lull__flag_is(a, "--lead-ms")) {
-      U64("--lead-ms", 20, 1000);
-      lead = v;
-    } else if (lull__flag_is(a, "--realtime")) {
-      U64("--realtime", 1, 99);
-      prio = v;
+      plugins[nplug++] = (struct plugin_flag){flag, v};
     } else if (lull__flag_is(a, "--icecast")) {
       VALUE("--icecast");
-      if (nice == LULL_SERVER_MAX_ICECAST) {
-        fprintf(stderr, "lull serve: --icecast: at most %d outputs\n", LULL_SERVER_MAX_ICECAST);
-        return LULL_EXIT_USAGE;
+      if (icecast_flag(v, s, w)) return -1;
+    } else if (o) {
+      char flag[64];
+      snprintf(flag, sizeof flag, "--%s", o->name);
+      if (o->kind == LULL_OPT_SWITCH && !a[strlen(flag)]) v = "on"; /* --daycycle alone */
+      else VALUE(flag);
+      lull_diag d = {{0}, {0}};
+      if (lull__serve_option_set(s, w, o, v, (lull_serve_origin){LULL_FROM_FLAG, 0}, &d)) {
+        fprintf(stderr, "lull serve: %s: %s\n", flag, d.message);
+        return -1;
       }
-      if (parse_icecast(s, &ice[nice], ice_stations[nice], sizeof ice_stations[nice])) return LULL_EXIT_USAGE;
-      nice++;
-    } else if (lull__flag_is(a, "--icecast-password-file")) {
-      VALUE("--icecast-password-file");
-      if (read_secret("--icecast-password-file", s, ice_password, sizeof ice_password)) return LULL_EXIT_USAGE;
-    } else if (lull__flag_is(a, "--icecast-name")) {
-      VALUE("--icecast-name");
-      ice_name = s;
-    } else if (lull__flag_is(a, "--icecast-description")) {
-      VALUE("--icecast-description");
-      ice_description = s;
-    } else if (lull__flag_is(a, "--icecast-genre")) {
-      VALUE("--icecast-genre");
-      ice_genre = s;
-    } else if (lull__flag_is(a, "--log-level")) {
-      VALUE("--log-level");
-      static const char *const levels[] = {"error", "warn", "info", "debug"};
-      int found = -1;
-      for (int l = 0; l < 4; l++)
-        if (strcmp(s, levels[l]) == 0) found = l;
-      if (found < 0) {
-        fprintf(stderr, "lull serve: --log-level must be error, warn, info or debug, got \"%s\"\n", s);
-        return LULL_EXIT_USAGE;
-      }
-      cfg.log_level = found;
-    } else if (lull__flag_is(a, "--log-format")) {
-      VALUE("--log-format");
-      if (strcmp(s, "text") != 0 && strcmp(s, "json") != 0) {
-        fprintf(stderr, "lull serve: --log-format must be text or json, got \"%s\"\n", s);
-        return LULL_EXIT_USAGE;
-      }
-      cfg.log = s[0] == 'j' ? lull_log_json : NULL;
     } else {
       fprintf(stderr, "lull serve: unknown option \"%s\" (lull serve --help)\n", a);
-      return LULL_EXIT_USAGE;
+      return -1;
     }
-#undef U64
 #undef VALUE
   }
-  if (!ns) {
-    stations[0].name = "main";
-    stations[0].params = lull_params_default();
-    stations[0].daycycle = -1;
-    ns = 1;
+  if (!s->n_stations) {
+    lull_serve_station *st = &s->station[s->n_stations++];
+    memcpy(st->words.name, "main", 5);
+    lull_params def = lull_params_default();
+    lull__serve_params_put(&st->params, &def);
+    st->daycycle = -1;
   }
   for (size_t k = 0; k < nplug; k++)
-    if (attach_plugin(plugin_flags[k].flag, plugin_flags[k].arg, stations, ns, fx_specs)) return LULL_EXIT_USAGE;
-  for (size_t i = 0; i < ns; i++) {
-    if (stations[i].daycycle < 0) stations[i].daycycle = daycycle ? LULL_DAYCYCLE_CLOCK : LULL_DAYCYCLE_OFF;
-    stations[i].bitrate = (uint32_t)bitrate;
-    stations[i].recent_minutes = (uint32_t)recent;
-    stations[i].lead_ms = (uint32_t)lead;
-    stations[i].priority = (int)prio;
+    if (plugin_flag(plugins[k].flag, plugins[k].arg, s, w)) return -1;
+  return 0;
+}
+
+/* What lull_server_create takes, pointing into the settings and the
+ * statics here; secrets read. 0, or -1 with the error printed. */
+static int resolve(const lull_serve_settings *s, const lull_serve_where *w, lull_server_config *cfg) {
+  static lull_station_config stations[LULL_SERVER_MAX_STATIONS];
+  static const char *fx[LULL_SERVER_MAX_STATIONS][LULL_SERVE_MAX_FX];
+  static const char *lists[3][LULL_SERVE_LIST];
+  static char token[256], ice_password[LULL_SERVER_MAX_ICECAST][256];
+  static lull_server_icecast ice[LULL_SERVER_MAX_ICECAST];
+  char who[LULL_SERVE_TEXT + 128];
+  for (size_t i = 0; i < s->n_stations; i++) {
+    const lull_serve_station *st = &s->station[i];
+    lull_station_config *sc = &stations[i];
+    memset(sc, 0, sizeof *sc);
+    sc->name = st->words.name;
+    sc->title = st->words.title[0] ? st->words.title : NULL;
+    sc->description = st->words.description[0] ? st->words.description : NULL;
+    sc->params = st->params;
+    sc->daycycle = st->daycycle >= 0 ? st->daycycle : s->daycycle ? LULL_DAYCYCLE_CLOCK : LULL_DAYCYCLE_OFF;
+    sc->day_hour = st->day_hour;
+    sc->steer = st->steer;
+    for (uint32_t k = 0; k < st->fx_count; k++) fx[i][k] = st->fx[k];
+    sc->fx = fx[i];
+    sc->fx_count = st->fx_count;
+    for (int p = 0; p < LULL_PART_COUNT; p++) sc->instrument[p] = st->instrument[p][0] ? st->instrument[p] : NULL;
+    sc->bitrate = s->bitrate;
+    sc->recent_minutes = s->recent_minutes;
+    sc->lead_ms = s->lead_ms;
+    sc->priority = (int)s->realtime;
   }
-  cfg.stations = stations;
-  cfg.n_stations = ns;
-  /* Each personal station costs about 1.4 % of a core (measured: lull serve
-   * with 9 stations against 1, no listeners): 16 a CPU stay within a
-   * quarter of the machine. */
-  if (max_personal < 0) {
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    max_personal = ncpu > 0 && ncpu < 4 ? 16 * ncpu : LULL_SERVER_MAX_PERSONAL;
+  *cfg = (lull_server_config){
+      .bind = s->bind[0] ? s->bind : NULL,
+      .port = (uint16_t)s->port,
+      .stations = stations,
+      .n_stations = s->n_stations,
+      .threads = s->threads,
+      .max_clients = s->max_clients,
+      .max_per_ip = s->max_per_ip,
+      .max_conns_per_ip = s->max_conns_per_ip,
+      .request_ms = s->request_timeout_ms,
+      .packets_per_message = s->packets_per_message,
+      .burst_ms = s->burst_ms ? s->burst_ms : 1, /* 0 means the default there */
+      .http_write_ms = s->http_write_ms,
+      .tls_cert = s->tls_cert[0] ? s->tls_cert : NULL,
+      .tls_key = s->tls_key[0] ? s->tls_key : NULL,
+      .log_level = (int)s->log_level,
+      .log = s->log_format ? lull_log_json : NULL,
+      .max_personal = s->max_personal,
+      .personal_idle_s = s->personal_idle_s,
+  };
+  const lull_serve_list *list[3] = {&s->allow_origin, &s->allow_host, &s->trusted_proxy};
+  for (int l = 0; l < 3; l++)
+    for (uint32_t k = 0; k < list[l]->n; k++) lists[l][k] = list[l]->item[k];
+  cfg->allow_origins = lists[0], cfg->n_allow_origins = s->allow_origin.n;
+  cfg->allow_hosts = lists[1], cfg->n_allow_hosts = s->allow_host.n;
+  cfg->trusted_proxies = lists[2], cfg->n_trusted_proxies = s->trusted_proxy.n;
+  if (s->control_token[0]) {
+    snprintf(token, sizeof token, "%s", s->control_token);
+    cfg->control_token = token;
+  } else if (s->control_token_file[0]) {
+    const lull_serve_option *o = lull__serve_option_find("control-token-file", 18);
+    said(who, sizeof who, w, w->option[o - lull__serve_options], "server", o->name);
+    if (read_secret(who, s->control_token_file, token, sizeof token)) return -1;
+    cfg->control_token = token;
+  } else {
+    int got = credential("control-token", token, sizeof token);
+    if (got < 0) return -1;
+    if (got) cfg->control_token = token;
   }
-  cfg.max_personal = (uint32_t)max_personal;
-  /* Under systemd, LoadCredential= puts the secrets in CREDENTIALS_DIRECTORY:
-   * taken from there when no flag named them. */
-  const char *creds = getenv("CREDENTIALS_DIRECTORY");
-  char cred[1200];
-  if (creds && !cfg.control_token && snprintf(cred, sizeof cred, "%s/control-token", creds) < (int)sizeof cred &&
-      access(cred, F_OK) == 0) {
-    if (read_secret("credential control-token", cred, token, sizeof token)) return LULL_EXIT_USAGE;
-    cfg.control_token = token;
+  if (s->icecast_password_file[0]) { /* read even with no output to use it: a bad one is said at once */
+    const lull_serve_option *o = lull__serve_option_find("icecast-password-file", 21);
+    said(who, sizeof who, w, w->option[o - lull__serve_options], "server", o->name);
+    if (read_secret(who, s->icecast_password_file, ice_password[0], sizeof ice_password[0])) return -1;
   }
-  if (creds && !ice_password[0] && snprintf(cred, sizeof cred, "%s/icecast-password", creds) < (int)sizeof cred &&
-      access(cred, F_OK) == 0 && read_secret("credential icecast-password", cred, ice_password, sizeof ice_password))
-    return LULL_EXIT_USAGE;
-  cfg.allow_origins = origins;
-  cfg.n_allow_origins = no;
-  cfg.allow_hosts = hosts;
-  cfg.n_allow_hosts = nh;
-  cfg.trusted_proxies = proxies;
-  cfg.n_trusted_proxies = np;
-  if (nice) {
-    const char *env = getenv("LULL_ICECAST_PASSWORD");
-    if (!ice_password[0] && env) snprintf(ice_password, sizeof ice_password, "%s", env);
-    if (!ice_password[0]) {
+  for (size_t i = 0; i < s->n_icecast; i++) {
+    const lull_serve_icecast *ic = &s->icecast[i];
+    char section[48];
+    snprintf(section, sizeof section, "icecast %s", ic->label);
+    size_t k = 0;
+    while (k < s->n_stations && strcmp(s->station[k].words.name, ic->station) != 0) k++;
+    if (k == s->n_stations) {
+      lull_serve_origin at = {w->icecast[i].from, w->icecast_station_line[i]};
+      fprintf(stderr, "lull serve: %s: no station \"%s\"; the stations are", said(who, sizeof who, w, at, section,
+              at.from == LULL_FROM_FILE ? "station" : "icecast"), ic->station);
+      for (k = 0; k < s->n_stations; k++) fprintf(stderr, "%s %s", k ? "," : "", s->station[k].words.name);
+      fputc('\n', stderr);
+      return -1;
+    }
+    const char *file = lull__serve_icecast_text(s, w, i, 0), *env = getenv("LULL_ICECAST_PASSWORD");
+    int got;
+    if (file[0]) {
+      const lull_serve_option *o = lull__serve_option_find("icecast-password-file", 21);
+      lull_serve_origin from = file == ic->password_file ? w->icecast[i] : w->option[o - lull__serve_options];
+      said(who, sizeof who, w, from, file == ic->password_file ? section : "server",
+           file == ic->password_file ? "password-file" : o->name);
+      if (read_secret(who, file, ice_password[i], sizeof ice_password[i])) return -1;
+    } else if ((got = credential("icecast-password", ice_password[i], sizeof ice_password[i])) != 0) {
+      if (got < 0) return -1;
+    } else if (env && env[0]) {
+      snprintf(ice_password[i], sizeof ice_password[i], "%s", env);
+    } else {
       fprintf(stderr, "lull serve: --icecast needs the source password: set LULL_ICECAST_PASSWORD or give "
                       "--icecast-password-file (never on the command line), or the credential icecast-password "
                       "under systemd\n");
+      return -1;
+    }
+    ice[i].station = ic->station;
+    ice[i].output = (lull_icecast_config){.url = ic->url, .password = ice_password[i]};
+    const char **texts[] = {NULL, &ice[i].output.name, &ice[i].output.description, &ice[i].output.genre};
+    for (int t = 1; t < 4; t++) {
+      const char *v = lull__serve_icecast_text(s, w, i, t);
+      *texts[t] = v[0] ? v : NULL;
+    }
+  }
+  cfg->icecast = ice;
+  cfg->n_icecast = s->n_icecast;
+  return 0;
+}
+
+/* A station's plugin that failed (diag field "NAME.fx" or
+ * "NAME.instrument.PART") named by the file's line when it came from there. */
+static int plugin_from_file(const lull_serve_settings *s, const lull_serve_where *w, const lull_diag *d) {
+  for (size_t i = 0; i < s->n_stations; i++) {
+    const lull_serve_station *st = &s->station[i];
+    size_t n = strlen(st->words.name);
+    if (strncmp(d->field, st->words.name, n) != 0 || d->field[n] != '.') continue;
+    const char *what = d->field + n + 1;
+    lull_serve_origin at = {0, 0};
+    if (strcmp(what, "fx") == 0) {
+      for (uint32_t k = 0; k < st->fx_count && !at.from; k++) { /* the one the message names, by its URI */
+        char uri[LULL_SERVE_SPEC];
+        snprintf(uri, sizeof uri, "%.*s", (int)strcspn(st->fx[k], ","), st->fx[k]);
+        if (strstr(d->message, uri)) at = w->fx[i][k];
+      }
+    } else if (strncmp(what, "instrument.", 11) == 0) {
+      int part = lull__part_parse(what + 11, strlen(what + 11));
+      if (part >= 0) at = w->instrument[i][part];
+    }
+    if (at.from != LULL_FROM_FILE) return 0;
+    fprintf(stderr, "lull serve: %s:%d: [station %s] %s: %s\n", w->file, at.line, st->words.name, what, d->message);
+    return 1;
+  }
+  return 0;
+}
+
+/* --check-config's look at what only opening them tells: every plugin of
+ * every station, one at a time in an engine of its own, and steer=token
+ * stations against the token. 0, or -1 with the error printed. */
+static int check_more(const lull_serve_settings *s, const lull_serve_where *w, const lull_server_config *cfg) {
+  for (size_t i = 0; i < s->n_stations; i++) {
+    const lull_station_config *sc = &cfg->stations[i];
+    if (sc->steer == LULL_STEER_TOKEN && !cfg->control_token) {
+      fprintf(stderr, "lull serve: stations: station \"%s\": steer=token needs the server's control token (--control-token)\n",
+              sc->name);
+      return -1;
+    }
+    for (int k = -LULL_SERVE_MAX_FX; k < LULL_PART_COUNT; k++) {
+      lull_engine_config ec = {.dry = 1};
+      if (k < 0 && (uint32_t)(k + LULL_SERVE_MAX_FX) < sc->fx_count) ec.fx = &sc->fx[k + LULL_SERVE_MAX_FX], ec.fx_count = 1;
+      else if (k >= 0 && sc->instrument[k]) ec.instrument[k] = sc->instrument[k];
+      else continue;
+      lull_engine *e = NULL;
+      lull_diag d = {{0}, {0}};
+      int err = lull_engine_create(&ec, &e, &d);
+      lull_engine_destroy(e);
+      if (!err) continue;
+      lull_diag named = d;
+      snprintf(named.field, sizeof named.field, "%.32s.%.30s", sc->name, d.field);
+      if (!plugin_from_file(s, w, &named)) fprintf(stderr, "lull serve: %s: %s\n", named.field, d.message);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int lull__cmd_serve(int argc, char **argv) {
+  static lull_serve_settings s;
+  static lull_serve_where w;
+  lull__serve_settings_init(&s, &w);
+  /* The file first, wherever its flag is: the other flags override it. */
+  const char *config = NULL;
+  int check = 0;
+  for (int i = 1; i < argc; i++) {
+    int plain = lull__flag_is(argv[i], "--config"), checking = lull__flag_is(argv[i], "--check-config");
+    if (!plain && !checking) continue;
+    const char *flag = plain ? "--config" : "--check-config";
+    const char *v = lull__flag_value("serve", argc, argv, &i, flag);
+    if (!v) return LULL_EXIT_USAGE;
+    if (config) {
+      fprintf(stderr, "lull serve: %s: one config file at most (--config or --check-config), got \"%s\" and \"%s\"\n", flag,
+              config, v);
       return LULL_EXIT_USAGE;
     }
-    for (size_t i = 0; i < nice; i++) {
-      ice[i].output.password = ice_password;
-      ice[i].output.name = ice_name;
-      ice[i].output.description = ice_description;
-      ice[i].output.genre = ice_genre;
-    }
-    cfg.icecast = ice;
-    cfg.n_icecast = nice;
+    config = v;
+    check = checking;
+  }
+  if (config && lull__serve_file_read(config, &s, &w, stderr)) return LULL_EXIT_USAGE;
+  int rc = read_flags(argc, argv, &s, &w);
+  if (rc) return rc > 0 ? LULL_EXIT_OK : LULL_EXIT_USAGE;
+  lull_server_config cfg;
+  if (resolve(&s, &w, &cfg)) return LULL_EXIT_USAGE;
+  if (check) {
+    if (check_more(&s, &w, &cfg)) return LULL_EXIT_USAGE;
+    lull__serve_settings_print(stdout, &s, &w);
+    return LULL_EXIT_OK;
   }
 
   /* Signals to this thread only (every thread started later inherits the mask). */
@@ -436,7 +532,7 @@ int lull__cmd_serve(int argc, char **argv) {
   lull_diag d = {{0}, {0}};
   int err = lull_server_create(&cfg, &srv, &d);
   if (err) {
-    fprintf(stderr, "lull serve: %s%s%s\n", d.field, d.field[0] ? ": " : "", d.message);
+    if (!plugin_from_file(&s, &w, &d)) fprintf(stderr, "lull serve: %s%s%s\n", d.field, d.field[0] ? ": " : "", d.message);
     return err == LULL_EIO ? LULL_EXIT_FAIL : LULL_EXIT_USAGE;
   }
   if (lull_server_start(srv) != LULL_OK) {

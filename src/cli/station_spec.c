@@ -15,7 +15,6 @@
 #include "lull/params.h"
 #include "lull/station.h"
 
-#define KNOWN "key, mode, bpm, intensity, palette, seed, daycycle, title, description, steer"
 /* Room for a title and a description of 4-byte characters, escapes and the rest. */
 #define SPEC_BYTES 2048
 
@@ -40,14 +39,41 @@ static int daycycle(const char *v, lull_station_config *sc) {
 }
 
 /* title= and description=: checked whole (station.h's rules), then kept. */
-static int face(const char *key, const char *v, char *out, size_t cap, const char *name, FILE *err) {
-  lull_diag d = {{0}, {0}};
-  int rc = strcmp(key, "title") == 0 ? lull_station_title_check(v, &d) : lull_station_description_check(v, &d);
-  if (rc != LULL_OK) {
-    fprintf(err, "lull serve: --station %s: %s: %s\n", name, d.field, d.message);
+static int face(const char *key, const char *v, char *out, size_t cap, lull_diag *d) {
+  int rc = strcmp(key, "title") == 0 ? lull_station_title_check(v, d) : lull_station_description_check(v, d);
+  if (rc != LULL_OK) return -1;
+  snprintf(out, cap, "%s", v); /* checked: at most 4 bytes a character */
+  return 0;
+}
+
+int lull__station_field(lull_station_config *sc, lull_spec_words *words, const char *key, const char *v, lull_diag *d) {
+  snprintf(d->field, sizeof d->field, "%.63s", key);
+  d->message[0] = 0;
+  if (strcmp(key, "daycycle") == 0) {
+    if (daycycle(v, sc) == 0) return 0;
+    snprintf(d->message, sizeof d->message, "must be on, off or a fixed hour from 0 to below 24 (like 14.5), got \"%.64s\"", v);
     return -1;
   }
-  snprintf(out, cap, "%s", v); /* checked: at most 4 bytes a character */
+  if (strcmp(key, "steer") == 0) {
+    sc->steer = !strcmp(v, "open") ? LULL_STEER_OPEN : !strcmp(v, "token") ? LULL_STEER_TOKEN : !strcmp(v, "none") ? LULL_STEER_NONE : -1;
+    if (sc->steer >= 0) return 0;
+    snprintf(d->message, sizeof d->message, "must be open (anyone), token (with --control-token) or none, got \"%.64s\"", v);
+    return -1;
+  }
+  if (strcmp(key, "title") == 0 || strcmp(key, "description") == 0) {
+    int title = key[0] == 't';
+    if (face(key, v, title ? words->title : words->description, title ? sizeof words->title : sizeof words->description, d))
+      return -1;
+    if (title) sc->title = words->title;
+    else sc->description = words->description;
+    return 0;
+  }
+  int rc = lull_params_set(&sc->params, key, v, d);
+  if (rc == LULL_EUNKNOWN) return LULL_EUNKNOWN;
+  if (rc != LULL_OK) {
+    if (!d->field[0]) snprintf(d->field, sizeof d->field, "%.63s", key);
+    return -1;
+  }
   return 0;
 }
 
@@ -92,42 +118,18 @@ int lull__station_spec(const char *spec, lull_station_config *sc, lull_spec_word
     if (!len) continue;
     char *eq = strchr(kv, '=');
     if (!eq) {
-      fprintf(err, "lull serve: --station %s: \"%s\" is not key=value (" KNOWN ")\n", name, kv);
+      fprintf(err, "lull serve: --station %s: \"%s\" is not key=value (" LULL_STATION_KEYS ")\n", name, kv);
       return -1;
     }
     *eq = 0;
-    if (strcmp(kv, "daycycle") == 0) {
-      if (daycycle(eq + 1, sc) == 0) continue;
-      fprintf(err, "lull serve: --station %s: daycycle: must be on, off or a fixed hour from 0 to below 24 (like 14.5), got \"%s\"\n",
-              name, eq + 1);
-      return -1;
-    }
-    if (strcmp(kv, "steer") == 0) {
-      const char *v = eq + 1;
-      sc->steer = !strcmp(v, "open") ? LULL_STEER_OPEN : !strcmp(v, "token") ? LULL_STEER_TOKEN : !strcmp(v, "none") ? LULL_STEER_NONE : -1;
-      if (sc->steer >= 0) continue;
-      fprintf(err, "lull serve: --station %s: steer: must be open (anyone), token (with --control-token) or none, got \"%s\"\n",
-              name, v);
-      return -1;
-    }
-    if (strcmp(kv, "title") == 0) {
-      if (face(kv, eq + 1, words->title, sizeof words->title, name, err)) return -1;
-      sc->title = words->title;
-      continue;
-    }
-    if (strcmp(kv, "description") == 0) {
-      if (face(kv, eq + 1, words->description, sizeof words->description, name, err)) return -1;
-      sc->description = words->description;
-      continue;
-    }
     lull_diag d = {{0}, {0}};
-    int rc = lull_params_set(&sc->params, kv, eq + 1, &d);
+    int rc = lull__station_field(sc, words, kv, eq + 1, &d);
     if (rc == LULL_EUNKNOWN) {
-      fprintf(err, "lull serve: --station %s: unknown \"%s\"; known: " KNOWN "\n", name, kv);
+      fprintf(err, "lull serve: --station %s: unknown \"%s\"; known: " LULL_STATION_KEYS "\n", name, kv);
       return -1;
     }
-    if (rc != LULL_OK) {
-      fprintf(err, "lull serve: --station %s: %s: %s\n", name, d.field[0] ? d.field : kv, d.message);
+    if (rc != 0) {
+      fprintf(err, "lull serve: --station %s: %s: %s\n", name, d.field, d.message);
       return -1;
     }
   }

@@ -125,7 +125,7 @@ check "serve: title not UTF-8 named" grep -q 'title: must be UTF-8; byte 4 is no
 check "serve: a stray backslash" [ "$(code $lull serve --station 'night:title=a\b')" = 2 ]
 check "serve: a stray backslash named" grep -q 'a backslash may only escape a comma' "$tmp/err"
 check "serve: bad log format" [ "$(code $lull serve --log-format yaml)" = 2 ]
-check "serve: bad log format named" grep -q 'log-format must be text or json, got "yaml"' "$tmp/err"
+check "serve: bad log format named" grep -q 'log-format: must be text or json, got "yaml"' "$tmp/err"
 timeout -s INT 3 $lull serve --port 0 --log-format json 2>"$tmp/json.log" >/dev/null
 check "serve: JSON log lines" grep -q '^{"time":"[0-9T:.-]*Z","level":"info","message":"serving http://127.0.0.1:[0-9]*/ with 1 station' "$tmp/json.log"
 check "serve: JSON log only" sh -c "! grep -v '^{\"time\"' '$tmp/json.log' | grep -v '^lull serve: SIGINT'"
@@ -207,6 +207,89 @@ check "icecast: no password named" grep -q "needs the source password" "$tmp/err
 check "icecast: unknown station" [ "$(LULL_ICECAST_PASSWORD=x code $lull serve --port 0 --icecast nope=icecast://h/x.ogg)" = 2 ]
 check "icecast: unknown station named" grep -q 'no station "nope"' "$tmp/err"
 check "icecast: empty password file" [ "$(: >"$tmp/empty"; code $lull serve --icecast-password-file "$tmp/empty")" = 2 ]
+
+# serve --config FILE: the INI file; --check-config FILE prints what it
+# resolves to (INI again, defaults as comments) and serves nothing.
+check "config: the example checks" [ "$(code $lull serve --check-config "$examples/lull.ini")" = 0 ]
+check "config: nothing on stderr" [ ! -s "$tmp/err" ]
+check "config: its stations, in order" [ "$(grep '^\[station' "$tmp/out" | tr '\n' ' ')" = "[station night] [station day] " ]
+check "config: max-clients from the file" grep -qx 'max-clients = 500' "$tmp/out"
+check "config: a default as a comment" grep -qx ';packets-per-message = 3 (default)' "$tmp/out"
+check "config: night's params" sh -c "sed -n '/^\[station night\]/,/^\$/p' '$tmp/out' | tr '\n' '|' | grep -qF 'key = D|mode = dorian|bpm = 64|intensity = 0.35|palette = night|seed = 7|daycycle = off|title = Night|description = Slow, dark and far away; the lights of a town across the water.|steer = open|'"
+cp "$tmp/out" "$tmp/resolved.ini"
+check "config: what it prints reads back the same" [ "$(code $lull serve --check-config "$tmp/resolved.ini")" = 0 ]
+tail -n +2 "$tmp/resolved.ini" > "$tmp/resolved.1"; tail -n +2 "$tmp/out" > "$tmp/resolved.2"
+check "config: the same settings" cmp -s "$tmp/resolved.1" "$tmp/resolved.2"
+# Flags override the file: an option, and a station of the same name
+# (whole); a new --station adds one.
+check "config: flags over the file" [ "$(code $lull serve --check-config "$examples/lull.ini" --max-clients 7 --station night:bpm=90 --station dawn)" = 0 ]
+check "config: --max-clients replaces the file's" grep -qx 'max-clients = 7' "$tmp/out"
+check "config: the flag said so" grep -B1 -x 'max-clients = 7' "$tmp/out" | grep -qx '; from the command line'
+check "config: --station replaces night" sh -c "sed -n '/^\[station night\]/,/^\$/p' '$tmp/out' | grep -qx 'bpm = 90' && ! grep -qx 'title = Night' '$tmp/out'"
+check "config: --station adds dawn" [ "$(grep '^\[station' "$tmp/out" | tr '\n' ' ')" = "[station night] [station day] [station dawn] " ]
+check "config: --allow-origin replaces the file's list" sh -c "printf '[server]\nallow-origin = https://a\nallow-origin = https://b\n' > '$tmp/o.ini' && $lull serve --check-config '$tmp/o.ini' --allow-origin https://c | grep '^allow-origin' | tr '\n' ' ' | grep -qx 'allow-origin = https://c '"
+check "config: the file's list, in order" sh -c "$lull serve --check-config '$tmp/o.ini' | grep '^allow-origin' | tr '\n' ' ' | grep -qx 'allow-origin = https://a allow-origin = https://b '"
+# Every kind of bad file: exit 2, one line naming file, line, section and
+# key, and what is allowed.
+bad_config() { # bad_config NAME TEXT EXPECTED-LINE [FLAGS...]
+  local name=$1 text=$2 want=$3; shift 3
+  printf "$text" > "$tmp/bad.ini"
+  check "config: $name" [ "$(code $lull serve --check-config "$tmp/bad.ini" "$@")" = 2 ]
+  check "config: $name, named" grep -qxF -- "lull serve: $tmp/bad.ini:$want" "$tmp/err"
+  check "config: $name, one line" [ "$(wc -l < "$tmp/err")" = 1 ]
+  check "config: $name, nothing on stdout" [ ! -s "$tmp/out" ]
+}
+bad_config "bad value" '[server]\nport = 8000\n\n[station night]\nbpm = 500\n' \
+  '5: [station night] bpm: must be a number 30..180, got "500"'
+bad_config "bad server value" '[server]\nmax-clients = 0\n' '2: [server] max-clients: expected a whole number 1..1000000, got "0"'
+bad_config "unknown key" '[server]\nvolume = 11\n' '2: [server] volume: unknown key; known: bind, port, daycycle, max-clients, max-personal, personal-idle-s, max-per-ip, control-token-file, allow-origin, allow-host, trusted-proxy, max-conns-per-ip, request-timeout-ms, tls-cert, tls-key, threads, packets-per-message, burst-ms, http-write-ms, bitrate, recent-minutes, lead-ms, realtime, icecast-password-file, icecast-name, icecast-description, icecast-genre, log-level, log-format'
+bad_config "unknown station key" '[station night]\ncolour = red\n' \
+  '2: [station night] colour: unknown key; known: key, mode, bpm, intensity, palette, seed, daycycle, title, description, steer, fx, instrument.PART'
+bad_config "unknown section" '# lull\n[radio]\n' '2: unknown section [radio]; known: [server], [station NAME], [icecast LABEL]'
+bad_config "duplicate key" '[server]\nport = 1\n; again\nport = 2\n' '4: [server] port: given twice (first at line 2)'
+bad_config "duplicate station" '[station a]\nbpm = 60\n[station a]\n' '3: [station a]: given twice (first at line 1)'
+bad_config "duplicate server" '[server]\n[server]\n' '2: [server]: given twice (first at line 1)'
+bad_config "missing =" '[server]\nport 8000\n' '2: [server]: expected KEY = VALUE or [SECTION], got "port 8000"'
+bad_config "key: value" '[server]\nport: 8000\n' '2: [server]: expected KEY = VALUE or [SECTION], got "port: 8000"'
+bad_config "key before a section" 'port = 1\n' '1: port: before any section: keys go under [server], [station NAME] or [icecast LABEL]'
+bad_config "inline secret" '[server]\ncontrol-token = hunter2\n' \
+  '2: [server] control-token: a secret is never written in the config file: put it in a file of its own (mode 600) and give control-token-file = FILE'
+bad_config "inline Icecast password" '[icecast out]\npassword = hunter2\n' \
+  '2: [icecast out] password: a secret is never written in the config file: put it in a file of its own (mode 600) and give password-file = FILE'
+bad_config "secret file missing" '[server]\ncontrol-token-file = /nonexistent/token\n' \
+  '2: [server] control-token-file: cannot read "/nonexistent/token"'
+bad_config "bad station name" '[station Night]\n' '1: [station Night]: station names are 1..32 of a-z, 0-9 and -, as in [station night]'
+bad_config "title too long" "[station night]\ntitle = $x65\n" '2: [station night] title: must be 1..64 characters, got 65'
+bad_config "unknown part" '[station night]\ninstrument.piano = x\n' \
+  '2: [station night] instrument.piano: unknown part; instrument.PART with PART one of pad, lead, kick, swell, hat, bass, air, bell'
+bad_config "bad fx" "[station night]\nbpm = 60\nfx = $hall,decay=60\n" "3: [station night] fx: $hall: decay must be 0.1..10, got 60"
+bad_config "an effect as an instrument" "[station night]\ninstrument.pad = $hall\n" \
+  "2: [station night] instrument.pad: $hall is an effect, not an instrument (use --fx)"
+bad_config "Icecast output's station" '[icecast out]\nstation = nope\nurl = icecast://h/x.ogg\n' \
+  '2: [icecast out] station: no station "nope"; the stations are main'
+bad_config "Icecast URL" '[icecast out]\nstation = main\nurl = http://h/x.ogg\n' \
+  '3: [icecast out] url: must start with icecast:// (icecast://[USER@]HOST[:PORT]/MOUNT.ogg), got "http://h/x.ogg"'
+bad_config "Icecast output without its URL" '[station a]\n[icecast out]\nstation = a\n' \
+  '2: [icecast out]: needs station = NAME and url = icecast://HOST[:PORT]/MOUNT.ogg'
+bad_config "a long line" "[station night]\ndescription = $(printf 'x%.0s' {1..5000})\n" '2: [station night]: a line is over 4093 characters'
+check "config: file missing" [ "$(code $lull serve --config "$tmp/none.ini")" = 2 ]
+check "config: file missing named" grep -qxF "lull serve: --config: cannot read \"$tmp/none.ini\": No such file or directory" "$tmp/err"
+check "config: a folder" [ "$(code $lull serve --check-config "$tmp")" = 2 ]
+check "config: a folder named" grep -qF "lull serve: --config: cannot read \"$tmp\"" "$tmp/err"
+check "config: two files" [ "$(code $lull serve --config "$examples/lull.ini" --check-config "$examples/lull.ini")" = 2 ]
+check "config: a bad flag over a good file" [ "$(code $lull serve --check-config "$examples/lull.ini" --port 70000)" = 2 ]
+check "config: the flag named" grep -q -- "^lull serve: --port: expected a whole number 0..65535" "$tmp/err"
+check "serve --help: --config and --check-config" sh -c "$lull serve --help | grep -q -- '--config FILE' && $lull serve --help | grep -q -- '--check-config FILE'"
+# The server runs from a file: its stations with their titles and params;
+# a flag's station replaces the file's of that name.
+printf '[server]\nport = 1\nmax-clients = 20\n\n[station night]\ntitle = Night\ndescription = Slow, dark; far\nkey = D\nmode = dorian\nbpm = 64\n\n[station day]\ntitle = Day\n' > "$tmp/run.ini"
+stations_of "$lull" serve --config "$tmp/run.ini" --port 0
+check "config: serves night" [ "$(face 0 2>/dev/null)" = "Night|Slow, dark; far" ]
+check "config: serves day" [ "$(face 1 2>/dev/null)" = "Day|" ]
+check "config: night's params" [ "$(printf '%s' "$stations" | "$python" -c "import json,sys; p=json.load(sys.stdin)['stations'][0]['params']; print(p['key'], p['mode'], p['bpm'])" 2>/dev/null)" = "D dorian 64" ]
+stations_of "$lull" serve --config "$tmp/run.ini" --port 0 --station night:title=Noon
+check "config: a flag's station over the file's" [ "$(face 0 2>/dev/null)" = "Noon|" ]
+check "config: two stations still" [ "$(printf '%s' "$stations" | "$python" -c "import json,sys; print(len(json.load(sys.stdin)['stations']))" 2>/dev/null)" = 2 ]
 
 # A render: a finished file with sane audio. Every render ends with the
 # engine's latency: the limiter's lookahead (71) and the tape stage's 3 ms (144).

@@ -33,6 +33,8 @@ for line in DynamicUser=yes NoNewPrivileges=yes ProtectSystem=strict ProtectHome
   check "the unit: $line" grep -qx -- "$line" "$unit"
 done
 check "no capability unless realtime" sh -c "! grep -q CAP_SYS_NICE '$unit'"
+check "the example config" [ -f "$root/share/doc/lull/lull.ini" ]
+check "the example config checks" "$root/bin/lull" serve --check-config "$root/share/doc/lull/lull.ini" >/dev/null
 check "the realtime drop-in" grep -qx 'AmbientCapabilities=CAP_SYS_NICE' "$root/share/doc/lull/realtime.conf"
 if command -v systemd-analyze >/dev/null; then
   # Verified with its ExecStart at the copy under DESTDIR (which it checks is there).
