@@ -50,8 +50,12 @@ const lull_serve_option lull__serve_options[LULL_SERVE_OPTION_COUNT] = {
     {"log-format", LULL_OPT_FORMAT, 0, 1, 0, NULL, AT(log_format)},
 };
 
-static const char *const levels[] = {"error", "warn", "info", "debug"};
-static const char *const formats[] = {"text", "json"};
+/* The words of a LEVEL or FORMAT option, in the order of their numbers. */
+static const char *const *choices(int kind, size_t *count) {
+  static const char *const levels[] = {"error", "warn", "info", "debug"}, *const formats[] = {"text", "json"};
+  *count = kind == LULL_OPT_LEVEL ? 4 : 2;
+  return kind == LULL_OPT_LEVEL ? levels : formats;
+}
 
 const lull_serve_option *lull__serve_option_find(const char *name, size_t len) {
   for (size_t i = 0; i < LULL_SERVE_OPTION_COUNT; i++)
@@ -119,23 +123,19 @@ int lull__serve_option_set(lull_serve_settings *s, lull_serve_where *w, const lu
     *number(s, o) = v[1] == 'n';
     break;
   case LULL_OPT_LEVEL:
-    for (n = 0; n < 4 && strcmp(v, levels[n]) != 0; n++) {
+  case LULL_OPT_FORMAT: {
+    size_t count;
+    const char *const *names = choices(o->kind, &count);
+    for (n = 0; n < count && strcmp(v, names[n]) != 0; n++) {
     }
-    if (n == 4) {
-      snprintf(d->message, sizeof d->message, "must be error, warn, info or debug, got \"%.64s\"", v);
+    if (n == count) {
+      snprintf(d->message, sizeof d->message, "must be %s, got \"%.64s\"",
+               o->kind == LULL_OPT_LEVEL ? "error, warn, info or debug" : "text or json", v);
       return -1;
     }
     *number(s, o) = (uint32_t)n;
     break;
-  case LULL_OPT_FORMAT:
-    for (n = 0; n < 2 && strcmp(v, formats[n]) != 0; n++) {
-    }
-    if (n == 2) {
-      snprintf(d->message, sizeof d->message, "must be text or json, got \"%.64s\"", v);
-      return -1;
-    }
-    *number(s, o) = (uint32_t)n;
-    break;
+  }
   case LULL_OPT_SECRET: /* kept like a text */
   case LULL_OPT_TEXT:
   case LULL_OPT_LIST: {
@@ -182,8 +182,11 @@ const char *lull__serve_icecast_text(const lull_serve_settings *s, const lull_se
 static void value_of(const lull_serve_settings *s, const lull_serve_option *o, char *out, size_t cap) {
   if (o->kind == LULL_OPT_U32) snprintf(out, cap, "%u", (unsigned)*cnumber(s, o));
   else if (o->kind == LULL_OPT_SWITCH) snprintf(out, cap, "%s", *cnumber(s, o) ? "on" : "off");
-  else if (o->kind == LULL_OPT_LEVEL) snprintf(out, cap, "%s", levels[*cnumber(s, o) & 3]);
-  else if (o->kind == LULL_OPT_FORMAT) snprintf(out, cap, "%s", formats[*cnumber(s, o) & 1]);
+  else if (o->kind == LULL_OPT_LEVEL || o->kind == LULL_OPT_FORMAT) {
+    size_t count;
+    const char *const *names = choices(o->kind, &count);
+    snprintf(out, cap, "%s", names[*cnumber(s, o) % count]);
+  }
   else snprintf(out, cap, "%s", ctext(s, o));
 }
 
