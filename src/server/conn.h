@@ -164,6 +164,7 @@ typedef struct personal {
   char token[33];         /* 128 random bits in hex; never logged */
   char ip[48];            /* the address that started it */
   uint64_t idle_since_ms; /* worker 0's: when its last listener left */
+  _Atomic int heard;      /* it has had a listener (set as one registers) */
 } personal;
 
 /* Per station, shared by the workers: frames seen and listeners by kind. */
@@ -196,6 +197,7 @@ struct lull_server {
   station_stats sstats[MAX_SLOTS];
   personal personal[LULL_SERVER_MAX_PERSONAL];
   pthread_mutex_t personal_lock; /* taking a slot */
+  _Atomic uint64_t personal_started, personal_refused; /* refused: all taken, or the address has enough */
   lull_station_config personal_config; /* the first station's settings, for personal ones */
   unsigned n_workers;
   worker *workers;
@@ -270,6 +272,8 @@ void lull__personal_sweep(worker *w, uint64_t now_ms);
 /* A listener of personal slot p registers on w: its feeds, made if w holds
  * none yet. 0, or -1 out of memory. */
 int lull__personal_bind(worker *w, size_t i);
+/* Slots in use (starting, playing or ending), for status and metrics. */
+uint32_t lull__personal_running(const lull_server *srv);
 /* Stop and free every personal station (the server ends). */
 void lull__personal_free_all(lull_server *srv);
 

@@ -23,6 +23,7 @@
 #define STALL_S 30    /* a download that takes nothing for this long is closed */
 
 struct download {
+  char station[40]; /* its name, for the log: the download holds no station */
   lull_recent_file *file;
   uint64_t size, sent;
   uint64_t since_ms;
@@ -87,12 +88,11 @@ void lull__recent_end(session *s, const char *why) {
   if (!s->download) return;
   struct download *d = s->download;
   lull__log(s->w->srv, LULL_LOG_INFO, "download %s recent.ogg station=%s: %llu of %llu bytes in %.1f s (%s)", s->ip,
-            lull_station_name(s->w->srv->stations[s->station]), (unsigned long long)d->sent, (unsigned long long)d->size,
+            d->station, (unsigned long long)d->sent, (unsigned long long)d->size,
             (double)(lull__now_ms() - d->since_ms) / 1000.0, why);
   download_free(s->w->srv, d);
   s->download = NULL;
   s->role = S_NONE;
-  lull__session_unhold(s);
 }
 
 static int start(session *s, struct lws *wsi, worker *w, int i, int method);
@@ -103,9 +103,11 @@ int lull__recent_request(session *s, struct lws *wsi, worker *w, const char *nam
     return lull__respond_error(wsi, 405, "method_not_allowed", "method", "recent.ogg is read with GET (or HEAD)");
   int rc, i = lull__station_or_refuse(wsi, srv, name, &rc);
   if (i < 0) return rc;
-  lull__session_hold(s, w, i); /* given back when the download ends, or now if it does not start */
+  /* Held only while the file is made from a copy: a download that lasts
+   * an hour keeps no station (an ended one's slot) alive. Neither s nor
+   * anything in it is read after start: its answer may have freed it. */
   rc = start(s, wsi, w, i, method);
-  if (s->role != S_RECENT) lull__session_unhold(s);
+  lull__station_put(srv, i);
   return rc;
 }
 
@@ -145,6 +147,7 @@ static int start(session *s, struct lws *wsi, worker *w, int i, int method) {
     return lull__respond_error(wsi, 503, "out_of_memory", "", "the server has no memory for this download now");
   }
   d->size = lull__recent_file_size(d->file);
+  snprintf(d->station, sizeof d->station, "%s", lull_station_name(st));
   d->since_ms = lull__now_ms();
   char seconds[32], disposition[96];
   snprintf(seconds, sizeof seconds, "%.2f", lull__recent_file_seconds(d->file));

@@ -367,6 +367,9 @@ int lull__rest_refused(struct lws *wsi, lull_server *srv, int empty_ok, size_t *
   if (!lull__origin_ok(wsi, srv))
     return refuse_and_close(wsi, srv, 403, "forbidden_origin", "origin",
                             "a page of this origin may not steer (--allow-origin)");
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+    return refuse_and_close(wsi, srv, 411, "length_required", "transfer-encoding",
+                            "the body's length must be given (Content-Length); a chunked body is not read");
   char type[128] = "", length[32] = "";
   int has_type = lws_hdr_copy(wsi, type, sizeof type, WSI_TOKEN_HTTP_CONTENT_TYPE) > 0;
   size_t tl = strcspn(type, "; ");

@@ -22,7 +22,8 @@
 #include "server/conn.h"
 #include "stream/stream.h"
 
-#define PER_ADDRESS 3 /* personal stations one address may have at once */
+#define PER_ADDRESS 3      /* personal stations one address may have at once */
+#define UNHEARD_MS 60000u  /* one nobody has listened to yet ends after a tenth of the idle time, at most this */
 
 static personal *slot_of(lull_server *srv, size_t i) { return &srv->personal[i - srv->n_stations]; }
 
@@ -77,6 +78,9 @@ int lull__personal_request(session *s, struct lws *wsi, worker *w) {
                                "this server offers no personal stations (lull serve --max-personal N turns them on)");
   size_t len;
   if (lull__rest_refused(wsi, srv, 1, &len)) return -1;
+  /* A POST that says no length has no body, but libwebsockets 4.1 would
+   * wait for one on a kept-alive connection: answered, then closed. */
+  int no_length = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0;
   s->role = S_REST;
   s->rest = REST_PERSONAL;
   s->w = w;
@@ -84,7 +88,9 @@ int lull__personal_request(session *s, struct lws *wsi, worker *w) {
   s->text_len = 0;
   s->text_over = 0;
   lull__client_ip(wsi, s->ip, sizeof s->ip);
-  return len ? 0 : lull__personal_complete(s); /* libwebsockets says nothing more of an empty body */
+  if (len) return 0;
+  int rc = lull__personal_complete(s); /* libwebsockets says nothing more of an empty body */
+  return no_length ? -1 : rc;
 }
 
 /* A free slot for ip, taken (STARTING): its index in srv->personal, or -1
@@ -96,7 +102,8 @@ static int take_slot(lull_server *srv, const char *ip, unsigned *status) {
     personal *ps = &srv->personal[p];
     int st = atomic_load(&ps->state);
     if (st == P_FREE && free_slot < 0) free_slot = (int)p;
-    if ((st == P_LIVE || st == P_STARTING) && strcmp(ps->ip, ip) == 0) mine++;
+    /* An ending one counts until it is freed: something may hold it still. */
+    if (st != P_FREE && strcmp(ps->ip, ip) == 0) mine++;
   }
   *status = mine >= PER_ADDRESS ? 429 : free_slot < 0 ? 503 : 0;
   if (!*status) {
@@ -135,6 +142,7 @@ int lull__personal_complete(session *s) {
   int p = take_slot(srv, ip, &status);
   if (p < 0) {
     atomic_fetch_add(&srv->rejected, 1);
+    atomic_fetch_add(&srv->personal_refused, 1);
     char m[192];
     if (status == 429)
       snprintf(m, sizeof m, "this address has %d personal stations already; listen to one of them (each ends %u min after "
@@ -171,8 +179,10 @@ int lull__personal_complete(session *s) {
   srv->stations[i] = st;
   srv->steer[i] = STEER_PERSONAL;
   ps->idle_since_ms = lull__now_ms(); /* nobody listens yet */
+  atomic_store(&ps->heard, 0);
   atomic_fetch_add(&ps->gen, 1);
   atomic_store(&ps->state, P_LIVE);
+  atomic_fetch_add(&srv->personal_started, 1);
   lull__log(srv, LULL_LOG_INFO, "personal station %s started for %s (seed %llu)", ps->name, ip,
             (unsigned long long)params.seed);
   char pj[256], body[768];
@@ -193,6 +203,7 @@ int lull__personal_bind(worker *w, size_t i) {
   size_t p = i - srv->n_stations;
   uint32_t gen = atomic_load(&srv->personal[p].gen);
   uint32_t b = atomic_load_explicit(&w->bound[p], memory_order_relaxed);
+  atomic_store(&srv->personal[p].heard, 1); /* a listener registers: the whole idle time from now on */
   if (b == gen) return 0;
   if (b) return -1; /* feeds of an earlier station: cannot be, the slot waits for them */
   lull_station *st = srv->stations[i];
@@ -257,14 +268,18 @@ void lull__personal_sweep(worker *w, uint64_t now_ms) {
     size_t i = srv->n_stations + p;
     int state = atomic_load(&ps->state);
     if (state == P_LIVE) {
+      /* Made and never heard (a script, a page closed at once): its slot
+       * and memory come back within a minute, not the whole idle time. */
+      int heard = atomic_load(&ps->heard);
+      uint64_t limit = heard ? idle_ms : idle_ms / 10 < UNHEARD_MS ? idle_ms / 10 : UNHEARD_MS;
       if (lull__station_listeners(srv, i, NULL)) {
         ps->idle_since_ms = 0;
       } else if (!ps->idle_since_ms) {
         ps->idle_since_ms = now_ms;
-      } else if (now_ms - ps->idle_since_ms >= idle_ms) {
+      } else if (now_ms - ps->idle_since_ms >= limit) {
         atomic_store(&ps->state, P_ENDING);
-        lull__log(srv, LULL_LOG_INFO, "personal station %s ends: nobody listened for %u s", ps->name,
-                  srv->cfg.personal_idle_s);
+        lull__log(srv, LULL_LOG_INFO, "personal station %s ends: nobody listened for %llu s%s", ps->name,
+                  (unsigned long long)(limit / 1000u), heard ? "" : " since it started");
       }
     } else if (state == P_ENDING && !atomic_load(&ps->refs) && !held_by_a_worker(srv, p)) {
       lull_station *st = srv->stations[i];
@@ -274,6 +289,12 @@ void lull__personal_sweep(worker *w, uint64_t now_ms) {
       give_back(srv, (int)p);
     }
   }
+}
+
+uint32_t lull__personal_running(const lull_server *srv) {
+  uint32_t n = 0;
+  for (size_t p = 0; p < srv->cfg.max_personal; p++) n += atomic_load(&srv->personal[p].state) != P_FREE;
+  return n;
 }
 
 void lull__personal_free_all(lull_server *srv) {

@@ -153,6 +153,14 @@ void lull__metrics_prometheus(lull_server *srv, sbuf *b) {
   lull__sb_printf(b, "lull_build_info{version=\"%s\"} 1\n", label_value(version, sizeof version, LULL_VERSION));
   family(b, "lull_uptime_seconds", "gauge", "Seconds since the server started.");
   lull__sb_printf(b, "lull_uptime_seconds %.3f\n", (double)(lull__now_ms() - srv->start_ms) / 1000.0);
+  family(b, "lull_personal_stations", "gauge", "Personal stations running (starting, playing or ending).");
+  lull__sb_printf(b, "lull_personal_stations %u\n", lull__personal_running(srv));
+  family(b, "lull_personal_stations_max", "gauge", "Personal stations allowed at once (--max-personal).");
+  lull__sb_printf(b, "lull_personal_stations_max %u\n", srv->cfg.max_personal);
+  family(b, "lull_personal_started_total", "counter", "Personal stations started.");
+  lull__sb_printf(b, "lull_personal_started_total %llu\n", (unsigned long long)atomic_load(&srv->personal_started));
+  family(b, "lull_personal_refused_total", "counter", "Personal stations refused: all taken, or the address had enough.");
+  lull__sb_printf(b, "lull_personal_refused_total %llu\n", (unsigned long long)atomic_load(&srv->personal_refused));
 #define X(name, help)                                   \
   family(b, "lull_" #name "_total", "counter", help "."); \
   lull__sb_printf(b, "lull_" #name "_total %llu\n", (unsigned long long)atomic_load(&srv->name));

@@ -146,7 +146,11 @@ void lull__status_json(lull_server *srv, sbuf *b) {
               (unsigned long long)st.connects, (unsigned long long)st.failures, (unsigned long long)st.skipped_pages,
               st.retry_in_s);
   }
-  lull__sb_printf(b, "],\"palettes\":[");
+  lull__sb_printf(b, "],\"personal\":{\"running\":%u,\"max\":%u,\"idle_s\":%u,\"started\":%llu,\"refused\":%llu}",
+                  lull__personal_running(srv), srv->cfg.max_personal, srv->cfg.personal_idle_s,
+                  (unsigned long long)atomic_load(&srv->personal_started),
+                  (unsigned long long)atomic_load(&srv->personal_refused));
+  lull__sb_printf(b, ",\"palettes\":[");
   palettes_json(b);
   lull__sb_printf(b, "]}\n");
 }

@@ -309,7 +309,10 @@ int lull__ws_established(session *s, struct lws *wsi, worker *w) {
     /* Refused at the upgrade already, unless the limit filled (or the
      * station ended) since. */
     lull__station_put(srv, station);
-    lws_close_reason(wsi, (enum lws_close_status)1013, (unsigned char *)"full", 4);
+    if (station < 0)
+      lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)"the station ended", 17);
+    else
+      lws_close_reason(wsi, (enum lws_close_status)1013, (unsigned char *)"full", 4);
     return -1;
   }
   lull__session_hold(s, w, station);

@@ -31,14 +31,17 @@ int lull__recent_init(lull_recent *r, uint32_t seconds, uint32_t bitrate) {
   r->seconds = seconds;
   r->words_cap = WORDS(bytes) + WORDS(PACKET_MAX);
   r->index_mask = lull__pow2_at_least(packets + INDEX_SPARE) - 1u;
-  r->words = malloc(r->words_cap * sizeof *r->words);
-  r->index = malloc(((size_t)r->index_mask + 1u) * sizeof *r->index);
+  /* Zeroed by calloc, not word by word: the pages of the minutes not yet
+   * played stay untouched, so a station costs its memory as it plays (a
+   * fresh personal station 10 MB less, and no page faults on the network
+   * thread that starts it). Zero bytes are a zero lock-free atomic. */
+  _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics are plain words here");
+  r->words = calloc(r->words_cap, sizeof *r->words);
+  r->index = calloc((size_t)r->index_mask + 1u, sizeof *r->index);
   if (!r->words || !r->index) {
     lull__recent_free(r);
     return LULL_ENOMEM;
   }
-  for (size_t i = 0; i < r->words_cap; i++) atomic_init(&r->words[i], 0);
-  for (size_t i = 0; i <= r->index_mask; i++) atomic_init(&r->index[i], 0);
   atomic_init(&r->head, 0);
   atomic_init(&r->claim_seq, 0);
   atomic_init(&r->claim_words, 0);

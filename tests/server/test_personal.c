@@ -392,6 +392,109 @@ static void test_the_seed_renders_it_again(void **state) {
   lull_server_destroy(srv);
 }
 
+/* Send raw on fd, then read whatever comes until the server closes (or
+ * timeout_ms pass): what came, and whether it closed. */
+static int raw_exchange(int fd, const char *req, char *out, size_t cap, int timeout_ms) {
+  ASSERT_EQ_INT(write(fd, req, strlen(req)), (long)strlen(req));
+  size_t got = 0;
+  double t0 = nc_now_s();
+  while (nc_now_s() - t0 < timeout_ms / 1000.0) {
+    long n = nc_read(fd, out + got, cap - 1 - got, 100);
+    if (n == 0) {
+      out[got] = 0;
+      return 1; /* closed */
+    }
+    if (n > 0) got += (size_t)n;
+  }
+  out[got] = 0;
+  return 0;
+}
+
+static void test_what_the_review_found(void **state) {
+  (void)state;
+  logcap *cap = calloc(1, sizeof *cap);
+  lull_server *srv = start_logged(&(lull_server_config){.max_personal = 2, .personal_idle_s = 10,
+                                                        .stations = &(lull_station_config){.name = "main", .recent_minutes = 1},
+                                                        .n_stations = 1},
+                                  cap);
+  uint16_t port = lull_server_port(srv);
+  /* One nobody listens to ends after a tenth of the idle time; one that
+   * had a listener keeps the whole of it. */
+  mine unheard = start_personal(port, NULL), heard = start_personal(port, NULL);
+  char path[160], unheard_art[160], heard_art[160];
+  snprintf(unheard_art, sizeof unheard_art, "/api/stations/%s", unheard.station);
+  snprintf(heard_art, sizeof heard_art, "/api/stations/%s", heard.station);
+  snprintf(path, sizeof path, "/ws/stream?station=%s", heard.station);
+  nc_ws l = ws_open(port, path);
+  nc_ws_close(&l);
+  ASSERT_EQ_INT(wait_status(port, unheard_art, 404, 10), 404);
+  ASSERT_EQ_INT(http_status(port, "GET", heard_art, NULL, NULL), 200);
+  ASSERT_GE(logged(cap, "nobody listened for 1 s since it started"), 1);
+  /* The status says how many run. */
+  char *body;
+  ASSERT_EQ_INT(nc_http(port, "GET", "/api/status", NULL, NULL, &body, NULL), 200);
+  json_t *j = parse(body);
+  json_t *p = json_object_get(j, "personal");
+  ASSERT_EQ_INT(json_integer_value(json_object_get(p, "max")), 2);
+  ASSERT_EQ_INT(json_integer_value(json_object_get(p, "started")), 2);
+  ASSERT_LE(json_integer_value(json_object_get(p, "running")), 2);
+  json_decref(j);
+  free(body);
+  ASSERT_TRUE(body_has(port, "/metrics", "lull_personal_started_total 2\n"));
+
+  /* A POST that names no length is answered, then the connection closes
+   * (it would otherwise wait for a body); a chunked one is refused. (First
+   * the ended one's slot comes back.) */
+  for (double t = nc_now_s(); !body_has(port, "/metrics", "lull_personal_stations 1\n") && nc_now_s() - t < 5;) nap_ms(100);
+  int fd = nc_connect(port, 0);
+  char resp[4096];
+  ASSERT_TRUE(raw_exchange(fd, "POST /api/personal HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", resp, sizeof resp, 3000));
+  ASSERT_STR_CONTAINS(resp, "HTTP/1.1 201");
+  close(fd);
+  fd = nc_connect(port, 0);
+  ASSERT_TRUE(raw_exchange(fd,
+                           "POST /api/personal HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "5\r\n{\"a\":\r\n0\r\n\r\n",
+                           resp, sizeof resp, 3000));
+  ASSERT_STR_CONTAINS(resp, "HTTP/1.1 411");
+  ASSERT_STR_CONTAINS(resp, "length_required");
+  close(fd);
+
+  /* Downloads on a kept-alive connection, answered or refused, one after
+   * the other (the session is not touched after an answer: ASan sees it). */
+  fd = nc_connect(port, 0);
+  const char *reqs[] = {"HEAD /api/stations/main/recent.ogg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                        "GET /api/stations/main/recent.ogg?minutes=99 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                        "HEAD /api/stations/main/recent.ogg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"};
+  const char *want[] = {"HTTP/1.1 200", "HTTP/1.1 400", "HTTP/1.1 200"};
+  for (int i = 0; i < 3; i++) {
+    raw_exchange(fd, reqs[i], resp, sizeof resp, 500);
+    ASSERT_STR_CONTAINS(resp, want[i]);
+  }
+  close(fd);
+
+  /* A download of a personal station does not keep it: it ends at its
+   * time while the download goes on, and its slot is free again. */
+  snprintf(path, sizeof path, "/ws/stream?station=%s", heard.station);
+  l = ws_open(port, path);
+  double t0 = nc_now_s();
+  while (nc_now_s() - t0 < 2.5) nc_ws_recv(&l, 50);
+  fd = nc_connect(port, 4096);
+  char req[256];
+  snprintf(req, sizeof req, "GET /api/stations/%s/recent.ogg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", heard.station);
+  ASSERT_EQ_INT(write(fd, req, strlen(req)), (long)strlen(req));
+  long n = nc_read(fd, resp, 64, 2000); /* a little, then nothing: it stalls */
+  ASSERT_GE(n, 12);
+  ASSERT_TRUE(strncmp(resp, "HTTP/1.1 200", 12) == 0);
+  nc_ws_close(&l);
+  ASSERT_EQ_INT(wait_status(port, heard_art, 404, 20), 404);
+  mine again = start_personal_within(port, NULL, 5);
+  ASSERT_TRUE(again.station[0] != 0);
+  close(fd);
+  lull_server_destroy(srv);
+  free(cap);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
@@ -399,6 +502,7 @@ int main(void) {
       cmocka_unit_test(test_limits_and_bad_requests),
       cmocka_unit_test(test_ends_when_nobody_listens),
       cmocka_unit_test(test_the_seed_renders_it_again),
+      cmocka_unit_test(test_what_the_review_found),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
