@@ -51,8 +51,7 @@ test-asan:
 # Code shared between threads (ring, queue, station, server, Icecast output) under ThreadSanitizer.
 test-tsan:
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_ring test_hist test_queue test_station test_recent test_server test_ws test_http test_status \
-	  test_access test_session test_worker test_intake test_icecast test_churn test_download test_artwork test_personal test_plugin lull_probe lull_cli
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target thread_tests lull_probe lull_cli
 	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 ctest --output-on-failure -L threads -LE timing
 
 # Every parser of outside text under libFuzzer (clang; plain-C objects only),
