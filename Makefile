@@ -52,7 +52,8 @@ test-asan:
 test-tsan:
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLULL_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target thread_tests lull_probe lull_cli
-	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 ctest --output-on-failure -L threads -LE timing
+	@cd $(TSAN_BUILD) && LULL_TEST_SHORT=1 TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp $(TSAN_OPTIONS)" \
+	  ctest --output-on-failure -L threads -LE timing
 
 # Every parser of outside text under libFuzzer (clang; plain-C objects only),
 # with ASan and UBSan, one after the other for FUZZ_SECONDS each, from the
