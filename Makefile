@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test test-release test-asan test-tsan fuzz bench soak music-stats palette-pictures clean install
+.PHONY: all deps build run test test-release test-timing test-asan test-tsan fuzz bench soak music-stats palette-pictures clean install
 
 all: build
 
@@ -39,8 +39,14 @@ install:
 test: deps
 	@$(MAKE) --no-print-directory test-release test-asan test-tsan fuzz
 
+# The wall clock is measured apart (label timing: real-time playback and lead,
+# in the optimised build, on a quiet machine: make test-timing); with one of
+# two cores busy, the player's real-time checks fail, so make test leaves them out.
 test-release: build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE timing
+
+test-timing: build
+	@cd $(BUILD) && ctest --output-on-failure -L timing
 
 # Sanitizers slow every frame: tests of the wall clock (label timing) run only above.
 test-asan:
