@@ -40,7 +40,7 @@ let playing = false; // what the listener asked for
 let background = false; // playing through <audio> (MP3)
 let dragging = null; // the slider under the pointer: broadcasts do not move it
 let mine = personal.remembered(localStorage); // the listener's personal station {station, token, seed}
-const isPersonal = (name) => /^p-/.test(name || '');
+const { isPersonal } = personal;
 
 function clampNum(text, lo, hi, dflt) {
   const x = Number(text);

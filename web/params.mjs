@@ -1,4 +1,5 @@
 // What the page steers and shares, free of the DOM (node tests it).
+import { isPersonal } from './personal.mjs';
 
 export const KEYS = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
 export const MODES = [
@@ -91,7 +92,7 @@ export function shareLink(base, station, p) {
   if (p.palette) u.searchParams.set('palette', p.palette);
   u.searchParams.set('bpm', String(Math.round(p.bpm)));
   u.searchParams.set('intensity', String(Math.round(p.intensity * 100) / 100));
-  if (/^p-/.test(station) && p.seed) u.searchParams.set('seed', String(p.seed));
+  if (isPersonal(station) && p.seed) u.searchParams.set('seed', String(p.seed));
   return u.toString();
 }
 

@@ -2,6 +2,9 @@
 // remembered across reloads in localStorage while it lives. Free of the DOM
 // (node tests it): the storage and fetch are handed in.
 const KEY = 'lull-personal';
+
+// Whether a station's name is a personal station's (the server gives them "p-…").
+export const isPersonal = (name) => /^p-/.test(name || '');
 const NAME = /^p-[0-9a-f]{16}$/;
 const TOKEN = /^[0-9a-f]{32}$/;
 
@@ -65,6 +68,6 @@ export async function startPersonal(storage, fetchFn, params) {
 // The token that steers `station`: the personal one's for it, else the
 // operator's token the listener typed (if any).
 export function tokenFor(station, mine, typed) {
-  if (/^p-/.test(station || '')) return mine && mine.station === station ? mine.token : '';
+  if (isPersonal(station)) return mine && mine.station === station ? mine.token : '';
   return typed || '';
 }

@@ -260,7 +260,7 @@ void lull__station_put(lull_server *srv, int i);
 void lull__session_hold(session *s, worker *w, int i);
 void lull__session_unhold(session *s);
 /* POST /api/personal: checked now; made once the body (if any) is in. */
-int lull__personal_request(session *s, struct lws *wsi, worker *w);
+int lull__personal_request(session *s, struct lws *wsi, worker *w, int method);
 int lull__personal_complete(session *s);
 /* Whether given is station i's steering token (the control token, or a
  * personal station's own), compared in constant time. */

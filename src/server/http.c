@@ -451,7 +451,7 @@ int lull__http_request(session *s, struct lws *wsi, worker *w, const char *path)
     lull__client_ip(wsi, s->ip, sizeof s->ip);
     return 0; /* the body comes next */
   }
-  if (strcmp(path, "/api/personal") == 0) return lull__personal_request(s, wsi, w);
+  if (strcmp(path, "/api/personal") == 0) return lull__personal_request(s, wsi, w, method);
   if (method != LWSHUMETH_GET && method != LWSHUMETH_HEAD)
     return lull__respond_error(wsi, 405, "method_not_allowed", "method", "only GET and HEAD here");
   if (strcmp(path, "/stream.ogg") == 0) return http_stream(s, wsi, w, LULL_FEED_OGG, NULL);

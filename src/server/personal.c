@@ -66,11 +66,9 @@ static int random_hex(char *out, size_t n) {
 
 /* ---- starting one ---------------------------------------------------------- */
 
-int lull__personal_request(session *s, struct lws *wsi, worker *w) {
+int lull__personal_request(session *s, struct lws *wsi, worker *w, int method) {
   lull_server *srv = w->srv;
-  char *uri;
-  int uri_len;
-  if (lws_http_get_uri_and_method(wsi, &uri, &uri_len) != LWSHUMETH_POST)
+  if (method != LWSHUMETH_POST)
     return lull__respond_error(wsi, 405, "method_not_allowed", "method",
                                "POST /api/personal starts a personal station (a JSON body of params is optional)");
   if (!srv->cfg.max_personal)
