@@ -110,9 +110,30 @@ void lull_server_destroy(lull_server *srv);
  * Any thread. */
 uint16_t lull_server_port(const lull_server *srv);
 
-/* A station by name, NULL if there is none; it lives as long as the server.
- * Any thread (its lull_station_* calls say which are thread-safe). */
+/* A configured station by name, NULL if there is none; it lives until the server is
+ * destroyed or a reload ends it. Any thread (its lull_station_* calls say
+ * which are thread-safe). */
 lull_station *lull_server_station(lull_server *srv, const char *name);
+
+/* Apply a new config while serving, without dropping the listeners of the
+ * stations it leaves as they are. Of config, only these are read:
+ * - stations: a new one starts; one left out ends (its listeners are
+ *   closed with 1001); one whose params alone changed (key, mode, bpm,
+ *   intensity, palette) is steered there by the operator, its listeners
+ *   kept; one with any other change (seed, title, steer, plugins, bitrate,
+ *   ...) starts anew and the old ends with 1012 (service restart), which
+ *   players answer by reconnecting to the new one;
+ * - icecast: outputs that changed, or whose station ended or restarted,
+ *   stop; new ones start; the others go on;
+ * - tls_cert, tls_key: read again (a renewal, at the same paths or new
+ *   ones) for the connections that come next. TLS cannot be turned on or
+ *   off (LULL_EINVAL).
+ * The other fields take effect only at a restart. Everything that can fail
+ * (the checks, the new stations, the TLS pair) is done first: on an error
+ * (diag names it) nothing has changed. Any thread but a network thread;
+ * one reload at a time. */
+__attribute__((warn_unused_result))
+int lull_server_reload(lull_server *srv, const lull_server_config *config, lull_diag *diag);
 
 #ifdef __cplusplus
 }

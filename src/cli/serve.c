@@ -94,8 +94,9 @@ static void help(FILE *f) {
         "                           password comes from LULL_ICECAST_PASSWORD or:\n"
         "  --icecast-password-file F  the source password, read from a file\n"
         "  --icecast-name T, --icecast-description T, --icecast-genre T\n"
-        "                           what Icecast shows (default \"lull: STATION\", ..., ambient)\n"
-        "  --log-level L            error, warn, info (default) or debug\n"
+        "                           what Icecast shows (default \"lull: STATION\", ..., ambient)\n",
+        f);
+  fputs("  --log-level L            error, warn, info (default) or debug\n"
         "  --log-format F           text (default: a UTC timestamp, the level, the line; under\n"
         "                           systemd, the journal's level prefix and no timestamp) or json\n"
         "                           (one {\"time\",\"level\",\"message\"} object a line)\n"
@@ -103,7 +104,10 @@ static void help(FILE *f) {
         "  LoadCredential=, stand for --control-token-file and --icecast-password-file)\n"
         "  -h, --help               this text\n"
         "\n"
-        "SIGINT or SIGTERM stops the server gracefully (exit 0).\n",
+        "SIGINT or SIGTERM stops the server gracefully (exit 0). SIGHUP reads the config file\n"
+        "(and the flags) again: stations added, removed or changed without dropping the\n"
+        "listeners of the others, Icecast outputs, the TLS certificate and key (a renewal);\n"
+        "a file with an error changes nothing, and the log says why.\n",
         f);
 }
 
@@ -119,11 +123,16 @@ static const char *said(char *buf, size_t cap, const lull_serve_where *w, lull_s
   return buf;
 }
 
+/* Where the errors of reading the settings go: stderr, or while a reload
+ * reads them, a buffer that then goes to the log (in its format). */
+static FILE *err_to;
+static FILE *errs(void) { return err_to ? err_to : stderr; }
+
 /* A secret from a file (its first line). */
 static int read_secret(const char *who, const char *path, char *out, size_t cap) {
   FILE *f = fopen(path, "r");
   if (!f) {
-    fprintf(stderr, "lull serve: %s: cannot read \"%s\"\n", who, path);
+    fprintf(errs(), "lull serve: %s: cannot read \"%s\"\n", who, path);
     return -1;
   }
   size_t n = fread(out, 1, cap - 1, f);
@@ -131,7 +140,7 @@ static int read_secret(const char *who, const char *path, char *out, size_t cap)
   out[n] = 0;
   out[strcspn(out, "\r\n")] = 0;
   if (!out[0]) {
-    fprintf(stderr, "lull serve: %s: \"%s\" is empty\n", who, path);
+    fprintf(errs(), "lull serve: %s: \"%s\" is empty\n", who, path);
     return -1;
   }
   return 0;
@@ -152,19 +161,19 @@ static int credential(const char *name, char *out, size_t cap) {
 static int icecast_flag(const char *spec, lull_serve_settings *s, lull_serve_where *w) {
   const char *eq = strchr(spec, '=');
   if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof s->icecast[0].station) {
-    fprintf(stderr, "lull serve: --icecast: want STATION=icecast://HOST:PORT/MOUNT.ogg, got \"%s\"\n", spec);
+    fprintf(errs(), "lull serve: --icecast: want STATION=icecast://HOST:PORT/MOUNT.ogg, got \"%s\"\n", spec);
     return -1;
   }
   char station[sizeof s->icecast[0].station] = {0};
   memcpy(station, spec, (size_t)(eq - spec));
   lull_diag d = {{0}, {0}};
   if (lull_icecast_check_url(eq + 1, &d) != LULL_OK) {
-    fprintf(stderr, "lull serve: --icecast %s: %s\n", station, d.message);
+    fprintf(errs(), "lull serve: --icecast %s: %s\n", station, d.message);
     return -1;
   }
   if (s->n_icecast && w->icecast[0].from == LULL_FROM_FILE) s->n_icecast = 0;
   if (s->n_icecast == LULL_SERVER_MAX_ICECAST || strlen(eq + 1) >= LULL_SERVE_TEXT) {
-    fprintf(stderr, "lull serve: --icecast: at most %d outputs, each URL under %d characters\n", LULL_SERVER_MAX_ICECAST,
+    fprintf(errs(), "lull serve: --icecast: at most %d outputs, each URL under %d characters\n", LULL_SERVER_MAX_ICECAST,
             LULL_SERVE_TEXT);
     return -1;
   }
@@ -181,15 +190,15 @@ static int station_flag(const char *spec, lull_serve_settings *s, lull_serve_whe
   lull_station_config sc = {.daycycle = -1}; /* not said: the server's daycycle decides */
   static lull_spec_words words;
   memset(&words, 0, sizeof words);
-  if (lull__station_spec(spec, &sc, &words, stderr)) return -1;
+  if (lull__station_spec(spec, &sc, &words, errs())) return -1;
   size_t i = 0;
   while (i < s->n_stations && strcmp(s->station[i].words.name, words.name) != 0) i++;
   if (i < s->n_stations && w->station[i].from == LULL_FROM_FLAG) {
-    fprintf(stderr, "lull serve: --station: \"%s\" is given twice\n", words.name);
+    fprintf(errs(), "lull serve: --station: \"%s\" is given twice\n", words.name);
     return -1;
   }
   if (i == LULL_SERVER_MAX_STATIONS) {
-    fprintf(stderr, "lull serve: --station: at most %d stations\n", LULL_SERVER_MAX_STATIONS);
+    fprintf(errs(), "lull serve: --station: at most %d stations\n", LULL_SERVER_MAX_STATIONS);
     return -1;
   }
   if (i == s->n_stations) s->n_stations++;
@@ -215,7 +224,7 @@ static int plugin_flag(const char *flag, const char *arg, lull_serve_settings *s
   while (i < s->n_stations && !(strlen(s->station[i].words.name) == len && strncmp(s->station[i].words.name, arg, len) == 0))
     i++;
   if (!arg[len] || i == s->n_stations) {
-    fprintf(stderr, "lull serve: %s: expected %s with NAME a station given by --station (or main), got \"%s\"\n", flag,
+    fprintf(errs(), "lull serve: %s: expected %s with NAME a station given by --station (or main), got \"%s\"\n", flag,
             fx ? "NAME=SPEC" : "NAME.PART=SPEC", arg);
     return -1;
   }
@@ -225,20 +234,20 @@ static int plugin_flag(const char *flag, const char *arg, lull_serve_settings *s
   if (!fx) {
     size_t plen = strcspn(spec, "=");
     if ((part = lull__part_parse(spec, plen)) < 0 || !spec[plen]) {
-      fprintf(stderr, "lull serve: --instrument: expected NAME.PART=SPEC with PART one of pad, lead, kick, swell, hat, "
+      fprintf(errs(), "lull serve: --instrument: expected NAME.PART=SPEC with PART one of pad, lead, kick, swell, hat, "
                       "bass, air, bell; got \"%s\"\n", arg);
       return -1;
     }
     spec += plen + 1;
   }
   if (strlen(spec) >= LULL_SERVE_SPEC) {
-    fprintf(stderr, "lull serve: %s: a plugin is at most %d characters\n", flag, LULL_SERVE_SPEC - 1);
+    fprintf(errs(), "lull serve: %s: a plugin is at most %d characters\n", flag, LULL_SERVE_SPEC - 1);
     return -1;
   }
   if (fx) {
     if (st->fx_count && w->fx[i][0].from == LULL_FROM_FILE) st->fx_count = 0;
     if (st->fx_count == LULL_SERVE_MAX_FX) {
-      fprintf(stderr, "lull serve: --fx: at most 8 effects on station %s\n", st->words.name);
+      fprintf(errs(), "lull serve: --fx: at most 8 effects on station %s\n", st->words.name);
       return -1;
     }
     memset(st->fx[st->fx_count], 0, LULL_SERVE_SPEC);
@@ -247,7 +256,7 @@ static int plugin_flag(const char *flag, const char *arg, lull_serve_settings *s
     return 0;
   }
   if (w->instrument[i][part].from == LULL_FROM_FLAG) {
-    fprintf(stderr, "lull serve: --instrument: %s.%s is given twice\n", st->words.name, lull_part_name(part));
+    fprintf(errs(), "lull serve: --instrument: %s.%s is given twice\n", st->words.name, lull_part_name(part));
     return -1;
   }
   memset(st->instrument[part], 0, LULL_SERVE_SPEC);
@@ -279,7 +288,7 @@ static int read_flags(int argc, char **argv, lull_serve_settings *s, lull_serve_
       const char *flag = lull__flag_is(a, "--fx") ? "--fx" : "--instrument";
       VALUE(flag);
       if (nplug == MAX_PLUGIN_FLAGS) {
-        fprintf(stderr, "lull serve: %s: at most %d plugins in all\n", flag, MAX_PLUGIN_FLAGS);
+        fprintf(errs(), "lull serve: %s: at most %d plugins in all\n", flag, MAX_PLUGIN_FLAGS);
         return -1;
       }
       plugins[nplug++] = (struct plugin_flag){flag, v};
@@ -293,11 +302,11 @@ static int read_flags(int argc, char **argv, lull_serve_settings *s, lull_serve_
       else VALUE(flag);
       lull_diag d = {{0}, {0}};
       if (lull__serve_option_set(s, w, o, v, (lull_serve_origin){LULL_FROM_FLAG, 0}, &d)) {
-        fprintf(stderr, "lull serve: %s: %s\n", flag, d.message);
+        fprintf(errs(), "lull serve: %s: %s\n", flag, d.message);
         return -1;
       }
     } else {
-      fprintf(stderr, "lull serve: unknown option \"%s\" (lull serve --help)\n", a);
+      fprintf(errs(), "lull serve: unknown option \"%s\" (lull serve --help)\n", a);
       return -1;
     }
 #undef VALUE
@@ -395,10 +404,10 @@ static int resolve(const lull_serve_settings *s, const lull_serve_where *w, lull
     while (k < s->n_stations && strcmp(s->station[k].words.name, ic->station) != 0) k++;
     if (k == s->n_stations) {
       lull_serve_origin at = {w->icecast[i].from, w->icecast_station_line[i]};
-      fprintf(stderr, "lull serve: %s: no station \"%s\"; the stations are", said(who, sizeof who, w, at, section,
+      fprintf(errs(), "lull serve: %s: no station \"%s\"; the stations are", said(who, sizeof who, w, at, section,
               at.from == LULL_FROM_FILE ? "station" : "icecast"), ic->station);
-      for (k = 0; k < s->n_stations; k++) fprintf(stderr, "%s %s", k ? "," : "", s->station[k].words.name);
-      fputc('\n', stderr);
+      for (k = 0; k < s->n_stations; k++) fprintf(errs(), "%s %s", k ? "," : "", s->station[k].words.name);
+      fputc('\n', errs());
       return -1;
     }
     const char *file = lull__serve_icecast_text(s, w, i, 0), *env = getenv("LULL_ICECAST_PASSWORD");
@@ -414,7 +423,7 @@ static int resolve(const lull_serve_settings *s, const lull_serve_where *w, lull
     } else if (env && env[0]) {
       snprintf(ice_password[i], sizeof ice_password[i], "%s", env);
     } else {
-      fprintf(stderr, "lull serve: --icecast needs the source password: set LULL_ICECAST_PASSWORD or give "
+      fprintf(errs(), "lull serve: --icecast needs the source password: set LULL_ICECAST_PASSWORD or give "
                       "--icecast-password-file (never on the command line), or the credential icecast-password "
                       "under systemd\n");
       return -1;
@@ -452,7 +461,7 @@ static int plugin_from_file(const lull_serve_settings *s, const lull_serve_where
       if (part >= 0) at = w->instrument[i][part];
     }
     if (at.from != LULL_FROM_FILE) return 0;
-    fprintf(stderr, "lull serve: %s:%d: [station %s] %s: %s\n", w->file, at.line, st->words.name, what, d->message);
+    fprintf(errs(), "lull serve: %s:%d: [station %s] %s: %s\n", w->file, at.line, st->words.name, what, d->message);
     return 1;
   }
   return 0;
@@ -486,6 +495,88 @@ static int check_more(const lull_serve_settings *s, const lull_serve_where *w, c
     }
   }
   return 0;
+}
+
+/* The [server] options a reload applies through the stations, outputs and
+ * TLS pair it passes on; a change to any other is for the next start. */
+static int reload_applies(const char *name) {
+  static const char *const applied[] = {"tls-cert", "tls-key", "bitrate", "recent-minutes", "lead-ms", "realtime", "daycycle",
+                                        "icecast-password-file", "icecast-name", "icecast-description", "icecast-genre"};
+  for (size_t i = 0; i < sizeof applied / sizeof applied[0]; i++)
+    if (strcmp(name, applied[i]) == 0) return 1;
+  return 0;
+}
+
+static size_t option_size(const lull_serve_option *o) {
+  return o->kind == LULL_OPT_TEXT || o->kind == LULL_OPT_SECRET ? LULL_SERVE_TEXT
+         : o->kind == LULL_OPT_LIST                            ? sizeof(lull_serve_list)
+                                                               : sizeof(uint32_t);
+}
+
+/* The first line of what went to the buffer of errors, through the log
+ * (without its "lull serve: "). */
+static void log_errors(lull_log_fn log, const char *what, FILE *buf, char **text) {
+  fclose(buf);
+  err_to = NULL;
+  const char *why = *text && **text ? *text : "out of memory";
+  if (strncmp(why, "lull serve: ", 12) == 0) why += 12;
+  char line[1400];
+  snprintf(line, sizeof line, "SIGHUP: %s not reloaded, the running configuration stays: %.*s", what,
+           (int)strcspn(why, "\n"), why);
+  log(NULL, LULL_LOG_ERROR, line);
+  free(*text);
+  *text = NULL;
+}
+
+/* The control token the server runs with ("" none), to say when a reload
+ * would change it (it takes effect at a restart). */
+static char running_token[256];
+
+/* SIGHUP: the config file and the flags read again and applied (stations,
+ * Icecast outputs, the TLS pair; see lull_server_reload). A file that does
+ * not read, or settings the server refuses, change nothing: the server
+ * goes on as it was and the log says why. */
+static void reload(lull_server *srv, const char *config, int argc, char **argv, lull_serve_settings *running,
+                   lull_log_fn log) {
+  static lull_serve_settings s;
+  static lull_serve_where w;
+  const char *what = config ? config : "the command line";
+  char line[1400], *text = NULL;
+  size_t text_len = 0;
+  FILE *buf = open_memstream(&text, &text_len);
+  if (!buf) {
+    log(NULL, LULL_LOG_ERROR, "SIGHUP: not reloaded: out of memory");
+    return;
+  }
+  err_to = buf;
+  lull__serve_settings_init(&s, &w);
+  lull_server_config cfg;
+  if ((config && lull__serve_file_read(config, &s, &w, buf)) || read_flags(argc, argv, &s, &w) || resolve(&s, &w, &cfg)) {
+    log_errors(log, what, buf, &text);
+    return;
+  }
+  for (size_t i = 0; i < LULL_SERVE_OPTION_COUNT; i++) {
+    const lull_serve_option *o = &lull__serve_options[i];
+    if (reload_applies(o->name) ||
+        memcmp((const char *)&s + o->offset, (const char *)running + o->offset, option_size(o)) == 0)
+      continue;
+    snprintf(line, sizeof line, "SIGHUP: %s: %s changed; it takes effect when the server restarts", what, o->name);
+    log(NULL, LULL_LOG_WARN, line);
+  }
+  if (strcmp(cfg.control_token ? cfg.control_token : "", running_token) != 0) {
+    snprintf(line, sizeof line, "SIGHUP: %s: the control token changed; it takes effect when the server restarts", what);
+    log(NULL, LULL_LOG_WARN, line);
+  }
+  lull_diag d = {{0}, {0}};
+  if (lull_server_reload(srv, &cfg, &d) != LULL_OK) {
+    if (!plugin_from_file(&s, &w, &d)) fprintf(buf, "lull serve: %s%s%s\n", d.field, d.field[0] ? ": " : "", d.message);
+    log_errors(log, what, buf, &text);
+    return;
+  }
+  fclose(buf);
+  err_to = NULL;
+  free(text);
+  *running = s;
 }
 
 int lull__cmd_serve(int argc, char **argv) {
@@ -525,6 +616,7 @@ int lull__cmd_serve(int argc, char **argv) {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
 
@@ -535,17 +627,19 @@ int lull__cmd_serve(int argc, char **argv) {
     if (!plugin_from_file(&s, &w, &d)) fprintf(stderr, "lull serve: %s%s%s\n", d.field, d.field[0] ? ": " : "", d.message);
     return err == LULL_EIO ? LULL_EXIT_FAIL : LULL_EXIT_USAGE;
   }
+  snprintf(running_token, sizeof running_token, "%s", cfg.control_token ? cfg.control_token : "");
   if (lull_server_start(srv) != LULL_OK) {
     fprintf(stderr, "lull serve: could not start the threads\n");
     lull_server_destroy(srv);
     return LULL_EXIT_FAIL;
   }
-  int sig = 0;
-  sigwait(&set, &sig);
   /* Through the log, in its format (a JSON line for a shipper, the journal's level). */
+  lull_log_fn log = cfg.log ? cfg.log : lull_log_stderr;
+  int sig = 0;
+  while (sigwait(&set, &sig) == 0 && sig == SIGHUP) reload(srv, config, argc, argv, &s, log);
   char line[64];
   snprintf(line, sizeof line, "%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  (cfg.log ? cfg.log : lull_log_stderr)(NULL, LULL_LOG_INFO, line);
+  log(NULL, LULL_LOG_INFO, line);
   lull_server_destroy(srv);
   return LULL_EXIT_OK;
 }

@@ -142,7 +142,7 @@ int lull__token_ok(const lull_server *srv, const char *given) {
 
 int lull__token_valid(const lull_server *srv, size_t i, const char *given) {
   if (!given) return 0;
-  if (i >= srv->n_stations) return same_secret(srv->personal[i - srv->n_stations].token, given);
+  if (lull__is_personal(i)) return same_secret(srv->slots[i].token, given);
   return srv->token[0] && same_secret(srv->token, given);
 }
 

@@ -4,7 +4,9 @@
  * server.c the life cycle, worker.c the loop, session.c feeds and listeners,
  * ws.c WebSocket, http.c HTTP, status.c status and metrics as JSON,
  * prometheus.c /metrics (process.c the process's figures in it), access.c
- * limits and who may do what. Only the worker that owns a session touches it. */
+ * limits and who may do what, slot.c every station's slot and life cycle,
+ * reload.c configured stations and outputs made and changed while serving,
+ * personal.c stations for one listener. Only the worker that owns a session touches it. */
 #ifndef LULL_SERVER_CONN_H
 #define LULL_SERVER_CONN_H
 
@@ -29,9 +31,11 @@
 #define MAX_HEAD 2048       /* a request head the worker reads itself (lws takes at most this much) */
 #define SWEEP_MS 250
 #define PARAMS_MS 250       /* params broadcasts, at most this often per station */
-/* Stations by index: the configured ones first (srv->n_stations), then a
- * slot for each personal station there may be (srv->n_slots in all). */
-#define MAX_SLOTS (LULL_SERVER_MAX_STATIONS + LULL_SERVER_MAX_PERSONAL)
+/* Stations by index: two slots for each configured station there may be
+ * (a reload starts a changed one's successor before the old one's slot is
+ * free), then one for each personal station (srv->n_slots in all). */
+#define FIRST_PERSONAL (2 * LULL_SERVER_MAX_STATIONS)
+#define MAX_SLOTS (FIRST_PERSONAL + LULL_SERVER_MAX_PERSONAL)
 #define STEER_PERSONAL 100  /* srv->steer of a personal station: its token's holder steers it */
 
 /* A session's role: what its connection turned out to be. S_DIRECT is an
@@ -56,6 +60,7 @@ typedef struct session {
   uint8_t held;     /* s->station is held (lull__station_find): given back when it ends */
   uint8_t rest;     /* S_REST: what the body is for (REST_PARAMS or REST_PERSONAL) */
   uint8_t live;     /* was sent everything up to the live edge once: past its join burst */
+  uint8_t cut;      /* its station ended: told so, or cut off (slot.c) */
   uint16_t station;
   uint16_t close_code;
   lull_hub_cursor cur;
@@ -123,9 +128,9 @@ typedef struct worker {
   lws_sorted_usec_list_t sweep;
   uint64_t next_metrics_ms;
   uint64_t *params_ms; /* when params were last broadcast, per station */
-  /* The generation of each personal slot whose feeds this worker holds
-   * (0: none): the slot's station outlives them (personal.c). */
-  _Atomic uint32_t bound[LULL_SERVER_MAX_PERSONAL];
+  /* The generation of each slot whose feeds this worker holds (0: none):
+   * the slot's station outlives them (slot.c). */
+  _Atomic uint32_t bound[MAX_SLOTS];
   conn *conns;         /* every open connection of this worker */
   conn **by_fd;        /* the same, by descriptor */
   size_t by_fd_cap;
@@ -138,6 +143,8 @@ typedef struct worker {
   int stop_seen;
   size_t sessions;
   _Atomic uint64_t bytes, writes, dropped, slow_closed;
+  void *ssl_ctx;       /* the vhost's SSL_CTX (TLS only), to load a renewed certificate into */
+  uint32_t tls_seen;   /* srv->tls_gen when it was last loaded */
   /* Send latency by feed kind (session.c): written by this worker only,
    * summed over the workers at a scrape. */
   lull_hist send_latency[LULL_FEED_KINDS];
@@ -151,21 +158,31 @@ typedef struct ip_slot {
   uint32_t conns; /* connections of any kind */
 } ip_slot;
 
-/* A personal station's slot. Its station lives while the slot is LIVE, while
- * anyone holds it (refs: a session, a request under way) and while any
- * worker holds feeds of it (worker.bound); worker 0's sweep ends it (an
- * idle LIVE slot becomes ENDING) and frees it when nobody holds it. */
-enum { P_FREE = 0, P_STARTING, P_LIVE, P_ENDING };
-typedef struct personal {
+/* A station's slot. Its station lives while the slot is LIVE, while anyone
+ * holds it (refs: a session, a request under way, an Icecast output) and
+ * while any worker holds feeds of it (worker.bound). A reload (reload.c)
+ * or worker 0's sweep (a personal one gone idle) ends it: LIVE becomes
+ * ENDING, worker 0 hands it to the reaper once nobody holds it, and the
+ * reaper (a thread of its own: a station's end waits for its producer)
+ * frees it (slot.c). */
+enum { P_FREE = 0, P_STARTING, P_LIVE, P_ENDING, P_REAPING /* nobody holds it: the reaper frees it */ };
+typedef struct slot {
   _Atomic int state;
   _Atomic uint32_t refs;
   _Atomic uint32_t gen;   /* one more for each station the slot has had */
+  uint16_t end_code;      /* set before ENDING: the close code its WebSocket listeners get */
+  const char *end_why;    /* and why, in words (static) */
+  /* Configured stations: what the config said, for a reload to compare. */
+  uint64_t digest;        /* everything but the params a listener may steer */
+  lull_params params;
+  _Atomic int rank;       /* its place in the config: lists follow it */
+  /* Personal stations. */
   char name[24];          /* "p-" and 16 hex digits; set while STARTING */
   char token[33];         /* 128 random bits in hex; never logged */
   char ip[48];            /* the address that started it */
   uint64_t idle_since_ms; /* worker 0's: when its last listener left */
   _Atomic int heard;      /* it has had a listener (set as one registers) */
-} personal;
+} slot;
 
 /* Per station, shared by the workers: frames seen and listeners by kind. */
 typedef struct station_stats {
@@ -190,15 +207,16 @@ struct lull_server {
     unsigned bits;
   } proxies[LULL_SERVER_MAX_PROXIES];
   size_t n_proxies;
-  size_t n_stations;  /* the configured ones */
-  size_t n_slots;     /* n_stations + max_personal */
+  size_t n_slots;     /* FIRST_PERSONAL + max_personal */
+  /* Set before a slot is LIVE, read by those who hold it. */
   lull_station *stations[MAX_SLOTS];
   int steer[MAX_SLOTS]; /* LULL_STEER_OPEN, _TOKEN, _NONE or STEER_PERSONAL: each station's, resolved */
   station_stats sstats[MAX_SLOTS];
-  personal personal[LULL_SERVER_MAX_PERSONAL];
-  pthread_mutex_t personal_lock; /* taking a slot */
+  slot slots[MAX_SLOTS];
+  pthread_mutex_t slot_lock; /* taking a slot */
+  pthread_mutex_t reload_lock; /* one reload at a time, none while the server starts or stops */
   _Atomic uint64_t personal_started, personal_refused; /* refused: all taken, or the address has enough */
-  lull_station_config personal_config; /* the first station's settings, for personal ones */
+  lull_station_config personal_config; /* the first station's settings, for personal ones (slot_lock) */
   unsigned n_workers;
   worker *workers;
   uint16_t port;
@@ -215,9 +233,20 @@ struct lull_server {
   uint64_t metrics_bytes, metrics_ms; /* at the last metrics line (worker 0 only) */
   _Atomic uint64_t connects, disconnects, rejected, http_requests, messages_in, control_applied, control_refused,
       protocol_closed; /* LULL_SERVER_COUNTERS */
+  /* Icecast outputs: a reload changes them under icecast_lock, which the
+   * status pages take to read them. */
+  pthread_mutex_t icecast_lock;
   size_t n_icecast;
   lull_icecast *icecast[LULL_SERVER_MAX_ICECAST];
-  uint16_t icecast_station[LULL_SERVER_MAX_ICECAST];
+  uint16_t icecast_station[LULL_SERVER_MAX_ICECAST]; /* held (slot refs) while the output lives */
+  uint64_t icecast_digest[LULL_SERVER_MAX_ICECAST];
+  /* The reaper: stations nobody holds any more, freed off the network threads. */
+  pthread_t reaper;
+  pthread_mutex_t reap_lock;
+  pthread_cond_t reap_cond;
+  int reap_stop, reaper_running;
+  pthread_mutex_t tls_lock; /* tls_cert and tls_key, which a reload may change */
+  _Atomic uint32_t tls_gen; /* one more for each reload: the workers read the pair again */
 };
 
 /* The server's own counters (fields of lull_server), each with what it
@@ -246,36 +275,78 @@ extern const char *const lull__feed_names[LULL_FEED_KINDS];
 /* server.c: the life cycle and what every file uses. */
 uint64_t lull__now_ms(void);
 void lull__log(const lull_server *srv, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* A configured station by name: its index, or -1. */
-int lull__station_index(const lull_server *srv, const char *name);
+/* What a station's producer calls after each frame (its on_frame), and the
+ * log its lines go to; a station the server makes takes both. */
+void lull__on_frame(void *user);
+void lull__station_log(void *user, int level, const char *message);
 
-/* personal.c: stations for one listener, made and ended while serving. */
-enum { REST_PARAMS = 0, REST_PERSONAL };
-/* Any station by name, held: its index (a personal station then lives at
- * least until lull__station_put), or -1. */
+/* slot.c: stations by index, held while in use, ended and freed. */
+static inline int lull__is_personal(size_t i) { return i >= FIRST_PERSONAL; }
+/* Slot i, held if it is LIVE: 1 (then lull__station_put gives it back), or 0. */
+int lull__slot_hold(lull_server *srv, size_t i);
+/* Any station by name, held: its index (its station then lives at least
+ * until lull__station_put), or -1. */
 int lull__station_find(lull_server *srv, const char *name);
+/* The configured stations live now, held, in the config's order: how many,
+ * their indexes in held. lull__stations_put gives them back. */
+size_t lull__stations_hold(lull_server *srv, uint16_t held[LULL_SERVER_MAX_STATIONS]);
+void lull__stations_put(lull_server *srv, const uint16_t *held, size_t n);
+/* A configured station by name, not held (reload.c, which alone ends
+ * them, and the server's set-up): its index, or -1. */
+int lull__station_index(const lull_server *srv, const char *name);
 void lull__station_put(lull_server *srv, int i);
 /* The session keeps what lull__station_find gave as s->station, until
  * lull__session_unhold (at its end at the latest). */
 void lull__session_hold(session *s, worker *w, int i);
 void lull__session_unhold(session *s);
+/* A free slot among [from, to) taken (STARTING), or -1. Under slot_lock. */
+int lull__slot_take(lull_server *srv, size_t from, size_t to);
+/* Slot i (STARTING) gets station st and goes LIVE. */
+void lull__slot_live(lull_server *srv, size_t i, lull_station *st, int steer);
+/* Slot i (LIVE) ends: its listeners are closed with code and why, and
+ * worker 0 frees it once nobody holds it. */
+void lull__slot_end(lull_server *srv, size_t i, uint16_t code, const char *why);
+/* A listener of slot i registers on w: its feeds, made if w holds none yet
+ * (a worker also makes those of the stations there are when it starts).
+ * 0, or -1 out of memory. */
+int lull__slot_bind(worker *w, size_t i);
+/* The worker's sweep: feeds it no longer needs let go (those of personal
+ * stations without listeners here, those of ended ones), listeners of ended
+ * ones closed; on worker 0 also idle personal ones ended and unheld ones freed. */
+void lull__slots_sweep(worker *w, uint64_t now_ms);
+/* The reaper's thread: started with the server, stopped before its stations. */
+int lull__reaper_start(lull_server *srv);
+void lull__reaper_stop(lull_server *srv);
+/* Stop and free every station (the server ends). */
+void lull__slots_free_all(lull_server *srv);
+
+/* reload.c: configured stations and Icecast outputs, made at create and
+ * changed by lull_server_reload. */
+/* Station c made, started if the server runs, and live (create only). */
+int lull__station_add(lull_server *srv, const lull_station_config *c, lull_diag *diag);
+/* An Icecast output made (and started if the server runs). */
+int lull__icecast_add(lull_server *srv, const lull_server_icecast *ic, lull_diag *diag);
+/* Configured stations live now. */
+size_t lull__configured_count(const lull_server *srv);
+/* The certificate and key load and match: said here, in words, rather
+ * than by libwebsockets half way through making the threads. */
+int lull__tls_check(const char *cert, const char *key, lull_diag *diag);
+
+/* personal.c: stations for one listener, made and ended while serving. */
+enum { REST_PARAMS = 0, REST_PERSONAL };
 /* POST /api/personal: checked now; made once the body (if any) is in. */
 int lull__personal_request(session *s, struct lws *wsi, worker *w, int method);
 int lull__personal_complete(session *s);
 /* Whether given is station i's steering token (the control token, or a
  * personal station's own), compared in constant time. */
 int lull__token_valid(const lull_server *srv, size_t i, const char *given);
-/* The worker's sweep: feeds of personal stations it no longer needs let go,
- * listeners of ended ones closed; on worker 0 also idle ones ended and
- * unheld ones freed. */
-void lull__personal_sweep(worker *w, uint64_t now_ms);
-/* A listener of personal slot p registers on w: its feeds, made if w holds
- * none yet. 0, or -1 out of memory. */
-int lull__personal_bind(worker *w, size_t i);
+/* What personal stations are made with, from the first configured
+ * station's settings (create, and each reload under slot_lock). */
+void lull__personal_config(lull_server *srv, const lull_station_config *first);
+/* Worker 0's sweep: personal stations nobody has listened to for their idle time end. */
+void lull__personal_idle(lull_server *srv, uint64_t now_ms);
 /* Slots in use (starting, playing or ending), for status and metrics. */
 uint32_t lull__personal_running(const lull_server *srv);
-/* Stop and free every personal station (the server ends). */
-void lull__personal_free_all(lull_server *srv);
 
 /* worker.c: a network thread's loop. */
 int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag);
@@ -302,6 +373,10 @@ void lull__send_latency_init(worker *w);
 int lull__text_append(session *s, const void *in, size_t len);
 
 /* ws.c: the WebSocket protocol and steering. */
+/* Close a listener's WebSocket from the server's side with code (and why,
+ * if given, as the close frame's words); cut off within 2 s if the frame
+ * cannot go out. */
+void lull__ws_close(session *s, uint16_t code, const char *why);
 int lull__ws_upgrade(struct lws *wsi, worker *w, const char *protocol);
 int lull__ws_established(session *s, struct lws *wsi, worker *w);
 int lull__steer(lull_server *srv, lull_station *st, const lull_ctl_msg *c, const char *who, int by, lull_diag *d);

@@ -82,7 +82,8 @@ static int mount_arg(struct lws *wsi, lull_server *srv, int *station, int *kind,
     /* The configured stations only: personal ones are in no public list. */
     if (!lull_station_name_valid(name))
       return lull__respond_error(wsi, 400, "bad_station", "mount", "station names are 1..32 of a-z, 0-9 and -");
-    if ((*station = lull__station_index(srv, name)) < 0) {
+    if (*station >= 0) lull__station_put(srv, *station); /* a second mount= */
+    if ((*station = strncmp(name, "p-", 2) ? lull__station_find(srv, name) : -1) < 0) {
       char m[160];
       snprintf(m, sizeof m, "no mount \"%.60s\" (GET /status-json.xsl lists them)", v);
       return lull__respond_error(wsi, 404, "unknown_mount", "mount", m);
@@ -95,11 +96,17 @@ static int mount_arg(struct lws *wsi, lull_server *srv, int *station, int *kind,
 int lull__icestats(struct lws *wsi, lull_server *srv) {
   int station, kind, refused;
   int rc = mount_arg(wsi, srv, &station, &kind, &refused);
-  if (refused) return rc;
+  if (refused) {
+    lull__station_put(srv, station);
+    return rc;
+  }
   char base[320];
   const char *field = "", *why = "";
   unsigned status = lull__request_base_url(wsi, srv, base, sizeof base, &field, &why);
-  if (status) return lull__respond_error(wsi, status, status == 403 ? "forbidden_host" : "bad_request", field, why);
+  if (status) {
+    lull__station_put(srv, station);
+    return lull__respond_error(wsi, status, status == 403 ? "forbidden_host" : "bad_request", field, why);
+  }
   /* Icecast's host is a name without scheme or port. */
   char host[256], host_json[512];
   const char *h = strstr(base, "://") + 3;
@@ -115,15 +122,19 @@ int lull__icestats(struct lws *wsi, lull_server *srv) {
                   host_json, LULL_VERSION, rfc, iso);
   if (station >= 0) {
     source_json(srv, &b, (size_t)station, kind, base, rfc, iso);
+    lull__station_put(srv, station);
   } else {
     /* Two sources a station: always more than one, an array. */
     lull__sb_printf(&b, "[");
-    for (size_t i = 0; i < srv->n_stations; i++) {
+    uint16_t held[LULL_SERVER_MAX_STATIONS];
+    size_t ns = lull__stations_hold(srv, held);
+    for (size_t i = 0; i < ns; i++) {
       lull__sb_printf(&b, i ? "," : "");
-      source_json(srv, &b, i, LULL_FEED_MP3, base, rfc, iso); /* Icecast's order: by mount, .mp3 before .ogg */
+      source_json(srv, &b, held[i], LULL_FEED_MP3, base, rfc, iso); /* Icecast's order: by mount, .mp3 before .ogg */
       lull__sb_printf(&b, ",");
-      source_json(srv, &b, i, LULL_FEED_OGG, base, rfc, iso);
+      source_json(srv, &b, held[i], LULL_FEED_OGG, base, rfc, iso);
     }
+    lull__stations_put(srv, held, ns);
     lull__sb_printf(&b, "]");
   }
   lull__sb_printf(&b, "}}\n");

@@ -1,17 +1,8 @@
 /* Personal stations: a listener asks (POST /api/personal) and gets a station
  * of their own, composed with its own seed, that only the holder of its
- * token steers and anyone with its name may hear. They live in slots after
- * the configured stations (srv->personal), so every index a worker holds
- * stays valid for as long as it holds it:
- *
- *   FREE -> STARTING (a request took it) -> LIVE -> ENDING (worker 0 saw it
- *   idle) -> FREE (worker 0, once nobody holds it).
- *
- * Holding a station is a reference (refs: a session that names it, a
- * request under way) or feeds of it in a worker (worker.bound). A station is
- * looked up by taking a reference first and checking the state after, and
- * ended by setting ENDING first and checking the references after: one of
- * the two always sees the other, so nobody uses a station being freed. */
+ * token steers and anyone with its name may hear. They live in the slots
+ * from FIRST_PERSONAL on (slot.c); worker 0 ends one nobody has listened
+ * to for its idle time. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,35 +16,24 @@
 #define PER_ADDRESS 3      /* personal stations one address may have at once */
 #define UNHEARD_MS 60000u  /* one nobody has listened to yet ends after a tenth of the idle time, at most this */
 
-static personal *slot_of(lull_server *srv, size_t i) { return &srv->personal[i - srv->n_stations]; }
-
-int lull__station_find(lull_server *srv, const char *name) {
-  int i = lull__station_index(srv, name);
-  if (i >= 0 || strncmp(name, "p-", 2) != 0) return i;
-  for (size_t p = 0; p < srv->cfg.max_personal; p++) {
-    personal *ps = &srv->personal[p];
-    if (atomic_load(&ps->state) != P_LIVE) continue;
-    atomic_fetch_add(&ps->refs, 1);
-    if (atomic_load(&ps->state) == P_LIVE && strcmp(ps->name, name) == 0) return (int)(srv->n_stations + p);
-    atomic_fetch_sub(&ps->refs, 1);
-  }
-  return -1;
-}
-
-void lull__station_put(lull_server *srv, int i) {
-  if (i >= (int)srv->n_stations) atomic_fetch_sub(&slot_of(srv, (size_t)i)->refs, 1);
-}
-
-void lull__session_hold(session *s, worker *w, int i) {
-  s->w = w;
-  s->station = (uint16_t)i;
-  s->held = 1;
-}
-
-void lull__session_unhold(session *s) {
-  if (!s->held) return;
-  s->held = 0;
-  lull__station_put(s->w->srv, s->station);
+void lull__personal_config(lull_server *srv, const lull_station_config *first) {
+  /* The first station's sound, none of its plugins (borrowed for create
+   * only) or its face. */
+  srv->personal_config = (lull_station_config){
+      .title = "Listening alone",
+      .description = "Composed for one listener, with a seed of its own; only they can steer it.",
+      .params = lull_params_default(),
+      .lead_ms = first->lead_ms,
+      .bitrate = first->bitrate,
+      .ring_seconds = first->ring_seconds,
+      .recent_minutes = first->recent_minutes,
+      .dry = first->dry,
+      .priority = first->priority,
+      .on_frame = lull__on_frame,
+      .log = lull__station_log,
+      .log_user = srv,
+      .steer = LULL_STEER_TOKEN,
+  };
 }
 
 /* n random bytes as 2n hex digits; -1 if the kernel gives none. */
@@ -91,32 +71,27 @@ int lull__personal_request(session *s, struct lws *wsi, worker *w, int method) {
   return no_length ? -1 : rc;
 }
 
-/* A free slot for ip, taken (STARTING): its index in srv->personal, or -1
- * with the refusal's status (503 all taken, 429 this address has enough). */
+/* A free slot for ip, taken (STARTING): its index, or -1 with the
+ * refusal's status (503 all taken, 429 this address has enough). */
 static int take_slot(lull_server *srv, const char *ip, unsigned *status) {
-  pthread_mutex_lock(&srv->personal_lock);
-  int free_slot = -1, mine = 0;
-  for (size_t p = 0; p < srv->cfg.max_personal; p++) {
-    personal *ps = &srv->personal[p];
-    int st = atomic_load(&ps->state);
-    if (st == P_FREE && free_slot < 0) free_slot = (int)p;
+  pthread_mutex_lock(&srv->slot_lock);
+  int mine = 0;
+  for (size_t i = FIRST_PERSONAL; i < srv->n_slots; i++) {
+    slot *sl = &srv->slots[i];
     /* An ending one counts until it is freed: something may hold it still. */
-    if (st != P_FREE && strcmp(ps->ip, ip) == 0) mine++;
+    if (atomic_load(&sl->state) != P_FREE && strcmp(sl->ip, ip) == 0) mine++;
   }
-  *status = mine >= PER_ADDRESS ? 429 : free_slot < 0 ? 503 : 0;
-  if (!*status) {
-    personal *ps = &srv->personal[free_slot];
-    atomic_store(&ps->state, P_STARTING);
-    snprintf(ps->ip, sizeof ps->ip, "%s", ip);
-  }
-  pthread_mutex_unlock(&srv->personal_lock);
-  return *status ? -1 : free_slot;
+  int i = mine >= PER_ADDRESS ? -1 : lull__slot_take(srv, FIRST_PERSONAL, srv->n_slots);
+  *status = mine >= PER_ADDRESS ? 429 : i < 0 ? 503 : 0;
+  if (i >= 0) snprintf(srv->slots[i].ip, sizeof srv->slots[i].ip, "%s", ip);
+  pthread_mutex_unlock(&srv->slot_lock);
+  return i;
 }
 
-static void give_back(lull_server *srv, int p) {
-  pthread_mutex_lock(&srv->personal_lock);
-  atomic_store(&srv->personal[p].state, P_FREE);
-  pthread_mutex_unlock(&srv->personal_lock);
+static void give_back(lull_server *srv, int i) {
+  pthread_mutex_lock(&srv->slot_lock);
+  atomic_store(&srv->slots[i].state, P_FREE);
+  pthread_mutex_unlock(&srv->slot_lock);
 }
 
 int lull__personal_complete(session *s) {
@@ -130,15 +105,18 @@ int lull__personal_complete(session *s) {
   long got = lull__rest_take(s, text, &rc);
   if (got < 0) return rc;
   size_t len = (size_t)got;
-  lull_params params = srv->personal_config.params;
+  pthread_mutex_lock(&srv->slot_lock); /* a reload may change it */
+  lull_station_config sc = srv->personal_config;
+  pthread_mutex_unlock(&srv->slot_lock);
+  lull_params params = sc.params;
   if (len) {
     lull_ctl_msg c;
     if (lull__control_parse_start(text, len, &params, &c)) return lull__respond_error(wsi, 400, c.code, c.field, c.message);
     params = c.params;
   }
   unsigned status;
-  int p = take_slot(srv, ip, &status);
-  if (p < 0) {
+  int i = take_slot(srv, ip, &status);
+  if (i < 0) {
     atomic_fetch_add(&srv->rejected, 1);
     atomic_fetch_add(&srv->personal_refused, 1);
     char m[192];
@@ -150,18 +128,16 @@ int lull__personal_complete(session *s) {
                srv->cfg.max_personal);
     return lull__respond_error(wsi, status, status == 429 ? "too_many_personal" : "personal_full", "", m);
   }
-  personal *ps = &srv->personal[p];
-  size_t i = srv->n_stations + (size_t)p;
+  slot *ps = &srv->slots[i];
   uint64_t seed = 0;
   char name_hex[17];
   if (random_hex(name_hex, 8) || random_hex(ps->token, 16) || getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
-    give_back(srv, p);
+    give_back(srv, i);
     return lull__respond_error(wsi, 503, "no_randomness", "", "the system gave no random bytes; try again");
   }
   snprintf(ps->name, sizeof ps->name, "p-%s", name_hex);
   /* Small enough to survive a JSON number in any client, and to type. */
   params.seed = seed % 1000000000u + 1;
-  lull_station_config sc = srv->personal_config;
   sc.name = ps->name;
   sc.params = params;
   sc.on_frame_user = &srv->sstats[i];
@@ -170,16 +146,13 @@ int lull__personal_complete(session *s) {
   atomic_store(&srv->sstats[i].frames, 0);
   if (lull_station_create(&sc, &st, &d) || lull_station_start(st)) {
     lull_station_destroy(st);
-    give_back(srv, p);
+    give_back(srv, i);
     lull__log(srv, LULL_LOG_ERROR, "personal station: cannot start one: %s", d.message[0] ? d.message : "no thread");
     return lull__respond_error(wsi, 503, "cannot_start", "", "the server cannot start a station now; try again later");
   }
-  srv->stations[i] = st;
-  srv->steer[i] = STEER_PERSONAL;
   ps->idle_since_ms = lull__now_ms(); /* nobody listens yet */
   atomic_store(&ps->heard, 0);
-  atomic_fetch_add(&ps->gen, 1);
-  atomic_store(&ps->state, P_LIVE);
+  lull__slot_live(srv, (size_t)i, st, STEER_PERSONAL);
   atomic_fetch_add(&srv->personal_started, 1);
   lull__log(srv, LULL_LOG_INFO, "personal station %s started for %s (seed %llu)", ps->name, ip,
             (unsigned long long)params.seed);
@@ -194,112 +167,31 @@ int lull__personal_complete(session *s) {
   return lull__respond(wsi, 201, "application/json", body, (size_t)n);
 }
 
-/* ---- feeds and ends ---------------------------------------------------------- */
+/* ---- ends ------------------------------------------------------------------ */
 
-int lull__personal_bind(worker *w, size_t i) {
-  lull_server *srv = w->srv;
-  size_t p = i - srv->n_stations;
-  uint32_t gen = atomic_load(&srv->personal[p].gen);
-  uint32_t b = atomic_load_explicit(&w->bound[p], memory_order_relaxed);
-  atomic_store(&srv->personal[p].heard, 1); /* a listener registers: the whole idle time from now on */
-  if (b == gen) return 0;
-  if (b) return -1; /* feeds of an earlier station: cannot be, the slot waits for them */
-  lull_station *st = srv->stations[i];
-  lull_ring *src[LULL_FEED_KINDS] = {lull__station_packets(st), lull__station_pcm(st), lull__station_pages(st),
-                                     lull__station_mp3(st)};
-  uint32_t history = srv->cfg.skip_ms * 2 + srv->cfg.burst_ms;
-  for (int k = 0; k < LULL_FEED_KINDS; k++) {
-    lull_feed *f = &w->feeds[i * LULL_FEED_KINDS + k];
-    if (lull__feed_init(f, k, src[k], srv->cfg.packets_per_message, history)) {
-      for (int j = 0; j <= k; j++) lull__feed_free(&w->feeds[i * LULL_FEED_KINDS + j]);
-      return -1;
-    }
-    lull__feed_pull(f); /* what is there already: the first listener's burst */
-    w->write_at[i * LULL_FEED_KINDS + k] = 0;
-  }
-  lull_station_now now;
-  lull_station_get_now(st, &now);
-  w->changes[i] = now.params_changes;
-  w->params_ms[i] = 0;
-  atomic_store(&w->bound[p], gen);
-  return 0;
-}
-
-/* Listeners of slot i on w: 1 if any, each closed when the station ends. */
-static int listeners_here(worker *w, size_t i, int close) {
-  int any = 0;
-  for (int k = 0; k < LULL_FEED_KINDS; k++)
-    for (session *s = w->lists[i * LULL_FEED_KINDS + k], *next; s; s = next) {
-      next = s->next; /* a kill may end s at once */
-      any = 1;
-      if (close && !s->closing) {
-        s->close_code = 1001;
-        lull__session_kill(s, "the personal station ended");
-      }
-    }
-  return any;
-}
-
-static int held_by_a_worker(const lull_server *srv, size_t p) {
-  for (unsigned k = 0; k < srv->n_workers; k++)
-    if (atomic_load(&srv->workers[k].bound[p])) return 1;
-  return 0;
-}
-
-void lull__personal_sweep(worker *w, uint64_t now_ms) {
-  lull_server *srv = w->srv;
-  for (size_t p = 0; p < srv->cfg.max_personal; p++) {
-    uint32_t b = atomic_load_explicit(&w->bound[p], memory_order_relaxed);
-    if (!b) continue;
-    size_t i = srv->n_stations + p;
-    personal *ps = &srv->personal[p];
-    int live = atomic_load(&ps->state) == P_LIVE && atomic_load(&ps->gen) == b;
-    if (listeners_here(w, i, !live)) continue;
-    /* Nobody listens here: the feeds go (a new listener makes them again). */
-    for (int k = 0; k < LULL_FEED_KINDS; k++) lull__feed_free(&w->feeds[i * LULL_FEED_KINDS + k]);
-    atomic_store(&w->bound[p], 0);
-  }
-  if (w->idx != 0) return;
+void lull__personal_idle(lull_server *srv, uint64_t now_ms) {
   uint64_t idle_ms = (uint64_t)srv->cfg.personal_idle_s * 1000u;
-  for (size_t p = 0; p < srv->cfg.max_personal; p++) {
-    personal *ps = &srv->personal[p];
-    size_t i = srv->n_stations + p;
-    int state = atomic_load(&ps->state);
-    if (state == P_LIVE) {
-      /* Made and never heard (a script, a page closed at once): its slot
-       * and memory come back within a minute, not the whole idle time. */
-      int heard = atomic_load(&ps->heard);
-      uint64_t limit = heard ? idle_ms : idle_ms / 10 < UNHEARD_MS ? idle_ms / 10 : UNHEARD_MS;
-      if (lull__station_listeners(srv, i, NULL)) {
-        ps->idle_since_ms = 0;
-      } else if (!ps->idle_since_ms) {
-        ps->idle_since_ms = now_ms;
-      } else if (now_ms - ps->idle_since_ms >= limit) {
-        atomic_store(&ps->state, P_ENDING);
-        lull__log(srv, LULL_LOG_INFO, "personal station %s ends: nobody listened for %llu s%s", ps->name,
-                  (unsigned long long)(limit / 1000u), heard ? "" : " since it started");
-      }
-    } else if (state == P_ENDING && !atomic_load(&ps->refs) && !held_by_a_worker(srv, p)) {
-      lull_station *st = srv->stations[i];
-      srv->stations[i] = NULL;
-      lull_station_destroy(st); /* stops its producer first */
-      memset(ps->token, 0, sizeof ps->token);
-      give_back(srv, (int)p);
+  for (size_t i = FIRST_PERSONAL; i < srv->n_slots; i++) {
+    slot *ps = &srv->slots[i];
+    if (atomic_load(&ps->state) != P_LIVE) continue;
+    /* Made and never heard (a script, a page closed at once): its slot
+     * and memory come back within a minute, not the whole idle time. */
+    int heard = atomic_load(&ps->heard);
+    uint64_t limit = heard ? idle_ms : idle_ms / 10 < UNHEARD_MS ? idle_ms / 10 : UNHEARD_MS;
+    if (lull__station_listeners(srv, i, NULL)) {
+      ps->idle_since_ms = 0;
+    } else if (!ps->idle_since_ms) {
+      ps->idle_since_ms = now_ms;
+    } else if (now_ms - ps->idle_since_ms >= limit) {
+      lull__slot_end(srv, i, 1001, "the personal station ended");
+      lull__log(srv, LULL_LOG_INFO, "personal station %s ends: nobody listened for %llu s%s", ps->name,
+                (unsigned long long)(limit / 1000u), heard ? "" : " since it started");
     }
   }
 }
 
 uint32_t lull__personal_running(const lull_server *srv) {
   uint32_t n = 0;
-  for (size_t p = 0; p < srv->cfg.max_personal; p++) n += atomic_load(&srv->personal[p].state) != P_FREE;
+  for (size_t i = FIRST_PERSONAL; i < srv->n_slots; i++) n += atomic_load(&srv->slots[i].state) != P_FREE;
   return n;
-}
-
-void lull__personal_free_all(lull_server *srv) {
-  for (size_t p = 0; p < srv->cfg.max_personal; p++) {
-    size_t i = srv->n_stations + p;
-    lull_station_destroy(srv->stations[i]);
-    srv->stations[i] = NULL;
-    atomic_store(&srv->personal[p].state, P_FREE);
-  }
 }

@@ -91,10 +91,12 @@ int lull__playlist(struct lws *wsi, lull_server *srv, int pls) {
   static const int kinds[] = {LULL_FEED_OGG, LULL_FEED_MP3};
   static const char *const formats[] = {"Ogg/Opus", "MP3"};
   sbuf b = {0};
-  lull__sb_printf(&b, pls ? "[playlist]\nNumberOfEntries=%zu\n" : "#EXTM3U\n", 2 * srv->n_stations);
-  for (size_t i = 0; i < srv->n_stations; i++)
+  uint16_t held[LULL_SERVER_MAX_STATIONS];
+  size_t ns = lull__stations_hold(srv, held);
+  lull__sb_printf(&b, pls ? "[playlist]\nNumberOfEntries=%zu\n" : "#EXTM3U\n", 2 * ns);
+  for (size_t i = 0; i < ns; i++)
     for (int k = 0; k < 2; k++) {
-      const lull_station *st = srv->stations[i];
+      const lull_station *st = srv->stations[held[i]];
       char path[64];
       lull__mount_path(path, sizeof path, lull_station_name(st), kinds[k]);
       size_t n = 2 * i + (size_t)k + 1;
@@ -104,6 +106,7 @@ int lull__playlist(struct lws *wsi, lull_server *srv, int pls) {
       else
         lull__sb_printf(&b, "#EXTINF:-1,%s (%s)\n%s%s\n", lull_station_title(st), formats[k], base, path);
     }
+  lull__stations_put(srv, held, ns);
   if (pls) lull__sb_printf(&b, "Version=2\n");
   int rc = b.p ? lull__respond(wsi, 200, pls ? "audio/x-scpls" : "audio/x-mpegurl", b.p, b.len)
                : lull__respond_error(wsi, 503, "out_of_memory", "", "out of memory");

@@ -64,41 +64,51 @@ static uint64_t station_counter(const lull_station_metrics *m, int k) {
 }
 
 static void stations(lull_server *srv, sbuf *b) {
+  uint16_t held[LULL_SERVER_MAX_STATIONS];
+  size_t ns = lull__stations_hold(srv, held);
   char names[LULL_SERVER_MAX_STATIONS][80];
   lull_station_metrics m[LULL_SERVER_MAX_STATIONS]; /* each read once; counters printed whole */
-  for (size_t i = 0; i < srv->n_stations; i++) {
+  for (size_t i = 0; i < ns; i++) {
     char name[68];
-    snprintf(names[i], sizeof names[i], "station=\"%s\"", label_value(name, sizeof name, lull_station_name(srv->stations[i])));
-    lull_station_get_metrics(srv->stations[i], &m[i]);
+    snprintf(names[i], sizeof names[i], "station=\"%s\"", label_value(name, sizeof name, lull_station_name(srv->stations[held[i]])));
+    lull_station_get_metrics(srv->stations[held[i]], &m[i]);
   }
   family(b, "lull_listeners", "gauge", "Listeners connected now.");
-  for (size_t i = 0; i < srv->n_stations; i++)
+  for (size_t i = 0; i < ns; i++)
     for (int k = 0; k < LULL_FEED_KINDS; k++)
       lull__sb_printf(b, "lull_listeners{%s,kind=\"%s\"} %u\n", names[i], lull__feed_names[k],
-                      atomic_load(&srv->sstats[i].listeners[k]));
+                      atomic_load(&srv->sstats[held[i]].listeners[k]));
   for (int k = 0; k < (int)(sizeof station_counters / sizeof station_counters[0]); k++) {
     family(b, station_counters[k].name, "counter", station_counters[k].help);
-    for (size_t i = 0; i < srv->n_stations; i++)
+    for (size_t i = 0; i < ns; i++)
       lull__sb_printf(b, "%s{%s} %llu\n", station_counters[k].name, names[i],
                       (unsigned long long)station_counter(&m[i], k));
   }
   family(b, "lull_station_lead_seconds", "gauge",
          "How far ahead of the wall clock the last frame was published (the configured lead when on time).");
-  for (size_t i = 0; i < srv->n_stations; i++)
+  for (size_t i = 0; i < ns; i++)
     lull__sb_printf(b, "lull_station_lead_seconds{%s} %.6f\n", names[i], m[i].lead_ms / 1e3);
   lull_hist_snapshot frame[LULL_SERVER_MAX_STATIONS], encode[LULL_SERVER_MAX_STATIONS];
-  for (size_t i = 0; i < srv->n_stations; i++) lull__station_timings(srv->stations[i], &frame[i], &encode[i]);
+  for (size_t i = 0; i < ns; i++) lull__station_timings(srv->stations[held[i]], &frame[i], &encode[i]);
   family(b, "lull_station_frame_seconds", "histogram",
          "Time to make one 20 ms frame: commands, render, encode, publication (a frame's budget is 0.02 s).");
-  for (size_t i = 0; i < srv->n_stations; i++) histogram(b, "lull_station_frame_seconds", names[i], &frame[i]);
+  for (size_t i = 0; i < ns; i++) histogram(b, "lull_station_frame_seconds", names[i], &frame[i]);
   family(b, "lull_station_encode_seconds", "histogram", "Time to encode one 20 ms frame to Opus and Ogg.");
-  for (size_t i = 0; i < srv->n_stations; i++) histogram(b, "lull_station_encode_seconds", names[i], &encode[i]);
+  for (size_t i = 0; i < ns; i++) histogram(b, "lull_station_encode_seconds", names[i], &encode[i]);
+  lull__stations_put(srv, held, ns);
 }
 
 static void icecast(lull_server *srv, sbuf *b) {
-  if (!srv->n_icecast) return;
   lull_icecast_status st[LULL_SERVER_MAX_ICECAST]; /* each output's status read once */
-  for (size_t i = 0; i < srv->n_icecast; i++) lull_icecast_get_status(srv->icecast[i], &st[i]);
+  char station[LULL_SERVER_MAX_ICECAST][68];
+  pthread_mutex_lock(&srv->icecast_lock);
+  size_t n = srv->n_icecast;
+  for (size_t i = 0; i < n; i++) {
+    lull_icecast_get_status(srv->icecast[i], &st[i]);
+    label_value(station[i], sizeof station[i], lull_station_name(srv->stations[srv->icecast_station[i]]));
+  }
+  pthread_mutex_unlock(&srv->icecast_lock);
+  if (!n) return;
   static const struct {
     const char *name, *type, *help;
   } ice[] = {
@@ -110,15 +120,15 @@ static void icecast(lull_server *srv, sbuf *b) {
   };
   for (int k = 0; k < 5; k++) {
     family(b, ice[k].name, ice[k].type, ice[k].help);
-    for (size_t i = 0; i < srv->n_icecast; i++) {
+    for (size_t i = 0; i < n; i++) {
       uint64_t v = k == 0   ? st[i].state == LULL_ICECAST_CONNECTED
                    : k == 1 ? st[i].bytes_sent
                    : k == 2 ? st[i].queue_bytes
                    : k == 3 ? st[i].connects
                             : st[i].failures;
-      char name[68], url[2 * sizeof st[i].url + 1];
+      char url[2 * sizeof st[i].url + 1];
       lull__sb_printf(b, "%s{station=\"%s\",url=\"%s\"} %llu\n", ice[k].name,
-                      label_value(name, sizeof name, lull_station_name(srv->stations[srv->icecast_station[i]])),
+                      station[i],
                       label_value(url, sizeof url, st[i].url), (unsigned long long)v);
     }
   }

@@ -46,21 +46,14 @@ static void lws_log(int level, const char *line) {
 }
 
 /* A station's lines go through the server's level and writer. */
-static void station_log(void *user, int level, const char *message) { lull__log(user, level, "%s", message); }
+void lull__station_log(void *user, int level, const char *message) { lull__log(user, level, "%s", message); }
 
-int lull__station_index(const lull_server *srv, const char *name) {
-  for (size_t i = 0; i < srv->n_stations; i++)
-    if (strcmp(lull_station_name(srv->stations[i]), name) == 0) return (int)i;
-  return -1;
-}
-
-static void icecast_log(void *user, int level, const char *message) { lull__log(user, level, "%s", message); }
 
 /* A station made a frame. Workers are woken only when there is something
  * to send (a wake walks every listener list of the worker): with 3 (or a
  * multiple of 3) packets per message, WebSocket messages and Ogg pages
  * (three packets each) both complete every third frame. */
-static void on_frame(void *user) {
+void lull__on_frame(void *user) {
   station_stats *ss = user;
   lull_server *srv = ss->srv;
   uint64_t f = atomic_fetch_add_explicit(&ss->frames, 1, memory_order_relaxed) + 1;
@@ -69,31 +62,6 @@ static void on_frame(void *user) {
 }
 
 static uint32_t or_default(uint32_t v, uint32_t d) { return v ? v : d; }
-
-/* The certificate and key load and match: said here, in words, rather
- * than by libwebsockets half way through making the threads. */
-static int tls_check(const char *cert, const char *key, lull_diag *diag) {
-  const char *path[2][2] = {{"tls_cert", cert}, {"tls_key", key}};
-  for (int i = 0; i < 2; i++) {
-    FILE *f = strlen(path[i][1]) < 1000 ? fopen(path[i][1], "r") : NULL;
-    if (!f) return lull_diag_set(diag, LULL_EIO, path[i][0], "cannot read \"%s\": %s", path[i][1], strerror(errno));
-    fclose(f);
-  }
-  SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-  if (!ctx) return lull_diag_set(diag, LULL_ENOMEM, "", "OpenSSL: cannot make a TLS context");
-  int err = LULL_OK;
-  /* The key first: loaded after the certificate, a key of another would
-   * just fail to load. */
-  if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
-    err = lull_diag_set(diag, LULL_EINVAL, "tls_key", "\"%s\" holds no PEM private key", key);
-  else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
-    err = lull_diag_set(diag, LULL_EINVAL, "tls_cert", "\"%s\" holds no PEM certificate", cert);
-  else if (SSL_CTX_check_private_key(ctx) != 1)
-    err = lull_diag_set(diag, LULL_EINVAL, "tls_key", "\"%s\" is not the key of the certificate in \"%s\"", key, cert);
-  ERR_clear_error();
-  SSL_CTX_free(ctx);
-  return err;
-}
 
 int lull_server_create(const lull_server_config *config, lull_server **out, lull_diag *diag) {
   if (!out) return lull_diag_set(diag, LULL_EINVAL, "out", "must not be NULL");
@@ -134,7 +102,7 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   if (!c.tls_cert != !c.tls_key)
     return lull_diag_set(diag, LULL_EINVAL, c.tls_cert ? "tls_key" : "tls_cert", "TLS needs both a certificate and its key");
   if (c.tls_cert) {
-    int err = tls_check(c.tls_cert, c.tls_key, diag);
+    int err = lull__tls_check(c.tls_cert, c.tls_key, diag);
     if (err) return err;
   }
   if (c.control_token && strlen(c.control_token) > 200)
@@ -161,7 +129,12 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   snprintf(srv->tls_cert, sizeof srv->tls_cert, "%s", c.tls_cert ? c.tls_cert : "");
   snprintf(srv->tls_key, sizeof srv->tls_key, "%s", c.tls_key ? c.tls_key : "");
   pthread_mutex_init(&srv->ip_lock, NULL);
-  pthread_mutex_init(&srv->personal_lock, NULL);
+  pthread_mutex_init(&srv->slot_lock, NULL);
+  pthread_mutex_init(&srv->reload_lock, NULL);
+  pthread_mutex_init(&srv->icecast_lock, NULL);
+  pthread_mutex_init(&srv->tls_lock, NULL);
+  pthread_mutex_init(&srv->reap_lock, NULL);
+  pthread_cond_init(&srv->reap_cond, NULL);
   lull__artwork_cache_init(&srv->artwork);
   int err = LULL_OK;
   uint32_t cap = 64;
@@ -214,75 +187,22 @@ int lull_server_create(const lull_server_config *config, lull_server **out, lull
   }
 
   /* Stations. */
+  srv->n_slots = FIRST_PERSONAL + c.max_personal;
+  for (size_t i = 0; i < srv->n_slots; i++) srv->sstats[i].srv = srv;
   lull_station_config def = {0};
   const lull_station_config *sc = c.n_stations ? c.stations : &def;
   size_t ns = c.n_stations ? c.n_stations : 1;
-  for (size_t i = 0; i < ns; i++) {
-    lull_station_config one = sc[i];
-    if (one.steer == LULL_STEER_TOKEN && !srv->token[0]) {
-      err = lull_diag_set(diag, LULL_EINVAL, "stations", "station \"%s\": steer=token needs the server's control token (--control-token)",
-                          one.name ? one.name : "main");
-      goto fail;
-    }
-    /* Unsaid, as before there was a choice: the token if the server has one. */
-    srv->steer[i] = one.steer != LULL_STEER_DEFAULT ? one.steer : srv->token[0] ? LULL_STEER_TOKEN : LULL_STEER_OPEN;
-    srv->sstats[i].srv = srv;
-    one.on_frame = on_frame;
-    one.on_frame_user = &srv->sstats[i];
-    one.log = station_log;
-    one.log_user = srv;
-    if ((err = lull_station_create(&one, &srv->stations[i], diag))) goto fail;
-    srv->n_stations = i + 1;
-    if (lull__station_index(srv, lull_station_name(srv->stations[i])) != (int)i) {
-      err = lull_diag_set(diag, LULL_EINVAL, "stations", "station \"%s\" is given twice", lull_station_name(srv->stations[i]));
-      goto fail;
-    }
-    if (strncmp(lull_station_name(srv->stations[i]), "p-", 2) == 0) {
-      err = lull_diag_set(diag, LULL_EINVAL, "stations", "station \"%s\": names starting \"p-\" are the personal stations'",
-                          lull_station_name(srv->stations[i]));
-      goto fail;
-    }
-  }
-  /* Personal stations sound like the first: its settings, none of its
-   * plugins (borrowed for create only) or its face. */
-  lull_station_config pc = {
-      .title = "Listening alone",
-      .description = "Composed for one listener, with a seed of its own; only they can steer it.",
-      .params = lull_params_default(),
-      .lead_ms = sc[0].lead_ms,
-      .bitrate = sc[0].bitrate,
-      .ring_seconds = sc[0].ring_seconds,
-      .recent_minutes = sc[0].recent_minutes,
-      .dry = sc[0].dry,
-      .priority = sc[0].priority,
-      .on_frame = on_frame,
-      .log = station_log,
-      .log_user = srv,
-      .steer = LULL_STEER_TOKEN,
-  };
-  srv->personal_config = pc;
-  srv->n_slots = srv->n_stations + c.max_personal;
-  for (size_t i = srv->n_stations; i < srv->n_slots; i++) srv->sstats[i].srv = srv;
+  for (size_t i = 0; i < ns; i++)
+    if ((err = lull__station_add(srv, &sc[i], diag)) < 0) goto fail;
+  lull__personal_config(srv, &sc[0]);
 
   /* Icecast outputs. */
   if (c.n_icecast > LULL_SERVER_MAX_ICECAST) {
     err = lull_diag_set(diag, LULL_ERANGE, "icecast", "at most %d Icecast outputs", LULL_SERVER_MAX_ICECAST);
     goto fail;
   }
-  for (size_t i = 0; i < c.n_icecast; i++) {
-    int si = c.icecast[i].station ? lull__station_index(srv, c.icecast[i].station) : -1;
-    if (si < 0) {
-      err = lull_diag_set(diag, LULL_EINVAL, "icecast", "no station \"%.40s\" to send to %.80s",
-                          c.icecast[i].station ? c.icecast[i].station : "", c.icecast[i].output.url ? c.icecast[i].output.url : "");
-      goto fail;
-    }
-    lull_icecast_config ic = c.icecast[i].output;
-    ic.log = icecast_log;
-    ic.log_user = srv;
-    if ((err = lull_icecast_create(&ic, srv->stations[si], &srv->icecast[i], diag))) goto fail;
-    srv->icecast_station[i] = (uint16_t)si;
-    srv->n_icecast = i + 1;
-  }
+  for (size_t i = 0; i < c.n_icecast; i++)
+    if ((err = lull__icecast_add(srv, &c.icecast[i], diag))) goto fail;
   srv->cfg.icecast = NULL;
 
   /* Enough descriptors for every listener (and the load tests' thousands). */
@@ -314,8 +234,9 @@ int lull_server_start(lull_server *srv) {
   if (!atomic_compare_exchange_strong(&srv->started, &expected, 1)) return LULL_ESTATE;
   srv->start_ms = lull__now_ms();
   srv->start_unix = (int64_t)time(NULL);
-  for (size_t i = 0; i < srv->n_stations; i++)
-    if (lull_station_start(srv->stations[i]) != LULL_OK) goto fail;
+  for (size_t i = 0; i < FIRST_PERSONAL; i++)
+    if (srv->stations[i] && lull_station_start(srv->stations[i]) != LULL_OK) goto fail;
+  if (lull__reaper_start(srv)) goto fail;
   for (unsigned i = 0; i < srv->n_workers; i++)
     if (pthread_create(&srv->workers[i].thread, NULL, lull__worker_main, &srv->workers[i]) != 0) {
       for (unsigned j = 0; j < i; j++) {
@@ -323,25 +244,31 @@ int lull_server_start(lull_server *srv) {
         lws_cancel_service(srv->workers[j].ctx);
         pthread_join(srv->workers[j].thread, NULL);
       }
+      lull__reaper_stop(srv);
       goto fail;
     }
   for (size_t i = 0; i < srv->n_icecast; i++)
     if (lull_icecast_start(srv->icecast[i]) != LULL_OK) lull__log(srv, LULL_LOG_ERROR, "could not start an Icecast output");
+  size_t n = lull__configured_count(srv);
   lull__log(srv, LULL_LOG_INFO, "serving %s://%s:%u/ with %zu station%s, %u network thread%s",
-       srv->tls_cert[0] ? "https" : "http", srv->bind, srv->port,
-       srv->n_stations, srv->n_stations == 1 ? "" : "s", srv->n_workers, srv->n_workers == 1 ? "" : "s");
+       srv->tls_cert[0] ? "https" : "http", srv->bind, srv->port, n, n == 1 ? "" : "s", srv->n_workers,
+       srv->n_workers == 1 ? "" : "s");
   return LULL_OK;
 fail:
-  for (size_t i = 0; i < srv->n_stations; i++) lull_station_stop(srv->stations[i]);
+  for (size_t i = 0; i < FIRST_PERSONAL; i++)
+    if (srv->stations[i]) lull_station_stop(srv->stations[i]);
   atomic_store(&srv->started, 0);
   return LULL_ENOMEM;
 }
 
 void lull_server_stop(lull_server *srv) {
   if (!srv || !atomic_load(&srv->started)) return;
+  pthread_mutex_lock(&srv->reload_lock); /* none under way, none after */
   atomic_store(&srv->stopping, 1);
+  pthread_mutex_unlock(&srv->reload_lock);
   for (unsigned i = 0; i < srv->n_workers; i++) lws_cancel_service(srv->workers[i].ctx);
   for (unsigned i = 0; i < srv->n_workers; i++) pthread_join(srv->workers[i].thread, NULL);
+  lull__reaper_stop(srv); /* what it has not freed yet, destroy frees */
   for (size_t i = 0; i < srv->n_icecast; i++) lull_icecast_stop(srv->icecast[i]);
   for (size_t i = 0; i < srv->n_slots; i++)
     if (srv->stations[i]) lull_station_stop(srv->stations[i]);
@@ -357,15 +284,19 @@ void lull_server_destroy(lull_server *srv) {
   for (unsigned i = 0; i < srv->n_workers; i++) lull__worker_free(srv, &srv->workers[i]);
   free(srv->workers);
   for (size_t i = 0; i < srv->n_icecast; i++) lull_icecast_destroy(srv->icecast[i]);
-  for (size_t i = 0; i < srv->n_stations; i++) lull_station_destroy(srv->stations[i]);
-  lull__personal_free_all(srv);
+  lull__slots_free_all(srv);
   for (size_t i = 0; i < srv->n_origins; i++) free(srv->origins[i]);
   free(srv->origins);
   for (size_t i = 0; i < srv->n_hosts; i++) free(srv->hosts[i]);
   free(srv->hosts);
   free(srv->ips);
   pthread_mutex_destroy(&srv->ip_lock);
-  pthread_mutex_destroy(&srv->personal_lock);
+  pthread_mutex_destroy(&srv->slot_lock);
+  pthread_mutex_destroy(&srv->reload_lock);
+  pthread_mutex_destroy(&srv->icecast_lock);
+  pthread_mutex_destroy(&srv->tls_lock);
+  pthread_mutex_destroy(&srv->reap_lock);
+  pthread_cond_destroy(&srv->reap_cond);
   lull__artwork_cache_free(&srv->artwork);
   free(srv);
 }
@@ -373,6 +304,8 @@ void lull_server_destroy(lull_server *srv) {
 uint16_t lull_server_port(const lull_server *srv) { return srv->port; }
 
 lull_station *lull_server_station(lull_server *srv, const char *name) {
-  int i = lull__station_index(srv, name);
-  return i < 0 ? NULL : srv->stations[i];
+  int i = strncmp(name, "p-", 2) ? lull__station_find(srv, name) : -1; /* configured ones only */
+  lull_station *st = i < 0 ? NULL : srv->stations[i];
+  lull__station_put(srv, i);
+  return st;
 }

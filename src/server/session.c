@@ -36,7 +36,7 @@ static int session_fd(const session *s) { return s->role == S_DIRECT ? s->fd : l
 
 int lull__session_register(session *s) {
   worker *w = s->w;
-  if (s->station >= w->srv->n_stations && lull__personal_bind(w, s->station)) {
+  if (lull__slot_bind(w, s->station)) {
     lull__listener_release(w->srv, s->ip);
     lull__log(w->srv, LULL_LOG_ERROR, "out of memory for a listener of station %s", lull_station_name(w->srv->stations[s->station]));
     return -1;

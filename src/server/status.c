@@ -128,11 +128,15 @@ void lull__status_json(lull_server *srv, sbuf *b) {
                "\"packets_per_message\":%u,\"http_write_ms\":%u,\"control_token\":%s,\"stations\":[",
             LULL_VERSION, (double)(lull__now_ms() - srv->start_ms) / 1000.0, atomic_load(&srv->listeners), srv->cfg.max_clients,
             srv->n_workers, srv->cfg.packets_per_message, srv->cfg.http_write_ms, srv->token[0] ? "true" : "false");
-  for (size_t i = 0; i < srv->n_stations; i++) {
-    if (i) lull__sb_printf(b, ",");
-    lull__station_json(srv, b, i);
+  uint16_t held[LULL_SERVER_MAX_STATIONS];
+  size_t ns = lull__stations_hold(srv, held);
+  for (size_t j = 0; j < ns; j++) {
+    if (j) lull__sb_printf(b, ",");
+    lull__station_json(srv, b, held[j]);
   }
+  lull__stations_put(srv, held, ns);
   lull__sb_printf(b, "],\"icecast\":[");
+  pthread_mutex_lock(&srv->icecast_lock);
   for (size_t i = 0; i < srv->n_icecast; i++) {
     lull_icecast_status st;
     lull_icecast_get_status(srv->icecast[i], &st);
@@ -146,6 +150,7 @@ void lull__status_json(lull_server *srv, sbuf *b) {
               (unsigned long long)st.connects, (unsigned long long)st.failures, (unsigned long long)st.skipped_pages,
               st.retry_in_s);
   }
+  pthread_mutex_unlock(&srv->icecast_lock);
   lull__sb_printf(b, "],\"personal\":{\"running\":%u,\"max\":%u,\"idle_s\":%u,\"started\":%llu,\"refused\":%llu}",
                   lull__personal_running(srv), srv->cfg.max_personal, srv->cfg.personal_idle_s,
                   (unsigned long long)atomic_load(&srv->personal_started),
@@ -165,15 +170,19 @@ void lull__metrics_json(lull_server *srv, sbuf *b) {
   lull__sb_printf(b, ",\"bytes_sent\":%llu,\"sends\":%llu,\"packets_dropped\":%llu,\"slow_disconnects\":%llu,\"stations\":{",
             (unsigned long long)t.bytes, (unsigned long long)t.writes, (unsigned long long)t.dropped,
             (unsigned long long)t.slow_closed);
-  for (size_t i = 0; i < srv->n_stations; i++) {
+  uint16_t held[LULL_SERVER_MAX_STATIONS];
+  size_t ns = lull__stations_hold(srv, held);
+  for (size_t j = 0; j < ns; j++) {
+    size_t i = held[j];
     lull_station_metrics m;
     lull_station_get_metrics(srv->stations[i], &m);
     lull__sb_printf(b, "%s\"%s\":{\"frames\":%llu,\"late_frames\":%llu,\"faults\":%llu,\"plugin_faults\":%u,"
               "\"commands\":%llu,\"lead_ms\":%.2f}",
-              i ? "," : "", lull_station_name(srv->stations[i]), (unsigned long long)m.frames,
+              j ? "," : "", lull_station_name(srv->stations[i]), (unsigned long long)m.frames,
               (unsigned long long)m.late_frames, (unsigned long long)m.faults, m.plugin_faults,
               (unsigned long long)m.commands, m.lead_ms);
   }
+  lull__stations_put(srv, held, ns);
   lull__sb_printf(b, "}}\n");
 }
 
@@ -185,19 +194,26 @@ void lull__metrics_line(lull_server *srv) {
   double kbit = lm && ms > lm ? (double)(t.bytes - lb) * 8.0 / (double)(ms - lm) : 0;
   char st[512] = "";
   size_t n = 0;
-  for (size_t i = 0; i < srv->n_stations && n < sizeof st - 64; i++) {
+  uint16_t held[LULL_SERVER_MAX_STATIONS];
+  size_t ns = lull__stations_hold(srv, held);
+  for (size_t j = 0; j < ns && n < sizeof st - 64; j++) {
+    size_t i = held[j];
     lull_station_metrics m;
     lull_station_get_metrics(srv->stations[i], &m);
     n += (size_t)snprintf(st + n, sizeof st - n, " %s: %u listening, lead %.1f ms, late %llu;", lull_station_name(srv->stations[i]),
                           lull__station_listeners(srv, i, NULL), m.lead_ms, (unsigned long long)m.late_frames);
   }
+  lull__stations_put(srv, held, ns);
   lull__log(srv, LULL_LOG_INFO, "metrics: %u listeners, %.0f kbit/s out, %llu packets dropped, %llu slow closed;%s",
        atomic_load(&srv->listeners), kbit, (unsigned long long)t.dropped, (unsigned long long)t.slow_closed, st);
 }
 
 void lull__stations_json(lull_server *srv, sbuf *b) {
   lull__sb_printf(b, "{\"stations\":[");
-  for (size_t i = 0; i < srv->n_stations; i++) {
+  uint16_t held[LULL_SERVER_MAX_STATIONS];
+  size_t ns = lull__stations_hold(srv, held);
+  for (size_t j = 0; j < ns; j++) {
+    size_t i = held[j];
     lull_station *st = srv->stations[i];
     /* Where the music is too, not just its params: a station card shows it. */
     lull_station_now now;
@@ -206,9 +222,10 @@ void lull__stations_json(lull_server *srv, sbuf *b) {
     lull__params_json(params, sizeof params, &now.params);
     lull__face_json(face, sizeof face, srv, i, &now);
     lull__sb_printf(b, "%s{\"name\":\"%s\",%s,\"params\":%s,\"now\":{\"chord\":\"%s\",\"key\":\"%s\",\"mode\":\"%s\"},"
-                    "\"listeners\":%u,\"recent_minutes\":%u}", i ? "," : "", lull_station_name(st), face, params, now.chord,
+                    "\"listeners\":%u,\"recent_minutes\":%u}", j ? "," : "", lull_station_name(st), face, params, now.chord,
                     lull_key_name(now.key), lull_mode_name(now.mode), lull__station_listeners(srv, i, NULL),
                     recent_minutes(st));
   }
+  lull__stations_put(srv, held, ns);
   lull__sb_printf(b, "]}\n");
 }

@@ -16,6 +16,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +75,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
       if (w) wake(w);
       break;
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+      if (w) w->ssl_ctx = user; /* the vhost's: a reload loads a renewed certificate into it */
+      return 0;
     case LWS_CALLBACK_RAW_RX_FILE:
       lull__accept_some(w);
       return 0;
@@ -140,6 +146,64 @@ static void push(session *s) {
   if (lull__stream_write(s)) lull__session_kill(s, s->close_code == 1008 ? "stayed behind" : "send failed");
 }
 
+/* A certificate file (the certificate, then its chain) and its key, read
+ * once into memory: 0, or -1 when either does not read. */
+typedef struct tls_pair {
+  X509 *cert;
+  STACK_OF(X509) *chain;
+  EVP_PKEY *key;
+} tls_pair;
+
+static void pair_free(tls_pair *p) {
+  X509_free(p->cert);
+  if (p->chain) sk_X509_pop_free(p->chain, X509_free);
+  EVP_PKEY_free(p->key);
+}
+
+static int pair_read(tls_pair *p, const char *cert, const char *key) {
+  memset(p, 0, sizeof *p);
+  FILE *f = fopen(cert, "r");
+  if (f) {
+    p->cert = PEM_read_X509(f, NULL, NULL, NULL);
+    p->chain = sk_X509_new_null();
+    for (X509 *x; p->chain && (x = PEM_read_X509(f, NULL, NULL, NULL));)
+      if (!sk_X509_push(p->chain, x)) X509_free(x);
+    fclose(f);
+  }
+  if ((f = fopen(key, "r"))) {
+    p->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+  }
+  ERR_clear_error(); /* the end of the chain reads as an error */
+  return p->cert && p->chain && p->key && X509_check_private_key(p->cert, p->key) == 1 ? 0 : -1;
+}
+
+/* A reload asked for the TLS certificate and key again (a renewal): read
+ * once, checked, and put into the vhost's context whole (certificate, key
+ * and chain in one call), here, on the thread that uses it, for the
+ * handshakes that come next (those done keep theirs). A pair that does not
+ * read (changed again since the reload checked it) leaves the running one. */
+static void tls_reload(worker *w) {
+  lull_server *srv = w->srv;
+  w->tls_seen = atomic_load(&srv->tls_gen);
+  char cert[sizeof srv->tls_cert], key[sizeof srv->tls_key];
+  pthread_mutex_lock(&srv->tls_lock);
+  memcpy(cert, srv->tls_cert, sizeof cert);
+  memcpy(key, srv->tls_key, sizeof key);
+  pthread_mutex_unlock(&srv->tls_lock);
+  tls_pair p;
+  int ok = pair_read(&p, cert, key) == 0;
+  if (!w->ssl_ctx)
+    lull__log(srv, LULL_LOG_ERROR, "TLS: libwebsockets gave no context to load the certificate into; restart to renew it");
+  else if (!ok || SSL_CTX_use_cert_and_key(w->ssl_ctx, p.cert, p.key, p.chain, 1) != 1)
+    lull__log(srv, LULL_LOG_ERROR, "TLS: certificate %s and key %s do not load (any more): the running pair stays; "
+              "check them and reload", cert, key);
+  else
+    lull__log(srv, LULL_LOG_INFO, "TLS: certificate %s and key %s loaded", cert, key);
+  ERR_clear_error();
+  pair_free(&p);
+}
+
 /* New packets (or the stop): pull them into the feeds, and send the
  * listeners that have something new. */
 static void wake(worker *w) {
@@ -164,10 +228,13 @@ static void wake(worker *w) {
       }
     return;
   }
+  if (atomic_load_explicit(&srv->tls_gen, memory_order_relaxed) != w->tls_seen) tls_reload(w);
   uint64_t t = lull__now_ms();
   for (size_t i = 0; i < srv->n_slots; i++) {
-    /* A personal station's feeds exist here only while it has listeners here. */
-    if (i >= srv->n_stations && !atomic_load_explicit(&w->bound[i - srv->n_stations], memory_order_relaxed)) continue;
+    /* Feeds of a station exist here once it had a listener here (a
+     * configured one's from the worker's start, a personal one's while it
+     * has listeners here). */
+    if (!atomic_load_explicit(&w->bound[i], memory_order_relaxed)) continue;
     lull_station_now now;
     lull_station_get_now(srv->stations[i], &now);
     /* Params go out at most every PARAMS_MS per station, the latest then:
@@ -235,7 +302,7 @@ static void sweep(lws_sorted_usec_list_t *sul) {
       }
     }
   lull__http_input_check(w);
-  lull__personal_sweep(w, t);
+  lull__slots_sweep(w, t);
   /* A request must be in by its deadline however it trickles: the clock
    * starts at accept (or at the previous answer) and nothing resets it. */
   for (conn *c = w->conns, *next; c; c = next) {
@@ -311,16 +378,9 @@ int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag
   if (w->hup_fd < 0) return lull_diag_set(diag, LULL_EIO, "", "epoll_create1: %s", strerror(errno));
   w->write_at = calloc(nf, sizeof *w->write_at);
   if (!w->feeds || !w->lists || !w->changes || !w->write_at || !w->params_ms) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
-  uint32_t history = srv->cfg.skip_ms * 2 + srv->cfg.burst_ms;
-  for (size_t i = 0; i < srv->n_stations; i++) {
-    lull_station *st = srv->stations[i];
-    lull_ring *src[LULL_FEED_KINDS] = {lull__station_packets(st), lull__station_pcm(st), lull__station_pages(st),
-                                       lull__station_mp3(st)};
-    for (int k = 0; k < LULL_FEED_KINDS; k++) {
-      if (lull__feed_init(&w->feeds[i * LULL_FEED_KINDS + k], k, src[k], srv->cfg.packets_per_message, history))
-        return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
-    }
-  }
+  for (size_t i = 0; i < FIRST_PERSONAL; i++)
+    if (atomic_load(&srv->slots[i].state) == P_LIVE && lull__slot_bind(w, i))
+      return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   int err = listen_socket(srv, &w->listen_fd, diag);
   if (err) return err;
   /* libev on epoll, as a loop of ours (lws leaves signals alone then). */

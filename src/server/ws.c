@@ -14,12 +14,19 @@
 
 static const char *const ws_args[] = {"station", "codec", "token", NULL};
 
+void lull__ws_close(session *s, uint16_t code, const char *why) {
+  s->closing = 1;
+  s->close_code = code;
+  if (why) s->why = why;
+  lws_callback_on_writable(s->wsi);
+  /* One that does not read (its socket full) never lets the close frame
+   * out: cut off then, so that it holds neither its place nor its station. */
+  lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
+}
+
 static void queue_text(session *s, const char *text, size_t len) {
   if (s->n_replies >= MAX_REPLIES) {
-    /* It sends faster than it reads its replies. */
-    s->closing = 1;
-    s->close_code = 1008;
-    lws_callback_on_writable(s->wsi);
+    lull__ws_close(s, 1008, NULL); /* it sends faster than it reads its replies */
     return;
   }
   reply *r = malloc(sizeof *r + LWS_PRE + len);
@@ -73,8 +80,11 @@ static size_t hello_json(session *s, char *out, size_t cap) {
                    "\"chord\":\"%s\",\"control\":\"%s\",\"stations\":[",
                    LULL_VERSION, s->kind == LULL_FEED_WS_PCM ? "pcm" : "opus", srv->cfg.packets_per_message,
                    srv->cfg.burst_ms, lull_station_name(srv->stations[s->station]), face, params, now.chord, control);
-  for (size_t i = 0; i < srv->n_stations && n < (int)cap; i++)
-    n += snprintf(out + n, cap - (size_t)n, "%s\"%s\"", i ? "," : "", lull_station_name(srv->stations[i]));
+  uint16_t held[LULL_SERVER_MAX_STATIONS];
+  size_t ns = lull__stations_hold(srv, held);
+  for (size_t j = 0; j < ns && n < (int)cap; j++)
+    n += snprintf(out + n, cap - (size_t)n, "%s\"%s\"", j ? "," : "", lull_station_name(srv->stations[held[j]]));
+  lull__stations_put(srv, held, ns);
   if (n < (int)cap) n += snprintf(out + n, cap - (size_t)n, "]}");
   return n < (int)cap ? (size_t)n : cap - 1;
 }
@@ -127,7 +137,8 @@ static int ws_writeable(session *s) {
   if (!s->registered || lull__ws_closed_by_lws(s)) return 0; /* ended: lws has the last word */
   if (lws_partial_buffered(s->wsi)) return 0; /* still flushing; lws calls again */
   if (s->closing) {
-    const char *why = s->close_code == 1001   ? "server going away"
+    const char *why = s->why                  ? s->why /* the server ended it: its station ended */
+                      : s->close_code == 1001 ? "server going away"
                       : s->close_code == 1011 ? "send failed"
                                               : "policy";
     lws_close_reason(s->wsi, (enum lws_close_status)s->close_code, (unsigned char *)why, strlen(why));
@@ -208,9 +219,7 @@ static void ws_message(session *s, const char *text, size_t len) {
   if (!rate_ok(s)) {
     if (++s->floods > 2 * srv->cfg.control_rate) {
       atomic_fetch_add(&srv->protocol_closed, 1);
-      s->closing = 1;
-      s->close_code = 1008;
-      lws_callback_on_writable(s->wsi);
+      lull__ws_close(s, 1008, NULL);
       return;
     }
     char m[96];
@@ -277,7 +286,7 @@ int lull__ws_upgrade(struct lws *wsi, worker *w, const char *protocol) {
   int rc = lull__stream_request_ok(wsi, srv, &q, &station, &refused);
   if (refused) return rc ? -1 : 1;
   /* Only looked at: the listener holds it once established. */
-  int mine = station >= (int)srv->n_stations, token_ok = !q.token[0] || (mine ? lull__token_valid(srv, (size_t)station, q.token)
+  int mine = lull__is_personal((size_t)station), token_ok = !q.token[0] || (mine ? lull__token_valid(srv, (size_t)station, q.token)
                                                                                       : lull__token_ok(srv, q.token));
   lull__station_put(srv, station);
   if (strcmp(q.codec, "opus") != 0 && strcmp(q.codec, "pcm") != 0)
@@ -317,7 +326,7 @@ int lull__ws_established(session *s, struct lws *wsi, worker *w) {
   }
   lull__session_hold(s, w, station);
   s->kind = strcmp(q.codec, "pcm") == 0 ? LULL_FEED_WS_PCM : LULL_FEED_WS_OPUS;
-  s->authorised = station >= (int)srv->n_stations ? q.token[0] && lull__token_valid(srv, (size_t)station, q.token)
+  s->authorised = lull__is_personal((size_t)station) ? q.token[0] && lull__token_valid(srv, (size_t)station, q.token)
                                                   : !srv->token[0] || (q.token[0] && lull__token_ok(srv, q.token));
   s->hello_pending = 1;
   s->header_sent = 1;

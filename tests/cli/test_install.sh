@@ -27,6 +27,7 @@ if command -v groff >/dev/null; then
 fi
 check "the unit" [ -f "$unit" ]
 check "the unit runs the installed binary" grep -qx "ExecStart=$prefix/bin/lull serve --config .*/lull/lull.ini" "$unit"
+check "systemctl reload sends SIGHUP" grep -qx 'ExecReload=/bin/sh -c "kill -HUP $MAINPID"' "$unit"
 for line in DynamicUser=yes NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateDevices=yes \
   'SystemCallFilter=@system-service' 'CapabilityBoundingSet=' 'AmbientCapabilities=' \
   'LoadCredential=control-token:/etc/lull/control-token' 'LoadCredential=icecast-password:/etc/lull/icecast-password'; do
