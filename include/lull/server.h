@@ -118,10 +118,10 @@ lull_station *lull_server_station(lull_server *srv, const char *name);
 /* Apply a new config while serving, without dropping the listeners of the
  * stations it leaves as they are. Of config, only these are read:
  * - stations: a new one starts; one left out ends (its listeners are
- *   closed with 1001); one whose params alone changed (key, mode, bpm,
- *   intensity, palette) is steered there by the operator, its listeners
- *   kept; one with any other change (seed, title, steer, plugins, bitrate,
- *   ...) starts anew and the old ends with 1012 (service restart), which
+ *   closed with 1001); one whose params (key, mode, bpm, intensity,
+ *   palette) or title and description alone changed is steered there by
+ *   the operator and given its new face, its listeners kept; one with any
+ *   other change (seed, steer, plugins, bitrate, ...) starts anew and the old ends with 1012 (service restart), which
  *   players answer by reconnecting to the new one;
  * - icecast: outputs that changed, or whose station ended or restarted,
  *   stop; new ones start; the others go on;

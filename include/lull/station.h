@@ -173,9 +173,24 @@ int lull_station_description_check(const char *text, lull_diag *diag);
 /* The station's name. */
 const char *lull_station_name(const lull_station *st);
 /* Its title (the name when the config gave none) and description ("" when
- * none): never NULL, fixed for the station's life. Any thread. */
+ * none): never NULL; as made, or as lull_station_set_face last set them.
+ * Any thread while nobody sets them; else lull_station_get_face. */
 const char *lull_station_title(const lull_station *st);
 const char *lull_station_description(const lull_station *st);
+
+/* A station's face, copied whole. */
+typedef struct lull_station_face {
+  char title[LULL_STATION_TITLE_MAX * 4 + 1]; /* 4 bytes a character at most in UTF-8 */
+  char description[LULL_STATION_DESCRIPTION_MAX * 4 + 1];
+} lull_station_face;
+/* Its title and description now. Thread-safe. */
+void lull_station_get_face(const lull_station *st, lull_station_face *out);
+/* New ones (title NULL: the name; description NULL: ""), checked as at
+ * create; on an error (diag names it) nothing changes. The Ogg stream's own
+ * tags keep the title it started with: players break on changed tags.
+ * Thread-safe. */
+__attribute__((warn_unused_result))
+int lull_station_set_face(lull_station *st, const char *title, const char *description, lull_diag *diag);
 
 #ifdef __cplusplus
 }

@@ -245,7 +245,10 @@ struct lull_server {
   pthread_mutex_t reap_lock;
   pthread_cond_t reap_cond;
   int reap_stop, reaper_running;
-  pthread_mutex_t tls_lock; /* tls_cert and tls_key, which a reload may change */
+  /* The TLS pair a reload names (tls_cert and tls_key keep the first: the
+   * network threads read them to know the server speaks TLS). */
+  pthread_mutex_t tls_lock;
+  char tls_cert_now[1024], tls_key_now[1024];
   _Atomic uint32_t tls_gen; /* one more for each reload: the workers read the pair again */
 };
 

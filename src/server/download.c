@@ -136,7 +136,9 @@ static int start(session *s, struct lws *wsi, worker *w, int i, int method) {
   lull_recent_copy copy;
   int err = d ? lull__recent_copy(recent, minutes * 60u * 50u, &copy) : LULL_ENOMEM;
   if (!err) {
-    err = lull__recent_file_open(&copy, lull_station_title(st), fresh_serial(d), &d->file);
+    lull_station_face face;
+    lull_station_get_face(st, &face);
+    err = lull__recent_file_open(&copy, face.title, fresh_serial(d), &d->file);
     lull__recent_copy_free(&copy); /* what the file did not take */
   }
   if (err) {

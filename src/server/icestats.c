@@ -40,8 +40,10 @@ static void source_json(lull_server *srv, sbuf *b, size_t i, int kind, const cha
   char path[64], name[2 * 4 * LULL_STATION_TITLE_MAX + 8], about[2 * 4 * LULL_STATION_DESCRIPTION_MAX + 8],
       title[LULL_ICY_TITLE_MAX], title_json[2 * LULL_ICY_TITLE_MAX], url[2 * 320];
   lull__mount_path(path, sizeof path, lull_station_name(st), kind);
-  lull__json_escape(name, sizeof name, lull_station_title(st));
-  const char *d = lull_station_description(st);
+  lull_station_face face;
+  lull_station_get_face(st, &face);
+  lull__json_escape(name, sizeof name, face.title);
+  const char *d = face.description;
   lull__json_escape(about, sizeof about, d[0] ? d : LULL_ICY_DESCRIPTION);
   lull__icy_title(title, sizeof title, &now);
   lull__json_escape(title_json, sizeof title_json, title);

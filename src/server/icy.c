@@ -84,10 +84,11 @@ size_t lull__icy_interleave(lull_icy *y, const unsigned char *in, size_t len, un
 }
 
 int lull__icy_headers(char *out, size_t cap, const lull_station *st, int kind, const char *base_url) {
-  const char *about = lull_station_description(st);
+  lull_station_face face;
+  lull_station_get_face(st, &face);
   unsigned kbit = (kind == LULL_FEED_MP3 ? LULL_MP3_BITRATE : lull__station_bitrate(st)) / 1000u;
   int n = snprintf(out, cap, "icy-name: %s\r\nicy-description: %s\r\nicy-genre: " LULL_ICY_GENRE "\r\nicy-br: %u\r\n"
-                   "icy-pub: 0\r\n", lull_station_title(st), about[0] ? about : LULL_ICY_DESCRIPTION, kbit);
+                   "icy-pub: 0\r\n", face.title, face.description[0] ? face.description : LULL_ICY_DESCRIPTION, kbit);
   if (base_url[0] && n >= 0 && (size_t)n < cap) n += snprintf(out + n, cap - (size_t)n, "icy-url: %s/\r\n", base_url);
   return n;
 }

@@ -97,14 +97,16 @@ int lull__playlist(struct lws *wsi, lull_server *srv, int pls) {
   for (size_t i = 0; i < ns; i++)
     for (int k = 0; k < 2; k++) {
       const lull_station *st = srv->stations[held[i]];
+      lull_station_face face;
+      lull_station_get_face(st, &face);
       char path[64];
       lull__mount_path(path, sizeof path, lull_station_name(st), kinds[k]);
       size_t n = 2 * i + (size_t)k + 1;
       if (pls)
-        lull__sb_printf(&b, "File%zu=%s%s\nTitle%zu=%s (%s)\nLength%zu=-1\n", n, base, path, n, lull_station_title(st),
+        lull__sb_printf(&b, "File%zu=%s%s\nTitle%zu=%s (%s)\nLength%zu=-1\n", n, base, path, n, face.title,
                         formats[k], n);
       else
-        lull__sb_printf(&b, "#EXTINF:-1,%s (%s)\n%s%s\n", lull_station_title(st), formats[k], base, path);
+        lull__sb_printf(&b, "#EXTINF:-1,%s (%s)\n%s%s\n", face.title, formats[k], base, path);
     }
   lull__stations_put(srv, held, ns);
   if (pls) lull__sb_printf(&b, "Version=2\n");

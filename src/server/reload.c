@@ -3,9 +3,10 @@
  *
  * - a station the new config adds starts in a free slot;
  * - one it leaves out ends: its listeners are closed (1001, going away);
- * - one whose params (key, mode, tempo, intensity, palette) alone changed
- *   is steered there as the operator would, and its listeners stay;
- * - one with any other change (its seed, title, steer, plugins, ...)
+ * - one whose params (key, mode, tempo, intensity, palette) or face (title,
+ *   description) alone changed is steered there as the operator would, or
+ *   given its new face, and its listeners stay;
+ * - one with any other change (its seed, steer, plugins, bitrate, ...)
  *   starts anew in a free slot beside the old, which then ends with 1012
  *   (service restart): the player reconnects to the new one at once;
  * - the others, and their listeners, are left alone.
@@ -49,13 +50,12 @@ static lull_params config_params(const lull_station_config *c) {
   return p;
 }
 
-/* Everything of a station's config but the params a listener may steer:
- * two stations with the same digest differ at most in those. */
+/* Everything of a station's config but its face (title, description) and
+ * the params a listener may steer: two stations with the same digest
+ * differ at most in those, which change while it plays. */
 static uint64_t station_digest(const lull_station_config *c) {
   uint64_t h = 0xcbf29ce484222325ull;
   h = mix_text(h, name_of(c));
-  h = mix_text(h, c->title);
-  h = mix_text(h, c->description);
   h = mix_u64(h, c->params.seed);
   uint64_t n[] = {c->lead_ms, c->bitrate, c->ring_seconds, c->recent_minutes, (uint64_t)c->dry, (uint64_t)c->daycycle,
                   (uint64_t)c->priority, (uint64_t)c->steer, c->fx_count};
@@ -262,6 +262,9 @@ int lull_server_reload(lull_server *srv, const lull_server_config *config, lull_
     action[j] = old[j] < 0 || srv->slots[old[j]].digest != station_digest(&sc[j]) ? REPLACE : STEER;
     lull_params want = config_params(&sc[j]);
     if (action[j] == STEER && (err = lull_params_validate(&want, diag))) break;
+    if (action[j] == STEER && ((sc[j].title && (err = lull_station_title_check(sc[j].title, diag))) ||
+                               (sc[j].description && (err = lull_station_description_check(sc[j].description, diag)))))
+      break;
   }
   for (size_t i = 0; i < config->n_icecast && !err; i++) {
     const lull_server_icecast *ic = &config->icecast[i];
@@ -327,8 +330,8 @@ int lull_server_reload(lull_server *srv, const lull_server_config *config, lull_
 
   /* Stations: the new ones live (a replaced one's listeners reconnect to
    * its successor), the changed params steered, the left-out ones ended. */
-  char added[256] = "", restarted[256] = "", steered[256] = "", removed[256] = "";
-  size_t n_added = 0, n_restarted = 0, n_steered = 0, n_removed = 0, n_same = 0;
+  char added[256] = "", restarted[256] = "", steered[256] = "", removed[256] = "", faced[256] = "";
+  size_t n_added = 0, n_restarted = 0, n_steered = 0, n_removed = 0, n_same = 0, n_faced = 0;
 #define NAME_INTO(buf, name) \
   snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? ", " : "", name)
   /* Those left out end first, then each restarted one ends as its
@@ -361,13 +364,22 @@ int lull_server_reload(lull_server *srv, const lull_server_config *config, lull_
     if (action[j] != STEER) continue;
     slot *sl = &srv->slots[old[j]];
     atomic_store(&sl->rank, (int)j);
+    lull_station *st = srv->stations[old[j]];
+    lull_station_face face;
+    lull_station_get_face(st, &face);
+    lull_diag d = {{0}, {0}};
+    const char *title = sc[j].title ? sc[j].title : name_of(&sc[j]), *about = sc[j].description ? sc[j].description : "";
+    int new_face = strcmp(face.title, title) != 0 || strcmp(face.description, about) != 0;
+    if (new_face && lull_station_set_face(st, title, about, &d) == LULL_OK) { /* checked above */
+      NAME_INTO(faced, name_of(&sc[j]));
+      n_faced++;
+    }
     lull_params want_params = config_params(&sc[j]);
     uint32_t fields = params_diff(&sl->params, &want_params);
     if (!fields) {
-      n_same++;
+      n_same += !new_face;
       continue;
     }
-    lull_diag d = {{0}, {0}};
     if (lull_station_set_params_by(srv->stations[old[j]], &want_params, fields, LULL_BY_OPERATOR, &d) == LULL_OK) {
       sl->params = want_params;
       NAME_INTO(steered, name_of(&sc[j]));
@@ -399,8 +411,8 @@ int lull_server_reload(lull_server *srv, const lull_server_config *config, lull_
   int tls = 0;
   if (config->tls_cert) {
     pthread_mutex_lock(&srv->tls_lock); /* the workers read the paths under it */
-    snprintf(srv->tls_cert, sizeof srv->tls_cert, "%s", config->tls_cert);
-    snprintf(srv->tls_key, sizeof srv->tls_key, "%s", config->tls_key);
+    snprintf(srv->tls_cert_now, sizeof srv->tls_cert_now, "%s", config->tls_cert);
+    snprintf(srv->tls_key_now, sizeof srv->tls_key_now, "%s", config->tls_key);
     pthread_mutex_unlock(&srv->tls_lock);
     atomic_fetch_add(&srv->tls_gen, 1);
     for (unsigned k = 0; k < srv->n_workers; k++) lws_cancel_service(srv->workers[k].ctx);
@@ -408,10 +420,11 @@ int lull_server_reload(lull_server *srv, const lull_server_config *config, lull_
   }
   lull__log(srv, LULL_LOG_INFO,
             "reload: %zu station%s added%s%s%s, %zu restarted with new settings%s%s%s, %zu steered to new params%s%s%s, "
-            "%zu removed%s%s%s, %zu unchanged; Icecast outputs: %zu stopped, %zu started, %zu kept%s",
+            "%zu retitled%s%s%s, %zu removed%s%s%s, %zu unchanged; Icecast outputs: %zu stopped, %zu started, %zu kept%s",
             n_added, n_added == 1 ? "" : "s", n_added ? " (" : "", added, n_added ? ")" : "", n_restarted,
             n_restarted ? " (" : "", restarted, n_restarted ? ")" : "", n_steered, n_steered ? " (" : "", steered,
-            n_steered ? ")" : "", n_removed, n_removed ? " (" : "", removed, n_removed ? ")" : "", n_same, n_gone,
+            n_steered ? ")" : "", n_faced, n_faced ? " (" : "", faced, n_faced ? ")" : "", n_removed,
+            n_removed ? " (" : "", removed, n_removed ? ")" : "", n_same, n_gone,
             n_new_out, srv->n_icecast - n_new_out, tls ? "; TLS certificate and key read again" : "");
   pthread_mutex_unlock(&srv->reload_lock);
   return LULL_OK;

@@ -65,8 +65,10 @@ int lull__face_json(char *out, size_t cap, const lull_server *srv, size_t i, con
    * so escaping at most doubles them (quotes, backslashes). */
   const lull_station *st = srv->stations[i];
   char title[2 * 4 * LULL_STATION_TITLE_MAX + 8], about[2 * 4 * LULL_STATION_DESCRIPTION_MAX + 8], steer[STEER_JSON_BYTES];
-  lull__json_escape(title, sizeof title, lull_station_title(st));
-  lull__json_escape(about, sizeof about, lull_station_description(st));
+  lull_station_face face;
+  lull_station_get_face(st, &face);
+  lull__json_escape(title, sizeof title, face.title);
+  lull__json_escape(about, sizeof about, face.description);
   lull__steer_json(steer, sizeof steer, srv, i, now);
   return snprintf(out, cap, "\"title\":\"%s\",\"description\":\"%s\",%s", title, about, steer);
 }

@@ -186,10 +186,10 @@ static int pair_read(tls_pair *p, const char *cert, const char *key) {
 static void tls_reload(worker *w) {
   lull_server *srv = w->srv;
   w->tls_seen = atomic_load(&srv->tls_gen);
-  char cert[sizeof srv->tls_cert], key[sizeof srv->tls_key];
+  char cert[sizeof srv->tls_cert_now], key[sizeof srv->tls_key_now];
   pthread_mutex_lock(&srv->tls_lock);
-  memcpy(cert, srv->tls_cert, sizeof cert);
-  memcpy(key, srv->tls_key, sizeof key);
+  memcpy(cert, srv->tls_cert_now, sizeof cert);
+  memcpy(key, srv->tls_key_now, sizeof key);
   pthread_mutex_unlock(&srv->tls_lock);
   tls_pair p;
   int ok = pair_read(&p, cert, key) == 0;

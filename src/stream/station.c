@@ -40,6 +40,8 @@ struct lull_station {
   char name[33];
   char title[LULL_STATION_TITLE_MAX * 4 + 1]; /* 4 bytes a character at most in UTF-8 */
   char description[LULL_STATION_DESCRIPTION_MAX * 4 + 1];
+  pthread_mutex_t face_lock; /* title and description: a reload may change them */
+  char ogg_title[LULL_STATION_TITLE_MAX * 4 + 1]; /* the encoder's, fixed */
   lull_station_config cfg;
   lull_params params;
   lull_pump *pump; /* composer -> engine, 20 ms blocks */
@@ -165,6 +167,8 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   snprintf(st->name, sizeof st->name, "%s", name);
   snprintf(st->title, sizeof st->title, "%s", c.title ? c.title : name); /* checked: it fits */
   snprintf(st->description, sizeof st->description, "%s", c.description ? c.description : "");
+  memcpy(st->ogg_title, st->title, sizeof st->ogg_title);
+  pthread_mutex_init(&st->face_lock, NULL);
   c.name = st->name;
   c.title = st->title;
   c.description = st->description;
@@ -177,7 +181,7 @@ int lull_station_create(const lull_station_config *config, lull_station **out, l
   st->cfg.fx = NULL; /* the caller's strings are not kept */
   for (int part = 0; part < LULL_PART_COUNT; part++) st->has_instruments |= c.instrument[part] != NULL;
   memset(st->cfg.instrument, 0, sizeof st->cfg.instrument);
-  lull_encoder_config enc = {.bitrate = c.bitrate, .title = st->title, .artist = "lull"};
+  lull_encoder_config enc = {.bitrate = c.bitrate, .title = st->ogg_title, .artist = "lull"};
   lull_encoder_sink sink = {on_packet, on_page, st};
   if ((err = lull__ring_init(&st->packets, slots, PACKET_BYTES)) || (err = lull__ring_init(&st->pages, slots, PAGE_BYTES)) ||
       (err = lull__ring_init(&st->pcm16, slots, PCM_BYTES)) || (err = lull__ring_init(&st->mp3, slots, MP3_BYTES)) ||
@@ -223,6 +227,7 @@ void lull_station_destroy(lull_station *st) {
   lull__ring_free(&st->mp3);
   lull__recent_free(&st->recent);
   lull__queue_free(&st->commands);
+  pthread_mutex_destroy(&st->face_lock);
   free(st);
 }
 
@@ -476,6 +481,25 @@ void lull_station_get_metrics(const lull_station *st, lull_station_metrics *m) {
 const char *lull_station_name(const lull_station *st) { return st->name; }
 const char *lull_station_title(const lull_station *st) { return st->title; }
 const char *lull_station_description(const lull_station *st) { return st->description; }
+
+void lull_station_get_face(const lull_station *st, lull_station_face *out) {
+  pthread_mutex_t *lock = (pthread_mutex_t *)&st->face_lock; /* the face is read, the lock taken */
+  pthread_mutex_lock(lock);
+  memcpy(out->title, st->title, sizeof out->title);
+  memcpy(out->description, st->description, sizeof out->description);
+  pthread_mutex_unlock(lock);
+}
+
+int lull_station_set_face(lull_station *st, const char *title, const char *description, lull_diag *diag) {
+  int err = title ? lull_station_title_check(title, diag) : LULL_OK;
+  if (!err && description) err = lull_station_description_check(description, diag);
+  if (err) return err;
+  pthread_mutex_lock(&st->face_lock);
+  snprintf(st->title, sizeof st->title, "%s", title ? title : st->name);
+  snprintf(st->description, sizeof st->description, "%s", description ? description : "");
+  pthread_mutex_unlock(&st->face_lock);
+  return LULL_OK;
+}
 uint32_t lull__station_bitrate(const lull_station *st) { return st->cfg.bitrate ? st->cfg.bitrate : 96000; }
 lull_ring *lull__station_packets(lull_station *st) { return &st->packets; }
 lull_ring *lull__station_pages(lull_station *st) { return &st->pages; }

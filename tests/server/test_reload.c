@@ -162,7 +162,7 @@ static void test_stations_change_and_the_others_play_on(void **state) {
   station_names(port, names, sizeof names);
   ASSERT_STR_EQ(names, "a,d,c");
   ASSERT_EQ_INT(logged(&cap, "reload: 1 station added (c), 0 restarted with new settings, 1 steered to new params (a), "
-                             "1 removed (b), 1 unchanged"), 1);
+                             "0 retitled, 1 removed (b), 1 unchanged"), 1);
   ASSERT_TRUE(lull_server_station(srv, "b") == NULL);
   /* b's listeners are told it went away; the mount is gone. */
   ear_listen(&b, 3000);
@@ -202,8 +202,8 @@ static void test_stations_change_and_the_others_play_on(void **state) {
   r.st[1].params.seed = 8;
   r.st[1].title = "Dee";
   reload_ok(srv, &r.c);
-  ASSERT_EQ_INT(logged(&cap, "0 stations added, 1 restarted with new settings (d), 0 steered to new params, 0 removed, "
-                             "2 unchanged"), 1);
+  ASSERT_EQ_INT(logged(&cap, "0 stations added, 1 restarted with new settings (d), 0 steered to new params, 0 retitled, "
+                             "0 removed, 2 unchanged"), 1);
   ear_listen(&d, 3000);
   ASSERT_EQ_INT(d.closed, 1012);
   ear d2;
@@ -219,6 +219,22 @@ static void test_stations_change_and_the_others_play_on(void **state) {
   ASSERT_EQ_INT(a.closed, 0);
   ASSERT_EQ_INT(a.st.gaps, 0);
   ASSERT_TRUE(a.st.packets > a_before);
+
+  /* A new title and description: a keeps playing and its listener, and
+   * every list shows them. */
+  r.st[0].title = "Ay";
+  r.st[0].description = "The first, retitled";
+  reload_ok(srv, &r.c);
+  ASSERT_EQ_INT(logged(&cap, "0 steered to new params, 1 retitled (a), 0 removed, 2 unchanged"), 1);
+  ASSERT_EQ_INT(nc_http(port, "GET", "/api/stations/a", NULL, NULL, &resp, NULL), 200);
+  ASSERT_STR_CONTAINS(resp, "\"title\":\"Ay\",\"description\":\"The first, retitled\"");
+  free(resp);
+  ASSERT_EQ_INT(nc_http(port, "GET", "/listen.m3u", NULL, NULL, &resp, NULL), 200);
+  ASSERT_STR_CONTAINS(resp, "#EXTINF:-1,Ay (Ogg/Opus)");
+  free(resp);
+  ear_listen(&a, 500);
+  ASSERT_EQ_INT(a.closed, 0);
+  ASSERT_EQ_INT(a.st.gaps, 0);
 
   /* Lists follow the config's order, whichever slots the stations took. */
   stations_of(&r, (const char *[]){"c:G", "a:E", "e", "d:F"}, 4);
@@ -343,13 +359,21 @@ static void test_icecast_outputs_follow_the_config(void **state) {
   outputs(port, out, sizeof out);
   ASSERT_STR_EQ(out, "a icecast://127.0.0.1:1/a.ogg,c icecast://127.0.0.1:1/c.ogg");
   ASSERT_EQ_INT(logged(&cap, "Icecast outputs: 1 stopped, 1 started, 1 kept"), 1);
-  /* A new password restarts the output; a restarted station restarts its. */
+  /* A new password restarts the output; a restarted station restarts its;
+   * a new title leaves it alone. */
   n.ice[0].output.password = "q";
-  n.st[1].title = "Cee";
+  n.st[1].params.seed = 9;
+  n.st[0].title = "Ay";
   reload_ok(srv, &n.c);
+  ASSERT_EQ_INT(logged(&cap, "1 restarted with new settings (c), 0 steered to new params, 1 retitled (a)"), 1);
   ASSERT_EQ_INT(logged(&cap, "Icecast outputs: 2 stopped, 2 started, 0 kept"), 1);
   outputs(port, out, sizeof out);
   ASSERT_STR_EQ(out, "a icecast://127.0.0.1:1/a.ogg,c icecast://127.0.0.1:1/c.ogg");
+  /* c's output goes; a's stays through a new title. */
+  n.c.n_icecast = 1;
+  n.st[0].title = "Aye";
+  reload_ok(srv, &n.c);
+  ASSERT_EQ_INT(logged(&cap, "Icecast outputs: 1 stopped, 0 started, 1 kept"), 1);
   /* None at all. */
   n.c.n_icecast = 0;
   reload_ok(srv, &n.c);

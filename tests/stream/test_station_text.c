@@ -98,12 +98,39 @@ static void test_station_keeps_its_face(void **state) {
   ASSERT_STR_EQ(d.field, "description");
 }
 
+/* A new face while it plays (a reload): checked as at create, all or nothing. */
+static void test_a_new_face(void **state) {
+  (void)state;
+  lull_station *st = NULL;
+  lull_diag d = {{0}, {0}};
+  ASSERT_EQ_INT(lull_station_create(&(lull_station_config){.name = "night", .title = "Night"}, &st, &d), LULL_OK);
+  ASSERT_EQ_INT(lull_station_set_face(st, "Nacht", "Dunkel", &d), LULL_OK);
+  lull_station_face f;
+  lull_station_get_face(st, &f);
+  ASSERT_STR_EQ(f.title, "Nacht");
+  ASSERT_STR_EQ(f.description, "Dunkel");
+  char buf[512];
+  ASSERT_EQ_INT(lull_station_set_face(st, "Ok", repeat(buf, sizeof buf, "y", 241), &d), LULL_ERANGE);
+  ASSERT_STR_EQ(d.field, "description");
+  ASSERT_EQ_INT(lull_station_set_face(st, "bad\x01", NULL, &d), LULL_EINVAL);
+  ASSERT_STR_EQ(d.field, "title");
+  lull_station_get_face(st, &f);
+  ASSERT_STR_EQ(f.title, "Nacht"); /* neither took */
+  ASSERT_STR_EQ(f.description, "Dunkel");
+  ASSERT_EQ_INT(lull_station_set_face(st, NULL, NULL, &d), LULL_OK);
+  lull_station_get_face(st, &f);
+  ASSERT_STR_EQ(f.title, "night"); /* the name, as at create */
+  ASSERT_STR_EQ(f.description, "");
+  lull_station_destroy(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lengths_in_characters),
       cmocka_unit_test(test_control_characters_and_bad_utf8),
       cmocka_unit_test(test_utf8_decode),
       cmocka_unit_test(test_station_keeps_its_face),
+      cmocka_unit_test(test_a_new_face),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
