@@ -50,6 +50,19 @@ void lull_log_stderr(void *user, int level, const char *message) {
   fprintf(stderr, "%s %-5s %s\n", t, lull_log_level_name(level), message);
 }
 
+/* The length of the valid UTF-8 sequence at p (1..4), or 0 if it is not
+ * one (a stray byte, overlong, a surrogate, past U+10FFFF, cut short). */
+static size_t utf8_len(const unsigned char *p) {
+  unsigned char c = p[0];
+  size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  if (!n) return 0;
+  unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80, hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+  if (p[1] < lo || p[1] > hi) return 0;
+  for (size_t i = 2; i < n; i++)
+    if ((p[i] & 0xc0) != 0x80) return 0;
+  return n;
+}
+
 void lull_log_json(void *user, int level, const char *message) {
   (void)user;
   char t[32];
@@ -61,13 +74,23 @@ void lull_log_json(void *user, int level, const char *message) {
   size_t at = (size_t)n;
   for (size_t i = 0; message[i] && i < 4096; i++) {
     unsigned char c = (unsigned char)message[i];
+    size_t u;
     if (c == '"' || c == '\\') {
       line[at++] = '\\';
       line[at++] = (char)c;
     } else if (c < 0x20 || c == 0x7f) {
       at += (size_t)snprintf(line + at, sizeof line - at, "\\u%04x", c);
+    } else if (c < 0x80) {
+      line[at++] = (char)c;
+    } else if ((u = utf8_len((const unsigned char *)message + i)) != 0) {
+      memcpy(line + at, message + i, u); /* UTF-8 passes as it is */
+      at += u;
+      i += u - 1;
     } else {
-      line[at++] = (char)c; /* UTF-8 passes as it is */
+      /* Not UTF-8 (a byte of a file, say): U+FFFD, so that the line
+       * stays JSON for a strict parser. */
+      memcpy(line + at, "\\ufffd", 6);
+      at += 6;
     }
   }
   memcpy(line + at, "\"}\n", 4);

@@ -391,6 +391,15 @@ static int resolve(const lull_serve_settings *s, const lull_serve_where *w, lull
     if (got < 0) return -1;
     if (got) cfg->control_token = token;
   }
+  for (size_t i = 0; i < s->n_stations; i++) {
+    if (s->station[i].steer != LULL_STEER_TOKEN || cfg->control_token) continue;
+    char section[48];
+    snprintf(section, sizeof section, "station %s", s->station[i].words.name); /* also --station NAME's words */
+    fprintf(errs(), "lull serve: %s: steer=token needs the server's control token (control-token-file in [server], "
+            "--control-token-file or --control-token, or the credential control-token)\n",
+            said(who, sizeof who, w, w->station[i], section, w->station[i].from == LULL_FROM_FILE ? "steer" : section));
+    return -1;
+  }
   if (s->icecast_password_file[0]) { /* read even with no output to use it: a bad one is said at once */
     const lull_serve_option *o = lull__serve_option_find("icecast-password-file", 21);
     said(who, sizeof who, w, w->option[o - lull__serve_options], "server", o->name);
@@ -467,17 +476,26 @@ static int plugin_from_file(const lull_serve_settings *s, const lull_serve_where
   return 0;
 }
 
+/* What lull_server_create or _reload refused, said where the setting came
+ * from when it names one (a plugin, the TLS pair). */
+static void server_error(const lull_serve_settings *s, const lull_serve_where *w, const lull_diag *d) {
+  if (plugin_from_file(s, w, d)) return;
+  const char *opt = strcmp(d->field, "tls_cert") == 0 ? "tls-cert" : strcmp(d->field, "tls_key") == 0 ? "tls-key" : NULL;
+  if (opt) {
+    const lull_serve_option *o = lull__serve_option_find(opt, strlen(opt));
+    char who[LULL_SERVE_TEXT + 128];
+    fprintf(errs(), "lull serve: %s: %s\n", said(who, sizeof who, w, w->option[o - lull__serve_options], "server", opt),
+            d->message);
+    return;
+  }
+  fprintf(errs(), "lull serve: %s%s%s\n", d->field, d->field[0] ? ": " : "", d->message);
+}
+
 /* --check-config's look at what only opening them tells: every plugin of
- * every station, one at a time in an engine of its own, and steer=token
- * stations against the token. 0, or -1 with the error printed. */
+ * every station, one at a time in an engine of its own. 0, or -1 with the error printed. */
 static int check_more(const lull_serve_settings *s, const lull_serve_where *w, const lull_server_config *cfg) {
   for (size_t i = 0; i < s->n_stations; i++) {
     const lull_station_config *sc = &cfg->stations[i];
-    if (sc->steer == LULL_STEER_TOKEN && !cfg->control_token) {
-      fprintf(stderr, "lull serve: stations: station \"%s\": steer=token needs the server's control token (--control-token)\n",
-              sc->name);
-      return -1;
-    }
     for (int k = -LULL_SERVE_MAX_FX; k < LULL_PART_COUNT; k++) {
       lull_engine_config ec = {.dry = 1};
       if (k < 0 && (uint32_t)(k + LULL_SERVE_MAX_FX) < sc->fx_count) ec.fx = &sc->fx[k + LULL_SERVE_MAX_FX], ec.fx_count = 1;
@@ -536,7 +554,20 @@ static char running_token[256];
  * Icecast outputs, the TLS pair; see lull_server_reload). A file that does
  * not read, or settings the server refuses, change nothing: the server
  * goes on as it was and the log says why. */
-static void reload(lull_server *srv, const char *config, int argc, char **argv, lull_serve_settings *running,
+/* Whether the file said anything at all: an empty (or truncated to
+ * nothing) file would otherwise be the defaults, one station "main" and
+ * every other ended. */
+static int file_said_something(const lull_serve_settings *s, const lull_serve_where *w) {
+  for (size_t i = 0; i < LULL_SERVE_OPTION_COUNT; i++)
+    if (w->option[i].from == LULL_FROM_FILE) return 1;
+  for (size_t i = 0; i < s->n_stations; i++)
+    if (w->station[i].from == LULL_FROM_FILE) return 1;
+  for (size_t i = 0; i < s->n_icecast; i++)
+    if (w->icecast[i].from == LULL_FROM_FILE) return 1;
+  return 0;
+}
+
+static void reload(lull_server *srv, const char *config, int argc, char **argv, const lull_serve_settings *running,
                    lull_log_fn log) {
   static lull_serve_settings s;
   static lull_serve_where w;
@@ -551,32 +582,42 @@ static void reload(lull_server *srv, const char *config, int argc, char **argv, 
   err_to = buf;
   lull__serve_settings_init(&s, &w);
   lull_server_config cfg;
-  if ((config && lull__serve_file_read(config, &s, &w, buf)) || read_flags(argc, argv, &s, &w) || resolve(&s, &w, &cfg)) {
+  int bad = config && lull__serve_file_read(config, &s, &w, buf);
+  if (!bad && config && !file_said_something(&s, &w)) {
+    fprintf(buf, "lull serve: %s: the file holds no settings at all (empty, or cut short by an editor?); a reload "
+            "would end every station for the defaults, so it is refused (restart to serve the defaults)\n", config);
+    bad = 1;
+  }
+  if (bad || read_flags(argc, argv, &s, &w) || resolve(&s, &w, &cfg)) {
     log_errors(log, what, buf, &text);
     return;
   }
-  for (size_t i = 0; i < LULL_SERVE_OPTION_COUNT; i++) {
-    const lull_serve_option *o = &lull__serve_options[i];
-    if (reload_applies(o->name) ||
-        memcmp((const char *)&s + o->offset, (const char *)running + o->offset, option_size(o)) == 0)
-      continue;
-    snprintf(line, sizeof line, "SIGHUP: %s: %s changed; it takes effect when the server restarts", what, o->name);
-    log(NULL, LULL_LOG_WARN, line);
-  }
-  if (strcmp(cfg.control_token ? cfg.control_token : "", running_token) != 0) {
-    snprintf(line, sizeof line, "SIGHUP: %s: the control token changed; it takes effect when the server restarts", what);
-    log(NULL, LULL_LOG_WARN, line);
-  }
   lull_diag d = {{0}, {0}};
   if (lull_server_reload(srv, &cfg, &d) != LULL_OK) {
-    if (!plugin_from_file(&s, &w, &d)) fprintf(buf, "lull serve: %s%s%s\n", d.field, d.field[0] ? ": " : "", d.message);
+    server_error(&s, &w, &d);
     log_errors(log, what, buf, &text);
     return;
   }
   fclose(buf);
   err_to = NULL;
   free(text);
-  *running = s;
+  /* What the reload could not apply, against what the server started with. */
+  for (size_t i = 0; i < LULL_SERVE_OPTION_COUNT; i++) {
+    const lull_serve_option *o = &lull__serve_options[i];
+    const char *now = (const char *)&s + o->offset, *then = (const char *)running + o->offset;
+    if (reload_applies(o->name) || memcmp(now, then, option_size(o)) == 0) continue;
+    char values[96] = "";
+    if (option_size(o) == sizeof(uint32_t) && o->kind == LULL_OPT_U32)
+      snprintf(values, sizeof values, " (running with %u, the file says %u)", *(const uint32_t *)(const void *)then,
+               *(const uint32_t *)(const void *)now);
+    snprintf(line, sizeof line, "SIGHUP: %s: %s changed%s; it takes effect when the server restarts", what, o->name,
+             values);
+    log(NULL, LULL_LOG_WARN, line);
+  }
+  if (strcmp(cfg.control_token ? cfg.control_token : "", running_token) != 0) {
+    snprintf(line, sizeof line, "SIGHUP: %s: the control token changed; it takes effect when the server restarts", what);
+    log(NULL, LULL_LOG_WARN, line);
+  }
 }
 
 int lull__cmd_serve(int argc, char **argv) {
@@ -624,7 +665,7 @@ int lull__cmd_serve(int argc, char **argv) {
   lull_diag d = {{0}, {0}};
   int err = lull_server_create(&cfg, &srv, &d);
   if (err) {
-    if (!plugin_from_file(&s, &w, &d)) fprintf(stderr, "lull serve: %s%s%s\n", d.field, d.field[0] ? ": " : "", d.message);
+    server_error(&s, &w, &d);
     return err == LULL_EIO ? LULL_EXIT_FAIL : LULL_EXIT_USAGE;
   }
   snprintf(running_token, sizeof running_token, "%s", cfg.control_token ? cfg.control_token : "");

@@ -151,9 +151,14 @@ static int look_at(reading *r, const char *l) {
   if (!len || *l == ';' || *l == '#') return 0;
   if (*l == '[') {
     const char *close = memchr(l, ']', len);
-    if (!close) return FAIL(r, NULL, "a section is [NAME], with its ]: got \"%.*s\"", (int)(len < 60 ? len : 60), l);
+    /* A header's faults are its own line's, not the section before. */
+    if (!close)
+      return fail_at(r, r->line, NULL, NULL, "missing \"]\": a section header is [NAME] on a line of its own, got \"%.*s\"",
+                     (int)(len < 60 ? len : 60), l);
     for (const char *t = close + 1; t < l + len; t++)
-      if (*t != ' ' && *t != '\t') return FAIL(r, NULL, "nothing may follow a section's ], got \"%.*s\"", (int)(l + len - t < 60 ? l + len - t : 60), t);
+      if (*t != ' ' && *t != '\t')
+        return fail_at(r, r->line, NULL, NULL, "nothing may follow a section's ], got \"%.*s\"",
+                       (int)(l + len - t < 60 ? l + len - t : 60), t);
     return begin_section(r, l + 1, (size_t)(close - l - 1));
   }
   size_t key = strcspn(l, "=:");

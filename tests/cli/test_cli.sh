@@ -161,7 +161,7 @@ check "serve: the title defaults to the name" [ "$(face 1 2>/dev/null)" = "plain
 check "serve: steer=maybe" [ "$(code $lull serve --station night:steer=maybe)" = 2 ]
 check "serve: steer=maybe named" grep -qF 'steer: must be open (anyone), token (with --control-token) or none, got "maybe"' "$tmp/err"
 check "serve: steer=token without a token" [ "$(code $lull serve --port 0 --station night:steer=token)" = 2 ]
-check "serve: steer=token without a token named" grep -qF "steer=token needs the server's control token (--control-token)" "$tmp/err"
+check "serve: steer=token without a token named" grep -qF "lull serve: --station night: steer=token needs the server's control token (control-token-file in [server], --control-token-file or --control-token" "$tmp/err"
 # serve: LV2 plugins on a station, by name; the example station starts and
 # lists its stations; a bad plugin is refused before anything listens.
 check "serve: --fx for no such station" [ "$(code $lull serve --station night --fx "day=$hall")" = 2 ]
@@ -187,7 +187,7 @@ check "serve: bad bind named" grep -q "nowhere" "$tmp/err"
 check "serve: bad http write interval" [ "$(code $lull serve --http-write-ms 5)" = 2 ]
 check "serve: bad http write interval named" grep -q -- "--http-write-ms.*20..1000" "$tmp/err"
 check "serve: TLS certificate without its key" [ "$(code $lull serve --tls-cert /nonexistent.pem)" = 2 ]
-check "serve: TLS key named" grep -q "tls_key" "$tmp/err"
+check "serve: TLS key named" grep -qF -- "lull serve: --tls-key: TLS needs both a certificate and its key" "$tmp/err"
 check "serve: TLS certificate not there" [ "$(code $lull serve --tls-cert /nonexistent.pem --tls-key /nonexistent.pem)" = 1 ]
 check "serve: TLS certificate path named" grep -q "/nonexistent.pem" "$tmp/err"
 # serve --icecast: the URL checked, the password never on the command line.
@@ -271,6 +271,13 @@ bad_config "Icecast URL" '[icecast out]\nstation = main\nurl = http://h/x.ogg\n'
   '3: [icecast out] url: must start with icecast:// (icecast://[USER@]HOST[:PORT]/MOUNT.ogg), got "http://h/x.ogg"'
 bad_config "Icecast output without its URL" '[station a]\n[icecast out]\nstation = a\n' \
   '2: [icecast out]: needs station = NAME and url = icecast://HOST[:PORT]/MOUNT.ogg'
+bad_config "missing ]" '[server]\nport = 1\n[station calm\n' \
+  '3: missing "]": a section header is [NAME] on a line of its own, got "[station calm"'
+bad_config "steer=token without a token" '[station a]\nsteer = token\n' \
+  "1: [station a] steer: steer=token needs the server's control token (control-token-file in [server], --control-token-file or --control-token, or the credential control-token)"
+printf '[server]\nport = 0\ntls-cert = /nonexistent/cert.pem\ntls-key = /nonexistent/key.pem\n' > "$tmp/tls.ini"
+check "config: a TLS file missing" [ "$(code $lull serve --config "$tmp/tls.ini")" = 1 ]
+check "config: a TLS file missing, named by its line" grep -qxF -- "lull serve: $tmp/tls.ini:3: [server] tls-cert: cannot read \"/nonexistent/cert.pem\": No such file or directory" "$tmp/err"
 bad_config "a long line" "[station night]\ndescription = $(printf 'x%.0s' {1..5000})\n" '2: [station night]: a line is over 4093 characters'
 check "config: file missing" [ "$(code $lull serve --config "$tmp/none.ini")" = 2 ]
 check "config: file missing named" grep -qxF "lull serve: --config: cannot read \"$tmp/none.ini\": No such file or directory" "$tmp/err"

@@ -515,6 +515,16 @@ static void drain(int fd, char *buf, size_t cap) {
   buf[len] = 0;
 }
 
+/* Write text to path, SIGHUP pid, and read its stderr into log until it
+ * holds needle (up to 5 s). */
+static void hup_with(pid_t pid, const char *path, const char *text, int err_fd, char *log, size_t cap, const char *needle) {
+  write_file(path, text);
+  size_t before = strlen(log);
+  ASSERT_EQ_INT(kill(pid, SIGHUP), 0);
+  double t0 = nc_now_s();
+  while (!strstr(log + before, needle) && nc_now_s() - t0 < 5) drain(err_fd, log, cap);
+}
+
 /* lull serve --config FILE takes SIGHUP: a new station appears, and a
  * broken file changes nothing and says why. */
 static void test_sighup_rereads_the_file(void **state) {
@@ -542,16 +552,33 @@ static void test_sighup_rereads_the_file(void **state) {
   ASSERT_STR_EQ(names, "a,b");
   drain(err_fd, log, sizeof log);
   ASSERT_STR_CONTAINS(log, "reload: 1 station added (b)");
-  ASSERT_STR_CONTAINS(log, "max-clients changed; it takes effect when the server restarts");
+  ASSERT_STR_CONTAINS(log, "max-clients changed (running with 10000, the file says 50); it takes effect when the "
+                          "server restarts");
 
-  write_file(path, "[server]\nthreads = 1\n\n[station a]\nkey = H\n");
-  ASSERT_EQ_INT(kill(pid, SIGHUP), 0);
-  t0 = nc_now_s();
-  while (!strstr(log, "not reloaded") && nc_now_s() - t0 < 5) drain(err_fd, log, sizeof log);
+  hup_with(pid, path, "[server]\nthreads = 1\n\n[station a]\nkey = H\n", err_fd, log, sizeof log, "not reloaded");
   ASSERT_STR_CONTAINS(log, "not reloaded, the running configuration stays");
   ASSERT_STR_CONTAINS(log, "[station a] key");
   station_names(port, names, sizeof names);
   ASSERT_STR_EQ(names, "a,b");
+
+  /* A file an editor left empty would be the defaults (one station
+   * "main", every other ended): refused. */
+  hup_with(pid, path, "", err_fd, log, sizeof log, "holds no settings at all");
+  ASSERT_STR_CONTAINS(log, "the file holds no settings at all");
+  /* steer=token without a token, named by its file and section. */
+  hup_with(pid, path, "[server]\nthreads = 1\n\n[station a]\nkey = C\nsteer = token\n", err_fd, log, sizeof log,
+           "steer=token needs");
+  ASSERT_STR_CONTAINS(log, "lull.ini:4: [station a] steer: steer=token needs the server's control token");
+  station_names(port, names, sizeof names);
+  ASSERT_STR_EQ(names, "a,b");
+  /* Back to what it started with: nothing to warn of (the comparison is
+   * with what runs, not with the last file). */
+  size_t before = strlen(log);
+  hup_with(pid, path, "[server]\nthreads = 1\n\n[station a]\nkey = C\n", err_fd, log, sizeof log, "1 removed (b)");
+  ASSERT_STR_CONTAINS(log + before, "1 removed (b)");
+  nap_ms(300); /* the warnings follow the summary */
+  drain(err_fd, log, sizeof log);
+  if (strstr(log + before, "takes effect when the server restarts")) fail_msg("warned: %s", log + before);
 
   ASSERT_EQ_INT(kill(pid, SIGTERM), 0);
   int status;

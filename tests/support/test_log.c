@@ -69,6 +69,11 @@ static void test_json(void **state) {
   ASSERT_TRUE(matches(j, "^\\{\"time\":\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z\",\"level\":\"warn\","));
   ASSERT_STR_CONTAINS(j, ",\"message\":\"a \\\"quote\\\", a \\\\ back\\u000aslash\\u0009tab \\u0001 caf\xc3\xa9\"}\n");
   ASSERT_EQ_INT(strchr(j, '\n') - j + 1, (long)strlen(j)); /* one line */
+  /* Bytes that are not UTF-8 (a config file's, say) become U+FFFD; valid
+   * sequences of 2, 3 and 4 bytes pass. */
+  j = written(lull_log_json, LULL_LOG_ERROR, "[caf\xff] \xc3 \xe2\x82 \xed\xa0\x80 \xc0\xaf \xe2\x82\xac \xf0\x9f\x8e\xb5", 0);
+  ASSERT_STR_CONTAINS(j, "\"message\":\"[caf\\ufffd] \\ufffd \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd \\ufffd\\ufffd "
+                         "\xe2\x82\xac \xf0\x9f\x8e\xb5\"}\n");
   /* A long message is cut, still one valid line. */
   char big[9000];
   memset(big, '"', sizeof big - 1);
