@@ -234,6 +234,7 @@ int lull_server_start(lull_server *srv) {
   if (!atomic_compare_exchange_strong(&srv->started, &expected, 1)) return LULL_ESTATE;
   srv->start_ms = lull__now_ms();
   srv->start_unix = (int64_t)time(NULL);
+  srv->metrics_ms = srv->start_ms; /* the first metrics line's rate is since the start */
   for (size_t i = 0; i < FIRST_PERSONAL; i++)
     if (srv->stations[i] && lull_station_start(srv->stations[i]) != LULL_OK) goto fail;
   if (lull__reaper_start(srv)) goto fail;

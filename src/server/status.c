@@ -202,7 +202,8 @@ void lull__metrics_line(lull_server *srv) {
     size_t i = held[j];
     lull_station_metrics m;
     lull_station_get_metrics(srv->stations[i], &m);
-    n += (size_t)snprintf(st + n, sizeof st - n, " %s: %u listening, lead %.1f ms, late %llu;", lull_station_name(srv->stations[i]),
+    n += (size_t)snprintf(st + n, sizeof st - n, "%s %s: %u listening, lead %.1f ms, late %llu", j ? ";" : "",
+                          lull_station_name(srv->stations[i]),
                           lull__station_listeners(srv, i, NULL), m.lead_ms, (unsigned long long)m.late_frames);
   }
   lull__stations_put(srv, held, ns);
