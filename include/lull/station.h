@@ -93,6 +93,11 @@ typedef struct lull_station_now {
   uint32_t changed_fields;
   int changed_by;
   uint64_t changed_ns;
+  /* Where the last change is heard, as a sample position (the stream's
+   * packets carry theirs): intensity's from the frame it took effect in,
+   * key's and mode's from the new tonic chord on the first beat not yet
+   * planned; 0 when not known (tempo, palette). */
+  uint64_t changed_at;
 } lull_station_now;
 
 typedef struct lull_station_metrics {

@@ -438,7 +438,7 @@ uint32_t lull__station_listeners(lull_server *srv, size_t i, uint32_t l[LULL_FEE
 /* Station i's "steer":"open|token|none","change":{"by":"listener",
  * "fields":["key"],"ago_ms":1200} (null before any change), no braces.
  * STEER_JSON_BYTES always hold it. */
-#define STEER_JSON_BYTES 192
+#define STEER_JSON_BYTES 256
 int lull__steer_json(char *out, size_t cap, const lull_server *srv, size_t i, const lull_station_now *now);
 /* Station i's face: "title":"..","description":".." (escaped), then its
  * steer JSON as above, no braces, into out: FACE_JSON_BYTES always hold it.

@@ -55,9 +55,13 @@ int lull__steer_json(char *out, size_t cap, const lull_server *srv, size_t i, co
   char fields[64];
   lull__param_names(fields, sizeof fields, now->changed_fields, 1);
   uint64_t now_ms = lull__now_ms(), at_ms = now->changed_ns / 1000000u;
-  return snprintf(out, cap, "\"steer\":\"%s\",\"change\":{\"by\":\"%s\",\"fields\":[%s],\"ago_ms\":%llu}",
+  /* "heard_at": the sample position from which the change sounds (the
+   * stream's packets carry theirs), when the station knows it. */
+  char heard[40] = "";
+  if (now->changed_at) snprintf(heard, sizeof heard, ",\"heard_at\":%llu", (unsigned long long)now->changed_at);
+  return snprintf(out, cap, "\"steer\":\"%s\",\"change\":{\"by\":\"%s\",\"fields\":[%s],\"ago_ms\":%llu%s}",
                   steer, lull_by_name(now->changed_by), fields,
-                  (unsigned long long)(now_ms > at_ms ? now_ms - at_ms : 0));
+                  (unsigned long long)(now_ms > at_ms ? now_ms - at_ms : 0), heard);
 }
 
 int lull__face_json(char *out, size_t cap, const lull_server *srv, size_t i, const lull_station_now *now) {

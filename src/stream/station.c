@@ -244,7 +244,13 @@ static void publish_now(lull_station *st, int changed) {
   st->now.section = cs.section;
   st->now.key = cs.key_now;
   st->now.mode = cs.mode_now;
-  if (changed) st->now.params_changes++;
+  if (changed) {
+    st->now.params_changes++;
+    uint32_t f = st->now.changed_fields;
+    st->now.changed_at = f & (LULL_PARAM_KEY | LULL_PARAM_MODE) ? cs.scale_since_frame
+                         : f & LULL_PARAM_INTENSITY             ? st->frame * FRAME /* this frame's glide starts it */
+                                                                : 0;
+  }
   uint64_t w[sizeof st->now_pub / 8] = {0};
   memcpy(w, &st->now, sizeof st->now);
   for (size_t i = 0; i < sizeof w / 8; i++) atomic_store_explicit(&st->now_pub[i], w[i], memory_order_relaxed);

@@ -247,6 +247,67 @@ static void test_params_broadcasts_are_coalesced(void **state) {
   lull_server_destroy(srv);
 }
 
+/* The last packet's sample position in a binary message (the stream's). */
+static uint64_t last_position(const nc_ws *ws) {
+  uint64_t pos = 0;
+  for (const unsigned char *p = ws->msg, *end = ws->msg + ws->msg_len; p < end;) {
+    lull_wire_header h;
+    ASSERT_EQ_INT(lull__wire_get(p, (size_t)(end - p), &h), LULL_OK);
+    pos = h.position;
+    p += LULL_WIRE_HEADER_BYTES + h.length;
+  }
+  return pos;
+}
+
+/* Send a control message; the params message that follows: its change's
+ * heard_at (0 when it has none), with the stream's position at the send in
+ * *before and the packet carrying heard_at reached (1 s at most). */
+static uint64_t heard_at(nc_ws *ws, const char *msg, uint64_t *before) {
+  *before = 0;
+  while (!*before) /* the newest position heard */
+    if (nc_ws_recv(ws, 1000) == 2) *before = last_position(ws);
+  nap_ms(110); /* within the rate limit */
+  ASSERT_EQ_INT(nc_ws_send(ws, 1, msg, strlen(msg)), 0);
+  uint64_t at = 0, last = *before;
+  int got = 0;
+  for (double end = nc_now_s() + 3; nc_now_s() < end && (!got || (at && last < at));) {
+    int op = nc_ws_recv(ws, 200);
+    if (op == 2) last = last_position(ws);
+    if (op != 1) continue;
+    json_t *j = parse((const char *)ws->msg);
+    if (strcmp(json_string_value(json_object_get(j, "type")), "params") == 0) {
+      got = 1;
+      at = (uint64_t)json_integer_value(json_object_get(json_object_get(j, "change"), "heard_at"));
+    }
+    json_decref(j);
+  }
+  ASSERT_TRUE(got);
+  if (at) ASSERT_TRUE(last >= at); /* the packet that carries it came */
+  return at;
+}
+
+/* A change says where it is heard: intensity from the frame it took effect
+ * in (within the station's lead of what was being sent), a key from the
+ * new tonic chord on the next beat (within one beat of it); tempo alone
+ * does not say. bench_control measures the time to it. */
+static void test_a_change_says_where_it_is_heard(void **state) {
+  (void)state;
+  lull_server *srv = start(NULL);
+  nc_ws a = ws_open(lull_server_port(srv), "/ws/stream");
+  uint64_t before, at = heard_at(&a, "{\"type\":\"control\",\"intensity\":0.9}", &before);
+  print_message("# intensity heard from %+.0f ms of the stream's position at the send\n", (double)(at - before) / 48.0);
+  ASSERT_TRUE(at > before);
+  ASSERT_LE(at - before, 48000 * 0.3); /* the lead (60 ms), the 250 ms params pacing aside: at once */
+  at = heard_at(&a, "{\"type\":\"control\",\"key\":\"D\"}", &before);
+  double beat = 48000.0 * 60.0 / 64.0; /* the default tempo */
+  print_message("# key heard from %+.0f ms (a beat is %.0f ms)\n", (double)(at - before) / 48.0, beat / 48.0);
+  ASSERT_TRUE(at > before);
+  ASSERT_LE(at - before, beat + 48000 * 0.3);
+  ASSERT_EQ_INT(heard_at(&a, "{\"type\":\"control\",\"bpm\":70}", &before), 0);
+  nc_ws_close(&a);
+  lull_server_destroy(srv);
+}
+
 /* The "change" of a params message or hello: by whom, which fields. */
 static void expect_change(json_t *msg, const char *by, const char *fields) {
   json_t *ch = json_object_get(msg, "change");
@@ -349,6 +410,7 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_control_reaches_every_listener_of_its_station),
+      cmocka_unit_test(test_a_change_says_where_it_is_heard),
       cmocka_unit_test(test_bad_messages_get_clear_errors),
       cmocka_unit_test(test_frame_announcing_too_much_is_refused),
       cmocka_unit_test(test_close_frames_end_the_listener_at_once),
