@@ -214,7 +214,7 @@ struct lull_server {
   station_stats sstats[MAX_SLOTS];
   slot slots[MAX_SLOTS];
   pthread_mutex_t slot_lock; /* taking a slot */
-  pthread_mutex_t reload_lock; /* one reload at a time, none while the server starts or stops */
+  pthread_mutex_t reload_lock; /* one reload at a time, and none once the server stops */
   _Atomic uint64_t personal_started, personal_refused; /* refused: all taken, or the address has enough */
   lull_station_config personal_config; /* the first station's settings, for personal ones (slot_lock) */
   unsigned n_workers;
