@@ -22,6 +22,7 @@ typedef struct reading {
   lull_params p;
   int daycycle;
   double day_hour;
+  int steer; /* LULL_STEER_* (DEFAULT when not given) */
   char *title, *description; /* the last given, or NULL */
 } reading;
 
@@ -31,6 +32,7 @@ typedef struct reading {
 static int reference(const char *spec, reading *r) {
   r->p = lull_params_default();
   r->daycycle = LULL_DAYCYCLE_OFF, r->day_hour = 0;
+  r->steer = LULL_STEER_DEFAULT;
   r->title = r->description = NULL;
   const char *colon = strchr(spec, ':');
   if (!colon) return 1;
@@ -65,6 +67,11 @@ static int reference(const char *spec, reading *r) {
       else if (strcmp(eq + 1, "off") == 0) r->daycycle = LULL_DAYCYCLE_OFF;
       else if (eq[1] && !*end && h >= 0 && h < 24) r->daycycle = LULL_DAYCYCLE_FIXED, r->day_hour = h;
       else ok = 0;
+    } else if (strcmp(kv, "steer") == 0) {
+      const char *v = eq + 1;
+      r->steer = !strcmp(v, "open") ? LULL_STEER_OPEN : !strcmp(v, "token") ? LULL_STEER_TOKEN
+                 : !strcmp(v, "none") ? LULL_STEER_NONE : -1;
+      ok = r->steer >= 0;
     } else if (strcmp(kv, "title") == 0 || strcmp(kv, "description") == 0) {
       char **to = kv[0] == 't' ? &r->title : &r->description;
       free(*to);
@@ -108,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(ref.daycycle == sc.daycycle && (ref.daycycle != LULL_DAYCYCLE_FIXED || ref.day_hour == sc.day_hour),
                "the day cycle is what daycycle= says");
     FUZZ_CHECK(sc.daycycle != LULL_DAYCYCLE_FIXED || (sc.day_hour >= 0 && sc.day_hour < 24), "a fixed hour is an hour");
+    FUZZ_CHECK(ref.steer == sc.steer, "who may steer is what steer= says");
     FUZZ_CHECK(same(sc.title, ref.title) && same(sc.description, ref.description),
                "the title and description are what title= and description= say, unescaped");
     FUZZ_CHECK((!sc.title || (sc.title == words.title && lull_station_title_check(sc.title, &d) == LULL_OK)) &&
