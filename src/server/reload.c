@@ -227,7 +227,7 @@ int lull__tls_check(const char *cert, const char *key, lull_diag *diag) {
 
 /* ---- the reload ------------------------------------------------------------- */
 
-enum { KEEP = 0, STEER, REPLACE };
+enum { STEER = 1, REPLACE }; /* what a reload does to a station the new config names */
 
 int lull_server_reload(lull_server *srv, const lull_server_config *config, lull_diag *diag) {
   if (!srv || !config) return lull_diag_set(diag, LULL_EINVAL, srv ? "config" : "srv", "must not be NULL");

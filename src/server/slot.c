@@ -4,7 +4,8 @@
  * stations and listeners start and end personal ones:
  *
  *   FREE -> STARTING (taken) -> LIVE -> ENDING (a reload removed it, or a
- *   personal one went idle) -> FREE (worker 0, once nobody holds it).
+ *   personal one went idle) -> REAPING (worker 0 saw nobody hold it) ->
+ *   FREE (the reaper, once it has freed the station).
  *
  * Holding a station is a reference (refs: a session that names it, a
  * request under way, an Icecast output) or feeds of it in a worker
@@ -92,8 +93,6 @@ void lull__slot_live(lull_server *srv, size_t i, lull_station *st, int steer) {
   slot *sl = &srv->slots[i];
   srv->stations[i] = st;
   srv->steer[i] = steer;
-  sl->end_code = 1001;
-  sl->end_why = "the station ended";
   atomic_fetch_add(&sl->gen, 1);
   atomic_store(&sl->state, P_LIVE);
 }
