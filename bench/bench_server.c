@@ -1,14 +1,23 @@
 /* bench_server: a load test. Starts `lull serve` (a separate process, so
- * its CPU can be read from /proc), opens N WebSocket and N HTTP Ogg
+ * its CPU can be read from /proc), opens WebSocket, HTTP Ogg and HTTP MP3
  * listeners on loopback from one epoll loop, and for a fixed time checks
- * each one: packets (WebSocket sequence numbers, Ogg page numbers) and its
- * worst delay (the spread of arrival time minus media time over the
- * window). A listener kept up if it got >= 99 % of the packets due and no
- * packet came more than 500 ms later than its best one. Prints, per kind, how
- * many kept up and the connect-to-first-packet times, and for the server
- * its CPU per listener-second and its memory per listener.
+ * each one: packets (WebSocket sequence numbers, Ogg page numbers, MP3
+ * frames) and its worst delay (the spread of arrival time minus media time
+ * over the window). A listener kept up if it got >= 99 % of the packets due
+ * and no packet came more than 500 ms later than its best one. Prints, per
+ * kind, how many kept up and the connect-to-first-packet times, and for the
+ * server its CPU per listener-second, its memory per listener, the
+ * station's late frames and connect-to-first-packet of new listeners.
  *
- *   bench_server [--listeners N] [--only ws|ogg] [--seconds S] [--threads T] [--ppm P] [--steer]
+ *   bench_server [--listeners N] [--only ws|ogg] [--mp3 M] [--seconds S] [--threads T] [--ppm P]
+ *                [--probes K] [--steer] [--floor [--rounds R]]
+ *
+ * --floor measures the floor beside lull, one transport at a time: a bare
+ * epoll server in a process of its own that relays lull's own units (it is
+ * one listener of lull per transport) and does one send() per listener per
+ * unit that arrives, nothing else. So it sends the same bytes at the same
+ * cadence, and the same client measures both; the ratio of lull's CPU per
+ * listener-second to the floor's is what lull costs beyond the kernel.
  *
  * The client shares the two cores with the server; its own CPU is printed
  * too, so a reader can tell when the client, not the server, was the limit.
@@ -20,43 +29,47 @@
  * and RPS/RFS on lo so each side's input runs on its own CPU. The sysctls
  * are put back at exit. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-enum { K_WS = 0, K_OGG = 1 };
+#include "support/netclient.h"
+#include "support/spawn.h"
+
+enum { K_WS, K_OGG, K_MP3, KINDS };
+static const char *const kind_name[KINDS] = {"WebSocket", "HTTP Ogg", "HTTP MP3"};
+/* Packets due per second: 20 ms Opus packets; MP3 frames of 1152 samples. */
+static const double due_per_s[KINDS] = {50.0, 50.0, 48000.0 / 1152.0};
 #define ROUND_S 0.1
+#define MAX_DELAY_S 0.5
+#define MAX_PROBES 200
 enum { CONNECTING, HEAD, STREAM, DEAD };
 
 typedef struct conn {
   int fd, kind, state;
   uint32_t have;                /* bytes held in buf */
-  unsigned char buf[8192];      /* an unfinished frame or page header */
+  unsigned char buf[8192];      /* an unfinished frame or page */
   int64_t last_seq;
-  uint64_t packets, gaps;
-  double t_connect, t_first, t_last, max_stall;
+  uint64_t packets, gaps, granule; /* granule: the last Ogg page's */
+  double t_connect, t_first, max_stall;
   double late_min, late_max;    /* arrival minus media time, in the window */
   uint64_t measured;            /* packets inside the measuring window */
 } conn;
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static double window_start = 1e30, window_end = 1e30;
 
@@ -79,12 +92,76 @@ static void on_packet(conn *c, int64_t seq, double t, uint64_t count) {
   c->last_seq = seq;
   c->packets += count;
   if (t >= window_start && t < window_end) c->measured += count;
-  if (!c->t_first) c->t_first = t;
+  if (!c->t_first && (count || c->kind == K_OGG)) c->t_first = t;
 }
 
-/* Parse what arrived: WebSocket frames of packets, or Ogg pages. */
+/* CPU seconds of a process, the sum of its threads' run time in ns
+ * (schedstat), which unlike /proc/PID/stat is not sampled at the tick. */
+static double cpu_s(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  DIR *d = opendir(path);
+  if (!d) return -1;
+  double sum = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    if (e->d_name[0] == '.') continue;
+    char p[300];
+    snprintf(p, sizeof p, "/proc/%d/task/%s/schedstat", (int)pid, e->d_name);
+    FILE *f = fopen(p, "r");
+    unsigned long long ns = 0;
+    if (f && fscanf(f, "%llu", &ns) == 1) sum += (double)ns * 1e-9;
+    if (f) fclose(f);
+  }
+  closedir(d);
+  return sum;
+}
+
+static uint64_t le(const unsigned char *p, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; i--) v = v << 8 | p[i];
+  return v;
+}
+
+/* The length of an MPEG-1 Layer III frame whose header is at b, or 0 when
+ * b holds no such header (lull's MP3 is MPEG-1 at 48 kHz). */
+static size_t mp3_frame_len(const unsigned char *b) {
+  static const unsigned kbps[16] = {0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0};
+  static const unsigned rate[4] = {44100, 48000, 32000, 0};
+  if (b[0] != 0xff || (b[1] & 0xfe) != 0xfa) return 0; /* sync, MPEG-1, Layer III */
+  unsigned br = kbps[b[2] >> 4], sr = rate[(b[2] >> 2) & 3];
+  return br && sr ? 144u * br * 1000u / sr + ((b[2] >> 1) & 1u) : 0;
+}
+
+/* The length of the unit at b (a WebSocket frame, an Ogg page, an MP3
+ * frame) when it is all there; 0 when more is needed; -1 when b is not a
+ * unit of that kind. */
+static long unit_len(int kind, const unsigned char *b, size_t left) {
+  if (kind == K_WS) {
+    if (left < 2) return 0;
+    size_t h = 2, len = b[1] & 0x7f;
+    if (len == 127) return -1;
+    if (len == 126) {
+      if (left < 4) return 0;
+      h = 4, len = (size_t)b[2] << 8 | b[3];
+    }
+    return left < h + len ? 0 : (long)(h + len);
+  }
+  if (kind == K_OGG) {
+    if (left < 27) return 0;
+    if (memcmp(b, "OggS", 4) != 0) return -1;
+    size_t segs = b[26], body = 0;
+    if (left < 27 + segs) return 0;
+    for (size_t i = 0; i < segs; i++) body += b[27 + i];
+    return left < 27 + segs + body ? 0 : (long)(27 + segs + body);
+  }
+  if (left < 4) return 0;
+  size_t len = mp3_frame_len(b);
+  if (!len) return -1;
+  return left < len ? 0 : (long)len;
+}
+
+/* Parse what arrived: WebSocket frames of packets, Ogg pages or MP3 frames. */
 static void consume(conn *c, const unsigned char *p, size_t n, double t) {
-  c->t_last = t;
   while (n) {
     size_t take = sizeof c->buf - c->have < n ? sizeof c->buf - c->have : n;
     memcpy(c->buf + c->have, p, take);
@@ -94,110 +171,466 @@ static void consume(conn *c, const unsigned char *p, size_t n, double t) {
     size_t at = 0;
     for (;;) {
       unsigned char *b = c->buf + at;
-      size_t left = c->have - at;
-      if (c->kind == K_WS) {
-        if (left < 2) break;
-        size_t h = 2, len = b[1] & 0x7f;
-        if (len == 126) {
-          if (left < 4) break;
-          h = 4, len = (size_t)b[2] << 8 | b[3];
-        }
-        if (left < h + len) break;
-        if ((b[0] & 0x0f) == 2)
-          for (size_t q = h; q + 16 <= h + len;) {
-            uint32_t seq = (uint32_t)b[q + 4] | (uint32_t)b[q + 5] << 8 | (uint32_t)b[q + 6] << 16 | (uint32_t)b[q + 7] << 24;
-            uint64_t pos = 0;
-            for (int i = 7; i >= 0; i--) pos = pos << 8 | b[q + 8 + i];
-            on_packet(c, seq, t, 1);
-            on_media(c, pos, t);
-            q += 16 + ((size_t)b[q + 2] | (size_t)b[q + 3] << 8);
-          }
-        at += h + len;
-      } else {
-        if (left < 27) break;
-        if (memcmp(b, "OggS", 4) != 0) {
-          c->state = DEAD;
-          return;
-        }
-        size_t segs = b[26];
-        if (left < 27 + segs) break;
-        size_t body = 0;
-        for (size_t i = 0; i < segs; i++) body += b[27 + i];
-        if (left < 27 + segs + body) break;
-        uint32_t seq = (uint32_t)b[18] | (uint32_t)b[19] << 8 | (uint32_t)b[20] << 16 | (uint32_t)b[21] << 24;
-        uint64_t granule = 0;
-        for (int i = 7; i >= 0; i--) granule = granule << 8 | b[6 + i];
-        on_packet(c, seq, t, seq >= 2 ? 3 : 0); /* a page holds three 20 ms packets */
-        if (seq >= 2) on_media(c, granule, t);
-        at += 27 + segs + body;
+      long len = unit_len(c->kind, b, c->have - at);
+      if (len < 0 && c->kind == K_MP3) { /* lost sync: count it, look for the next frame */
+        c->gaps++;
+        at++;
+        continue;
       }
+      if (len < 0) {
+        c->state = DEAD;
+        return;
+      }
+      if (len == 0) break;
+      if (c->kind == K_WS && (b[0] & 0x0f) == 2) {
+        size_t h = (b[1] & 0x7f) == 126 ? 4 : 2;
+        for (size_t q = h; q + 16 <= (size_t)len;) {
+          on_packet(c, (int64_t)le(b + q + 4, 4), t, 1);
+          on_media(c, le(b + q + 8, 8), t);
+          q += 16 + le(b + q + 2, 2);
+        }
+      } else if (c->kind == K_OGG) {
+        /* A page's packets, from its granule position (960 samples each);
+         * the first live page's are not counted, as nothing says where it
+         * started. */
+        int64_t seq = (int64_t)le(b + 18, 4);
+        uint64_t granule = le(b + 6, 8);
+        uint64_t count = seq >= 2 && c->granule && granule > c->granule ? (granule - c->granule) / 960 : 0;
+        if (seq >= 2) c->granule = granule;
+        on_packet(c, seq, t, count);
+        if (seq >= 2) on_media(c, granule, t);
+      } else if (c->kind == K_MP3) {
+        /* No positions in MP3: count frames from the first, 1152 samples each. */
+        on_packet(c, c->last_seq + 1, t, 1);
+        on_media(c, (uint64_t)(c->last_seq + 1) * 1152u, t);
+      }
+      at += (size_t)len;
     }
     memmove(c->buf, c->buf + at, c->have - at);
     c->have -= (uint32_t)at;
   }
 }
 
-static long proc_field(pid_t pid, const char *file, const char *key) {
-  char path[64], line[256];
-  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
-  FILE *f = fopen(path, "r");
-  long v = -1;
-  while (f && fgets(line, sizeof line, f))
-    if (strncmp(line, key, strlen(key)) == 0) v = strtol(line + strlen(key), NULL, 10);
-  if (f) fclose(f);
-  return v;
+static double nap_until(double t) {
+  double now = nc_now_s();
+  if (t > now) {
+    struct timespec ts = {(time_t)(t - now), (long)((t - now - (double)(time_t)(t - now)) * 1e9)};
+    nanosleep(&ts, NULL);
+  }
+  return nc_now_s();
 }
 
-static double proc_cpu_s(pid_t pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "r");
-  if (!f || !fgets(buf, sizeof buf, f)) return -1;
-  fclose(f);
-  char *p = strrchr(buf, ')');
-  unsigned long ut = 0, st = 0;
-  /* fields after the name: state(3) ... utime(14) stime(15) */
-  sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st);
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double pct(const double *sorted, int n, int p) { return n ? sorted[(n - 1) * p / 100] : 0; }
+
+static const char *request_path[KINDS] = {"/ws/stream?station=main&codec=opus", "/stream.ogg?station=main",
+                                          "/stream.mp3?station=main"};
+
+static int request(char *out, size_t cap, int kind, uint16_t port) {
+  if (kind == K_WS)
+    return snprintf(out, cap,
+                    "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                    request_path[kind], port);
+  return snprintf(out, cap, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n\r\n", request_path[kind], port);
+}
+
+/* ---- the floor: a bare epoll server that relays lull's units ------------- */
+
+#define FLOOR_FDS (1 << 17)
+static int floor_kind[FLOOR_FDS], floor_at[FLOOR_FDS];
+
+typedef struct upstream {
+  int fd, kind;
+  unsigned char buf[1 << 16], header[8192];
+  size_t have, header_len;
+  int header_pages;
+} upstream;
+
+static int floor_connect(uint16_t port, int kind) {
+  int fd = nc_connect(port, 0);
+  char req[512];
+  int n = request(req, sizeof req, kind, port);
+  if (fd < 0 || send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) return -1;
+  /* The response head, which comes whole on loopback. */
+  char head[4096];
+  size_t have = 0;
+  for (double end = nc_now_s() + 5; nc_now_s() < end && have < sizeof head - 1;) {
+    long got = nc_read(fd, head + have, 1, 1000);
+    if (got <= 0) return -1;
+    have += (size_t)got;
+    if (have >= 4 && memcmp(head + have - 4, "\r\n\r\n", 4) == 0) return fd;
+  }
+  return -1;
+}
+
+/* Runs until killed: listeners on lfd get lull's units from upstream as
+ * they come, one send() each per arrival. */
+static void floor_serve(int lfd, uint16_t lull_port, int kind) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  signal(SIGPIPE, SIG_IGN);
+  static upstream up;
+  up.kind = kind;
+  up.fd = floor_connect(lull_port, kind);
+  if (up.fd < 0) {
+    fprintf(stderr, "bench_server: the floor could not listen to lull\n");
+    _exit(1);
+  }
+  int ep = epoll_create1(0);
+  struct epoll_event e = {.events = EPOLLIN, .data.fd = lfd};
+  epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &e);
+  e.data.fd = up.fd;
+  epoll_ctl(ep, EPOLL_CTL_ADD, up.fd, &e);
+  int *fds = malloc(FLOOR_FDS * sizeof *fds), n = 0;
+  static unsigned char out[1 << 16];
+  static char head[4096];
+  struct epoll_event evs[256];
+  for (;;) {
+    int m = epoll_wait(ep, evs, 256, -1);
+    for (int i = 0; i < m; i++) {
+      int fd = evs[i].data.fd;
+      if (fd == lfd) {
+        int c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+        if (c < 0 || c >= FLOOR_FDS) {
+          if (c >= 0) close(c);
+          continue;
+        }
+        floor_kind[c] = -1; /* its request not read yet */
+        struct epoll_event ce = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = c};
+        epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
+      } else if (fd == up.fd) {
+        ssize_t got = read(up.fd, up.buf + up.have, sizeof up.buf - up.have);
+        if (got <= 0) _exit(1);
+        up.have += (size_t)got;
+        /* The whole units that are here, one send to each listener. */
+        size_t at = 0, len_out = 0;
+        long len;
+        while ((len = unit_len(kind, up.buf + at, up.have - at)) > 0) {
+          const unsigned char *u = up.buf + at;
+          if (kind == K_OGG && up.header_pages < 2 && le(u + 18, 4) < 2 && up.header_len + (size_t)len <= sizeof up.header) {
+            memcpy(up.header + up.header_len, u, (size_t)len); /* the stream's headers, for each new listener */
+            up.header_len += (size_t)len;
+            up.header_pages++;
+          } else if (kind != K_WS || (u[0] & 0x0f) == 2) {
+            memcpy(out + len_out, u, (size_t)len);
+            len_out += (size_t)len;
+          }
+          at += (size_t)len;
+        }
+        if (len < 0) _exit(1);
+        memmove(up.buf, up.buf + at, up.have - at);
+        up.have -= at;
+        for (int k = 0; k < n && len_out; k++)
+          if (send(fds[k], out, len_out, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len_out) {
+            int gone = fds[k]; /* a short send would cut a unit: the listener goes */
+            close(gone);
+            fds[k] = fds[--n];
+            floor_at[fds[k]] = k;
+            k--;
+          }
+      } else if (floor_kind[fd] < 0 && !(evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+        ssize_t got = read(fd, head, sizeof head - 1);
+        int hl;
+        if (got <= 0 || !memmem(head, (size_t)got, "\r\n\r\n", 4)) {
+          close(fd);
+          continue;
+        }
+        if (kind == K_WS)
+          hl = snprintf(head, sizeof head,
+                        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+        else
+          hl = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nCache-Control: no-store\r\n\r\n",
+                        kind == K_OGG ? "audio/ogg" : "audio/mpeg");
+        memcpy(out, head, (size_t)hl);
+        if (kind == K_OGG) memcpy(out + hl, up.header, up.header_len);
+        size_t first = (size_t)hl + (kind == K_OGG ? up.header_len : 0);
+        if (send(fd, out, first, MSG_NOSIGNAL) != (ssize_t)first) {
+          close(fd);
+          continue;
+        }
+        floor_kind[fd] = kind;
+        floor_at[fd] = n;
+        fds[n++] = fd;
+      } else {
+        if (floor_kind[fd] >= 0) {
+          int k = floor_at[fd];
+          fds[k] = fds[--n];
+          floor_at[fds[k]] = k;
+        }
+        close(fd);
+      }
+    }
+  }
+}
+
+static pid_t floor_start(uint16_t lull_port, int kind, uint16_t *port) {
+  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t alen = sizeof a;
+  int one = 1;
+  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 4096) ||
+      getsockname(lfd, (struct sockaddr *)&a, &alen)) {
+    close(lfd);
+    return -1;
+  }
+  *port = ntohs(a.sin_port);
+  pid_t pid = fork();
+  if (pid == 0) floor_serve(lfd, lull_port, kind);
+  close(lfd);
+  return pid;
+}
+
+/* ---- the client ---------------------------------------------------------- */
+
+typedef struct figures {
+  int want[KINDS], kept[KINDS], alive[KINDS];
+  uint64_t gaps[KINDS];
+  double worst[KINDS], first_p50[KINDS], first_p99[KINDS], first_max[KINDS];
+  double cpu_s, cpu_wall, per_us;
+  long rss0, rss1;
+  double kib_per;
+  double probe[MAX_PROBES];
+  int probes;
+  long long late_frames; /* -1: not asked (the floor) */
+  double client_cpu;
+  int failed;
+} figures;
+
+typedef struct load {
+  int ep, total;
+  conn *cs;
+  uint16_t port;
+  char req[KINDS][512];
+  double last_round;
+} load;
+
+static void handle(load *L, struct epoll_event *ev, double t) {
+  static unsigned char rbuf[1 << 16];
+  conn *c = ev->data.ptr;
+  if (c->state == CONNECTING && (ev->events & EPOLLOUT)) {
+    const char *r = L->req[c->kind];
+    if (send(c->fd, r, strlen(r), MSG_NOSIGNAL) != (ssize_t)strlen(r)) {
+      c->state = DEAD;
+      return;
+    }
+    c->state = HEAD;
+    struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
+    epoll_ctl(L->ep, EPOLL_CTL_MOD, c->fd, &e);
+    return;
+  }
+  if (!(ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->state == DEAD) return;
+  ssize_t got = read(c->fd, rbuf, sizeof rbuf);
+  if (got <= 0) {
+    if (got < 0 && errno == EAGAIN) return;
+    c->state = DEAD;
+    epoll_ctl(L->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    return;
+  }
+  const unsigned char *p = rbuf;
+  size_t len = (size_t)got;
+  if (c->state == HEAD) {
+    /* The response head, which arrives whole on loopback. */
+    unsigned char *e = memmem(rbuf, len, "\r\n\r\n", 4);
+    if (!e || (memcmp(rbuf, "HTTP/1.1 101", 12) != 0 && memcmp(rbuf, "HTTP/1.1 200", 12) != 0)) {
+      c->state = DEAD;
+      return;
+    }
+    c->state = STREAM;
+    p = e + 4;
+    len -= (size_t)(p - rbuf);
+  }
+  if (c->state == STREAM && len) consume(c, p, len, t);
+}
+
+/* Once everyone is connected, read in rounds every ROUND_S: a read then
+ * takes one or two messages, which spares the client's CPU (it shares the
+ * two cores with the server). */
+static void serve_round(load *L, int timeout_ms) {
+  struct epoll_event evs[512];
+  int m;
+  do {
+    m = epoll_wait(L->ep, evs, 512, timeout_ms);
+    double t = nc_now_s();
+    for (int i = 0; i < m; i++) handle(L, &evs[i], t);
+  } while (m == 512);
+}
+
+static void serve_for(load *L, double until) {
+  while (nc_now_s() < until) {
+    nap_until(L->last_round + ROUND_S);
+    L->last_round = nc_now_s();
+    serve_round(L, 0);
+  }
 }
 
 /* One more listener on the loaded server: ms from connect() to its first
- * binary message (the WebSocket burst), reading the others meanwhile is
- * left to the kernel's buffers for these few milliseconds. */
-static double probe_first_packet(const struct sockaddr_in *a, const char *req) {
-  double t0 = now_s();
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (connect(fd, (const struct sockaddr *)a, sizeof *a) != 0 || send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
-    close(fd);
+ * audio byte (the WebSocket's first binary message, an HTTP stream's first
+ * body byte); the others wait in the kernel's buffers meanwhile. */
+static double probe_first_packet(uint16_t port, const char *req, int kind) {
+  double t0 = nc_now_s();
+  int fd = nc_connect(port, 0);
+  if (fd < 0 || send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+    if (fd >= 0) close(fd);
     return -1;
   }
   unsigned char b[65536];
   size_t have = 0;
-  while (now_s() - t0 < 2 && have < sizeof b) {
-    ssize_t n = read(fd, b + have, sizeof b - have);
+  double ms = -1;
+  while (ms < 0 && nc_now_s() - t0 < 2 && have < sizeof b) {
+    long n = nc_read(fd, b + have, sizeof b - have, 2000);
     if (n <= 0) break;
     have += (size_t)n;
     unsigned char *e = memmem(b, have, "\r\n\r\n", 4);
     if (!e) continue;
-    /* Skip text frames (hello); stop at the first binary one. */
     size_t at = (size_t)(e + 4 - b);
-    while (at + 4 <= have) {
-      size_t len = b[at + 1] & 0x7f, h = 2;
-      if (len == 126) len = (size_t)b[at + 2] << 8 | b[at + 3], h = 4;
+    if (kind != K_WS && at < have) ms = (nc_now_s() - t0) * 1000;
+    /* Skip text frames (hello); stop at the first binary one. */
+    while (kind == K_WS && at + 4 <= have) {
+      long len = unit_len(K_WS, b + at, have - at);
       if ((b[at] & 0x0f) == 2) {
-        close(fd);
-        return (now_s() - t0) * 1000;
+        ms = (nc_now_s() - t0) * 1000;
+        break;
       }
-      if (at + h + len > have) break;
-      at += h + len;
+      if (len <= 0) break;
+      at += (size_t)len;
     }
   }
   close(fd);
-  return -1;
+  return ms;
 }
 
-/* --steer: RPS on lo over both CPUs, with RFS choosing the CPU where each
- * socket's owner last ran. */
+static long long late_frames(uint16_t port) {
+  char *body = NULL;
+  long long v = -1;
+  if (nc_http(port, "GET", "/api/status", NULL, NULL, &body, NULL) == 200) {
+    const char *s = strstr(body, "\"late_frames\":");
+    if (s) v = atoll(s + 14);
+  }
+  free(body);
+  return v;
+}
+
+/* Connect want[] listeners to a server on port, measure them over a
+ * window, then the server's CPU over a second one, then probes; all
+ * listeners are closed again at the end. */
+static void run(pid_t server, uint16_t port, const int want[KINDS], int seconds, int probes, int ask_late,
+                figures *f) {
+  memset(f, 0, sizeof *f);
+  memcpy(f->want, want, sizeof f->want);
+  load L = {.ep = epoll_create1(0), .port = port};
+  for (int k = 0; k < KINDS; k++) {
+    L.total += want[k];
+    request(L.req[k], sizeof L.req[k], k, port);
+  }
+  L.cs = calloc((size_t)L.total, sizeof *L.cs);
+  f->rss0 = proc_rss_kib(server);
+  long long late0 = ask_late ? late_frames(port) : -1;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  /* Connect in waves of 100 every 10 ms, the kinds interleaved, while
+   * serving what has arrived. */
+  int opened = 0, left[KINDS];
+  memcpy(left, want, sizeof left);
+  window_start = window_end = 1e30;
+  while (opened < L.total) {
+    for (int w = 0; w < 100 && opened < L.total; w++) {
+      conn *c = &L.cs[opened++];
+      int k = opened % KINDS;
+      while (!left[k]) k = (k + 1) % KINDS;
+      left[k]--;
+      c->kind = k;
+      c->last_seq = -1;
+      c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      int small = 65536;
+      setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+      c->t_connect = nc_now_s();
+      if (c->fd < 0 || (connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS)) {
+        c->state = DEAD;
+        f->failed++;
+        continue;
+      }
+      struct epoll_event e = {.events = EPOLLOUT | EPOLLIN, .data.ptr = c};
+      epoll_ctl(L.ep, EPOLL_CTL_ADD, c->fd, &e);
+    }
+    for (double until = nc_now_s() + 0.01; nc_now_s() < until;) serve_round(&L, 2);
+  }
+  window_start = nc_now_s() + 3;
+  window_end = window_start + seconds;
+  for (double settle = window_start; nc_now_s() < settle;) serve_round(&L, 5);
+  L.last_round = nc_now_s();
+  serve_for(&L, window_end + 0.5);
+
+  /* A second window of the same length for the server's CPU (read from
+   * /proc at its edges), the listeners still being served. */
+  f->rss1 = proc_rss_kib(server);
+  double c0 = cpu_s(server), w0 = nc_now_s();
+  serve_for(&L, w0 + seconds);
+  f->cpu_s = cpu_s(server) - c0;
+  f->cpu_wall = nc_now_s() - w0;
+
+  /* Connect to first packet, one new listener at a time, under the load. */
+  int pk = want[K_WS] ? K_WS : want[K_OGG] ? K_OGG : K_MP3;
+  for (int i = 0; i < probes && i < MAX_PROBES; i++) {
+    double ms = probe_first_packet(port, L.req[pk], pk);
+    if (ms >= 0) f->probe[f->probes++] = ms;
+    serve_round(&L, 0);
+  }
+  qsort(f->probe, (size_t)f->probes, sizeof *f->probe, cmp_double);
+  f->late_frames = ask_late && late0 >= 0 ? late_frames(port) - late0 : -1;
+
+  int alive_total = 0;
+  double *firsts = calloc((size_t)L.total + 1, sizeof *firsts);
+  for (int k = 0; k < KINDS; k++) {
+    int count = 0;
+    for (int i = 0; i < L.total; i++) {
+      conn *c = &L.cs[i];
+      if (c->kind != k) continue;
+      double due = seconds * due_per_s[k];
+      f->kept[k] += c->state == STREAM && (double)c->measured >= 0.99 * due - 3 && c->max_stall <= MAX_DELAY_S;
+      f->alive[k] += c->state == STREAM;
+      f->gaps[k] += c->gaps;
+      if (c->max_stall > f->worst[k]) f->worst[k] = c->max_stall;
+      if (c->t_first) firsts[count++] = (c->t_first - c->t_connect) * 1000;
+    }
+    qsort(firsts, (size_t)count, sizeof *firsts, cmp_double);
+    f->first_p50[k] = pct(firsts, count, 50);
+    f->first_p99[k] = pct(firsts, count, 99);
+    f->first_max[k] = count ? firsts[count - 1] : 0;
+    alive_total += f->alive[k];
+  }
+  free(firsts);
+  f->per_us = f->cpu_s / f->cpu_wall / (alive_total ? alive_total : 1) * 1e6;
+  f->kib_per = (double)(f->rss1 - f->rss0) / (alive_total ? alive_total : 1);
+  for (int i = 0; i < L.total; i++)
+    if (L.cs[i].fd >= 0) close(L.cs[i].fd);
+  close(L.ep);
+  free(L.cs);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  f->client_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+                  (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+static void print_kinds(const figures *f, const char *indent) {
+  for (int k = 0; k < KINDS; k++)
+    if (f->want[k])
+      printf("%s%-9s kept up %d/%d (connected %d), gaps %llu, worst delay spread %.0f ms, connect to first packet "
+             "(during the ramp) p50 %.1f ms p99 %.1f ms max %.1f ms\n",
+             indent, kind_name[k], f->kept[k], f->want[k], f->alive[k], (unsigned long long)f->gaps[k], f->worst[k] * 1000,
+             f->first_p50[k], f->first_p99[k], f->first_max[k]);
+}
+
+/* ---- --steer ------------------------------------------------------------- */
+
+/* RPS on lo over both CPUs, with RFS choosing the CPU where each socket's
+ * owner last ran. */
 static const char *const steer_path[3] = {"/proc/sys/net/core/rps_sock_flow_entries",
                                           "/sys/class/net/lo/queues/rx-0/rps_flow_cnt",
                                           "/sys/class/net/lo/queues/rx-0/rps_cpus"};
@@ -255,37 +688,65 @@ static int steer(void) {
   return pin(1);
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
+/* What the server costs with no listener (its station: composing,
+ * synthesis, encoding), in % of a core over 3 s. */
+static double station_pct(pid_t pid) {
+  double c0 = cpu_s(pid), w0 = nc_now_s();
+  usleep(3000000);
+  return (cpu_s(pid) - c0) / (nc_now_s() - w0) * 100;
+}
+
+static int usage(const char *why) {
+  if (why) fprintf(stderr, "bench_server: %s\n", why);
+  fprintf(stderr,
+          "usage: bench_server [--listeners N] [--only ws|ogg] [--mp3 M] [--seconds S] [--threads T] [--ppm P]\n"
+          "                    [--probes K] [--steer] [--floor [--rounds R]]\n"
+          "  --listeners N  WebSocket and HTTP Ogg listeners, N of each (of one with --only); default 1000\n"
+          "  --mp3 M        and M HTTP MP3 listeners (default 0)\n"
+          "  --seconds S    the measuring window (default 20); the CPU window is as long\n"
+          "  --probes K     new WebSocket listeners timed to their first packet under the load (default 100, max %d)\n"
+          "  --floor        each transport on its own, lull then a bare epoll relay of lull's units (the floor),\n"
+          "                 and the ratio of their CPU per listener-second; R rounds of the two (default 3)\n",
+          MAX_PROBES);
+  return 2;
 }
 
 int main(int argc, char **argv) {
-  int n = 1000, seconds = 20, threads = 0, ppm = 3, only = -1, steering = 0;
+  int n = 1000, mp3 = 0, seconds = 20, threads = 0, ppm = 3, only = -1, steering = 0, floor_too = 0, probes = 100, rounds = 3;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--listeners") == 0 && i + 1 < argc) n = atoi(argv[++i]);
-    else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) seconds = atoi(argv[++i]);
-    else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
-    else if (strcmp(argv[i], "--ppm") == 0 && i + 1 < argc) ppm = atoi(argv[++i]);
-    else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc && (strcmp(argv[i + 1], "ws") == 0 || strcmp(argv[i + 1], "ogg") == 0))
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return usage(NULL), 0;
+    else if (strcmp(argv[i], "--listeners") == 0 && v) n = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--mp3") == 0 && v) mp3 = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--seconds") == 0 && v) seconds = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--threads") == 0 && v) threads = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--ppm") == 0 && v) ppm = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--probes") == 0 && v) probes = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--rounds") == 0 && v) rounds = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--only") == 0 && v && (strcmp(v, "ws") == 0 || strcmp(v, "ogg") == 0))
       only = strcmp(argv[++i], "ws") == 0 ? K_WS : K_OGG;
     else if (strcmp(argv[i], "--steer") == 0) steering = 1;
+    else if (strcmp(argv[i], "--floor") == 0) floor_too = 1;
     else {
-      fprintf(stderr,
-              "usage: bench_server [--listeners N (each kind)] [--only ws|ogg] [--seconds S] [--threads T] [--ppm P] "
-              "[--steer]\n");
-      return 2;
+      fprintf(stderr, "bench_server: unknown or incomplete option \"%s\"\n", argv[i]);
+      return usage(NULL);
     }
   }
-  int total = only < 0 ? 2 * n : n;
-  if (n < 1 || total > 18000 || seconds < 1) {
-    fprintf(stderr, "bench_server: --listeners 1..9000 per kind (18000 with --only; the fd limit), --seconds >= 1\n");
-    return 2;
+  int want[KINDS] = {only == K_OGG ? 0 : n, only == K_WS ? 0 : n, mp3};
+  int total = want[0] + want[1] + want[2];
+  if (n < 1 || mp3 < 0 || seconds < 1 || probes < 0 || probes > MAX_PROBES || rounds < 1 || rounds > 15)
+    return usage("--listeners >= 1, --mp3 >= 0, --seconds >= 1, --probes 0..200, --rounds 1..15");
+  if (total > 25000) return usage("at most 25000 listeners in all (the loopback's ephemeral ports are shared)");
+  /* Both processes hold a descriptor per listener, and the floor one more
+   * per listener of its own. */
+  struct rlimit rl = {(rlim_t)total + 4096, (rlim_t)total + 4096};
+  struct rlimit have;
+  getrlimit(RLIMIT_NOFILE, &have);
+  if (have.rlim_cur < rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &rl)) {
+    fprintf(stderr, "bench_server: %d listeners need %llu descriptors, the limit is %llu (raise it, or run as root)\n",
+            total, (unsigned long long)rl.rlim_cur, (unsigned long long)have.rlim_cur);
+    return 1;
   }
-  struct rlimit rl;
-  getrlimit(RLIMIT_NOFILE, &rl);
-  rl.rlim_cur = rl.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &rl);
   signal(SIGPIPE, SIG_IGN);
   if (steering) {
     if (steer()) return 1;
@@ -300,195 +761,106 @@ int main(int argc, char **argv) {
   bind(probe, (struct sockaddr *)&a, sizeof a);
   getsockname(probe, (struct sockaddr *)&a, &alen);
   close(probe);
-  char port[8], maxc[16], th[8], pp[8];
-  snprintf(port, sizeof port, "%u", ntohs(a.sin_port));
-  snprintf(maxc, sizeof maxc, "%d", total + 100);
+  uint16_t port = ntohs(a.sin_port);
+  char ports[8], maxc[16], th[8], pp[8];
+  snprintf(ports, sizeof ports, "%u", port);
+  snprintf(maxc, sizeof maxc, "%d", total + MAX_PROBES + 100);
   snprintf(th, sizeof th, "%d", threads);
   snprintf(pp, sizeof pp, "%d", ppm);
   pid_t pid = fork();
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (steering) pin(0);
-    char *args[20] = {LULL_BIN, "serve", "--port", port, "--max-clients", maxc, "--max-per-ip", maxc,
+    char *args[20] = {LULL_BIN, "serve", "--port", ports, "--max-clients", maxc, "--max-per-ip", maxc,
                       "--log-level", "warn", "--packets-per-message", pp, NULL};
     if (threads) args[12] = "--threads", args[13] = th, args[14] = NULL;
     execv(LULL_BIN, args);
     _exit(127);
   }
-  sleep(1);
-  long rss0 = proc_field(pid, "status", "VmRSS:");
+  int up = 0;
+  for (int i = 0; i < 50 && !up; i++) {
+    usleep(100000);
+    int fd = nc_connect(port, 0);
+    if (fd >= 0) up = 1, close(fd);
+  }
+  if (!up) {
+    fprintf(stderr, "bench_server: lull serve did not start on port %u\n", port);
+    kill(pid, SIGKILL);
+    return 1;
+  }
+  usleep(1000000); /* past the start's own work */
+  double idle_pct = station_pct(pid);
+  int rc = 0;
 
-  int ep = epoll_create1(0);
-  conn *cs = calloc((size_t)(total), sizeof *cs);
-  static char req_ws[512], req_ogg[256];
-  snprintf(req_ws, sizeof req_ws,
-           "GET /ws/stream?station=main&codec=opus HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nUpgrade: websocket\r\n"
-           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-           port);
-  snprintf(req_ogg, sizeof req_ogg, "GET /stream.ogg?station=main HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n\r\n", port);
-  a.sin_port = htons((uint16_t)atoi(port));
-  double t_start = now_s();
-  int opened = 0, failed = 0;
-  static unsigned char rbuf[1 << 16];
-  struct epoll_event evs[512];
-  /* Connect in waves of 100 while serving what has arrived. */
-  double connect_end = 0, last_round = 0;
-  for (;;) {
-    double t = now_s();
-    if (opened < total && (opened == 0 || t - cs[opened - 1].t_connect > 0.01)) {
-      for (int k = 0; k < 100 && opened < total; k++, opened++) {
-        conn *c = &cs[opened];
-        c->kind = only >= 0 ? only : opened % 2 ? K_OGG : K_WS;
-        c->last_seq = -1;
-        c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        int small = 65536;
-        setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-        c->t_connect = now_s();
-        if (connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) {
-          c->state = DEAD;
-          failed++;
-          close(c->fd);
-          continue;
+  if (!floor_too) {
+    figures f;
+    run(pid, port, want, seconds, probes, 1, &f);
+    printf("bench_server: %d WebSocket (Opus, %d packets/message) + %d HTTP Ogg + %d HTTP MP3 listeners, window %d s, "
+           "server threads: %s%s\n",
+           want[K_WS], ppm, want[K_OGG], want[K_MP3], seconds, threads ? th : "one per CPU",
+           steering ? ", steered (server on CPU 0, client on CPU 1, RPS/RFS on lo)" : "");
+    print_kinds(&f, "  ");
+    printf("  server: %.3f CPU s over %.1f s = %.1f %% of a core (%.1f %% with no listener), %.1f us per "
+           "listener-second; RSS %ld -> %ld KiB (%.1f KiB per listener); the station's late frames in the run: %lld\n",
+           f.cpu_s, f.cpu_wall, f.cpu_s / f.cpu_wall * 100, idle_pct, f.per_us, f.rss0, f.rss1, f.kib_per,
+           f.late_frames);
+    if (f.probes)
+      printf("  a new %s listener under this load, connect to first packet: p50 %.1f ms, p99 %.1f ms, max %.1f ms "
+             "(%d tries)\n",
+             kind_name[want[K_WS] ? K_WS : want[K_OGG] ? K_OGG : K_MP3], pct(f.probe, f.probes, 50),
+             pct(f.probe, f.probes, 99), f.probe[f.probes - 1], f.probes);
+    printf("  client (this process): %.1f CPU s; %d connects failed\n", f.client_cpu, f.failed);
+    int all = 1;
+    for (int k = 0; k < KINDS; k++) all &= f.kept[k] == want[k];
+    rc = all ? 0 : 3;
+  } else {
+    printf("bench_server --floor: %d listeners a transport, window %d s, lull's server threads: %s; the floor: one "
+           "thread relaying lull's units, a send() per listener per unit\n",
+           n, seconds, threads ? th : "one per CPU");
+    for (int k = 0; k < KINDS; k++) {
+      if (!want[k]) continue;
+      int one[KINDS] = {0};
+      one[k] = want[k];
+      double ratio[16], ratio_all[16];
+      printf("  %s:\n", kind_name[k]);
+      for (int r = 0; r < rounds; r++) {
+        figures fl, ff;
+        if (k != K_WS || r) idle_pct = station_pct(pid); /* the listeners before have gone */
+        run(pid, port, one, seconds, 0, 0, &fl);
+        uint16_t fport;
+        pid_t fp = floor_start(port, k, &fport);
+        if (fp < 0) {
+          fprintf(stderr, "bench_server: the floor did not start\n");
+          rc = 1;
+          break;
         }
-        struct epoll_event e = {.events = EPOLLOUT | EPOLLIN, .data.ptr = c};
-        epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e);
+        usleep(500000); /* the floor has its upstream and the Ogg headers */
+        run(fp, fport, one, seconds, 0, 0, &ff);
+        kill(fp, SIGKILL);
+        waitpid(fp, NULL, 0);
+        /* The floor is handed lull's units: the station's own cost (measured
+         * with no listener) is not fan-out, so it is taken off for the ratio. */
+        double net = (fl.cpu_s / fl.cpu_wall - idle_pct / 100) / (fl.alive[k] ? fl.alive[k] : 1) * 1e6;
+        ratio[r] = ff.per_us > 0 ? net / ff.per_us : 0;
+        ratio_all[r] = ff.per_us > 0 ? fl.per_us / ff.per_us : 0;
+        printf("   round %d: lull %.1f us per listener-second (%.1f %% of a core; %.1f without the station's %.1f %%), "
+               "floor %.1f us (%.1f %%): lull / floor %.2f, %.2f with the station\n",
+               r + 1, fl.per_us, fl.cpu_s / fl.cpu_wall * 100, net, idle_pct, ff.per_us, ff.cpu_s / ff.cpu_wall * 100,
+               ratio[r], ratio_all[r]);
+        printf("     lull : ");
+        print_kinds(&fl, "");
+        printf("     floor: ");
+        print_kinds(&ff, "");
+        if (fl.kept[k] != want[k] || ff.kept[k] != want[k]) rc = 3;
       }
-      if (opened == total) connect_end = now_s();
-    }
-    if (connect_end && window_start > 1e29) {
-      window_start = connect_end + 3;
-      window_end = window_start + seconds;
-    }
-    if (t > window_end + 0.5) break;
-    /* Once everyone is connected, read in rounds every ROUND_S: a read then
-     * takes one or two messages, which spares the client's CPU (it shares
-     * the two cores with the server). */
-    if (connect_end && t - last_round < ROUND_S) {
-      struct timespec ts = {0, (long)((ROUND_S - (t - last_round)) * 1e9)};
-      nanosleep(&ts, NULL);
-      continue;
-    }
-    int m = epoll_wait(ep, evs, 512, connect_end ? 0 : 5);
-    if (connect_end && m < 512) last_round = now_s();
-    double tr = now_s();
-    for (int i = 0; i < m; i++) {
-      conn *c = evs[i].data.ptr;
-      if (c->state == CONNECTING && (evs[i].events & EPOLLOUT)) {
-        const char *r = c->kind == K_WS ? req_ws : req_ogg;
-        if (send(c->fd, r, strlen(r), MSG_NOSIGNAL) != (ssize_t)strlen(r)) {
-          c->state = DEAD;
-          continue;
-        }
-        c->state = HEAD;
-        struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
-        epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &e);
-        continue;
-      }
-      if (!(evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
-      ssize_t got = read(c->fd, rbuf, sizeof rbuf);
-      if (got <= 0) {
-        if (got < 0 && errno == EAGAIN) continue;
-        c->state = DEAD;
-        epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-        close(c->fd);
-        continue;
-      }
-      const unsigned char *p = rbuf;
-      size_t len = (size_t)got;
-      if (c->state == HEAD) {
-        /* Find the end of the response head (it arrives whole on loopback). */
-        unsigned char *e = memmem(rbuf, len, "\r\n\r\n", 4);
-        if (!e || (memcmp(rbuf, "HTTP/1.1 101", 12) != 0 && memcmp(rbuf, "HTTP/1.1 200", 12) != 0)) {
-          c->state = DEAD;
-          continue;
-        }
-        c->state = STREAM;
-        p = e + 4;
-        len -= (size_t)(p - rbuf);
-      }
-      if (c->state == STREAM && len) consume(c, p, len, tr);
+      qsort(ratio, (size_t)rounds, sizeof *ratio, cmp_double);
+      qsort(ratio_all, (size_t)rounds, sizeof *ratio_all, cmp_double);
+      printf("   %s: lull / floor, fan-out: median %.2f (%.2f..%.2f over %d rounds; target <= 1.2); with the station: "
+             "median %.2f\n",
+             kind_name[k], ratio[rounds / 2], ratio[0], ratio[rounds - 1], rounds, ratio_all[rounds / 2]);
     }
   }
-  /* Then a second window of the same length for the server's CPU (read
-   * from /proc at its edges), the listeners still being served. */
-  long rss1 = proc_field(pid, "status", "VmRSS:");
-  double c_start = proc_cpu_s(pid), w0 = now_s();
-  /* Keep reading for another window, now only measuring CPU. */
-  double end2 = w0 + seconds;
-  while (now_s() < end2) {
-    double t = now_s();
-    if (t - last_round < ROUND_S) {
-      struct timespec ts = {0, (long)((ROUND_S - (t - last_round)) * 1e9)};
-      nanosleep(&ts, NULL);
-      continue;
-    }
-    int m = epoll_wait(ep, evs, 512, 0);
-    if (m < 512) last_round = now_s();
-    double tr = now_s();
-    for (int i = 0; i < m; i++) {
-      conn *c = evs[i].data.ptr;
-      ssize_t got = read(c->fd, rbuf, sizeof rbuf);
-      if (got > 0 && c->state == STREAM) consume(c, rbuf, (size_t)got, tr);
-    }
-  }
-  double c_end = proc_cpu_s(pid), w1 = now_s();
-  /* Connect to first packet, one new listener at a time, under the load. */
-  double probes[20];
-  int np = 0;
-  for (int i = 0; i < 20; i++) {
-    double ms = probe_first_packet(&a, req_ws);
-    if (ms >= 0) probes[np++] = ms;
-    int m = epoll_wait(ep, evs, 512, 0);
-    for (int j = 0; j < m; j++) {
-      conn *c = evs[j].data.ptr;
-      ssize_t got = read(c->fd, rbuf, sizeof rbuf);
-      if (got > 0 && c->state == STREAM) consume(c, rbuf, (size_t)got, now_s());
-    }
-  }
-  qsort(probes, (size_t)np, sizeof *probes, cmp_double);
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  double client_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-                      (double)ru.ru_stime.tv_usec * 1e-6;
-
-  printf("bench_server: %d WebSocket (Opus, %d packets/message) + %d HTTP Ogg listeners, window %d s, server threads: %s%s\n",
-         only == K_OGG ? 0 : n, ppm, only == K_WS ? 0 : n, seconds, threads ? th : "one per CPU",
-         steering ? ", steered (server on CPU 0, client on CPU 1, RPS/RFS on lo)" : "");
-  int alive_total = 0;
-  for (int k = 0; k < 2; k++) {
-    if (only >= 0 && k != only) continue;
-    int kept = 0, alive = 0, count = 0;
-    uint64_t gaps = 0;
-    double *firsts = calloc((size_t)n, sizeof *firsts), worst = 0;
-    for (int i = 0; i < total; i++) {
-      conn *c = &cs[i];
-      if (c->kind != k) continue;
-      double due = seconds * 50.0;
-      int ok = c->state == STREAM && (double)c->measured >= 0.99 * due - 3 && c->max_stall <= 0.5;
-      kept += ok;
-      alive += c->state == STREAM;
-      gaps += c->gaps;
-      if (c->max_stall > worst) worst = c->max_stall;
-      if (c->t_first) firsts[count++] = (c->t_first - c->t_connect) * 1000;
-    }
-    qsort(firsts, (size_t)count, sizeof *firsts, cmp_double);
-    printf("  %-9s kept up %d/%d (connected %d), sequence gaps %llu, worst delay spread %.0f ms, connect to first packet "
-           "(during the ramp) p50 %.1f ms p99 %.1f ms max %.1f ms\n",
-           k ? "HTTP Ogg" : "WebSocket", kept, n, alive, (unsigned long long)gaps, worst * 1000,
-           count ? firsts[count / 2] : 0, count ? firsts[count * 99 / 100] : 0, count ? firsts[count - 1] : 0);
-    alive_total += alive;
-    free(firsts);
-  }
-  double per = (c_end - c_start) / (w1 - w0) / (alive_total ? alive_total : 1) * 1e6;
-  printf("  server: %.3f CPU s over %.1f s = %.1f %% of a core, %.1f us per listener-second; RSS %ld -> %ld KiB "
-         "(%.1f KiB per listener)\n",
-         c_end - c_start, w1 - w0, (c_end - c_start) / (w1 - w0) * 100, per, rss0, rss1,
-         (double)(rss1 - rss0) / (alive_total ? alive_total : 1));
-  if (np)
-    printf("  a new WebSocket listener under this load, connect to first packet: median %.1f ms, worst %.1f ms (%d tries)\n",
-           probes[np / 2], probes[np - 1], np);
-  printf("  client (this process): %.1f CPU s in %.1f s; %d connects failed\n", client_cpu, now_s() - t_start, failed);
   kill(pid, SIGTERM);
-  int status;
-  waitpid(pid, &status, 0);
-  return 0;
+  waitpid(pid, NULL, 0);
+  return rc;
 }

@@ -50,6 +50,12 @@ typedef struct reply {
   unsigned char buf[]; /* LWS_PRE, then the text */
 } reply;
 
+/* Adds to a counter that one thread writes and others read: a relaxed load
+ * and store, no locked read-modify-write on every send. */
+static inline void lull__count(_Atomic uint64_t *c, uint64_t n) {
+  atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+
 /* One per connection (libwebsockets' per-session data, zeroed for us). */
 typedef struct session {
   struct session *prev, *next; /* in its feed's list */
@@ -61,6 +67,7 @@ typedef struct session {
   uint8_t rest;     /* S_REST: what the body is for (REST_PARAMS or REST_PERSONAL) */
   uint8_t live;     /* was sent everything up to the live edge once: past its join burst */
   uint8_t cut;      /* its station ended: told so, or cut off (slot.c) */
+  uint8_t raw;      /* a WebSocket on plain TCP: stream writes go to its socket (session.c) */
   uint16_t station;
   uint16_t close_code;
   lull_hub_cursor cur;
@@ -142,6 +149,7 @@ typedef struct worker {
   ev_io hup_watch;
   int stop_seen;
   size_t sessions;
+  /* Written by this worker only (lull__count), read by others. */
   _Atomic uint64_t bytes, writes, dropped, slow_closed;
   void *ssl_ctx;       /* the vhost's SSL_CTX (TLS only), to load a renewed certificate into */
   uint32_t tls_seen;   /* srv->tls_gen when it was last loaded */

@@ -193,8 +193,8 @@ static int send_some(session *s, const void *p, size_t len, uint32_t *done, uint
     if (published_ns) lull__send_latency(s, published_ns);
     *done += (uint32_t)n;
     s->sent += (uint64_t)n;
-    atomic_fetch_add_explicit(&s->w->bytes, (uint64_t)n, memory_order_relaxed);
-    atomic_fetch_add_explicit(&s->w->writes, 1, memory_order_relaxed);
+    lull__count(&s->w->bytes, (uint64_t)n);
+    lull__count(&s->w->writes, 1);
     if ((size_t)n < len) {
       ev_io_start(s->w->loop, &s->wio);
       return 0;

@@ -189,8 +189,8 @@ static int recent_writeable(session *s) {
   int last = d->sent + n >= d->size;
   if (lws_write(s->wsi, d->buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < 0) return -1;
   d->sent += n;
-  atomic_fetch_add_explicit(&s->w->bytes, n, memory_order_relaxed);
-  atomic_fetch_add_explicit(&s->w->writes, 1, memory_order_relaxed);
+  lull__count(&s->w->bytes, n);
+  lull__count(&s->w->writes, 1);
   if (!last) {
     lws_set_timeout(s->wsi, PENDING_TIMEOUT_HTTP_CONTENT, STALL_S);
     lws_callback_on_writable(s->wsi);

@@ -2,10 +2,12 @@
  * station's stream for one kind of client), joined with a burst of recent
  * audio, held to the lag policy (skip to the live edge, then disconnect),
  * and written everything pending in as few sends as the socket allows. */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "server/conn.h"
 #include "server/icy.h"
@@ -150,6 +152,22 @@ int lull__session_policy(session *s, uint64_t t) {
   return 0;
 }
 
+/* A stream's bytes to its listener. On a plain-TCP WebSocket with nothing
+ * held back in lws (push() checks), one send() of our own: lws's write path
+ * costs as much again in user time as the syscall's own overhead, for
+ * nothing it adds here, since the feed holds whole frames. What the kernel
+ * does not take, and everything on TLS, goes through lws, which keeps the
+ * rest and finishes it when the socket has room. */
+static int stream_out(session *s, const unsigned char *data, size_t len) {
+  if (s->raw) {
+    ssize_t n = send(lws_get_socket_fd(s->wsi), data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n == (ssize_t)len) return 0;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return -1;
+    if (n > 0) data += n, len -= (size_t)n;
+  }
+  return lws_write(s->wsi, (unsigned char *)data, len, LWS_WRITE_HTTP) < 0 ? -1 : 0;
+}
+
 /* Everything pending for a listener, one contiguous run per send, until
  * libwebsockets has to hold some back (the socket is full). */
 int lull__stream_write(session *s) {
@@ -167,13 +185,13 @@ int lull__stream_write(session *s) {
     if (!len) break;
     /* LWS_WRITE_HTTP writes the bytes as they are, also on a WebSocket
      * (the feed holds whole frames), and never touches the bytes before. */
-    if (lws_write(s->wsi, (unsigned char *)data, len, LWS_WRITE_HTTP) < 0) return -1;
+    if (stream_out(s, data, len)) return -1;
     lull__send_latency(s, lull__feed_published_ns(f, s->cur.next, units));
     s->cur.next += units;
     s->live |= s->cur.next == f->head;
     s->sent += len;
-    atomic_fetch_add_explicit(&s->w->bytes, len, memory_order_relaxed);
-    atomic_fetch_add_explicit(&s->w->writes, 1, memory_order_relaxed);
+    lull__count(&s->w->bytes, len);
+    lull__count(&s->w->writes, 1);
     if (lws_partial_buffered(s->wsi)) break;
   }
   return 0;

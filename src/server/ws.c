@@ -330,6 +330,7 @@ int lull__ws_established(session *s, struct lws *wsi, worker *w) {
                                                   : !srv->token[0] || (q.token[0] && lull__token_ok(srv, q.token));
   s->hello_pending = 1;
   s->header_sent = 1;
+  s->raw = !lws_is_ssl(wsi);
   lull_station_now now;
   lull_station_get_now(srv->stations[station], &now);
   s->params_seen = now.params_changes;

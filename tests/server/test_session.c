@@ -69,6 +69,44 @@ static void test_stalled_reader_is_skipped_then_dropped(void **state) {
   lull_server_destroy(srv);
 }
 
+/* A WebSocket on plain TCP is written with the server's own send(); what
+ * the kernel does not take goes to libwebsockets, which finishes it. With
+ * a 4 KiB send buffer each PCM message (11.6 KiB) goes out in parts, and a
+ * reader that pauses fills the socket: every message must still arrive
+ * whole and in order, none lost (the pauses stay under skip_ms). */
+static void test_a_reader_that_pauses_gets_whole_messages(void **state) {
+  (void)state;
+  lull_server *srv = start(&(lull_server_config){.skip_ms = 3000, .drop_ms = 6000, .sndbuf = 4096});
+  uint16_t port = lull_server_port(srv);
+  nc_ws ws;
+  ASSERT_EQ_INT(nc_ws_open(&ws, port, "/ws/stream?codec=pcm", NULL, 4096, NULL), 101);
+  wsstat st = {.last_seq = -1};
+  uint64_t f0 = 0;
+  int messages = 0;
+  for (double t0 = nc_now_s(); nc_now_s() - t0 < 4;) {
+    /* Read for 0.5 s, then not at all for 0.4 s. */
+    for (double r = nc_now_s(); nc_now_s() - r < 0.5;)
+      if (nc_ws_recv(&ws, 100) == 2) {
+        ws_packets(&ws, &st, NULL, LULL_CODEC_PCM);
+        messages++;
+        if (!f0) f0 = station_frames(srv) - 1;
+      }
+    nap_ms(400);
+  }
+  uint64_t made = station_frames(srv) - f0;
+  for (double end = nc_now_s() + 3; st.packets + 3 < made && nc_now_s() < end;)
+    if (nc_ws_recv(&ws, 100) == 2) ws_packets(&ws, &st, NULL, LULL_CODEC_PCM), messages++;
+  print_message("# a reader that pauses: %d messages, %llu packets of %llu made since its first, %llu gaps, %llu bad\n",
+                messages, (unsigned long long)st.packets, (unsigned long long)made, (unsigned long long)st.gaps,
+                (unsigned long long)st.bad);
+  ASSERT_EQ_INT(st.bad, 0);
+  ASSERT_EQ_INT(st.gaps, 0);
+  ASSERT_GE(st.packets + 3, made);
+  ASSERT_GE(messages, 50);
+  nc_ws_close(&ws);
+  lull_server_destroy(srv);
+}
+
 static double cpu_self_s(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -401,6 +439,7 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_stalled_reader_is_skipped_then_dropped),
+      cmocka_unit_test(test_a_reader_that_pauses_gets_whole_messages),
       cmocka_unit_test(test_every_way_of_leaving),
       cmocka_unit_test(test_stream_reader_that_stops),
       cmocka_unit_test(test_tls_stream_every_way),
