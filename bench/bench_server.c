@@ -4,6 +4,7 @@
  * each one: packets (WebSocket sequence numbers, Ogg page numbers, MP3
  * frames) and its worst delay (the spread of arrival time minus media time
  * over the window). A listener kept up if it got >= 99 % of the packets due
+ * (less a quarter second's: one HTTP write)
  * and no packet came more than 500 ms later than its best one. Prints, per
  * kind, how many kept up and the connect-to-first-packet times, and for the
  * server its CPU per listener-second, its memory per listener, the
@@ -50,6 +51,7 @@
 
 #include "support/netclient.h"
 #include "support/spawn.h"
+#include "server/uring.h"
 
 enum { K_WS, K_OGG, K_MP3, KINDS };
 static const char *const kind_name[KINDS] = {"WebSocket", "HTTP Ogg", "HTTP MP3"};
@@ -241,6 +243,9 @@ static int request(char *out, size_t cap, int kind, uint16_t port) {
 
 /* ---- the floor: a bare epoll server that relays lull's units ------------- */
 
+/* --uring: the floor's sends of a unit in one io_uring submission, with
+ * lull's own batch (server/uring.h), as lull's network threads do. */
+
 #define FLOOR_FDS (1 << 17)
 static int floor_kind[FLOOR_FDS], floor_at[FLOOR_FDS];
 
@@ -270,8 +275,36 @@ static int floor_connect(uint16_t port, int kind) {
 
 /* Runs until killed: listeners on lfd get lull's units from upstream as
  * they come, one send() each per arrival. */
-static void floor_serve(int lfd, uint16_t lull_port, int kind) {
+/* The floor's listeners, and the length each send must have had. */
+typedef struct floor_set {
+  int *fds, n;
+  size_t len;
+} floor_set;
+
+static void floor_drop(floor_set *fs, int fd) {
+  int k = floor_at[fd];
+  if (k < 0 || k >= fs->n || fs->fds[k] != fd) return;
+  close(fd); /* a short send would cut a unit: the listener goes */
+  fs->fds[k] = fs->fds[--fs->n];
+  floor_at[fs->fds[k]] = k;
+  floor_at[fd] = -1;
+  floor_kind[fd] = -2; /* closed: events already fetched for it are stale */
+}
+
+static floor_set *floor_fs;
+
+static void floor_sent(void *user, int res) {
+  int fd = (int)(intptr_t)user;
+  if (res != (int)floor_fs->len) floor_drop(floor_fs, fd);
+}
+
+static void floor_serve(int lfd, uint16_t lull_port, int kind, int uring) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  lull__uring *rg = uring ? lull__uring_create(4096) : NULL;
+  if (uring && !rg) {
+    fprintf(stderr, "bench_server: the floor could not set up io_uring: %s\n", strerror(errno));
+    _exit(1);
+  }
   signal(SIGPIPE, SIG_IGN);
   static upstream up;
   up.kind = kind;
@@ -285,7 +318,9 @@ static void floor_serve(int lfd, uint16_t lull_port, int kind) {
   epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &e);
   e.data.fd = up.fd;
   epoll_ctl(ep, EPOLL_CTL_ADD, up.fd, &e);
-  int *fds = malloc(FLOOR_FDS * sizeof *fds), n = 0;
+  floor_set fs = {.fds = malloc(FLOOR_FDS * sizeof(int))};
+  floor_fs = &fs;
+  int *fds = fs.fds;
   static unsigned char out[1 << 16];
   static char head[4096];
   struct epoll_event evs[256];
@@ -300,6 +335,7 @@ static void floor_serve(int lfd, uint16_t lull_port, int kind) {
           continue;
         }
         floor_kind[c] = -1; /* its request not read yet */
+        floor_at[c] = -1;
         struct epoll_event ce = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = c};
         epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
       } else if (fd == up.fd) {
@@ -324,19 +360,26 @@ static void floor_serve(int lfd, uint16_t lull_port, int kind) {
         if (len < 0) _exit(1);
         memmove(up.buf, up.buf + at, up.have - at);
         up.have -= at;
-        for (int k = 0; k < n && len_out; k++)
-          if (send(fds[k], out, len_out, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len_out) {
-            int gone = fds[k]; /* a short send would cut a unit: the listener goes */
-            close(gone);
-            fds[k] = fds[--n];
-            floor_at[fds[k]] = k;
-            k--;
+        fs.len = len_out;
+        if (uring && len_out) {
+          /* Each batch completes before the next is queued (the ring is
+           * flushed when full), so listeners dropped meanwhile are not reused. */
+          for (int k = 0, n = fs.n; k < n; k++) {
+            lull__uring_send(rg, fds[k], out, len_out, (void *)(intptr_t)fds[k]);
+            if (lull__uring_queued(rg) == 4096) lull__uring_flush(rg, floor_sent);
           }
+          lull__uring_flush(rg, floor_sent);
+        }
+        for (int k = 0; !uring && k < fs.n && len_out; k++)
+          if (send(fds[k], out, len_out, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len_out) floor_drop(&fs, fds[k--]);
+      } else if (floor_kind[fd] == -2) {
+        continue;
       } else if (floor_kind[fd] < 0 && !(evs[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
         ssize_t got = read(fd, head, sizeof head - 1);
         int hl;
         if (got <= 0 || !memmem(head, (size_t)got, "\r\n\r\n", 4)) {
           close(fd);
+          floor_kind[fd] = -2;
           continue;
         }
         if (kind == K_WS)
@@ -351,24 +394,23 @@ static void floor_serve(int lfd, uint16_t lull_port, int kind) {
         size_t first = (size_t)hl + (kind == K_OGG ? up.header_len : 0);
         if (send(fd, out, first, MSG_NOSIGNAL) != (ssize_t)first) {
           close(fd);
+          floor_kind[fd] = -2;
           continue;
         }
         floor_kind[fd] = kind;
-        floor_at[fd] = n;
-        fds[n++] = fd;
+        floor_at[fd] = fs.n;
+        fds[fs.n++] = fd;
+      } else if (floor_kind[fd] >= 0) {
+        floor_drop(&fs, fd);
       } else {
-        if (floor_kind[fd] >= 0) {
-          int k = floor_at[fd];
-          fds[k] = fds[--n];
-          floor_at[fds[k]] = k;
-        }
         close(fd);
+        floor_kind[fd] = -2;
       }
     }
   }
 }
 
-static pid_t floor_start(uint16_t lull_port, int kind, uint16_t *port) {
+static pid_t floor_start(uint16_t lull_port, int kind, int uring, uint16_t *port) {
   int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -382,7 +424,7 @@ static pid_t floor_start(uint16_t lull_port, int kind, uint16_t *port) {
   }
   *port = ntohs(a.sin_port);
   pid_t pid = fork();
-  if (pid == 0) floor_serve(lfd, lull_port, kind);
+  if (pid == 0) floor_serve(lfd, lull_port, kind, uring);
   close(lfd);
   return pid;
 }
@@ -517,21 +559,57 @@ static long long late_frames(uint16_t port) {
   return v;
 }
 
-/* Connect want[] listeners to a server on port, measure them over a
- * window, then the server's CPU over a second one, then probes; all
- * listeners are closed again at the end. */
-static void run(pid_t server, uint16_t port, const int want[KINDS], int seconds, int probes, int ask_late,
-                figures *f) {
-  memset(f, 0, sizeof *f);
-  memcpy(f->want, want, sizeof f->want);
+/* What a client process tells the parent at the end: its listeners'
+ * figures, then its connect-to-first-packet times. */
+typedef struct part_report {
+  int kept[KINDS], alive[KINDS], failed, count[KINDS];
+  uint64_t gaps[KINDS];
+  double worst[KINDS];
+} part_report;
+
+static int read_all(int fd, void *p, size_t n) {
+  for (size_t got = 0; got < n;) {
+    ssize_t r = read(fd, (char *)p + got, n - got);
+    if (r <= 0) return -1;
+    got += (size_t)r;
+  }
+  return 0;
+}
+
+static int write_all(int fd, const void *p, size_t n) {
+  for (size_t put = 0; put < n;) {
+    ssize_t r = write(fd, (const char *)p + put, n - put);
+    if (r <= 0) return -1;
+    put += (size_t)r;
+  }
+  return 0;
+}
+
+/* Serve rounds until the parent writes to fd (or it is gone): its bytes. */
+static int serve_until_told(load *L, int fd, void *msg, size_t n) {
+  for (;;) {
+    struct timeval tv = {0, 0};
+    fd_set set;
+    FD_ZERO(&set);
+    FD_SET(fd, &set);
+    if (select(fd + 1, &set, NULL, NULL, &tv) > 0) return read_all(fd, msg, n);
+    nap_until(L->last_round + ROUND_S);
+    L->last_round = nc_now_s();
+    serve_round(L, 0);
+  }
+}
+
+/* A client process: connects its share, says so, measures the window the
+ * parent names, keeps reading until told to stop, reports. */
+static void part_main(uint16_t port, const int want[KINDS], int seconds, int in, int out) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   load L = {.ep = epoll_create1(0), .port = port};
   for (int k = 0; k < KINDS; k++) {
     L.total += want[k];
     request(L.req[k], sizeof L.req[k], k, port);
   }
   L.cs = calloc((size_t)L.total, sizeof *L.cs);
-  f->rss0 = proc_rss_kib(server);
-  long long late0 = ask_late ? late_frames(port) : -1;
+  part_report r = {0};
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   /* Connect in waves of 100 every 10 ms, the kinds interleaved, while
@@ -553,7 +631,7 @@ static void run(pid_t server, uint16_t port, const int want[KINDS], int seconds,
       c->t_connect = nc_now_s();
       if (c->fd < 0 || (connect(c->fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS)) {
         c->state = DEAD;
-        f->failed++;
+        r.failed++;
         continue;
       }
       struct epoll_event e = {.events = EPOLLOUT | EPOLLIN, .data.ptr = c};
@@ -561,61 +639,138 @@ static void run(pid_t server, uint16_t port, const int want[KINDS], int seconds,
     }
     for (double until = nc_now_s() + 0.01; nc_now_s() < until;) serve_round(&L, 2);
   }
-  window_start = nc_now_s() + 3;
-  window_end = window_start + seconds;
-  for (double settle = window_start; nc_now_s() < settle;) serve_round(&L, 5);
+  char msg = 'c';
+  double start;
+  if (write_all(out, &msg, 1) || serve_until_told(&L, in, &start, sizeof start)) _exit(1);
+  window_start = start;
+  window_end = start + seconds;
+  for (; nc_now_s() < window_start;) serve_round(&L, 5);
   L.last_round = nc_now_s();
   serve_for(&L, window_end + 0.5);
+  if (serve_until_told(&L, in, &msg, 1)) _exit(1); /* the parent has its CPU window and probes */
 
-  /* A second window of the same length for the server's CPU (read from
-   * /proc at its edges), the listeners still being served. */
-  f->rss1 = proc_rss_kib(server);
-  double c0 = cpu_s(server), w0 = nc_now_s();
-  serve_for(&L, w0 + seconds);
-  f->cpu_s = cpu_s(server) - c0;
-  f->cpu_wall = nc_now_s() - w0;
-
-  /* Connect to first packet, one new listener at a time, under the load. */
-  int pk = want[K_WS] ? K_WS : want[K_OGG] ? K_OGG : K_MP3;
-  for (int i = 0; i < probes && i < MAX_PROBES; i++) {
-    double ms = probe_first_packet(port, L.req[pk], pk);
-    if (ms >= 0) f->probe[f->probes++] = ms;
-    serve_round(&L, 0);
-  }
-  qsort(f->probe, (size_t)f->probes, sizeof *f->probe, cmp_double);
-  f->late_frames = ask_late && late0 >= 0 ? late_frames(port) - late0 : -1;
-
-  int alive_total = 0;
   double *firsts = calloc((size_t)L.total + 1, sizeof *firsts);
-  for (int k = 0; k < KINDS; k++) {
-    int count = 0;
+  int n = 0;
+  for (int k = 0; k < KINDS; k++)
     for (int i = 0; i < L.total; i++) {
       conn *c = &L.cs[i];
       if (c->kind != k) continue;
       double due = seconds * due_per_s[k];
-      f->kept[k] += c->state == STREAM && (double)c->measured >= 0.99 * due - 3 && c->max_stall <= MAX_DELAY_S;
-      f->alive[k] += c->state == STREAM;
-      f->gaps[k] += c->gaps;
-      if (c->max_stall > f->worst[k]) f->worst[k] = c->max_stall;
-      if (c->t_first) firsts[count++] = (c->t_first - c->t_connect) * 1000;
+      r.kept[k] += c->state == STREAM && (double)c->measured >= 0.99 * due - due_per_s[k] / 4 && c->max_stall <= MAX_DELAY_S;
+      r.alive[k] += c->state == STREAM;
+      r.gaps[k] += c->gaps;
+      if (c->max_stall > r.worst[k]) r.worst[k] = c->max_stall;
+      if (c->t_first) firsts[n++] = (c->t_first - c->t_connect) * 1000, r.count[k]++;
     }
-    qsort(firsts, (size_t)count, sizeof *firsts, cmp_double);
-    f->first_p50[k] = pct(firsts, count, 50);
-    f->first_p99[k] = pct(firsts, count, 99);
-    f->first_max[k] = count ? firsts[count - 1] : 0;
-    alive_total += f->alive[k];
+  if (write_all(out, &r, sizeof r) || write_all(out, firsts, (size_t)n * sizeof *firsts)) _exit(1);
+  _exit(0);
+}
+
+/* Connect want[] listeners to a server on port from client processes of
+ * at most PART_MAX listeners each (a process's descriptors are limited),
+ * measure them over a window, then the server's CPU over a second one
+ * (read here from /proc), then probes from here; the listeners go when
+ * their processes end. */
+#define PART_MAX 9000
+static void run(pid_t server, uint16_t port, const int want[KINDS], int seconds, int probes, int ask_late,
+                figures *f) {
+  memset(f, 0, sizeof *f);
+  memcpy(f->want, want, sizeof f->want);
+  int total = want[0] + want[1] + want[2], parts = (total + PART_MAX - 1) / PART_MAX;
+  pid_t kids[16];
+  int to[16], from[16];
+  f->rss0 = proc_rss_kib(server);
+  long long late0 = ask_late ? late_frames(port) : -1;
+  struct rusage ru0;
+  getrusage(RUSAGE_CHILDREN, &ru0);
+  for (int p = 0; p < parts; p++) {
+    int share[KINDS], a[2], b[2];
+    for (int k = 0; k < KINDS; k++) share[k] = want[k] / parts + (p < want[k] % parts);
+    if (pipe(a) || pipe(b)) {
+      perror("bench_server: pipe");
+      exit(1);
+    }
+    fflush(NULL);
+    kids[p] = fork();
+    if (kids[p] == 0) {
+      close(a[1]);
+      close(b[0]);
+      part_main(port, share, seconds, a[0], b[1]);
+    }
+    close(a[0]);
+    close(b[1]);
+    to[p] = a[1];
+    from[p] = b[0];
   }
-  free(firsts);
+  for (int p = 0; p < parts; p++) {
+    char c;
+    if (read_all(from[p], &c, 1)) {
+      fprintf(stderr, "bench_server: a client process failed\n");
+      exit(1);
+    }
+  }
+  /* Everyone is connected: 3 s to settle, then the window. */
+  double start = nc_now_s() + 3;
+  for (int p = 0; p < parts; p++) write_all(to[p], &start, sizeof start);
+  nap_until(start + seconds + 0.5);
+  /* A second window of the same length for the server's CPU, the
+   * listeners still being served. */
+  f->rss1 = proc_rss_kib(server);
+  double c0 = cpu_s(server), w0 = nc_now_s();
+  nap_until(w0 + seconds);
+  f->cpu_s = cpu_s(server) - c0;
+  f->cpu_wall = nc_now_s() - w0;
+  /* Connect to first packet, one new listener at a time, under the load. */
+  int pk = want[K_WS] ? K_WS : want[K_OGG] ? K_OGG : K_MP3;
+  char req[512];
+  request(req, sizeof req, pk, port);
+  for (int i = 0; i < probes && i < MAX_PROBES; i++) {
+    double ms = probe_first_packet(port, req, pk);
+    if (ms >= 0) f->probe[f->probes++] = ms;
+    usleep(20000);
+  }
+  qsort(f->probe, (size_t)f->probes, sizeof *f->probe, cmp_double);
+  f->late_frames = ask_late && late0 >= 0 ? late_frames(port) - late0 : -1;
+
+  double *firsts[KINDS];
+  int n[KINDS] = {0};
+  for (int k = 0; k < KINDS; k++) firsts[k] = calloc((size_t)want[k] + 1, sizeof *firsts[k]);
+  for (int p = 0; p < parts; p++) {
+    char q = 'q';
+    part_report r;
+    if (write_all(to[p], &q, 1) || read_all(from[p], &r, sizeof r)) {
+      fprintf(stderr, "bench_server: a client process did not report\n");
+      exit(1);
+    }
+    for (int k = 0; k < KINDS; k++) { /* each process wrote its times kind by kind */
+      if (r.count[k] > want[k] - n[k] || read_all(from[p], firsts[k] + n[k], (size_t)r.count[k] * sizeof(double))) exit(1);
+      n[k] += r.count[k];
+    }
+    for (int k = 0; k < KINDS; k++) {
+      f->kept[k] += r.kept[k];
+      f->alive[k] += r.alive[k];
+      f->gaps[k] += r.gaps[k];
+      if (r.worst[k] > f->worst[k]) f->worst[k] = r.worst[k];
+    }
+    f->failed += r.failed;
+    waitpid(kids[p], NULL, 0);
+    close(to[p]);
+    close(from[p]);
+  }
+  for (int k = 0; k < KINDS; k++) {
+    qsort(firsts[k], (size_t)n[k], sizeof *firsts[k], cmp_double);
+    f->first_p50[k] = pct(firsts[k], n[k], 50);
+    f->first_p99[k] = pct(firsts[k], n[k], 99);
+    f->first_max[k] = n[k] ? firsts[k][n[k] - 1] : 0;
+    free(firsts[k]);
+  }
+  int alive_total = f->alive[0] + f->alive[1] + f->alive[2];
   f->per_us = f->cpu_s / f->cpu_wall / (alive_total ? alive_total : 1) * 1e6;
   f->kib_per = (double)(f->rss1 - f->rss0) / (alive_total ? alive_total : 1);
-  for (int i = 0; i < L.total; i++)
-    if (L.cs[i].fd >= 0) close(L.cs[i].fd);
-  close(L.ep);
-  free(L.cs);
   struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  f->client_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-                  (double)ru.ru_stime.tv_usec * 1e-6;
+  getrusage(RUSAGE_CHILDREN, &ru);
+  f->client_cpu = (double)(ru.ru_utime.tv_sec - ru0.ru_utime.tv_sec) + (double)(ru.ru_utime.tv_usec - ru0.ru_utime.tv_usec) * 1e-6 +
+                  (double)(ru.ru_stime.tv_sec - ru0.ru_stime.tv_sec) + (double)(ru.ru_stime.tv_usec - ru0.ru_stime.tv_usec) * 1e-6;
 }
 
 static void print_kinds(const figures *f, const char *indent) {
@@ -712,7 +867,7 @@ static int usage(const char *why) {
 }
 
 int main(int argc, char **argv) {
-  int n = 1000, mp3 = 0, seconds = 20, threads = 0, ppm = 3, only = -1, steering = 0, floor_too = 0, probes = 100, rounds = 3;
+  int n = 1000, mp3 = 0, seconds = 20, threads = 0, ppm = 3, only = -1, steering = 0, floor_too = 0, probes = 100, rounds = 3, uring = 0;
   for (int i = 1; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return usage(NULL), 0;
@@ -727,6 +882,7 @@ int main(int argc, char **argv) {
       only = strcmp(argv[++i], "ws") == 0 ? K_WS : K_OGG;
     else if (strcmp(argv[i], "--steer") == 0) steering = 1;
     else if (strcmp(argv[i], "--floor") == 0) floor_too = 1;
+    else if (strcmp(argv[i], "--uring") == 0) uring = 1;
     else {
       fprintf(stderr, "bench_server: unknown or incomplete option \"%s\"\n", argv[i]);
       return usage(NULL);
@@ -737,14 +893,18 @@ int main(int argc, char **argv) {
   if (n < 1 || mp3 < 0 || seconds < 1 || probes < 0 || probes > MAX_PROBES || rounds < 1 || rounds > 15)
     return usage("--listeners >= 1, --mp3 >= 0, --seconds >= 1, --probes 0..200, --rounds 1..15");
   if (total > 25000) return usage("at most 25000 listeners in all (the loopback's ephemeral ports are shared)");
-  /* Both processes hold a descriptor per listener, and the floor one more
-   * per listener of its own. */
-  struct rlimit rl = {(rlim_t)total + 4096, (rlim_t)total + 4096};
-  struct rlimit have;
-  getrlimit(RLIMIT_NOFILE, &have);
-  if (have.rlim_cur < rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &rl)) {
-    fprintf(stderr, "bench_server: %d listeners need %llu descriptors, the limit is %llu (raise it, or run as root)\n",
-            total, (unsigned long long)rl.rlim_cur, (unsigned long long)have.rlim_cur);
+  /* The server holds a descriptor per listener (the client's are spread
+   * over processes of PART_MAX): the limit is raised to the hard one,
+   * which only root with CAP_SYS_RESOURCE can raise. */
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)total + MAX_PROBES + 100 > rl.rlim_cur) {
+    fprintf(stderr,
+            "bench_server: %d listeners need about %d descriptors in the server, and this process may open %llu "
+            "(its hard limit: raise it with ulimit -Hn or LimitNOFILE, which takes CAP_SYS_RESOURCE)\n",
+            total, total + MAX_PROBES + 100, (unsigned long long)rl.rlim_cur);
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -809,7 +969,7 @@ int main(int argc, char **argv) {
              "(%d tries)\n",
              kind_name[want[K_WS] ? K_WS : want[K_OGG] ? K_OGG : K_MP3], pct(f.probe, f.probes, 50),
              pct(f.probe, f.probes, 99), f.probe[f.probes - 1], f.probes);
-    printf("  client (this process): %.1f CPU s; %d connects failed\n", f.client_cpu, f.failed);
+    printf("  client (its processes): %.1f CPU s; %d connects failed\n", f.client_cpu, f.failed);
     int all = 1;
     for (int k = 0; k < KINDS; k++) all &= f.kept[k] == want[k];
     rc = all ? 0 : 3;
@@ -828,7 +988,7 @@ int main(int argc, char **argv) {
         if (k != K_WS || r) idle_pct = station_pct(pid); /* the listeners before have gone */
         run(pid, port, one, seconds, 0, 0, &fl);
         uint16_t fport;
-        pid_t fp = floor_start(port, k, &fport);
+        pid_t fp = floor_start(port, k, uring, &fport);
         if (fp < 0) {
           fprintf(stderr, "bench_server: the floor did not start\n");
           rc = 1;

@@ -68,6 +68,7 @@ typedef struct session {
   uint8_t live;     /* was sent everything up to the live edge once: past its join burst */
   uint8_t cut;      /* its station ended: told so, or cut off (slot.c) */
   uint8_t raw;      /* a WebSocket on plain TCP: stream writes go to its socket (session.c) */
+  uint8_t queued;   /* a send of its is in the worker's batch (uring.h): its result comes at the flush */
   uint16_t station;
   uint16_t close_code;
   lull_hub_cursor cur;
@@ -149,6 +150,10 @@ typedef struct worker {
   ev_io hup_watch;
   int stop_seen;
   size_t sessions;
+  /* A wake's stream sends, submitted in one call (uring.h); NULL: one send()
+   * each. batch: set while the wake pushes, so writes are queued there. */
+  struct lull__uring *ring;
+  int batch;
   /* Written by this worker only (lull__count), read by others. */
   _Atomic uint64_t bytes, writes, dropped, slow_closed;
   void *ssl_ctx;       /* the vhost's SSL_CTX (TLS only), to load a renewed certificate into */
@@ -373,6 +378,8 @@ int lull__session_policy(session *s, uint64_t t);
 /* End a session from the server's side: closed at the next turn of the loop. */
 void lull__session_kill(session *s, const char *why);
 int lull__stream_write(session *s);
+/* The result of a send queued in the wake's batch (uring.h): bytes, or -errno. */
+void lull__stream_sent(session *s, int res);
 /* Send latency: a listener's write of audio was handed to the kernel now;
  * the newest packet in it was published at published_ns. Counted in the
  * worker's histogram of the session's kind once the listener is live (its
@@ -514,6 +521,8 @@ int lull__direct_wants(const char *head);
 void lull__direct_start(conn *c);
 /* Send what is pending: 0, or -1 when the socket is gone. */
 int lull__direct_write(session *s);
+/* The result of a send queued in the wake's batch (uring.h): bytes, or -errno. */
+void lull__direct_sent(session *s, int res);
 /* End and free a direct listener and its connection. */
 void lull__direct_end(session *s, const char *why);
 

@@ -19,6 +19,7 @@
 #include "server/conn.h"
 #include "server/icy.h"
 #include "server/request.h"
+#include "server/uring.h"
 #include "stream/stream.h"
 
 int lull__direct_wants(const char *head) {
@@ -237,6 +238,22 @@ static int icy_write(session *s) {
   return 0;
 }
 
+/* Whole units sent move the cursor; a part is kept as an offset. */
+static void advance(session *s, const lull_feed *f, uint32_t done) {
+  uint64_t sent = (uint64_t)done + s->unit_off;
+  s->unit_off = 0;
+  while (sent) {
+    uint32_t ulen = f->units[s->cur.next & f->unit_mask].len;
+    if (sent < ulen) {
+      s->unit_off = (uint32_t)sent;
+      break;
+    }
+    sent -= ulen;
+    s->cur.next++;
+  }
+  s->live |= !s->unit_off && s->cur.next == f->head;
+}
+
 int lull__direct_write(session *s) {
   if (ev_is_active(&s->wio)) return 0; /* the socket is full: wait for it */
   if (s->pre) {
@@ -266,25 +283,41 @@ int lull__direct_write(session *s) {
     uint64_t units;
     size_t len = lull__feed_run(f, s->cur.next, RUN_BYTES, &data, &units);
     if (!len) break;
+    if (!s->unit_off && s->w->batch && !lull__uring_send(s->w->ring, s->fd, data, len, s)) {
+      s->queued = 1; /* lull__direct_sent has the result when the wake's batch is sent */
+      return 0;
+    }
     uint32_t done = 0;
     int r = send_some(s, data + s->unit_off, len - s->unit_off, &done, lull__feed_published_ns(f, s->cur.next, units));
     if (r < 0) return -1;
-    /* Whole units sent move the cursor; a part is kept as an offset. */
-    uint64_t sent = (uint64_t)done + s->unit_off;
-    s->unit_off = 0;
-    while (sent) {
-      uint32_t ulen = f->units[s->cur.next & f->unit_mask].len;
-      if (sent < ulen) {
-        s->unit_off = (uint32_t)sent;
-        break;
-      }
-      sent -= ulen;
-      s->cur.next++;
-    }
-    s->live |= !s->unit_off && s->cur.next == f->head;
+    advance(s, f, done);
     if (r == 0) break;
   }
   return 0;
+}
+
+void lull__direct_sent(session *s, int res) {
+  s->queued = 0;
+  lull_feed *f = &s->w->feeds[s->station * LULL_FEED_KINDS + s->kind];
+  const unsigned char *data;
+  uint64_t units;
+  size_t len = lull__feed_run(f, s->cur.next, RUN_BYTES, &data, &units); /* what was queued: nothing moved since */
+  if (res < 0 && res != -EAGAIN && res != -EWOULDBLOCK && res != -EINTR) {
+    lull__direct_end(s, "send failed");
+    return;
+  }
+  uint32_t done = res > 0 ? (uint32_t)res : 0;
+  if (done) {
+    lull__send_latency(s, lull__feed_published_ns(f, s->cur.next, units));
+    s->sent += done;
+    lull__count(&s->w->bytes, done);
+    lull__count(&s->w->writes, 1);
+  }
+  advance(s, f, done);
+  if (done < len)
+    ev_io_start(s->w->loop, &s->wio); /* the socket is full: the rest when it has room */
+  else if (lull__direct_write(s)) /* more, if the log wrapped */
+    lull__direct_end(s, "send failed");
 }
 
 void lull__direct_end(session *s, const char *why) {

@@ -11,6 +11,7 @@
 
 #include "server/conn.h"
 #include "server/icy.h"
+#include "server/uring.h"
 #include "stream/stream.h"
 
 const char *const lull__feed_names[LULL_FEED_KINDS] = {"ws-opus", "ws-pcm", "ogg", "mp3"};
@@ -168,6 +169,16 @@ static int stream_out(session *s, const unsigned char *data, size_t len) {
   return lws_write(s->wsi, (unsigned char *)data, len, LWS_WRITE_HTTP) < 0 ? -1 : 0;
 }
 
+/* A run of units is out (or with lws, which finishes it). */
+static void written(session *s, const lull_feed *f, size_t len, uint64_t units) {
+  lull__send_latency(s, lull__feed_published_ns(f, s->cur.next, units));
+  s->cur.next += units;
+  s->live |= s->cur.next == f->head;
+  s->sent += len;
+  lull__count(&s->w->bytes, len);
+  lull__count(&s->w->writes, 1);
+}
+
 /* Everything pending for a listener, one contiguous run per send, until
  * libwebsockets has to hold some back (the socket is full). */
 int lull__stream_write(session *s) {
@@ -185,16 +196,36 @@ int lull__stream_write(session *s) {
     if (!len) break;
     /* LWS_WRITE_HTTP writes the bytes as they are, also on a WebSocket
      * (the feed holds whole frames), and never touches the bytes before. */
+    if (s->raw && !s->icy && s->w->batch && !lull__uring_send(s->w->ring, lws_get_socket_fd(s->wsi), data, len, s)) {
+      s->queued = 1; /* lull__stream_sent has the result when the wake's batch is sent */
+      return 0;
+    }
     if (stream_out(s, data, len)) return -1;
-    lull__send_latency(s, lull__feed_published_ns(f, s->cur.next, units));
-    s->cur.next += units;
-    s->live |= s->cur.next == f->head;
-    s->sent += len;
-    lull__count(&s->w->bytes, len);
-    lull__count(&s->w->writes, 1);
+    written(s, f, len, units);
     if (lws_partial_buffered(s->wsi)) break;
   }
   return 0;
+}
+
+void lull__stream_sent(session *s, int res) {
+  s->queued = 0;
+  lull_feed *f = feed_of(s);
+  const unsigned char *data;
+  uint64_t units;
+  size_t len = lull__feed_run(f, s->cur.next, RUN_BYTES, &data, &units); /* what was queued: nothing moved since */
+  if (res < 0 && res != -EAGAIN && res != -EWOULDBLOCK && res != -EINTR) {
+    lull__session_kill(s, "send failed");
+    return;
+  }
+  size_t n = res > 0 ? (size_t)res : 0;
+  /* What the kernel did not take goes to lws, as stream_out does. */
+  if (n < len && lws_write(s->wsi, (unsigned char *)data + n, len - n, LWS_WRITE_HTTP) < 0) {
+    lull__session_kill(s, "send failed");
+    return;
+  }
+  written(s, f, len, units);
+  if (!lws_partial_buffered(s->wsi) && lull__stream_write(s)) /* more, if the log wrapped */
+    lull__session_kill(s, s->close_code == 1008 ? "stayed behind" : "send failed");
 }
 
 size_t lull__icy_chunk(session *s, unsigned char **out, uint64_t *units) {

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "server/conn.h"
+#include "server/uring.h"
 #include "stream/stream.h"
 
 static void wake(worker *w);
@@ -204,6 +205,31 @@ static void tls_reload(worker *w) {
   pair_free(&p);
 }
 
+enum { RING_ENTRIES = 2048 };
+
+static void sent(void *user, int res) {
+  session *s = user;
+  if (s->role == S_DIRECT)
+    lull__direct_sent(s, res);
+  else
+    lull__stream_sent(s, res);
+}
+
+/* The sends queued so far, in one call; their results handled (which may
+ * send more, one call at a time). */
+static void flush_batch(worker *w) {
+  int was = w->batch;
+  w->batch = 0;
+  if (lull__uring_flush(w->ring, sent)) {
+    lull__log(w->srv, LULL_LOG_WARN, "network thread %u: the kernel refused a batch of sends (io_uring: %s); sending "
+              "one call at a time from now on", w->idx, strerror(errno));
+    lull__uring_destroy(w->ring);
+    w->ring = NULL;
+    was = 0;
+  }
+  w->batch = was;
+}
+
 /* New packets (or the stop): pull them into the feeds, and send the
  * listeners that have something new. */
 static void wake(worker *w) {
@@ -258,11 +284,17 @@ static void wake(worker *w) {
         if (t < w->write_at[fi]) continue;
         w->write_at[fi] = t + srv->cfg.http_write_ms - 30;
       }
+      /* The listeners' sends go in one batch (uring.h) when the kernel
+       * allows: the wake's syscalls become one. */
+      w->batch = w->ring != NULL;
       for (session *s = w->lists[fi], *next; s; s = next) {
-        next = s->next; /* push may end s */
+        next = s->next; /* push may end s (a queued one is not ended before the flush) */
         if (changed && s->role == S_WS && s->params_seen != now.params_changes) s->params_pending = 1;
         push(s);
+        if (w->ring && lull__uring_queued(w->ring) == RING_ENTRIES) flush_batch(w);
       }
+      w->batch = 0;
+      if (w->ring) flush_batch(w);
     }
   }
 }
@@ -383,6 +415,13 @@ int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag
       return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   int err = listen_socket(srv, &w->listen_fd, diag);
   if (err) return err;
+  const char *uring = getenv("LULL_URING");
+  if (!uring || strcmp(uring, "0") != 0) {
+    w->ring = lull__uring_create(RING_ENTRIES);
+    if (!w->ring && w->idx == 0)
+      lull__log(srv, LULL_LOG_INFO, "io_uring is not to be had (%s): each stream send is a system call of its own",
+                strerror(errno));
+  }
   /* libev on epoll, as a loop of ours (lws leaves signals alone then). */
   w->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
   if (!w->loop) return lull_diag_set(diag, LULL_ENOMEM, "", "libev: cannot create an epoll loop");
@@ -428,6 +467,7 @@ void lull__worker_free(lull_server *srv, worker *w) {
     ev_loop_destroy(w->loop);
   }
   if (w->hup_fd >= 0) close(w->hup_fd);
+  lull__uring_destroy(w->ring);
   free(w->params_ms);
   free(w->by_fd);
   if (!w->listen_wsi && w->listen_fd >= 0) close(w->listen_fd); /* made, but never handed to lws */

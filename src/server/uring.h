@@ -1,0 +1,30 @@
+/* A batch of sends in one system call (io_uring, set up with the raw
+ * system calls). The worker queues a wake's stream writes here and submits
+ * them at once: each send is still non-blocking (MSG_DONTWAIT) and completes
+ * inside that call, with the result send() would have given, so the code
+ * that handles results is the same as for send(). Where the kernel refuses
+ * io_uring (disabled, a seccomp filter, an old kernel), lull__uring_create
+ * gives NULL and the worker sends one call at a time. */
+#ifndef LULL_SERVER_URING_H
+#define LULL_SERVER_URING_H
+
+#include <stddef.h>
+
+typedef struct lull__uring lull__uring;
+
+/* A ring of `entries` sends (a power of two); NULL when io_uring is not to
+ * be had (errno says why). */
+lull__uring *lull__uring_create(unsigned entries);
+void lull__uring_destroy(lull__uring *r);
+/* Queue a send of len bytes at buf (which must stay as they are until the
+ * flush); 0, or -1 when the ring is full (flush first). */
+int lull__uring_send(lull__uring *r, int fd, const void *buf, size_t len, void *user);
+/* Submit what is queued, wait for all of it, and give each its result
+ * (bytes sent, or -errno). done() must not queue. 0; or -1 when the kernel
+ * refused the batch (each send not taken was given that error): the ring
+ * is then of no more use. */
+int lull__uring_flush(lull__uring *r, void (*done)(void *user, int res));
+/* Queued and not yet flushed. */
+unsigned lull__uring_queued(const lull__uring *r);
+
+#endif
