@@ -380,6 +380,9 @@ void lull__session_kill(session *s, const char *why);
 int lull__stream_write(session *s);
 /* The result of a send queued in the wake's batch (uring.h): bytes, or -errno. */
 void lull__stream_sent(session *s, int res);
+/* For a queued send's result: the run that was queued (its feed, bytes and
+ * units, unchanged since), or 0 when res says the socket failed. */
+size_t lull__queued_run(session *s, int res, lull_feed **f, const unsigned char **data, uint64_t *units);
 /* Send latency: a listener's write of audio was handed to the kernel now;
  * the newest packet in it was published at published_ns. Counted in the
  * worker's histogram of the session's kind once the listener is live (its

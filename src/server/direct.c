@@ -297,12 +297,11 @@ int lull__direct_write(session *s) {
 }
 
 void lull__direct_sent(session *s, int res) {
-  s->queued = 0;
-  lull_feed *f = &s->w->feeds[s->station * LULL_FEED_KINDS + s->kind];
+  lull_feed *f;
   const unsigned char *data;
   uint64_t units;
-  size_t len = lull__feed_run(f, s->cur.next, RUN_BYTES, &data, &units); /* what was queued: nothing moved since */
-  if (res < 0 && res != -EAGAIN && res != -EWOULDBLOCK && res != -EINTR) {
+  size_t len = lull__queued_run(s, res, &f, &data, &units);
+  if (res < 0 && !len) {
     lull__direct_end(s, "send failed");
     return;
   }

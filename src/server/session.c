@@ -207,13 +207,19 @@ int lull__stream_write(session *s) {
   return 0;
 }
 
-void lull__stream_sent(session *s, int res) {
+size_t lull__queued_run(session *s, int res, lull_feed **f, const unsigned char **data, uint64_t *units) {
   s->queued = 0;
-  lull_feed *f = feed_of(s);
+  *f = feed_of(s);
+  if (res < 0 && res != -EAGAIN && res != -EWOULDBLOCK && res != -EINTR) return 0;
+  return lull__feed_run(*f, s->cur.next, RUN_BYTES, data, units); /* what was queued: nothing moved since */
+}
+
+void lull__stream_sent(session *s, int res) {
+  lull_feed *f;
   const unsigned char *data;
   uint64_t units;
-  size_t len = lull__feed_run(f, s->cur.next, RUN_BYTES, &data, &units); /* what was queued: nothing moved since */
-  if (res < 0 && res != -EAGAIN && res != -EWOULDBLOCK && res != -EINTR) {
+  size_t len = lull__queued_run(s, res, &f, &data, &units);
+  if (res < 0 && !len) {
     lull__session_kill(s, "send failed");
     return;
   }
