@@ -75,22 +75,31 @@ void lull__uring_destroy(lull__uring *r) {
 
 unsigned lull__uring_queued(const lull__uring *r) { return r->queued; }
 
-int lull__uring_send(lull__uring *r, int fd, const void *buf, size_t len, void *user) {
+static int queue(lull__uring *r, int op, int fd, const void *buf, size_t len, void *user) {
   if (r->queued == r->entries) return -1;
   unsigned tail = *r->sq_tail, i = tail & *r->sq_mask;
   struct io_uring_sqe *e = &r->sqes[i];
   memset(e, 0, sizeof *e);
-  e->opcode = IORING_OP_SEND;
+  e->opcode = (uint8_t)op;
   e->fd = fd;
   e->addr = (uint64_t)(uintptr_t)buf;
   e->len = (uint32_t)len;
-  /* Never parked in the kernel: a full socket answers -EAGAIN at once. */
+  /* Never parked in the kernel: a full (or empty) socket answers -EAGAIN
+   * at once. */
   e->msg_flags = MSG_NOSIGNAL | MSG_DONTWAIT;
   e->user_data = (uint64_t)(uintptr_t)user;
   r->sq_array[i] = i;
   __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
   r->queued++;
   return 0;
+}
+
+int lull__uring_send(lull__uring *r, int fd, const void *buf, size_t len, void *user) {
+  return queue(r, IORING_OP_SEND, fd, buf, len, user);
+}
+
+int lull__uring_recv(lull__uring *r, int fd, void *buf, size_t len, void *user) {
+  return queue(r, IORING_OP_RECV, fd, buf, len, user);
 }
 
 /* The completions there are, each to done(); how many. */

@@ -19,6 +19,9 @@ void lull__uring_destroy(lull__uring *r);
 /* Queue a send of len bytes at buf (which must stay as they are until the
  * flush); 0, or -1 when the ring is full (flush first). */
 int lull__uring_send(lull__uring *r, int fd, const void *buf, size_t len, void *user);
+/* The same for a receive of up to len bytes into buf (the load client of
+ * bench_server reads its listeners so). */
+int lull__uring_recv(lull__uring *r, int fd, void *buf, size_t len, void *user);
 /* Submit what is queued, wait for all of it, and give each its result
  * (bytes sent, or -errno). done() must not queue. 0; or -1 when the kernel
  * refused the batch (each send not taken was given that error): the ring
