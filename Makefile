@@ -91,6 +91,7 @@ bench: build
 	$(BUILD)/lull bench
 	$(BUILD)/bench_stations 4 20
 	$(BUILD)/bench_server --listeners 5000 --seconds 30
+	$(BUILD)/bench_server --floor --listeners 2000 --seconds 10 --rounds 3
 	$(BUILD)/bench_control --listeners 2000 --changes 40
 	node bench/bench_web.mjs
 

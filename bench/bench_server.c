@@ -334,6 +334,11 @@ static void floor_serve(int lfd, uint16_t lull_port, int kind, int uring) {
           if (c >= 0) close(c);
           continue;
         }
+        /* lull's socket options (its defaults): a send buffer of 16 KiB,
+         * so a reader that stops shows soon, and no Nagle. */
+        int sz = 16384, one = 1;
+        setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         floor_kind[c] = -1; /* its request not read yet */
         floor_at[c] = -1;
         struct epoll_event ce = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = c};

@@ -6,7 +6,8 @@
  * prometheus.c /metrics (process.c the process's figures in it), access.c
  * limits and who may do what, slot.c every station's slot and life cycle,
  * reload.c configured stations and outputs made and changed while serving,
- * personal.c stations for one listener. Only the worker that owns a session touches it. */
+ * personal.c stations for one listener, uring.c a wake's sends in one system call.
+ * Only the worker that owns a session touches it. */
 #ifndef LULL_SERVER_CONN_H
 #define LULL_SERVER_CONN_H
 
