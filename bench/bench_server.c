@@ -890,17 +890,22 @@ static double station_pct(pid_t pid) {
   return (cpu_s(pid) - c0) / (nc_now_s() - w0) * 100;
 }
 
-static int usage(const char *why) {
+static int usage(const char *why, FILE *to) {
   if (why) fprintf(stderr, "bench_server: %s\n", why);
-  fprintf(stderr,
+  fprintf(to,
           "usage: bench_server [--listeners N] [--only ws|ogg] [--mp3 M] [--seconds S] [--threads T] [--ppm P]\n"
-          "                    [--probes K] [--steer] [--floor [--rounds R]]\n"
+          "                    [--probes K] [--steer] [--floor [--rounds R] [--uring]]\n"
           "  --listeners N  WebSocket and HTTP Ogg listeners, N of each (of one with --only); default 1000\n"
+          "  --only ws|ogg  one of the two kinds\n"
           "  --mp3 M        and M HTTP MP3 listeners (default 0)\n"
           "  --seconds S    the measuring window (default 20); the CPU window is as long\n"
-          "  --probes K     new WebSocket listeners timed to their first packet under the load (default 100, max %d)\n"
+          "  --threads T    lull's network threads (default: one per CPU)\n"
+          "  --ppm P        lull's Opus packets per WebSocket message (default 3: one every 60 ms)\n"
+          "  --probes K     new listeners timed to their first packet under the load (default 100, max %d)\n"
+          "  --steer        (root) server on CPU 0, client on CPU 1, RPS/RFS on lo: separate hosts, modelled\n"
           "  --floor        each transport on its own, lull then a bare epoll relay of lull's units (the floor),\n"
-          "                 and the ratio of their CPU per listener-second; R rounds of the two (default 3)\n",
+          "                 and the ratio of their CPU per listener-second; R rounds of the two (default 3)\n"
+          "  --uring        the floor sends a unit's sends in one io_uring submission, as lull does\n",
           MAX_PROBES);
   return 2;
 }
@@ -909,7 +914,7 @@ int main(int argc, char **argv) {
   int n = 1000, mp3 = 0, seconds = 20, threads = 0, ppm = 3, only = -1, steering = 0, floor_too = 0, probes = 100, rounds = 3, uring = 0;
   for (int i = 1; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return usage(NULL), 0;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return usage(NULL, stdout), 0;
     else if (strcmp(argv[i], "--listeners") == 0 && v) n = atoi(argv[++i]);
     else if (strcmp(argv[i], "--mp3") == 0 && v) mp3 = atoi(argv[++i]);
     else if (strcmp(argv[i], "--seconds") == 0 && v) seconds = atoi(argv[++i]);
@@ -924,14 +929,14 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--uring") == 0) uring = 1;
     else {
       fprintf(stderr, "bench_server: unknown or incomplete option \"%s\"\n", argv[i]);
-      return usage(NULL);
+      return usage(NULL, stderr);
     }
   }
   int want[KINDS] = {only == K_OGG ? 0 : n, only == K_WS ? 0 : n, mp3};
   int total = want[0] + want[1] + want[2];
   if (n < 1 || mp3 < 0 || seconds < 1 || probes < 0 || probes > MAX_PROBES || rounds < 1 || rounds > 15)
-    return usage("--listeners >= 1, --mp3 >= 0, --seconds >= 1, --probes 0..200, --rounds 1..15");
-  if (total > 25000) return usage("at most 25000 listeners in all (the loopback's ephemeral ports are shared)");
+    return usage("--listeners >= 1, --mp3 >= 0, --seconds >= 1, --probes 0..200, --rounds 1..15", stderr);
+  if (total > 25000) return usage("at most 25000 listeners in all (the loopback's ephemeral ports are shared)", stderr);
   /* The server holds a descriptor per listener (the client's are spread
    * over processes of PART_MAX): the limit is raised to the hard one,
    * which only root with CAP_SYS_RESOURCE can raise. */
