@@ -2,6 +2,7 @@
  * station's stream for one kind of client), joined with a burst of recent
  * audio, held to the lag policy (skip to the live edge, then disconnect),
  * and written everything pending in as few sends as the socket allows. */
+#include <assert.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -83,6 +84,7 @@ void lull__replies_free(session *s) {
 }
 
 void lull__session_end(session *s, const char *why) {
+  assert(!s->queued); /* its send in the wake's batch would complete on a freed session */
   lull__replies_free(s);
   free(s->icy);
   s->icy = NULL;

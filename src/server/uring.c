@@ -16,6 +16,7 @@
 struct lull__uring {
   int fd;
   unsigned entries, queued;
+  int err; /* what ended the last flush that failed */
   unsigned *sq_head, *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
   struct io_uring_sqe *sqes;
   struct io_uring_cqe *cqes;
@@ -37,6 +38,21 @@ lull__uring *lull__uring_create(unsigned entries) {
     return NULL;
   }
   r->entries = p.sq_entries;
+  /* Sends that honour MSG_DONTWAIT (completing in the call, never parked
+   * on a poll while the flush waits) and the kernel's own workers: 5.12 and
+   * later; and IORING_OP_SEND itself, asked of the kernel. */
+  _Alignas(struct io_uring_probe) unsigned char space[sizeof(struct io_uring_probe) + 256 * sizeof(struct io_uring_probe_op)];
+  memset(space, 0, sizeof space);
+  struct io_uring_probe *probe = (struct io_uring_probe *)space;
+  if (!(p.features & IORING_FEAT_NATIVE_WORKERS) ||
+      syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_PROBE, probe, 256) < 0 || probe->last_op < IORING_OP_RECV ||
+      !(probe->ops[IORING_OP_SEND].flags & IO_URING_OP_SUPPORTED) ||
+      !(probe->ops[IORING_OP_RECV].flags & IO_URING_OP_SUPPORTED)) {
+    close(r->fd);
+    free(r);
+    errno = ENOSYS;
+    return NULL;
+  }
   size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
   size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
   r->ring_len = sq_len > cq_len ? sq_len : cq_len; /* one mapping for both rings */
@@ -114,20 +130,27 @@ static unsigned reap(lull__uring *r, void (*done)(void *user, int res)) {
 }
 
 int lull__uring_flush(lull__uring *r, void (*done)(void *user, int res)) {
-  unsigned want = r->queued, got = 0;
+  unsigned want = r->queued, got = 0, tries = 0;
   r->queued = 0;
+  r->err = 0;
   while (got < want) {
     unsigned left = *r->sq_tail - __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
     long n = syscall(__NR_io_uring_enter, r->fd, left, want - got, IORING_ENTER_GETEVENTS, NULL, 0);
     int err = n < 0 ? errno : 0;
     got += reap(r, done);
-    if (n >= 0 || err == EINTR || err == EAGAIN || err == EBUSY) continue;
+    /* EAGAIN and EBUSY: the kernel is short of room for a moment (bounded). */
+    if (n >= 0 || err == EINTR || ((err == EAGAIN || err == EBUSY) && ++tries < 1000)) continue;
     /* The kernel takes no more: what it has not taken is never sent (the
-     * tail goes back to its head) and each is told the error. */
+     * tail goes back to its head) and each is told -EAGAIN, as for a full
+     * socket, so its bytes go the slow way (not a reason to end it). */
+    r->err = err;
     unsigned head = __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
-    for (unsigned t = head; t != *r->sq_tail; t++) done((void *)(uintptr_t)r->sqes[r->sq_array[t & *r->sq_mask]].user_data, -err);
+    for (unsigned t = head; t != *r->sq_tail; t++)
+      done((void *)(uintptr_t)r->sqes[r->sq_array[t & *r->sq_mask]].user_data, -EAGAIN);
     __atomic_store_n(r->sq_tail, head, __ATOMIC_RELEASE);
     return -1;
   }
   return 0;
 }
+
+int lull__uring_error(const lull__uring *r) { return r->err; }

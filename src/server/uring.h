@@ -13,7 +13,8 @@
 typedef struct lull__uring lull__uring;
 
 /* A ring of `entries` sends (a power of two); NULL when io_uring is not to
- * be had (errno says why). */
+ * be had (errno says why; ENOSYS: a kernel before 5.12, or without sends
+ * in io_uring). */
 lull__uring *lull__uring_create(unsigned entries);
 void lull__uring_destroy(lull__uring *r);
 /* Queue a send of len bytes at buf (which must stay as they are until the
@@ -24,9 +25,12 @@ int lull__uring_send(lull__uring *r, int fd, const void *buf, size_t len, void *
 int lull__uring_recv(lull__uring *r, int fd, void *buf, size_t len, void *user);
 /* Submit what is queued, wait for all of it, and give each its result
  * (bytes sent, or -errno). done() must not queue. 0; or -1 when the kernel
- * refused the batch (each send not taken was given that error): the ring
- * is then of no more use. */
+ * refused the batch: each send it did not take was given -EAGAIN (as a full
+ * socket: its bytes go the slow way), lull__uring_error says why, and the
+ * ring is of no more use. */
 int lull__uring_flush(lull__uring *r, void (*done)(void *user, int res));
+/* The errno that failed the last flush. */
+int lull__uring_error(const lull__uring *r);
 /* Queued and not yet flushed. */
 unsigned lull__uring_queued(const lull__uring *r);
 

@@ -222,7 +222,7 @@ static void flush_batch(worker *w) {
   w->batch = 0;
   if (lull__uring_flush(w->ring, sent)) {
     lull__log(w->srv, LULL_LOG_WARN, "network thread %u: the kernel refused a batch of sends (io_uring: %s); sending "
-              "one call at a time from now on", w->idx, strerror(errno));
+              "one call at a time from now on", w->idx, strerror(lull__uring_error(w->ring)));
     lull__uring_destroy(w->ring);
     w->ring = NULL;
     was = 0;
