@@ -454,7 +454,6 @@ typedef struct load {
   lull__uring *ring; /* NULL: a read() each */
   int ep, total;
   conn *cs;
-  uint16_t port;
   char req[KINDS][512];
   double last_round;
 } load;
@@ -642,7 +641,7 @@ static int serve_until_told(load *L, int fd, void *msg, size_t n) {
  * parent names, keeps reading until told to stop, reports. */
 static void part_main(uint16_t port, const int want[KINDS], int seconds, int in, int out) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  load L = {.ep = epoll_create1(0), .port = port, .ring = lull__uring_create(512)};
+  load L = {.ep = epoll_create1(0), .ring = lull__uring_create(512)};
   for (int k = 0; k < KINDS; k++) {
     L.total += want[k];
     request(L.req[k], sizeof L.req[k], k, port);

@@ -178,6 +178,15 @@ void lull__direct_start(conn *c) {
   if (lull__direct_write(s)) lull__direct_end(s, "send failed");
 }
 
+/* n bytes went out: counted (and in the send latency when they were a
+ * feed's, published_ns != 0). */
+static void took(session *s, uint32_t n, uint64_t published_ns) {
+  if (published_ns) lull__send_latency(s, published_ns);
+  s->sent += n;
+  lull__count(&s->w->bytes, n);
+  lull__count(&s->w->writes, 1);
+}
+
 /* Send bytes: 1 when all went, 0 when the kernel's buffer is full (the
  * write watcher is on), -1 when the socket is gone. *done counts what went.
  * Audio (published_ns, its newest packet's publication; 0 for the head and
@@ -191,11 +200,8 @@ static int send_some(session *s, const void *p, size_t len, uint32_t *done, uint
       ev_io_start(s->w->loop, &s->wio);
       return 0;
     }
-    if (published_ns) lull__send_latency(s, published_ns);
+    took(s, (uint32_t)n, published_ns);
     *done += (uint32_t)n;
-    s->sent += (uint64_t)n;
-    lull__count(&s->w->bytes, (uint64_t)n);
-    lull__count(&s->w->writes, 1);
     if ((size_t)n < len) {
       ev_io_start(s->w->loop, &s->wio);
       return 0;
@@ -306,12 +312,7 @@ void lull__direct_sent(session *s, int res) {
     return;
   }
   uint32_t done = res > 0 ? (uint32_t)res : 0;
-  if (done) {
-    lull__send_latency(s, lull__feed_published_ns(f, s->cur.next, units));
-    s->sent += done;
-    lull__count(&s->w->bytes, done);
-    lull__count(&s->w->writes, 1);
-  }
+  if (done) took(s, done, lull__feed_published_ns(f, s->cur.next, units));
   advance(s, f, done);
   if (done < len)
     ev_io_start(s->w->loop, &s->wio); /* the socket is full: the rest when it has room */
