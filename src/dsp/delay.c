@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "dsp/dsp.h"
+#include "dsp/isa.h"
 
 #define MOD_LEFT_HZ (1.0f / 19.7f)
 #define MOD_RIGHT_HZ (1.0f / 27.1f)
 
+#ifndef LULL_ISA_SUFFIX /* the generic build only: the v3 one has just the processing */
 size_t lull__delay_floats(float sample_rate_hz, float max_seconds) {
   return 2u * lull__pow2_at_least((uint32_t)ceilf(max_seconds * sample_rate_hz) + 2);
 }
@@ -46,6 +48,10 @@ void lull__delay_init(lull_delay *d, const lull_delay_config *cfg, float sample_
     d->time_step[c] = 0;
   }
   d->time_phase = 0;
+  d->process = lull__delay_process_generic;
+#if LULL_HAVE_V3
+  if (lull__isa_v3()) d->process = lull__delay_process_v3;
+#endif
   lull__delay_reset(d);
 }
 
@@ -63,6 +69,7 @@ void lull__delay_control(lull_delay *d) {
   }
   d->time_phase = 0;
 }
+#endif
 
 static void put(float *ring, uint32_t mask, uint32_t at, const float *src, size_t n) {
   size_t i = at & mask, first = n < mask + 1 - i ? n : mask + 1 - i;
@@ -70,8 +77,8 @@ static void put(float *ring, uint32_t mask, uint32_t at, const float *src, size_
   lull__copy_floats(ring, src + first, n - first);
 }
 
-void lull__delay_process(lull_delay *d, float *out_l, float *out_r, const float *in_l, const float *in_r,
-                         size_t frames) {
+void LULL_ISA_NAME(lull__delay_process)(lull_delay *d, float *out_l, float *out_r, const float *in_l,
+                                        const float *in_r, size_t frames) {
   while (frames) {
     /* The taps of this block, from the control period's start (split-
      * invariant); a block may not be longer than the shortest tap. */
@@ -79,11 +86,12 @@ void lull__delay_process(lull_delay *d, float *out_l, float *out_r, const float 
     size_t n = frames < LULL_GRID_FRAMES ? frames : LULL_GRID_FRAMES;
     const int32_t phase = (int32_t)d->time_phase;
     float shortest = d->max_frames;
-    for (int c = 0; c < 2; c++)
-      for (size_t k = 0; k < n; k++) {
-        tap[c][k] = d->time_base[c] + d->time_step[c] * (float)(phase + (int32_t)k);
-        shortest = tap[c][k] < shortest ? tap[c][k] : shortest;
-      }
+    for (int c = 0; c < 2; c++) {
+      for (size_t k = 0; k < n; k++) tap[c][k] = d->time_base[c] + d->time_step[c] * (float)(phase + (int32_t)k);
+      /* A tap is monotonic in k (each rounding is), so its least is at an
+       * end; a running minimum here would not vectorise. */
+      shortest = fminf(shortest, fminf(tap[c][0], tap[c][n - 1]));
+    }
     if ((float)n > shortest) n = (size_t)shortest; /* >= 1: taps are clamped to >= 1 frame */
     float dl[LULL_GRID_FRAMES], dr[LULL_GRID_FRAMES], pl[LULL_GRID_FRAMES], pr[LULL_GRID_FRAMES];
     lull__tap_read(d->buf[0], d->mask, d->pos, tap[0], n, d->damp_coef, d->feedback, dl, pl);

@@ -609,6 +609,7 @@ extern const lull_pluck_patch lull__pluck_harp, lull__pluck_guitar, lull__pluck_
 /* y += (target - y) * coef; reaches 63 % in time_ms, 99 % in 4.6 time_ms. */
 typedef struct lull_smooth {
   float value, target, coef;
+  float keep_grid; /* (1 - coef)^LULL_GRID_FRAMES: the usual step, one powf at init */
 } lull_smooth;
 
 void lull__smooth_init(lull_smooth *s, float value, float time_ms, float sample_rate_hz);
@@ -709,7 +710,11 @@ typedef struct lull_delay_config {
   float mod_depth_ms;    /* each time moves +- this, 0..20 */
 } lull_delay_config;
 
-typedef struct lull_delay {
+typedef struct lull_delay lull_delay;
+typedef void lull_delay_process_fn(lull_delay *d, float *out_l, float *out_r, const float *in_l, const float *in_r,
+                                   size_t frames);
+struct lull_delay {
+  lull_delay_process_fn *process; /* the kernel for this CPU, chosen at init */
   float *buf[2];
   uint32_t mask, pos;
   float time_frames[2];       /* base times, left and right */
@@ -720,7 +725,7 @@ typedef struct lull_delay {
   float feedback, damp_coef;  /* damping: one-zero, as in the reverb */
   float sample_rate_hz;
   float max_frames;
-} lull_delay;
+};
 
 size_t lull__delay_floats(float sample_rate_hz, float max_seconds);
 void lull__delay_init(lull_delay *d, const lull_delay_config *cfg, float sample_rate_hz, float max_seconds,
@@ -729,8 +734,11 @@ void lull__delay_reset(lull_delay *d);
 /* At a grid line: plan the delay times for the next period. */
 void lull__delay_control(lull_delay *d);
 /* Accumulate the echoes of in_l/in_r into out_l/out_r (ping-pong). */
-void lull__delay_process(lull_delay *d, float *out_l, float *out_r, const float *in_l, const float *in_r,
-                         size_t frames);
+lull_delay_process_fn lull__delay_process_generic, lull__delay_process_v3;
+static inline void lull__delay_process(lull_delay *d, float *out_l, float *out_r, const float *in_l,
+                                       const float *in_r, size_t frames) {
+  d->process(d, out_l, out_r, in_l, in_r, frames);
+}
 
 /* ---- soft clip + lookahead peak limiter (limiter.c) ------------------- */
 
@@ -739,7 +747,10 @@ void lull__delay_process(lull_delay *d, float *out_l, float *out_r, const float 
 /* Stereo-linked. The gain reaches what a peak needs before the peak leaves
  * the lookahead delay, so |out| <= ceiling always; a final clamp guards the
  * float rounding only. Latency: lookahead_frames - 1. */
-typedef struct lull_limiter {
+typedef struct lull_limiter lull_limiter;
+typedef void lull_limiter_process_fn(lull_limiter *l, float *left, float *right, size_t frames);
+struct lull_limiter {
+  lull_limiter_process_fn *process; /* the kernel for this CPU, chosen at init */
   float ceiling;
   uint32_t look;                               /* lookahead frames, power of two */
   float dl[LULL_LIMITER_MAX_LOOKAHEAD], dr[LULL_LIMITER_MAX_LOOKAHEAD];
@@ -751,14 +762,17 @@ typedef struct lull_limiter {
   double box_sum;
   uint32_t calm; /* frames in a row with gain exactly 1: fast path after look */
   float env, release_coef, min_gain;
-} lull_limiter;
+};
 
 void lull__limiter_init(lull_limiter *l, float ceiling_db, float lookahead_ms, float release_ms,
                         float sample_rate_hz);
 void lull__limiter_reset(lull_limiter *l);
 uint32_t lull__limiter_latency(const lull_limiter *l);
 /* In place on two channels. */
-void lull__limiter_process(lull_limiter *l, float *left, float *right, size_t frames);
+lull_limiter_process_fn lull__limiter_process_generic, lull__limiter_process_v3;
+static inline void lull__limiter_process(lull_limiter *l, float *left, float *right, size_t frames) {
+  l->process(l, left, right, frames);
+}
 
 /* ==== palette voices (issue 20): tape, textures, ensemble, choir, grains ====
  * Shared scalar helpers first; every family below is render-safe (no
