@@ -195,7 +195,10 @@ static void apply(lull_limiter *l, float *left, float *right, const float *gain,
 }
 
 void LULL_ISA_NAME(lull__limiter_process)(lull_limiter *l, float *left, float *right, size_t frames) {
-  if (pass_through(l, left, right, frames)) return;
+  if (pass_through(l, left, right, frames)) {
+    LULL_ISA_LEAVE();
+    return;
+  }
   const size_t most = RING - l->look < RUN ? RING - l->look : RUN;
   for (size_t done = 0; done < frames;) {
     size_t n = frames - done < most ? frames - done : most;
@@ -205,4 +208,5 @@ void LULL_ISA_NAME(lull__limiter_process)(lull_limiter *l, float *left, float *r
     apply(l, left + done, right + done, gain, n);
     done += n;
   }
+  LULL_ISA_LEAVE();
 }

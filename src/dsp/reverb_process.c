@@ -130,4 +130,5 @@ void LULL_ISA_NAME(lull__reverb_process)(lull_reverb *r, float *out_l, float *ou
     if (dst[i] == f[i]) ring_put(r->line[i], r->mask[i], r->pos, f[i], n);
   r->mod_phase += (uint32_t)n;
   r->pos += (uint32_t)n;
+  LULL_ISA_LEAVE();
 }

@@ -18,6 +18,7 @@
 #include "stream/stream.h"
 
 #define CHUNK_FRAMES 4096
+#define DITHER_STREAMS 16
 
 struct lull_audio_writer {
   SNDFILE *sf;      /* NULL when streaming WAV to stdout, or writing Ogg/Opus */
@@ -30,7 +31,7 @@ struct lull_audio_writer {
   lull_atomic_file file; /* file.path is NULL for stdout */
   int reader_gone;        /* stdout: the pipe's reader closed it (EPIPE) */
   lull_sample_format fmt;
-  uint32_t dither[4]; /* four xorshift32 streams (to_pcm16) */
+  uint32_t dither[DITHER_STREAMS]; /* xorshift32 streams (to_pcm16) */
   short pcm[CHUNK_FRAMES * 2];
   unsigned char bytes[CHUNK_FRAMES * 2 * 4];
 };
@@ -126,7 +127,10 @@ int lull__audio_open(const char *path, lull_sample_format fmt, uint32_t rate, ui
   lull_audio_writer *w = calloc(1, sizeof *w);
   if (!w) return lull_diag_set(diag, LULL_ENOMEM, "", "out of memory");
   w->fmt = fmt;
-  memcpy(w->dither, (const uint32_t[4]){0x12345678u, 0x9e3779b9u, 0x7f4a7c15u, 0x85ebca6bu}, sizeof w->dither);
+  for (uint32_t k = 0, x = 0x12345678u; k < DITHER_STREAMS; k++) { /* fixed: a render is reproducible */
+    x += 0x9e3779b9u; /* the streams start far apart; xorshift32's state must not be 0 */
+    w->dither[k] = (x ^ (x >> 16)) * 0x85ebca6bu | 1u;
+  }
   if (strcmp(path, "-") == 0) {
     if (write_wav_header(STDOUT_FILENO, fmt, rate, expected_frames)) {
       int e = errno;
@@ -209,29 +213,33 @@ static short pcm16_of(float x, float d) {
 }
 
 /* n frames to 16 bits with TPDF dither: the difference of two uniform
- * variates (+-1 LSB, triangular), from four xorshift streams, a lane each
- * (no chain from sample to sample; the tail takes lane 0's). As signed,
- * each variate is uniform on [-0.5, 0.5): the difference is the same
- * triangle. */
+ * variates (+-1 LSB, triangular), from sixteen xorshift streams, a lane each:
+ * sixteen samples a round are four independent chains of two steps, which
+ * the CPU overlaps (four streams were one chain of eight). The tail takes
+ * lane 0's. As signed, each variate is
+ * uniform on [-0.5, 0.5): the difference is the same triangle. */
 static void to_pcm16(lull_audio_writer *w, const float *x, size_t n) {
   size_t i = 0;
 #if defined(__SSE2__)
-  v4u s;
-  memcpy(&s, w->dither, sizeof s);
-  for (; i + 8 <= 2 * n; i += 8) {
-    v4i q[2];
-    for (int h = 0; h < 2; h++) {
+  v4u s[4];
+  memcpy(s, w->dither, sizeof s);
+  _Static_assert(sizeof s == sizeof w->dither, "a lane for each stream");
+  for (; i + 16 <= 2 * n; i += 16) {
+    v4i q[4];
+    for (int h = 0; h < 4; h++) {
       v4f in;
       memcpy(&in, x + i + 4 * h, sizeof in);
-      v4u a = xorshift4(s), b = xorshift4(a);
-      s = b;
+      v4u a = xorshift4(s[h]), b = xorshift4(a);
+      s[h] = b;
       v4f d = (__builtin_convertvector((v4i)a, v4f) - __builtin_convertvector((v4i)b, v4f)) * 0x1p-32f;
       q[h] = clamp_round4(in * 32767.0f + d, -32768.0f, 32767.0f);
     }
-    v8s packed = __builtin_ia32_packssdw128(q[0], q[1]); /* within int16 already */
-    memcpy(w->pcm + i, &packed, sizeof packed);
+    for (int h = 0; h < 4; h += 2) {
+      v8s packed = __builtin_ia32_packssdw128(q[h], q[h + 1]); /* within int16 already */
+      memcpy(w->pcm + i + 4 * h, &packed, sizeof packed);
+    }
   }
-  memcpy(w->dither, &s, sizeof s);
+  memcpy(w->dither, s, sizeof s);
 #endif
   for (; i < 2 * n; i++) {
     uint32_t a = xorshift(w->dither[0]), b = xorshift(a);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dsp/denormal.h"
+#include "dsp/isa.h"
 #include "lull/engine.h"
 #include "lull/err.h"
 #include "lull/params.h"
@@ -543,6 +544,11 @@ void lull_engine_render(lull_engine *e, float *out, size_t frames) {
   }
   e->stats.frames_rendered += frames;
   lull__denormals_restore(fp_mode);
+#if LULL_HAVE_V3
+  /* Whatever a v3 kernel may have left (isa.h, LULL_ISA_LEAVE): the
+   * caller's SSE code after the render runs at full speed. */
+  if (e->pool.render == lull__bank_render_v3) __asm__ volatile("vzeroupper");
+#endif
 }
 
 const char *lull_part_name(int part) {

@@ -100,6 +100,23 @@ static void test_dither_is_not_truncation(void **state) {
   double mean = 0;
   for (int i = 0; i < 2 * N; i++) mean += s[i];
   ASSERT_NEAR(mean / (2 * N), 0.3, 0.05);
+  /* TPDF: the error of each sample is the rounding's (uniform, 1/12 LSB^2)
+   * plus the triangle's (1/6), 1/4 in all, within +-1.5 LSB; and sample to
+   * sample (each stream, and lane to lane) it is uncorrelated. */
+  double power = 0, lag1 = 0, lag16 = 0, most = 0;
+  for (int i = 0; i < 2 * N; i++) {
+    double e = s[i] - 0.3;
+    power += e * e;
+    most = fmax(most, fabs(e));
+    if (i >= 1) lag1 += e * (s[i - 1] - 0.3);
+    if (i >= 16) lag16 += e * (s[i - 16] - 0.3);
+  }
+  power /= 2 * N, lag1 /= 2 * N * power, lag16 /= 2 * N * power;
+  printf("# dither: error power %.4f LSB^2, max %.2f, correlation %.4f at lag 1, %.4f at 16\n", power, most, lag1, lag16);
+  ASSERT_NEAR(power, 0.25, 0.02);
+  ASSERT_LE(most, 1.5);
+  ASSERT_LE(fabs(lag1), 0.02);
+  ASSERT_LE(fabs(lag16), 0.02);
   free(x), free(s);
   unlink(path);
 }
