@@ -258,9 +258,14 @@ static int32_t pcm24_of(float x) {
 static int write_stream(lull_audio_writer *w, const float *x, size_t n) {
   unsigned char *p = w->bytes;
   size_t i = 0;
-  if (w->fmt == LULL_SAMPLE_PCM16 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) { /* already little-endian */
-    memcpy(p, w->pcm, sizeof(short) * 2 * n);
-    p += sizeof(short) * 2 * n, i = 2 * n;
+  if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) { /* already little-endian */
+    if (w->fmt == LULL_SAMPLE_PCM16) {
+      memcpy(p, w->pcm, sizeof(short) * 2 * n);
+      p += sizeof(short) * 2 * n, i = 2 * n;
+    } else if (w->fmt == LULL_SAMPLE_FLOAT) { /* IEEE single as WAV's float format has it */
+      memcpy(p, x, sizeof(float) * 2 * n);
+      p += sizeof(float) * 2 * n, i = 2 * n;
+    }
   }
 #if defined(__SSE2__)
   if (w->fmt == LULL_SAMPLE_PCM24) /* clamped, scaled and rounded four at a time */
