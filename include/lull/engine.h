@@ -64,7 +64,8 @@ enum {
   LULL_STAGE_REVERB,
   LULL_STAGE_TAPE,        /* the tape stage (its dry path when off: a delay line) */
   LULL_STAGE_FX,          /* LV2 effects */
-  LULL_STAGE_MASTER,      /* DC blocker, soft clip, limiter, interleaving */
+  LULL_STAGE_MASTER,      /* DC blocker, soft clip */
+  LULL_STAGE_LIMITER,     /* the lookahead limiter, and interleaving the output */
   LULL_STAGE_COUNT
 };
 /* "control", "voices", ...; NULL out of range. Thread-safe. */

@@ -220,8 +220,8 @@ int lull_engine_set_bpm(lull_engine *e, float bpm) {
 static void plugin_off(lull_engine *e, int part, uint8_t pitch);
 
 const char *lull_stage_name(int stage) {
-  static const char *const names[LULL_STAGE_COUNT] = {"control", "voices", "chorus", "delay",
-                                                      "reverb",  "tape",   "fx",     "master"};
+  static const char *const names[LULL_STAGE_COUNT] = {"control", "voices", "chorus", "delay", "reverb",
+                                                      "tape",    "fx",     "master", "limiter"};
   return stage >= 0 && stage < LULL_STAGE_COUNT ? names[stage] : NULL;
 }
 
@@ -487,12 +487,13 @@ static void render_block(lull_engine *e, float *out, uint32_t n) {
   mark(e, LULL_STAGE_FX);
   e->pool.dcblock(&e->dc[0], &e->dc[1], ml, mr, n);
   e->pool.soft_clip(ml, mr, n, e->master_now, e->master_step, (uint32_t)(e->pos % LULL_GRID_FRAMES));
+  mark(e, LULL_STAGE_MASTER);
   lull__limiter_process(&e->limiter, ml, mr, n);
   for (uint32_t i = 0; i < n; i++) {
     out[2 * i] = ml[i];
     out[2 * i + 1] = mr[i];
   }
-  mark(e, LULL_STAGE_MASTER);
+  mark(e, LULL_STAGE_LIMITER);
 }
 
 /* At each grid line: LFOs and smoothed values plan their next period. */

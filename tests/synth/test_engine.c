@@ -203,6 +203,7 @@ static void test_profile_counts_the_stages_that_ran(void **state) {
 #if defined(__x86_64__) || defined(__i386__)
   ASSERT_TRUE(st[1].stage_ticks[LULL_STAGE_VOICES] > 0);
   ASSERT_TRUE(st[1].stage_ticks[LULL_STAGE_MASTER] > 0);
+  ASSERT_TRUE(st[1].stage_ticks[LULL_STAGE_LIMITER] > 0);
 #endif
   ASSERT_TRUE(st[1].stage_ticks[LULL_STAGE_DELAY] == 0 && st[1].stage_ticks[LULL_STAGE_REVERB] == 0);
   for (int k = 0; k < LULL_STAGE_COUNT; k++) ASSERT_TRUE(lull_stage_name(k) != NULL);
