@@ -67,13 +67,20 @@ typedef struct conn {
   uint32_t have;                /* bytes held in buf */
   unsigned char buf[8192];      /* an unfinished frame or page */
   int64_t last_seq;
-  uint64_t packets, gaps, granule; /* granule: the last Ogg page's */
+  uint64_t packets, gaps, ramp_gaps, granule; /* gaps in the window, and before it; granule: the last Ogg page's */
   double t_connect, t_first, max_stall;
   double late_min, late_max;    /* arrival minus media time, in the window */
   uint64_t measured;            /* packets inside the measuring window */
 } conn;
 
 static double window_start = 1e30, window_end = 1e30;
+
+/* A gap in the window is a failure; one while everyone connects (or after)
+ * is counted apart. */
+static void gap(conn *c, double t) {
+  if (t >= window_start && t < window_end) c->gaps++;
+  else c->ramp_gaps++;
+}
 
 /* How late a packet came against its media time (position / 48 kHz): the
  * spread of that over the window is the worst delay the listener saw,
@@ -88,9 +95,9 @@ static void on_media(conn *c, uint64_t position, double t) {
 }
 
 static void on_packet(conn *c, int64_t seq, double t, uint64_t count) {
-  if (c->kind == K_WS && c->last_seq >= 0 && seq != c->last_seq + 1) c->gaps++;
+  if (c->kind == K_WS && c->last_seq >= 0 && seq != c->last_seq + 1) gap(c, t);
   /* Ogg: the header pages (0, 1) are followed by the live page numbers. */
-  if (c->kind == K_OGG && c->last_seq >= 2 && seq != c->last_seq + 1) c->gaps++;
+  if (c->kind == K_OGG && c->last_seq >= 2 && seq != c->last_seq + 1) gap(c, t);
   c->last_seq = seq;
   c->packets += count;
   if (t >= window_start && t < window_end) c->measured += count;
@@ -174,8 +181,8 @@ static void consume(conn *c, const unsigned char *p, size_t n, double t) {
     for (;;) {
       unsigned char *b = c->buf + at;
       long len = unit_len(c->kind, b, c->have - at);
-      if (len < 0 && c->kind == K_MP3) { /* lost sync: count it, look for the next frame */
-        c->gaps++;
+      if (len < 0 && c->kind == K_MP3) { /* lost sync: count it (each byte), look for the next frame */
+        gap(c, t);
         at++;
         continue;
       }
@@ -438,7 +445,7 @@ static pid_t floor_start(uint16_t lull_port, int kind, int uring, uint16_t *port
 
 typedef struct figures {
   int want[KINDS], kept[KINDS], alive[KINDS];
-  uint64_t gaps[KINDS];
+  uint64_t gaps[KINDS], ramp_gaps[KINDS];
   double worst[KINDS], first_p50[KINDS], first_p99[KINDS], first_max[KINDS];
   double cpu_s, cpu_wall, per_us;
   long rss0, rss1;
@@ -601,7 +608,7 @@ static long long late_frames(uint16_t port) {
  * figures, then its connect-to-first-packet times. */
 typedef struct part_report {
   int kept[KINDS], alive[KINDS], failed, count[KINDS];
-  uint64_t gaps[KINDS];
+  uint64_t gaps[KINDS], ramp_gaps[KINDS];
   double worst[KINDS];
 } part_report;
 
@@ -697,6 +704,7 @@ static void part_main(uint16_t port, const int want[KINDS], int seconds, int in,
       r.kept[k] += c->state == STREAM && (double)c->measured >= 0.99 * due - due_per_s[k] / 4 && c->max_stall <= MAX_DELAY_S;
       r.alive[k] += c->state == STREAM;
       r.gaps[k] += c->gaps;
+      r.ramp_gaps[k] += c->ramp_gaps;
       if (c->max_stall > r.worst[k]) r.worst[k] = c->max_stall;
       if (c->t_first) firsts[n++] = (c->t_first - c->t_connect) * 1000, r.count[k]++;
     }
@@ -788,6 +796,7 @@ static void run(pid_t server, uint16_t port, const int want[KINDS], int seconds,
       f->kept[k] += r.kept[k];
       f->alive[k] += r.alive[k];
       f->gaps[k] += r.gaps[k];
+      f->ramp_gaps[k] += r.ramp_gaps[k];
       if (r.worst[k] > f->worst[k]) f->worst[k] = r.worst[k];
     }
     f->failed += r.failed;
@@ -814,9 +823,10 @@ static void run(pid_t server, uint16_t port, const int want[KINDS], int seconds,
 static void print_kinds(const figures *f, const char *indent) {
   for (int k = 0; k < KINDS; k++)
     if (f->want[k])
-      printf("%s%-9s kept up %d/%d (connected %d), gaps %llu, worst delay spread %.0f ms, connect to first packet "
-             "(during the ramp) p50 %.1f ms p99 %.1f ms max %.1f ms\n",
-             indent, kind_name[k], f->kept[k], f->want[k], f->alive[k], (unsigned long long)f->gaps[k], f->worst[k] * 1000,
+      printf("%s%-9s kept up %d/%d (connected %d), gaps %llu (%llu while connecting), worst delay spread %.0f ms, "
+             "connect to first packet (during the ramp) p50 %.1f ms p99 %.1f ms max %.1f ms\n",
+             indent, kind_name[k], f->kept[k], f->want[k], f->alive[k], (unsigned long long)f->gaps[k],
+             (unsigned long long)f->ramp_gaps[k], f->worst[k] * 1000,
              f->first_p50[k], f->first_p99[k], f->first_max[k]);
 }
 

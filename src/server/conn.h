@@ -118,6 +118,16 @@ typedef struct conn {
   char ip[48];          /* address key: IPv4, or an IPv6 /64 (the peer's) */
 } conn;
 
+/* Where a wake's pass over the listeners is, between its slices (worker.c). */
+typedef struct wake_pass {
+  size_t slot;            /* the station it is at */
+  int kind;               /* the feed of it; -1: the station not begun */
+  int in_list, active, again, changed;
+  uint32_t params;        /* the station's params_changes when it began it */
+  uint64_t started_ms;
+  struct session *next;   /* pushed next; lull__session_end moves it on if that one ends */
+} wake_pass;
+
 /* A network thread and everything about its clients. */
 typedef struct worker {
   struct lull_server *srv;
@@ -155,6 +165,11 @@ typedef struct worker {
    * each. batch: set while the wake pushes, so writes are queued there. */
   struct lull__uring *ring;
   int batch;
+  /* A wake's pass over the listeners, in slices (worker.c): where it is.
+   * next is the listener it pushes next; lull__session_end moves it on
+   * when that one ends between slices. */
+  wake_pass pass;
+  ev_timer resume;          /* the pass's next slice, after what else is ready */
   /* Written by this worker only (lull__count), read by others. */
   _Atomic uint64_t bytes, writes, dropped, slow_closed;
   void *ssl_ctx;       /* the vhost's SSL_CTX (TLS only), to load a renewed certificate into */

@@ -96,6 +96,7 @@ void lull__session_end(session *s, const char *why) {
   worker *w = s->w;
   lull_server *srv = w->srv;
   session **head = &w->lists[s->station * LULL_FEED_KINDS + s->kind];
+  if (w->pass.next == s) w->pass.next = s->next; /* a wake's pass waits at it (worker.c) */
   if (s->prev)
     s->prev->next = s->next;
   else

@@ -230,13 +230,125 @@ static void flush_batch(worker *w) {
   w->batch = was;
 }
 
+/* A wake's pass pushes at most SLICE listeners, then lets the loop take
+ * what else is ready (a new connection, a handshake, a control message)
+ * before its next slice: a large audience's wake is ten thousand sends and
+ * tens of milliseconds, and a new listener waited for all of it. 512 sends
+ * keep io_uring's batches large. */
+enum { SLICE = 64, YIELD_MS = 250 };
+
+static void run_pass(worker *w);
+
+static void resume(struct ev_loop *loop, ev_timer *t, int revents) {
+  (void)loop, (void)revents;
+  run_pass(t->data);
+}
+
+/* The pass's next slice on the loop's next turn (a timer due at once runs
+ * after the loop has polled for what is ready). */
+static void later(worker *w) {
+  ev_timer_set(&w->resume, 0., 0.);
+  ev_timer_start(w->loop, &w->resume);
+}
+
+/* Push the listeners of the pass's station and feed onwards, SLICE at most:
+ * 1 when the slice is used up (the pass goes on later). */
+static int push_some(worker *w, unsigned *budget) {
+  /* The listeners' sends go in one batch (uring.h) when the kernel allows:
+   * the slice's syscalls become one. */
+  w->batch = w->ring != NULL;
+  int more = 0;
+  while (w->pass.next) {
+    if (!*budget) {
+      more = 1;
+      break;
+    }
+    session *s = w->pass.next;
+    w->pass.next = s->next; /* push may end s (a queued one is not ended before the flush) */
+    if (w->pass.changed && s->role == S_WS && s->params_seen != w->pass.params) s->params_pending = 1;
+    push(s);
+    --*budget;
+    if (w->ring && lull__uring_queued(w->ring) == RING_ENTRIES) flush_batch(w);
+  }
+  w->batch = 0;
+  if (w->ring) flush_batch(w); /* its results may end sessions: the pass's next moves on */
+  return more;
+}
+
+static void run_pass(worker *w) {
+  lull_server *srv = w->srv;
+  unsigned budget = SLICE;
+  while (w->pass.active && w->pass.slot < srv->n_slots) {
+    const size_t i = w->pass.slot;
+    /* Feeds of a station exist here once it had a listener here (a
+     * configured one's from the worker's start, a personal one's while it
+     * has listeners here); a station may go between slices. */
+    if (!atomic_load_explicit(&w->bound[i], memory_order_relaxed)) {
+      w->pass.slot++, w->pass.kind = -1, w->pass.in_list = 0, w->pass.next = NULL;
+      continue;
+    }
+    if (w->pass.kind < 0) {
+      lull_station_now now;
+      lull_station_get_now(srv->stations[i], &now);
+      /* Params go out at most every PARAMS_MS per station, the latest then:
+       * a client steering as fast as it may cannot multiply everyone's sends
+       * (a change held back goes out on a later wake). */
+      uint64_t t = lull__now_ms();
+      w->pass.changed = now.params_changes != w->changes[i] && t - w->params_ms[i] >= PARAMS_MS;
+      w->pass.params = now.params_changes;
+      if (w->pass.changed) {
+        w->changes[i] = now.params_changes;
+        w->params_ms[i] = t;
+      }
+      w->pass.kind = 0, w->pass.in_list = 0;
+    }
+    for (; w->pass.kind < LULL_FEED_KINDS; w->pass.kind++, w->pass.in_list = 0) {
+      const int k = w->pass.kind;
+      const size_t fi = i * LULL_FEED_KINDS + (size_t)k;
+      if (!w->pass.in_list) {
+        lull_feed *f = &w->feeds[fi];
+        int grew = lull__feed_pull(f) > 0;
+        if (!grew && !(w->pass.changed && (k == LULL_FEED_WS_OPUS || k == LULL_FEED_WS_PCM))) continue;
+        if (grew && (k == LULL_FEED_OGG || k == LULL_FEED_MP3)) {
+          /* Sends, not bytes, are what a listener costs, and HTTP players
+           * buffer seconds: their listeners get a few units per send
+           * (written on the wake nearest the time). WebSocket players get
+           * each message as it is made. */
+          uint64_t t = lull__now_ms();
+          if (t < w->write_at[fi]) continue;
+          w->write_at[fi] = t + srv->cfg.http_write_ms - 30;
+        }
+        w->pass.in_list = 1;
+        w->pass.next = w->lists[fi]; /* who joins from here on had their burst at the join */
+      }
+      while (push_some(w, &budget)) {
+        /* A pass yields only in its first YIELD_MS: under a flood of new
+         * connections those who listen already come first. */
+        if (lull__now_ms() - w->pass.started_ms < YIELD_MS) {
+          later(w);
+          return;
+        }
+        budget = SLICE;
+      }
+    }
+    w->pass.slot++, w->pass.kind = -1;
+  }
+  w->pass.active = 0;
+  if (w->pass.again) { /* woken meanwhile: a pass for what came since, after the loop's turn */
+    w->pass = (wake_pass){.active = 1, .kind = -1, .started_ms = lull__now_ms()};
+    later(w);
+  }
+}
+
 /* New packets (or the stop): pull them into the feeds, and send the
- * listeners that have something new. */
+ * listeners that have something new, a slice at a time (run_pass). */
 static void wake(worker *w) {
   lull_server *srv = w->srv;
   if (atomic_load(&srv->stopping)) {
     if (w->stop_seen) return;
     w->stop_seen = 1;
+    ev_timer_stop(w->loop, &w->resume);
+    w->pass.active = 0, w->pass.next = NULL;
     w->stop_deadline = lull__now_ms() + 300;
     lws_sul_schedule(w->ctx, 0, &w->sweep, sweep, 20 * LWS_US_PER_MS);
     for (size_t i = 0; i < srv->n_slots * LULL_FEED_KINDS; i++)
@@ -255,48 +367,12 @@ static void wake(worker *w) {
     return;
   }
   if (atomic_load_explicit(&srv->tls_gen, memory_order_relaxed) != w->tls_seen) tls_reload(w);
-  uint64_t t = lull__now_ms();
-  for (size_t i = 0; i < srv->n_slots; i++) {
-    /* Feeds of a station exist here once it had a listener here (a
-     * configured one's from the worker's start, a personal one's while it
-     * has listeners here). */
-    if (!atomic_load_explicit(&w->bound[i], memory_order_relaxed)) continue;
-    lull_station_now now;
-    lull_station_get_now(srv->stations[i], &now);
-    /* Params go out at most every PARAMS_MS per station, the latest then:
-     * a client steering as fast as it may cannot multiply everyone's sends
-     * (a change held back goes out on a later wake). */
-    int changed = now.params_changes != w->changes[i] && t - w->params_ms[i] >= PARAMS_MS;
-    if (changed) {
-      w->changes[i] = now.params_changes;
-      w->params_ms[i] = t;
-    }
-    for (int k = 0; k < LULL_FEED_KINDS; k++) {
-      size_t fi = i * LULL_FEED_KINDS + k;
-      lull_feed *f = &w->feeds[fi];
-      int grew = lull__feed_pull(f) > 0;
-      if (!grew && !(changed && (k == LULL_FEED_WS_OPUS || k == LULL_FEED_WS_PCM))) continue;
-      if (grew && (k == LULL_FEED_OGG || k == LULL_FEED_MP3)) {
-        /* Sends, not bytes, are what a listener costs, and HTTP players
-         * buffer seconds: their listeners get a few units per send
-         * (written on the wake nearest the time). WebSocket players get
-         * each message as it is made. */
-        if (t < w->write_at[fi]) continue;
-        w->write_at[fi] = t + srv->cfg.http_write_ms - 30;
-      }
-      /* The listeners' sends go in one batch (uring.h) when the kernel
-       * allows: the wake's syscalls become one. */
-      w->batch = w->ring != NULL;
-      for (session *s = w->lists[fi], *next; s; s = next) {
-        next = s->next; /* push may end s (a queued one is not ended before the flush) */
-        if (changed && s->role == S_WS && s->params_seen != now.params_changes) s->params_pending = 1;
-        push(s);
-        if (w->ring && lull__uring_queued(w->ring) == RING_ENTRIES) flush_batch(w);
-      }
-      w->batch = 0;
-      if (w->ring) flush_batch(w);
-    }
+  if (w->pass.active) { /* the pass under way sends what came too; another follows it */
+    w->pass.again = 1;
+    return;
   }
+  w->pass = (wake_pass){.active = 1, .kind = -1, .started_ms = lull__now_ms()};
+  run_pass(w);
 }
 
 /* Every SWEEP_MS: listeners whose socket is full never become writable, so
@@ -425,6 +501,8 @@ int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag
   /* libev on epoll, as a loop of ours (lws leaves signals alone then). */
   w->loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOSIGMASK);
   if (!w->loop) return lull_diag_set(diag, LULL_ENOMEM, "", "libev: cannot create an epoll loop");
+  ev_timer_init(&w->resume, resume, 0., 0.);
+  w->resume.data = w;
   ev_io_init(&w->hup_watch, hangups, w->hup_fd, EV_READ);
   w->hup_watch.data = w;
   ev_io_start(w->loop, &w->hup_watch);
@@ -463,6 +541,7 @@ int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag
 void lull__worker_free(lull_server *srv, worker *w) {
   if (w->ctx) lws_context_destroy(w->ctx);
   if (w->loop) {
+    ev_timer_stop(w->loop, &w->resume);
     ev_io_stop(w->loop, &w->hup_watch);
     ev_loop_destroy(w->loop);
   }
