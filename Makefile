@@ -89,6 +89,7 @@ fuzz:
 
 bench: build
 	$(BUILD)/lull bench
+	bench/bench_render.sh 5 $(BUILD)/lull
 	$(BUILD)/bench_stations 4 20
 	$(BUILD)/bench_server --listeners 5000 --seconds 30
 	$(BUILD)/bench_server --floor --listeners 2000 --seconds 10 --rounds 3
