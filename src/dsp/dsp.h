@@ -628,42 +628,25 @@ void lull__dcblock_init(lull_dcblock *d, float cutoff_hz, float sample_rate_hz);
 void lull__dcblock_process(lull_dcblock *d, float *out, const float *in, size_t frames);
 /* Two channels in place at once (two independent recurrences in one loop);
  * inline so the FMA build of the synth kernels fuses it. */
-/* One channel, in place: eight frames a step as a scan (Hillis-Steele over
- * the lanes, with r, r^2, r^4), so the chain from step to step is one
- * multiply-add (the last output times r^8 into the next eight), not eight.
- * The tail (under eight frames) goes frame by frame. */
-LULL_VEC void lull__dcblock_scan(lull_dcblock *d, float *x, size_t frames) {
-  float x1 = d->x1, y1 = d->y1;
-  const float r = d->r, r2 = r * r, r4 = r2 * r2;
-  const v8f z = v8f_set1(0);
-  const v8f pw = {r, r2, r2 * r, r4, r4 * r, r4 * r2, r4 * r2 * r, r4 * r4}; /* r^(k+1) */
-  size_t i = 0;
-  for (; i + 8 <= frames; i += 8) {
-    v8f cur;
-    __builtin_memcpy(&cur, x + i, sizeof cur);
-    v8f prev = __builtin_shuffle(cur, v8f_set1(x1), (v8i){8, 0, 1, 2, 3, 4, 5, 6});
-    v8f s = cur - prev;
-    s += r * __builtin_shuffle(s, z, (v8i){8, 0, 1, 2, 3, 4, 5, 6});
-    s += r2 * __builtin_shuffle(s, z, (v8i){8, 9, 0, 1, 2, 3, 4, 5});
-    s += r4 * __builtin_shuffle(s, z, (v8i){8, 9, 10, 11, 0, 1, 2, 3});
-    v8f y = s + pw * y1;
-    __builtin_memcpy(x + i, &y, sizeof y);
-    x1 = cur[7];
-    y1 = y[7];
-  }
-  for (; i < frames; i++) {
-    float a = x[i];
-    y1 = r * y1 + (a - x1);
-    x1 = a;
-    x[i] = y1;
-  }
-  d->x1 = x1;
-  d->y1 = __builtin_fabsf(y1) < 1e-15f ? 0.0f : y1;
-}
-
+/* Frame by frame, as a recurrence: a scan over eight frames at a time
+ * rounds differently, and a frame's rounding must not depend on where the
+ * caller's block began (the engine's output is the same for any block size). */
 static inline void lull__dcblock_process2(lull_dcblock *l, lull_dcblock *r, float *left, float *right, size_t frames) {
-  lull__dcblock_scan(l, left, frames);
-  lull__dcblock_scan(r, right, frames);
+  float lx1 = l->x1, ly1 = l->y1, rx1 = r->x1, ry1 = r->y1;
+  const float lr = l->r, rr = r->r;
+  for (size_t i = 0; i < frames; i++) {
+    float a = left[i], b = right[i];
+    ly1 = lr * ly1 + (a - lx1);
+    ry1 = rr * ry1 + (b - rx1);
+    lx1 = a;
+    rx1 = b;
+    left[i] = ly1;
+    right[i] = ry1;
+  }
+  l->x1 = lx1;
+  r->x1 = rx1;
+  l->y1 = __builtin_fabsf(ly1) < 1e-15f ? 0.0f : ly1;
+  r->y1 = __builtin_fabsf(ry1) < 1e-15f ? 0.0f : ry1;
 }
 
 /* ---- reverb (reverb.c) ------------------------------------------------ */
@@ -762,7 +745,7 @@ static inline void lull__delay_process(lull_delay *d, float *out_l, float *out_r
 
 /* ---- soft clip + lookahead peak limiter (limiter.c) ------------------- */
 
-#define LULL_LIMITER_MAX_LOOKAHEAD 256
+#define LULL_LIMITER_MAX_LOOKAHEAD 512 /* 1.5 ms at 192 kHz is 288 frames, and the runs need room beside it */
 
 /* Stereo-linked. The gain reaches what a peak needs before the peak leaves
  * the lookahead delay, so |out| <= ceiling always; a final clamp guards the

@@ -129,7 +129,8 @@ static void needs(float c, const float *left, const float *right, float *need, s
   for (; k + 8 <= n; k += 8) {
     v8f a = abs8(left + k), b = abs8(right + k);
     v8f peak = v8f_select(a > b, a, b); /* maxf: a NaN left takes the right, as there */
-    v8f r = v8f_select(peak > cv, cv / peak, one);
+    v8i over = peak > cv;
+    v8f r = v8f_select(over, cv / v8f_select(over, peak, one), one); /* no 0/0 in a quiet lane */
     memcpy(need + k, &r, sizeof r);
   }
   for (; k < n; k++) {

@@ -124,6 +124,7 @@ typedef struct wake_pass {
   int kind;               /* the feed of it; -1: the station not begun */
   int in_list, active, again, changed;
   uint32_t params;        /* the station's params_changes when it began it */
+  uint32_t gen;           /* the slot's generation then (slot.c) */
   uint64_t started_ms;
   struct session *next;   /* pushed next; lull__session_end moves it on if that one ends */
 } wake_pass;
@@ -170,6 +171,7 @@ typedef struct worker {
    * when that one ends between slices. */
   wake_pass pass;
   ev_timer resume;          /* the pass's next slice, after what else is ready */
+  unsigned slice;           /* sends a slice (LULL_WAKE_SLICE, for tests) */
   /* Written by this worker only (lull__count), read by others. */
   _Atomic uint64_t bytes, writes, dropped, slow_closed;
   void *ssl_ctx;       /* the vhost's SSL_CTX (TLS only), to load a renewed certificate into */

@@ -233,8 +233,9 @@ static void flush_batch(worker *w) {
 /* A wake's pass pushes at most SLICE listeners, then lets the loop take
  * what else is ready (a new connection, a handshake, a control message)
  * before its next slice: a large audience's wake is ten thousand sends and
- * tens of milliseconds, and a new listener waited for all of it. 512 sends
- * keep io_uring's batches large. */
+ * tens of milliseconds, and a new listener waited for all of it (64 sends
+ * are still a batch for io_uring). LULL_WAKE_SLICE=N sets another size,
+ * 1..4096 (tests use 1: the loop runs between every two sends). */
 enum { SLICE = 64, YIELD_MS = 250 };
 
 static void run_pass(worker *w);
@@ -277,17 +278,21 @@ static int push_some(worker *w, unsigned *budget) {
 
 static void run_pass(worker *w) {
   lull_server *srv = w->srv;
-  unsigned budget = SLICE;
+  unsigned budget = w->slice;
   while (w->pass.active && w->pass.slot < srv->n_slots) {
     const size_t i = w->pass.slot;
     /* Feeds of a station exist here once it had a listener here (a
      * configured one's from the worker's start, a personal one's while it
      * has listeners here); a station may go between slices. */
-    if (!atomic_load_explicit(&w->bound[i], memory_order_relaxed)) {
+    const uint32_t gen = atomic_load_explicit(&w->bound[i], memory_order_relaxed);
+    if (!gen) {
       w->pass.slot++, w->pass.kind = -1, w->pass.in_list = 0, w->pass.next = NULL;
       continue;
     }
+    if (w->pass.kind >= 0 && gen != w->pass.gen) /* the slot took another station meanwhile: begin it */
+      w->pass.kind = -1, w->pass.in_list = 0, w->pass.next = NULL;
     if (w->pass.kind < 0) {
+      w->pass.gen = gen;
       lull_station_now now;
       lull_station_get_now(srv->stations[i], &now);
       /* Params go out at most every PARAMS_MS per station, the latest then:
@@ -328,7 +333,7 @@ static void run_pass(worker *w) {
           later(w);
           return;
         }
-        budget = SLICE;
+        budget = w->slice;
       }
     }
     w->pass.slot++, w->pass.kind = -1;
@@ -348,7 +353,7 @@ static void wake(worker *w) {
     if (w->stop_seen) return;
     w->stop_seen = 1;
     ev_timer_stop(w->loop, &w->resume);
-    w->pass.active = 0, w->pass.next = NULL;
+    w->pass = (wake_pass){0};
     w->stop_deadline = lull__now_ms() + 300;
     lws_sul_schedule(w->ctx, 0, &w->sweep, sweep, 20 * LWS_US_PER_MS);
     for (size_t i = 0; i < srv->n_slots * LULL_FEED_KINDS; i++)
@@ -503,6 +508,8 @@ int lull__worker_init(lull_server *srv, worker *w, unsigned idx, lull_diag *diag
   if (!w->loop) return lull_diag_set(diag, LULL_ENOMEM, "", "libev: cannot create an epoll loop");
   ev_timer_init(&w->resume, resume, 0., 0.);
   w->resume.data = w;
+  const char *slice = getenv("LULL_WAKE_SLICE");
+  w->slice = slice && atoi(slice) >= 1 && atoi(slice) <= 4096 ? (unsigned)atoi(slice) : SLICE;
   ev_io_init(&w->hup_watch, hangups, w->hup_fd, EV_READ);
   w->hup_watch.data = w;
   ev_io_start(w->loop, &w->hup_watch);

@@ -67,10 +67,11 @@ static void test_recovers_after_peak(void **state) {
 
 /* The careful path goes in runs the ring can hold (limiter.c): blocks of
  * any length, short or longer than the ring, give the same output bit for
- * bit, and the generic and x86-64-v3 builds agree to rounding. */
-static float *limited(lull_limiter_process_fn *process, const float *in, size_t n, size_t block, int right) {
+ * bit at 48, 96 and 192 kHz, and the generic and x86-64-v3 builds agree to
+ * rounding. */
+static float *limited(lull_limiter_process_fn *process, const float *in, size_t n, size_t block, int right, float fs) {
   lull_limiter lim;
-  lull__limiter_init(&lim, -1.0f, 1.5f, 120.0f, FS);
+  lull__limiter_init(&lim, -1.0f, 1.5f, 120.0f, fs);
   lim.process = process;
   float *l = malloc(sizeof(float) * n), *r = malloc(sizeof(float) * n);
   for (size_t i = 0; i < n; i++) l[i] = in[i], r[i] = -0.5f * in[i];
@@ -90,19 +91,24 @@ static void test_any_block_length(void **state) {
 #if LULL_HAVE_V3
   if (lull__isa_v3()) kinds[1] = lull__limiter_process_v3;
 #endif
-  const size_t blocks[] = {1, 7, 64, 183, 184, 185, 256, 1000, 4801};
+  const size_t blocks[] = {1, 7, 64, 183, 184, 185, 256, 439, 440, 441, 1000, 4801};
+  /* The lookahead is 72 frames at 48 kHz, 288 at 192 kHz: the runs beside
+   * it in the ring are shorter there. */
+  const float rates[] = {48000.0f, 96000.0f, 192000.0f};
   float *ref[2] = {0};
   for (int k = 0; k < 2 && kinds[k]; k++)
-    for (int ch = 0; ch < 2; ch++) {
-      float *a = limited(kinds[k], x, N, 64, ch);
-      for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
-        float *y = limited(kinds[k], x, N, blocks[b], ch);
-        for (int i = 0; i < N; i++) ASSERT_EQ_INT(y[i] == a[i], 1);
-        free(y);
+    for (int r = 0; r < 3; r++)
+      for (int ch = 0; ch < 2; ch++) {
+        float *a = limited(kinds[k], x, N, 64, ch, rates[r]);
+        for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+          float *y = limited(kinds[k], x, N, blocks[b], ch, rates[r]);
+          for (int i = 0; i < N; i++)
+            if (y[i] != a[i]) fail_msg("%.0f Hz, blocks of %zu: frame %d differs", rates[r], blocks[b], i);
+          free(y);
+        }
+        if (ch == 0 && r == 0) ref[k] = a;
+        else free(a);
       }
-      if (ch == 0) ref[k] = a;
-      else free(a);
-    }
   double ceiling = pow(10.0, -1.0 / 20.0), most = 0;
   ASSERT_LE(sig_peak(ref[0], N, 1), ceiling + 1e-7);
   ASSERT_GE(sig_peak(ref[0], N, 1), 0.9 * ceiling); /* it did limit */

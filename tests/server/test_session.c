@@ -435,6 +435,64 @@ static void test_stream_reader_that_stops(void **state) {
   lull_server_destroy(srv);
 }
 
+/* A wake's pass over the listeners goes in slices, the loop running
+ * between them (worker.c); here one listener a slice (LULL_WAKE_SLICE=1),
+ * so the pass waits at a listener after every send. Listeners of the same
+ * feed leave (FIN, RST) while passes wait at them: the pass moves on past
+ * each (ASan sees a freed one used), those who stay get every message, and
+ * the count comes back. */
+static void test_sliced_wakes_with_listeners_leaving(void **state) {
+  (void)state;
+  setenv("LULL_WAKE_SLICE", "1", 1);
+  lull_server *srv = start(&(lull_server_config){.threads = 1, .max_per_ip = 100, .max_conns_per_ip = 200});
+  unsetenv("LULL_WAKE_SLICE");
+  uint16_t port = lull_server_port(srv);
+  enum { STAY = 6, LEAVE = 48 };
+  const char *path = "/ws/stream?codec=pcm";
+  nc_ws stay[STAY];
+  wsstat st[STAY];
+  int leavers[LEAVE], left = 0;
+  /* Leavers before, between and after the stayers in the feed's list. */
+  for (int i = 0, s_i = 0, l_i = 0; i < STAY + LEAVE; i++) {
+    nc_ws w = {0};
+    ASSERT_EQ_INT(nc_ws_open(&w, port, path, NULL, 0, NULL), 101);
+    if (i % 9 == 4 && s_i < STAY) {
+      stay[s_i] = w;
+      st[s_i] = (wsstat){.last_seq = -1};
+      s_i++;
+    } else {
+      ASSERT_TRUE(l_i < LEAVE);
+      leavers[l_i++] = w.fd;
+      free(w.buf);
+    }
+  }
+  ASSERT_TRUE(wait_listeners(port, STAY + LEAVE, 3));
+  /* Three seconds: a leaver goes every 60 ms, by FIN or RST; the stayers read. */
+  double t0 = nc_now_s(), next_leave = t0 + 0.3;
+  while (nc_now_s() - t0 < 3.5) {
+    for (int i = 0; i < STAY; i++)
+      while (nc_ws_recv(&stay[i], 0) == 2) ws_packets(&stay[i], &st[i], NULL, LULL_CODEC_PCM);
+    if (left < LEAVE && nc_now_s() >= next_leave) {
+      leave(leavers[left], left % 2 ? RST : FIN);
+      left++;
+      next_leave += 0.06;
+    }
+    nap_ms(5);
+  }
+  ASSERT_EQ_INT(left, LEAVE);
+  ASSERT_TRUE(wait_listeners(port, STAY, 3));
+  for (int i = 0; i < STAY; i++) {
+    print_message("# stayer %d: %llu packets, %llu gaps, %llu bad\n", i, (unsigned long long)st[i].packets,
+                  (unsigned long long)st[i].gaps, (unsigned long long)st[i].bad);
+    ASSERT_EQ_INT(st[i].gaps, 0);
+    ASSERT_EQ_INT(st[i].bad, 0);
+    ASSERT_GE(st[i].packets, 120); /* 3.5 s of 20 ms packets, less the start */
+    nc_ws_close(&stay[i]);
+  }
+  ASSERT_TRUE(wait_listeners(port, 0, 3));
+  lull_server_destroy(srv);
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
@@ -443,6 +501,7 @@ int main(void) {
       cmocka_unit_test(test_every_way_of_leaving),
       cmocka_unit_test(test_stream_reader_that_stops),
       cmocka_unit_test(test_tls_stream_every_way),
+      cmocka_unit_test(test_sliced_wakes_with_listeners_leaving),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

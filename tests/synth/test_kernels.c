@@ -147,9 +147,22 @@ static void test_isa_override(void **state) {
 static void test_v3_kernels_leave_avx_clean(void **state) {
   (void)state;
   unsetenv("LULL_ISA");
-  if (!LULL_HAVE_V3 || !lull__isa_v3()) {
-    printf("# no x86-64-v3 kernels in this build or CPU: nothing to check\n");
+#if !LULL_HAVE_V3
+  printf("# no x86-64-v3 kernels in this build: nothing to check\n");
+  skip();
+#else
+  if (!lull__isa_v3()) {
+    printf("# no x86-64-v3 on this CPU: nothing to check\n");
     skip();
+    return;
+  }
+  /* Where the CPU (or a hypervisor) does not track the state, XINUSE may
+   * read dirty after a vzeroupper too: nothing to tell then. */
+  __asm__ volatile("vzeroupper");
+  if (lull__isa_avx_dirty()) {
+    printf("# XINUSE reads dirty right after vzeroupper here: nothing to check\n");
+    skip();
+    return;
   }
   const float fs = 48000.0f;
   lull_reverb_config rc = {.decay_s = 4.0f, .predelay_ms = 20.0f, .damping = 0.3f, .mod_depth_ms = 0.5f};
@@ -202,6 +215,7 @@ static void test_v3_kernels_leave_avx_clean(void **state) {
     free(x), free(ev.ev);
     lull_engine_destroy(e);
   }
+#endif
 }
 
 int main(void) {
