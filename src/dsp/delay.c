@@ -111,4 +111,5 @@ void LULL_ISA_NAME(lull__delay_process)(lull_delay *d, float *out_l, float *out_
     out_l += n, out_r += n, in_l += n, in_r += n;
     frames -= n;
   }
+  LULL_ISA_LEAVE(); /* GCC left it dirty here in the AddressSanitizer build */
 }

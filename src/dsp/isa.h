@@ -39,9 +39,10 @@ static inline int lull__isa_v3(void) { return 0; }
  * every SSE instruction after, in the engine or in the embedder's code, runs
  * several times slower on some CPUs (5x measured on this project's AMD for
  * the 16-bit conversion after a render). GCC 12 puts a vzeroupper before most
- * returns of a v3 kernel, not all (the limiter's pass-through and the
- * reverb's ring wrap went without): the v3 kernels that were seen without
- * end with this; generic builds make it nothing. */
+ * returns of a v3 kernel, not all (the limiter's pass-through, the
+ * reverb's ring wrap, the delay in the AddressSanitizer build went
+ * without): the v3 kernels that were seen without end with this; generic
+ * builds make it nothing. */
 #if defined(LULL_ISA_SUFFIX) && defined(__AVX__)
 #define LULL_ISA_LEAVE() __builtin_ia32_vzeroupper()
 #else
