@@ -140,10 +140,10 @@ static void test_isa_override(void **state) {
 /* The v3 kernels leave the AVX registers' upper halves clean (isa.h,
  * LULL_ISA_LEAVE): with them dirty, the SSE code after (the engine's own,
  * the 16-bit conversion, an embedder's) ran 5x slower here. The effects
- * and the limiter, each on its own for 10 s of loud and quiet noise in
+ * and the limiter, each on its own for 4 s of loud and quiet noise in
  * blocks of several lengths (so the reverb's rings wrap and the limiter
- * takes both its paths), and the engine after each render, in every
- * palette. */
+ * takes both its paths), and the engine after each render of 2 s, in
+ * every palette. */
 static void test_v3_kernels_leave_avx_clean(void **state) {
   (void)state;
   unsetenv("LULL_ISA");
@@ -183,7 +183,7 @@ static void test_v3_kernels_leave_avx_clean(void **state) {
   float in[LULL_GRID_FRAMES], l[LULL_GRID_FRAMES], r[LULL_GRID_FRAMES];
   const uint32_t lengths[] = {64, 13, 64, 1, 37, 64};
   long blocks = 0, dirty = 0;
-  for (uint64_t t = 0; t < 10 * 48000;) {
+  for (uint64_t t = 0; t < 4 * 48000;) {
     uint32_t n = lengths[blocks % 6];
     float g = (t / 24000) % 2 ? 3.0f : 0.2f; /* half a second loud, half quiet */
     for (uint32_t i = 0; i < n; i++) in[i] = g * lull__noise_next(&nz), l[i] = r[i] = 0;
@@ -207,7 +207,7 @@ static void test_v3_kernels_leave_avx_clean(void **state) {
     lull_engine *e = engine_on(NULL, 0);
     float *x = malloc(sizeof(float) * 2 * 960);
     size_t next = 0;
-    for (size_t i = 0; i < 10 * 48000; i += 960) {
+    for (size_t i = 0; i < 2 * 48000; i += 960) {
       for (; next < ev.n && ev.ev[next].frame < i + 960; next++) ASSERT_EQ_INT(lull_engine_schedule(e, &ev.ev[next]), LULL_OK);
       lull_engine_render(e, x, 960);
       ASSERT_EQ_INT(lull__isa_avx_dirty(), 0);
