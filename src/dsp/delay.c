@@ -71,12 +71,6 @@ void lull__delay_control(lull_delay *d) {
 }
 #endif
 
-static void put(float *ring, uint32_t mask, uint32_t at, const float *src, size_t n) {
-  size_t i = at & mask, first = n < mask + 1 - i ? n : mask + 1 - i;
-  lull__copy_floats(ring + i, src, first);
-  lull__copy_floats(ring, src + first, n - first);
-}
-
 void LULL_ISA_NAME(lull__delay_process)(lull_delay *d, float *out_l, float *out_r, const float *in_l,
                                         const float *in_r, size_t frames) {
   while (frames) {
@@ -104,8 +98,8 @@ void LULL_ISA_NAME(lull__delay_process)(lull_delay *d, float *out_l, float *out_
       dl[k] = wl;
       dr[k] = wr;
     }
-    put(d->buf[0], d->mask, d->pos, dl, n);
-    put(d->buf[1], d->mask, d->pos, dr, n);
+    lull__ring_put(d->buf[0], d->mask, d->pos, dl, n);
+    lull__ring_put(d->buf[1], d->mask, d->pos, dr, n);
     d->pos += (uint32_t)n;
     d->time_phase += (uint32_t)n;
     out_l += n, out_r += n, in_l += n, in_r += n;

@@ -82,6 +82,19 @@ static inline void lull__copy_floats(float *dst, const float *src, size_t n) {
   for (; n; n--) *dst++ = *src++;
 }
 
+/* n frames into / out of a power-of-two ring (mask + 1 long) from slot at,
+ * in at most two contiguous runs (the wrap). */
+static inline void lull__ring_put(float *ring, uint32_t mask, uint32_t at, const float *src, size_t n) {
+  size_t i = at & mask, first = n < mask + 1 - i ? n : mask + 1 - i;
+  lull__copy_floats(ring + i, src, first);
+  lull__copy_floats(ring, src + first, n - first);
+}
+static inline void lull__ring_get(const float *ring, uint32_t mask, uint32_t at, float *dst, size_t n) {
+  size_t i = at & mask, first = n < mask + 1 - i ? n : mask + 1 - i;
+  lull__copy_floats(dst, ring + i, first);
+  lull__copy_floats(dst + first, ring, n - first);
+}
+
 /* Read a power-of-two ring buffer for a block: frame k at tap[k] frames
  * before pos + k (fractional: linear interpolation). plain gets the reads;
  * damped gets g ((1 - d) r[k] + d r'[k]), r' read one frame earlier at the
@@ -627,10 +640,9 @@ typedef struct lull_dcblock { float x1, y1, r; } lull_dcblock;
 void lull__dcblock_init(lull_dcblock *d, float cutoff_hz, float sample_rate_hz);
 void lull__dcblock_process(lull_dcblock *d, float *out, const float *in, size_t frames);
 /* Two channels in place at once (two independent recurrences in one loop);
- * inline so the FMA build of the synth kernels fuses it. */
-/* Frame by frame, as a recurrence: a scan over eight frames at a time
- * rounds differently, and a frame's rounding must not depend on where the
- * caller's block began (the engine's output is the same for any block size). */
+ * inline so the FMA build of the synth kernels fuses it. Frame by frame: a
+ * scan over eight frames at a time rounds by where the caller's block began,
+ * and the engine's output is the same for any block size. */
 static inline void lull__dcblock_process2(lull_dcblock *l, lull_dcblock *r, float *left, float *right, size_t frames) {
   float lx1 = l->x1, ly1 = l->y1, rx1 = r->x1, ry1 = r->y1;
   const float lr = l->r, rr = r->r;

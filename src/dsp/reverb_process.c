@@ -11,19 +11,6 @@
 
 #define DIFFUSE_GAIN 0.6f
 
-/* Copy n frames into / out of a power-of-two ring at position at (two runs
- * at most, for the wrap). */
-static void ring_put(float *ring, uint32_t mask, uint32_t at, const float *src, size_t n) {
-  size_t i = at & mask, first = n < mask + 1 - i ? n : mask + 1 - i;
-  lull__copy_floats(ring + i, src, first);
-  lull__copy_floats(ring, src + first, n - first);
-}
-static void ring_get(const float *ring, uint32_t mask, uint32_t at, float *dst, size_t n) {
-  size_t i = at & mask, first = n < mask + 1 - i ? n : mask + 1 - i;
-  lull__copy_floats(dst, ring + i, first);
-  lull__copy_floats(dst + first, ring, n - first);
-}
-
 /* Schroeder allpass over a block: y = d - g x, buf = x + g y, d = buf[-len].
  * When len >= n every d of the block was written before it (vectorises). */
 /* The n frames of a ring at position at, if they lie in one run. */
@@ -37,14 +24,14 @@ static void diffuse(float *buf, uint32_t mask, uint32_t len, uint32_t pos, float
     float dt[LULL_GRID_FRAMES], wt[LULL_GRID_FRAMES];
     const float *d = span(buf, mask, pos - len, n);
     float *w = span(buf, mask, pos, n);
-    if (!d) ring_get(buf, mask, pos - len, dt, n), d = dt;
+    if (!d) lull__ring_get(buf, mask, pos - len, dt, n), d = dt;
     float *wp = w ? w : wt;
     for (size_t k = 0; k < n; k++) {
       float y = d[k] - DIFFUSE_GAIN * x[k];
       wp[k] = x[k] + DIFFUSE_GAIN * y;
       x[k] = y;
     }
-    if (!w) ring_put(buf, mask, pos, wt, n);
+    if (!w) lull__ring_put(buf, mask, pos, wt, n);
     return;
   }
   for (size_t k = 0; k < n; k++) { /* short lines at low sample rates */
@@ -95,9 +82,9 @@ void LULL_ISA_NAME(lull__reverb_process)(lull_reverb *r, float *out_l, float *ou
   float x[LULL_GRID_FRAMES];
   /* Pre-delay (written first, so a zero pre-delay reads this block), then
    * diffusion. LULL_TINY keeps the allpasses and lines out of denormals. */
-  ring_put(r->pre, r->pre_mask, r->pos, in, n);
+  lull__ring_put(r->pre, r->pre_mask, r->pos, in, n);
   const float *pre = span(r->pre, r->pre_mask, r->pos - r->pre_frames, n);
-  if (!pre) ring_get(r->pre, r->pre_mask, r->pos - r->pre_frames, x, n), pre = x;
+  if (!pre) lull__ring_get(r->pre, r->pre_mask, r->pos - r->pre_frames, x, n), pre = x;
   for (size_t k = 0; k < n; k++) x[k] = pre[k] + LULL_TINY;
   for (int d = 0; d < LULL_REVERB_DIFFUSERS; d++) diffuse(r->diff[d], r->diff_mask[d], r->diff_len[d], r->pos, x, n);
 
@@ -127,7 +114,7 @@ void LULL_ISA_NAME(lull__reverb_process)(lull_reverb *r, float *out_l, float *ou
   }
   mix_lines(f, x, dst, n8);
   for (int i = 0; i < LULL_REVERB_LINES; i++)
-    if (dst[i] == f[i]) ring_put(r->line[i], r->mask[i], r->pos, f[i], n);
+    if (dst[i] == f[i]) lull__ring_put(r->line[i], r->mask[i], r->pos, f[i], n);
   r->mod_phase += (uint32_t)n;
   r->pos += (uint32_t)n;
   LULL_ISA_LEAVE();

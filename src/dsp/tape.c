@@ -111,19 +111,6 @@ void lull__tape_snap(lull_tape *t) { t->amount = t->target; }
 uint32_t lull__tape_latency_frames(const lull_tape *t) { return t->delay_frames; }
 #endif
 
-/* n frames between x and the ring (mask + 1 long) from slot at: into the
- * ring (in) or out of it, in at most two contiguous pieces. */
-static void ring_copy(float *ring, uint32_t mask, uint32_t at, float *x, uint32_t n, int in) {
-  uint32_t i = at & mask, first = n < mask + 1 - i ? n : mask + 1 - i;
-  if (in) {
-    lull__copy_floats(ring + i, x, first);
-    lull__copy_floats(ring, x + first, n - first);
-  } else {
-    lull__copy_floats(x, ring + i, first);
-    lull__copy_floats(x + first, ring, n - first);
-  }
-}
-
 /* The amount 0 path: through the ring, D frames late. */
 static void process_dry(lull_tape *t, float *left, float *right, uint32_t frames) {
   const uint32_t mask = t->mask, d = t->delay_frames;
@@ -135,8 +122,8 @@ static void process_dry(lull_tape *t, float *left, float *right, uint32_t frames
     uint32_t n = frames - done < most ? frames - done : most;
     for (int c = 0; c < 2; c++) {
       float *line = t->line[c], *x = c ? right + done : left + done;
-      ring_copy(line, mask, t->pos + 1, x, n, 1);
-      ring_copy(line, mask, t->pos + 1 - d, x, n, 0);
+      lull__ring_put(line, mask, t->pos + 1, x, n);
+      lull__ring_get(line, mask, t->pos + 1 - d, x, n);
     }
     t->pos += n;
     done += n;
